@@ -1,0 +1,22 @@
+"""What the model says when an observation breaks a rule."""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Violation:
+    """One broken rule: a short name, the spec section, and what was seen.
+
+    ``rule`` is a stable identifier in the spec's words (for example
+    ``"StatusTransitionNotAllowed"``), ``section`` cites the document and
+    section (``"OCPP 1.6 §4.9"``), ``detail`` says what was observed.
+    """
+
+    rule: str
+    section: str
+    detail: str
+
+    def __str__(self) -> str:
+        return f"{self.rule} ({self.section}): {self.detail}"
