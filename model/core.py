@@ -1,0 +1,609 @@
+"""Judging one step of a Core-profile Charge Point (OCPP 1.6 §3–§5, errata applied).
+
+Theory of operation
+-------------------
+The model never predicts one exact message sequence. For each step it reads
+
+1. the stimulus (what the test did) and the Charge Point's answer to it, if it
+   was a CALL: the answer is judged against the state *before* the step;
+2. every CALL the Charge Point sent during the step, in order: each one must be
+   allowed in the state reached so far, and it advances that state (this is
+   how the model follows the Charge Point's own choices, e.g. whether it sent
+   Authorize or used its cache);
+3. the end of the step, when the Charge Point is settled: every message it
+   owes (:class:`~model.state.Owed`) must have come by its due time, and the
+   last status reported for each connector must be one that fits the
+   situation (§4.9).
+
+Freedoms of the spec are kept open: statuses may be skipped (§4.9
+MinimumStatusDuration), StatusNotification and Start/StopTransaction may come
+in either order (OCTT §1.2), Authorize may be skipped where the cache allows
+(§3.5), and heartbeats are not mandatory over JSON (§4.6).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import attrs
+
+from . import configuration as cfgmodel
+from .events import Answer, Connection, CpCall, ProtocolError, Stimulus
+from .state import ChargePointState, Connector, Options, Owed, Tx
+from .status import transition_code
+from .violations import Violation
+
+TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
+
+
+@attrs.frozen
+class Verdict:
+    state: ChargePointState
+    violations: tuple[Violation, ...] = ()
+
+
+def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePointState:
+    """The OCTT general preconditions (OCTT §1.3): Accepted, online, all Available."""
+    connectors = tuple(
+        Connector(id=i, reported="Available") for i in range(options.number_of_connectors + 1)
+    )
+    return ChargePointState(time=time, options=options, connectors=connectors)
+
+
+def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable) -> Verdict:
+    judgement = _Judgement(state)
+    observed = tuple(observed)
+    answers = [event for event in observed if isinstance(event, Answer)]
+    judgement.stimulus(stimulus, answers[0] if answers else None)
+    for event in observed:
+        judgement.observe(event)
+    judgement.settle()
+    return Verdict(judgement.state, tuple(judgement.violations))
+
+
+def setting(state: ChargePointState, key: str, default=None):
+    value = cfgmodel.value_of(state.config, key)
+    return default if value is None else value
+
+
+class _Judgement:
+    """The working copy of one step's judgement; the state stays immutable."""
+
+    def __init__(self, state: ChargePointState):
+        self.state = state
+        self.violations: list[Violation] = []
+
+    # -- helpers -----------------------------------------------------------
+
+    def fail(self, rule: str, section: str, detail: str) -> None:
+        self.violations.append(Violation(rule, section, detail))
+
+    def update(self, connector_id: int, **changes) -> None:
+        self.state = self.state.with_connector(
+            attrs.evolve(self.state.connector(connector_id), **changes)
+        )
+
+    def owe(self, owed: Owed) -> None:
+        self.state = attrs.evolve(self.state, owed=self.state.owed + (owed,))
+
+    def discharge(self, match) -> Owed | None:
+        for owed in self.state.owed:
+            if match(owed):
+                rest = tuple(o for o in self.state.owed if o is not owed)
+                self.state = attrs.evolve(self.state, owed=rest)
+                return owed
+        return None
+
+    def due(self) -> float:
+        return self.state.time + self.state.options.tolerance
+
+    def connectors(self) -> tuple[Connector, ...]:
+        return self.state.connectors[1:]
+
+    def valid_connector(self, connector_id) -> bool:
+        return isinstance(connector_id, int) and 1 <= connector_id <= self.state.options.number_of_connectors
+
+    # -- 1. stimulus -------------------------------------------------------
+
+    def stimulus(self, stimulus: Stimulus, answer: Answer | None) -> None:
+        if stimulus.is_call:
+            self.call(stimulus, answer)
+            return
+        getattr(self, f"on_{stimulus.op}")(stimulus)
+
+    def call(self, stimulus: Stimulus, answer: Answer | None) -> None:
+        if answer is None or answer.kind == "offline":
+            return
+        if self.state.registration == "Rejected":
+            if answer.kind != "timeout":
+                self.fail("RespondedWhileRejected", "OCPP 1.6 §4.2",
+                          f"{stimulus.op} was answered while the registration is Rejected")
+            return
+        if answer.kind != "result":
+            self.fail("NoValidResponse", "OCPP-J 1.6 §4.1.3",
+                      f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
+            return
+        getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
+
+    def expect_status(self, stimulus: Stimulus, payload: dict, allowed: set[str], rule: str, section: str) -> str | None:
+        status = payload.get("status")
+        if status not in allowed:
+            self.fail(rule, section, f"{stimulus.op} {stimulus.payload()} answered {status!r}, allowed {sorted(allowed)}")
+            return None
+        return status
+
+    # -- Central System initiated operations (§5) ----------------------------
+
+    def answer_ClearCache(self, stimulus, payload) -> None:
+        if self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "ClearCacheStatus", "OCPP 1.6 §5.4") == "Accepted":
+            self.state = attrs.evolve(self.state, cache=())
+
+    def answer_DataTransfer(self, stimulus, payload) -> None:
+        self.expect_status(stimulus, payload, {"UnknownVendorId"}, "DataTransferUnknownVendorId", "OCPP 1.6 §4.3, §5.6")
+        if "data" in payload:
+            self.fail("DataTransferUnknownVendorId", "OCPP 1.6 §4.3", "UnknownVendorId answer carries data")
+
+    def answer_GetConfiguration(self, stimulus, payload) -> None:
+        keys = stimulus.get("key")
+        config, found = cfgmodel.judge_get_configuration(
+            self.state.config, tuple(keys) if keys else None, payload
+        )
+        self.state = attrs.evolve(self.state, config=config)
+        self.violations.extend(found)
+
+    def answer_ChangeConfiguration(self, stimulus, payload) -> None:
+        config, found = cfgmodel.judge_change_configuration(
+            self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
+        )
+        self.state = attrs.evolve(self.state, config=config)
+        self.violations.extend(found)
+
+    def answer_ChangeAvailability(self, stimulus, payload) -> None:
+        connector_id, kind = stimulus.get("connectorId"), stimulus.get("type")
+        if not (connector_id == 0 or self.valid_connector(connector_id)):
+            self.expect_status(stimulus, payload, {"Rejected"}, "ChangeAvailabilityUnknownConnector", "OCPP 1.6 §5.2")
+            return
+        targets = self.state.connectors if connector_id == 0 else (self.state.connector(connector_id),)
+        inoperative = kind == "Inoperative"
+        busy = [c for c in targets if c.tx is not None and c.id != 0]
+        same = all(c.inoperative == inoperative and c.scheduled is None for c in targets)
+        allowed = {"Accepted", "Rejected"} if same or not busy else {"Scheduled"}
+        status = self.expect_status(stimulus, payload, allowed, "ChangeAvailabilityStatus", "OCPP 1.6 §5.2")
+        if status in ("Accepted", "Scheduled"):
+            for c in targets:
+                if c.tx is not None and c.id != 0 and not same:
+                    self.update(c.id, scheduled=kind)
+                else:
+                    self.update(c.id, inoperative=inoperative, scheduled=None)
+
+    def answer_UnlockConnector(self, stimulus, payload) -> None:
+        connector_id = stimulus.get("connectorId")
+        if not self.valid_connector(connector_id) or self.state.options.fixed_cable:
+            self.expect_status(stimulus, payload, {"NotSupported"}, "UnlockConnectorNotSupported",
+                               "OCPP 1.6 §5.18, errata 3.85")
+            return
+        c = self.state.connector(connector_id)
+        expected = "UnlockFailed" if c.unlock_failing else "Unlocked"
+        self.expect_status(stimulus, payload, {expected}, "UnlockConnectorStatus", "OCPP 1.6 §5.18")
+        if c.tx is not None:
+            self.owe_stop(c, {"UnlockCommand"}, "UnlockStopsTransaction", "OCPP 1.6 §5.18")
+
+    def answer_RemoteStopTransaction(self, stimulus, payload) -> None:
+        transaction_id = stimulus.get("transactionId")
+        running = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
+        allowed = {"Accepted"} if running else {"Rejected"}
+        status = self.expect_status(stimulus, payload, allowed, "RemoteStopTransactionStatus", "OCPP 1.6 §5.12")
+        if status == "Accepted":
+            self.owe_stop(running[0], {"Remote"}, "RemoteStopStopsTransaction", "OCPP 1.6 §5.12")
+
+    def answer_RemoteStartTransaction(self, stimulus, payload) -> None:
+        connector_id = stimulus.get("connectorId")
+        if connector_id == 0:
+            self.expect_status(stimulus, payload, {"Rejected"}, "RemoteStartConnectorZero", "OCPP 1.6 §5.11")
+            return
+        if connector_id is None:
+            self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
+            return
+        c = self.state.connector(connector_id)
+        free = self.usable(c) and c.tx is None and c.authorized is None and not c.finishing and self.state.registration == "Accepted"
+        allowed = {"Accepted"} if free else {"Accepted", "Rejected"}
+        status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
+        if status == "Accepted" and free:
+            self.remote_start(c, stimulus.get("idTag"))
+
+    def remote_start(self, c: Connector, id_tag: str) -> None:
+        if setting(self.state, "AuthorizeRemoteTxRequests", False):
+            self.update(c.id, presented=id_tag)
+            return
+        self.authorize(c.id, id_tag)
+
+    def answer_Reset(self, stimulus, payload) -> None:
+        status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "ResetStatus", "OCPP 1.6 §5.14")
+        if status != "Accepted":
+            return
+        reason = "HardReset" if stimulus.get("type") == "Hard" else "SoftReset"
+        for c in self.connectors():
+            if c.tx is not None:
+                self.owe_stop(c, {reason}, "ResetStopsTransactions", "OCPP 1.6 §5.14")
+        self.reboot("Reset")
+
+    # -- physical actions and environment ------------------------------------
+
+    def on_PlugIn(self, stimulus: Stimulus) -> None:
+        c = self.state.connector(stimulus.get("connectorId"))
+        self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
+        if c.tx is not None:
+            return
+        if c.authorized is not None and self.usable(c):
+            self.owe_start(self.state.connector(c.id), c.authorized)
+
+    def on_Unplug(self, stimulus: Stimulus) -> None:
+        c = self.state.connector(stimulus.get("connectorId"))
+        self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None,
+                    offline_tag=c.offline_tag if c.tx else None)
+        if c.tx is None:
+            return
+        if not self.state.online:
+            self.update(c.id, offline_tag=c.tx.id_tag)
+        if setting(self.state, "StopTransactionOnEVSideDisconnect", True):
+            self.owe_stop(c, {"EVDisconnected"}, "StopTransactionOnEVSideDisconnect", "OCPP 1.6 §9.1.23, §4.9")
+            self.update(c.id, finishing=not setting(self.state, "UnlockConnectorOnEVSideDisconnect", True))
+
+    def on_PresentIdTag(self, stimulus: Stimulus) -> None:
+        c = self.state.connector(stimulus.get("connectorId"))
+        id_tag = stimulus.get("idTag")
+        if c.tx is not None:
+            if not self.state.online:
+                self.update(c.id, offline_tag=id_tag)
+            elif id_tag == c.tx.id_tag:
+                self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
+            else:
+                self.update(c.id, presented=id_tag)
+            return
+        if c.authorized == id_tag and not c.plugged:
+            self.update(c.id, authorized=None, authorized_at=None)
+            return
+        if not self.state.online:
+            self.update(c.id, offline_tag=id_tag)
+        elif self.usable(c):
+            self.update(c.id, presented=id_tag)
+
+    def on_EVSuspend(self, stimulus: Stimulus) -> None:
+        self.update(stimulus.get("connectorId"), ev_suspended=True)
+
+    def on_EVResume(self, stimulus: Stimulus) -> None:
+        self.update(stimulus.get("connectorId"), ev_suspended=False)
+
+    def on_Fault(self, stimulus: Stimulus) -> None:
+        self.update(stimulus.get("connectorId"), faulted=True, authorized=None, presented=None)
+
+    def on_ClearFault(self, stimulus: Stimulus) -> None:
+        self.update(stimulus.get("connectorId"), faulted=False)
+
+    def on_SetUnlockFailure(self, stimulus: Stimulus) -> None:
+        self.update(stimulus.get("connectorId"), unlock_failing=bool(stimulus.get("failing")))
+
+    def on_PowerLoss(self, stimulus: Stimulus) -> None:
+        self.state = attrs.evolve(self.state, powered=False, online=False)
+
+    def on_PowerOn(self, stimulus: Stimulus) -> None:
+        self.state = attrs.evolve(self.state, powered=True)
+        if self.state.options.power_loss_stops_transactions:
+            for c in self.connectors():
+                if c.tx is not None:
+                    self.owe_stop(c, {"PowerLoss"}, "PowerLossStopsTransactions", "OCPP 1.6 §4.10, OCTT TC_032_CS")
+        self.state = attrs.evolve(self.state, registration="Booting")
+        self.reboot("PowerOn")
+
+    def on_NetworkDown(self, stimulus: Stimulus) -> None:
+        self.state = attrs.evolve(self.state, online=False)
+
+    def on_NetworkUp(self, stimulus: Stimulus) -> None:
+        pass
+
+    def on_AdvanceTime(self, stimulus: Stimulus) -> None:
+        self.state = attrs.evolve(self.state, time=self.state.time + float(stimulus.get("seconds")))
+
+    def on_SetIdTag(self, stimulus: Stimulus) -> None:
+        id_tag = stimulus.get("idTag")
+        entry = (id_tag, stimulus.get("status"), stimulus.get("parentIdTag"))
+        policy = tuple(p for p in self.state.policy if p[0] != id_tag) + (entry,)
+        self.state = attrs.evolve(self.state, policy=policy)
+
+    def on_SetBootResponse(self, stimulus: Stimulus) -> None:
+        response = (stimulus.get("status"), int(stimulus.get("interval")))
+        self.state = attrs.evolve(self.state, boot_response=response)
+
+    def on_FailNext(self, stimulus: Stimulus) -> None:
+        pass
+
+    # -- shared transitions --------------------------------------------------
+
+    def usable(self, c: Connector) -> bool:
+        zero = self.state.connector(0)
+        return not (c.faulted or c.inoperative or zero.inoperative)
+
+    def reboot(self, why: str) -> None:
+        self.state = attrs.evolve(self.state, rebooting=True)
+        self.owe(Owed("BootNotification", "BootNotificationAtReboot", "OCPP 1.6 §4.2",
+                      f"a BootNotification after {why}", self.due()))
+
+    def authorize(self, connector_id: int, id_tag: str) -> None:
+        """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
+        c = self.state.connector(connector_id)
+        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time)
+        if c.plugged:
+            self.owe_start(self.state.connector(connector_id), id_tag)
+
+    def owe_start(self, c: Connector, id_tag: str) -> None:
+        self.owe(Owed("StartTransaction", "StartTransactionWhenAuthorizedAndPlugged", "OCPP 1.6 §3.6, §4.8",
+                      f"connector {c.id} is plugged and {id_tag!r} is authorized", self.due(),
+                      connector=c.id, id_tag=id_tag))
+
+    def owe_stop(self, c: Connector, reasons: set[str], rule: str, section: str, id_tag: str | None = None) -> None:
+        if any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+            return
+        self.owe(Owed("StopTransaction", rule, section,
+                      f"transaction {c.tx.transaction_id} on connector {c.id} must stop ({'/'.join(sorted(reasons))})",
+                      self.due(), connector=c.id, transaction_id=c.tx.transaction_id,
+                      reasons=frozenset(reasons), id_tag=id_tag))
+
+    # -- 2. observations ----------------------------------------------------
+
+    def observe(self, event) -> None:
+        if isinstance(event, ProtocolError):
+            self.fail("OcppJFraming", "OCPP-J 1.6 §4", event.detail)
+        elif isinstance(event, Connection):
+            self.connection(event)
+        elif isinstance(event, CpCall):
+            self.cp_call(event)
+
+    def connection(self, event: Connection) -> None:
+        if not event.connected:
+            booting = "Booting" if self.state.rebooting else self.state.registration
+            self.state = attrs.evolve(self.state, online=False, registration=booting)
+            return
+        if not self.state.powered:
+            self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
+        self.state = attrs.evolve(self.state, online=True)
+
+    def cp_call(self, call: CpCall) -> None:
+        if not self.state.online:
+            self.fail("MessageWhileOffline", "OCPP-J 1.6 §3", f"{call.action} arrived while the model has the Charge Point offline")
+        if call.action == "BootNotification":
+            self.boot(call)
+            return
+        if self.state.registration != "Accepted":
+            self.fail("MessageBeforeAccepted", "OCPP 1.6 §4.2",
+                      f"{call.action} sent before a BootNotification was Accepted")
+        handler = getattr(self, f"cp_{call.action}", None)
+        if handler is not None:
+            handler(call)
+
+    def boot(self, call: CpCall) -> None:
+        status = (call.answer or {}).get("status")
+        connectors = tuple(
+            attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
+                         ev_suspended=False, faulted=False if c.id == 0 else c.faulted)
+            for c in self.state.connectors
+        )
+        self.discharge(lambda o: o.action == "BootNotification")
+        config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
+        self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
+                                  boot_at=call.time, connectors=connectors, config=config)
+        if status != "Accepted":
+            interval = int((call.answer or {}).get("interval", 0)) or 60
+            self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
+                          f"a new BootNotification {interval}s after {status}", call.time + interval + 1 + self.state.options.tolerance))
+
+    def learn(self, id_tag: str | None, info: dict | None) -> None:
+        """Every idTagInfo received updates the authorization cache (§3.5.1)."""
+        if not id_tag or not info:
+            return
+        entry = (id_tag, info.get("status"), info.get("parentIdTag"))
+        cache = tuple(e for e in self.state.cache if e[0] != id_tag) + (entry,)
+        self.state = attrs.evolve(self.state, cache=cache)
+
+    def cp_Authorize(self, call: CpCall) -> None:
+        id_tag = call.payload.get("idTag")
+        info = (call.answer or {}).get("idTagInfo") or {}
+        self.learn(id_tag, info)
+        for c in self.connectors():
+            if c.presented != id_tag:
+                continue
+            if c.tx is not None:
+                self.stop_by_group(c, id_tag, info)
+            elif info.get("status") == "Accepted" and self.usable(c):
+                self.authorize(c.id, id_tag)
+            else:
+                self.update(c.id, presented=None)
+
+    def stop_by_group(self, c: Connector, id_tag: str, info: dict) -> None:
+        self.update(c.id, presented=None)
+        parent = info.get("parentIdTag")
+        if info.get("status") == "Accepted" and parent and parent == c.tx.parent_id_tag:
+            self.allow_stop(c, {"Local"}, id_tag)
+
+    def allow_stop(self, c: Connector, reasons: set[str], id_tag: str) -> None:
+        """§3.10: a token of the same group MAY stop the transaction."""
+        self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), connector=c.id,
+                      transaction_id=c.tx.transaction_id, reasons=frozenset(reasons), id_tag=id_tag))
+
+    def may_start(self, c: Connector, id_tag: str) -> bool:
+        if c.authorized == id_tag or c.offline_tag == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+            return True
+        cached = self.state.cached(id_tag)
+        pre = setting(self.state, "LocalPreAuthorize", False) and setting(self.state, "AuthorizationCacheEnabled", True)
+        return c.presented == id_tag and pre and cached is not None and cached[0] == "Accepted"
+
+    def cp_StartTransaction(self, call: CpCall) -> None:
+        connector_id, id_tag = call.payload.get("connectorId"), call.payload.get("idTag")
+        if not self.valid_connector(connector_id):
+            self.fail("StartTransactionConnector", "OCPP 1.6 §4.8", f"StartTransaction on connector {connector_id}")
+            return
+        c = self.state.connector(connector_id)
+        if c.tx is not None and c.tx.transaction_id is not None:
+            self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
+            return
+        if c.tx is None and not self.may_start(c, id_tag):
+            self.fail("StartTransactionWithoutAuthorization", "OCPP 1.6 §3.5, §4.8",
+                      f"StartTransaction for {id_tag!r} on connector {c.id}, which was not authorized there")
+        self.discharge(lambda o: o.action == "StartTransaction" and o.connector == c.id)
+        self.begin(c, call)
+
+    def begin(self, c: Connector, call: CpCall) -> None:
+        info = (call.answer or {}).get("idTagInfo") or {}
+        id_tag = call.payload.get("idTag")
+        self.learn(id_tag, info)
+        invalid = call.answer is not None and info.get("status") != "Accepted"
+        tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)),
+                transaction_id=(call.answer or {}).get("transactionId"),
+                parent_id_tag=info.get("parentIdTag"),
+                invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
+        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start)
+        if invalid and setting(self.state, "StopTransactionOnInvalidId", True):
+            self.owe_stop(self.state.connector(c.id), {"DeAuthorized"}, "StopTransactionOnInvalidId", "OCPP 1.6 §9.1.24")
+
+    def cp_StopTransaction(self, call: CpCall) -> None:
+        transaction_id = call.payload.get("transactionId")
+        if transaction_id in self.state.stopped:
+            self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
+            return
+        owners = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
+        if not owners:
+            self.fail("StopTransactionUnknownId", "OCPP 1.6 §4.10", f"StopTransaction for unknown transaction {transaction_id}")
+            return
+        c = owners[0]
+        self.check_stop(c, call)
+        self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
+        self.end(c, call)
+
+    def check_stop(self, c: Connector, call: CpCall) -> None:
+        payload = call.payload
+        reason = payload.get("reason", "Local")
+        if int(payload.get("meterStop", 0)) < c.tx.meter_start:
+            self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
+                      f"meterStop {payload.get('meterStop')} < meterStart {c.tx.meter_start}")
+        owed = self.discharge(lambda o: o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id
+                              and reason in o.reasons)
+        if owed is None:
+            self.unowed_stop(c, reason)
+        elif owed.id_tag and reason == "Local" and payload.get("idTag") != owed.id_tag:
+            self.fail("StopTransactionIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS",
+                      f"stopped by {owed.id_tag!r} but StopTransaction.idTag is {payload.get('idTag')!r}")
+
+    def unowed_stop(self, c: Connector, reason: str) -> None:
+        owed = [o for o in self.state.owed if o.action == "StopTransaction" and o.connector == c.id]
+        if owed:
+            self.fail("StopTransactionReason", owed[0].section,
+                      f"transaction on connector {c.id} stopped with reason {reason!r}, expected {'/'.join(sorted(owed[0].reasons))}")
+            self.discharge(lambda o: o is owed[0])
+        elif c.offline_tag is not None and reason in ("Local", "EVDisconnected", "DeAuthorized"):
+            return
+        elif not (c.faulted and reason in ("Other", "EmergencyStop")):
+            self.fail("UnexpectedStopTransaction", "OCPP 1.6 §4.10",
+                      f"transaction on connector {c.id} stopped ({reason}) with no cause")
+
+    def end(self, c: Connector, call: CpCall) -> None:
+        self.state = attrs.evolve(
+            self.state,
+            stopped=self.state.stopped | {c.tx.transaction_id},
+            owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
+        )
+        scheduled = c.scheduled
+        self.update(c.id, tx=None, finishing=c.plugged or c.finishing, scheduled=None,
+                    inoperative=(scheduled == "Inoperative") if scheduled else c.inoperative)
+
+    def cp_MeterValues(self, call: CpCall) -> None:
+        connector_id = call.payload.get("connectorId")
+        if connector_id != 0 and not self.valid_connector(connector_id):
+            self.fail("MeterValuesConnector", "OCPP 1.6 §4.7", f"MeterValues for connector {connector_id}")
+
+    def cp_StatusNotification(self, call: CpCall) -> None:
+        connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
+        if connector_id != 0 and not self.valid_connector(connector_id):
+            self.fail("StatusNotificationConnector", "OCPP 1.6 §4.9", f"StatusNotification for connector {connector_id}")
+            return
+        c = self.state.connector(connector_id)
+        if transition_code(c.reported, status, connector_id) is None:
+            self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
+                      f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
+        self.update(connector_id, reported=status)
+
+    # -- 3. settle ----------------------------------------------------------
+
+    def settle(self) -> None:
+        self.expire_authorizations()
+        if not (self.state.online and self.state.powered):
+            return
+        now = self.state.time
+        for owed in self.state.owed:
+            if owed.action != "MayStopTransaction" and owed.due <= now:
+                self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
+        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now))
+        if self.state.registration == "Accepted" and not self.state.rebooting:
+            for c in self.state.connectors:
+                self.check_settled_status(c)
+            self.check_presented()
+            for c in self.connectors():
+                self.update(c.id, offline_tag=None)
+
+    def expire_authorizations(self) -> None:
+        """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""
+        timeout = setting(self.state, "ConnectionTimeOut", None)
+        if timeout is None:
+            return
+        for c in self.connectors():
+            if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time:
+                self.update(c.id, authorized=None, authorized_at=None)
+
+    def check_presented(self) -> None:
+        for c in self.connectors():
+            if c.presented is None or c.tx is not None:
+                continue
+            cached = self.state.cached(c.presented)
+            if not (setting(self.state, "LocalPreAuthorize", False) and cached is not None):
+                self.fail("IdTagNotAuthorized", "OCPP 1.6 §4.1, §3.5",
+                          f"{c.presented!r} presented on connector {c.id} but neither Authorize nor StartTransaction followed")
+            self.update(c.id, presented=None)
+
+    def check_settled_status(self, c: Connector) -> None:
+        allowed = self.settled_statuses(c)
+        if c.reported not in allowed:
+            self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
+                      f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")
+
+    def settled_statuses(self, c: Connector) -> set[str]:
+        """The statuses that fit a connector once nothing is happening (§4.9)."""
+        zero = self.state.connector(0)
+        if c.id == 0:
+            return {"Unavailable"} if zero.inoperative else {"Available"}
+        if c.faulted:
+            return {"Faulted"}
+        if c.tx is not None:
+            return self.transaction_statuses(c)
+        if c.inoperative or zero.inoperative:
+            return {"Unavailable"}
+        if c.finishing:
+            return {"Finishing"} if c.plugged else {"Finishing", "Available"}
+        if c.offline_tag is not None:
+            return {"Available", "Preparing", "Finishing"}
+        if c.plugged:
+            return self.plugged_statuses(c)
+        if c.authorized is not None:
+            return {"Preparing"}
+        return {"Available"}
+
+    def plugged_statuses(self, c: Connector) -> set[str]:
+        timeout = setting(self.state, "ConnectionTimeOut", None)
+        timed_out = timeout is not None and c.plugged_at is not None and self.state.time >= c.plugged_at + timeout
+        return {"Preparing", "Finishing"} if timed_out else {"Preparing"}
+
+    def transaction_statuses(self, c: Connector) -> set[str]:
+        if not c.plugged:
+            return {"SuspendedEV"}
+        if c.tx.invalid:
+            return {"SuspendedEVSE"}
+        if c.ev_suspended:
+            return {"SuspendedEV", "SuspendedEVSE"}
+        return {"Charging"}

@@ -1,0 +1,123 @@
+"""The model's state: immutable, hashable attrs values.
+
+The state is what the Central System side can know of a Charge Point: the
+physical situation the test created (cables, cards, faults, power, network),
+what the Charge Point reported (statuses, transactions), what the Central
+System answered (the authorization cache follows its idTagInfo), and what the
+Charge Point still owes (:class:`Owed`).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .configuration import ConfigurationModel
+
+
+@attrs.frozen
+class Options:
+    """Facts about the Charge Point under test that the spec leaves to it.
+
+    ``tolerance`` is how late (seconds) an owed message may come; 0 for the
+    bundled charge point on a virtual clock.
+    """
+
+    number_of_connectors: int = 2
+    fixed_cable: bool = False
+    power_loss_stops_transactions: bool = True
+    tolerance: float = 0.0
+
+
+@attrs.frozen
+class Tx:
+    """A transaction the Charge Point started (§4.8).
+
+    ``transaction_id`` is None until a StartTransaction.conf assigned one.
+    ``invalid`` marks a transaction whose StartTransaction.conf was not
+    Accepted while StopTransactionOnInvalidId is false (§9.1.24).
+    """
+
+    id_tag: str
+    meter_start: int
+    transaction_id: int | None = None
+    parent_id_tag: str | None = None
+    invalid: bool = False
+
+
+@attrs.frozen
+class Connector:
+    """One connector (index 0 is the Charge Point as a whole, §3.8)."""
+
+    id: int
+    reported: str | None = None
+    plugged: bool = False
+    ev_suspended: bool = False
+    faulted: bool = False
+    unlock_failing: bool = False
+    inoperative: bool = False
+    scheduled: str | None = None
+    presented: str | None = None
+    authorized: str | None = None
+    authorized_at: float | None = None
+    plugged_at: float | None = None
+    tx: Tx | None = None
+    offline_tag: str | None = None
+    finishing: bool = False
+    energy: int | None = None
+
+
+@attrs.frozen
+class Owed:
+    """A message the Charge Point must send by ``due``.
+
+    ``action`` discharges it; ``connector`` and ``reasons`` narrow which one.
+    """
+
+    action: str
+    rule: str
+    section: str
+    detail: str
+    due: float
+    connector: int | None = None
+    transaction_id: int | None = None
+    reasons: frozenset[str] = frozenset()
+    id_tag: str | None = None
+
+
+@attrs.frozen
+class ChargePointState:
+    time: float
+    options: Options
+    connectors: tuple[Connector, ...]
+    config: ConfigurationModel = attrs.field(factory=ConfigurationModel)
+    registration: str = "Accepted"
+    boot_at: float | None = None
+    online: bool = True
+    powered: bool = True
+    rebooting: bool = False
+    cache: tuple[tuple[str, str, str | None], ...] = ()
+    policy: tuple[tuple[str, str, str | None], ...] = ()
+    boot_response: tuple[str, int] = ("Accepted", 300)
+    owed: tuple[Owed, ...] = ()
+    stopped: frozenset[int] = frozenset()
+
+    def connector(self, connector_id: int) -> Connector:
+        return self.connectors[connector_id]
+
+    def with_connector(self, connector: Connector) -> "ChargePointState":
+        connectors = list(self.connectors)
+        connectors[connector.id] = connector
+        return attrs.evolve(self, connectors=tuple(connectors))
+
+    def policy_for(self, id_tag: str) -> tuple[str, str | None]:
+        """The Central System's (status, parentIdTag) for ``id_tag``."""
+        for tag, status, parent in self.policy:
+            if tag == id_tag:
+                return status, parent
+        return "Invalid", None
+
+    def cached(self, id_tag: str) -> tuple[str, str | None] | None:
+        for tag, status, parent in self.cache:
+            if tag == id_tag:
+                return status, parent
+        return None

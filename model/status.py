@@ -1,0 +1,61 @@
+"""The connector status table of OCPP 1.6 §4.9, as data.
+
+Rows are the status a connector was in, columns the status it moves to; each
+allowed cell carries the table's code (``"A2"``: Available → Preparing). A
+status reported twice in a row is not a transition and is always allowed: a
+Charge Point repeats its status after a reboot, a reconnect or a trigger.
+"""
+
+from __future__ import annotations
+
+STATUSES = (
+    "Available",
+    "Preparing",
+    "Charging",
+    "SuspendedEV",
+    "SuspendedEVSE",
+    "Finishing",
+    "Reserved",
+    "Unavailable",
+    "Faulted",
+)
+
+_ROWS = {
+    "A": ("Available", "A2 A3 A4 A5 A7 A8 A9"),
+    "B": ("Preparing", "B1 B3 B4 B5 B6 B9"),
+    "C": ("Charging", "C1 C4 C5 C6 C8 C9"),
+    "D": ("SuspendedEV", "D1 D3 D5 D6 D8 D9"),
+    "E": ("SuspendedEVSE", "E1 E3 E4 E6 E8 E9"),
+    "F": ("Finishing", "F1 F2 F8 F9"),
+    "G": ("Reserved", "G1 G2 G8 G9"),
+    "H": ("Unavailable", "H1 H2 H3 H4 H5 H9"),
+    "I": ("Faulted", "I1 I2 I3 I4 I5 I6 I7 I8"),
+}
+
+
+def _table() -> dict[tuple[str, str], str]:
+    table = {}
+    for source, cells in _ROWS.values():
+        for cell in cells.split():
+            table[(source, STATUSES[int(cell[1]) - 1])] = cell
+    return table
+
+
+TRANSITIONS: dict[tuple[str, str], str] = _table()
+"""(from, to) → cell code of the §4.9 table, for ConnectorId > 0."""
+
+CONNECTOR_ZERO_STATUSES = frozenset({"Available", "Unavailable", "Faulted"})
+"""§4.9: "For ConnectorId 0, only a limited set is applicable"."""
+
+
+def transition_code(old: str | None, new: str, connector_id: int) -> str | None:
+    """The table cell that allows ``old`` → ``new``, or None if it is not allowed.
+
+    The first report after a (re)boot has no previous status, so any status is
+    allowed; so is repeating the current one.
+    """
+    if connector_id == 0:
+        return "0" if new in CONNECTOR_ZERO_STATUSES else None
+    if old is None or old == new:
+        return "="
+    return TRANSITIONS.get((old, new))
