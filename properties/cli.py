@@ -1,0 +1,117 @@
+"""The ``ocpp-verify`` command line.
+
+Exit codes: 0 no findings, 1 findings (or a replay that still fails), 2 usage
+or infrastructure error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A mistake of the user's: printed without a traceback, exit 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    fuzz = sub.add_parser("fuzz", help="fuzz a charge point against the reference model")
+    fuzz.add_argument("--max-examples", type=int)
+    fuzz.add_argument("--budget", type=float, default=60.0, help="seconds (default 60) when --max-examples is not given")
+    fuzz.add_argument("--seed", type=int, default=0)
+    fuzz.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev")
+    fuzz.add_argument("--findings", type=Path, default=Path("findings"))
+    fuzz.add_argument("--database", type=Path, help="Hypothesis example database directory")
+    fuzz.add_argument("--junit", type=Path)
+    fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
+    fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
+    fuzz.add_argument("--connectors", type=int, default=2)
+    replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--mutant")
+    mutants = sub.add_parser("mutants", help="list or run the bundled charge point's mutants")
+    mutants.add_argument("--list", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as error:
+        print(f"ocpp-verify: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("ocpp-verify: interrupted; findings written so far are kept", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _check_mutant(name: str | None) -> None:
+    from adapters.chargepoint.mutants import MUTANTS
+
+    if name is not None and name not in MUTANTS:
+        raise UsageError(f"unknown mutant {name!r}; `ocpp-verify mutants --list` names them")
+
+
+def cmd_fuzz(args) -> int:
+    from .progress import Progress
+    from .runner import FuzzConfig, fuzz
+    from .summary import print_summary, summary_dict, write_junit
+
+    _check_mutant(args.mutant)
+    if args.max_examples is not None and args.max_examples < 1:
+        raise UsageError("--max-examples must be at least 1")
+    if args.connectors < 1:
+        raise UsageError("--connectors must be at least 1")
+    config = FuzzConfig(max_examples=args.max_examples, budget=args.budget, seed=args.seed,
+                        profile=args.profile, findings_dir=args.findings, database=args.database,
+                        mutant=args.mutant, connectors=args.connectors)
+    progress = Progress(config, stream=sys.stderr)
+    report = fuzz(config, on_progress=progress.update)
+    progress.close()
+    if args.json:
+        print(json.dumps(summary_dict(report, config), indent=2))
+    else:
+        print_summary(report, sys.stdout)
+    if args.junit:
+        write_junit(args.junit, report, config)
+    return EXIT_FINDINGS if report.findings else EXIT_OK
+
+
+def cmd_replay(args) -> int:
+    from .findings import FindingError, load
+    from .replay import replay
+
+    _check_mutant(args.mutant)
+    try:
+        finding = load(args.file)
+    except FindingError as error:
+        raise UsageError(str(error))
+    violations, steps_run = replay(finding, mutant=args.mutant)
+    if violations:
+        print(f"still fails after {steps_run} step(s):")
+        for v in violations:
+            print(f"  - {v}")
+        return EXIT_FINDINGS
+    print(f"passes: {steps_run} step(s) replayed, no violation")
+    return EXIT_OK
+
+
+def cmd_mutants(args) -> int:
+    from adapters.chargepoint.mutants import MUTANTS
+
+    for name in sorted(MUTANTS):
+        print(name)
+    return EXIT_OK
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants}
+
+if __name__ == "__main__":
+    sys.exit(main())

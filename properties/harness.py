@@ -1,0 +1,137 @@
+"""Where the model meets a system under test: run a step, judge what was seen.
+
+The harness performs one step on the SUT (a CALL from the Central System, a
+physical action, or an environment change), waits until the SUT is settled,
+turns the frames recorded meanwhile into model observations, and asks the
+model for a verdict.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Iterable
+
+import attrs
+
+from model import Answer, Connection, CpCall, Options, ProtocolError, Stimulus, Violation, initial_state, judge
+
+CALL_TIMEOUT = 10.0
+
+
+@attrs.frozen
+class StepResult:
+    step: dict
+    violations: tuple[Violation, ...]
+    first_frame: int
+    last_frame: int
+
+
+class ModelViolation(AssertionError):
+    """The system under test broke a rule of the model."""
+
+    def __init__(self, violations: tuple[Violation, ...], step: dict):
+        self.violations = violations
+        self.step = step
+        lines = "\n".join(f"  - {v}" for v in violations)
+        super().__init__(f"after step {step}:\n{lines}")
+
+
+def observations(frames: Iterable, own_call_id: str | None = None) -> list:
+    """Model observations from endpoint frames, in order (docs/architecture.md §2)."""
+    found: list = []
+    pending: dict[str, tuple[int, Any]] = {}
+    for frame in frames:
+        if frame.direction == "event":
+            if frame.error in ("connected", "disconnected"):
+                found.append(Connection(frame.error == "connected", frame.time))
+            continue
+        if frame.error:
+            found.append(ProtocolError(frame.error, frame.time))
+            if frame.message_type is None:
+                continue
+        _add_frame(found, pending, frame, own_call_id)
+    return found
+
+
+def _add_frame(found: list, pending: dict, frame, own_call_id) -> None:
+    if frame.direction == "cp->cs" and frame.message_type == 2:
+        call = CpCall(frame.action, frame.payload or {}, frame.time)
+        pending[frame.unique_id] = (len(found), call)
+        found.append(call)
+    elif frame.direction == "cs->cp" and frame.message_type in (3, 4) and frame.unique_id in pending:
+        index, call = pending.pop(frame.unique_id)
+        answered = attrs.evolve(call, answer=frame.payload if frame.message_type == 3 else None,
+                                error=frame.action if frame.message_type == 4 else None)
+        found[index] = answered
+    elif frame.direction == "cp->cs" and frame.message_type in (3, 4) and frame.unique_id == own_call_id:
+        found.append(Answer("result" if frame.message_type == 3 else "error", frame.payload,
+                            None if frame.message_type == 3 else (frame.payload or {}).get("errorCode")))
+
+
+class Harness:
+    """Runs steps against a SUT on an event loop and judges them with the model."""
+
+    def __init__(self, sut, loop: asyncio.AbstractEventLoop, options: Options):
+        self.sut = sut
+        self.loop = loop
+        self.options = options
+        self.state = None
+        self.results: list[StepResult] = []
+
+    def run(self, coro):
+        return self.loop.run_until_complete(coro)
+
+    def start(self) -> tuple[Violation, ...]:
+        """Power the charge point on and learn its configuration (OCTT §1.3 preconditions)."""
+        self.state = attrs.evolve(initial_state(self.options), powered=False, online=False, registration="Booting")
+        self.state = attrs.evolve(self.state, time=self.sut.clock.now())
+        found = self.step({"op": "PowerOn"}, perform=self.sut.start)
+        found += self.step({"op": "GetConfiguration"})
+        return found
+
+    def step(self, step: dict, perform=None) -> tuple[Violation, ...]:
+        stimulus = Stimulus.from_step(step)
+        first = len(self.sut.csms.frames)
+        outcome = self.run(self.execute(stimulus, perform))
+        frames = self.sut.csms.frames[first:]
+        seen = observations(frames)
+        if outcome is not None and outcome.kind in ("timeout", "offline"):
+            seen.append(Answer(outcome.kind))
+        elif outcome is not None:
+            seen = _place_answer(seen, outcome)
+        verdict = judge(attrs.evolve(self.state, time=self._start_time(stimulus)), stimulus, seen)
+        self.state = attrs.evolve(verdict.state, time=self.sut.clock.now())
+        self.results.append(StepResult(step, verdict.violations, first, len(self.sut.csms.frames)))
+        return verdict.violations
+
+    def _start_time(self, stimulus: Stimulus) -> float:
+        if stimulus.op == "AdvanceTime":
+            return self.sut.clock.now() - float(stimulus.get("seconds"))
+        return self.sut.clock.now()
+
+    async def execute(self, stimulus: Stimulus, perform=None):
+        if perform is not None:
+            await perform()
+            await self.sut.settle()
+            return None
+        if stimulus.is_call:
+            outcome = await self.sut.csms.call(stimulus.op, stimulus.payload(), CALL_TIMEOUT)
+            await self.sut.settle()
+            return outcome
+        if stimulus.op == "AdvanceTime":
+            await self.sut.advance(float(stimulus.get("seconds")))
+            return None
+        await self.sut.perform(stimulus.to_step())
+        await self.sut.settle()
+        return None
+
+    def check(self, step: dict) -> None:
+        found = self.step(step)
+        if found:
+            raise ModelViolation(found, step)
+
+
+def _place_answer(seen: list, outcome) -> list:
+    """Put the answer to our own CALL among the observations (it is judged first anyway)."""
+    answer = Answer(outcome.kind, outcome.payload, outcome.error_code)
+    return [answer] + seen

@@ -1,0 +1,217 @@
+"""The Hypothesis state machine: random interleavings of OCTT operations.
+
+Each rule is one stimulus of docs/architecture.md §1. Rules draw from small,
+fixed sets (connector 1 before 2, ``TAG1`` before ``TAG2``, short times
+before long ones) so that a failing program shrinks to a trace that reads
+like a bug report. Preconditions keep the physical world consistent (a cable
+is plugged in before it is pulled out); the model, not the machine, decides
+what the Charge Point must do.
+"""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from .harness import ModelViolation
+
+ID_TAGS = ("TAG1", "TAG2", "TAG3")
+ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
+TIMES = (5, 30, 61, 300)
+CONFIGURATION_CHANGES = (
+    ("StopTransactionOnInvalidId", "false"),
+    ("StopTransactionOnEVSideDisconnect", "false"),
+    ("UnlockConnectorOnEVSideDisconnect", "false"),
+    ("AuthorizeRemoteTxRequests", "true"),
+    ("LocalPreAuthorize", "true"),
+    ("AuthorizationCacheEnabled", "false"),
+    ("ConnectionTimeOut", "30"),
+    ("MeterValueSampleInterval", "10"),
+    ("HeartbeatInterval", "60"),
+    ("NumberOfConnectors", "3"),
+    ("ConnectionTimeOut", "soon"),
+    ("NoSuchKey", "1"),
+    ("StopTransactionOnInvalidId", "true"),
+    ("AuthorizeRemoteTxRequests", "false"),
+    ("LocalAuthorizeOffline", "false"),
+    ("AllowOfflineTxForUnknownId", "true"),
+)
+
+
+class OcppMachine(RuleBasedStateMachine):
+    """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
+
+    session = None
+    connectors = 2
+
+    def __init__(self):
+        super().__init__()
+        self.harness = self.session.new_harness()
+        self.steps: list[dict] = []
+        self.session.current = self
+
+    # -- plumbing -----------------------------------------------------------
+
+    def do(self, step: dict) -> None:
+        self.steps.append(step)
+        self.session.record(self)
+        try:
+            self.harness.check(step)
+        except ModelViolation as error:
+            self.session.found(self, error)
+            raise
+
+    @property
+    def model(self):
+        return self.harness.state
+
+    def connector(self, connector_id: int):
+        return self.model.connector(connector_id)
+
+    def online(self) -> bool:
+        return self.model.online and self.model.powered and self.model.registration == "Accepted"
+
+    def can(self, op: str) -> bool:
+        return op in self.session.capabilities
+
+    @initialize()
+    def boot(self):
+        found = self.harness.start()
+        if found:
+            error = ModelViolation(found, {"op": "PowerOn"})
+            self.session.found(self, error)
+            raise error
+
+    def teardown(self):
+        self.session.record(self)
+
+    # -- physical actions ----------------------------------------------------
+
+    @precondition(lambda self: self.model.powered and self.can("PlugIn"))
+    @rule(c=st.integers(1, 2))
+    def plug_in(self, c):
+        if c <= self.connectors and not self.connector(c).plugged:
+            self.do({"op": "PlugIn", "connectorId": c})
+
+    @precondition(lambda self: self.model.powered and self.can("Unplug"))
+    @rule(c=st.integers(1, 2))
+    def unplug(self, c):
+        if c <= self.connectors and self.connector(c).plugged:
+            self.do({"op": "Unplug", "connectorId": c})
+
+    @precondition(lambda self: self.model.powered and self.can("PresentIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS))
+    def present_id_tag(self, c, tag):
+        if c <= self.connectors:
+            self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
+
+    @precondition(lambda self: self.model.powered and self.can("EVSuspend"))
+    @rule(c=st.integers(1, 2), suspend=st.booleans())
+    def ev_suspend(self, c, suspend):
+        if c <= self.connectors and self.connector(c).plugged:
+            self.do({"op": "EVSuspend" if not suspend else "EVResume", "connectorId": c})
+
+    @precondition(lambda self: self.model.powered and self.can("Fault"))
+    @rule(c=st.integers(1, 2), clear=st.booleans())
+    def fault(self, c, clear):
+        if c > self.connectors:
+            return
+        if clear and self.connector(c).faulted:
+            self.do({"op": "ClearFault", "connectorId": c})
+        elif not clear and not self.connector(c).faulted:
+            self.do({"op": "Fault", "connectorId": c, "errorCode": "GroundFailure"})
+
+    @precondition(lambda self: self.can("SetUnlockFailure"))
+    @rule(c=st.integers(1, 2), failing=st.booleans())
+    def set_unlock_failure(self, c, failing):
+        if c <= self.connectors and self.connector(c).unlock_failing != failing:
+            self.do({"op": "SetUnlockFailure", "connectorId": c, "failing": failing})
+
+    @precondition(lambda self: self.can("PowerLoss"))
+    @rule()
+    def power_cycle(self):
+        if self.model.powered:
+            self.do({"op": "PowerLoss"})
+        else:
+            self.do({"op": "PowerOn"})
+
+    @precondition(lambda self: self.model.powered and self.can("NetworkDown"))
+    @rule()
+    def network(self):
+        if self.model.online:
+            self.do({"op": "NetworkDown"})
+        else:
+            self.do({"op": "NetworkUp"})
+
+    # -- environment --------------------------------------------------------
+
+    @precondition(lambda self: self.can("AdvanceTime"))
+    @rule(seconds=st.sampled_from(TIMES))
+    def advance_time(self, seconds):
+        self.do({"op": "AdvanceTime", "seconds": seconds})
+
+    @precondition(lambda self: self.can("SetIdTag"))
+    @rule(tag=st.sampled_from(ID_TAGS), status=st.sampled_from(ID_TAG_STATUSES),
+          parent=st.sampled_from((None, "GROUP1")))
+    def set_id_tag(self, tag, status, parent):
+        step = {"op": "SetIdTag", "idTag": tag, "status": status}
+        if parent:
+            step["parentIdTag"] = parent
+        self.do(step)
+
+    # -- Central System initiated (§5) ---------------------------------------
+
+    @precondition(lambda self: self.online())
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS), zero=st.booleans())
+    def remote_start(self, c, tag, zero):
+        if c <= self.connectors:
+            self.do({"op": "RemoteStartTransaction", "connectorId": 0 if zero else c, "idTag": tag})
+
+    @precondition(lambda self: self.online())
+    @rule(index=st.integers(0, 3))
+    def remote_stop(self, index):
+        running = sorted(c.tx.transaction_id for c in self.model.connectors[1:]
+                         if c.tx is not None and c.tx.transaction_id is not None)
+        known = running + sorted(self.model.stopped) + [99999]
+        self.do({"op": "RemoteStopTransaction", "transactionId": known[min(index, len(known) - 1)]})
+
+    @precondition(lambda self: self.online())
+    @rule(kind=st.sampled_from(("Soft", "Hard")))
+    def reset(self, kind):
+        self.do({"op": "Reset", "type": kind})
+
+    @precondition(lambda self: self.online())
+    @rule(c=st.integers(1, 3))
+    def unlock_connector(self, c):
+        self.do({"op": "UnlockConnector", "connectorId": c})
+
+    @precondition(lambda self: self.online())
+    @rule(c=st.integers(0, 2), inoperative=st.booleans())
+    def change_availability(self, c, inoperative):
+        if c <= self.connectors:
+            self.do({"op": "ChangeAvailability", "connectorId": c,
+                     "type": "Inoperative" if inoperative else "Operative"})
+
+    @precondition(lambda self: self.online())
+    @rule(change=st.sampled_from(CONFIGURATION_CHANGES))
+    def change_configuration(self, change):
+        key, value = change
+        self.do({"op": "ChangeConfiguration", "key": key, "value": value})
+
+    @precondition(lambda self: self.online())
+    @rule(keys=st.sampled_from((None, ("ConnectionTimeOut",), ("NoSuchKey",), ("NumberOfConnectors", "HeartbeatInterval"))))
+    def get_configuration(self, keys):
+        step = {"op": "GetConfiguration"}
+        if keys:
+            step["key"] = list(keys)
+        self.do(step)
+
+    @precondition(lambda self: self.online())
+    @rule()
+    def clear_cache(self):
+        self.do({"op": "ClearCache"})
+
+    @precondition(lambda self: self.online())
+    @rule()
+    def data_transfer(self):
+        self.do({"op": "DataTransfer", "vendorId": "com.example.unknown"})

@@ -1,0 +1,166 @@
+"""Runs the state machine against a SUT, keeps findings, and counts what ran."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+from pathlib import Path
+from typing import Callable
+
+import attrs
+from hypothesis import HealthCheck, Phase, seed as hypothesis_seed, settings as Settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.stateful import run_state_machine_as_test
+
+from adapters.bundled import BundledSut
+from model import Options
+
+from . import findings
+from .harness import Harness, ModelViolation
+from .machine import OcppMachine
+
+PROFILES = {
+    "dev": dict(max_examples=100, stateful_step_count=25),
+    "ci": dict(max_examples=50, stateful_step_count=20, derandomize=False),
+    "nightly": dict(max_examples=5000, stateful_step_count=50),
+}
+BATCH = 25
+
+
+@attrs.define
+class FuzzConfig:
+    max_examples: int | None = None
+    budget: float | None = 60.0
+    seed: int = 0
+    profile: str = "dev"
+    findings_dir: Path = Path("findings")
+    database: Path | None = None
+    mutant: str | None = None
+    connectors: int = 2
+
+
+@attrs.define
+class Report:
+    examples: int = 0
+    steps: int = 0
+    seconds: float = 0.0
+    operations: collections.Counter = attrs.field(factory=collections.Counter)
+    outcomes: collections.Counter = attrs.field(factory=collections.Counter)
+    findings: list[Path] = attrs.field(factory=list)
+    violations: list = attrs.field(factory=list)
+    trace: list[dict] = attrs.field(factory=list)
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.steps / self.seconds if self.seconds else 0.0
+
+
+class Session:
+    """What persists across Hypothesis examples: the event loop, the SUT and the findings."""
+
+    def __init__(self, config: FuzzConfig, sut=None, loop=None):
+        self.config = config
+        self.loop = loop or asyncio.new_event_loop()
+        self.sut = sut or BundledSut(connectors=config.connectors, mutant=config.mutant)
+        self.options = Options(number_of_connectors=config.connectors)
+        self.capabilities = frozenset(self.sut.capabilities)
+        self.report = Report()
+        self.current = None
+        self.best: dict[str, int] = {}
+        self.paths: dict[str, Path] = {}
+        self.on_progress: Callable[[Report], None] | None = None
+        self.loop.run_until_complete(self.sut.open())
+
+    def new_harness(self) -> Harness:
+        self.report.examples += 1
+        self.loop.run_until_complete(self.sut.fresh())
+        if self.on_progress:
+            self.on_progress(self.report)
+        return Harness(self.sut, self.loop, self.options)
+
+    def record(self, machine) -> None:
+        self.report.steps += 0 if not machine.steps else 1
+        if machine.steps:
+            self.report.operations[machine.steps[-1]["op"]] += 1
+
+    def found(self, machine, error: ModelViolation) -> None:
+        rule = error.violations[0].rule
+        if rule in self.best and len(machine.steps) > self.best[rule]:
+            return
+        self.best[rule] = len(machine.steps)
+        name = self.paths.get(rule) or findings.finding_id(rule, machine.steps)
+        self.paths[rule] = name
+        finding = findings.build(
+            rule_violations=error.violations, steps=list(machine.steps),
+            frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(),
+            identity=self.sut.identity(), status="shrinking",
+        )
+        path = findings.save(self.config.findings_dir, name, finding)
+        if path not in self.report.findings:
+            self.report.findings.append(path)
+        self.report.violations = list(error.violations)
+        self.report.trace = list(machine.steps)
+
+    def finalize(self) -> None:
+        for path in self.report.findings:
+            data = findings.load(path)
+            data["status"] = "final"
+            findings.save(path.parent, path.stem, data)
+
+    def settings_dict(self) -> dict:
+        c = self.config
+        return {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
+                "mutant": c.mutant, "connectors": c.connectors}
+
+    def close(self) -> None:
+        self.loop.run_until_complete(self.sut.close())
+        self.loop.close()
+
+
+def machine_class(session: Session) -> type:
+    attributes = {"session": session, "connectors": session.config.connectors}
+    return type("OcppMachineRun", (OcppMachine,), attributes)
+
+
+def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
+    profile = PROFILES[config.profile]
+    database = DirectoryBasedExampleDatabase(str(config.database)) if config.database else None
+    return Settings(
+        max_examples=examples,
+        stateful_step_count=profile["stateful_step_count"],
+        deadline=None,
+        database=database,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        report_multiple_bugs=False,
+        print_blob=False,
+    )
+
+
+def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -> Report:
+    session = session or Session(config)
+    session.on_progress = on_progress
+    started = time.monotonic()
+    total = config.max_examples or PROFILES[config.profile]["max_examples"]
+    batch_seed = config.seed
+    try:
+        while not session.report.findings:
+            remaining = (total - session.report.examples) if config.max_examples else BATCH
+            if remaining <= 0 or (config.budget and not config.max_examples and time.monotonic() - started > config.budget):
+                break
+            run_batch(session, config, min(BATCH, remaining), batch_seed)
+            batch_seed += 1
+    finally:
+        session.report.seconds = time.monotonic() - started
+        session.finalize()
+    return session.report
+
+
+def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: int) -> None:
+    machine = hypothesis_seed(batch_seed)(machine_class(session))
+    try:
+        run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples))
+    except ModelViolation:
+        pass
