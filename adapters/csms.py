@@ -282,7 +282,7 @@ class CentralSystem:
         self._server = await serve(
             self._handler, self.host, self.port, select_subprotocol=self._select_subprotocol,
             process_request=self._process_request, max_size=MAX_FRAME, ping_interval=None,
-            close_timeout=self.close_timeout, ssl=self.ssl_context, max_queue=None)
+            close_timeout=self.close_timeout, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
