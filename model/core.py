@@ -173,8 +173,12 @@ class _Judgement:
             for c in targets:
                 if c.tx is not None and c.id != 0 and not same:
                     self.update(c.id, scheduled=kind)
+                elif busy and c.id != 0 and c.tx is None:
+                    self.update(c.id, scheduled=kind)
                 else:
                     self.update(c.id, inoperative=inoperative, scheduled=None)
+                if inoperative and c.tx is None:
+                    self.update(c.id, authorized=None, presented=None)
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
@@ -208,7 +212,7 @@ class _Judgement:
         free = self.usable(c) and c.tx is None and c.authorized is None and not c.finishing and self.state.registration == "Accepted"
         allowed = {"Accepted"} if free else {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
-        if status == "Accepted" and free:
+        if status == "Accepted" and c.tx is None and self.usable(c):
             self.remote_start(c, stimulus.get("idTag"))
 
     def remote_start(self, c: Connector, id_tag: str) -> None:
@@ -236,10 +240,11 @@ class _Judgement:
             return
         if c.authorized is not None and self.usable(c):
             self.owe_start(self.state.connector(c.id), c.authorized)
+        self.update(c.id, after_boot=False)
 
     def on_Unplug(self, stimulus: Stimulus) -> None:
         c = self.state.connector(stimulus.get("connectorId"))
-        self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None,
+        self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
                     offline_tag=c.offline_tag if c.tx else None)
         if c.tx is None:
             return
@@ -259,6 +264,9 @@ class _Judgement:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
             else:
                 self.update(c.id, presented=id_tag)
+                cached = self.state.cached(id_tag)
+                if cached and cached[1] and cached[1] == c.tx.parent_id_tag and cached[0] == "Accepted":
+                    self.allow_stop(c, {"Local"}, id_tag)
             return
         if c.authorized == id_tag and not c.plugged:
             self.update(c.id, authorized=None, authorized_at=None)
@@ -284,7 +292,7 @@ class _Judgement:
         self.update(stimulus.get("connectorId"), unlock_failing=bool(stimulus.get("failing")))
 
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
-        self.state = attrs.evolve(self.state, powered=False, online=False)
+        self.state = attrs.evolve(self.state, powered=False)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=True)
@@ -296,7 +304,7 @@ class _Judgement:
         self.reboot("PowerOn")
 
     def on_NetworkDown(self, stimulus: Stimulus) -> None:
-        self.state = attrs.evolve(self.state, online=False)
+        pass
 
     def on_NetworkUp(self, stimulus: Stimulus) -> None:
         pass
@@ -332,7 +340,7 @@ class _Judgement:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
         self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time)
-        if c.plugged:
+        if c.plugged and not (c.finishing or c.after_boot):
             self.owe_start(self.state.connector(connector_id), id_tag)
 
     def owe_start(self, c: Connector, id_tag: str) -> None:
@@ -384,7 +392,8 @@ class _Judgement:
         status = (call.answer or {}).get("status")
         connectors = tuple(
             attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
-                         ev_suspended=False, faulted=False if c.id == 0 else c.faulted)
+                         ev_suspended=False, faulted=False if c.id == 0 else c.faulted,
+                         after_boot=c.plugged and c.tx is None)
             for c in self.state.connectors
         )
         self.discharge(lambda o: o.action == "BootNotification")
@@ -461,6 +470,9 @@ class _Judgement:
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start)
+        self.state = attrs.evolve(self.state, owed=tuple(
+            attrs.evolve(o, transaction_id=tx.transaction_id, due=max(o.due, self.due()))
+            if o.action == "StopTransaction" and o.connector == c.id else o for o in self.state.owed))
         if invalid and setting(self.state, "StopTransactionOnInvalidId", True):
             self.owe_stop(self.state.connector(c.id), {"DeAuthorized"}, "StopTransactionOnInvalidId", "OCPP 1.6 §9.1.24")
 
@@ -510,9 +522,13 @@ class _Judgement:
             stopped=self.state.stopped | {c.tx.transaction_id},
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
         )
-        scheduled = c.scheduled
-        self.update(c.id, tx=None, finishing=c.plugged or c.finishing, scheduled=None,
-                    inoperative=(scheduled == "Inoperative") if scheduled else c.inoperative)
+        self.update(c.id, tx=None, finishing=c.plugged or c.finishing)
+        if not any(other.tx for other in self.connectors()):
+            for other in self.state.connectors:
+                if other.scheduled:
+                    self.update(other.id, inoperative=other.scheduled == "Inoperative", scheduled=None)
+        elif c.scheduled:
+            self.update(c.id, inoperative=c.scheduled == "Inoperative", scheduled=None)
 
     def cp_MeterValues(self, call: CpCall) -> None:
         connector_id = call.payload.get("connectorId")
@@ -529,6 +545,8 @@ class _Judgement:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status)
+        if status == "Available" and connector_id and self.may_have_timed_out(c):
+            self.update(connector_id, authorized=None, authorized_at=None)
 
     # -- 3. settle ----------------------------------------------------------
 
@@ -537,16 +555,22 @@ class _Judgement:
         if not (self.state.online and self.state.powered):
             return
         now = self.state.time
+        waiting = tuple(o for o in self.state.owed if self.waits_for_start(o))
         for owed in self.state.owed:
-            if owed.action != "MayStopTransaction" and owed.due <= now:
+            if owed.action != "MayStopTransaction" and owed.due <= now and owed not in waiting:
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
-        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now))
+        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now or o in waiting))
         if self.state.registration == "Accepted" and not self.state.rebooting:
             for c in self.state.connectors:
                 self.check_settled_status(c)
             self.check_presented()
             for c in self.connectors():
                 self.update(c.id, offline_tag=None)
+
+    def waits_for_start(self, owed: Owed) -> bool:
+        """A StopTransaction cannot come before its StartTransaction was accepted (§4.8)."""
+        tx = self.state.connector(owed.connector).tx if owed.connector else None
+        return owed.action == "StopTransaction" and tx is not None and tx.transaction_id is None
 
     def expire_authorizations(self) -> None:
         """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""
@@ -557,9 +581,15 @@ class _Judgement:
             if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time:
                 self.update(c.id, authorized=None, authorized_at=None)
 
+    def may_have_timed_out(self, c: Connector) -> bool:
+        timeout = setting(self.state, "ConnectionTimeOut", None)
+        return (c.authorized is not None and not c.plugged and timeout is not None
+                and self.state.time >= c.authorized_at + timeout)
+
     def check_presented(self) -> None:
         for c in self.connectors():
-            if c.presented is None or c.tx is not None:
+            if c.presented is None or c.tx is not None or c.finishing or c.after_boot:
+                self.update(c.id, presented=None)
                 continue
             cached = self.state.cached(c.presented)
             if not (setting(self.state, "LocalPreAuthorize", False) and cached is not None):
@@ -577,13 +607,19 @@ class _Judgement:
         """The statuses that fit a connector once nothing is happening (§4.9)."""
         zero = self.state.connector(0)
         if c.id == 0:
+            if zero.scheduled:
+                return {"Unavailable", "Available"}
             return {"Unavailable"} if zero.inoperative else {"Available"}
         if c.faulted:
             return {"Faulted"}
         if c.tx is not None:
             return self.transaction_statuses(c)
+        if c.scheduled or zero.scheduled:
+            return {"Unavailable", "Available", "Preparing", "Finishing"}
         if c.inoperative or zero.inoperative:
             return {"Unavailable"}
+        if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
+            return {"Preparing", "Finishing"}
         if c.finishing:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
         if c.offline_tag is not None:
@@ -591,7 +627,7 @@ class _Judgement:
         if c.plugged:
             return self.plugged_statuses(c)
         if c.authorized is not None:
-            return {"Preparing"}
+            return {"Preparing", "Available"} if self.may_have_timed_out(c) else {"Preparing"}
         return {"Available"}
 
     def plugged_statuses(self, c: Connector) -> set[str]:

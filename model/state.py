@@ -63,6 +63,7 @@ class Connector:
     tx: Tx | None = None
     offline_tag: str | None = None
     finishing: bool = False
+    after_boot: bool = False
     energy: int | None = None
 
 
