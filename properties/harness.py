@@ -9,7 +9,7 @@ model for a verdict.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Iterable
+from typing import Iterable
 
 import attrs
 
@@ -36,10 +36,10 @@ class ModelViolation(AssertionError):
         super().__init__(f"after step {step}:\n{lines}")
 
 
-def observations(frames: Iterable, own_call_id: str | None = None) -> list:
+def observations(frames: Iterable) -> list:
     """Model observations from endpoint frames, in order (docs/architecture.md §2)."""
     found: list = []
-    pending: dict[str, tuple[int, Any]] = {}
+    pending: dict[str, tuple[int, CpCall]] = {}
     for frame in frames:
         if frame.direction == "event":
             if frame.error in ("connected", "disconnected"):
@@ -49,23 +49,22 @@ def observations(frames: Iterable, own_call_id: str | None = None) -> list:
             found.append(ProtocolError(frame.error, frame.time))
             if frame.message_type is None:
                 continue
-        _add_frame(found, pending, frame, own_call_id)
+        _add_frame(found, pending, frame)
     return found
 
 
-def _add_frame(found: list, pending: dict, frame, own_call_id) -> None:
+def _add_frame(found: list, pending: dict, frame) -> None:
+    """CP CALLs, each with the Central System's answer once it is seen."""
     if frame.direction == "cp->cs" and frame.message_type == 2:
         call = CpCall(frame.action, frame.payload or {}, frame.time)
         pending[frame.unique_id] = (len(found), call)
         found.append(call)
     elif frame.direction == "cs->cp" and frame.message_type in (3, 4) and frame.unique_id in pending:
         index, call = pending.pop(frame.unique_id)
-        answered = attrs.evolve(call, answer=frame.payload if frame.message_type == 3 else None,
-                                error=frame.action if frame.message_type == 4 else None)
+        failed = frame.message_type == 4
+        answered = attrs.evolve(call, answer=None if failed else frame.payload,
+                                error=(frame.payload or {}).get("errorCode") if failed else None)
         found[index] = answered
-    elif frame.direction == "cp->cs" and frame.message_type in (3, 4) and frame.unique_id == own_call_id:
-        found.append(Answer("result" if frame.message_type == 3 else "error", frame.payload,
-                            None if frame.message_type == 3 else (frame.payload or {}).get("errorCode")))
 
 
 class Harness:
