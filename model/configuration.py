@@ -99,7 +99,8 @@ class KeySpec:
     ``items`` names a composite item format (:data:`MEASURAND_ITEM`,
     :data:`ROTATION_ITEM`). ``minimum``/``maximum`` bound integers.
     ``compare`` is False where a reported value may differ from the one set.
-    ``note`` gives the reasoning where the spec leaves a choice.
+    ``either_access`` makes the judges accept R and RW although the row says
+    one of them. ``note`` gives the reasoning where the spec leaves a choice.
     """
 
     name: str
@@ -115,7 +116,13 @@ class KeySpec:
     maximum: int | None = None
     max_length_key: str = ""
     compare: bool = True
+    either_access: bool = False
     note: str = ""
+
+    @property
+    def judged_access(self) -> str:
+        """The accessibility the judges hold the Charge Point to."""
+        return "R or RW" if self.either_access else self.accessibility
 
 
 def _s(number: str) -> str:
@@ -136,6 +143,11 @@ def _measurands(name: str, number: str) -> KeySpec:
 def _max_length(name: str, number: str, note: str = "") -> KeySpec:
     return KeySpec(f"{name}MaxLength", "Core", False, "R", "integer", _s(number), minimum=0, note=note)
 
+
+_OPTIONAL_BOOLEAN = (
+    "the row says R, but §9 says of optional boolean keys that a present key 'can be enabled or "
+    "disabled by setting the value for the key': both readings are accepted"
+)
 
 _NON_NEGATIVE = "negative values are out of range for a count or duration (OCTT TC_040_2 expects Rejected for -1)"
 
@@ -201,12 +213,14 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("LocalAuthListEnabled", "LocalAuthListManagement", True, "RW", "boolean", _s("9.2.1")),
     KeySpec("LocalAuthListMaxLength", "LocalAuthListManagement", True, "R", "integer", _s("9.2.2"), minimum=0),
     KeySpec("SendLocalListMaxLength", "LocalAuthListManagement", True, "R", "integer", _s("9.2.3"), minimum=0),
-    KeySpec("ReserveConnectorZeroSupported", "Reservation", False, "R", "boolean", _s("9.3.1")),
+    KeySpec("ReserveConnectorZeroSupported", "Reservation", False, "R", "boolean", _s("9.3.1"),
+            either_access=True, note=_OPTIONAL_BOOLEAN),
     KeySpec("ChargeProfileMaxStackLevel", "SmartCharging", True, "R", "integer", _s("9.4.1"), minimum=0),
     KeySpec("ChargingScheduleAllowedChargingRateUnit", "SmartCharging", True, "R", "CSL", _s("9.4.2"),
             allowed=CHARGING_RATE_UNITS),
     KeySpec("ChargingScheduleMaxPeriods", "SmartCharging", True, "R", "integer", _s("9.4.3"), minimum=0),
-    KeySpec("ConnectorSwitch3to1PhaseSupported", "SmartCharging", False, "R", "boolean", _s("9.4.4")),
+    KeySpec("ConnectorSwitch3to1PhaseSupported", "SmartCharging", False, "R", "boolean", _s("9.4.4"),
+            either_access=True, note="type boolean per errata §4.28; " + _OPTIONAL_BOOLEAN),
     KeySpec("MaxChargingProfilesInstalled", "SmartCharging", True, "R", "integer", _s("9.4.5"), minimum=0),
     KeySpec("SupportedFileTransferProtocols", "FirmwareManagement", False, "R", "CSL", f"{_ERRATA} §3.88",
             allowed=FILE_TRANSFER_PROTOCOLS),
@@ -539,12 +553,12 @@ def _check_full_list(cfg: ConfigurationModel, reply: _Reply) -> list[Violation]:
 
 def _check_readonly(cfg: ConfigurationModel, spec: KeySpec, readonly: bool) -> list[Violation]:
     """§9: 'The "Accessibility" property shows if the value ... is read-only ("R") or read-write ("RW")'."""
-    expected = {"R": True, "RW": False}.get(spec.accessibility)
+    expected = {"R": True, "RW": False}.get(spec.judged_access)
     if expected is not None and readonly != expected:
         return [Violation("ReadonlyMismatch", spec.section,
                           f"{spec.name} has accessibility {spec.accessibility} but was reported readonly={readonly}")]
     before = _get(cfg.readonly, spec.name)
-    if spec.accessibility == "R or RW" and before is not None and before != readonly:
+    if spec.judged_access == "R or RW" and before is not None and before != readonly:
         return [Violation("AccessibilityChanged", spec.section,
                           f"{spec.name} was reported readonly={before}, now readonly={readonly}")]
     return []
@@ -632,7 +646,7 @@ def _check_not_supported(cfg: ConfigurationModel, key: str) -> list[Violation]:
 
 
 def _is_read_only(cfg: ConfigurationModel, spec: KeySpec | None, key: str) -> bool:
-    return (spec is not None and spec.accessibility == "R") or _get(cfg.readonly, canonical_key(key)) is True
+    return (spec is not None and spec.judged_access == "R") or _get(cfg.readonly, canonical_key(key)) is True
 
 
 def _check_applied(cfg: ConfigurationModel, key: str, value: str, status: str) -> list[Violation]:
