@@ -35,8 +35,20 @@ def _parser() -> argparse.ArgumentParser:
     replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
     replay.add_argument("file", type=Path)
     replay.add_argument("--mutant")
-    mutants = sub.add_parser("mutants", help="list or run the bundled charge point's mutants")
+    mutants = sub.add_parser("mutants", help="list the bundled charge point's mutants, or fuzz them")
+    mutants.add_argument("names", nargs="*", help="mutants to run (default: all)")
     mutants.add_argument("--list", action="store_true")
+    mutants.add_argument("--max-examples", type=int)
+    mutants.add_argument("--budget", type=float, default=60.0, help="seconds per mutant when --max-examples is not given")
+    mutants.add_argument("--seed", type=int, default=0)
+    mutants.add_argument("--findings", type=Path)
+    mutants.add_argument("--json", action="store_true")
+    octt = sub.add_parser("octt", help="run the OCTT charge-point test cases as scenarios")
+    octt.add_argument("--case", action="append", default=[], help="an OCTT id (repeatable)")
+    octt.add_argument("--list", action="store_true")
+    octt.add_argument("--json", action="store_true")
+    octt.add_argument("--junit", type=Path)
+    octt.add_argument("--mutant")
     return parser
 
 
@@ -106,12 +118,40 @@ def cmd_replay(args) -> int:
 def cmd_mutants(args) -> int:
     from adapters.chargepoint.mutants import MUTANTS
 
-    for name in sorted(MUTANTS):
-        print(name)
-    return EXIT_OK
+    from .mutants import run_mutant, table
+
+    if args.list:
+        for name in sorted(MUTANTS):
+            print(name)
+        return EXIT_OK
+    for name in args.names:
+        _check_mutant(name)
+    results = []
+    for name in args.names or sorted(MUTANTS):
+        result = run_mutant(name, MUTANTS[name], max_examples=args.max_examples, budget=args.budget,
+                            seed=args.seed, findings_dir=args.findings)
+        print(f"{name}: {'killed' if result.killed else 'survived'}", file=sys.stderr, flush=True)
+        results.append(result)
+    if args.json:
+        import attrs
+
+        print(json.dumps([attrs.asdict(r) for r in results], indent=2))
+    else:
+        print(table(results))
+    return EXIT_OK if all(r.killed for r in results) else EXIT_FINDINGS
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants}
+def cmd_octt(args) -> int:
+    from .octt.suite import list_cases, run_cases
+
+    if args.list:
+        print(list_cases())
+        return EXIT_OK
+    _check_mutant(args.mutant)
+    return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit)
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt}
 
 if __name__ == "__main__":
     sys.exit(main())

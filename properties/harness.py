@@ -76,6 +76,7 @@ class Harness:
         self.options = options
         self.state = None
         self.results: list[StepResult] = []
+        self.last_observed: list = []
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -98,6 +99,7 @@ class Harness:
             seen.append(Answer(outcome.kind))
         elif outcome is not None:
             seen = _place_answer(seen, outcome)
+        self.last_observed = seen
         verdict = judge(attrs.evolve(self.state, time=self._start_time(stimulus)), stimulus, seen)
         self.state = attrs.evolve(verdict.state, time=self.sut.clock.now())
         self.results.append(StepResult(step, verdict.violations, first, len(self.sut.csms.frames)))

@@ -50,6 +50,9 @@ class Report:
     findings: list[Path] = attrs.field(factory=list)
     violations: list = attrs.field(factory=list)
     trace: list[dict] = attrs.field(factory=list)
+    started: float = attrs.field(factory=time.monotonic)
+    time_to_find: float | None = None
+    examples_to_find: int | None = None
 
     @property
     def steps_per_second(self) -> float:
@@ -89,6 +92,9 @@ class Session:
         if rule in self.best and len(machine.steps) > self.best[rule]:
             return
         self.best[rule] = len(machine.steps)
+        if self.report.time_to_find is None:
+            self.report.time_to_find = time.monotonic() - self.report.started
+            self.report.examples_to_find = self.report.examples
         name = self.paths.get(rule) or findings.finding_id(rule, machine.steps)
         self.paths[rule] = name
         finding = findings.build(
@@ -142,7 +148,7 @@ def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
 def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -> Report:
     session = session or Session(config)
     session.on_progress = on_progress
-    started = time.monotonic()
+    started = session.report.started = time.monotonic()
     total = config.max_examples or PROFILES[config.profile]["max_examples"]
     batch_seed = config.seed
     try:
