@@ -491,11 +491,16 @@ def _not_present(reply: _Reply) -> frozenset[str]:
     return frozenset(u for u in reply.unknown if not _is_variant(u) and not _write_only(u))
 
 
+def _mark_unsupported(cfg: ConfigurationModel, keys: frozenset[str]) -> ConfigurationModel:
+    """Record keys the Charge Point disowned; a supported or required key is blamed, not recorded."""
+    gone = {k for k in keys if k not in cfg.supported and not _required_here(cfg, spec_of(k))}
+    return attrs.evolve(cfg, unsupported=cfg.unsupported | gone)
+
+
 def _learn(cfg: ConfigurationModel, reply: _Reply) -> ConfigurationModel:
     for key, readonly, value in reply.entries:
         cfg = _learn_entry(cfg, key, readonly, value)
-    missing = {k for k in _not_present(reply) - cfg.supported if not _required_here(cfg, spec_of(k))}
-    return attrs.evolve(cfg, unsupported=cfg.unsupported | missing)
+    return _mark_unsupported(cfg, _not_present(reply))
 
 
 def _max_keys_respected(cfg: ConfigurationModel, requested: tuple[str, ...]) -> bool:
@@ -673,8 +678,7 @@ def _check_status(cfg: ConfigurationModel, key: str, value: str, status: str) ->
 def _apply(cfg: ConfigurationModel, key: str, value: str, status: str) -> ConfigurationModel:
     name = canonical_key(key)
     if status == "NotSupported":
-        gone = frozenset() if _is_variant(key) or name in cfg.supported else {name}
-        return attrs.evolve(cfg, unsupported=cfg.unsupported | gone)
+        return cfg if _is_variant(key) else _mark_unsupported(cfg, frozenset({name}))
     if status == "Rejected":
         return cfg
     known = {name} if name in KEY_TABLE and not _write_only(name) else set()

@@ -518,6 +518,11 @@ def test_required_key_not_supported_fires():
     assert rules(violations) == ["NotSupportedForSupportedKey"]
 
 
+def test_required_key_not_supported_is_blamed_once():
+    cfg, _ = change(EMPTY, "HeartbeatInterval", "60", "NotSupported")
+    assert change(cfg, "HeartbeatInterval", "60", "Accepted")[1] == ()
+
+
 def test_case_variant_of_required_key_may_be_not_supported():
     assert change(EMPTY, "heartbeatinterval", "60", "NotSupported")[1] == ()
 
