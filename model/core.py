@@ -119,11 +119,19 @@ class _Judgement:
                 self.fail("RespondedWhileRejected", "OCPP 1.6 §4.2",
                           f"{stimulus.op} was answered while the registration is Rejected")
             return
+        if answer.kind == "error" and self.error_allowed(stimulus, answer):
+            return
         if answer.kind != "result":
             self.fail("NoValidResponse", "OCPP-J 1.6 §4.1.3",
                       f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
             return
         getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
+
+    def error_allowed(self, stimulus: Stimulus, answer: Answer) -> bool:
+        """OCTT TC_040_2 accepts a CALLERROR for an invalid configuration value."""
+        return (stimulus.op == "ChangeConfiguration"
+                and answer.error_code in ("PropertyConstraintViolation", "TypeConstraintViolation")
+                and not cfgmodel.is_valid_value(stimulus.get("key"), stimulus.get("value"), self.state.config))
 
     def expect_status(self, stimulus: Stimulus, payload: dict, allowed: set[str], rule: str, section: str) -> str | None:
         status = payload.get("status")
@@ -398,6 +406,8 @@ class _Judgement:
         )
         self.discharge(lambda o: o.action == "BootNotification")
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
+        if status == "Accepted":
+            config = cfgmodel.forget_value(config, "HeartbeatInterval")
         self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
                                   boot_at=call.time, connectors=connectors, config=config)
         if status != "Accepted":
