@@ -383,8 +383,8 @@ class CentralSystem:
         try:
             async for message in ws:
                 self._on_message(conn, message)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as exc:
+            self._closed_on_bad_frame(conn, exc)
         finally:
             writer.cancel()
             self._closed(conn)
@@ -408,13 +408,25 @@ class CentralSystem:
         await conn.ws.close(1002, f"subprotocol {SUBPROTOCOL} required")
         self._closed(conn)
 
+    def _closed_on_bad_frame(self, conn: _Connection, exc: ConnectionClosed) -> None:
+        """Record the frames the WebSocket layer refused before we could see them."""
+        code = exc.sent.code if exc.sent is not None else None
+        if code == 1007:
+            self._record("cp->cs", "", error=violation(
+                "4.1.2", "a text frame is not valid UTF-8; the connection was closed (1007)"))
+        elif code == 1009:
+            self._record("cp->cs", "", error=f"a message is larger than {MAX_FRAME} bytes, "
+                         "the most this endpoint accepts; the connection was closed (1009)")
+
     def _closed(self, conn: _Connection) -> None:
         for _, future in conn.pending.values():
             if not future.done():
                 future.set_result(OFFLINE)
         conn.pending.clear()
         conn.unanswered.clear()
-        self._event(conn, "disconnected", code=conn.ws.close_code, reason=conn.ws.close_reason)
+        code = conn.ws.close_code
+        self._event(conn, "disconnected", code=None if code is None else int(code),
+                    reason=conn.ws.close_reason)
         if self._conn is conn:
             self._conn = None
             self._online.clear()
@@ -457,6 +469,10 @@ class CentralSystem:
             message = json.loads(raw)
         except ValueError as exc:
             self._record("cp->cs", raw, error=violation("4.1.2", f"not valid JSON ({exc}); ignored"))
+            return
+        except RecursionError:
+            self._record("cp->cs", raw, error=violation(
+                "4.1.2", "JSON nested too deeply to be parsed; ignored"))
             return
         if not isinstance(message, list) or not message:
             self._record("cp->cs", raw, error=violation(

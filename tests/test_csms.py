@@ -93,7 +93,7 @@ def test_boot_answered_and_frames_recorded_in_order_with_virtual_times():
         assert cs.frames[0].payload == {"chargePointId": "CP1", "subprotocol": "ocpp1.6"}
         assert cs.frames[1].payload == BOOT
         assert json.loads(cs.frames[2].raw) == [3, "b1", cs.frames[2].payload]
-        assert cs.frames[-1].payload["code"] == 1000
+        assert type(cs.frames[-1].payload["code"]) is int and cs.frames[-1].payload["code"] == 1000
         assert cs.protocol_errors() == []
 
     asyncio.run(main())
@@ -382,6 +382,37 @@ def test_binary_frame_is_recorded():
                 await roundtrip(ws)
         [bad] = cs.protocol_errors()
         assert bad.error.startswith("OCPP-J 1.6 §4.1.2: binary") and bad.raw.startswith("[2,")
+
+    asyncio.run(main())
+
+
+def test_deeply_nested_json_is_recorded():
+    async def main():
+        async with endpoint() as cs:
+            async with client(cs) as ws:
+                await ws.send("[" * 100_000 + "]" * 100_000)
+                await roundtrip(ws)
+        [bad] = cs.protocol_errors()
+        assert bad.error.startswith("OCPP-J 1.6 §4.1.2: JSON nested too deeply")
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("data, error, code", [
+    (b'[2, "x", "Heartbeat", {"\xff": 1}]', "OCPP-J 1.6 §4.1.2: a text frame is not valid UTF-8", 1007),
+    (b"[" + b" " * (16 * 2**20) + b"]", "a message is larger than 16777216 bytes", 1009),
+])
+def test_frames_the_websocket_layer_refuses_are_recorded(data, error, code):
+    async def main():
+        async with endpoint() as cs:
+            async with client(cs, max_size=None) as ws:
+                await ws.send(data, text=True)
+                with pytest.raises(ConnectionClosed):
+                    await ws.recv()
+            await until(lambda: cs.frames[-1].error == "disconnected")
+        [bad] = cs.protocol_errors()
+        assert bad.direction == "cp->cs" and bad.error.startswith(error)
+        assert f"({code})" in bad.error
 
     asyncio.run(main())
 
