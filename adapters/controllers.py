@@ -46,7 +46,8 @@ class HttpController:
         answer = await self._request("GET", "/capabilities")
         ops = answer.get("ops") if isinstance(answer, dict) else None
         if not isinstance(ops, list) or not all(isinstance(op, str) for op in ops):
-            raise ControllerError(f"GET {self.base_url}/capabilities: no \"ops\" list in {answer!r}")
+            raise ControllerError(
+                f"GET {self.base_url}/capabilities: no \"ops\" list in {answer!r}")
         return frozenset(ops)
 
     async def state(self) -> Any:
@@ -104,7 +105,8 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, str]:
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
     lines = head.split("\r\n")
     status_line = lines[0].split(" ", 2)
-    if len(status_line) < 2 or not status_line[0].startswith("HTTP/") or not status_line[1].isdigit():
+    if (len(status_line) < 2 or not status_line[0].startswith("HTTP/")
+            or not status_line[1].isdigit()):
         raise ValueError(f"malformed status line {lines[0]!r}")
     length = None
     for line in lines[1:]:

@@ -468,7 +468,8 @@ class CentralSystem:
         try:
             message = json.loads(raw)
         except ValueError as exc:
-            self._record("cp->cs", raw, error=violation("4.1.2", f"not valid JSON ({exc}); ignored"))
+            self._record("cp->cs", raw,
+                         error=violation("4.1.2", f"not valid JSON ({exc}); ignored"))
             return
         except RecursionError:
             self._record("cp->cs", raw, error=violation(
@@ -592,7 +593,8 @@ class CentralSystem:
         self._resolve(conn, unique_id, CallOutcome("error", None, code, description))
 
     @staticmethod
-    def _match(conn: _Connection, unique_id: str | None, kind: str) -> tuple[str | None, str | None]:
+    def _match(conn: _Connection, unique_id: str | None,
+               kind: str) -> tuple[str | None, str | None]:
         """(action of our CALL with this id, problem) for an answer from the charge point."""
         if unique_id is None:
             return None, violation("4.1.4", f"the UniqueId of a {kind} must be a string")
@@ -674,7 +676,8 @@ def _error_problem(message: list, code: str | None, description: str | None,
                    details: Any) -> str | None:
     if len(message) != 5:
         return violation("4.2.3", "a CALLERROR is [4, \"<UniqueId>\", \"<errorCode>\", "
-                         f"\"<errorDescription>\", {{<errorDetails>}}], got {len(message)} elements")
+                         "\"<errorDescription>\", {<errorDetails>}], "
+                         f"got {len(message)} elements")
     if code not in ERROR_CODES:
         return violation("4.2.3", f"errorCode {_short(message[2])} is not in Table 7")
     if description is None:

@@ -210,7 +210,8 @@ def test_call_result_and_error_outcomes_with_deterministic_ids():
         async with endpoint() as cs:
             async with client(cs) as ws:
                 await cs.wait_connected(5)
-                task = asyncio.create_task(answer_next(ws, lambda c: [3, c[1], {"status": "Accepted"}]))
+                task = asyncio.create_task(
+                    answer_next(ws, lambda c: [3, c[1], {"status": "Accepted"}]))
                 outcome = await cs.call("Reset", {"type": "Soft"}, timeout=5)
                 assert await task == [2, "1", "Reset", {"type": "Soft"}]
                 assert (outcome.kind, outcome.payload) == ("result", {"status": "Accepted"})
@@ -399,7 +400,8 @@ def test_deeply_nested_json_is_recorded():
 
 
 @pytest.mark.parametrize("data, error, code", [
-    (b'[2, "x", "Heartbeat", {"\xff": 1}]', "OCPP-J 1.6 §4.1.2: a text frame is not valid UTF-8", 1007),
+    (b'[2, "x", "Heartbeat", {"\xff": 1}]',
+     "OCPP-J 1.6 §4.1.2: a text frame is not valid UTF-8", 1007),
     (b"[" + b" " * (16 * 2**20) + b"]", "a message is larger than 16777216 bytes", 1009),
 ])
 def test_frames_the_websocket_layer_refuses_are_recorded(data, error, code):
