@@ -116,7 +116,8 @@ class ControlServer:
 
     @property
     def ops(self) -> frozenset[str]:
-        return frozenset(getattr(self.target, "capabilities", None) or PHYSICAL_OPS)
+        ops = getattr(self.target, "capabilities", None)
+        return frozenset(PHYSICAL_OPS if ops is None else ops)
 
     @property
     def has_state(self) -> bool:

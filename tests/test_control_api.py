@@ -252,6 +252,18 @@ def test_stop_closes_idle_keep_alive_connections():
     asyncio.run(main())
 
 
+def test_a_target_listing_no_ops_supports_none():
+    async def main():
+        target = BareChargePoint()
+        target.capabilities = frozenset()
+        async with control(target) as server:
+            assert (await http(server, "GET", "/capabilities"))[2]["ops"] == []
+            status, _, answer = await http(server, "POST", "/actions", '{"op": "PowerLoss"}')
+            assert status == 400 and "unsupported op" in answer["error"]
+
+    asyncio.run(main())
+
+
 def test_step_problem_is_none_for_valid_steps():
     assert step_problem({"op": "PowerLoss"}, PHYSICAL_OPS) is None
     assert step_problem({"op": "AdvanceTime", "seconds": 5}, {"AdvanceTime"}) is None
