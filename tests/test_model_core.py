@@ -1,0 +1,1411 @@
+"""The Core-profile judge (model/core.py), rule by rule and session by session.
+
+Each test drives :func:`model.judge` through a few steps with the messages a
+Charge Point could have sent, and checks the rules that fire. Every rule is
+tested both ways: it fires on the wrong behaviour and is silent on every
+behaviour the spec allows. Tests that document a model bug are marked
+``xfail(strict=True)`` with the spec section in the reason.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from model import Answer, Connection, CpCall, Options, ProtocolError, Stimulus, initial_state, judge
+
+TAG = "TAG1"
+OTHER = "TAG2"
+PARENT = "GROUP1"
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def step(op: str, **params) -> dict:
+    return {"op": op, **params}
+
+
+def id_tag_info(status: str = "Accepted", parent: str | None = None) -> dict:
+    info = {"status": status}
+    if parent:
+        info["parentIdTag"] = parent
+    return info
+
+
+def sn(connector: int, status: str, t: float = 0.0, error: str = "NoError") -> CpCall:
+    return CpCall("StatusNotification", {"connectorId": connector, "errorCode": error, "status": status}, t, answer={})
+
+
+def statuses(*pairs, t: float = 0.0) -> list[CpCall]:
+    """``statuses((0, "Available"), (1, "Preparing"))``: one StatusNotification each."""
+    return [sn(c, s, t) for c, s in pairs]
+
+
+def authorize(tag: str = TAG, status: str = "Accepted", parent: str | None = None, t: float = 0.0) -> CpCall:
+    return CpCall("Authorize", {"idTag": tag}, t, answer={"idTagInfo": id_tag_info(status, parent)})
+
+
+def start_tx(connector: int = 1, tag: str = TAG, tx_id: int = 1, meter: int = 0, status: str = "Accepted",
+             parent: str | None = None, t: float = 0.0) -> CpCall:
+    payload = {"connectorId": connector, "idTag": tag, "meterStart": meter, "timestamp": "2025-01-01T00:00:00Z"}
+    return CpCall("StartTransaction", payload, t,
+                  answer={"transactionId": tx_id, "idTagInfo": id_tag_info(status, parent)})
+
+
+def start_tx_unanswered(connector: int = 1, tag: str = TAG, meter: int = 0, t: float = 0.0) -> CpCall:
+    payload = {"connectorId": connector, "idTag": tag, "meterStart": meter, "timestamp": "2025-01-01T00:00:00Z"}
+    return CpCall("StartTransaction", payload, t, answer=None, error="InternalError")
+
+
+def stop_tx(tx_id: int = 1, reason: str | None = None, meter: int = 100, tag: str | None = None,
+            t: float = 0.0) -> CpCall:
+    payload = {"transactionId": tx_id, "meterStop": meter, "timestamp": "2025-01-01T01:00:00Z"}
+    if reason:
+        payload["reason"] = reason
+    if tag:
+        payload["idTag"] = tag
+    return CpCall("StopTransaction", payload, t, answer={"idTagInfo": id_tag_info()} if tag else {})
+
+
+def meter_values(connector: int = 1, tx_id: int | None = 1, t: float = 0.0) -> CpCall:
+    payload = {"connectorId": connector, "meterValue": [
+        {"timestamp": "2025-01-01T00:10:00Z", "sampledValue": [{"value": "10"}]}]}
+    if tx_id is not None:
+        payload["transactionId"] = tx_id
+    return CpCall("MeterValues", payload, t, answer={})
+
+
+def boot(status: str = "Accepted", interval: int = 300, t: float = 0.0) -> CpCall:
+    return CpCall("BootNotification", {"chargePointModel": "M", "chargePointVendor": "V"}, t,
+                  answer={"status": status, "interval": interval, "currentTime": "2025-01-01T00:00:00Z"})
+
+
+def result(**payload) -> Answer:
+    return Answer("result", payload)
+
+
+def down(t: float = 0.0) -> Connection:
+    return Connection(False, t)
+
+
+def up(t: float = 0.0) -> Connection:
+    return Connection(True, t)
+
+
+def config_value(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+class Trace:
+    """A run of steps through the judge, keeping the state between them.
+
+    ``Trace(StopTransactionOnInvalidId=False)`` starts from the OCTT §1.3
+    state and sets configuration keys as a Central System would: with a
+    ChangeConfiguration the Charge Point accepts.
+    """
+
+    def __init__(self, options: Options | None = None, **config):
+        self.state = initial_state(options or Options())
+        for key, value in config.items():
+            self.ok(step("ChangeConfiguration", key=key, value=config_value(value)), result(status="Accepted"))
+
+    @property
+    def now(self) -> float:
+        return self.state.time
+
+    def do(self, s: dict, *observed) -> list[str]:
+        verdict = judge(self.state, Stimulus.from_step(s), observed)
+        self.state = verdict.state
+        return [v.rule for v in verdict.violations]
+
+    def ok(self, s: dict, *observed) -> "Trace":
+        verdict = judge(self.state, Stimulus.from_step(s), observed)
+        assert verdict.violations == (), "\n".join(map(str, verdict.violations))
+        self.state = verdict.state
+        return self
+
+    def connector(self, connector_id: int):
+        return self.state.connector(connector_id)
+
+
+# -- reusable states (OCTT §4 "Reusable states") ------------------------------
+
+
+def preparing(trace: Trace | None = None, connector: int = 1) -> Trace:
+    """Cable plugged in, no identification yet."""
+    trace = trace or Trace()
+    return trace.ok(step("PlugIn", connectorId=connector), sn(connector, "Preparing"))
+
+
+def authorized(trace: Trace | None = None, connector: int = 1, tag: str = TAG) -> Trace:
+    """Reusable state Authorized: identification first, no cable."""
+    trace = trace or Trace()
+    return trace.ok(step("PresentIdTag", connectorId=connector, idTag=tag), authorize(tag), sn(connector, "Preparing"))
+
+
+def charging(trace: Trace | None = None, connector: int = 1, tag: str = TAG, tx_id: int = 1,
+             parent: str | None = None, meter: int = 0) -> Trace:
+    """Reusable state Charging, reached plug-in first."""
+    trace = preparing(trace, connector)
+    return trace.ok(step("PresentIdTag", connectorId=connector, idTag=tag),
+                    authorize(tag, parent=parent),
+                    start_tx(connector, tag, tx_id, meter=meter, parent=parent),
+                    sn(connector, "Charging"))
+
+
+def go_offline(trace: Trace) -> Trace:
+    return trace.ok(step("NetworkDown"), down(trace.now))
+
+
+def reboot_observations(*connector_statuses, t: float = 0.0, status: str = "Accepted"):
+    """Disconnect, reconnect, BootNotification and a StatusNotification per connector."""
+    return [down(t), up(t), boot(status, t=t), *statuses(*connector_statuses, t=t)]
+
+
+IDLE = ((0, "Available"), (1, "Available"), (2, "Available"))
+
+
+# -- initial state (OCTT §1.3) ----------------------------------------------------
+
+
+def test_octt_1_3_initial_state_is_accepted_online_idle_and_available():
+    state = initial_state(Options(number_of_connectors=3))
+    assert state.registration == "Accepted" and state.online and state.powered
+    assert [c.id for c in state.connectors] == [0, 1, 2, 3]
+    assert all(c.reported == "Available" and c.tx is None and not c.plugged for c in state.connectors)
+    assert state.cache == () and state.owed == ()
+
+
+def test_octt_1_3_nothing_happening_is_silent():
+    trace = Trace()
+    trace.ok(step("AdvanceTime", seconds=3600))
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("SetBootResponse", status="Accepted", interval=60))
+    trace.ok(step("FailNext", action="Heartbeat", count=1))
+    trace.ok(step("NetworkUp"))
+
+
+def test_4_6_heartbeats_are_allowed_and_not_required():
+    trace = Trace()
+    trace.ok(step("AdvanceTime", seconds=300), CpCall("Heartbeat", {}, 300.0, answer={"currentTime": "x"}))
+    trace.ok(step("AdvanceTime", seconds=3000))
+
+
+# -- OCPP-J framing and answers to the Central System's CALLs ----------------------
+
+
+def test_ocppj_4_protocol_error_is_a_violation():
+    assert Trace().do(step("AdvanceTime", seconds=1), ProtocolError("not JSON", 1.0)) == ["OcppJFraming"]
+
+
+@pytest.mark.parametrize("answer", [Answer("error", None, "InternalError"), Answer("timeout")])
+def test_ocppj_4_1_3_a_call_without_callresult_is_no_valid_response(answer):
+    assert Trace().do(step("ClearCache"), answer) == ["NoValidResponse"]
+
+
+def test_ocppj_a_call_not_sent_while_offline_is_not_judged():
+    trace = go_offline(Trace())
+    trace.ok(step("ClearCache"), Answer("offline"))
+    trace.ok(step("Reset", type="Soft"), Answer("offline"))
+
+
+# -- registration (§4.2) -------------------------------------------------------------
+
+
+def rejected_trace() -> Trace:
+    """Rebooted by a soft reset and Rejected by the Central System."""
+    trace = Trace()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot("Rejected", interval=60))
+    return trace
+
+
+def test_4_2_responding_while_rejected_is_a_violation():
+    assert rejected_trace().do(step("ClearCache"), result(status="Accepted")) == ["RespondedWhileRejected"]
+    assert rejected_trace().do(step("ClearCache"), Answer("error", None, "SecurityError")) == ["RespondedWhileRejected"]
+
+
+def test_4_2_no_answer_while_rejected_is_allowed():
+    rejected_trace().ok(step("ClearCache"), Answer("timeout"))
+
+
+def test_4_2_request_while_rejected_is_message_before_accepted():
+    assert rejected_trace().do(step("AdvanceTime", seconds=1), sn(1, "Available", 1.0)) == ["MessageBeforeAccepted"]
+
+
+def test_4_2_request_while_pending_is_message_before_accepted():
+    trace = Trace()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot("Pending", interval=60))
+    assert trace.do(step("AdvanceTime", seconds=1), sn(0, "Available", 1.0)) == ["MessageBeforeAccepted"]
+
+
+def test_4_2_pending_charge_point_answers_the_central_system():
+    trace = Trace()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot("Pending", interval=60))
+    trace.ok(step("GetConfiguration", key=["HeartbeatInterval"]),
+             result(configurationKey=[{"key": "HeartbeatInterval", "readonly": False, "value": "300"}]))
+
+
+def test_4_2_boot_retry_after_rejected_interval():
+    trace = rejected_trace()
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("AdvanceTime", seconds=31), boot("Accepted", t=61.0), *statuses(*IDLE, t=61.0))
+
+
+def test_4_2_no_boot_retry_after_rejected_interval_is_a_violation():
+    trace = rejected_trace()
+    trace.ok(step("AdvanceTime", seconds=30))
+    assert trace.do(step("AdvanceTime", seconds=100)) == ["BootNotificationRetry"]
+
+
+def test_4_2_boot_retry_after_pending_interval():
+    trace = Trace()
+    trace.ok(step("Reset", type="Hard"), result(status="Accepted"), down(), up(), boot("Pending", interval=60))
+    assert trace.do(step("AdvanceTime", seconds=100)) == ["BootNotificationRetry"]
+
+
+def test_4_2_reset_without_boot_notification_is_a_violation():
+    assert Trace().do(step("Reset", type="Soft"), result(status="Accepted")) == ["BootNotificationAtReboot"]
+
+
+def test_4_2_boot_notification_may_wait_for_the_reconnection():
+    trace = Trace()
+    trace.ok(step("Reset", type="Hard"), result(status="Accepted"), down())
+    trace.ok(step("AdvanceTime", seconds=5), up(5.0), boot(t=5.0), *statuses(*IDLE, t=5.0))
+
+
+def test_4_2_reboot_requires_every_connector_status_again():
+    """OCTT TC_001_CS: a StatusNotification per connector and connectorId 0."""
+    trace = Trace()
+    rules = trace.do(step("Reset", type="Soft"), result(status="Accepted"),
+                     *reboot_observations((1, "Available"), (2, "Available")))
+    assert rules == ["StatusNotReported"]
+
+
+def test_4_2_connecting_without_power_is_a_violation():
+    trace = Trace().ok(step("PowerLoss"), down())
+    assert trace.do(step("AdvanceTime", seconds=1), up(1.0)) == ["ConnectedWithoutPower"]
+
+
+# -- offline (OCPP-J §3, §3.5) ------------------------------------------------------
+
+
+def test_ocppj_3_message_while_offline_is_a_violation():
+    trace = go_offline(Trace())
+    assert trace.do(step("AdvanceTime", seconds=1), sn(1, "Available", 1.0)) == ["MessageWhileOffline"]
+
+
+def test_ocppj_3_messages_after_reconnection_are_allowed():
+    trace = go_offline(Trace())
+    trace.ok(step("NetworkUp"), up(), CpCall("Heartbeat", {}, 0.0, answer={"currentTime": "x"}))
+
+
+def test_3_5_status_is_not_judged_while_offline():
+    trace = go_offline(Trace())
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("AdvanceTime", seconds=10))
+
+
+# -- ClearCache (§5.4), DataTransfer (§5.6), configuration (§5.3, §5.8) ---------------
+
+
+@pytest.mark.parametrize("status", ["Accepted", "Rejected"])
+def test_5_4_clear_cache_accepted_or_rejected(status):
+    Trace().ok(step("ClearCache"), result(status=status))
+
+
+def test_5_4_clear_cache_other_status_is_a_violation():
+    assert Trace().do(step("ClearCache"), result(status="NotSupported")) == ["ClearCacheStatus"]
+
+
+def test_5_4_cleared_cache_no_longer_pre_authorizes():
+    trace = Trace(LocalPreAuthorize=True)
+    charging(trace)
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+    trace.ok(step("ClearCache"), result(status="Accepted"))
+    preparing(trace)
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG, 2), sn(1, "Charging"))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_5_6_data_transfer_unknown_vendor():
+    Trace().ok(step("DataTransfer", vendorId="org.example"), result(status="UnknownVendorId"))
+
+
+@pytest.mark.parametrize("payload", [{"status": "Accepted"}, {"status": "Rejected"},
+                                     {"status": "UnknownVendorId", "data": "x"}])
+def test_5_6_data_transfer_other_answer_is_a_violation(payload):
+    assert Trace().do(step("DataTransfer", vendorId="org.example"), result(**payload)) == ["DataTransferUnknownVendorId"]
+
+
+def test_5_3_change_configuration_is_judged_and_learned():
+    trace = Trace()
+    trace.ok(step("ChangeConfiguration", key="ConnectionTimeOut", value="90"), result(status="Accepted"))
+    assert trace.do(step("ChangeConfiguration", key="ConnectionTimeOut", value="90"), result(status="Maybe")) \
+        == ["InvalidConfigurationStatus"]
+    assert trace.do(step("GetConfiguration", key=["ConnectionTimeOut"]),
+                    result(configurationKey=[{"key": "ConnectionTimeOut", "readonly": False, "value": "30"}])) \
+        == ["ValueNotAsKnown"]
+
+
+# -- ChangeAvailability (§5.2) --------------------------------------------------------
+
+
+def test_5_2_change_availability_unknown_connector_rejected():
+    Trace().ok(step("ChangeAvailability", connectorId=3, type="Inoperative"), result(status="Rejected"))
+
+
+@pytest.mark.parametrize("status", ["Accepted", "Scheduled"])
+def test_5_2_change_availability_unknown_connector_other_status_is_a_violation(status):
+    rules = Trace().do(step("ChangeAvailability", connectorId=3, type="Inoperative"), result(status=status))
+    assert rules == ["ChangeAvailabilityUnknownConnector"]
+
+
+def test_5_2_change_availability_idle_accepted_reports_unavailable():
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"),
+             sn(1, "Unavailable"))
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"),
+             sn(1, "Available"))
+
+
+def test_5_2_change_availability_idle_rejected_changes_nothing():
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Rejected"))
+    assert trace.connector(1).inoperative is False
+
+
+def test_5_2_change_availability_accepted_without_status_notification_is_a_violation():
+    rules = Trace().do(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"))
+    assert rules == ["StatusNotReported"]
+
+
+def test_5_2_change_availability_connector_zero_applies_to_all_connectors():
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Accepted"),
+             *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+    rules = trace.do(step("ChangeAvailability", connectorId=0, type="Operative"), result(status="Accepted"),
+                     *statuses((0, "Available"), (1, "Available")))
+    assert rules == ["StatusNotReported"]  # connector 2 still reported Unavailable
+
+
+def test_5_2_change_availability_scheduled_while_idle_is_a_violation():
+    rules = Trace().do(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Scheduled"))
+    assert rules == ["ChangeAvailabilityStatus"]
+
+
+def test_5_2_change_availability_with_transaction_is_scheduled():
+    """C8: the session ends and the connector becomes Unavailable."""
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Scheduled"))
+    trace.ok(step("AdvanceTime", seconds=60))  # still Charging
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Unavailable"))
+    trace.ok(step("Unplug", connectorId=1))
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"),
+             sn(1, "Available"))
+
+
+def test_5_2_change_availability_scheduled_not_applied_after_transaction_is_a_violation():
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Scheduled"))
+    rules = trace.do(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Available"))
+    assert rules == ["StatusNotReported"]
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §4.9 C6 then F8: a transaction stopped while the cable is still "
+                                       "plugged needs user action (Finishing); the scheduled Unavailable comes when "
+                                       "'All user actions completed' (F8). The model wants Unavailable at once "
+                                       "(StatusNotReported on Finishing)")
+def test_5_2_change_availability_scheduled_finishing_until_cable_removed():
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Scheduled"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Unavailable"))
+
+
+@pytest.mark.parametrize("status", ["Accepted", "Rejected"])
+def test_5_2_change_availability_with_transaction_not_scheduled_is_a_violation(status):
+    rules = charging().do(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status=status))
+    assert rules == ["ChangeAvailabilityStatus"]
+
+
+def test_5_2_change_availability_other_connector_is_not_scheduled():
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=2, type="Inoperative"), result(status="Accepted"),
+             sn(2, "Unavailable"))
+
+
+def test_5_2_change_availability_to_the_current_status_is_accepted():
+    Trace().ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"))
+    charging().ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §5.2 'requests Charge Point to change to a status it is "
+                                       "already in, Charge Point SHALL respond with availability status Accepted'; "
+                                       "ChangeAvailabilityStatus allows Rejected")
+def test_5_2_change_availability_to_the_current_status_rejected_is_a_violation():
+    rules = Trace().do(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Rejected"))
+    assert rules == ["ChangeAvailabilityStatus"]
+
+
+def test_5_2_unavailable_persists_across_reboot():
+    """OCTT TC_034_CS."""
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Accepted"),
+             *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+    trace.ok(step("PowerLoss"), down())
+    rules = trace.do(step("PowerOn"), up(), boot(), *statuses(*IDLE))
+    assert rules == ["StatusNotReported"] * 3
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Accepted"),
+             *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+
+
+# -- UnlockConnector (§5.18, errata 3.85) ---------------------------------------------
+
+
+def test_5_18_unlock_idle_connector_unlocked():
+    Trace().ok(step("UnlockConnector", connectorId=1), result(status="Unlocked"))
+
+
+@pytest.mark.parametrize("status", ["UnlockFailed", "NotSupported"])
+def test_5_18_unlock_idle_connector_other_status_is_a_violation(status):
+    assert Trace().do(step("UnlockConnector", connectorId=1), result(status=status)) == ["UnlockConnectorStatus"]
+
+
+def test_5_18_unlock_failure_is_reported():
+    """OCTT TC_028_CS."""
+    trace = Trace().ok(step("SetUnlockFailure", connectorId=1, failing=True))
+    trace.ok(step("UnlockConnector", connectorId=1), result(status="UnlockFailed"))
+    assert trace.do(step("UnlockConnector", connectorId=1), result(status="Unlocked")) == ["UnlockConnectorStatus"]
+    trace.ok(step("SetUnlockFailure", connectorId=1, failing=False))
+    trace.ok(step("UnlockConnector", connectorId=1), result(status="Unlocked"))
+
+
+def test_errata_3_85_unlock_unknown_connector_not_supported():
+    Trace().ok(step("UnlockConnector", connectorId=3), result(status="NotSupported"))
+    Trace().ok(step("UnlockConnector", connectorId=0), result(status="NotSupported"))
+
+
+@pytest.mark.parametrize("status", ["UnlockFailed", "Unlocked"])
+def test_errata_3_85_unlock_unknown_connector_other_status_is_a_violation(status):
+    assert Trace().do(step("UnlockConnector", connectorId=3), result(status=status)) == ["UnlockConnectorNotSupported"]
+
+
+def test_5_18_fixed_cable_unlock_not_supported():
+    """OCTT TC_020_CS (fixed cable)."""
+    fixed = Options(fixed_cable=True)
+    Trace(fixed).ok(step("UnlockConnector", connectorId=1), result(status="NotSupported"))
+    assert Trace(fixed).do(step("UnlockConnector", connectorId=1), result(status="Unlocked")) \
+        == ["UnlockConnectorNotSupported"]
+
+
+def test_5_18_unlock_with_transaction_stops_it_first():
+    """OCTT TC_019_CS: StopTransaction reason UnlockCommand."""
+    trace = charging()
+    trace.ok(step("UnlockConnector", connectorId=1), result(status="Unlocked"),
+             stop_tx(1, "UnlockCommand"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+
+
+def test_5_18_unlock_with_transaction_without_stop_is_a_violation():
+    rules = charging().do(step("UnlockConnector", connectorId=1), result(status="Unlocked"))
+    assert rules == ["UnlockStopsTransaction"]
+
+
+def test_5_18_unlock_with_transaction_wrong_reason_is_a_violation():
+    rules = charging().do(step("UnlockConnector", connectorId=1), result(status="Unlocked"),
+                          stop_tx(1, "Remote"), sn(1, "Finishing"))
+    assert rules == ["StopTransactionReason"]
+
+
+# -- RemoteStopTransaction (§5.12) -----------------------------------------------------
+
+
+def test_5_12_remote_stop_running_transaction():
+    """OCTT TC_010_CS: Accepted, StopTransaction reason Remote, Finishing (either order)."""
+    charging().ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+                  stop_tx(1, "Remote"), sn(1, "Finishing"))
+    charging().ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+                  sn(1, "Finishing"), stop_tx(1, "Remote"))
+
+
+def test_5_12_remote_stop_running_transaction_rejected_is_a_violation():
+    rules = charging().do(step("RemoteStopTransaction", transactionId=1), result(status="Rejected"))
+    assert rules == ["RemoteStopTransactionStatus"]
+
+
+def test_5_12_remote_stop_unknown_transaction_rejected():
+    """OCTT TC_031_CS."""
+    charging().ok(step("RemoteStopTransaction", transactionId=99), result(status="Rejected"))
+    Trace().ok(step("RemoteStopTransaction", transactionId=1), result(status="Rejected"))
+
+
+def test_5_12_remote_stop_unknown_transaction_accepted_is_a_violation():
+    rules = charging().do(step("RemoteStopTransaction", transactionId=99), result(status="Accepted"))
+    assert rules == ["RemoteStopTransactionStatus"]
+
+
+def test_5_12_remote_stop_accepted_without_stop_transaction_is_a_violation():
+    rules = charging().do(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"))
+    assert rules == ["RemoteStopStopsTransaction"]
+
+
+def test_5_12_remote_stop_with_local_reason_is_a_violation():
+    rules = charging().do(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+                          stop_tx(1), sn(1, "Finishing"))
+    assert rules == ["StopTransactionReason"]
+
+
+# -- RemoteStartTransaction (§5.11) ----------------------------------------------------
+
+
+def test_5_11_remote_start_connector_zero_rejected():
+    """OCTT TC_030_CS."""
+    Trace().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=0), result(status="Rejected"))
+
+
+def test_5_11_remote_start_connector_zero_accepted_is_a_violation():
+    rules = Trace().do(step("RemoteStartTransaction", idTag=TAG, connectorId=0), result(status="Accepted"))
+    assert rules == ["RemoteStartConnectorZero"]
+
+
+def test_5_11_remote_start_free_connector_rejected_is_a_violation():
+    rules = Trace().do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Rejected"))
+    assert rules == ["RemoteStartTransactionStatus"]
+
+
+def test_5_11_remote_start_unknown_status_is_a_violation():
+    rules = Trace().do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Scheduled"))
+    assert rules == ["RemoteStartTransactionStatus"]
+
+
+@pytest.mark.parametrize("status", ["Accepted", "Rejected"])
+def test_5_11_remote_start_busy_connector_may_be_rejected(status):
+    """OCTT TC_026_CS: a connector with a transaction."""
+    charging().ok(step("RemoteStartTransaction", idTag=OTHER, connectorId=1), result(status=status))
+
+
+@pytest.mark.parametrize("status", ["Accepted", "Rejected"])
+def test_5_11_remote_start_without_connector_may_be_rejected(status):
+    """'A Charge Point MAY reject a RemoteStartTransaction.req without a connector id.'"""
+    Trace().ok(step("RemoteStartTransaction", idTag=TAG), result(status=status))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §5.11 'When no connector id is provided, the Charge Point is "
+                                       "in control of the connector selection'; the StartTransaction that follows "
+                                       "an Accepted RemoteStartTransaction without connectorId is flagged "
+                                       "StartTransactionWithoutAuthorization")
+def test_5_11_remote_start_without_connector_starts_on_a_connector_of_its_choice():
+    trace = preparing()
+    trace.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"),
+             start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_5_11_remote_start_first_then_cable():
+    """OCTT TC_012_CS: Preparing on the remote start, the transaction when the cable is plugged in."""
+    trace = Trace()
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_5_11_remote_start_first_without_preparing_is_a_violation():
+    rules = Trace().do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"))
+    assert rules == ["StatusNotReported"]
+
+
+def test_5_11_remote_start_cable_first():
+    """OCTT TC_011_CS: no Authorize when AuthorizeRemoteTxRequests is false."""
+    trace = preparing()
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"),
+             start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_5_11_remote_start_cable_first_status_before_start_transaction():
+    trace = preparing()
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"),
+             sn(1, "Charging"), start_tx(1, TAG))
+
+
+def test_5_11_remote_start_cable_first_without_start_transaction_is_a_violation():
+    rules = preparing().do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"))
+    assert rules == ["StartTransactionWhenAuthorizedAndPlugged"]
+
+
+def test_5_11_authorize_remote_tx_requests_true_authorizes_first():
+    trace = preparing(Trace(AuthorizeRemoteTxRequests=True))
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"),
+             authorize(TAG), start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_5_11_authorize_remote_tx_requests_true_without_authorize_is_a_violation():
+    trace = preparing(Trace(AuthorizeRemoteTxRequests=True))
+    rules = trace.do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"))
+    assert rules == ["IdTagNotAuthorized"]
+
+
+def test_5_11_authorize_remote_tx_requests_true_start_before_authorize_is_a_violation():
+    trace = preparing(Trace(AuthorizeRemoteTxRequests=True))
+    rules = trace.do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"),
+                     start_tx(1, TAG), sn(1, "Charging"))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_5_11_remote_start_with_cached_id_and_local_pre_authorize():
+    """OCTT TC_007_CS: LocalPreAuthorize, cached id: StartTransaction without Authorize."""
+    trace = Trace(AuthorizeRemoteTxRequests=True, LocalPreAuthorize=True)
+    charging(trace)
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+    preparing(trace)
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"),
+             start_tx(1, TAG, 2), sn(1, "Charging"))
+
+
+def test_5_11_remote_start_timeout():
+    """OCTT TC_013_CS: back to Available after ConnectionTimeOut."""
+    trace = Trace(ConnectionTimeOut=60)
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Accepted"), sn(1, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=60), sn(1, "Available", 60.0))
+
+
+# -- Reset (§5.14) ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["Soft", "Hard"])
+def test_5_14_reset_without_transaction(kind):
+    """OCTT TC_013/TC_014_CS."""
+    Trace().ok(step("Reset", type=kind), result(status="Accepted"), *reboot_observations(*IDLE))
+
+
+@pytest.mark.parametrize("kind", ["Soft", "Hard"])
+def test_5_14_reset_rejected(kind):
+    trace = charging()
+    trace.ok(step("Reset", type=kind), result(status="Rejected"))
+    trace.ok(step("AdvanceTime", seconds=60))
+
+
+def test_5_14_reset_other_status_is_a_violation():
+    assert Trace().do(step("Reset", type="Soft"), result(status="Scheduled")) == ["ResetStatus"]
+
+
+def test_5_14_reset_rejected_does_not_allow_stopping():
+    trace = charging().ok(step("Reset", type="Soft"), result(status="Rejected"))
+    rules = trace.do(step("AdvanceTime", seconds=1), stop_tx(1, "SoftReset", t=1.0), sn(1, "Finishing", 1.0))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("Soft", "SoftReset"), ("Hard", "HardReset")])
+def test_5_14_reset_with_transaction(kind, reason):
+    """OCTT TC_015/TC_016_CS: StopTransaction, BootNotification, every status again incl. connector 0."""
+    trace = charging()
+    trace.ok(step("Reset", type=kind), result(status="Accepted"),
+             stop_tx(1, reason), sn(1, "Finishing"),
+             *reboot_observations((0, "Available"), (1, "Preparing"), (2, "Available")))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+
+
+def test_5_14_reset_with_transaction_finishing_after_reboot():
+    trace = charging()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), stop_tx(1, "SoftReset"),
+             *reboot_observations((0, "Available"), (1, "Finishing"), (2, "Available")))
+
+
+def test_5_14_hard_reset_stop_transaction_after_reboot():
+    """'If possible the Charge Point sends a StopTransaction.req ... after having restarted'."""
+    trace = charging()
+    trace.ok(step("Reset", type="Hard"), result(status="Accepted"), down(), up(), boot(),
+             stop_tx(1, "HardReset"), *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+
+
+def test_5_14_reset_with_transaction_without_stop_is_a_violation():
+    trace = charging()
+    rules = trace.do(step("Reset", type="Soft"), result(status="Accepted"),
+                     *reboot_observations((0, "Available"), (1, "Charging"), (2, "Available")))
+    assert rules == ["ResetStopsTransactions"]
+
+
+@pytest.mark.parametrize(("kind", "reason"), [("Soft", "HardReset"), ("Hard", "SoftReset"), ("Soft", "Local")])
+def test_5_14_reset_with_wrong_stop_reason_is_a_violation(kind, reason):
+    trace = charging()
+    rules = trace.do(step("Reset", type=kind), result(status="Accepted"), stop_tx(1, reason),
+                     *reboot_observations((0, "Available"), (1, "Finishing"), (2, "Available")))
+    assert rules == ["StopTransactionReason"]
+
+
+# -- Authorize (§4.1, §3.5) -------------------------------------------------------
+
+
+def test_4_1_presented_id_tag_without_authorize_is_a_violation():
+    rules = preparing().do(step("PresentIdTag", connectorId=1, idTag=TAG))
+    assert rules == ["IdTagNotAuthorized"]
+
+
+def test_4_1_presented_id_tag_authorize_invalid_stays_preparing():
+    """OCTT TC_023_CS: Authorize Invalid, no transaction."""
+    trace = preparing()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, "Invalid"))
+    assert trace.connector(1).authorized is None
+
+
+def test_4_1_start_after_authorize_invalid_is_a_violation():
+    trace = preparing()
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, "Invalid"),
+                     start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
+    assert "StartTransactionWithoutAuthorization" in rules
+
+
+def test_4_1_start_without_any_id_tag_is_a_violation():
+    rules = preparing().do(step("AdvanceTime", seconds=1), start_tx(1, TAG, t=1.0), sn(1, "Charging", 1.0))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_3_5_local_pre_authorize_with_cached_accepted_skips_authorize():
+    """§9.1.13 LocalPreAuthorize; the cache learned TAG from an earlier Authorize.conf."""
+    trace = Trace(LocalPreAuthorize=True)
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))  # second presentation: B1
+    preparing(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_3_5_local_pre_authorize_may_still_send_authorize():
+    """§4.1: in the cache, the Charge Point MAY send an Authorize.req."""
+    trace = Trace(LocalPreAuthorize=True)
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    preparing(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_3_5_cached_id_without_local_pre_authorize_needs_authorize():
+    trace = Trace(LocalPreAuthorize=False)
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    preparing(trace)
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_3_5_cached_invalid_id_is_not_pre_authorized():
+    trace = Trace(LocalPreAuthorize=True)
+    preparing(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, "Blocked"))
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_3_5_cache_disabled_is_not_pre_authorized():
+    trace = Trace(LocalPreAuthorize=True, AuthorizationCacheEnabled=False)
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    preparing(trace)
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §3.5, §9.1.13 LocalPreAuthorize with a cached Accepted idTag, "
+                                       "identification first: the Charge Point goes Preparing without Authorize; "
+                                       "the model wants Available (StatusNotReported) and then flags the "
+                                       "StartTransaction at plug-in (StartTransactionWithoutAuthorization)")
+def test_3_5_local_pre_authorize_identification_first():
+    trace = Trace(LocalPreAuthorize=True)
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §4.1 'When stopping a Transaction, the Charge Point SHALL only "
+                                       "send an Authorize.req when the identifier used for stopping the transaction "
+                                       "is different from the identifier that started the transaction'; an "
+                                       "Authorize.req for the starting idTag is not flagged")
+def test_4_1_authorize_when_stopping_with_the_same_id_tag_is_a_violation():
+    rules = charging().do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                          stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    assert rules != []
+
+
+# -- StartTransaction (§4.8) --------------------------------------------------------
+
+
+@pytest.mark.parametrize("connector", [0, 3])
+def test_4_8_start_transaction_on_a_connector_that_does_not_exist_is_a_violation(connector):
+    rules = Trace().do(step("AdvanceTime", seconds=1), start_tx(connector, TAG, t=1.0))
+    assert rules == ["StartTransactionConnector"]
+
+
+def test_4_8_second_start_transaction_on_a_connector_is_a_violation():
+    rules = charging().do(step("AdvanceTime", seconds=1), start_tx(1, TAG, 2, t=1.0))
+    assert rules == ["SecondTransactionOnConnector"]
+
+
+def test_4_8_start_transaction_repeated_after_a_callerror():
+    """OCPP-J §4.1.3 / §4.7: a transaction message without answer is sent again."""
+    trace = preparing()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_unanswered(1, TAG),
+             sn(1, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=30), start_tx(1, TAG, 1, t=30.0))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Finishing"))
+
+
+def test_4_8_authorized_and_plugged_without_start_transaction_is_a_violation():
+    rules = preparing().do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Charging"))
+    assert "StartTransactionWhenAuthorizedAndPlugged" in rules
+
+
+def test_4_8_identification_first_plug_in_without_start_transaction_is_a_violation():
+    rules = authorized().do(step("PlugIn", connectorId=1))
+    assert rules == ["StartTransactionWhenAuthorizedAndPlugged"]
+
+
+def test_4_8_two_connectors_charge_independently():
+    trace = charging()
+    charging(trace, connector=2, tag=OTHER, tx_id=2)
+    trace.ok(step("RemoteStopTransaction", transactionId=2), result(status="Accepted"),
+             stop_tx(2, "Remote"), sn(2, "Finishing"))
+    assert trace.connector(1).tx is not None and trace.connector(2).tx is None
+
+
+# -- StopTransaction (§4.10) -----------------------------------------------------
+
+
+def test_4_10_stop_unknown_transaction_is_a_violation():
+    rules = charging().do(step("AdvanceTime", seconds=1), stop_tx(99, t=1.0))
+    assert rules == ["StopTransactionUnknownId"]
+
+
+def test_4_10_transaction_stopped_twice_is_a_violation():
+    trace = charging()
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, "Remote"), sn(1, "Finishing"))
+    assert trace.do(step("AdvanceTime", seconds=1), stop_tx(1, "Remote", t=1.0)) == ["TransactionStoppedTwice"]
+
+
+def test_4_10_meter_stop_below_meter_start_is_a_violation():
+    trace = charging(meter=1000)
+    rules = trace.do(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+                     stop_tx(1, "Remote", meter=999), sn(1, "Finishing"))
+    assert rules == ["MeterStopBelowMeterStart"]
+
+
+def test_4_10_meter_stop_equal_to_meter_start_is_allowed():
+    charging(meter=1000).ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+                            stop_tx(1, "Remote", meter=1000), sn(1, "Finishing"))
+
+
+def test_4_10_stop_without_cause_is_a_violation():
+    rules = charging().do(step("AdvanceTime", seconds=1), stop_tx(1, "Other", t=1.0), sn(1, "Finishing", 1.0))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+@pytest.mark.parametrize("reason", ["Other", "EmergencyStop"])
+def test_4_10_fault_may_stop_the_transaction(reason):
+    trace = charging()
+    trace.ok(step("Fault", connectorId=1, errorCode="GroundFailure"), stop_tx(1, reason), sn(1, "Faulted"))
+    trace.ok(step("ClearFault", connectorId=1), sn(1, "Finishing"))
+
+
+def test_4_10_fault_need_not_stop_the_transaction():
+    """OCTT TC_039_CS: Faulted, then back to Charging."""
+    trace = charging()
+    trace.ok(step("Fault", connectorId=1, errorCode="GroundFailure"), sn(1, "Faulted"))
+    trace.ok(step("ClearFault", connectorId=1), sn(1, "Charging"))
+
+
+def test_4_10_fault_without_faulted_status_is_a_violation():
+    assert charging().do(step("Fault", connectorId=1, errorCode="GroundFailure")) == ["StatusNotReported"]
+
+
+def test_4_10_stop_by_same_id_tag():
+    """OCTT TC_068_CS: no Authorize; StopTransaction carries the idTag; Finishing in either order."""
+    charging().ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    charging().ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), stop_tx(1, "Local", tag=TAG))
+
+
+def test_4_10_stop_by_same_id_tag_without_stop_transaction_is_a_violation():
+    assert charging().do(step("PresentIdTag", connectorId=1, idTag=TAG)) == ["StopByPresentingIdTag"]
+
+
+@pytest.mark.parametrize("tag", [OTHER, None])
+def test_4_10_stop_by_id_tag_with_other_id_tag_in_stop_transaction_is_a_violation(tag):
+    rules = charging().do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=tag), sn(1, "Finishing"))
+    assert rules == ["StopTransactionIdTag"]
+
+
+def test_4_10_stop_by_id_tag_with_wrong_reason_is_a_violation():
+    rules = charging().do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, "Remote", tag=TAG),
+                          sn(1, "Finishing"))
+    assert rules == ["StopTransactionReason"]
+
+
+def test_3_10_stop_by_id_tag_of_the_same_group():
+    """OCTT TC_069_CS: another idTag with the same parentIdTag MAY stop the transaction."""
+    trace = charging(parent=PARENT)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent=PARENT),
+             stop_tx(1, tag=OTHER), sn(1, "Finishing"))
+
+
+def test_3_10_id_tag_of_the_same_group_need_not_stop():
+    charging(parent=PARENT).ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent=PARENT))
+
+
+def test_3_10_id_tag_of_another_group_does_not_stop():
+    trace = charging(parent=PARENT)
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent="GROUP2"),
+                     stop_tx(1, tag=OTHER), sn(1, "Finishing"))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+def test_3_10_id_tag_without_group_does_not_stop():
+    trace = charging()
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER),
+                     stop_tx(1, tag=OTHER), sn(1, "Finishing"))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+def test_4_10_other_id_tag_without_authorize_changes_nothing():
+    charging().ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
+
+
+# -- MeterValues (§4.7) -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("connector", [0, 1, 2])
+def test_4_7_meter_values_for_existing_connector(connector):
+    charging().ok(step("AdvanceTime", seconds=60), meter_values(connector, None, 60.0))
+
+
+def test_4_7_meter_values_for_unknown_connector_is_a_violation():
+    assert charging().do(step("AdvanceTime", seconds=60), meter_values(3, None, 60.0)) == ["MeterValuesConnector"]
+
+
+# -- StatusNotification (§4.9) ----------------------------------------------------------
+
+
+def test_4_9_status_notification_for_unknown_connector_is_a_violation():
+    assert Trace().do(step("AdvanceTime", seconds=1), sn(3, "Available", 1.0)) == ["StatusNotificationConnector"]
+
+
+def test_4_9_status_transition_not_in_table_is_a_violation():
+    trace = charging()
+    rules = trace.do(step("AdvanceTime", seconds=1), sn(1, "Preparing", 1.0), sn(1, "Charging", 1.0))
+    assert rules == ["StatusTransitionNotAllowed"]  # C2 is not in the table
+
+
+def test_4_9_connector_zero_charging_is_a_violation():
+    rules = Trace().do(step("AdvanceTime", seconds=1), sn(0, "Charging", 1.0), sn(0, "Available", 1.0))
+    assert rules == ["StatusTransitionNotAllowed"]
+
+
+def test_4_9_repeated_status_is_allowed():
+    Trace().ok(step("AdvanceTime", seconds=1), *statuses(*IDLE, t=1.0))
+
+
+def test_4_9_plug_in_without_preparing_is_a_violation():
+    """OCTT TC_003_CS step 1."""
+    assert Trace().do(step("PlugIn", connectorId=1)) == ["StatusNotReported"]
+
+
+def test_4_9_wrong_status_at_the_end_of_a_step_is_a_violation():
+    assert Trace().do(step("PlugIn", connectorId=1), sn(1, "Charging")) == ["StatusNotReported"]
+
+
+def test_4_9_intermediate_statuses_may_be_reported():
+    """A short SuspendedEV/SuspendedEVSE between Preparing and Charging (§4.9)."""
+    trace = preparing()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "SuspendedEVSE"),
+             start_tx(1, TAG), sn(1, "SuspendedEV"), sn(1, "Charging"))
+
+
+def test_4_9_ev_suspends_and_resumes():
+    trace = charging()
+    trace.ok(step("EVSuspend", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("EVResume", connectorId=1), sn(1, "Charging"))
+
+
+def test_4_9_ev_suspended_may_be_suspended_evse():
+    """'If charging is suspended both by the EV and the EVSE, status SuspendedEVSE SHALL have precedence'."""
+    charging().ok(step("EVSuspend", connectorId=1), sn(1, "SuspendedEVSE"))
+
+
+def test_4_9_ev_suspend_without_status_is_a_violation():
+    assert charging().do(step("EVSuspend", connectorId=1)) == ["StatusNotReported"]
+
+
+def test_4_9_unplug_while_preparing_is_available():
+    """B1: intended usage is ended."""
+    preparing().ok(step("Unplug", connectorId=1), sn(1, "Available"))
+
+
+def test_4_9_second_presentation_cancels_identification_first():
+    """B1: 'second presentation of idTag'."""
+    authorized().ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+
+
+# -- ConnectionTimeOut (§9.1.6) -------------------------------------------------------
+
+
+def test_9_1_6_identification_first_times_out_to_available():
+    """OCTT TC_004_2_CS."""
+    trace = authorized(Trace(ConnectionTimeOut=60))
+    trace.ok(step("AdvanceTime", seconds=59))
+    trace.ok(step("AdvanceTime", seconds=1), sn(1, "Available", 60.0))
+
+
+def test_9_1_6_timeout_missed_is_a_violation():
+    trace = authorized(Trace(ConnectionTimeOut=60))
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["StatusNotReported"]
+
+
+def test_9_1_6_timeout_too_early_is_a_violation():
+    trace = authorized(Trace(ConnectionTimeOut=60))
+    assert trace.do(step("AdvanceTime", seconds=30), sn(1, "Available", 30.0)) == ["StatusNotReported"]
+
+
+def test_9_1_6_no_transaction_after_timeout():
+    trace = authorized(Trace(ConnectionTimeOut=60))
+    trace.ok(step("AdvanceTime", seconds=60), sn(1, "Available", 60.0))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing", 60.0))
+    rules = trace.do(step("AdvanceTime", seconds=1), start_tx(1, TAG, t=61.0), sn(1, "Charging", 61.0))
+    assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+def test_9_1_6_plugged_without_identification_may_time_out_to_finishing():
+    """B6: idTag not presented within the timeout."""
+    trace = preparing(Trace(ConnectionTimeOut=60))
+    assert trace.do(step("AdvanceTime", seconds=30), sn(1, "Finishing", 30.0)) == ["StatusNotReported"]
+    trace = preparing(Trace(ConnectionTimeOut=60))
+    trace.ok(step("AdvanceTime", seconds=60), sn(1, "Finishing", 60.0))
+    trace = preparing(Trace(ConnectionTimeOut=60))
+    trace.ok(step("AdvanceTime", seconds=600))  # or stays Preparing
+
+
+# -- EV side disconnect (§4.10, §9.1.23, §9.1.33) -----------------------------------------
+
+
+def test_9_1_23_stop_on_ev_side_disconnect_and_unlock():
+    """OCTT TC_005_1_CS: StopTransaction EVDisconnected; skipping Finishing (C1) is allowed."""
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Available"))
+
+
+def test_9_1_23_stop_on_ev_side_disconnect_and_unlock_via_finishing():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"), sn(1, "Finishing"),
+             stop_tx(1, "EVDisconnected"), sn(1, "Available"))
+
+
+def test_9_1_33_stop_on_ev_side_disconnect_without_unlock():
+    """OCTT TC_005_2_CS: the connector stays locked, Finishing."""
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing"))
+
+
+def test_9_1_23_no_stop_on_ev_side_disconnect():
+    """OCTT TC_005_3_CS: SuspendedEV, the transaction goes on; plugging back in charges again."""
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=True))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+def test_9_1_23_no_stop_on_ev_side_disconnect_stop_is_a_violation():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=False))
+    rules = trace.do(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Available"))
+    assert "UnexpectedStopTransaction" in rules
+
+
+def test_9_1_23_stop_on_ev_side_disconnect_missing_is_a_violation():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True))
+    rules = trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    assert rules == ["StopTransactionOnEVSideDisconnect"]
+
+
+def test_9_1_23_stop_on_ev_side_disconnect_wrong_reason_is_a_violation():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True))
+    rules = trace.do(step("Unplug", connectorId=1), stop_tx(1, "Local"), sn(1, "Available"))
+    assert rules == ["StopTransactionReason"]
+
+
+def test_9_1_23_stop_on_ev_side_disconnect_is_the_default():
+    trace = charging()
+    assert trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV")) == ["StopTransactionOnEVSideDisconnect"]
+
+
+# -- StartTransaction.conf not Accepted (§3.5.4, §9.1.24) ----------------------------------
+
+
+def offline_started(trace: Trace) -> Trace:
+    """OCTT TC_037_x_CS: offline, cable plugged in and idTag presented; the Charge Point starts a
+    transaction it will deliver at reconnection."""
+    go_offline(trace)
+    trace.ok(step("PlugIn", connectorId=1))
+    return trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+
+
+def test_9_1_24_invalid_id_stops_the_transaction():
+    """OCTT TC_037_3_CS: StopTransaction reason DeAuthorized, then Finishing."""
+    trace = offline_started(Trace(StopTransactionOnInvalidId=True))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),
+             stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
+
+
+def test_9_1_24_invalid_id_without_stop_is_a_violation():
+    trace = offline_started(Trace(StopTransactionOnInvalidId=True))
+    rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
+    assert rules == ["StopTransactionOnInvalidId"]
+
+
+def test_9_1_24_invalid_id_wrong_stop_reason_is_a_violation():
+    trace = offline_started(Trace(StopTransactionOnInvalidId=True))
+    rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),
+                     stop_tx(1, "Local"), sn(1, "Finishing"))
+    assert rules == ["StopTransactionReason"]
+
+
+def test_9_1_24_invalid_id_not_stopped_suspends_energy():
+    """OCTT TC_037_2_CS: Charging, then SuspendedEVSE; the transaction goes on."""
+    trace = offline_started(Trace(StopTransactionOnInvalidId=False))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"), sn(1, "SuspendedEVSE"))
+    trace.ok(step("AdvanceTime", seconds=60))
+
+
+def test_9_1_24_invalid_id_not_stopped_still_charging_is_a_violation():
+    trace = offline_started(Trace(StopTransactionOnInvalidId=False))
+    rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
+    assert rules == ["StatusNotReported"]
+
+
+def test_9_1_24_invalid_id_not_stopped_stop_is_a_violation():
+    trace = preparing(Trace(StopTransactionOnInvalidId=False))
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                     start_tx(1, TAG, status="Blocked"), sn(1, "SuspendedEVSE"),
+                     stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §3.5.4, §9.1.24 with StopTransactionOnInvalidId false the "
+                                       "Charge Point SHOULD 'only stop energy delivery'; a DeAuthorized stop of a "
+                                       "transaction started offline is not flagged (the offline idTag excuses it), "
+                                       "while the same stop online is UnexpectedStopTransaction")
+def test_9_1_24_offline_invalid_id_not_stopped_stop_is_a_violation():
+    trace = offline_started(Trace(StopTransactionOnInvalidId=False))
+    rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),
+                     stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
+    assert rules == ["UnexpectedStopTransaction"]
+
+
+def test_9_1_24_online_start_transaction_conf_invalid():
+    """The Central System may refuse in StartTransaction.conf what it accepted in Authorize.conf (§4.8)."""
+    trace = preparing()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+             start_tx(1, TAG, status="Blocked"), stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §3.5.4 note and §9.1.14 MaxEnergyOnInvalidId: with "
+                                       "StopTransactionOnInvalidId false the Charge Point may deliver up to "
+                                       "MaxEnergyOnInvalidId Wh, staying Charging; the model requires "
+                                       "SuspendedEVSE at once (StatusNotReported)")
+def test_9_1_14_max_energy_on_invalid_id_may_keep_charging():
+    trace = offline_started(Trace(StopTransactionOnInvalidId=False, MaxEnergyOnInvalidId=5000))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
+
+
+# -- offline transactions (§3.5, §4.9 after reconnection) ------------------------------------
+
+
+def test_3_5_offline_start_then_delivery_at_reconnection():
+    """OCTT TC_037_1_CS: the queued StartTransaction at reconnection; Preparing may be skipped (A3)."""
+    trace = offline_started(Trace())
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+def test_3_5_offline_start_status_first_then_start_transaction():
+    trace = offline_started(Trace())
+    trace.ok(step("NetworkUp"), up(), sn(1, "Preparing"), sn(1, "Charging"), start_tx(1, TAG))
+
+
+def test_3_5_offline_start_not_delivered_at_reconnection_is_reported_by_status():
+    trace = offline_started(Trace())
+    trace.ok(step("NetworkUp"), up(), sn(1, "Preparing"))  # the Charge Point refused the idTag offline
+
+
+def test_3_5_offline_stop_then_delivery():
+    """OCTT TC_038_CS: started online, stopped offline by the same idTag; Finishing and StopTransaction
+    in either order."""
+    trace = charging()
+    go_offline(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("NetworkUp"), up(), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    trace = charging()
+    go_offline(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("NetworkUp"), up(), sn(1, "Finishing"), stop_tx(1, "Local", tag=TAG))
+
+
+def test_3_5_offline_start_and_stop_delivered_together():
+    trace = offline_started(Trace())
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("NetworkUp"), up(), sn(1, "Charging"), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §4.9 after reconnection the Charge Point 'SHOULD send a "
+                                       "StatusNotification.req with its current status' and 'SHOULD NOT send ... "
+                                       "historical status change events'; Available -> Finishing after an offline "
+                                       "session is flagged StatusTransitionNotAllowed")
+def test_4_9_after_reconnection_only_the_current_status_is_reported():
+    trace = offline_started(Trace())
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_039_CS (§3.5, §4.10): a transaction started and stopped "
+                                       "offline, cable unplugged, delivered at reconnection; Unplug forgets the "
+                                       "offline idTag, so StartTransactionWithoutAuthorization and "
+                                       "UnexpectedStopTransaction")
+def test_3_5_offline_transaction_started_stopped_and_unplugged_offline():
+    """OCTT TC_039_CS (Offline Transaction)."""
+    trace = offline_started(Trace())
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("Unplug", connectorId=1))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Available"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §4.10, OCTT TC_038_CS: a transaction stopped offline by its "
+                                       "idTag (reason Local), then the cable is unplugged; the Unplug owes an "
+                                       "EVDisconnected stop and the delivered StopTransaction(Local) is flagged "
+                                       "StopTransactionReason")
+def test_3_5_offline_stop_by_id_tag_then_unplug():
+    trace = charging()
+    go_offline(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("Unplug", connectorId=1))
+    trace.ok(step("NetworkUp"), up(), stop_tx(1, tag=TAG), sn(1, "Available"))
+
+
+def test_3_5_reconnected_without_status_update_is_a_violation():
+    trace = offline_started(Trace())
+    rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG))
+    assert rules == ["StatusNotReported"]
+
+
+# -- power loss (§4.10, OCTT TC_032) -----------------------------------------------------
+
+
+def test_4_10_power_loss_then_power_on_stops_with_power_loss():
+    """OCTT TC_032_2_CS: BootNotification, statuses incl. connector 0, StopTransaction PowerLoss."""
+    trace = charging()
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses((0, "Available"), (1, "Charging"), (2, "Available")),
+             stop_tx(1, "PowerLoss"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+
+
+def test_4_10_power_on_stop_before_status():
+    trace = charging()
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), stop_tx(1, "PowerLoss"),
+             *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+
+
+def test_4_10_power_on_without_stop_is_a_violation():
+    trace = charging()
+    trace.ok(step("PowerLoss"), down())
+    rules = trace.do(step("PowerOn"), up(), boot(), *statuses((0, "Available"), (1, "Charging"), (2, "Available")))
+    assert rules == ["PowerLossStopsTransactions"]
+
+
+def test_4_10_power_on_stop_with_wrong_reason_is_a_violation():
+    trace = charging()
+    trace.ok(step("PowerLoss"), down())
+    rules = trace.do(step("PowerOn"), up(), boot(), stop_tx(1, "HardReset"),
+                     *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+    assert rules == ["StopTransactionReason"]
+
+
+def test_4_2_power_on_without_boot_notification_is_a_violation():
+    trace = Trace()
+    trace.ok(step("PowerLoss"), down())
+    assert trace.do(step("PowerOn"), up()) == ["BootNotificationAtReboot"]
+
+
+def test_4_2_power_on_request_before_boot_notification_is_a_violation():
+    trace = charging()
+    trace.ok(step("PowerLoss"), down())
+    rules = trace.do(step("PowerOn"), up(), stop_tx(1, "PowerLoss"), boot(),
+                     *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+    assert rules == ["MessageBeforeAccepted"]
+
+
+def test_4_10_power_loss_transaction_may_resume_when_configured():
+    """OCTT TC_032_2_CS: 'When transaction is resumed by Charge Point (status is Charging)'."""
+    trace = charging(Trace(Options(power_loss_stops_transactions=False)))
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses((0, "Available"), (1, "Charging"), (2, "Available")))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_032_1_CS (§4.10 reason PowerLoss): a Charge Point with "
+                                       "back-up power stops its transactions before going down; the model has no "
+                                       "stop owed at PowerLoss and flags UnexpectedStopTransaction")
+def test_4_10_power_loss_stop_before_going_down():
+    trace = charging()
+    trace.ok(step("PowerLoss"), stop_tx(1, "PowerLoss"), sn(1, "Finishing"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+
+
+# -- full charging sessions ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("status_first", [False, True])
+def test_session_plug_in_first(status_first):
+    """OCTT TC_003_CS, with OCTT §1.2: StatusNotification(Charging) and StartTransaction in either order."""
+    trace = preparing()
+    messages = [start_tx(1, TAG), sn(1, "Charging")]
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), *(messages[::-1] if status_first else messages))
+    trace.ok(step("AdvanceTime", seconds=60), meter_values(1, 1, 60.0))
+    stop = [stop_tx(1, tag=TAG, t=60.0), sn(1, "Finishing", 60.0)]
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), *(stop[::-1] if status_first else stop))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available", 60.0))
+    assert trace.state.owed == ()
+
+
+def test_session_identification_first():
+    """OCTT TC_004_1_CS."""
+    trace = authorized()
+    trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+
+
+def test_session_identification_first_status_after_start():
+    trace = authorized()
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Charging"), start_tx(1, TAG))
+
+
+def test_session_remote_start_and_remote_stop():
+    """OCTT TC_012_CS then TC_010_CS."""
+    trace = Trace()
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=2), result(status="Accepted"), sn(2, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=2), start_tx(2, TAG, 7), sn(2, "Charging"))
+    trace.ok(step("RemoteStopTransaction", transactionId=7), result(status="Accepted"),
+             sn(2, "Finishing"), stop_tx(7, "Remote"))
+    trace.ok(step("Unplug", connectorId=2), sn(2, "Available"))
+    trace.ok(step("RemoteStopTransaction", transactionId=7), result(status="Rejected"))
+
+
+def test_session_two_sessions_in_a_row():
+    trace = charging()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+    charging(trace, tx_id=2)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(2, tag=TAG), sn(1, "Finishing"))
