@@ -1615,7 +1615,7 @@ def _authorize_refused(tag: str, st: str) -> list[Step]:
 
 _add(
     derived("SendBootNotification", "Send Boot Notification to CS", "Send Boot Notification to CS",
-            "OCPP 1.6 §4.2 (Boot Notification); OCTT §3 TC_001_CSMS",
+            "OCPP 1.6 §4.2 (Boot Notification)",
             set_boot_response("Rejected", BOOT_RETRY_INTERVAL),
             power_loss(note="[Power cycle the Charge Point.]"),
             power_on(sent("BootNotification"), not_sent("StatusNotification"), not_sent("Heartbeat"),
