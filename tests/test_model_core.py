@@ -349,6 +349,28 @@ def test_5_3_change_configuration_is_judged_and_learned():
         == ["ValueNotAsKnown"]
 
 
+def test_octt_tc_040_2_invalid_value_may_be_refused_with_a_callerror():
+    Trace().ok(step("ChangeConfiguration", key="ConnectionTimeOut", value="-1"),
+               Answer("error", None, "PropertyConstraintViolation"))
+    Trace().ok(step("ChangeConfiguration", key="MeterValueSampleInterval", value="abc"),
+               Answer("error", None, "TypeConstraintViolation"))
+
+
+def test_5_3_callerror_for_a_valid_value_is_no_valid_response():
+    rules = Trace().do(step("ChangeConfiguration", key="ConnectionTimeOut", value="60"),
+                       Answer("error", None, "PropertyConstraintViolation"))
+    assert rules == ["NoValidResponse"]
+
+
+def test_4_2_boot_notification_accepted_sets_the_heartbeat_interval():
+    """§4.2: 'the Charge Point will adjust the heartbeat interval in accordance with the interval from the
+    response PDU'."""
+    trace = Trace(HeartbeatInterval=300)
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), *reboot_observations(*IDLE))
+    trace.ok(step("GetConfiguration", key=["HeartbeatInterval"]),
+             result(configurationKey=[{"key": "HeartbeatInterval", "readonly": False, "value": "60"}]))
+
+
 # -- ChangeAvailability (§5.2) --------------------------------------------------------
 
 
@@ -971,6 +993,15 @@ def test_3_10_id_tag_without_group_does_not_stop():
     assert rules == ["UnexpectedStopTransaction"]
 
 
+def test_3_10_cached_id_tag_of_the_same_group_stops_without_authorize():
+    """§4.1: the cache holds OTHER with the group; §3.10: it may stop TAG's transaction."""
+    trace = Trace()
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, parent=PARENT), sn(2, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), sn(2, "Available"))
+    charging(trace, parent=PARENT)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), stop_tx(1, tag=OTHER), sn(1, "Finishing"))
+
+
 def test_4_10_other_id_tag_without_authorize_changes_nothing():
     charging().ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
 
@@ -1050,6 +1081,74 @@ def test_4_9_second_presentation_cancels_identification_first():
     authorized().ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
 
 
+def test_4_9_fault_and_recovery_while_idle():
+    """A9 then I1 (OCTT TC_041_CS Fault Behavior)."""
+    trace = Trace()
+    trace.ok(step("Fault", connectorId=1, errorCode="HighTemperature"), sn(1, "Faulted", error="HighTemperature"))
+    trace.ok(step("ClearFault", connectorId=1), sn(1, "Available"))
+
+
+def test_4_9_faulted_connector_refuses_a_remote_start():
+    trace = Trace().ok(step("Fault", connectorId=1, errorCode="HighTemperature"), sn(1, "Faulted"))
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Rejected"))
+
+
+def test_4_9_unavailable_connector_stays_unavailable_when_used():
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"),
+             sn(1, "Unavailable"))
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Rejected"))
+    assert trace.do(step("AdvanceTime", seconds=1), sn(1, "Preparing", 1.0)) == ["StatusNotReported"]
+
+
+def test_4_9_unavailable_connector_does_not_start_a_transaction():
+    trace = Trace()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"),
+             sn(1, "Unavailable"))
+    trace.ok(step("PlugIn", connectorId=1))
+    rules = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG))
+    assert "StartTransactionWithoutAuthorization" in rules
+
+
+def test_5_2_charge_point_inoperative_with_transaction_is_scheduled():
+    """Connector 0: the transaction's connector waits for its end; the others may change at once."""
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Scheduled"),
+             *statuses((0, "Unavailable"), (2, "Unavailable")))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), stop_tx(1, "Remote"),
+             sn(1, "Unavailable"))
+
+
+def test_5_2_charge_point_inoperative_scheduled_other_connector_may_wait():
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Scheduled"),
+             sn(0, "Unavailable"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), stop_tx(1, "Remote"),
+             *statuses((1, "Unavailable"), (2, "Unavailable")))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: §5.2 with a transaction the change of connector 0 is "
+                                       "'Scheduled ... to occur after the transaction has finished', and a Charge "
+                                       "Point that is charging is not 'unavailable'; the model makes connector 0 "
+                                       "Inoperative at once (never sets its scheduled flag) and wants Unavailable "
+                                       "now (StatusNotReported)")
+def test_5_2_charge_point_inoperative_scheduled_connector_zero_waits_for_the_transaction():
+    trace = charging()
+    trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Scheduled"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), stop_tx(1, "Remote"),
+             *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+
+
+def test_5_14_reset_with_cable_plugged_reports_preparing_or_finishing():
+    """OCTT TC_032_1_CS step 7 'Finishing OR Preparing' for a connector with a cable after reboot."""
+    for status in ("Preparing", "Finishing"):
+        trace = preparing()
+        trace.ok(step("Reset", type="Soft"), result(status="Accepted"),
+                 *reboot_observations((0, "Available"), (1, status), (2, "Available")))
+
+
 # -- ConnectionTimeOut (§9.1.6) -------------------------------------------------------
 
 
@@ -1115,6 +1214,57 @@ def test_9_1_23_no_stop_on_ev_side_disconnect():
     trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Charging"))
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
+
+
+def test_9_1_23_no_stop_on_ev_side_disconnect_fixed_cable_remote_stop():
+    """OCTT TC_005_3_CS steps 3-8 with a fixed cable: Available after the remote stop."""
+    trace = charging(Trace(Options(fixed_cable=True), StopTransactionOnEVSideDisconnect=False,
+                           UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             sn(1, "Available"), stop_tx(1, "Remote"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_3_CS step 1 'status is SuspendedEV AND/OR "
+                                       "SuspendedEVSE' (§4.9: SuspendedEVSE has precedence when both suspend); "
+                                       "the model allows only SuspendedEV (StatusNotReported)")
+def test_9_1_23_no_stop_on_ev_side_disconnect_may_be_suspended_evse():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEVSE"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_3_CS step 5 'status is Finishing (OR Available in "
+                                       "case of a fixed cable)'; §4.10 the cable stays locked at the Charge Point "
+                                       "when StopTransactionOnEVSideDisconnect is false, so the remote stop leaves "
+                                       "it Finishing; the model allows only Available (StatusNotReported)")
+def test_9_1_23_no_stop_on_ev_side_disconnect_remote_stop_is_finishing():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             sn(1, "Finishing"), stop_tx(1, "Remote"))
+
+
+@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_1_CS step 3 'status is Finishing' and §4.9 "
+                                       "('a StatusNotification.req with the state: Finishing SHOULD be send'); with "
+                                       "UnlockConnectorOnEVSideDisconnect true the model allows only Available "
+                                       "(StatusNotReported)")
+def test_9_1_23_stop_on_ev_side_disconnect_and_unlock_reports_finishing():
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing"))
+
+
+def test_9_1_33_locked_cable_released_by_unlock_connector():
+    """OCTT TC_005_2_CS steps 5-6, then the cable is taken out."""
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Finishing"), stop_tx(1, "EVDisconnected"))
+    trace.ok(step("UnlockConnector", connectorId=1), result(status="Unlocked"))
+    trace.ok(step("AdvanceTime", seconds=5), sn(1, "Available", 5.0))
+
+
+def test_9_1_33_stop_on_ev_side_disconnect_without_unlock_may_be_available():
+    """OCTT TC_005_2_CS step 3: 'status is Finishing OR Available'."""
+    trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=False))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Available"))
 
 
 def test_9_1_23_no_stop_on_ev_side_disconnect_stop_is_a_violation():
