@@ -10,6 +10,8 @@ behaviour the spec allows. Tests that document a model bug are marked
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model import Answer, Connection, CpCall, Options, ProtocolError, Stimulus, initial_state, judge
 
@@ -1559,3 +1561,41 @@ def test_session_two_sessions_in_a_row():
     trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
     charging(trace, tx_id=2)
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(2, tag=TAG), sn(1, "Finishing"))
+
+
+# -- properties of the judge ------------------------------------------------------------
+
+connector_ids = st.integers(min_value=1, max_value=2)
+any_step = st.one_of(
+    st.builds(lambda c: step("PlugIn", connectorId=c), connector_ids),
+    st.builds(lambda c: step("Unplug", connectorId=c), connector_ids),
+    st.builds(lambda c, t: step("PresentIdTag", connectorId=c, idTag=t), connector_ids, st.sampled_from([TAG, OTHER])),
+    st.builds(lambda c: step("EVSuspend", connectorId=c), connector_ids),
+    st.builds(lambda c: step("EVResume", connectorId=c), connector_ids),
+    st.builds(lambda c: step("Fault", connectorId=c, errorCode="OtherError"), connector_ids),
+    st.builds(lambda c: step("ClearFault", connectorId=c), connector_ids),
+    st.sampled_from([step("PowerLoss"), step("PowerOn"), step("NetworkDown"), step("NetworkUp")]),
+    st.builds(lambda n: step("AdvanceTime", seconds=n), st.integers(min_value=0, max_value=600)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(any_step, max_size=10))
+def test_judge_is_a_pure_function_of_state_and_step(steps):
+    """docs/architecture.md §5: the state is immutable and hashable; the same step judged twice agrees."""
+    state = initial_state()
+    for s in steps:
+        stimulus = Stimulus.from_step(s)
+        first, second = judge(state, stimulus, ()), judge(state, stimulus, ())
+        assert first == second
+        assert hash(first.state) == hash(second.state)
+        assert all(v.rule and v.section for v in first.violations)
+        state = first.state
+
+
+@given(st.sampled_from(["PlugIn", "PresentIdTag"]), connector_ids)
+def test_4_9_silence_after_usage_is_initiated_is_a_violation(op, connector):
+    """A2: 'Usage is initiated (e.g. insert plug, ..., present idTag)': the connector is no longer Available."""
+    params = {"idTag": TAG} if op == "PresentIdTag" else {}
+    rules = Trace().do(step(op, connectorId=connector, **params))
+    assert rules and set(rules) <= {"StatusNotReported", "IdTagNotAuthorized"}
