@@ -695,16 +695,31 @@ def _flat(items: Iterable[Step | Iterable[Step]]) -> tuple[Step, ...]:
     return tuple(out)
 
 
+_AUTHORIZING = frozenset({"PresentIdTag", "RemoteStartTransaction", "ReserveNow"})
+
+
+def _cleaned(steps: Iterable[Step | Iterable[Step]]) -> tuple[Step, ...]:
+    """The steps, ending with ClearCache when idTags were authorized after the last one (OCTT §1.3:
+    the charge point has an empty authorization cache)."""
+    flat = _flat(steps)
+    names = [s.name for s in flat]
+    last_auth = max((i for i, n in enumerate(names) if n in _AUTHORIZING), default=-1)
+    if last_auth >= 0 and "ClearCache" not in names[last_auth:]:
+        flat += (clear_cache(),)
+    return flat
+
+
 def tc(id: str, title: str, list_titles: str | tuple[str, ...], *steps: Step | Iterable[Step],
        configuration: Iterable[tuple[str, str]] = ()) -> Scenario:
     titles = (list_titles,) if isinstance(list_titles, str) else tuple(list_titles)
-    return Scenario(id, title, titles, False, f"OCTT §2 {id}", tuple(configuration), _flat(steps))
+    return Scenario(id, title, titles, False, f"OCTT §2 {id}", tuple(configuration), _cleaned(steps))
 
 
 def derived(id: str, title: str, list_titles: str | tuple[str, ...], source: str, *steps: Step | Iterable[Step],
             configuration: Iterable[tuple[str, str]] = ()) -> Scenario:
     titles = (list_titles,) if isinstance(list_titles, str) else tuple(list_titles)
-    return Scenario(f"DERIVED_{id}", title, titles, True, f"derived: {source}", tuple(configuration), _flat(steps))
+    return Scenario(f"DERIVED_{id}", title, titles, True, f"derived: {source}", tuple(configuration),
+                    _cleaned(steps))
 
 
 C, C2 = CONNECTOR, OTHER_CONNECTOR
