@@ -561,7 +561,9 @@ def set_connector_faulted(c: int) -> Step:
 
 
 def set_charge_point_faulted() -> Step:
-    return fault(0, "OtherError", *(status(c, "Faulted") for c in range(NUMBER_OF_CONNECTORS + 1)),
+    """Reusable state SetChargePointFaulted (its only validation: status Faulted; §4.9: connector 0 is
+    not tied to the connectors)."""
+    return fault(0, "OtherError", status(None, "Faulted"),
                  note="Reusable state SetChargePointFaulted: [Put the Charge Point into a Faulted state.]")
 
 
@@ -853,6 +855,8 @@ _add(
             status(C, ("Finishing", "Available")),
             note="3. RemoteStopTransaction.req; 5. StatusNotification: Finishing (Available: fixed cable); "
                  "7. StopTransaction.req reason Remote", transactionId=f"$tx:{C}"),
+       csms("UnlockConnector", note="cleanup: release the cable (UnlockConnectorOnEVSideDisconnect = false)",
+            connectorId=C),
        configuration=[("MinimumStatusDuration", "0"), ("StopTransactionOnEVSideDisconnect", "false"),
                       ("UnlockConnectorOnEVSideDisconnect", "false")]),
 )
@@ -1798,6 +1802,8 @@ def by_id(id: str) -> Scenario:
 
 # Keys the OCTT preparation marks "(If implemented)": NotSupported is fine for them.
 IF_IMPLEMENTED: dict[str, frozenset[str]] = {
+    # OCTT §1.3: a charge point without MinimumStatusDuration still passes
+    **{i: frozenset({"MinimumStatusDuration"}) for i in ("TC_005_1_CS", "TC_005_2_CS", "TC_005_3_CS", "TC_023_CS")},
     "TC_007_CS": frozenset({"AuthorizeRemoteTxRequests"}),
     "TC_008_CS": frozenset({"AuthorizationCacheEnabled"}),
     "TC_037_1_CS": frozenset({"LocalAuthListEnabled", "AuthorizationCacheEnabled", "AllowOfflineTxForUnknownId"}),
