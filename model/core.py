@@ -175,18 +175,17 @@ class _Judgement:
         inoperative = kind == "Inoperative"
         busy = [c for c in targets if c.tx is not None and c.id != 0]
         same = all(c.inoperative == inoperative and c.scheduled is None for c in targets)
-        allowed = {"Accepted", "Rejected"} if same or not busy else {"Scheduled"}
+        allowed = {"Accepted"} if same else {"Scheduled"} if busy else {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "ChangeAvailabilityStatus", "OCPP 1.6 §5.2")
-        if status in ("Accepted", "Scheduled"):
-            for c in targets:
-                if c.tx is not None and c.id != 0 and not same:
-                    self.update(c.id, scheduled=kind)
-                elif busy and c.id != 0 and c.tx is None:
-                    self.update(c.id, scheduled=kind)
-                else:
-                    self.update(c.id, inoperative=inoperative, scheduled=None)
-                if inoperative and c.tx is None:
-                    self.update(c.id, authorized=None, presented=None)
+        if status not in ("Accepted", "Scheduled") or same:
+            return
+        for c in targets:
+            if busy:
+                self.update(c.id, scheduled=kind)
+            else:
+                self.update(c.id, inoperative=inoperative, scheduled=None)
+            if inoperative and c.tx is None:
+                self.update(c.id, authorized=None, presented=None)
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
@@ -214,7 +213,9 @@ class _Judgement:
             self.expect_status(stimulus, payload, {"Rejected"}, "RemoteStartConnectorZero", "OCPP 1.6 §5.11")
             return
         if connector_id is None:
-            self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
+            status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
+            if status == "Accepted":
+                self.state = attrs.evolve(self.state, remote_tag=stimulus.get("idTag"), remote_at=self.state.time)
             return
         c = self.state.connector(connector_id)
         free = self.usable(c) and c.tx is None and c.authorized is None and not c.finishing and self.state.registration == "Accepted"
@@ -252,15 +253,15 @@ class _Judgement:
 
     def on_Unplug(self, stimulus: Stimulus) -> None:
         c = self.state.connector(stimulus.get("connectorId"))
+        keep = c.tx is not None or not self.state.online
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
-                    offline_tag=c.offline_tag if c.tx else None)
+                    offline_tag=c.offline_tag if keep else None)
         if c.tx is None:
             return
         if not self.state.online:
             self.update(c.id, offline_tag=c.tx.id_tag)
         if setting(self.state, "StopTransactionOnEVSideDisconnect", True):
-            self.owe_stop(c, {"EVDisconnected"}, "StopTransactionOnEVSideDisconnect", "OCPP 1.6 §9.1.23, §4.9")
-            self.update(c.id, finishing=not setting(self.state, "UnlockConnectorOnEVSideDisconnect", True))
+            self.owe_stop(self.state.connector(c.id), {"EVDisconnected"}, "StopTransactionOnEVSideDisconnect", "OCPP 1.6 §9.1.23, §4.9")
 
     def on_PresentIdTag(self, stimulus: Stimulus) -> None:
         c = self.state.connector(stimulus.get("connectorId"))
@@ -268,9 +269,9 @@ class _Judgement:
         if c.tx is not None:
             if not self.state.online:
                 self.update(c.id, offline_tag=id_tag)
-            elif id_tag == c.tx.id_tag:
+            if id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
-            else:
+            elif self.state.online:
                 self.update(c.id, presented=id_tag)
                 cached = self.state.cached(id_tag)
                 if cached and cached[1] and cached[1] == c.tx.parent_id_tag and cached[0] == "Accepted":
@@ -283,6 +284,14 @@ class _Judgement:
             self.update(c.id, offline_tag=id_tag)
         elif self.usable(c):
             self.update(c.id, presented=id_tag)
+            if self.pre_authorized(id_tag):
+                self.update(c.id, authorized=id_tag, authorized_at=self.state.time)
+
+    def pre_authorized(self, id_tag: str) -> bool:
+        """LocalPreAuthorize lets a cached Accepted idTag start without waiting for Authorize (§3.5, §9.1.13)."""
+        cached = self.state.cached(id_tag)
+        return (bool(setting(self.state, "LocalPreAuthorize", False)) and bool(setting(self.state, "AuthorizationCacheEnabled", True))
+                and cached is not None and cached[0] == "Accepted")
 
     def on_EVSuspend(self, stimulus: Stimulus) -> None:
         self.update(stimulus.get("connectorId"), ev_suspended=True)
@@ -301,6 +310,9 @@ class _Judgement:
 
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=False)
+        for c in self.connectors():
+            if c.tx is not None:
+                self.allow_stop(c, {"PowerLoss"}, None)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=True)
@@ -381,7 +393,8 @@ class _Judgement:
             return
         if not self.state.powered:
             self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
-        self.state = attrs.evolve(self.state, online=True)
+        self.state = attrs.evolve(self.state, online=True,
+                                  connectors=tuple(attrs.evolve(c, resync=True) for c in self.state.connectors))
 
     def cp_call(self, call: CpCall) -> None:
         if not self.state.online:
@@ -427,6 +440,9 @@ class _Judgement:
         id_tag = call.payload.get("idTag")
         info = (call.answer or {}).get("idTagInfo") or {}
         self.learn(id_tag, info)
+        if any(o.action == "StopTransaction" and o.id_tag == id_tag for o in self.state.owed):
+            self.fail("AuthorizeWhenStoppingWithSameIdTag", "OCPP 1.6 §4.1",
+                      f"Authorize for {id_tag!r}, the idTag that started the transaction it stops")
         for c in self.connectors():
             if c.presented != id_tag:
                 continue
@@ -435,7 +451,7 @@ class _Judgement:
             elif info.get("status") == "Accepted" and self.usable(c):
                 self.authorize(c.id, id_tag)
             else:
-                self.update(c.id, presented=None)
+                self.update(c.id, presented=None, authorized=None, authorized_at=None)
 
     def stop_by_group(self, c: Connector, id_tag: str, info: dict) -> None:
         self.update(c.id, presented=None)
@@ -449,6 +465,8 @@ class _Judgement:
                       transaction_id=c.tx.transaction_id, reasons=frozenset(reasons), id_tag=id_tag))
 
     def may_start(self, c: Connector, id_tag: str) -> bool:
+        if id_tag == self.state.remote_tag:
+            return True
         if c.authorized == id_tag or c.offline_tag == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
         cached = self.state.cached(id_tag)
@@ -480,6 +498,8 @@ class _Judgement:
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start)
+        if id_tag == self.state.remote_tag:
+            self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)
         self.state = attrs.evolve(self.state, owed=tuple(
             attrs.evolve(o, transaction_id=tx.transaction_id, due=max(o.due, self.due()))
             if o.action == "StopTransaction" and o.connector == c.id else o for o in self.state.owed))
@@ -506,8 +526,8 @@ class _Judgement:
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
             self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
                       f"meterStop {payload.get('meterStop')} < meterStart {c.tx.meter_start}")
-        owed = self.discharge(lambda o: o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id
-                              and reason in o.reasons)
+        owed = (self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id and reason in o.reasons)
+                or self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector == c.id and reason in o.reasons))
         if owed is None:
             self.unowed_stop(c, reason)
         elif owed.id_tag and reason == "Local" and payload.get("idTag") != owed.id_tag:
@@ -520,7 +540,7 @@ class _Judgement:
             self.fail("StopTransactionReason", owed[0].section,
                       f"transaction on connector {c.id} stopped with reason {reason!r}, expected {'/'.join(sorted(owed[0].reasons))}")
             self.discharge(lambda o: o is owed[0])
-        elif c.offline_tag is not None and reason in ("Local", "EVDisconnected", "DeAuthorized"):
+        elif c.offline_tag is not None and reason in ("Local", "EVDisconnected"):
             return
         elif not (c.faulted and reason in ("Other", "EmergencyStop")):
             self.fail("UnexpectedStopTransaction", "OCPP 1.6 §4.10",
@@ -532,7 +552,7 @@ class _Judgement:
             stopped=self.state.stopped | {c.tx.transaction_id},
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
         )
-        self.update(c.id, tx=None, finishing=c.plugged or c.finishing)
+        self.update(c.id, tx=None, finishing=True)
         if not any(other.tx for other in self.connectors()):
             for other in self.state.connectors:
                 if other.scheduled:
@@ -551,10 +571,10 @@ class _Judgement:
             self.fail("StatusNotificationConnector", "OCPP 1.6 §4.9", f"StatusNotification for connector {connector_id}")
             return
         c = self.state.connector(connector_id)
-        if transition_code(c.reported, status, connector_id) is None:
+        if transition_code(None if c.resync else c.reported, status, connector_id) is None:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
-        self.update(connector_id, reported=status)
+        self.update(connector_id, reported=status, resync=False)
         if status == "Available" and connector_id and self.may_have_timed_out(c):
             self.update(connector_id, authorized=None, authorized_at=None)
 
@@ -587,6 +607,8 @@ class _Judgement:
         timeout = setting(self.state, "ConnectionTimeOut", None)
         if timeout is None:
             return
+        if self.state.remote_tag is not None and self.state.remote_at + timeout + self.state.options.tolerance < self.state.time:
+            self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)
         for c in self.connectors():
             if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time:
                 self.update(c.id, authorized=None, authorized_at=None)
@@ -627,13 +649,15 @@ class _Judgement:
         if c.scheduled or zero.scheduled:
             return {"Unavailable", "Available", "Preparing", "Finishing"}
         if c.inoperative or zero.inoperative:
-            return {"Unavailable"}
+            return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
         if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
             return {"Preparing", "Finishing"}
         if c.finishing:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
         if c.offline_tag is not None:
             return {"Available", "Preparing", "Finishing"}
+        if self.state.remote_tag is not None and not c.plugged:
+            return {"Available", "Preparing"}
         if c.plugged:
             return self.plugged_statuses(c)
         if c.authorized is not None:
@@ -647,9 +671,10 @@ class _Judgement:
 
     def transaction_statuses(self, c: Connector) -> set[str]:
         if not c.plugged:
-            return {"SuspendedEV"}
+            return {"SuspendedEV", "SuspendedEVSE"}
         if c.tx.invalid:
-            return {"SuspendedEVSE"}
+            max_energy = setting(self.state, "MaxEnergyOnInvalidId", None)
+            return {"SuspendedEVSE", "Charging"} if max_energy else {"SuspendedEVSE"}
         if c.ev_suspended:
             return {"SuspendedEV", "SuspendedEVSE"}
         return {"Charging"}

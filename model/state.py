@@ -64,6 +64,7 @@ class Connector:
     offline_tag: str | None = None
     finishing: bool = False
     after_boot: bool = False
+    resync: bool = False
     energy: int | None = None
 
 
@@ -101,6 +102,8 @@ class ChargePointState:
     boot_response: tuple[str, int] = ("Accepted", 300)
     owed: tuple[Owed, ...] = ()
     stopped: frozenset[int] = frozenset()
+    remote_tag: str | None = None
+    remote_at: float | None = None
 
     def connector(self, connector_id: int) -> Connector:
         return self.connectors[connector_id]

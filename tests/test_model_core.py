@@ -4,7 +4,7 @@ Each test drives :func:`model.judge` through a few steps with the messages a
 Charge Point could have sent, and checks the rules that fire. Every rule is
 tested both ways: it fires on the wrong behaviour and is silent on every
 behaviour the spec allows. Tests that document a model bug are marked
-``xfail(strict=True)`` with the spec section in the reason.
+``xfail(strict=True)`` with the spec section in the reason (none are open now).
 """
 
 from __future__ import annotations
@@ -438,10 +438,6 @@ def test_5_2_change_availability_scheduled_not_applied_after_transaction_is_a_vi
     assert rules == ["StatusNotReported"]
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §4.9 C6 then F8: a transaction stopped while the cable is still "
-                                       "plugged needs user action (Finishing); the scheduled Unavailable comes when "
-                                       "'All user actions completed' (F8). The model wants Unavailable at once "
-                                       "(StatusNotReported on Finishing)")
 def test_5_2_change_availability_scheduled_finishing_until_cable_removed():
     trace = charging()
     trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Scheduled"))
@@ -467,9 +463,6 @@ def test_5_2_change_availability_to_the_current_status_is_accepted():
     charging().ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §5.2 'requests Charge Point to change to a status it is "
-                                       "already in, Charge Point SHALL respond with availability status Accepted'; "
-                                       "ChangeAvailabilityStatus allows Rejected")
 def test_5_2_change_availability_to_the_current_status_rejected_is_a_violation():
     rules = Trace().do(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Rejected"))
     assert rules == ["ChangeAvailabilityStatus"]
@@ -621,10 +614,6 @@ def test_5_11_remote_start_without_connector_may_be_rejected(status):
     Trace().ok(step("RemoteStartTransaction", idTag=TAG), result(status=status))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §5.11 'When no connector id is provided, the Charge Point is "
-                                       "in control of the connector selection'; the StartTransaction that follows "
-                                       "an Accepted RemoteStartTransaction without connectorId is flagged "
-                                       "StartTransactionWithoutAuthorization")
 def test_5_11_remote_start_without_connector_starts_on_a_connector_of_its_choice():
     trace = preparing()
     trace.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"),
@@ -834,10 +823,6 @@ def test_3_5_cache_disabled_is_not_pre_authorized():
     assert rules == ["StartTransactionWithoutAuthorization"]
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §3.5, §9.1.13 LocalPreAuthorize with a cached Accepted idTag, "
-                                       "identification first: the Charge Point goes Preparing without Authorize; "
-                                       "the model wants Available (StatusNotReported) and then flags the "
-                                       "StartTransaction at plug-in (StartTransactionWithoutAuthorization)")
 def test_3_5_local_pre_authorize_identification_first():
     trace = Trace(LocalPreAuthorize=True)
     authorized(trace)
@@ -846,10 +831,6 @@ def test_3_5_local_pre_authorize_identification_first():
     trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §4.1 'When stopping a Transaction, the Charge Point SHALL only "
-                                       "send an Authorize.req when the identifier used for stopping the transaction "
-                                       "is different from the identifier that started the transaction'; an "
-                                       "Authorize.req for the starting idTag is not flagged")
 def test_4_1_authorize_when_stopping_with_the_same_id_tag_is_a_violation():
     rules = charging().do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
                           stop_tx(1, tag=TAG), sn(1, "Finishing"))
@@ -1131,11 +1112,6 @@ def test_5_2_charge_point_inoperative_scheduled_other_connector_may_wait():
              *statuses((1, "Unavailable"), (2, "Unavailable")))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §5.2 with a transaction the change of connector 0 is "
-                                       "'Scheduled ... to occur after the transaction has finished', and a Charge "
-                                       "Point that is charging is not 'unavailable'; the model makes connector 0 "
-                                       "Inoperative at once (never sets its scheduled flag) and wants Unavailable "
-                                       "now (StatusNotReported)")
 def test_5_2_charge_point_inoperative_scheduled_connector_zero_waits_for_the_transaction():
     trace = charging()
     trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Scheduled"))
@@ -1227,18 +1203,11 @@ def test_9_1_23_no_stop_on_ev_side_disconnect_fixed_cable_remote_stop():
              sn(1, "Available"), stop_tx(1, "Remote"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_3_CS step 1 'status is SuspendedEV AND/OR "
-                                       "SuspendedEVSE' (§4.9: SuspendedEVSE has precedence when both suspend); "
-                                       "the model allows only SuspendedEV (StatusNotReported)")
 def test_9_1_23_no_stop_on_ev_side_disconnect_may_be_suspended_evse():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=False))
     trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEVSE"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_3_CS step 5 'status is Finishing (OR Available in "
-                                       "case of a fixed cable)'; §4.10 the cable stays locked at the Charge Point "
-                                       "when StopTransactionOnEVSideDisconnect is false, so the remote stop leaves "
-                                       "it Finishing; the model allows only Available (StatusNotReported)")
 def test_9_1_23_no_stop_on_ev_side_disconnect_remote_stop_is_finishing():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=False))
     trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
@@ -1246,10 +1215,6 @@ def test_9_1_23_no_stop_on_ev_side_disconnect_remote_stop_is_finishing():
              sn(1, "Finishing"), stop_tx(1, "Remote"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_005_1_CS step 3 'status is Finishing' and §4.9 "
-                                       "('a StatusNotification.req with the state: Finishing SHOULD be send'); with "
-                                       "UnlockConnectorOnEVSideDisconnect true the model allows only Available "
-                                       "(StatusNotReported)")
 def test_9_1_23_stop_on_ev_side_disconnect_and_unlock_reports_finishing():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
     trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing"))
@@ -1344,10 +1309,6 @@ def test_9_1_24_invalid_id_not_stopped_stop_is_a_violation():
     assert rules == ["UnexpectedStopTransaction"]
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §3.5.4, §9.1.24 with StopTransactionOnInvalidId false the "
-                                       "Charge Point SHOULD 'only stop energy delivery'; a DeAuthorized stop of a "
-                                       "transaction started offline is not flagged (the offline idTag excuses it), "
-                                       "while the same stop online is UnexpectedStopTransaction")
 def test_9_1_24_offline_invalid_id_not_stopped_stop_is_a_violation():
     trace = offline_started(Trace(StopTransactionOnInvalidId=False))
     rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),
@@ -1362,10 +1323,6 @@ def test_9_1_24_online_start_transaction_conf_invalid():
              start_tx(1, TAG, status="Blocked"), stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §3.5.4 note and §9.1.14 MaxEnergyOnInvalidId: with "
-                                       "StopTransactionOnInvalidId false the Charge Point may deliver up to "
-                                       "MaxEnergyOnInvalidId Wh, staying Charging; the model requires "
-                                       "SuspendedEVSE at once (StatusNotReported)")
 def test_9_1_14_max_energy_on_invalid_id_may_keep_charging():
     trace = offline_started(Trace(StopTransactionOnInvalidId=False, MaxEnergyOnInvalidId=5000))
     trace.ok(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
@@ -1410,20 +1367,12 @@ def test_3_5_offline_start_and_stop_delivered_together():
     trace.ok(step("NetworkUp"), up(), sn(1, "Charging"), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §4.9 after reconnection the Charge Point 'SHOULD send a "
-                                       "StatusNotification.req with its current status' and 'SHOULD NOT send ... "
-                                       "historical status change events'; Available -> Finishing after an offline "
-                                       "session is flagged StatusTransitionNotAllowed")
 def test_4_9_after_reconnection_only_the_current_status_is_reported():
     trace = offline_started(Trace())
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
     trace.ok(step("NetworkUp"), up(), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_039_CS (§3.5, §4.10): a transaction started and stopped "
-                                       "offline, cable unplugged, delivered at reconnection; Unplug forgets the "
-                                       "offline idTag, so StartTransactionWithoutAuthorization and "
-                                       "UnexpectedStopTransaction")
 def test_3_5_offline_transaction_started_stopped_and_unplugged_offline():
     """OCTT TC_039_CS (Offline Transaction)."""
     trace = offline_started(Trace())
@@ -1432,10 +1381,6 @@ def test_3_5_offline_transaction_started_stopped_and_unplugged_offline():
     trace.ok(step("NetworkUp"), up(), start_tx(1, TAG), stop_tx(1, tag=TAG), sn(1, "Available"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: §4.10, OCTT TC_038_CS: a transaction stopped offline by its "
-                                       "idTag (reason Local), then the cable is unplugged; the Unplug owes an "
-                                       "EVDisconnected stop and the delivered StopTransaction(Local) is flagged "
-                                       "StopTransactionReason")
 def test_3_5_offline_stop_by_id_tag_then_unplug():
     trace = charging()
     go_offline(trace)
@@ -1506,9 +1451,6 @@ def test_4_10_power_loss_transaction_may_resume_when_configured():
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
 
 
-@pytest.mark.xfail(strict=True, reason="model bug: OCTT TC_032_1_CS (§4.10 reason PowerLoss): a Charge Point with "
-                                       "back-up power stops its transactions before going down; the model has no "
-                                       "stop owed at PowerLoss and flags UnexpectedStopTransaction")
 def test_4_10_power_loss_stop_before_going_down():
     trace = charging()
     trace.ok(step("PowerLoss"), stop_tx(1, "PowerLoss"), sn(1, "Finishing"), down())
