@@ -1,0 +1,84 @@
+"""``ocpp-verify octt``: the OCTT catalogue against a charge point, as a table, JSON or JUnit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import attrs
+
+from ..runner import FuzzConfig, Session
+from .catalogue import SCENARIOS, by_id
+from .runner import CaseResult, run_scenario
+
+
+class UnknownCase(ValueError):
+    pass
+
+
+def list_cases() -> str:
+    return "\n".join(f"{s.id}\t{s.title}{'  (derived)' if s.derived else ''}" for s in SCENARIOS)
+
+
+def select(ids: list[str]):
+    if not ids:
+        return list(SCENARIOS)
+    try:
+        return [by_id(i) for i in ids]
+    except KeyError as error:
+        raise UnknownCase(f"unknown OCTT case {error}; `ocpp-verify octt --list` names them")
+
+
+def run_all(scenarios, mutant: str | None = None, session: Session | None = None) -> list[CaseResult]:
+    own = session is None
+    session = session or Session(FuzzConfig(mutant=mutant))
+    try:
+        return [run_scenario(s, session.new_harness(), session.capabilities) for s in scenarios]
+    finally:
+        if own:
+            session.close()
+
+
+def table(results: list[CaseResult]) -> str:
+    lines = [f"{'id':<22} {'result':<16} {'time s':>7}  title"]
+    for r in results:
+        lines.append(f"{r.id:<22} {r.result:<16} {r.seconds:7.3f}  {r.title}")
+        if r.detail and r.result == "failed":
+            lines.append(f"{'':<22} {r.detail}")
+    counts = {k: sum(r.result == k for r in results) for k in ("passed", "failed", "not automatable")}
+    lines.append(", ".join(f"{v} {k}" for k, v in counts.items()))
+    return "\n".join(lines)
+
+
+def write_junit(path: Path, results: list[CaseResult]) -> None:
+    suite = ElementTree.Element("testsuite", name="ocpp-verify octt", tests=str(len(results)),
+                                failures=str(sum(r.result == "failed" for r in results)),
+                                skipped=str(sum(r.result == "not automatable" for r in results)))
+    for r in results:
+        case = ElementTree.SubElement(suite, "testcase", classname="octt", name=f"{r.id} {r.title}",
+                                      time=f"{r.seconds:.3f}")
+        if r.result == "failed":
+            ElementTree.SubElement(case, "failure", message=r.detail[:200]).text = r.detail
+        elif r.result == "not automatable":
+            ElementTree.SubElement(case, "skipped", message=r.detail)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None) -> int:
+    from ..cli import UsageError
+
+    try:
+        scenarios = select(ids)
+    except UnknownCase as error:
+        raise UsageError(str(error))
+    results = run_all(scenarios, mutant)
+    if as_json:
+        print(json.dumps([attrs.asdict(r) for r in results], indent=2))
+    else:
+        print(table(results))
+    if junit:
+        write_junit(junit, results)
+    return 1 if any(r.result == "failed" for r in results) else 0
