@@ -1468,8 +1468,9 @@ _add(
        reserve(C, TAG1, response(status="Accepted"), status(C, "Reserved"), parent=PARENT,
                note="1. ReserveNow.req idTag 1, parentIdTag; 2. Accepted; 3. StatusNotification: Reserved"),
        authorized(C, TAG2),
-       plug_in(C, sent("StartTransaction", reservationId=1),
-               note="6. [EV driver plugs in the cable.] 7. StartTransaction.req with the reservationId of step 1"),
+       plug_in(C, sent("StartTransaction", reservationId=1), sent("StatusNotification", connectorId=C),
+               note="6. [EV driver plugs in the cable.] 7. StartTransaction.req with the reservationId of step 1; "
+                    "9. StatusNotification.req"),
        stop_and_unplug(C), set_operative(C2)),
 )
 
