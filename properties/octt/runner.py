@@ -2,23 +2,18 @@
 
 A scenario passes when every step's OCTT tool validations hold *and* the
 reference model finds no violation. A scenario that needs a physical action
-the SUT's controller cannot perform is reported as not automatable.
+the SUT's controller cannot perform, or an OCTT prerequisite the SUT does not
+meet (fixed cable, back-up power, ...), is reported as not automatable.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from typing import Any
 
 import attrs
 
-from adapters.clock import iso
-from model import Answer, CpCall
-
 from ..harness import Harness
-
-RELATIVE_TIME = re.compile(r"^\+(\d+)s$")
+from .catalogue import PREREQUISITES, match_step, resolve
 
 
 @attrs.frozen
@@ -30,68 +25,45 @@ class CaseResult:
     detail: str = ""
 
 
-def resolve_times(value: Any, now: float) -> Any:
-    """``"+300s"`` in a scenario means 300 virtual seconds from now."""
-    if isinstance(value, str) and RELATIVE_TIME.match(value):
-        return iso(now + int(RELATIVE_TIME.match(value).group(1)))
-    if isinstance(value, dict):
-        return {k: resolve_times(v, now) for k, v in value.items()}
-    if isinstance(value, list):
-        return [resolve_times(v, now) for v in value]
-    return value
+def blockers(scenario, capabilities: frozenset[str], features: frozenset[str]) -> list[str]:
+    """Why the scenario cannot run on this SUT (empty: it can)."""
+    found = [f"needs {op}" for op in sorted(scenario.requires() - capabilities)]
+    found += [f"prerequisite {p}" for p in PREREQUISITES.get(scenario.id, ()) if p not in features]
+    return found
 
 
-def field(payload: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(payload, dict) or part not in payload:
-            return _MISSING
-        payload = payload[part]
-    return payload
+def transaction_ids(harness: Harness):
+    def lookup(connector: int):
+        tx = harness.state.connector(connector).tx if connector < len(harness.state.connectors) else None
+        return tx.transaction_id if tx is not None else None
+
+    return lookup
 
 
-_MISSING = object()
-
-
-def matches(expect, event) -> bool:
-    if expect.action == "response":
-        if not isinstance(event, Answer):
-            return False
-        payload = event.payload or {}
-    elif isinstance(event, CpCall) and event.action == expect.action:
-        payload = event.payload
-    else:
-        return False
-    for path, wanted in expect.fields:
-        value = field(payload, path)
-        if isinstance(wanted, tuple) and value not in wanted or not isinstance(wanted, tuple) and value != wanted:
-            return False
-    return True
-
-
-def unmet(expects, observed) -> list[str]:
-    problems = []
-    for expect in expects:
-        hit = any(matches(expect, event) for event in observed)
-        if hit == expect.absent:
-            fields = ", ".join(f"{k}={v}" for k, v in expect.fields)
-            problems.append(f"{'unexpected' if expect.absent else 'missing'} {expect.action}({fields})")
-    return problems
-
-
-def run_scenario(scenario, harness: Harness, capabilities: frozenset[str]) -> CaseResult:
-    started = time.monotonic()
-    missing = scenario.requires() - capabilities
-    if missing:
-        return CaseResult(scenario.id, scenario.title, "not automatable", 0.0,
-                          f"needs {', '.join(sorted(missing))}")
-    problems = list(harness.start())
+def run_steps(scenario, harness: Harness) -> list[str]:
+    problems = list(map(str, harness.start()))
     for key, value in scenario.configuration:
         problems += [str(v) for v in harness.step({"op": "ChangeConfiguration", "key": key, "value": value})]
+    carried: tuple = ()
     for number, step in enumerate(scenario.steps, 1):
         if problems:
             break
-        op = resolve_times(dict(step.op), harness.sut.clock.now())
+        now = harness.sut.clock.now()
+        op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids(harness))
         problems += [f"step {number} {op['op']}: {v}" for v in harness.step(op)]
-        problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in unmet(step.expect, harness.last_observed)]
+        check = match_step(step, harness.last_observed, carried=carried, now=now,
+                           transaction_id=transaction_ids(harness))
+        problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
+        carried = check.unclaimed
+    return problems
+
+
+def run_scenario(scenario, harness: Harness, capabilities: frozenset[str],
+                 features: frozenset[str] = frozenset()) -> CaseResult:
+    why_not = blockers(scenario, capabilities, features)
+    if why_not:
+        return CaseResult(scenario.id, scenario.title, "not automatable", 0.0, "; ".join(why_not))
+    started = time.monotonic()
+    problems = run_steps(scenario, harness)
     result = "failed" if problems else "passed"
     return CaseResult(scenario.id, scenario.title, result, time.monotonic() - started, "; ".join(problems[:3]))

@@ -35,7 +35,8 @@ def run_all(scenarios, mutant: str | None = None, session: Session | None = None
     own = session is None
     session = session or Session(FuzzConfig(mutant=mutant))
     try:
-        return [run_scenario(s, session.new_harness(), session.capabilities) for s in scenarios]
+        features = frozenset(getattr(session.sut, "features", ()))
+        return [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
     finally:
         if own:
             session.close()
