@@ -53,6 +53,13 @@ class VirtualClock:
     def now(self) -> float:
         return self._now
 
+    def reset(self, start: float = EPOCH) -> None:
+        """Back to ``start`` with no timers, for the next independent run on the same clock."""
+        for _, _, handle in self._timers:
+            handle.cancel()
+        self._timers.clear()
+        self._now = start
+
     def call_at(self, when: float, callback: Callable[[], None]) -> TimerHandle:
         handle = TimerHandle(max(when, self._now), callback)
         heapq.heappush(self._timers, (handle.when, next(self._order), handle))

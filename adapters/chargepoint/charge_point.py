@@ -50,7 +50,9 @@ CHOICES = """\
 * Reset (§5.14, both types): stop transactions (SoftReset/HardReset), try to
   deliver the queue once, drop the connection, boot again.
 * ChangeAvailability (§5.2): connectorId 0 sets the charge point and every
-  connector; Scheduled when a transaction runs on an affected connector, which
+  connector; a connector is Unavailable while it or the charge point is
+  Inoperative (an Operative connector of an Inoperative charge point stays
+  Unavailable, the answer is Accepted); Scheduled when a transaction runs on an affected connector, which
   then becomes Unavailable when the transaction ends. Connector 0 is Unavailable
   once no transaction runs. An authorization waiting for a cable is cancelled.
 * Fault on connector 0 blocks new transactions everywhere and suspends running
@@ -287,7 +289,9 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
         return "Charging"
 
     def _inoperative(self, c: Connector) -> bool:
-        return self.store["availability"].get(str(c.id)) == "Inoperative"
+        """Set Inoperative itself, or the whole charge point is (§5.2: no charging at all)."""
+        availability = self.store["availability"]
+        return "Inoperative" in (availability.get(str(c.id)), availability.get("0"))
 
     def _enter(self, c: Connector, status: str) -> None:
         previous, c.status = c.status, status

@@ -1,0 +1,184 @@
+"""The bundled system under test: our charge point, a recording Central System, virtual time.
+
+:class:`BundledSut` implements the Sut interface of docs/architecture.md §4.
+One Central System endpoint serves a whole fuzzing session; :meth:`fresh`
+starts each example with a new, unpowered charge point with empty memory,
+the clock back at its epoch and a default :class:`CsmsPolicy`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from adapters.chargepoint.mutants import charge_point_class
+from adapters.chargepoint.physical import PHYSICAL_OPS
+from adapters.chargepoint.settings import Settings
+from adapters.clock import EPOCH, VirtualClock
+from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy
+
+ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
+AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
+REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
+CALL_TIMEOUT = 10.0
+SETTLE_TIMEOUT = 30.0
+
+
+class BundledSut:
+    """The bundled charge point (or one of its mutants) against our Central System endpoint."""
+
+    capabilities = PHYSICAL_OPS | ENVIRONMENT_OPS
+
+    def __init__(self, connectors: int = 2, mutant: str | None = None,
+                 settings: Settings | None = None, host: str = "127.0.0.1", port: int = 0,
+                 cp_id: str = "CP001"):
+        self.settings = settings or Settings(number_of_connectors=connectors)
+        self.mutant = mutant
+        self.charge_point_class = charge_point_class(mutant)
+        self.host, self.port, self.cp_id = host, port, cp_id
+        self.clock = VirtualClock()
+        self.csms: CentralSystem | None = None
+        self.cp = None
+        self.example_start = 0
+        self._event_cursor = 0
+        self._csms_sees_cp = False
+
+    def identity(self) -> dict:
+        s = self.settings
+        return {"kind": "bundled", "vendor": s.vendor, "model": s.model,
+                "firmwareVersion": s.firmware_version, "connectors": s.number_of_connectors,
+                "fixedCable": s.fixed_cable, "mutant": self.mutant}
+
+    # ---- life cycle
+
+    async def open(self) -> None:
+        """Start the Central System endpoint (once per session)."""
+        if self.csms is None:
+            self.csms = CentralSystem(self.host, self.port, self.clock, CsmsPolicy())
+            await self.csms.start()
+
+    async def fresh(self, mutant: str | None = ..., settings: Settings | None = None) -> None:
+        """A new example: a new unpowered charge point with empty memory, time at the epoch."""
+        await self.open()
+        if self.cp is not None:
+            await self.cp.close()
+            await self.settle()
+        if mutant is not ...:
+            self.mutant, self.charge_point_class = mutant, charge_point_class(mutant)
+        self.settings = settings or self.settings
+        self.clock.reset(EPOCH)
+        self.csms.policy = CsmsPolicy()
+        self.cp = self.charge_point_class(self.cp_id, self.csms.url, self.clock, self.settings, {})
+        self.example_start = len(self.csms.frames)
+
+    async def start(self) -> None:
+        """Power the charge point on; it connects and boots (§4.2)."""
+        if self.cp is None:
+            await self.fresh()
+        await self.cp.power_on()
+        await self.settle()
+
+    async def close(self) -> None:
+        if self.cp is not None:
+            await self.cp.close()
+            self.cp = None
+        if self.csms is not None:
+            await self.csms.stop()
+            self.csms = None
+
+    # ---- steps
+
+    async def perform(self, step: dict):
+        """A physical action or an environment op; a Central System CALL returns its CallOutcome."""
+        op = step.get("op") if isinstance(step, dict) else None
+        outcome = None
+        if op in PHYSICAL_OPS:
+            await self.cp.perform(step)
+        elif op == "AdvanceTime":
+            await self.advance(_seconds(step))
+        elif op in ENVIRONMENT_OPS:
+            self._environment(op, step)
+        elif op in CS_ACTIONS:
+            payload = {key: value for key, value in step.items() if key != "op"}
+            outcome = await self.csms.call(op, payload, CALL_TIMEOUT)
+        else:
+            raise ValueError(f"unknown op {op!r} in step {step!r}")
+        await self.settle()
+        return outcome
+
+    def _environment(self, op: str, step: dict) -> None:
+        policy = self.csms.policy
+        if op == "SetIdTag":
+            _require(step, "status", AUTHORIZATION_STATUSES)
+            policy.id_tags[_text(step, "idTag")] = {"status": step["status"],
+                                                    "parentIdTag": step.get("parentIdTag")}
+        elif op == "SetBootResponse":
+            _require(step, "status", REGISTRATION_STATUSES)
+            policy.boot_status = step["status"]
+            policy.heartbeat_interval = int(step.get("interval", policy.heartbeat_interval))
+        else:
+            count = step.get("count", 1)
+            if type(count) is not int or count < 0:
+                raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
+            policy.fail_next[_text(step, "action")] = count
+
+    async def advance(self, seconds: float) -> None:
+        """Move virtual time on, firing timers in order and settling after each (§4 of the doc)."""
+        target = self.clock.now() + seconds
+        while (deadline := self.clock.next_deadline()) is not None and deadline <= target:
+            self.clock.advance_to(deadline)
+            await self.settle()
+        self.clock.advance_to(target)
+        await self.settle()
+
+    async def settle(self) -> None:
+        """Return when the charge point and the Central System are both idle, and agree on the link."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        while True:
+            if self.cp is not None:
+                await self.cp.wait_idle(max(deadline - loop.time(), 0.0))
+            if self._quiet():
+                await asyncio.sleep(0)
+                if self._quiet():
+                    return
+            elif loop.time() > deadline:
+                raise TimeoutError(f"the bundled SUT did not settle: csms idle {self.csms.idle}, "
+                                   f"link agreed {self._link_agreed()}")
+            else:
+                await asyncio.sleep(0)
+
+    def _quiet(self) -> bool:
+        return (self.csms is None or self.csms.idle) and self._link_agreed() and (
+            self.cp is None or self.cp.idle)
+
+    def _link_agreed(self) -> bool:
+        """The endpoint has recorded the connect/disconnect the charge point has seen."""
+        if self.csms is None:
+            return True
+        frames = self.csms.frames
+        while self._event_cursor < len(frames):
+            frame = frames[self._event_cursor]
+            self._event_cursor += 1
+            if frame.direction == "event" and frame.error in ("connected", "disconnected"):
+                self._csms_sees_cp = frame.error == "connected"
+        return self._csms_sees_cp == (self.cp is not None and self.cp.online)
+
+
+def _seconds(step: dict) -> float:
+    seconds = step.get("seconds")
+    if type(seconds) not in (int, float) or seconds < 0:
+        raise ValueError(f"AdvanceTime: seconds must be a number >= 0, got {seconds!r}")
+    return float(seconds)
+
+
+def _text(step: dict, key: str) -> str:
+    value = step.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{step.get('op')}: {key!r} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _require(step: dict, key: str, allowed: frozenset[str]) -> None:
+    if step.get(key) not in allowed:
+        raise ValueError(f"{step.get('op')}: {key!r} must be one of {sorted(allowed)}, "
+                         f"got {step.get(key)!r}")

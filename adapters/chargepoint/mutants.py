@@ -1,0 +1,157 @@
+"""Injected bugs: each mutant overrides one small method of the bundled charge point.
+
+Every mutant's docstring names the rule it breaks; ``minimal_trace`` is a
+hand-written shortest trace (steps of docs/architecture.md §1, after the
+charge point has booted with the default CsmsPolicy) that exposes it.
+"""
+
+from __future__ import annotations
+
+from .charge_point import ChargePoint
+from .configuration import Key
+
+ACCEPT_A = {"op": "SetIdTag", "idTag": "A", "status": "Accepted"}
+CHARGING = [ACCEPT_A, {"op": "PlugIn", "connectorId": 1},
+            {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}]
+
+
+class SoftResetReportsHardReset(ChargePoint):
+    """§5.14, §7.36: a transaction stopped by a soft reset has reason SoftReset; this says HardReset."""
+
+    minimal_trace = [*CHARGING, {"op": "Reset", "type": "Soft"}]
+
+    def _reset_stop_reason(self, kind: str) -> str:
+        return "HardReset"
+
+
+class NoAvailableAfterConnectionTimeOut(ChargePoint):
+    """§9.1.6, §4.9 B1: after ConnectionTimeOut without a cable the connector stays Preparing."""
+
+    minimal_trace = [ACCEPT_A, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"},
+                     {"op": "AdvanceTime", "seconds": 61}]
+
+    def _on_connection_timeout(self, c) -> None:
+        c.preparing_timer = None
+
+
+class ReadOnlyKeyAccepted(ChargePoint):
+    """§5.3, §9.1.21: a read-only key (NumberOfConnectors) must be Rejected; this accepts it."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "NumberOfConnectors", "value": "3"}]
+
+    def _writable(self, key: Key) -> bool:
+        return True
+
+
+class StopTransactionDroppedWhileOffline(ChargePoint):
+    """§3.7: a StopTransaction made while offline MUST be queued; this one is lost."""
+
+    minimal_trace = [*CHARGING, {"op": "NetworkDown"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}, {"op": "NetworkUp"}]
+
+    def _queues_offline(self, item) -> bool:
+        return item.transaction is not None and item.action != "StopTransaction"
+
+
+class RemoteStartOnConnectorZeroAccepted(ChargePoint):
+    """§3.8, §5.11, OCTT TC_027: RemoteStartTransaction on connectorId 0 must be Rejected;
+    this treats 0 as "any connector" and starts."""
+
+    minimal_trace = [{"op": "RemoteStartTransaction", "connectorId": 0, "idTag": "A"}]
+
+    def _remote_start_target(self, connector_id):
+        return super()._remote_start_target(None if connector_id == 0 else connector_id)
+
+
+class CacheUsedWhenDisabled(ChargePoint):
+    """§3.5.1, §9.1.2: with AuthorizationCacheEnabled false the cache is neither filled nor
+    used; this one still authorizes from it (no Authorize.req under LocalPreAuthorize)."""
+
+    minimal_trace = [ACCEPT_A,
+                     {"op": "ChangeConfiguration", "key": "AuthorizationCacheEnabled", "value": "false"},
+                     {"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"},
+                     {"op": "PresentIdTag", "connectorId": 2, "idTag": "A"}]
+
+    def _cache_enabled(self) -> bool:
+        return True
+
+
+class MeterStopBelowMeterStart(ChargePoint):
+    """§4.10, errata 3.77: the energy register never goes backwards; meterStop < meterStart here."""
+
+    minimal_trace = [*CHARGING, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}]
+
+    def _meter_stop(self, c, tx) -> int:
+        return tx.meter_start - 1
+
+
+class ConnectorZeroStatusNotReported(ChargePoint):
+    """§4.2, errata 3.22, OCTT TC_001: after Boot Accepted the status of connector 0 and of
+    every connector is reported; connector 0 is missing here (the boot itself shows it)."""
+
+    minimal_trace: list[dict] = []
+
+    def _boot_status_connectors(self) -> range:
+        return range(1, len(self.connectors))
+
+
+class UnlockWithoutStoppingTransaction(ChargePoint):
+    """§5.18, OCTT TC_018_1: UnlockConnector first stops the transaction on the connector
+    (reason UnlockCommand); this unlocks and leaves it running."""
+
+    minimal_trace = [*CHARGING, {"op": "UnlockConnector", "connectorId": 1}]
+
+    def _stop_for_unlock(self, c) -> None:
+        pass
+
+
+class UnknownKeyRejectedNotNotSupported(ChargePoint):
+    """§5.3, OCTT TC_040_1: ChangeConfiguration of an unknown key is NotSupported; this says Rejected."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "NoSuchKey", "value": "1"}]
+
+    def _unknown_key_status(self) -> str:
+        return "Rejected"
+
+
+class StatusNotReportedAfterReconnect(ChargePoint):
+    """§4.9: after being offline the Charge Point SHOULD report its current status when it
+    changed meanwhile; this one stays silent."""
+
+    minimal_trace = [{"op": "NetworkDown"}, {"op": "PlugIn", "connectorId": 1}, {"op": "NetworkUp"}]
+
+    def _report_changes(self) -> None:
+        pass
+
+
+class NoAuthorizeForUnknownIdTag(ChargePoint):
+    """§4.1: an idTag not in the cache SHALL be authorized with Authorize.req before charging;
+    this one starts a transaction for any idTag while online."""
+
+    minimal_trace = [{"op": "PlugIn", "connectorId": 1},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}]
+
+    async def _authorize(self, id_tag: str):
+        return {"status": "Accepted"}
+
+
+MUTANTS: dict[str, type[ChargePoint]] = {
+    cls.__name__: cls for cls in (
+        SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
+        StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
+        CacheUsedWhenDisabled, MeterStopBelowMeterStart, ConnectorZeroStatusNotReported,
+        UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
+        StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag,
+    )
+}
+
+
+def charge_point_class(mutant: str | None) -> type[ChargePoint]:
+    """The bundled charge point, or the mutant called ``mutant``."""
+    if mutant is None:
+        return ChargePoint
+    try:
+        return MUTANTS[mutant]
+    except KeyError:
+        raise ValueError(f"unknown mutant {mutant!r}; known mutants: {', '.join(sorted(MUTANTS))}") from None
