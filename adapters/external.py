@@ -1,0 +1,920 @@
+"""External mode: verify a charge point that ocpp-verify does not host.
+
+The charge point connects to our recording Central System endpoint
+(adapters/csms.py) and runs in real time; physical actions go through a
+controller (adapters/controllers.py). :class:`ExternalSut` implements the
+SUT interface of docs/architecture.md §4 on top of both, and brings the
+charge point to the OCTT general preconditions (OCTT 1.6 test case document
+§1.3) before each example. A :class:`Description` (a TOML file) tells what
+the charge point is and what its controller can do. docs/external.md is the
+user's guide.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from adapters.clock import RealClock
+from adapters.control import PHYSICAL_OPS
+from adapters.controllers import (
+    ControllerError, HttpController, ManualController, MicroOcppController, NoController,
+    SapController,
+)
+from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy, Frame
+
+ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
+FEATURE_PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
+                    "SmartCharging", "RemoteTrigger")  # OCPP 1.6 §3.3
+CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
+BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
+AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
+REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
+# the physical ops each controller kind can do at most (None: asked at open())
+CONTROLLER_OPS: dict[str, frozenset[str] | None] = {
+    "http": None, "manual": frozenset(PHYSICAL_OPS), "none": frozenset(),
+    "sap": SapController.OPS, "microocpp": MicroOcppController.OPS,
+}
+
+
+class DescriptionError(ValueError):
+    """A charge point description file is unreadable or wrong."""
+
+
+class PreconditionError(RuntimeError):
+    """The charge point cannot be brought to the OCTT §1.3 preconditions."""
+
+
+class ConnectTimeout(TimeoutError):
+    """No charge point connected to the endpoint in time."""
+
+
+# --------------------------------------------------------------------------
+# The description file
+
+
+@attrs.frozen
+class ControllerSpec:
+    kind: str = "none"
+    url: str | None = None
+    station: str | None = None  # SAP: chargingStationId to drive
+    basic_auth: tuple[str, str] | None = None  # SAP UI server / MicroOcppSimulator API
+
+    def build(self, call_timeout: float, input=None, output=None):
+        """The controller this spec describes."""
+        if self.kind == "http":
+            return HttpController(self.url, timeout=call_timeout)
+        if self.kind == "manual":
+            return ManualController(input or sys.stdin, output or sys.stdout)
+        if self.kind == "sap":
+            return SapController(self.url, self.station, call_timeout, self.basic_auth)
+        if self.kind == "microocpp":
+            return MicroOcppController(self.url, call_timeout, self.basic_auth)
+        return NoController()
+
+
+@attrs.frozen
+class Timing:
+    quiet: float = 0.3  # settle: no frame for this long
+    tolerance: float = 2.0  # real-time slack for reactions (disconnects, statuses after a boot)
+    call_timeout: float = 10.0  # our CALLs and controller requests
+    connect_timeout: float = 60.0  # waiting for the charge point to (re)connect and boot
+    settle_limit: float = 10.0  # settle never waits longer
+
+
+@attrs.frozen
+class Endpoint:
+    host: str = "127.0.0.1"
+    port: int = 9000
+    basic_auth: tuple[str, str] | None = None  # (user = charge point identity, password)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+
+    def ssl_context(self) -> ssl.SSLContext | None:
+        if self.tls_cert is None:
+            return None
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.tls_cert, self.tls_key)
+        return context
+
+
+@attrs.frozen
+class Description:
+    path: str
+    connectors: int
+    profiles: frozenset[str] = frozenset({"Core"})
+    fixed_cable: bool = False
+    id: str | None = None
+    boot: str = "auto"
+    controller: ControllerSpec = ControllerSpec()
+    actions: frozenset[str] | None = None  # None: whatever the controller reports
+    configuration: tuple[tuple[str, str], ...] = ()
+    timing: Timing = Timing()
+    endpoint: Endpoint = Endpoint()
+
+    @classmethod
+    def load(cls, path: str | Path) -> Description:
+        """Parse and validate a description file; DescriptionError names file, key and fault."""
+        path = Path(path)
+        try:
+            document = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise DescriptionError(f"{path}: cannot read the description ({exc.strerror})") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise DescriptionError(f"{path}: not valid TOML: {exc}") from None
+        return _Parser(str(path), path.parent).description(document)
+
+    @classmethod
+    def parse(cls, text: str, path: str = "<description>", base: Path = Path(".")) -> Description:
+        try:
+            document = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise DescriptionError(f"{path}: not valid TOML: {exc}") from None
+        return _Parser(path, base).description(document)
+
+
+_TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
+               list: "a list", dict: "a table"}
+TABLES = {
+    "charge_point": {"connectors", "profiles", "fixed_cable", "id", "boot"},
+    "controller": {"kind", "url", "station", "user", "password"},
+    "actions": {"supported"},
+    "configuration": None,  # any OCPP key
+    "timing": set(attrs.fields_dict(Timing)),
+    "endpoint": {"listen", "basic_auth", "tls_cert", "tls_key"},
+}
+
+
+class _Parser:
+    """Turns a TOML document into a Description, with errors naming file and key."""
+
+    def __init__(self, path: str, base: Path):
+        self.path, self.base = path, base
+
+    def fail(self, where: str, problem: str) -> DescriptionError:
+        return DescriptionError(f"{self.path}: {where}: {problem}")
+
+    def description(self, document: dict) -> Description:
+        for name, value in document.items():
+            if name not in TABLES:
+                raise self.fail(f"[{name}]", f"unknown table; the tables are {sorted(TABLES)}")
+            if not isinstance(value, dict):
+                raise self.fail(name, "must be a table, e.g. [" + name + "]")
+            self.known_keys(name, value)
+        cp = self.table(document, "charge_point", required=True)
+        controller = self.controller(self.table(document, "controller"))
+        description = Description(
+            path=self.path, connectors=self.connectors(cp), profiles=self.profiles(cp),
+            fixed_cable=self.get(cp, "charge_point", "fixed_cable", bool, False),
+            id=self.identity(cp), boot=self.choice(cp, "charge_point", "boot", BOOT_MODES, "auto"),
+            controller=controller, actions=self.actions(document, controller.kind),
+            configuration=self.configuration(self.table(document, "configuration")),
+            timing=self.timing(self.table(document, "timing")),
+            endpoint=self.endpoint(self.table(document, "endpoint")))
+        self.check_auth(description)
+        return description
+
+    def known_keys(self, name: str, table: dict) -> None:
+        allowed = TABLES[name]
+        for key in table:
+            if allowed is not None and key not in allowed:
+                raise self.fail(f"[{name}] {key}", f"unknown key; [{name}] takes {sorted(allowed)}")
+
+    def table(self, document: dict, name: str, required: bool = False) -> dict:
+        if name not in document and required:
+            raise self.fail(f"[{name}]", "missing table")
+        return document.get(name, {})
+
+    def get(self, table: dict, section: str, key: str, kind: type, default: Any = None,
+            required: bool = False) -> Any:
+        if key not in table:
+            if required:
+                raise self.fail(f"[{section}] {key}", "missing")
+            return default
+        value = table[key]
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) if kind is float \
+            else type(value) is kind
+        if not ok:
+            raise self.fail(f"[{section}] {key}", f"must be {_TYPE_NAMES[kind]}, got {value!r}")
+        return value
+
+    def choice(self, table: dict, section: str, key: str, allowed, default: str) -> str:
+        value = self.get(table, section, key, str, default)
+        if value not in allowed:
+            raise self.fail(f"[{section}] {key}", f"must be one of {list(allowed)}, got {value!r}")
+        return value
+
+    def text(self, table: dict, section: str, key: str, required: bool = False) -> str | None:
+        value = self.get(table, section, key, str, None, required)
+        if value is not None and not value.strip():
+            raise self.fail(f"[{section}] {key}", "must not be empty")
+        return value
+
+    # ---- [charge_point]
+
+    def connectors(self, cp: dict) -> int:
+        count = self.get(cp, "charge_point", "connectors", int, required=True)
+        if count < 1:
+            raise self.fail("[charge_point] connectors", f"must be 1 or more, got {count}")
+        return count
+
+    def profiles(self, cp: dict) -> frozenset[str]:
+        names = self.get(cp, "charge_point", "profiles", list, ["Core"])
+        for name in names:
+            if name not in FEATURE_PROFILES:
+                raise self.fail("[charge_point] profiles", f"unknown feature profile {name!r}; "
+                                f"OCPP 1.6 has {list(FEATURE_PROFILES)}")
+        if "Core" not in names:
+            raise self.fail("[charge_point] profiles", "must include \"Core\" (every OCPP 1.6 "
+                            "charge point implements it)")
+        return frozenset(names)
+
+    def identity(self, cp: dict) -> str | None:
+        value = self.text(cp, "charge_point", "id")
+        if value is not None and ("/" in value or len(value) > 48):
+            raise self.fail("[charge_point] id", f"{value!r} is not a charge point identity "
+                            "(the last path segment of its connection URL, at most 48 characters)")
+        return value
+
+    # ---- [controller] and [actions]
+
+    def controller(self, table: dict) -> ControllerSpec:
+        kind = self.choice(table, "controller", "kind", CONTROLLER_KINDS, "none")
+        url = self.text(table, "controller", "url", required=kind in ("http", "sap", "microocpp"))
+        schemes = {"http": ("http://",), "microocpp": ("http://",), "sap": ("ws://", "wss://")}
+        if url is not None and kind not in schemes:
+            raise self.fail("[controller] url", f"a {kind!r} controller takes no url")
+        if url is not None and not url.startswith(schemes[kind]):
+            raise self.fail("[controller] url", f"a {kind!r} controller URL starts with "
+                            f"{' or '.join(schemes[kind])}, got {url!r}")
+        station = self.text(table, "controller", "station")
+        if station is not None and kind != "sap":
+            raise self.fail("[controller] station", "only a \"sap\" controller takes a station")
+        return ControllerSpec(kind, url, station, self.credentials(table, kind))
+
+    def credentials(self, table: dict, kind: str) -> tuple[str, str] | None:
+        user = self.text(table, "controller", "user")
+        password = self.get(table, "controller", "password", str)
+        if (user is None) != (password is None):
+            raise self.fail("[controller] user", "give both user and password, or neither")
+        if user is not None and kind not in ("sap", "microocpp"):
+            raise self.fail("[controller] user", f"a {kind!r} controller takes no credentials")
+        return None if user is None else (user, password)
+
+    def actions(self, document: dict, kind: str) -> frozenset[str] | None:
+        ops = self.get(self.table(document, "actions"), "actions", "supported", list)
+        if ops is None:
+            return None
+        for op in ops:
+            if op not in PHYSICAL_OPS:
+                raise self.fail("[actions] supported", f"unknown physical op {op!r}; "
+                                f"the ops are {sorted(PHYSICAL_OPS)}")
+        most = CONTROLLER_OPS[kind]
+        if most is not None and not set(ops) <= most:
+            raise self.fail("[actions] supported", f"a {kind!r} controller cannot perform "
+                            f"{sorted(set(ops) - most)}")
+        return frozenset(ops)
+
+    # ---- [configuration], [timing], [endpoint]
+
+    def configuration(self, table: dict) -> tuple[tuple[str, str], ...]:
+        for key, value in table.items():
+            if not isinstance(value, str):
+                raise self.fail(f"[configuration] {key}", "values are strings (CiString500, "
+                                f"OCPP 1.6 §6.9), e.g. {str(value).lower()!r}, got {value!r}")
+            if len(key) > 50 or len(value) > 500:
+                raise self.fail(f"[configuration] {key}", "keys are at most 50 characters, "
+                                "values at most 500 (ChangeConfiguration.req, OCPP 1.6 §6.9)")
+        return tuple(table.items())
+
+    def timing(self, table: dict) -> Timing:
+        values = {key: float(self.get(table, "timing", key, float)) for key in table}
+        for key, value in values.items():
+            if not value > 0 or value == float("inf"):
+                raise self.fail(f"[timing] {key}", f"must be a number of seconds > 0, got {value}")
+        return Timing(**values)
+
+    def endpoint(self, table: dict) -> Endpoint:
+        host, port = self.listen(self.text(table, "endpoint", "listen") or "127.0.0.1:9000")
+        auth = self.get(table, "endpoint", "basic_auth", dict)
+        cert, key = (self.file(table, name) for name in ("tls_cert", "tls_key"))
+        if (cert is None) != (key is None):
+            raise self.fail("[endpoint] tls_cert", "give both tls_cert and tls_key, or neither")
+        return Endpoint(host, port, None if auth is None else self.basic_auth(auth), cert, key)
+
+    def listen(self, text: str) -> tuple[str, int]:
+        host, _, port = text.rpartition(":")
+        if not host or not port.isdigit() or int(port) > 65535:
+            raise self.fail("[endpoint] listen", f"must be \"host:port\" (port 0 to 65535), "
+                            f"got {text!r}")
+        return host.strip("[]"), int(port)
+
+    def basic_auth(self, auth: dict) -> tuple[str, str]:
+        if set(auth) != {"user", "password"}:
+            raise self.fail("[endpoint] basic_auth", "must be {user = \"...\", password = \"...\"}, "
+                            f"got keys {sorted(auth)}")
+        for key in ("user", "password"):
+            if not isinstance(auth[key], str) or not auth[key]:
+                raise self.fail(f"[endpoint] basic_auth.{key}", "must be a non-empty string")
+        return auth["user"], auth["password"]
+
+    def file(self, table: dict, key: str) -> Path | None:
+        name = self.text(table, "endpoint", key)
+        if name is None:
+            return None
+        path = self.base / name
+        if not path.is_file():
+            raise self.fail(f"[endpoint] {key}", f"no such file {str(path)!r}")
+        return path
+
+    def check_auth(self, description: Description) -> None:
+        auth, cp_id = description.endpoint.basic_auth, description.id
+        if auth is not None and cp_id is not None and auth[0] != cp_id:
+            raise self.fail("[endpoint] basic_auth.user", f"must be the charge point identity "
+                            f"{cp_id!r} (OCPP-J 1.6 §6.2.2), got {auth[0]!r}")
+
+
+# --------------------------------------------------------------------------
+# What the frames say about the charge point
+
+
+@attrs.define
+class Observed:
+    """The charge point's state as far as the recorded frames tell (updated incrementally)."""
+
+    cursor: int = 0
+    charge_point_id: str | None = None
+    connected: bool = False
+    boot: dict = attrs.Factory(dict)  # the last BootNotification payload
+    registration: str | None = None  # our answer to the last BootNotification
+    status: dict[int, tuple[str, str]] = attrs.Factory(dict)  # connectorId -> (status, errorCode)
+    transactions: dict[int, int] = attrs.Factory(dict)  # transactionId -> connectorId
+    reservations: set[int] = attrs.Factory(set)
+    changed_keys: set[str] = attrs.Factory(set)  # ChangeConfiguration accepted
+    requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
+
+    def forget_charge_point(self) -> None:
+        """A different charge point: nothing learnt so far holds."""
+        self.boot, self.registration = {}, None
+        for known in (self.status, self.transactions, self.reservations, self.changed_keys):
+            known.clear()
+
+    def update(self, frames: list[Frame]) -> list[tuple[str, str]]:
+        """Read the new frames; returns the identity changes seen, as (old, new) pairs."""
+        changes = []
+        while self.cursor < len(frames):
+            frame = frames[self.cursor]
+            self.cursor += 1
+            if frame.direction == "event":
+                changes += self._event(frame)
+            elif frame.message_type == 2 and frame.unique_id is not None:
+                self._call(frame)
+            elif frame.message_type == 3:
+                self._result(frame)
+        return changes
+
+    def _event(self, frame: Frame) -> list[tuple[str, str]]:
+        if frame.error not in ("connected", "disconnected"):
+            return []
+        self.connected = frame.error == "connected"
+        new = (frame.payload or {}).get("chargePointId")
+        old, changed = self.charge_point_id, self.connected and new != self.charge_point_id
+        if changed:
+            self.charge_point_id = new
+            if old is not None:
+                self.forget_charge_point()
+                return [(old, new)]
+        return []
+
+    def _call(self, frame: Frame) -> None:
+        side = "cp" if frame.direction == "cp->cs" else "cs"
+        payload = frame.payload or {}
+        self.requests[(side, frame.unique_id)] = (frame.action, payload)
+        if side == "cs":
+            return
+        if frame.action == "BootNotification" and not frame.error:
+            self.boot = dict(payload)
+        elif frame.action == "StatusNotification" and not frame.error:
+            self.status[payload["connectorId"]] = (payload["status"], payload["errorCode"])
+        elif frame.action == "StopTransaction" and not frame.error:
+            self.transactions.pop(payload.get("transactionId"), None)
+
+    def _result(self, frame: Frame) -> None:
+        side = "cp" if frame.direction == "cs->cp" else "cs"  # who sent the CALL
+        action, request = self.requests.pop((side, frame.unique_id), (None, {}))
+        answer = frame.payload or {}
+        if side == "cp":
+            self._answered_by_us(action, request, answer)
+        elif answer.get("status") in ("Accepted", "RebootRequired"):
+            self._accepted_by_cp(action, request)
+
+    def _answered_by_us(self, action: str | None, request: dict, answer: dict) -> None:
+        if action == "BootNotification":
+            self.registration = answer.get("status")
+        elif action == "StartTransaction" and "transactionId" in answer:
+            self.transactions[answer["transactionId"]] = request.get("connectorId")
+            self.reservations.discard(request.get("reservationId"))
+
+    def _accepted_by_cp(self, action: str | None, request: dict) -> None:
+        if action == "ReserveNow":
+            self.reservations.add(request.get("reservationId"))
+        elif action == "CancelReservation":
+            self.reservations.discard(request.get("reservationId"))
+        elif action == "ChangeConfiguration":
+            self.changed_keys.add(request.get("key"))
+
+
+# --------------------------------------------------------------------------
+# The system under test
+
+
+class ExternalSut:
+    """A charge point we do not host, behind our endpoint and a controller (architecture §4)."""
+
+    def __init__(self, description: Description, controller=None, *, input=None, output=None):
+        self.description = description
+        self.timing = description.timing
+        self.controller = controller if controller is not None else description.controller.build(
+            description.timing.call_timeout, input, output)
+        self.clock = RealClock()
+        self.csms: CentralSystem | None = None
+        self.capabilities: frozenset[str] = frozenset()
+        self.boot_mode = description.boot
+        self.example_start = 0
+        self.observed = Observed(charge_point_id=description.id)
+        self.baseline: dict[str, str] = {}  # configuration to restore before each example
+        self.plugged: set[int] = set()
+        self.faulted: set[int] = set()
+        self.unlock_failing: set[int] = set()
+        self.powered = self.network = True
+        self._boot_prepared = False
+
+    def identity(self) -> dict:
+        """The last BootNotification payload seen."""
+        self._observe()
+        return dict(self.observed.boot)
+
+    # ---- life cycle
+
+    async def open(self) -> None:
+        """Listen, learn the controller's ops, wait for the charge point, set [configuration]."""
+        if self.csms is not None:
+            return
+        endpoint = self.description.endpoint
+        self.csms = CentralSystem(
+            endpoint.host, endpoint.port, self.clock, CsmsPolicy(),
+            basic_auth=None if endpoint.basic_auth is None else dict([endpoint.basic_auth]),
+            ssl_context=endpoint.ssl_context())
+        await self.csms.start()
+        try:
+            await self._open()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _open(self) -> None:
+        self.capabilities = await self._physical_ops() | ENVIRONMENT_OPS
+        self.boot_mode = self._resolve_boot_mode()
+        await self._wait_first_connection()
+        await self.settle()
+        await self._learn_configuration()
+        await self._apply_configuration()
+
+    async def _physical_ops(self) -> frozenset[str]:
+        reported = frozenset(await self.controller.capabilities()) & frozenset(PHYSICAL_OPS)
+        declared = self.description.actions
+        if declared is None:
+            return reported
+        if not declared <= reported:
+            raise DescriptionError(
+                f"{self.description.path}: [actions] supported: the controller cannot perform "
+                f"{sorted(declared - reported)} (it reports {sorted(reported)})")
+        return declared
+
+    def _resolve_boot_mode(self) -> str:
+        mode = self.description.boot
+        if mode == "auto":
+            if {"PowerLoss", "PowerOn"} <= self.capabilities:
+                return "power-cycle"
+            return "trigger" if "RemoteTrigger" in self.description.profiles else "none"
+        if mode == "power-cycle" and not {"PowerLoss", "PowerOn"} <= self.capabilities:
+            raise DescriptionError(f"{self.description.path}: [charge_point] boot: "
+                                   "\"power-cycle\" needs a controller that can PowerLoss and PowerOn")
+        if mode == "trigger" and "RemoteTrigger" not in self.description.profiles:
+            raise DescriptionError(f"{self.description.path}: [charge_point] boot: \"trigger\" "
+                                   "needs the RemoteTrigger profile in [charge_point] profiles")
+        return mode
+
+    async def _wait_first_connection(self) -> None:
+        try:
+            await self.csms.wait_connected(self.timing.connect_timeout)
+        except TimeoutError:
+            raise ConnectTimeout(self._no_connection_message()) from None
+        changes = self.observed.update(self.csms.frames)
+        if changes:
+            raise PreconditionError(
+                f"charge point {changes[0][1]!r} connected to {self.csms.url}, but the "
+                f"description {self.description.path} expects [charge_point] id = "
+                f"{changes[0][0]!r}")
+
+    def _no_connection_message(self) -> str:
+        refused = [frame.error for frame in self.csms.frames if frame.is_violation]
+        hint = f"; refused attempts: {' | '.join(refused[-3:])}" if refused else ""
+        name = self.description.id or "<identity>"
+        return (f"no charge point connected to {self.csms.url} within "
+                f"{self.timing.connect_timeout} s: set the charge point's Central System URL to "
+                f"{self.csms.url}/{name} (subprotocol ocpp1.6){hint}")
+
+    async def close(self) -> None:
+        close = getattr(self.controller, "close", None)
+        if close is not None:
+            await close()
+        if self.csms is not None:
+            await self.csms.stop()
+            self.csms = None
+
+    # ---- configuration
+
+    async def _learn_configuration(self) -> None:
+        outcome = await self.call("GetConfiguration", {})
+        keys = (outcome.payload or {}).get("configurationKey") or []
+        self.baseline = {entry["key"]: entry["value"] for entry in keys
+                         if not entry.get("readonly") and "value" in entry}
+
+    async def _apply_configuration(self) -> None:
+        for key, value in self.description.configuration:
+            if self.baseline.get(key) != value:
+                await self._change_configuration(key, value, "[configuration] " + key)
+            self.baseline[key] = value
+        self._observe()
+        self.observed.changed_keys.clear()
+
+    async def _change_configuration(self, key: str, value: str, why: str) -> None:
+        outcome = await self.call("ChangeConfiguration", {"key": key, "value": value})
+        status = _status(outcome)
+        if status not in ("Accepted", "RebootRequired"):
+            raise PreconditionError(f"{self.description.path}: {why}: ChangeConfiguration "
+                                    f"{key} = {value!r} was answered {status}")
+
+    async def _restore_configuration(self) -> None:
+        self._observe()
+        for key in sorted(self.observed.changed_keys & self.baseline.keys()):
+            await self._change_configuration(key, self.baseline[key], "restoring the value "
+                                             "found at the start of the run")
+        self._observe()
+        self.observed.changed_keys.clear()
+
+    # ---- frames
+
+    async def call(self, action: str, payload: dict):
+        return await self.csms.call(action, payload, self.timing.call_timeout)
+
+    def _observe(self) -> None:
+        """Read new frames; a new charge point identity is recorded as an error event."""
+        if self.csms is None:
+            return
+        for old, new in self.observed.update(self.csms.frames):
+            self._identity_changed(old, new)
+
+    def _identity_changed(self, old: str, new: str) -> None:
+        self.csms.frames.append(Frame(
+            len(self.csms.frames), self.clock.now(), "event", "", None, None, None,
+            {"chargePointId": new, "previousChargePointId": old},
+            f"OCPP-J 1.6 §3.1.1: a charge point connected as {new!r} while {old!r} was under "
+            f"test (the identity in the connection URL identifies one charge point); "
+            f"treated as a new charge point, whose state is unknown until the next fresh()"))
+        self.observed.cursor = len(self.csms.frames)
+        for marked in (self.plugged, self.faulted, self.unlock_failing):
+            marked.clear()
+
+    async def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Poll (observing frames) until ``predicate()`` or ``timeout`` real seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self._observe()
+            if predicate():
+                return True
+            if loop.time() >= deadline:
+                return False
+            await asyncio.sleep(min(0.02, self.timing.quiet / 4))
+
+    async def settle(self) -> None:
+        """Return once no frame arrived for ``quiet`` s and no CP CALL is unanswered (bounded)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timing.settle_limit
+        seen, since = len(self.csms.frames), loop.time()
+        while loop.time() < deadline:
+            await asyncio.sleep(min(0.02, self.timing.quiet / 4))
+            if len(self.csms.frames) != seen:
+                seen, since = len(self.csms.frames), loop.time()
+            elif loop.time() - since >= self.timing.quiet and self.csms.idle:
+                break
+        self._observe()
+
+    async def advance(self, seconds: float) -> None:
+        """Real time passes (the charge point's timers run on its own clock)."""
+        await asyncio.sleep(seconds)
+        await self.settle()
+
+    # ---- steps
+
+    async def perform(self, step: dict):
+        """A physical action, an environment op, or a Central System CALL (returns its outcome)."""
+        op = step.get("op") if isinstance(step, dict) else None
+        if op in PHYSICAL_OPS:
+            await self._physical(step)
+        elif op == "AdvanceTime":
+            await self.advance(_seconds(step))
+        elif op in ENVIRONMENT_OPS:
+            _environment(self.csms.policy, op, step)
+        elif op in CS_ACTIONS:
+            return await self.call(op, {key: value for key, value in step.items() if key != "op"})
+        else:
+            raise ValueError(f"unknown op {op!r} in step {step!r}")
+        return None
+
+    async def _physical(self, step: dict) -> None:
+        op = step["op"]
+        if op not in self.capabilities:
+            raise ValueError(f"{op}: the controller of {self.description.path} cannot perform it "
+                             f"(it can: {sorted(self.capabilities & set(PHYSICAL_OPS))})")
+        await self.controller.perform(step)
+        self._remember(step)
+        if op in ("PowerOn", "NetworkUp"):
+            await self._wait(lambda: self.csms.connected, self.timing.connect_timeout)
+        elif op in ("PowerLoss", "NetworkDown"):
+            await self._wait(lambda: not self.csms.connected, self.timing.tolerance)
+
+    def _remember(self, step: dict) -> None:
+        """What we did to the physical world, to undo it in fresh()."""
+        op, connector = step["op"], step.get("connectorId")
+        marks = {"PlugIn": (self.plugged, True), "Unplug": (self.plugged, False),
+                 "Fault": (self.faulted, True), "ClearFault": (self.faulted, False),
+                 "SetUnlockFailure": (self.unlock_failing, step.get("failing"))}
+        if op in marks:
+            marked, on = marks[op]
+            (marked.add if on else marked.discard)(connector)
+        elif op in ("PowerLoss", "PowerOn"):
+            self.powered = op == "PowerOn"
+        elif op in ("NetworkDown", "NetworkUp"):
+            self.network = op == "NetworkUp"
+
+    # ---- before each example: the OCTT §1.3 preconditions
+
+    async def fresh(self) -> None:
+        """Bring the charge point to the OCTT §1.3 preconditions, verify them, start an example."""
+        await self.open()
+        self._boot_prepared = False
+        self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id)
+        await self._reconnect()
+        await self._ensure_registered()
+        await self._stop_transactions()
+        await self._undo_physical()
+        await self._clear_ocpp_state()
+        await self._restore_configuration()
+        await self.settle()
+        await self._verify()
+        await self._prepare_boot()
+        self.example_start = len(self.csms.frames)
+
+    async def _controller_step(self, step: dict) -> None:
+        if step["op"] not in self.capabilities:
+            raise PreconditionError(f"the charge point needs {step} to reach the OCTT §1.3 "
+                                    f"preconditions, but its controller cannot do {step['op']}")
+        try:
+            await self.controller.perform(step)
+        except ControllerError as exc:
+            raise PreconditionError(f"{step['op']} failed: {exc}") from exc
+        self._remember(step)
+
+    async def _reconnect(self) -> None:
+        if not self.powered:
+            await self._controller_step({"op": "PowerOn"})
+        if not self.network:
+            await self._controller_step({"op": "NetworkUp"})
+        if not await self._wait(lambda: self.csms.connected, self.timing.connect_timeout):
+            raise PreconditionError(f"the charge point is not connected to {self.csms.url} "
+                                    f"(waited {self.timing.connect_timeout} s)")
+
+    async def _ensure_registered(self) -> None:
+        status = self.observed.registration
+        if status in (None, "Accepted"):
+            return
+        if self.boot_mode == "none":
+            raise PreconditionError(f"the charge point's last BootNotification was answered "
+                                    f"{status} and [charge_point] boot = \"none\" cannot make it "
+                                    "boot again")
+        await self.start()
+        if self.observed.registration != "Accepted":
+            raise PreconditionError("the charge point did not boot again with a BootNotification "
+                                    f"(last answer {self.observed.registration})")
+
+    async def _stop_transactions(self) -> None:
+        for transaction_id in sorted(self.observed.transactions):
+            outcome = await self.call("RemoteStopTransaction", {"transactionId": transaction_id})
+            if _status(outcome) == "Rejected":  # the charge point no longer has it
+                self.observed.transactions.pop(transaction_id, None)
+        if not await self._wait(lambda: not self.observed.transactions, self.timing.call_timeout):
+            raise PreconditionError(f"transactions {sorted(self.observed.transactions)} did not "
+                                    "stop after RemoteStopTransaction")
+
+    async def _undo_physical(self) -> None:
+        for connector in sorted(self.unlock_failing):
+            await self._controller_step({"op": "SetUnlockFailure", "connectorId": connector,
+                                         "failing": False})
+        for connector in sorted(self.plugged):
+            await self._controller_step({"op": "Unplug", "connectorId": connector})
+        for connector in sorted(self.faulted):
+            await self._controller_step({"op": "ClearFault", "connectorId": connector})
+
+    async def _clear_ocpp_state(self) -> None:
+        profiles = self.description.profiles
+        for reservation_id in sorted(self.observed.reservations):
+            await self.call("CancelReservation", {"reservationId": reservation_id})
+        self.observed.reservations.clear()
+        if "SmartCharging" in profiles:
+            await self._expect("ClearChargingProfile", {}, ("Accepted", "Unknown"))
+        if "LocalAuthListManagement" in profiles:
+            await self._clear_local_list()
+        await self._expect("ChangeAvailability", {"connectorId": 0, "type": "Operative"},
+                           ("Accepted", "Scheduled"))
+        for connector, (status, _) in sorted(self.observed.status.items()):
+            if connector > 0 and status == "Unavailable":
+                await self._expect("ChangeAvailability", {"connectorId": connector,
+                                                          "type": "Operative"}, ("Accepted",))
+        await self._expect("ClearCache", {}, ("Accepted", "Rejected"))  # Rejected: no cache
+
+    async def _clear_local_list(self) -> None:
+        version = await self._local_list_version()
+        if version in (0, -1):  # empty, or not supported (OCPP 1.6 §5.10)
+            return
+        await self.call("SendLocalList", {"listVersion": 0, "updateType": "Full",
+                                          "localAuthorizationList": []})
+        version = await self._local_list_version()
+        if version != 0:
+            raise PreconditionError(f"the local authorization list (version {version}) could not "
+                                    "be emptied with SendLocalList Full, listVersion 0")
+
+    async def _local_list_version(self) -> Any:
+        outcome = await self.call("GetLocalListVersion", {})
+        return (outcome.payload or {}).get("listVersion", _status(outcome))
+
+    async def _expect(self, action: str, payload: dict, allowed: tuple[str, ...]) -> None:
+        outcome = await self.call(action, payload)
+        status = _status(outcome)
+        if status not in allowed:
+            raise PreconditionError(f"{action} {payload or ''} was answered {status}, "
+                                    f"expected {' or '.join(allowed)}")
+
+    async def _verify(self) -> None:
+        connectors = range(1, self.description.connectors + 1)
+        if "RemoteTrigger" in self.description.profiles:
+            await self._trigger_statuses(connectors)
+        problems = [problem for problem in map(self._connector_problem, connectors) if problem]
+        if self.observed.transactions:
+            problems.append(f"transactions {sorted(self.observed.transactions)} are running")
+        if not self.csms.connected:
+            problems.append("the charge point is not connected")
+        if problems:
+            raise PreconditionError("the charge point is not at the OCTT §1.3 preconditions: "
+                                    + "; ".join(problems))
+
+    def _connector_problem(self, connector: int) -> str | None:
+        seen = self.observed.status.get(connector)
+        if seen is None:
+            how = "" if "RemoteTrigger" in self.description.profiles else \
+                " and without the RemoteTrigger profile it cannot be asked for one"
+            return f"connector {connector}: no StatusNotification seen{how}"
+        status, error_code = seen
+        if status == "Available":
+            return None
+        missing = {"Unplug", "ClearFault"} - self.capabilities
+        hint = f" (its controller cannot {' or '.join(sorted(missing))}: do it by hand)" \
+            if missing else ""
+        return f"connector {connector} is {status} (errorCode {error_code}), not Available{hint}"
+
+    async def _trigger_statuses(self, connectors) -> None:
+        since = len(self.csms.frames)
+        await self._expect("TriggerMessage", {"requestedMessage": "StatusNotification"},
+                           ("Accepted",))
+        wanted = set(connectors)
+        if await self._wait(lambda: wanted <= self._statuses_since(since), self.timing.tolerance):
+            return
+        for connector in sorted(wanted - self._statuses_since(since)):
+            await self._expect("TriggerMessage", {"requestedMessage": "StatusNotification",
+                                                  "connectorId": connector}, ("Accepted",))
+        await self._wait(lambda: wanted <= self._statuses_since(since), self.timing.tolerance)
+
+    def _statuses_since(self, index: int) -> set[int]:
+        return {frame.payload["connectorId"] for frame in self.csms.frames[index:]
+                if frame.direction == "cp->cs" and frame.message_type == 2 and not frame.error
+                and frame.action == "StatusNotification"}
+
+    def _boot_answered_since(self, index: int) -> bool:
+        return any(frame.direction == "cs->cp" and frame.message_type == 3
+                   and frame.action == "BootNotification" for frame in self.csms.frames[index:])
+
+    # ---- the example's first step: PowerOn
+
+    async def _prepare_boot(self) -> None:
+        """The first half of the boot the next example starts with (see start())."""
+        if self.boot_mode == "power-cycle":
+            await self._controller_step({"op": "PowerLoss"})
+            await self._wait(lambda: not self.csms.connected, self.timing.tolerance)
+        elif self.boot_mode == "reset":
+            await self._expect("Reset", {"type": "Soft"}, ("Accepted",))
+            if not await self._wait(lambda: not self.csms.connected, self.timing.connect_timeout):
+                raise PreconditionError("Reset Soft was Accepted but the charge point did not "
+                                        f"disconnect within {self.timing.connect_timeout} s")
+        self._boot_prepared = True
+
+    async def start(self) -> None:
+        """Boot: power-cycle / reset (prepared by fresh()), triggered boot, or connection only."""
+        await self.open()
+        if not self._boot_prepared:
+            await self._prepare_boot()
+        self._boot_prepared = False
+        since = len(self.csms.frames)
+        if self.boot_mode == "power-cycle":
+            await self._controller_step({"op": "PowerOn"})
+        if self.boot_mode in ("power-cycle", "reset"):
+            await self._wait_boot(since)
+        else:
+            await self._reconnect()
+        if self.boot_mode == "trigger":
+            await self._expect("TriggerMessage", {"requestedMessage": "BootNotification"},
+                               ("Accepted",))
+            await self._wait_boot(since)
+        await self.settle()
+
+    async def _wait_boot(self, since: int) -> None:
+        """Wait for a BootNotification and the StatusNotifications after it (bounded)."""
+        if not await self._wait(lambda: self._boot_answered_since(since),
+                                self.timing.connect_timeout):
+            return  # no boot: the model judges what was (not) seen
+        connectors = set(range(self.description.connectors + 1))
+        if not await self._wait(lambda: connectors <= self._statuses_since(since),
+                                self.timing.tolerance) and self.boot_mode == "trigger":
+            await self._trigger_statuses(connectors)
+
+
+# --------------------------------------------------------------------------
+# helpers
+
+
+def _status(outcome) -> str:
+    """A CALL outcome in words: the payload's status, or what went wrong."""
+    if outcome.kind == "result":
+        status = (outcome.payload or {}).get("status")
+        return status if isinstance(status, str) else f"a CALLRESULT {outcome.payload}"
+    if outcome.kind == "error":
+        return f"CALLERROR {outcome.error_code} ({outcome.error_description})"
+    if outcome.kind == "timeout":
+        return "nothing (no answer in time)"
+    return "nothing (the charge point is offline)"
+
+
+def _seconds(step: dict) -> float:
+    seconds = step.get("seconds")
+    if type(seconds) not in (int, float) or not 0 <= seconds < float("inf"):
+        raise ValueError(f"AdvanceTime: seconds must be a number >= 0, got {seconds!r}")
+    return float(seconds)
+
+
+def _environment(policy: CsmsPolicy, op: str, step: dict) -> None:
+    """SetIdTag / SetBootResponse / FailNext change how the endpoint answers (architecture §1)."""
+    if op == "SetIdTag":
+        _require(step, "status", AUTHORIZATION_STATUSES)
+        policy.id_tags[_text(step, "idTag")] = {"status": step["status"],
+                                                "parentIdTag": step.get("parentIdTag")}
+    elif op == "SetBootResponse":
+        _require(step, "status", REGISTRATION_STATUSES)
+        interval = step.get("interval", policy.heartbeat_interval)
+        if type(interval) is not int or interval < 0:
+            raise ValueError(f"SetBootResponse: interval must be an integer >= 0, got {interval!r}")
+        policy.boot_status, policy.heartbeat_interval = step["status"], interval
+    else:
+        count = step.get("count", 1)
+        if type(count) is not int or count < 0:
+            raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
+        policy.fail_next[_text(step, "action")] = count
+
+
+def _text(step: dict, key: str) -> str:
+    value = step.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{step.get('op')}: {key!r} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _require(step: dict, key: str, allowed: frozenset[str]) -> None:
+    if step.get(key) not in allowed:
+        raise ValueError(f"{step.get('op')}: {key!r} must be one of {sorted(allowed)}, "
+                         f"got {step.get(key)!r}")
