@@ -353,6 +353,8 @@ class _Judgement:
 
     def reboot(self, why: str) -> None:
         self.state = attrs.evolve(self.state, rebooting=True)
+        if any(o.action == "BootNotification" for o in self.state.owed):
+            return
         self.owe(Owed("BootNotification", "BootNotificationAtReboot", "OCPP 1.6 §4.2",
                       f"a BootNotification after {why}", self.due()))
 
