@@ -26,11 +26,13 @@ from .store import Store
 CHOICES = """\
 * Status transitions outside the §4.9 table are never reported: Preparing ->
   Unavailable goes through Available (B1, A8), Finishing -> a charging state
-  through Preparing (F2, B3).
+  through Preparing (F2, B3): an idTag authorized at a Finishing connector
+  with the EV still plugged starts a new transaction.
 * ConnectionTimeOut (§9.1.6) runs from the start of Preparing. It ends an
   authorization that waits for a cable with Available (B1) and a cable that
   waits for an idTag with Finishing (B6, errata 3.20); 0 disables it.
-* A second presentation of the pending idTag cancels it (B1).
+* A second presentation of the pending idTag cancels it (B1). Another idTag
+  replaces the pending one: if it is not authorized, nothing waits any more.
 * A card stops a transaction when it is the transaction's idTag, or when the
   transaction has a parentIdTag and Authorize (or the cache under
   LocalPreAuthorize) gives the card the same parentIdTag (§3.10, OCTT TC_068/069).
@@ -295,6 +297,8 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
 
     def _enter(self, c: Connector, status: str) -> None:
         previous, c.status = c.status, status
+        if status == "Unavailable":
+            c.finishing, c.held_for = False, None  # H2: a user who comes back starts anew
         if status == "Preparing":
             self._arm_connection_timeout(c)
         elif previous == "Preparing":
@@ -401,6 +405,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
     def _begin(self, c: Connector, id_tag: str, info: dict) -> None:
         """An authorized idTag: start now if the cable is in, else wait for it (Preparing)."""
         c.pending_tag, c.pending_parent = id_tag, info.get("parentIdTag")
+        c.finishing = False  # F2: a new session
         self._update()
 
     # ---- transactions (§4.8, §4.10)

@@ -138,8 +138,7 @@ class CentralSystemOperations:
         return c if self._free(c) else None
 
     def _free(self, c) -> bool:
-        return (c.transaction is None and c.pending_tag is None and not c.finishing
-                and self._can_charge(c))
+        return c.transaction is None and c.pending_tag is None and self._can_charge(c)
 
     @after(Action.remote_start_transaction)
     def after_remote_start_transaction(self, **_):

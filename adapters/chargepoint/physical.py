@@ -153,12 +153,14 @@ class PhysicalActions:
             return
         if not self._can_charge(c):
             return
-        if c.finishing:
-            c.finishing = False  # F2: the user restarts a session
-            self._update()
         info = await self._authorize(id_tag)
-        if info is not None and c.transaction is None and self._can_charge(c):
+        if c.transaction is not None or not self._can_charge(c):
+            return
+        if info is not None:
             self._begin(c, id_tag, info)
+        elif c.pending_tag is not None:
+            c.pending_tag = c.pending_parent = None  # the newest card replaced the waiting one
+            self._update()
 
     async def _present_during_transaction(self, c, id_tag: str) -> None:
         """§3.10: the same idTag stops; another one only with the same parentIdTag (OCTT TC_068/069)."""
