@@ -174,18 +174,27 @@ class _Judgement:
         targets = self.state.connectors if connector_id == 0 else (self.state.connector(connector_id),)
         inoperative = kind == "Inoperative"
         busy = [c for c in targets if c.tx is not None and c.id != 0]
-        same = all(c.inoperative == inoperative and c.scheduled is None for c in targets)
-        allowed = {"Accepted"} if same else {"Scheduled"} if busy else {"Accepted", "Rejected"}
+        same = all(c.inoperative == inoperative for c in targets)
+        pending = any(c.scheduled for c in targets)
+        allowed = ({"Accepted", "Scheduled"} if pending else {"Accepted"}) if same else \
+            {"Scheduled"} if busy else {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "ChangeAvailabilityStatus", "OCPP 1.6 §5.2")
-        if status not in ("Accepted", "Scheduled") or same:
+        if status not in ("Accepted", "Scheduled"):
             return
         for c in targets:
-            if busy:
+            if same:
+                self.update(c.id, scheduled=None)
+            elif busy:
                 self.update(c.id, scheduled=kind)
             else:
-                self.update(c.id, inoperative=inoperative, scheduled=None)
-            if inoperative and c.tx is None:
-                self.update(c.id, authorized=None, presented=None)
+                self.set_availability(c, inoperative)
+
+    def set_availability(self, c: Connector, inoperative: bool) -> None:
+        """A connector leaves or enters Unavailable (§4.9 A8/H1-H5); waiting usage ends."""
+        if inoperative and c.tx is None:
+            self.update(c.id, inoperative=True, scheduled=None, authorized=None, presented=None)
+        else:
+            self.update(c.id, inoperative=inoperative, scheduled=None, finishing=c.finishing and inoperative)
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
@@ -247,7 +256,7 @@ class _Judgement:
         self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
         if c.tx is not None:
             return
-        if c.authorized is not None and self.usable(c):
+        if c.authorized is not None and self.usable(c) and not c.uncertain:
             self.owe_start(self.state.connector(c.id), c.authorized)
         self.update(c.id, after_boot=False)
 
@@ -255,11 +264,15 @@ class _Judgement:
         c = self.state.connector(stimulus.get("connectorId"))
         keep = c.tx is not None or not self.state.online
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
-                    offline_tag=c.offline_tag if keep else None)
+                    offline_tags=c.offline_tags if keep else frozenset())
+        if c.offline_tags and c.tx is None:
+            self.offline_cause(c.id, "EVDisconnected")
         if c.tx is None:
             return
         if not self.state.online:
-            self.update(c.id, offline_tag=c.tx.id_tag)
+            self.update(c.id, offline_tags=c.offline_tags | {c.tx.id_tag})
+        if not self.state.online or c.offline_tags:
+            self.offline_cause(c.id, "EVDisconnected")
         if setting(self.state, "StopTransactionOnEVSideDisconnect", True):
             self.owe_stop(self.state.connector(c.id), {"EVDisconnected"}, "StopTransactionOnEVSideDisconnect", "OCPP 1.6 §9.1.23, §4.9")
 
@@ -268,7 +281,7 @@ class _Judgement:
         id_tag = stimulus.get("idTag")
         if c.tx is not None:
             if not self.state.online:
-                self.update(c.id, offline_tag=id_tag)
+                self.update(c.id, offline_tags=c.offline_tags | {id_tag})
             if id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
             elif self.state.online:
@@ -280,8 +293,12 @@ class _Judgement:
         if c.authorized == id_tag and not c.plugged:
             self.update(c.id, authorized=None, authorized_at=None)
             return
+        if c.authorized is not None:
+            self.update(c.id, uncertain=True)
         if not self.state.online:
-            self.update(c.id, offline_tag=id_tag)
+            if id_tag in c.offline_tags:
+                self.offline_cause(c.id, "Local")
+            self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.update(c.id, presented=id_tag)
             if self.pre_authorized(id_tag):
@@ -310,6 +327,9 @@ class _Judgement:
 
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=False)
+        for c in self.connectors():
+            if c.offline_tags:
+                self.offline_cause(c.id, "PowerLoss")
         for c in self.connectors():
             if c.tx is not None:
                 self.allow_stop(c, {"PowerLoss"}, None)
@@ -347,6 +367,11 @@ class _Judgement:
 
     # -- shared transitions --------------------------------------------------
 
+    def offline_cause(self, connector_id: int, reason: str) -> None:
+        """Something happened, unseen, that may have stopped a transaction started offline (§3.5, §4.10)."""
+        c = self.state.connector(connector_id)
+        self.update(connector_id, offline_causes=c.offline_causes | {reason})
+
     def usable(self, c: Connector) -> bool:
         zero = self.state.connector(0)
         return not (c.faulted or c.inoperative or zero.inoperative)
@@ -361,7 +386,7 @@ class _Judgement:
     def authorize(self, connector_id: int, id_tag: str) -> None:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
-        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time)
+        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=False)
         if c.plugged and not (c.finishing or c.after_boot):
             self.owe_start(self.state.connector(connector_id), id_tag)
 
@@ -415,7 +440,7 @@ class _Judgement:
         status = (call.answer or {}).get("status")
         connectors = tuple(
             attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
-                         ev_suspended=False, faulted=False if c.id == 0 else c.faulted,
+                         faulted=False if c.id == 0 else c.faulted,
                          after_boot=c.plugged and c.tx is None)
             for c in self.state.connectors
         )
@@ -469,7 +494,7 @@ class _Judgement:
     def may_start(self, c: Connector, id_tag: str) -> bool:
         if id_tag == self.state.remote_tag:
             return True
-        if c.authorized == id_tag or c.offline_tag == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+        if c.authorized == id_tag or id_tag in c.offline_tags or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
         cached = self.state.cached(id_tag)
         pre = setting(self.state, "LocalPreAuthorize", False) and setting(self.state, "AuthorizationCacheEnabled", True)
@@ -499,7 +524,8 @@ class _Judgement:
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
-        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start)
+        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start,
+                    uncertain=False)
         if id_tag == self.state.remote_tag:
             self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)
         self.state = attrs.evolve(self.state, owed=tuple(
@@ -538,11 +564,13 @@ class _Judgement:
 
     def unowed_stop(self, c: Connector, reason: str) -> None:
         owed = [o for o in self.state.owed if o.action == "StopTransaction" and o.connector == c.id]
-        if owed:
+        if owed and reason in c.offline_causes:
+            self.discharge(lambda o: o is owed[0])
+        elif owed:
             self.fail("StopTransactionReason", owed[0].section,
                       f"transaction on connector {c.id} stopped with reason {reason!r}, expected {'/'.join(sorted(owed[0].reasons))}")
             self.discharge(lambda o: o is owed[0])
-        elif c.offline_tag is not None and reason in ("Local", "EVDisconnected"):
+        elif reason in c.offline_causes:
             return
         elif not (c.faulted and reason in ("Other", "EmergencyStop")):
             self.fail("UnexpectedStopTransaction", "OCPP 1.6 §4.10",
@@ -577,6 +605,8 @@ class _Judgement:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
+        if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
+            self.set_availability(self.state.connector(connector_id), True)
         if status == "Available" and connector_id and self.may_have_timed_out(c):
             self.update(connector_id, authorized=None, authorized_at=None)
 
@@ -597,7 +627,7 @@ class _Judgement:
                 self.check_settled_status(c)
             self.check_presented()
             for c in self.connectors():
-                self.update(c.id, offline_tag=None)
+                self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset())
 
     def waits_for_start(self, owed: Owed) -> bool:
         """A StopTransaction cannot come before its StartTransaction was accepted (§4.8)."""
@@ -656,7 +686,7 @@ class _Judgement:
             return {"Preparing", "Finishing"}
         if c.finishing:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
-        if c.offline_tag is not None:
+        if c.offline_tags:
             return {"Available", "Preparing", "Finishing"}
         if self.state.remote_tag is not None and not c.plugged:
             return {"Available", "Preparing"}

@@ -61,7 +61,9 @@ class Connector:
     authorized_at: float | None = None
     plugged_at: float | None = None
     tx: Tx | None = None
-    offline_tag: str | None = None
+    offline_tags: frozenset[str] = frozenset()
+    offline_causes: frozenset[str] = frozenset()
+    uncertain: bool = False
     finishing: bool = False
     after_boot: bool = False
     resync: bool = False

@@ -27,13 +27,26 @@ class StepResult:
 
 
 class ModelViolation(AssertionError):
-    """The system under test broke a rule of the model."""
+    """The system under test broke a rule of the model.
+
+    :meth:`of` gives one subclass per rule, so Hypothesis tells the rules
+    apart and shrinks a failing example for each of them.
+    """
+
+    _by_rule: dict[str, type] = {}
 
     def __init__(self, violations: tuple[Violation, ...], step: dict):
         self.violations = violations
         self.step = step
         lines = "\n".join(f"  - {v}" for v in violations)
         super().__init__(f"after step {step}:\n{lines}")
+
+    @classmethod
+    def of(cls, violations: tuple[Violation, ...], step: dict) -> "ModelViolation":
+        rule = violations[0].rule
+        if rule not in cls._by_rule:
+            cls._by_rule[rule] = type(rule, (cls,), {"__module__": __name__})
+        return cls._by_rule[rule](violations, step)
 
 
 def observations(frames: Iterable) -> list:
@@ -129,7 +142,7 @@ class Harness:
     def check(self, step: dict) -> None:
         found = self.step(step)
         if found:
-            raise ModelViolation(found, step)
+            raise ModelViolation.of(found, step)
 
 
 def _place_answer(seen: list, outcome) -> list:

@@ -78,7 +78,7 @@ class OcppMachine(RuleBasedStateMachine):
     def boot(self):
         found = self.harness.start()
         if found:
-            error = ModelViolation(found, {"op": "PowerOn"})
+            error = ModelViolation.of(found, {"op": "PowerOn"})
             self.session.found(self, error)
             raise error
 
@@ -104,6 +104,19 @@ class OcppMachine(RuleBasedStateMachine):
     def present_id_tag(self, c, tag):
         if c <= self.connectors:
             self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
+
+    @precondition(lambda self: self.model.powered and self.can("PlugIn") and self.can("PresentIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS), plug_first=st.booleans())
+    def start_charging(self, c, tag, plug_first):
+        """A whole charging start (OCTT TC_003/TC_004): the tag known as Accepted, a cable and a card."""
+        if c > self.connectors or self.connector(c).tx is not None:
+            return
+        if self.model.policy_for(tag)[0] != "Accepted" and self.can("SetIdTag"):
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        plug = [] if self.connector(c).plugged else [{"op": "PlugIn", "connectorId": c}]
+        card = [{"op": "PresentIdTag", "connectorId": c, "idTag": tag}]
+        for step in (plug + card if plug_first else card + plug):
+            self.do(step)
 
     @precondition(lambda self: self.model.powered and self.can("EVSuspend"))
     @rule(c=st.integers(1, 2), suspend=st.booleans())

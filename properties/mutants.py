@@ -29,14 +29,15 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
                         findings_dir=directory, mutant=name)
     report = fuzz(config)
     killed = bool(report.findings)
+    first = min(report.findings, key=lambda f: len(f.trace)) if killed else None
     return KillResult(
         mutant=name, killed=killed,
         seconds=round(report.time_to_find, 3) if killed else None,
         examples=report.examples_to_find if killed else None,
-        shrunk_length=len(report.trace) if killed else None,
+        shrunk_length=len(first.trace) if killed else None,
         minimal_length=len(getattr(mutant_class, "minimal_trace", ())),
-        finding=str(report.findings[0]) if killed else None,
-        rule=report.violations[0].rule if killed else None,
+        finding=str(first.path) if killed else None,
+        rule=first.rule if killed else None,
     )
 
 

@@ -41,15 +41,26 @@ class FuzzConfig:
 
 
 @attrs.define
+class Finding:
+    """One rule broken, with the shortest trace seen so far and where it is saved."""
+
+    path: Path
+    violations: tuple
+    trace: list[dict]
+
+    @property
+    def rule(self) -> str:
+        return self.violations[0].rule
+
+
+@attrs.define
 class Report:
     examples: int = 0
     steps: int = 0
     seconds: float = 0.0
     operations: collections.Counter = attrs.field(factory=collections.Counter)
     outcomes: collections.Counter = attrs.field(factory=collections.Counter)
-    findings: list[Path] = attrs.field(factory=list)
-    violations: list = attrs.field(factory=list)
-    trace: list[dict] = attrs.field(factory=list)
+    findings: list[Finding] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.monotonic)
     time_to_find: float | None = None
     examples_to_find: int | None = None
@@ -70,8 +81,7 @@ class Session:
         self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
         self.current = None
-        self.best: dict[str, int] = {}
-        self.paths: dict[str, Path] = {}
+        self.by_rule: dict[str, Finding] = {}
         self.on_progress: Callable[[Report], None] | None = None
         self.loop.run_until_complete(self.sut.open())
 
@@ -88,31 +98,44 @@ class Session:
             self.report.operations[machine.steps[-1]["op"]] += 1
 
     def found(self, machine, error: ModelViolation) -> None:
+        """Save the failure at once; keep the shortest trace per rule (atomic rewrites)."""
         rule = error.violations[0].rule
-        if rule in self.best and len(machine.steps) > self.best[rule]:
+        known = self.by_rule.get(rule)
+        if known is not None and len(machine.steps) > len(known.trace):
             return
-        self.best[rule] = len(machine.steps)
         if self.report.time_to_find is None:
             self.report.time_to_find = time.monotonic() - self.report.started
             self.report.examples_to_find = self.report.examples
-        name = self.paths.get(rule) or findings.finding_id(rule, machine.steps)
-        self.paths[rule] = name
+        path = known.path if known else self.new_path(rule, machine.steps)
+        self.save(path, error.violations, machine.steps, status="shrinking")
+        if known is None:
+            known = Finding(path, error.violations, list(machine.steps))
+            self.by_rule[rule] = known
+            self.report.findings.append(known)
+        known.violations, known.trace = error.violations, list(machine.steps)
+
+    def new_path(self, rule: str, steps: list[dict]) -> Path:
+        """A file name of its own: never overwrite a finding of another run's settings."""
+        base = findings.finding_id(rule, steps)
+        for suffix in ["", *(f"-{n}" for n in range(2, 1000))]:
+            path = Path(self.config.findings_dir) / f"{base}{suffix}.json"
+            if not path.exists() or findings.load(path).get("settings") == self.settings_dict():
+                return path
+        raise RuntimeError(f"too many findings named {base} in {self.config.findings_dir}")
+
+    def save(self, path: Path, violations, steps: list[dict], status: str) -> None:
         finding = findings.build(
-            rule_violations=error.violations, steps=list(machine.steps),
+            rule_violations=violations, steps=list(steps),
             frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(),
-            identity=self.sut.identity(), status="shrinking",
+            identity=self.sut.identity(), status=status,
         )
-        path = findings.save(self.config.findings_dir, name, finding)
-        if path not in self.report.findings:
-            self.report.findings.append(path)
-        self.report.violations = list(error.violations)
-        self.report.trace = list(machine.steps)
+        findings.save(path.parent, path.stem, finding)
 
     def finalize(self) -> None:
-        for path in self.report.findings:
-            data = findings.load(path)
+        for finding in self.report.findings:
+            data = findings.load(finding.path)
             data["status"] = "final"
-            findings.save(path.parent, path.stem, data)
+            findings.save(finding.path.parent, finding.path.stem, data)
 
     def settings_dict(self) -> dict:
         c = self.config
@@ -140,7 +163,7 @@ def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
         derandomize=False,
         suppress_health_check=list(HealthCheck),
         phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
-        report_multiple_bugs=False,
+        report_multiple_bugs=True,
         print_blob=False,
     )
 
@@ -168,5 +191,6 @@ def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: i
     machine = hypothesis_seed(batch_seed)(machine_class(session))
     try:
         run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples))
-    except ModelViolation:
-        pass
+    except (ModelViolation, ExceptionGroup) as error:
+        if isinstance(error, ExceptionGroup) and not error.subgroup(ModelViolation):
+            raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -15,9 +16,11 @@ def summary_dict(report, config) -> dict:
         "seed": config.seed,
         "mutant": config.mutant,
         "operations": dict(sorted(report.operations.items())),
-        "findings": [str(p) for p in report.findings],
-        "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in report.violations],
-        "trace": report.trace,
+        "findings": [
+            {"file": str(f.path), "trace": f.trace,
+             "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
+            for f in report.findings
+        ],
     }
 
 
@@ -31,13 +34,14 @@ def print_summary(report, out) -> None:
         out.write("findings: none\n")
         return
     out.write(f"findings: {len(report.findings)}\n")
-    for v in report.violations:
-        out.write(f"  {v}\n")
-    out.write("shrunk trace:\n")
-    for i, step in enumerate(report.trace, 1):
-        out.write(f"  {i}. {step}\n")
-    for path in report.findings:
-        out.write(f"saved: {path}  (replay: ocpp-verify replay {path})\n")
+    for finding in report.findings:
+        out.write("\n")
+        for v in finding.violations:
+            out.write(f"{v}\n")
+        out.write("shrunk trace:\n")
+        for i, step in enumerate(finding.trace, 1):
+            out.write(f"  {i}. {json.dumps(step)}\n")
+        out.write(f"saved: {finding.path}  (replay: ocpp-verify replay {finding.path})\n")
 
 
 def write_junit(path: Path, report, config) -> None:
@@ -45,7 +49,7 @@ def write_junit(path: Path, report, config) -> None:
                                 failures=str(1 if report.findings else 0), time=f"{report.seconds:.3f}")
     case = ElementTree.SubElement(suite, "testcase", classname="ocpp-verify", name=f"fuzz seed={config.seed}")
     if report.findings:
-        failure = ElementTree.SubElement(case, "failure", message="; ".join(v.rule for v in report.violations))
-        failure.text = "\n".join(str(v) for v in report.violations)
+        failure = ElementTree.SubElement(case, "failure", message="; ".join(f.rule for f in report.findings))
+        failure.text = "\n".join(str(v) for f in report.findings for v in f.violations)
     path.parent.mkdir(parents=True, exist_ok=True)
     ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
