@@ -36,6 +36,7 @@ CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
 AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
 REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
+POLL = 0.005  # seconds between looks at the recorded frames
 # the physical ops each controller kind can do at most (None: asked at open())
 CONTROLLER_OPS: dict[str, frozenset[str] | None] = {
     "http": None, "manual": frozenset(PHYSICAL_OPS), "none": frozenset(),
@@ -603,7 +604,7 @@ class ExternalSut:
                 return True
             if loop.time() >= deadline:
                 return False
-            await asyncio.sleep(min(0.02, self.timing.quiet / 4))
+            await asyncio.sleep(POLL)
 
     async def settle(self) -> None:
         """Return once no frame arrived for ``quiet`` s and no CP CALL is unanswered (bounded)."""
@@ -611,7 +612,7 @@ class ExternalSut:
         deadline = loop.time() + self.timing.settle_limit
         seen, since = len(self.csms.frames), loop.time()
         while loop.time() < deadline:
-            await asyncio.sleep(min(0.02, self.timing.quiet / 4))
+            await asyncio.sleep(POLL)
             if len(self.csms.frames) != seen:
                 seen, since = len(self.csms.frames), loop.time()
             elif loop.time() - since >= self.timing.quiet and self.csms.idle:
@@ -645,12 +646,22 @@ class ExternalSut:
         if op not in self.capabilities:
             raise ValueError(f"{op}: the controller of {self.description.path} cannot perform it "
                              f"(it can: {sorted(self.capabilities & set(PHYSICAL_OPS))})")
+        since = len(self.csms.frames)
         await self.controller.perform(step)
         self._remember(step)
         if op in ("PowerOn", "NetworkUp"):
-            await self._wait(lambda: self.csms.connected, self.timing.connect_timeout)
+            await self._wait(self._online, self.timing.connect_timeout)
         elif op in ("PowerLoss", "NetworkDown"):
-            await self._wait(lambda: not self.csms.connected, self.timing.tolerance)
+            await self._wait(lambda: self._disconnected_since(since), self.timing.tolerance)
+
+    def _online(self) -> bool:
+        """Connected, and the endpoint has recorded the connection."""
+        return self.csms.connected and self.observed.connected
+
+    def _disconnected_since(self, index: int) -> bool:
+        """The endpoint has recorded a disconnection since frame ``index``."""
+        return any(frame.direction == "event" and frame.error == "disconnected"
+                   for frame in self.csms.frames[index:])
 
     def _remember(self, step: dict) -> None:
         """What we did to the physical world, to undo it in fresh()."""
@@ -699,7 +710,7 @@ class ExternalSut:
             await self._controller_step({"op": "PowerOn"})
         if not self.network:
             await self._controller_step({"op": "NetworkUp"})
-        if not await self._wait(lambda: self.csms.connected, self.timing.connect_timeout):
+        if not await self._wait(self._online, self.timing.connect_timeout):
             raise PreconditionError(f"the charge point is not connected to {self.csms.url} "
                                     f"(waited {self.timing.connect_timeout} s)")
 
@@ -825,12 +836,14 @@ class ExternalSut:
 
     async def _prepare_boot(self) -> None:
         """The first half of the boot the next example starts with (see start())."""
+        since = len(self.csms.frames)
         if self.boot_mode == "power-cycle":
             await self._controller_step({"op": "PowerLoss"})
-            await self._wait(lambda: not self.csms.connected, self.timing.tolerance)
+            await self._wait(lambda: self._disconnected_since(since), self.timing.tolerance)
         elif self.boot_mode == "reset":
             await self._expect("Reset", {"type": "Soft"}, ("Accepted",))
-            if not await self._wait(lambda: not self.csms.connected, self.timing.connect_timeout):
+            if not await self._wait(lambda: self._disconnected_since(since),
+                                    self.timing.connect_timeout):
                 raise PreconditionError("Reset Soft was Accepted but the charge point did not "
                                         f"disconnect within {self.timing.connect_timeout} s")
         self._boot_prepared = True

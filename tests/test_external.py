@@ -15,7 +15,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from adapters.control import ControlServer, PHYSICAL_OPS
-from adapters.controllers import ManualController, NoController
+from adapters.controllers import ControllerError, ManualController, NoController
 from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, PreconditionError,
 )
@@ -187,6 +187,7 @@ class FakeChargePoint:
 
     async def reboot(self) -> None:
         await self.ws.close()
+        await asyncio.sleep(0.1)  # a reboot takes a while
         await self.connect()
 
 
@@ -212,16 +213,18 @@ async def external(described: Description | None = None, controller=None, fresh=
     """An ExternalSut on a free port with a FakeChargePoint connected to it."""
     sut = ExternalSut(described or description(), controller)
     opening = asyncio.create_task(sut.open())
-    while sut.csms is None or sut.csms._server is None:
+    while (sut.csms is None or sut.csms._server is None) and not opening.done():
         await asyncio.sleep(0.005)
-    fake = FakeChargePoint(sut.csms.url, **cp)
-    await fake.connect()
-    await opening
+    fake = FakeChargePoint(sut.csms.url if sut.csms else "ws://127.0.0.1:9", **cp)
+    connecting = asyncio.create_task(fake.connect())
     try:
+        await opening
+        await connecting
         if fresh:
             await sut.fresh()
         yield sut, fake
     finally:
+        connecting.cancel()
         await fake.close()
         await sut.close()
 
@@ -373,3 +376,294 @@ def test_tls_files_are_relative_to_the_description(tmp_path):
                     "tls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n")
     d = Description.load(path)
     assert (d.endpoint.tls_cert, d.endpoint.tls_key) == (tmp_path / "cert.pem", tmp_path / "key.pem")
+
+
+# --------------------------------------------------------------------------
+# ExternalSut against the fake charge point
+
+
+def test_open_fresh_start_and_identity():
+    async def main():
+        async with external() as (sut, fake):
+            assert sut.boot_mode == "trigger" and sut.capabilities == {
+                "AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"}
+            assert sut.baseline == {key: value for key, value in CONFIGURATION.items()
+                                    if key not in READONLY}
+            sent = [m[2] for m in fake.received if m[0] == 2]
+            assert sent[:1] == ["GetConfiguration"]
+            assert {"ChangeAvailability", "ClearCache", "TriggerMessage"} <= set(sent)
+            example = sut.example_start
+            await sut.start()
+            actions = [f.action for f in sut.csms.frames[example:]
+                       if f.direction == "cp->cs" and f.message_type == 2]
+            assert actions == ["BootNotification"] + ["StatusNotification"] * 3
+            assert sut.identity() == {"chargePointVendor": "Fake", "chargePointModel": "F1"}
+            assert errors(sut) == []
+
+    asyncio.run(main())
+
+
+def test_configuration_is_applied_at_open_and_restored_before_each_example():
+    async def main():
+        configured = description(configuration={"ConnectionTimeOut": "45"})
+        async with external(configured) as (sut, fake):
+            assert fake.configuration["ConnectionTimeOut"] == "45"
+            outcome = await sut.perform({"op": "ChangeConfiguration", "key": "HeartbeatInterval",
+                                         "value": "60"})
+            assert outcome.payload == {"status": "Accepted"}
+            await sut.perform({"op": "ChangeConfiguration", "key": "ConnectionTimeOut",
+                               "value": "10"})
+            await sut.fresh()
+            assert fake.configuration["HeartbeatInterval"] == "300"
+            assert fake.configuration["ConnectionTimeOut"] == "45"
+            assert sut.observed.changed_keys == set()
+
+    asyncio.run(main())
+
+
+def test_a_configuration_the_charge_point_refuses_is_a_precondition_error():
+    async def main():
+        configured = description(configuration={"NumberOfConnectors": "3"})
+        with pytest.raises(PreconditionError, match=r"\[configuration\] NumberOfConnectors: "
+                           r"ChangeConfiguration NumberOfConnectors = '3' was answered Rejected"):
+            async with external(configured, fresh=False):
+                pass
+
+    asyncio.run(main())
+
+
+def test_fresh_stops_a_running_transaction():
+    async def main():
+        async with external() as (sut, fake):
+            transaction_id = await fake.start_transaction(1)
+            await sut.settle()
+            assert sut.observed.transactions == {transaction_id: 1}
+            await sut.fresh()
+            stops = [m for m in fake.received if m[0] == 2 and m[2] == "RemoteStopTransaction"]
+            assert [m[3] for m in stops] == [{"transactionId": transaction_id}]
+            assert sut.observed.transactions == {} and fake.transactions == {}
+            assert sut.observed.status[1] == ("Available", "NoError")
+
+    asyncio.run(main())
+
+
+def test_transaction_ids_keep_counting_across_examples():
+    async def main():
+        async with external() as (sut, fake):
+            first = await fake.start_transaction(1)
+            await sut.fresh()
+            assert await fake.start_transaction(2) == first + 1
+
+    asyncio.run(main())
+
+
+def test_a_connector_that_stays_faulted_is_a_clear_precondition_error():
+    async def main():
+        with pytest.raises(PreconditionError) as error:
+            async with external(stuck={1: "Faulted"}):
+                pass
+        message = str(error.value)
+        assert "not at the OCTT §1.3 preconditions" in message
+        assert "connector 1 is Faulted (errorCode NoError), not Available" in message
+        assert "cannot ClearFault or Unplug: do it by hand" in message and "connector 2" not in message
+
+    asyncio.run(main())
+
+
+def test_without_remote_trigger_an_unreported_connector_cannot_be_verified():
+    async def main():
+        configured = description(charge_point={"connectors": 3, "profiles": ["Core"],
+                                               "boot": "none"})
+        with pytest.raises(PreconditionError, match="connector 3: no StatusNotification seen and "
+                           "without the RemoteTrigger profile"):
+            async with external(configured):
+                pass
+
+    asyncio.run(main())
+
+
+def test_a_trigger_message_the_charge_point_does_not_implement_is_a_precondition_error():
+    async def main():
+        with pytest.raises(PreconditionError, match="TriggerMessage .* was answered CALLERROR "
+                           "NotImplemented"):
+            async with external(trigger=False):
+                pass
+
+    asyncio.run(main())
+
+
+def test_no_charge_point_is_a_connect_timeout_naming_the_url():
+    async def main():
+        configured = description(timing={"connect_timeout": 0.1})
+        sut = ExternalSut(configured)
+        with pytest.raises(ConnectTimeout, match=r"no charge point connected to "
+                           r"ws://127\.0\.0\.1:\d+ within 0\.1 s: set the charge point's "
+                           r"Central System URL to ws://127\.0\.0\.1:\d+/<identity>"):
+            await sut.open()
+        assert sut.csms is None  # closed again
+
+    asyncio.run(main())
+
+
+def test_a_charge_point_with_another_identity_at_open_is_refused():
+    async def main():
+        configured = description(charge_point={"id": "CP9"})
+        with pytest.raises(PreconditionError, match="charge point 'CP1' connected .* expects "
+                           r"\[charge_point\] id = 'CP9'"):
+            async with external(configured, fresh=False):
+                pass
+
+    asyncio.run(main())
+
+
+def test_environment_ops_change_the_endpoint_policy():
+    async def main():
+        async with external() as (sut, fake):
+            policy = sut.csms.policy
+            await sut.perform({"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"})
+            await sut.perform({"op": "SetBootResponse", "status": "Pending", "interval": 30})
+            await sut.perform({"op": "FailNext", "action": "Heartbeat", "count": 2})
+            assert policy.id_tags["TAG1"] == {"status": "Accepted", "parentIdTag": None}
+            assert (policy.boot_status, policy.heartbeat_interval) == ("Pending", 30)
+            assert policy.fail_next == {"Heartbeat": 2}
+            for bad in ({"op": "SetIdTag", "idTag": "", "status": "Accepted"},
+                        {"op": "SetBootResponse", "status": "Maybe"},
+                        {"op": "SetBootResponse", "status": "Accepted", "interval": -1},
+                        {"op": "FailNext", "action": "Heartbeat", "count": -1},
+                        {"op": "AdvanceTime", "seconds": "soon"}, {"op": "Teleport"}, "PlugIn"):
+                with pytest.raises(ValueError):
+                    await sut.perform(bad)
+            await sut.perform({"op": "AdvanceTime", "seconds": 0.01})
+            await sut.fresh()
+            assert sut.csms.policy.id_tags == {} and sut.csms.policy.boot_status == "Accepted"
+
+    asyncio.run(main())
+
+
+def test_a_physical_op_without_a_controller_is_refused():
+    async def main():
+        async with external() as (sut, fake):
+            with pytest.raises(ValueError, match="PlugIn: the controller of test.toml cannot "
+                               "perform it"):
+                await sut.perform({"op": "PlugIn", "connectorId": 1})
+
+    asyncio.run(main())
+
+
+class Rig:
+    """A control-API target standing for the cable, the reader and the fault input of the fake."""
+
+    capabilities = frozenset(PHYSICAL_OPS) - {"PowerLoss", "PowerOn", "NetworkDown", "NetworkUp"}
+
+    def __init__(self):
+        self.fake: FakeChargePoint | None = None
+        self.steps: list[dict] = []
+
+    async def perform(self, step: dict) -> None:
+        self.steps.append(step)
+        status = {"PlugIn": "Preparing", "Unplug": "Available", "Fault": "Faulted",
+                  "ClearFault": "Available"}.get(step["op"])
+        if status is not None:
+            await self.fake.set_status(step["connectorId"], status)
+
+
+def test_physical_ops_go_through_the_controller_and_are_undone_by_fresh():
+    async def main():
+        rig = Rig()
+        async with _serving(rig) as url:
+            configured = description(controller={"kind": "http", "url": url})
+            async with external(configured, fresh=False) as (sut, fake):
+                rig.fake = fake
+                await sut.fresh()
+                assert {"PlugIn", "Fault"} <= sut.capabilities
+                await sut.perform({"op": "PlugIn", "connectorId": 1})
+                await sut.perform({"op": "Fault", "connectorId": 2, "errorCode": "GroundFailure"})
+                await sut.perform({"op": "SetUnlockFailure", "connectorId": 1, "failing": True})
+                await sut.settle()
+                assert sut.observed.status[1][0] == "Preparing"
+                del rig.steps[:]
+                await sut.fresh()
+                assert rig.steps == [
+                    {"op": "SetUnlockFailure", "connectorId": 1, "failing": False},
+                    {"op": "Unplug", "connectorId": 1}, {"op": "ClearFault", "connectorId": 2}]
+                assert sut.plugged == sut.faulted == sut.unlock_failing == set()
+
+    asyncio.run(main())
+
+
+@asynccontextmanager
+async def _serving(target):
+    server = ControlServer(target)
+    await server.start()
+    try:
+        yield server.url
+    finally:
+        await server.stop()
+
+
+def test_declared_actions_the_controller_cannot_do_are_a_description_error():
+    async def main():
+        async with _serving(Rig()) as url:
+            configured = description(controller={"kind": "http", "url": url},
+                                     actions={"supported": ["PlugIn", "PowerLoss"]})
+            with pytest.raises(DescriptionError, match=r"\[actions\] supported: the controller "
+                               r"cannot perform \['PowerLoss'\]"):
+                await ExternalSut(configured).open()
+
+    asyncio.run(main())
+
+
+def test_boot_modes_that_the_description_cannot_support_are_description_errors():
+    async def main():
+        for cp, expected in (({"boot": "power-cycle"}, "needs a controller that can PowerLoss"),
+                             ({"boot": "trigger", "profiles": ["Core"]}, "needs the RemoteTrigger")):
+            with pytest.raises(DescriptionError, match=expected):
+                async with external(description(charge_point=cp), fresh=False):
+                    pass
+
+    asyncio.run(main())
+
+
+def test_reset_boot_mode_resets_in_fresh_and_waits_for_the_boot_in_start():
+    async def main():
+        configured = description(charge_point={"boot": "reset"})
+        async with external(configured) as (sut, fake):
+            example = sut.example_start
+            await sut.start()
+            frames = sut.csms.frames[example:]
+            events = [f.error for f in frames if f.direction == "event"]
+            boots = [f for f in frames if f.action == "BootNotification" and f.message_type == 2]
+            assert events == ["connected"] and len(boots) == 1
+            assert any(m[2] == "Reset" and m[3] == {"type": "Soft"}
+                       for m in fake.received if m[0] == 2)
+
+    asyncio.run(main())
+
+
+def test_manual_controller_prompts_the_tester_octt_style():
+    async def main():
+        answers = io.StringIO("\nfail\n")
+        shown = io.StringIO()
+        manual = ManualController(answers, shown)
+        assert await manual.capabilities() == frozenset(PHYSICAL_OPS)
+        await manual.perform({"op": "PlugIn", "connectorId": 1})
+        assert shown.getvalue() == ("[Plug in the cable on connector 1, then press Enter "
+                                    "(type 'fail' and Enter if you cannot)]\n")
+        with pytest.raises(ControllerError, match="the tester could not perform"):
+            await manual.perform({"op": "Fault", "connectorId": 2})
+        assert "[Cause a fault (OtherError) on connector 2" in shown.getvalue()
+        with pytest.raises(ControllerError, match="input closed"):
+            await manual.perform({"op": "PowerLoss"})
+        with pytest.raises(ControllerError, match="connectorId must be 1 or more"):
+            await manual.perform({"op": "Unplug", "connectorId": 0})
+
+    asyncio.run(main())
+
+
+def test_no_controller_can_do_nothing():
+    async def main():
+        assert await NoController().capabilities() == frozenset()
+        with pytest.raises(ControllerError, match="no controller: cannot perform 'PlugIn'"):
+            await NoController().perform({"op": "PlugIn", "connectorId": 1})
+
+    asyncio.run(main())
