@@ -34,7 +34,8 @@ class FakeChargePoint:
     """Connects, boots, reports statuses, answers the Central System's CALLs.
 
     ``answers`` overrides the answer to an action: a dict (CALLRESULT payload),
-    a raw text frame, or None (no answer at all).
+    a raw text frame, None (no answer at all), or an async function of the
+    UniqueId returning one of these.
     """
 
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
@@ -120,6 +121,8 @@ class FakeChargePoint:
         _, unique_id, action, payload = message
         if action in self.answers:
             answer = self.answers[action]
+            if callable(answer):
+                answer = await answer(unique_id)
             if answer is not None:
                 await self.ws.send(answer if isinstance(answer, str)
                                    else json.dumps([3, unique_id, answer]))
@@ -665,5 +668,128 @@ def test_no_controller_can_do_nothing():
         assert await NoController().capabilities() == frozenset()
         with pytest.raises(ControllerError, match="no controller: cannot perform 'PlugIn'"):
             await NoController().perform({"op": "PlugIn", "connectorId": 1})
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------
+# Robustness: what a broken charge point sends is recorded, ExternalSut goes on
+
+
+async def sent_and_settled(sut: ExternalSut, fake: FakeChargePoint, *texts: str) -> list[str]:
+    """Send raw frames, settle, and return the new frame errors."""
+    before = len(errors(sut))
+    for text in texts:
+        await fake.ws.send(text)
+    await sut.settle()
+    await fake.call("Heartbeat", {})  # still served
+    return errors(sut)[before:]
+
+
+async def still_usable(sut: ExternalSut) -> None:
+    await sut.fresh()
+    outcome = await sut.perform({"op": "ClearCache"})
+    assert outcome.kind == "result"
+
+
+@pytest.mark.parametrize("texts, section, words", [
+    (['[2, "m1", "Heartbeat", {'], "4.1.2", "not valid JSON"),
+    (['[7, "m2", {}]'], "4.1.3", "MessageTypeId 7 is not 2, 3 or 4"),
+    (['[2, "m3", "Teleport", {}]'], "4.2.3", "unknown action 'Teleport'"),
+    ([json.dumps([2, "m4", "StatusNotification", {"connectorId": 1, "errorCode": "NoError",
+                                                  "status": "Available", "info": "x" * 2**20}])],
+     "4.2.3", "StatusNotification payload violates the StatusNotification.json schema"),
+    (['[2, "m5", "Heartbeat", {}]', '[2, "m6", "Heartbeat", {}]'], "4.1.1",
+     "CALL sent while the charge point's CALL 'm5' was still unanswered"),
+    (['[3, "999", {}]'], "4.1.4", "no CALL with that id was sent"),
+])
+def test_a_broken_frame_is_recorded_citing_ocpp_j_and_the_sut_goes_on(texts, section, words):
+    async def main():
+        async with external() as (sut, fake):
+            [error] = await sent_and_settled(sut, fake, *texts)
+            assert error.startswith(f"OCPP-J 1.6 §{section}: ") and words in error
+            await still_usable(sut)
+
+    asyncio.run(main())
+
+
+def test_a_duplicate_unique_id_is_recorded():
+    async def main():
+        async with external() as (sut, fake):
+            first = await sent_and_settled(sut, fake, '[2, "dup", "Heartbeat", {}]')
+            [error] = await sent_and_settled(sut, fake, '[2, "dup", "Heartbeat", {}]')
+            assert first == [] and error.startswith("OCPP-J 1.6 §4.1.4: ")
+            assert "UniqueId 'dup' was already used" in error
+            await still_usable(sut)
+
+    asyncio.run(main())
+
+
+def test_no_answer_to_a_call_is_a_timeout_outcome():
+    async def main():
+        configured = description(timing={"call_timeout": 0.2, "quiet": 0.05,
+                                         "connect_timeout": 5})
+        async with external(configured) as (sut, fake):
+            fake.answers["GetConfiguration"] = None
+            outcome = await sut.perform({"op": "GetConfiguration"})
+            assert outcome.kind == "timeout"
+            await still_usable(sut)
+
+    asyncio.run(main())
+
+
+def test_a_callerror_whose_details_are_not_an_object_is_recorded():
+    async def main():
+        async with external() as (sut, fake):
+            async def bad_details(unique_id):
+                return json.dumps([4, unique_id, "NotImplemented", "", "oops"])
+            fake.answers["GetConfiguration"] = bad_details
+            outcome = await sut.perform({"op": "GetConfiguration"})
+            await sut.settle()
+            assert (outcome.kind, outcome.error_code) == ("error", "NotImplemented")
+            [error] = errors(sut)
+            assert error == "OCPP-J 1.6 §4.2.3: errorDetails must be a JSON object ({} if none), " \
+                            "got 'oops'"
+            await still_usable(sut)
+
+    asyncio.run(main())
+
+
+def test_a_disconnect_in_the_middle_of_a_call_is_an_offline_outcome():
+    async def main():
+        async with external() as (sut, fake):
+            async def hang_up(unique_id):
+                await fake.ws.close()
+                fake.later(fake.connect(boot=False))
+            fake.answers["GetConfiguration"] = hang_up
+            outcome = await sut.perform({"op": "GetConfiguration"})
+            assert outcome.kind == "offline"
+            await sut.settle()
+            events = [f.error for f in sut.csms.frames if f.direction == "event"]
+            assert events[-2:] == ["disconnected", "connected"] and errors(sut) == []
+            del fake.answers["GetConfiguration"]
+            await still_usable(sut)
+
+    asyncio.run(main())
+
+
+def test_a_reconnect_with_another_identity_is_an_error_event_and_a_new_charge_point():
+    async def main():
+        async with external() as (sut, fake):
+            await fake.start_transaction(1)
+            other = FakeChargePoint(sut.csms.url, "CP2", connectors=2)
+            try:
+                await other.connect()
+                await sut.settle()
+                [error] = errors(sut)
+                assert error.startswith("OCPP-J 1.6 §3.1.1: a charge point connected as 'CP2' "
+                                        "while 'CP1' was under test")
+                assert sut.observed.charge_point_id == "CP2"
+                assert sut.observed.transactions == {}  # CP1's transaction is not CP2's
+                assert sut.identity() == {"chargePointVendor": "Fake", "chargePointModel": "F1"}
+                await sut.fresh()  # CP2 is brought to the preconditions like any charge point
+                assert any(m[2] == "ClearCache" for m in other.received if m[0] == 2)
+            finally:
+                await other.close()
 
     asyncio.run(main())
