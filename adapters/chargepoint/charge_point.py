@@ -54,9 +54,11 @@ CHOICES = """\
 * ChangeAvailability (§5.2): connectorId 0 sets the charge point and every
   connector; a connector is Unavailable while it or the charge point is
   Inoperative (an Operative connector of an Inoperative charge point stays
-  Unavailable, the answer is Accepted); Scheduled when a transaction runs on an affected connector, which
-  then becomes Unavailable when the transaction ends. Connector 0 is Unavailable
-  once no transaction runs. An authorization waiting for a cable is cancelled.
+  Unavailable, the answer is Accepted). A request that changes a setting while a
+  transaction is in progress on an affected connector is Scheduled: it happens
+  on a connector when its transaction ends, and on all its connectors (and
+  connector 0) once no transaction is in progress. An authorization waiting for
+  a cable is cancelled when its connector becomes Inoperative.
 * Fault on connector 0 blocks new transactions everywhere and suspends running
   ones (SuspendedEVSE); other connectors keep their own status.
 * StopTransaction carries idTag only when a card stopped it.
@@ -244,6 +246,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
         """Re-evaluate every connector after a change: start what may start, report statuses."""
         if not self._powered:
             return
+        self._apply_scheduled()
         for connector in self.connectors[1:]:
             self._try_start(connector)
             self._update_status(connector)
@@ -278,7 +281,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
     def _derive_main(self, c: Connector) -> str:
         if c.fault:
             return "Faulted"
-        if self._inoperative(c) and not any(x.transaction for x in self.connectors[1:]):
+        if self._inoperative(c):
             return "Unavailable"
         return "Available"
 
@@ -445,6 +448,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
         c.transaction = None
         self._save_transaction(tx)
         self._enqueue(Outgoing("StopTransaction", payload, tx.number))
+        self._apply_scheduled(ended=c)
         self._after_stop(c, tx, reason)
 
     def _meter_stop(self, c: Connector, tx: Transaction) -> int:

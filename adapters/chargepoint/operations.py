@@ -28,11 +28,14 @@ class CentralSystemOperations:
         return call_result.ChangeAvailability(status=self._availability_answer(connector_id, type))
 
     def _availability_answer(self, connector_id: int, kind: str) -> str:
-        """Scheduled when a transaction runs on an affected connector; unknown connector: Rejected."""
+        """Accepted when already so; Scheduled when a transaction is in progress on an
+        affected connector; unknown connector: Rejected (§5.2)."""
         targets = self._availability_targets(connector_id)
         if targets is None:
             return "Rejected"
-        if kind == "Inoperative" and any(c.transaction for c in targets if c.id):
+        if all(self._availability(c) == kind for c in targets):
+            return "Accepted"
+        if any(c.transaction for c in targets if c.id):
             return "Scheduled"
         return "Accepted"
 
@@ -42,17 +45,41 @@ class CentralSystemOperations:
             return None
         return self.connectors if connector_id == 0 else [self.connectors[connector_id]]
 
+    def _availability(self, c) -> str:
+        return self.store["availability"].get(str(c.id), "Operative")
+
     @after(Action.change_availability)
     def after_change_availability(self, connector_id: int, type: str, **_):
         targets = self._availability_targets(connector_id)
         if targets is None:
             return
+        scheduled = self._availability_answer(connector_id, type) == "Scheduled"
         for c in targets:
-            self.store["availability"][str(c.id)] = type  # persistent across reboots (§5.2)
-            if type == "Inoperative":
-                c.pending_tag = c.pending_parent = None
+            if scheduled:
+                self.store["scheduled"][str(c.id)] = type
+            else:
+                self._set_availability(c, type)
         self.store.save()
         self._update()
+
+    def _set_availability(self, c, kind: str) -> None:
+        """Persistent across reboots (§5.2); making a connector Inoperative ends a waiting authorization."""
+        self.store["availability"][str(c.id)] = kind
+        self.store["scheduled"].pop(str(c.id), None)
+        if kind == "Inoperative":
+            c.pending_tag = c.pending_parent = None
+
+    def _apply_scheduled(self, ended=None) -> None:
+        """A Scheduled change happens after the transaction: on the connector whose transaction
+        ended, and everywhere once no transaction is in progress."""
+        scheduled = self.store["scheduled"]
+        if not scheduled:
+            return
+        idle = not any(c.transaction for c in self.connectors[1:])
+        for c in self.connectors:
+            if str(c.id) in scheduled and (idle or c is ended):
+                self._set_availability(c, scheduled[str(c.id)])
+        self.store.save()
 
     # ---- ChangeConfiguration (§5.3) and GetConfiguration (§5.8)
 

@@ -1,8 +1,8 @@
 """The charge point's non-volatile memory.
 
 Everything a charge point must remember across reboots and power outages lives
-here as plain JSON data: configuration (§9), availability (§5.2 "persistent
-states"), the queue of transaction-related messages (§3.7), transactions that
+here as plain JSON data: configuration (§9), availability and scheduled
+availability changes (§5.2 "persistent states"), the queue of transaction-related messages (§3.7), transactions that
 are open or whose StopTransaction is not yet delivered, the authorization
 cache (§3.5.1, errata 3.4: persisted across reboots, resets and power
 outages), and the energy registers (errata 3.77: register values come from
@@ -18,7 +18,7 @@ import json
 import os
 from pathlib import Path
 
-SECTIONS = ("configuration", "availability", "queue", "transactions", "cache", "meters")
+SECTIONS = ("configuration", "availability", "scheduled", "queue", "transactions", "cache", "meters")
 
 
 class Store:
