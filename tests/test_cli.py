@@ -1,0 +1,109 @@
+"""The command line: exit codes, summaries, findings on disk, replay, determinism."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from properties import findings
+from properties.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_clean_charge_point_gives_no_findings(capsys, tmp_path):
+    code, out, _ = run(capsys, "fuzz", "--max-examples", "15", "--seed", "1", "--findings", str(tmp_path))
+    assert code == 0
+    assert "findings: none" in out and "steps/s" in out
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
+    code, out, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted",
+                       "--max-examples", "100", "--seed", "1", "--findings", str(tmp_path), "--json")
+    assert code == 1
+    summary = json.loads(out)
+    finding = summary["findings"][0]
+    assert finding["violations"][0]["rule"] == "RemoteStartConnectorZero"
+    assert len(finding["trace"]) <= 8
+    saved = findings.load(finding["file"])
+    assert saved["status"] == "final" and saved["steps"] == finding["trace"]
+    assert Path(finding["file"]).with_suffix(".md").exists()
+    assert run(capsys, "replay", finding["file"], "--mutant", "RemoteStartOnConnectorZeroAccepted")[0] == 1
+    assert run(capsys, "replay", finding["file"])[0] == 0
+
+
+def test_same_seed_gives_the_same_trace(capsys, tmp_path):
+    traces = []
+    for run_dir in ("a", "b"):
+        code, out, _ = run(capsys, "fuzz", "--mutant", "SoftResetReportsHardReset", "--max-examples", "200",
+                           "--seed", "3", "--findings", str(tmp_path / run_dir), "--json")
+        assert code == 1
+        traces.append([f["trace"] for f in json.loads(out)["findings"]])
+    assert traces[0] == traces[1]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["fuzz", "--mutant", "NoSuchMutant"], "unknown mutant 'NoSuchMutant'"),
+    (["fuzz", "--max-examples", "0"], "--max-examples must be at least 1"),
+    (["replay", "/nonexistent/finding.json"], "no such file"),
+])
+def test_user_errors_exit_2_without_traceback(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_replay_rejects_a_file_that_is_not_a_finding(capsys, tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("[1, 2]")
+    code, _, err = run(capsys, "replay", str(path))
+    assert code == 2 and "not an ocpp-verify finding" in err
+
+
+def test_mutants_list_names_one_a_line(capsys):
+    code, out, _ = run(capsys, "mutants", "--list")
+    names = out.split()
+    assert code == 0 and "SoftResetReportsHardReset" in names and names == sorted(names)
+
+
+def test_junit_report(capsys, tmp_path):
+    junit = tmp_path / "fuzz.xml"
+    code, _, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted", "--max-examples", "50",
+                     "--findings", str(tmp_path / "f"), "--junit", str(junit))
+    assert code == 1
+    assert 'failures="1"' in junit.read_text() and "RemoteStartConnectorZero" in junit.read_text()
+
+
+def test_sigterm_leaves_valid_findings(tmp_path):
+    """A run stopped by SIGTERM keeps every finding it wrote, as valid JSON."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "properties.cli", "fuzz", "--mutant", "UnlockWithoutStoppingTransaction",
+         "--profile", "nightly", "--budget", "120", "--findings", str(tmp_path)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(600):
+            if list(tmp_path.glob("*.json")) or process.poll() is not None:
+                break
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    saved = list(tmp_path.glob("*.json"))
+    assert saved, process.stderr.read().decode()
+    for path in saved:
+        assert findings.load(path)["steps"]
