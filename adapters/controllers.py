@@ -24,7 +24,7 @@ import base64
 import json
 import uuid
 from typing import Any, TextIO
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -377,7 +377,8 @@ class SapController:
         if state.get("transactionStarted"):
             if state.get("transactionIdTag") == id_tag:
                 await self.station_request("stopTransaction", {
-                    "transactionId": state["transactionId"], "idTag": id_tag, "reason": "Local"})
+                    "transactionId": state["transactionId"], "idTag": id_tag, "reason": "Local"},
+                    refused_ok=True)
             else:
                 await self.station_request("authorize", {"idTag": id_tag}, refused_ok=True)
             return
@@ -389,7 +390,8 @@ class SapController:
         state = await self.connector(connector_id)
         if state.get("transactionStarted"):
             await self.station_request("stopTransaction", {
-                "transactionId": state["transactionId"], "reason": "EVDisconnected"})
+                "transactionId": state["transactionId"], "reason": "EVDisconnected"},
+                refused_ok=True)
             state = await self.connector(connector_id)
         if state.get("status") != "Available":
             await self.station_request("statusNotification", {
@@ -423,7 +425,12 @@ class SapController:
 
     async def station_request(self, procedure: str, payload: dict,
                               refused_ok: bool = False) -> bool:
-        """Run a procedure on our station; False when the Central System refused it."""
+        """Run a procedure on our station; False when the Central System refused it.
+
+        The simulator answers "failure" for an OCPP command whose response is not
+        Accepted (authorize, startTransaction, stopTransaction: idTagInfo.status);
+        with ``refused_ok`` that is no error: the command was sent and answered.
+        """
         answer = await self.request(procedure, {"hashIds": [await self.hash_id()], **payload})
         if answer.get("status") == "success":
             return True
@@ -443,7 +450,7 @@ class SapController:
                 await self.close()
                 raise ControllerError(f"SAP simulator: no answer to {procedure} within "
                                       f"{self.timeout} s") from None
-            except (OSError, ConnectionClosed, InvalidHandshake) as exc:
+            except (OSError, ValueError, ConnectionClosed, InvalidHandshake) as exc:
                 await self.close()
                 raise ControllerError(f"SAP simulator: cannot reach the UI server at {self.url} "
                                       f"({type(exc).__name__}: {exc})") from exc

@@ -1,0 +1,1 @@
+"""Fake simulators that speak the same APIs as the real programs, for CI."""
