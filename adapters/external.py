@@ -464,7 +464,7 @@ class ExternalSut:
     # ---- life cycle
 
     async def open(self) -> None:
-        """Listen, learn the controller's ops, wait for the charge point, set [configuration]."""
+        """Listen, wait for the charge point, learn the controller's ops, set [configuration]."""
         if self.csms is not None:
             return
         endpoint = self.description.endpoint
@@ -480,9 +480,9 @@ class ExternalSut:
             raise
 
     async def _open(self) -> None:
+        await self._wait_first_connection()
         self.capabilities = await self._physical_ops() | ENVIRONMENT_OPS
         self.boot_mode = self._resolve_boot_mode()
-        await self._wait_first_connection()
         await self.settle()
         await self._learn_configuration()
         await self._apply_configuration()

@@ -611,7 +611,8 @@ def test_declared_actions_the_controller_cannot_do_are_a_description_error():
                                      actions={"supported": ["PlugIn", "PowerLoss"]})
             with pytest.raises(DescriptionError, match=r"\[actions\] supported: the controller "
                                r"cannot perform \['PowerLoss'\]"):
-                await ExternalSut(configured).open()
+                async with external(configured, fresh=False):
+                    pass
 
     asyncio.run(main())
 
