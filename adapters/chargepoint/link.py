@@ -18,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from dataclasses import fields
+from functools import cache
 
+from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, MessageType, _validate_payload, unpack
 from ocpp.v16 import ChargePoint as OcppChargePoint
@@ -178,10 +181,10 @@ class Link(OcppChargePoint):
             ws = await connect(f"{self.url}/{self.id}", subprotocols=[SUBPROTOCOL], proxy=None,
                                ping_interval=None, compression=None, close_timeout=2)
         except (OSError, InvalidHandshake, TimeoutError):
-            self._connecting = False
             self._reconnect_later()
             return
-        self._connecting = False
+        finally:
+            self._connecting = False
         if ws.subprotocol != SUBPROTOCOL or not self._want_connection():
             await ws.close()
             self._reconnect_later()
@@ -262,11 +265,32 @@ class Link(OcppChargePoint):
             self._handling -= 1
             self._poke()
 
-    async def _handle_call(self, msg):
-        """Validate the request synchronously (the routes skip ocpp's threaded validation)."""
-        if msg.action in self.route_map:
-            _validate_payload(msg, self._ocpp_version)
-        return await super()._handle_call(msg)
+    async def _handle_call(self, msg) -> None:
+        """Run the ``@on`` route, send its answer, then run the ``@after`` route.
+
+        The same contract as ``ocpp.ChargePoint._handle_call``, leaner: the request
+        is validated synchronously (not in a thread), and the answer's dataclass is
+        converted shallowly (our routes put camelCase dicts inside).
+        """
+        handlers = self.route_map.get(msg.action, {})
+        if "_on_action" not in handlers:
+            await super()._handle_call(msg)  # NotImplemented / NotSupported
+            return
+        _validate_payload(msg, self._ocpp_version)
+        arguments = camel_to_snake_case(msg.payload)
+        try:
+            response = handlers["_on_action"](**arguments)
+        except OCPPError:
+            raise
+        except Exception as error:  # a bug of ours: InternalError, as ocpp does; wait_idle re-raises it
+            self._errors.append(error)
+            await self._send(msg.create_call_error(error).to_json())
+            return
+        payload = {_camel(field.name): getattr(response, field.name) for field in fields(response)
+                   if getattr(response, field.name) is not None}
+        await self._send(msg.create_call_result(payload).to_json())
+        if "_after_action" in handlers:
+            handlers["_after_action"](**arguments)
 
     async def _send(self, message: str) -> None:
         self._last_exchange = self.clock.now()
@@ -392,6 +416,11 @@ class Link(OcppChargePoint):
 
     def _on_dropped(self, item: Outgoing) -> None:
         """The item left the queue without being delivered."""
+
+
+@cache
+def _camel(name: str) -> str:
+    return snake_to_camel_case({name: None}).popitem()[0]
 
 
 def _reply(msg) -> Reply:
