@@ -544,9 +544,11 @@ class ExternalSut:
 
     async def _learn_configuration(self) -> None:
         outcome = await self.call("GetConfiguration", {})
-        keys = (outcome.payload or {}).get("configurationKey") or []
-        self.baseline = {entry["key"]: entry["value"] for entry in keys
-                         if not entry.get("readonly") and "value" in entry}
+        keys = (outcome.payload or {}).get("configurationKey")
+        self.baseline = {entry["key"]: entry["value"] for entry in keys or ()
+                         if isinstance(entry, dict) and not entry.get("readonly")
+                         and isinstance(entry.get("key"), str) and isinstance(entry.get("value"), str)
+                         } if isinstance(keys, list) else {}
 
     async def _apply_configuration(self) -> None:
         for key, value in self.description.configuration:

@@ -4,12 +4,16 @@ charge point written here with raw websockets."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import itertools
 import json
+import ssl
+import subprocess
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import attrs
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
@@ -39,8 +43,9 @@ class FakeChargePoint:
     """
 
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
-                 stuck: dict[int, str] | None = None, trigger: bool = True):
+                 stuck: dict[int, str] | None = None, trigger: bool = True, **options):
         self.url, self.cp_id, self.connectors = url, cp_id, connectors
+        self.options = options  # for websockets' connect(): ssl, additional_headers
         self.status = {c: "Available" for c in range(connectors + 1)}
         self.stuck = stuck or {}  # connector -> status it never leaves
         self.status.update(self.stuck)
@@ -59,7 +64,7 @@ class FakeChargePoint:
 
     async def connect(self, boot: bool = True) -> None:
         self.ws = await connect(f"{self.url}/{self.cp_id}", subprotocols=["ocpp1.6"],
-                                max_size=None, ping_interval=None)
+                                max_size=None, ping_interval=None, **self.options)
         self.reader = asyncio.create_task(self.read())
         if boot:
             await self.boot()
@@ -207,8 +212,14 @@ def _toml(document: dict) -> str:
     lines = []
     for table, values in document.items():
         lines.append(f"[{table}]")
-        lines += [f"{key} = {json.dumps(value)}" for key, value in values.items()]
+        lines += [f"{key} = {_value(value)}" for key, value in values.items()]
     return "\n".join(lines) + "\n"
+
+
+def _value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_value(item)}" for key, item in value.items()) + "}"
+    return json.dumps(value)
 
 
 @asynccontextmanager
@@ -515,6 +526,57 @@ def test_a_charge_point_with_another_identity_at_open_is_refused():
                            r"\[charge_point\] id = 'CP9'"):
             async with external(configured, fresh=False):
                 pass
+
+    asyncio.run(main())
+
+
+def _basic(user: str, password: str) -> dict:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
+def test_tls_and_basic_authentication_from_the_description(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    configured = description(
+        charge_point={"id": "CP1"},
+        endpoint={"listen": "127.0.0.1:0", "tls_cert": str(cert), "tls_key": str(key),
+                  "basic_auth": {"user": "CP1", "password": "0123456789abcdef"}})
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def main():
+        async with external(configured, ssl=trusting,
+                            additional_headers=_basic("CP1", "0123456789abcdef")) as (sut, fake):
+            assert sut.csms.url.startswith("wss://127.0.0.1:") and errors(sut) == []
+
+    asyncio.run(main())
+
+
+def test_a_refused_authentication_is_named_in_the_connect_timeout():
+    configured = description(
+        charge_point={"id": "CP1"}, timing={"connect_timeout": 0.5},
+        endpoint={"listen": "127.0.0.1:0", "basic_auth": {"user": "CP1", "password": "right"}})
+
+    async def main():
+        with pytest.raises(ConnectTimeout, match="refused attempts: OCPP-J 1.6 §6.2.2: HTTP Basic "
+                           "authentication failed: wrong password for 'CP1'"):
+            async with external(configured, additional_headers=_basic("CP1", "wrong")):
+                pass
+
+    asyncio.run(main())
+
+
+def test_a_garbled_configuration_list_leaves_nothing_to_restore():
+    async def main():
+        async with external(fresh=False) as (sut, fake):
+            fake.answers["GetConfiguration"] = {"configurationKey": [{"value": "1"}, "x"]}
+            await sut._learn_configuration()
+            assert sut.baseline == {}
+            fake.answers["GetConfiguration"] = None
+            sut.timing = attrs.evolve(sut.timing, call_timeout=0.05)
+            await sut._learn_configuration()
+            assert sut.baseline == {}
 
     asyncio.run(main())
 
