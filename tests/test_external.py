@@ -52,6 +52,8 @@ class FakeChargePoint:
         self.trigger = trigger
         self.configuration = dict(CONFIGURATION)
         self.transactions: dict[int, int] = {}  # connectorId -> transactionId
+        self.reservations: set[int] = set()
+        self.list_version, self.list_stuck, self.profiles = 0, False, False
         self.answers: dict[str, object] = {}
         self.received: list[list] = []
         self.ws = None
@@ -163,7 +165,32 @@ class FakeChargePoint:
         return {"status": "Accepted"}, None
 
     def on_ChangeAvailability(self, payload):
+        connector = payload["connectorId"]
+        if connector == 0 or self.status[connector] not in ("Unavailable", "Available"):
+            return {"status": "Accepted"}, None
+        status = "Available" if payload["type"] == "Operative" else "Unavailable"
+        return {"status": "Accepted"}, self.set_status(connector, status)
+
+    def on_ReserveNow(self, payload):
+        self.reservations.add(payload["reservationId"])
         return {"status": "Accepted"}, None
+
+    def on_CancelReservation(self, payload):
+        known = payload["reservationId"] in self.reservations
+        self.reservations.discard(payload["reservationId"])
+        return {"status": "Accepted" if known else "Rejected"}, None
+
+    def on_GetLocalListVersion(self, payload):
+        return {"listVersion": self.list_version}, None
+
+    def on_SendLocalList(self, payload):
+        if self.list_stuck:
+            return {"status": "Failed"}, None
+        self.list_version = payload["listVersion"]
+        return {"status": "Accepted"}, None
+
+    def on_ClearChargingProfile(self, payload):
+        return {"status": "Accepted" if self.profiles else "Unknown"}, None
 
     def on_TriggerMessage(self, payload):
         if not self.trigger:
@@ -854,5 +881,167 @@ def test_a_reconnect_with_another_identity_is_an_error_event_and_a_new_charge_po
                 assert any(m[2] == "ClearCache" for m in other.received if m[0] == 2)
             finally:
                 await other.close()
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------
+# More of fresh(): profiles, registration, availability, power and network
+
+
+ALL_PROFILES = ["Core", "RemoteTrigger", "Reservation", "LocalAuthListManagement", "SmartCharging"]
+
+
+def sent(fake: FakeChargePoint, action: str) -> list[dict]:
+    return [m[3] for m in fake.received if m[0] == 2 and m[2] == action]
+
+
+def test_fresh_cancels_reservations_clears_profiles_and_empties_the_local_list():
+    async def main():
+        configured = description(charge_point={"profiles": ALL_PROFILES})
+        async with external(configured) as (sut, fake):
+            assert sent(fake, "SendLocalList") == [] and len(sent(fake, "ClearChargingProfile")) == 1
+            await sut.perform({"op": "ReserveNow", "connectorId": 1, "idTag": "TAG1",
+                               "reservationId": 7, "expiryDate": "2030-01-01T00:00:00Z"})
+            fake.list_version = 3
+            await sut.fresh()
+            assert sent(fake, "CancelReservation") == [{"reservationId": 7}]
+            assert sent(fake, "SendLocalList") == [{"listVersion": 0, "updateType": "Full",
+                                                    "localAuthorizationList": []}]
+            assert fake.reservations == set() and fake.list_version == 0
+            fake.list_version, fake.list_stuck = 4, True
+            with pytest.raises(PreconditionError, match=r"local authorization list \(version 4\) "
+                               "could not be emptied"):
+                await sut.fresh()
+
+    asyncio.run(main())
+
+
+def test_an_unavailable_connector_is_made_operative():
+    async def main():
+        async with external() as (sut, fake):
+            outcome = await sut.perform({"op": "ChangeAvailability", "connectorId": 2,
+                                         "type": "Inoperative"})
+            await sut.settle()
+            assert outcome.payload == {"status": "Accepted"}
+            assert sut.observed.status[2][0] == "Unavailable"
+            await sut.fresh()
+            assert sent(fake, "ChangeAvailability")[-1] == {"connectorId": 2, "type": "Operative"}
+            assert sut.observed.status[2][0] == "Available"
+
+    asyncio.run(main())
+
+
+def test_a_boot_answered_pending_is_repeated_until_accepted():
+    async def main():
+        async with external() as (sut, fake):
+            await sut.perform({"op": "SetBootResponse", "status": "Pending", "interval": 10})
+            await sut.start()
+            assert sut.observed.registration == "Pending"
+            await sut.fresh()
+            assert sut.observed.registration == "Accepted"
+            boots = sent(fake, "TriggerMessage")
+            assert boots.count({"requestedMessage": "BootNotification"}) == 2
+
+    asyncio.run(main())
+
+
+def test_a_pending_registration_without_a_way_to_boot_is_a_precondition_error():
+    async def main():
+        configured = description(charge_point={"boot": "none"})
+        async with external(configured) as (sut, fake):
+            sut.csms.policy.boot_status = "Rejected"
+            await fake.boot()
+            await sut.settle()
+            with pytest.raises(PreconditionError, match="last BootNotification was answered "
+                               "Rejected and \\[charge_point\\] boot = \"none\""):
+                await sut.fresh()
+
+    asyncio.run(main())
+
+
+def test_a_transaction_that_does_not_stop_is_a_precondition_error():
+    async def main():
+        async with external() as (sut, fake):
+            await fake.start_transaction(1)
+            fake.answers["RemoteStopTransaction"] = {"status": "Accepted"}  # but never stops
+            with pytest.raises(PreconditionError, match=r"transactions \[1\] did not stop"):
+                await sut.fresh()
+
+    asyncio.run(main())
+
+
+def test_a_transaction_the_charge_point_no_longer_knows_is_forgotten():
+    async def main():
+        async with external() as (sut, fake):
+            await fake.start_transaction(1)
+            await sut.settle()
+            fake.transactions.clear()  # lost, e.g. in a crash
+            await fake.set_status(1, "Available")
+            await sut.fresh()
+            assert sut.observed.transactions == {}
+
+    asyncio.run(main())
+
+
+class PowerRig(Rig):
+    """Also switches the fake charge point's power and network."""
+
+    capabilities = frozenset(PHYSICAL_OPS)
+
+    async def perform(self, step: dict) -> None:
+        await super().perform(step)
+        if step["op"] in ("PowerLoss", "NetworkDown"):
+            await self.fake.ws.close()
+        elif step["op"] in ("PowerOn", "NetworkUp"):
+            await asyncio.sleep(0.02)
+            await self.fake.connect(boot=step["op"] == "PowerOn")
+
+
+def test_power_cycle_boot_and_network_through_the_controller():
+    async def main():
+        rig = PowerRig()
+        async with _serving(rig) as url:
+            configured = description(controller={"kind": "http", "url": url},
+                                     charge_point={"boot": "auto"})
+            async with external(configured, fresh=False) as (sut, fake):
+                rig.fake = fake
+                await sut.fresh()
+                assert sut.boot_mode == "power-cycle"
+                assert [s["op"] for s in rig.steps][-1:] == ["PowerLoss"]
+                example = sut.example_start
+                await sut.start()
+                frames = sut.csms.frames[example:]
+                assert [f.error for f in frames if f.direction == "event"] == ["connected"]
+                assert [f.action for f in frames if f.direction == "cp->cs"].count(
+                    "StatusNotification") == 3
+                await sut.perform({"op": "NetworkDown"})
+                assert not sut.observed.connected
+                await sut.perform({"op": "NetworkUp"})
+                assert sut.observed.connected and sut.csms.connected
+                await sut.perform({"op": "PowerLoss"})
+                assert not sut.powered
+                del rig.steps[:]
+                await sut.fresh()  # powers on first, then prepares the next boot
+                assert [s["op"] for s in rig.steps] == ["PowerOn", "PowerLoss"]
+
+    asyncio.run(main())
+
+
+def test_a_controller_failure_during_fresh_is_a_precondition_error():
+    async def main():
+        rig = Rig()
+        async with _serving(rig) as url:
+            configured = description(controller={"kind": "http", "url": url})
+            async with external(configured, fresh=False) as (sut, fake):
+                rig.fake = fake
+                await sut.fresh()
+                await sut.perform({"op": "PlugIn", "connectorId": 1})
+
+                async def refuse(step):
+                    raise ValueError("the cable is stuck")
+                rig.perform = refuse
+                with pytest.raises(PreconditionError, match="Unplug failed: .*the cable is stuck"):
+                    await sut.fresh()
 
     asyncio.run(main())
