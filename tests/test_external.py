@@ -962,7 +962,8 @@ def test_a_pending_registration_without_a_way_to_boot_is_a_precondition_error():
 
 def test_a_transaction_that_does_not_stop_is_a_precondition_error():
     async def main():
-        async with external() as (sut, fake):
+        configured = description(timing={"quiet": 0.05, "tolerance": 0.5, "call_timeout": 0.2})
+        async with external(configured) as (sut, fake):
             await fake.start_transaction(1)
             fake.answers["RemoteStopTransaction"] = {"status": "Accepted"}  # but never stops
             with pytest.raises(PreconditionError, match=r"transactions \[1\] did not stop"):
