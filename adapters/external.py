@@ -585,14 +585,19 @@ class ExternalSut:
         for old, new in self.observed.update(self.csms.frames):
             self._identity_changed(old, new)
 
+    def _add_event(self, payload: dict, error: str) -> None:
+        """An event frame of our own (the endpoint records only what crosses the wire)."""
+        self._observe()
+        self.csms.frames.append(Frame(len(self.csms.frames), self.clock.now(), "event", "",
+                                      None, None, None, payload, error))
+        self.observed.cursor = len(self.csms.frames)
+
     def _identity_changed(self, old: str, new: str) -> None:
-        self.csms.frames.append(Frame(
-            len(self.csms.frames), self.clock.now(), "event", "", None, None, None,
+        self._add_event(
             {"chargePointId": new, "previousChargePointId": old},
             f"OCPP-J 1.6 §3.1.1: a charge point connected as {new!r} while {old!r} was under "
             f"test (the identity in the connection URL identifies one charge point); "
-            f"treated as a new charge point, whose state is unknown until the next fresh()"))
-        self.observed.cursor = len(self.csms.frames)
+            f"treated as a new charge point, whose state is unknown until the next fresh()")
         for marked in (self.plugged, self.faulted, self.unlock_failing):
             marked.clear()
 
@@ -863,11 +868,22 @@ class ExternalSut:
             await self._wait_boot(since)
         else:
             await self._reconnect()
+            self._still_connected()
         if self.boot_mode == "trigger":
             await self._expect("TriggerMessage", {"requestedMessage": "BootNotification"},
                                ("Accepted",))
             await self._wait_boot(since)
         await self.settle()
+
+    def _still_connected(self) -> None:
+        """Record that the connection, made before the example, is there as it begins.
+
+        The model starts each example with the charge point off and offline; with
+        boot "trigger" or "none" the charge point stays connected, so PowerOn would
+        otherwise show its messages without a connection.
+        """
+        self._add_event({"chargePointId": self.observed.charge_point_id,
+                         "subprotocol": "ocpp1.6", "alreadyConnected": True}, "connected")
 
     async def _wait_boot(self, since: int) -> None:
         """Wait for a BootNotification and the StatusNotifications after it (bounded)."""

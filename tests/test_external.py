@@ -438,6 +438,9 @@ def test_open_fresh_start_and_identity():
             actions = [f.action for f in sut.csms.frames[example:]
                        if f.direction == "cp->cs" and f.message_type == 2]
             assert actions == ["BootNotification"] + ["StatusNotification"] * 3
+            [event] = [f for f in sut.csms.frames[example:] if f.direction == "event"]
+            assert (event.error, event.payload) == ("connected", {
+                "chargePointId": "CP1", "subprotocol": "ocpp1.6", "alreadyConnected": True})
             assert sut.identity() == {"chargePointVendor": "Fake", "chargePointModel": "F1"}
             assert errors(sut) == []
 
