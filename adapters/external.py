@@ -22,7 +22,7 @@ from typing import Any, Callable
 import attrs
 
 from adapters.clock import RealClock
-from adapters.control import PHYSICAL_OPS
+from adapters.control import PHYSICAL_OPS, step_problem
 from adapters.controllers import (
     ControllerError, HttpController, ManualController, MicroOcppController, NoController,
     SapController,
@@ -653,6 +653,12 @@ class ExternalSut:
         if op not in self.capabilities:
             raise ValueError(f"{op}: the controller of {self.description.path} cannot perform it "
                              f"(it can: {sorted(self.capabilities & set(PHYSICAL_OPS))})")
+        problem = step_problem(step, PHYSICAL_OPS)
+        if problem is None and step.get("connectorId", 0) > self.description.connectors:
+            problem = (f"{op}: connector {step['connectorId']} does not exist (the charge point "
+                       f"has {self.description.connectors})")
+        if problem is not None:
+            raise ValueError(problem)
         since = len(self.csms.frames)
         await self.controller.perform(step)
         self._remember(step)

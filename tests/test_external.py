@@ -674,6 +674,10 @@ def test_physical_ops_go_through_the_controller_and_are_undone_by_fresh():
                 await sut.perform({"op": "PlugIn", "connectorId": 1})
                 await sut.perform({"op": "Fault", "connectorId": 2, "errorCode": "GroundFailure"})
                 await sut.perform({"op": "SetUnlockFailure", "connectorId": 1, "failing": True})
+                for bad, words in (({"op": "PlugIn", "connectorId": 3}, "connector 3 does not exist"),
+                                   ({"op": "PlugIn"}, "PlugIn needs 'connectorId'")):
+                    with pytest.raises(ValueError, match=words):
+                        await sut.perform(bad)
                 await sut.settle()
                 assert sut.observed.status[1][0] == "Preparing"
                 del rig.steps[:]
