@@ -10,6 +10,7 @@ import itertools
 import json
 import ssl
 import subprocess
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -1053,3 +1054,16 @@ def test_a_controller_failure_during_fresh_is_a_precondition_error():
                     await sut.fresh()
 
     asyncio.run(main())
+
+
+def test_each_controller_kind_builds_its_controller():
+    from adapters.controllers import HttpController, MicroOcppController, SapController
+    expected = {"http": (HttpController, "http://127.0.0.1:1"), "manual": (ManualController, None),
+                "none": (NoController, None), "sap": (SapController, "ws://127.0.0.1:1"),
+                "microocpp": (MicroOcppController, "http://127.0.0.1:1")}
+    for kind, (cls, url) in expected.items():
+        table = {"kind": kind} | ({"url": url} if url else {})
+        sut = ExternalSut(description(controller=table), input=io.StringIO(), output=io.StringIO())
+        assert type(sut.controller) is cls
+        if kind == "manual":
+            assert sut.controller.input is not sys.stdin
