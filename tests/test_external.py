@@ -20,7 +20,10 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from adapters.control import ControlServer, PHYSICAL_OPS
-from adapters.controllers import ControllerError, ManualController, NoController
+from adapters.controllers import (
+    ControllerError, HttpController, ManualController, MicroOcppController, NoController,
+    SapController,
+)
 from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, PreconditionError,
 )
@@ -1057,7 +1060,6 @@ def test_a_controller_failure_during_fresh_is_a_precondition_error():
 
 
 def test_each_controller_kind_builds_its_controller():
-    from adapters.controllers import HttpController, MicroOcppController, SapController
     expected = {"http": (HttpController, "http://127.0.0.1:1"), "manual": (ManualController, None),
                 "none": (NoController, None), "sap": (SapController, "ws://127.0.0.1:1"),
                 "microocpp": (MicroOcppController, "http://127.0.0.1:1")}
