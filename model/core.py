@@ -212,6 +212,8 @@ class _Judgement:
         transaction_id = stimulus.get("transactionId")
         running = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
         allowed = {"Accepted"} if running else {"Rejected"}
+        if running and self.may_be_over(running[0]):
+            allowed = {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "RemoteStopTransactionStatus", "OCPP 1.6 §5.12")
         if status == "Accepted":
             self.owe_stop(running[0], {"Remote"}, "RemoteStopStopsTransaction", "OCPP 1.6 §5.12")
@@ -386,9 +388,18 @@ class _Judgement:
     def authorize(self, connector_id: int, id_tag: str) -> None:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
-        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=False)
-        if c.plugged and not (c.finishing or c.after_boot):
+        in_use = self.tag_in_use(id_tag, connector_id)
+        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=in_use)
+        if c.plugged and not (c.finishing or c.after_boot or in_use):
             self.owe_start(self.state.connector(connector_id), id_tag)
+
+    def tag_in_use(self, id_tag: str, connector_id: int) -> bool:
+        """The idTag already has a transaction on another connector: the Charge Point may
+        start a second one, refuse, or take the card as the stop of the first (§3.6, §4.10)."""
+        busy = [c for c in self.connectors() if c.tx is not None and c.tx.id_tag == id_tag and c.id != connector_id]
+        for c in busy:
+            self.allow_stop(c, {"Local"}, id_tag)
+        return bool(busy)
 
     def owe_start(self, c: Connector, id_tag: str) -> None:
         self.owe(Owed("StartTransaction", "StartTransactionWhenAuthorizedAndPlugged", "OCPP 1.6 §3.6, §4.8",
@@ -536,6 +547,9 @@ class _Judgement:
 
     def cp_StopTransaction(self, call: CpCall) -> None:
         transaction_id = call.payload.get("transactionId")
+        if transaction_id in self.state.retrying:
+            self.retry_stop(transaction_id, call)
+            return
         if transaction_id in self.state.stopped:
             self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
             return
@@ -547,6 +561,13 @@ class _Judgement:
         self.check_stop(c, call)
         self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
         self.end(c, call)
+        if call.error is not None:
+            self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
+
+    def retry_stop(self, transaction_id: int, call: CpCall) -> None:
+        """A StopTransaction the Central System answered with a CALLERROR is sent again (§3.7.1, §9.1.31)."""
+        if call.error is None:
+            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id})
 
     def check_stop(self, c: Connector, call: CpCall) -> None:
         payload = call.payload
@@ -627,12 +648,21 @@ class _Judgement:
                 self.check_settled_status(c)
             self.check_presented()
             for c in self.connectors():
-                self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset())
+                if not self.queue_blocked():
+                    self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset())
 
     def waits_for_start(self, owed: Owed) -> bool:
-        """A StopTransaction cannot come before its StartTransaction was accepted (§4.8)."""
-        tx = self.state.connector(owed.connector).tx if owed.connector else None
-        return owed.action == "StopTransaction" and tx is not None and tx.transaction_id is None
+        """Transaction messages go in order: while one waits for a retry, those behind it wait too
+        (a StopTransaction cannot come before its StartTransaction was accepted, §3.7.1, §4.8)."""
+        return owed.action in ("StartTransaction", "StopTransaction") and self.queue_blocked()
+
+    def queue_blocked(self) -> bool:
+        return bool(self.state.retrying) or any(c.tx and c.tx.transaction_id is None for c in self.connectors())
+
+    def may_be_over(self, c: Connector) -> bool:
+        """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue."""
+        stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
+        return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def expire_authorizations(self) -> None:
         """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""
@@ -676,6 +706,8 @@ class _Judgement:
             return {"Unavailable"} if zero.inoperative else {"Available"}
         if c.faulted:
             return {"Faulted"}
+        if self.may_be_over(c):
+            return self.transaction_statuses(c) | {"Finishing", "Available", "Unavailable", "Faulted"}
         if c.tx is not None:
             return self.transaction_statuses(c)
         if c.scheduled or zero.scheduled:
@@ -690,6 +722,8 @@ class _Judgement:
             return {"Available", "Preparing", "Finishing"}
         if self.state.remote_tag is not None and not c.plugged:
             return {"Available", "Preparing"}
+        if c.plugged and c.authorized is not None and self.queue_blocked():
+            return self.plugged_statuses(c) | {"Charging", "SuspendedEV", "SuspendedEVSE"}
         if c.plugged:
             return self.plugged_statuses(c)
         if c.authorized is not None:

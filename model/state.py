@@ -104,6 +104,7 @@ class ChargePointState:
     boot_response: tuple[str, int] = ("Accepted", 300)
     owed: tuple[Owed, ...] = ()
     stopped: frozenset[int] = frozenset()
+    retrying: frozenset[int] = frozenset()
     remote_tag: str | None = None
     remote_at: float | None = None
 

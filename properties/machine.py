@@ -172,6 +172,11 @@ class OcppMachine(RuleBasedStateMachine):
             step["parentIdTag"] = parent
         self.do(step)
 
+    @precondition(lambda self: self.can("FailNext"))
+    @rule(action=st.just("StopTransaction"), count=st.integers(1, 2))
+    def fail_next(self, action, count):
+        self.do({"op": "FailNext", "action": action, "count": count})
+
     # -- Central System initiated (§5) ---------------------------------------
 
     @precondition(lambda self: self.online())

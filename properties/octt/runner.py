@@ -12,6 +12,8 @@ import time
 
 import attrs
 
+from model import Answer, CpCall
+
 from ..harness import Harness
 from .catalogue import PREREQUISITES, match_step, resolve
 
@@ -51,7 +53,8 @@ def run_steps(scenario, harness: Harness) -> list[str]:
         now = harness.sut.clock.now()
         op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids(harness))
         problems += [f"step {number} {op['op']}: {v}" for v in harness.step(op)]
-        check = match_step(step, harness.last_observed, carried=carried, now=now,
+        messages = [e for e in harness.last_observed if isinstance(e, (CpCall, Answer))]
+        check = match_step(step, messages, carried=carried, now=now,
                            transaction_id=transaction_ids(harness))
         problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
         carried = check.unclaimed
