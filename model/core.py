@@ -174,17 +174,18 @@ class _Judgement:
         targets = self.state.connectors if connector_id == 0 else (self.state.connector(connector_id),)
         inoperative = kind == "Inoperative"
         busy = [c for c in targets if c.tx is not None and c.id != 0]
+        hidden = any(self.hidden_tx(c) for c in targets if c.id != 0)
         same = all(c.inoperative == inoperative for c in targets)
         pending = any(c.scheduled for c in targets)
         allowed = ({"Accepted", "Scheduled"} if pending else {"Accepted"}) if same else \
-            {"Scheduled"} if busy else {"Accepted", "Rejected"}
+            {"Scheduled"} if busy else {"Accepted", "Rejected", "Scheduled"} if hidden else {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "ChangeAvailabilityStatus", "OCPP 1.6 §5.2")
         if status not in ("Accepted", "Scheduled"):
             return
         for c in targets:
             if same:
                 self.update(c.id, scheduled=None)
-            elif busy:
+            elif busy or status == "Scheduled":
                 self.update(c.id, scheduled=kind)
             else:
                 self.set_availability(c, inoperative)
@@ -203,6 +204,7 @@ class _Judgement:
                                "OCPP 1.6 §5.18, errata 3.85")
             return
         c = self.state.connector(connector_id)
+        self.hidden_cause("UnlockCommand", connector_id)
         expected = "UnlockFailed" if c.unlock_failing else "Unlocked"
         self.expect_status(stimulus, payload, {expected}, "UnlockConnectorStatus", "OCPP 1.6 §5.18")
         if c.tx is not None:
@@ -246,6 +248,7 @@ class _Judgement:
         if status != "Accepted":
             return
         reason = "HardReset" if stimulus.get("type") == "Hard" else "SoftReset"
+        self.hidden_cause(reason)
         for c in self.connectors():
             if c.tx is not None:
                 self.owe_stop(c, {reason}, "ResetStopsTransactions", "OCPP 1.6 §5.14")
@@ -263,6 +266,7 @@ class _Judgement:
         self.update(c.id, after_boot=False)
 
     def on_Unplug(self, stimulus: Stimulus) -> None:
+        self.hidden_cause("EVDisconnected", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
         keep = c.tx is not None or not self.state.online
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
@@ -279,6 +283,7 @@ class _Judgement:
             self.owe_stop(self.state.connector(c.id), {"EVDisconnected"}, "StopTransactionOnEVSideDisconnect", "OCPP 1.6 §9.1.23, §4.9")
 
     def on_PresentIdTag(self, stimulus: Stimulus) -> None:
+        self.hidden_cause("Local", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
         id_tag = stimulus.get("idTag")
         if c.tx is not None:
@@ -328,6 +333,7 @@ class _Judgement:
         self.update(stimulus.get("connectorId"), unlock_failing=bool(stimulus.get("failing")))
 
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
+        self.hidden_cause("PowerLoss")
         self.state = attrs.evolve(self.state, powered=False)
         for c in self.connectors():
             if c.offline_tags:
@@ -659,6 +665,18 @@ class _Judgement:
     def queue_blocked(self) -> bool:
         return bool(self.state.retrying) or any(c.tx and c.tx.transaction_id is None for c in self.connectors())
 
+    def hidden_tx(self, c: Connector) -> bool:
+        """A transaction may have started whose StartTransaction waits in the queue (§3.7.1)."""
+        owed_start = any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed)
+        return c.tx is None and c.plugged and self.queue_blocked() and (c.authorized is not None or owed_start)
+
+    def hidden_cause(self, reason: str, connector_id: int | None = None) -> None:
+        """Something that may stop a transaction the Central System cannot see yet."""
+        for c in self.connectors():
+            if connector_id in (None, c.id) and self.hidden_tx(c):
+                tags = c.offline_tags | ({c.authorized} if c.authorized else set())
+                self.update(c.id, offline_tags=tags, offline_causes=c.offline_causes | {reason})
+
     def may_be_over(self, c: Connector) -> bool:
         """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue."""
         stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
@@ -682,7 +700,7 @@ class _Judgement:
 
     def check_presented(self) -> None:
         for c in self.connectors():
-            if c.presented is None or c.tx is not None or c.finishing or c.after_boot:
+            if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
                 self.update(c.id, presented=None)
                 continue
             cached = self.state.cached(c.presented)
@@ -714,6 +732,8 @@ class _Judgement:
             return {"Unavailable", "Available", "Preparing", "Finishing"}
         if c.inoperative or zero.inoperative:
             return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
+        if self.hidden_tx(c) or (c.offline_tags and self.queue_blocked()):
+            return {"Preparing", "Finishing", "Charging", "SuspendedEV", "SuspendedEVSE", "Available"}
         if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
             return {"Preparing", "Finishing"}
         if c.finishing:
@@ -722,8 +742,6 @@ class _Judgement:
             return {"Available", "Preparing", "Finishing"}
         if self.state.remote_tag is not None and not c.plugged:
             return {"Available", "Preparing"}
-        if c.plugged and c.authorized is not None and self.queue_blocked():
-            return self.plugged_statuses(c) | {"Charging", "SuspendedEV", "SuspendedEVSE"}
         if c.plugged:
             return self.plugged_statuses(c)
         if c.authorized is not None:
