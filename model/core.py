@@ -286,6 +286,8 @@ class _Judgement:
         self.hidden_cause("Local", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
         id_tag = stimulus.get("idTag")
+        if not self.state.online:
+            self.update(c.id, offline_tags=c.offline_tags | {id_tag})
         if c.tx is not None:
             if not self.state.online:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
@@ -653,8 +655,9 @@ class _Judgement:
             for c in self.state.connectors:
                 self.check_settled_status(c)
             self.check_presented()
-            for c in self.connectors():
-                if not self.queue_blocked():
+            if not self.queue_blocked():
+                for c in self.connectors():
+                    self.adopt_offline_authorization(c)
                     self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset())
 
     def waits_for_start(self, owed: Owed) -> bool:
@@ -698,6 +701,13 @@ class _Judgement:
         return (c.authorized is not None and not c.plugged and timeout is not None
                 and self.state.time >= c.authorized_at + timeout)
 
+    def adopt_offline_authorization(self, c: Connector) -> None:
+        """A card authorized offline (§3.5) leaves the connector Preparing, waiting for the cable;
+        its ConnectionTimeOut may already be running, so it may end at any moment."""
+        if c.tx is None and not c.plugged and c.reported == "Preparing" and len(c.offline_tags) == 1:
+            timeout = setting(self.state, "ConnectionTimeOut", 0)
+            self.update(c.id, authorized=next(iter(c.offline_tags)), authorized_at=self.state.time - timeout)
+
     def check_presented(self) -> None:
         for c in self.connectors():
             if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
@@ -728,12 +738,12 @@ class _Judgement:
             return self.transaction_statuses(c) | {"Finishing", "Available", "Unavailable", "Faulted"}
         if c.tx is not None:
             return self.transaction_statuses(c)
+        if self.hidden_tx(c) or (c.offline_tags and self.queue_blocked()):
+            return {"Preparing", "Finishing", "Charging", "SuspendedEV", "SuspendedEVSE", "Available", "Unavailable"}
         if c.scheduled or zero.scheduled:
             return {"Unavailable", "Available", "Preparing", "Finishing"}
         if c.inoperative or zero.inoperative:
             return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
-        if self.hidden_tx(c) or (c.offline_tags and self.queue_blocked()):
-            return {"Preparing", "Finishing", "Charging", "SuspendedEV", "SuspendedEVSE", "Available"}
         if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
             return {"Preparing", "Finishing"}
         if c.finishing:
