@@ -636,7 +636,7 @@ class _Judgement:
         self.update(connector_id, reported=status, resync=False)
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
             self.set_availability(self.state.connector(connector_id), True)
-        if status == "Available" and connector_id and self.may_have_timed_out(c):
+        if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
             self.update(connector_id, authorized=None, authorized_at=None)
 
     # -- 3. settle ----------------------------------------------------------
@@ -746,6 +746,8 @@ class _Judgement:
             return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
         if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
             return {"Preparing", "Finishing"}
+        if c.finishing and not c.plugged and c.authorized is not None:
+            return {"Finishing", "Available", "Preparing"}
         if c.finishing:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
         if c.offline_tags:
@@ -755,7 +757,7 @@ class _Judgement:
         if c.plugged:
             return self.plugged_statuses(c)
         if c.authorized is not None:
-            return {"Preparing", "Available"} if self.may_have_timed_out(c) else {"Preparing"}
+            return {"Preparing", "Available"} if self.may_have_timed_out(c) or c.uncertain else {"Preparing"}
         return {"Available"}
 
     def plugged_statuses(self, c: Connector) -> set[str]:
