@@ -268,7 +268,7 @@ class _Judgement:
     def on_Unplug(self, stimulus: Stimulus) -> None:
         self.hidden_cause("EVDisconnected", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
-        keep = c.tx is not None or not self.state.online
+        keep = c.tx is not None or not self.state.online or self.queue_blocked()
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
                     offline_tags=c.offline_tags if keep else frozenset())
         if c.offline_tags and c.tx is None:
@@ -671,7 +671,9 @@ class _Judgement:
     def hidden_tx(self, c: Connector) -> bool:
         """A transaction may have started whose StartTransaction waits in the queue (§3.7.1)."""
         owed_start = any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed)
-        return c.tx is None and c.plugged and self.queue_blocked() and (c.authorized is not None or owed_start)
+        unseen = self.queue_blocked() or not self.state.online
+        usage = (c.plugged and (c.authorized is not None or owed_start)) or bool(c.offline_tags)
+        return c.tx is None and unseen and usage
 
     def hidden_cause(self, reason: str, connector_id: int | None = None) -> None:
         """Something that may stop a transaction the Central System cannot see yet."""
