@@ -173,8 +173,8 @@ class _Judgement:
             return
         targets = self.state.connectors if connector_id == 0 else (self.state.connector(connector_id),)
         inoperative = kind == "Inoperative"
-        busy = [c for c in targets if c.tx is not None and c.id != 0]
-        hidden = any(self.hidden_tx(c) for c in targets if c.id != 0)
+        busy = [c for c in targets if c.tx is not None and c.id != 0 and not self.may_be_over(c)]
+        hidden = any(self.hidden_tx(c) or self.may_be_over(c) for c in targets if c.id != 0)
         same = all(c.inoperative == inoperative for c in targets)
         pending = any(c.scheduled for c in targets)
         allowed = ({"Accepted", "Scheduled"} if pending else {"Accepted"}) if same else \

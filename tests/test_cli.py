@@ -47,7 +47,7 @@ def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
 def test_same_seed_gives_the_same_trace(capsys, tmp_path):
     traces = []
     for run_dir in ("a", "b"):
-        code, out, _ = run(capsys, "fuzz", "--mutant", "SoftResetReportsHardReset", "--max-examples", "200",
+        code, out, _ = run(capsys, "fuzz", "--mutant", "MeterStopBelowMeterStart", "--max-examples", "200",
                            "--seed", "3", "--findings", str(tmp_path / run_dir), "--json")
         assert code == 1
         traces.append([f["trace"] for f in json.loads(out)["findings"]])
@@ -90,7 +90,7 @@ def test_sigterm_leaves_valid_findings(tmp_path):
     """A run stopped by SIGTERM keeps every finding it wrote, as valid JSON."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "properties.cli", "fuzz", "--mutant", "UnlockWithoutStoppingTransaction",
+        [sys.executable, "-m", "properties.cli", "fuzz", "--mutant", "MeterStopBelowMeterStart",
          "--profile", "nightly", "--budget", "120", "--findings", str(tmp_path)],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
