@@ -270,6 +270,7 @@ class _Judgement:
         c = self.state.connector(stimulus.get("connectorId"))
         keep = c.tx is not None or not self.state.online or self.queue_blocked()
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
+                    ev_suspended=False,
                     offline_tags=c.offline_tags if keep else frozenset())
         if c.offline_tags and c.tx is None:
             self.offline_cause(c.id, "EVDisconnected")
