@@ -239,7 +239,7 @@ class _Judgement:
 
     def remote_start(self, c: Connector, id_tag: str) -> None:
         if setting(self.state, "AuthorizeRemoteTxRequests", False):
-            self.update(c.id, presented=id_tag)
+            self.present(c, id_tag)
             return
         self.authorize(c.id, id_tag)
 
@@ -288,7 +288,7 @@ class _Judgement:
         c = self.state.connector(stimulus.get("connectorId"))
         id_tag = stimulus.get("idTag")
         if not self.state.online:
-            self.update(c.id, offline_tags=c.offline_tags | {id_tag})
+            self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time))
         if c.tx is not None:
             if not self.state.online:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
@@ -310,9 +310,13 @@ class _Judgement:
                 self.offline_cause(c.id, "Local")
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
-            self.update(c.id, presented=id_tag)
-            if self.pre_authorized(id_tag):
-                self.update(c.id, authorized=id_tag, authorized_at=self.state.time)
+            self.present(c, id_tag)
+
+    def present(self, c: Connector, id_tag: str) -> None:
+        """The idTag waits for Authorize.conf, or is accepted at once from the cache (§3.5, §5.11)."""
+        self.update(c.id, presented=id_tag)
+        if self.pre_authorized(id_tag):
+            self.update(c.id, authorized=id_tag, authorized_at=self.state.time)
 
     def pre_authorized(self, id_tag: str) -> bool:
         """LocalPreAuthorize lets a cached Accepted idTag start without waiting for Authorize (§3.5, §9.1.13)."""
@@ -512,7 +516,7 @@ class _Judgement:
                       transaction_id=c.tx.transaction_id, reasons=frozenset(reasons), id_tag=id_tag))
 
     def may_start(self, c: Connector, id_tag: str) -> bool:
-        if id_tag == self.state.remote_tag:
+        if id_tag == self.state.remote_tag or (c.authorized is not None and id_tag in c.alternatives):
             return True
         if c.authorized == id_tag or id_tag in c.offline_tags or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
@@ -707,16 +711,18 @@ class _Judgement:
     def adopt_offline_authorization(self, c: Connector) -> None:
         """A card authorized offline (§3.5) leaves the connector Preparing, waiting for the cable;
         its ConnectionTimeOut may already be running, so it may end at any moment."""
-        if c.tx is None and not c.plugged and c.reported == "Preparing" and len(c.offline_tags) == 1:
-            timeout = setting(self.state, "ConnectionTimeOut", 0)
-            self.update(c.id, authorized=next(iter(c.offline_tags)), authorized_at=self.state.time - timeout)
+        if c.tx is None and not c.plugged and c.reported == "Preparing" and c.offline_last is not None:
+            id_tag, at = c.offline_last
+            self.update(c.id, authorized=id_tag, authorized_at=at, uncertain=len(c.offline_tags) > 1,
+                        alternatives=c.offline_tags)
+        self.update(c.id, offline_last=None)
 
     def check_presented(self) -> None:
         for c in self.connectors():
             if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
                 self.update(c.id, presented=None)
                 continue
-            cached = self.state.cached(c.presented)
+            cached = self.state.cached(c.presented) if setting(self.state, "AuthorizationCacheEnabled", True) else None
             if not (setting(self.state, "LocalPreAuthorize", False) and cached is not None):
                 self.fail("IdTagNotAuthorized", "OCPP 1.6 §4.1, §3.5",
                           f"{c.presented!r} presented on connector {c.id} but neither Authorize nor StartTransaction followed")

@@ -63,6 +63,8 @@ class Connector:
     tx: Tx | None = None
     offline_tags: frozenset[str] = frozenset()
     offline_causes: frozenset[str] = frozenset()
+    offline_last: tuple[str, float] | None = None
+    alternatives: frozenset[str] = frozenset()
     uncertain: bool = False
     finishing: bool = False
     after_boot: bool = False

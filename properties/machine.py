@@ -18,6 +18,7 @@ from .harness import ModelViolation
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
 TIMES = (5, 30, 61, 300)
+UNKNOWN_KEY = "NoSuchKey"
 CONFIGURATION_CHANGES = (
     ("StopTransactionOnInvalidId", "false"),
     ("StopTransactionOnEVSideDisconnect", "false"),
@@ -36,6 +37,20 @@ CONFIGURATION_CHANGES = (
     ("LocalAuthorizeOffline", "false"),
     ("AllowOfflineTxForUnknownId", "true"),
 )
+
+CONFIGURATION_PRESETS = (
+    (),
+    (("LocalPreAuthorize", "true"),),
+    (("AuthorizationCacheEnabled", "false"), ("LocalPreAuthorize", "true")),
+    (("StopTransactionOnInvalidId", "false"),),
+    (("StopTransactionOnEVSideDisconnect", "false"), ("UnlockConnectorOnEVSideDisconnect", "false")),
+    (("AuthorizeRemoteTxRequests", "false"),),
+    (("AllowOfflineTxForUnknownId", "true"), ("LocalAuthorizeOffline", "false")),
+    (("ConnectionTimeOut", "30"), ("MeterValueSampleInterval", "10")),
+)
+"""Whole configurations to start from (swarm testing): a behaviour that needs two keys
+changed together is as likely as one that needs none. The first preset, no change, is
+where shrinking goes."""
 
 
 class OcppMachine(RuleBasedStateMachine):
@@ -74,13 +89,15 @@ class OcppMachine(RuleBasedStateMachine):
     def can(self, op: str) -> bool:
         return op in self.session.capabilities
 
-    @initialize()
-    def boot(self):
+    @initialize(preset=st.sampled_from(CONFIGURATION_PRESETS))
+    def boot(self, preset):
         found = self.harness.start()
         if found:
             error = ModelViolation.of(found, {"op": "PowerOn"})
             self.session.found(self, error)
             raise error
+        for key, value in preset:
+            self.do({"op": "ChangeConfiguration", "key": key, "value": value})
 
     def teardown(self):
         self.session.record(self)
@@ -214,6 +231,8 @@ class OcppMachine(RuleBasedStateMachine):
     @rule(change=st.sampled_from(CONFIGURATION_CHANGES))
     def change_configuration(self, change):
         key, value = change
+        if key == UNKNOWN_KEY and UNKNOWN_KEY not in self.model.config.unsupported:
+            self.do({"op": "GetConfiguration", "key": [UNKNOWN_KEY]})
         self.do({"op": "ChangeConfiguration", "key": key, "value": value})
 
     @precondition(lambda self: self.online())
