@@ -42,6 +42,14 @@ class BundledSut:
         self._event_cursor = 0
         self._csms_sees_cp = False
 
+    @property
+    def features(self) -> frozenset[str]:
+        """The OCTT prerequisites this charge point meets (properties/octt/catalogue.py PREREQUISITES)."""
+        cable = "fixed-cable" if self.settings.fixed_cable else "no-fixed-cable"
+        absent = ("LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger", "FirmwareManagement")
+        return frozenset({cable, "no-backup-power", "authorization-cache", "offline-authorization", "local-stop",
+                          *(f"no-profile:{profile}" for profile in absent)})
+
     def identity(self) -> dict:
         s = self.settings
         return {"kind": "bundled", "vendor": s.vendor, "model": s.model,

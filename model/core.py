@@ -28,7 +28,7 @@ from typing import Iterable
 import attrs
 
 from . import configuration as cfgmodel
-from .events import Answer, Connection, CpCall, ProtocolError, Stimulus
+from .events import PROFILE_OPS, Answer, Connection, CpCall, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .status import transition_code
 from .violations import Violation
@@ -119,6 +119,9 @@ class _Judgement:
                 self.fail("RespondedWhileRejected", "OCPP 1.6 §4.2",
                           f"{stimulus.op} was answered while the registration is Rejected")
             return
+        if stimulus.op in PROFILE_OPS:
+            self.profile_operation(stimulus, answer)
+            return
         if answer.kind == "error" and self.error_allowed(stimulus, answer):
             return
         if answer.kind != "result":
@@ -126,6 +129,25 @@ class _Judgement:
                       f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
             return
         getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
+
+    def profile_operation(self, stimulus: Stimulus, answer: Answer) -> None:
+        """An operation of a feature profile the Charge Point does not list in SupportedFeatureProfiles
+        (§3.3, §9.1.29) must not succeed: a CALLERROR NotSupported or NotImplemented (OCPP-J §4.2.3),
+        or an answer that says so (OCTT TC_042_1_CS: listVersion -1). Supported profiles are judged
+        by their own rules (issue 3), not here."""
+        profile = PROFILE_OPS[stimulus.op]
+        if cfgmodel.value_of(self.state.config, "SupportedFeatureProfiles") is None:
+            return
+        if profile in cfgmodel.supported_profiles(self.state.config):
+            return
+        payload = answer.payload or {}
+        refused = (answer.kind == "error" and answer.error_code in ("NotSupported", "NotImplemented")
+                   or payload.get("status") in ("NotSupported", "NotImplemented", "Rejected", "Unknown")
+                   or payload.get("listVersion") == -1)
+        if not refused:
+            self.fail("UnsupportedProfileOperation", "OCPP 1.6 §3.3, §9.1.29; OCPP-J 1.6 §4.2.3",
+                      f"{stimulus.op} of {profile}, which SupportedFeatureProfiles does not list, got "
+                      f"{answer.kind} {answer.error_code or payload}")
 
     def error_allowed(self, stimulus: Stimulus, answer: Answer) -> bool:
         """OCTT TC_040_2 accepts a CALLERROR for an invalid configuration value."""

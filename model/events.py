@@ -28,6 +28,20 @@ CSMS_OPS = frozenset(
         "UnlockConnector",
     }
 )
+PROFILE_OPS = {
+    "GetLocalListVersion": "LocalAuthListManagement",
+    "SendLocalList": "LocalAuthListManagement",
+    "ReserveNow": "Reservation",
+    "CancelReservation": "Reservation",
+    "SetChargingProfile": "SmartCharging",
+    "ClearChargingProfile": "SmartCharging",
+    "GetCompositeSchedule": "SmartCharging",
+    "TriggerMessage": "RemoteTrigger",
+    "UpdateFirmware": "FirmwareManagement",
+    "GetDiagnostics": "FirmwareManagement",
+}
+"""Central System operations of the feature profiles other than Core (§3.3)."""
+CSMS_OPS = CSMS_OPS | frozenset(PROFILE_OPS)
 PHYSICAL_OPS = frozenset(
     {
         "PlugIn",

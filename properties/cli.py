@@ -50,6 +50,17 @@ def _parser() -> argparse.ArgumentParser:
     octt.add_argument("--json", action="store_true")
     octt.add_argument("--junit", type=Path)
     octt.add_argument("--mutant")
+    simulate = sub.add_parser("simulate", help="run the bundled charge point against a Central System, "
+                              "driven through the control API (docs/control-api.md)")
+    simulate.add_argument("--csms", required=True, metavar="ws://HOST:PORT/ID",
+                          help="the Central System; the last path segment is the chargePointId")
+    simulate.add_argument("--control-port", type=int, default=0,
+                          help="control API port on 127.0.0.1 (default 0: a free port, printed on stdout)")
+    simulate.add_argument("--connectors", type=int, default=2)
+    simulate.add_argument("--fixed-cable", action="store_true")
+    simulate.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
+    simulate.add_argument("--store", type=Path, help="JSON file that keeps configuration, "
+                          "transactions and the queue across runs")
     return parser
 
 
@@ -159,7 +170,28 @@ def cmd_octt(args) -> int:
     return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit)
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt}
+def cmd_simulate(args) -> int:
+    import asyncio
+
+    from .simulate import SimulateError, simulate
+
+    _check_mutant(args.mutant)
+    if args.connectors < 1:
+        raise UsageError("--connectors must be at least 1")
+    if not 0 <= args.control_port <= 65535:
+        raise UsageError("--control-port must be 0 to 65535")
+    try:
+        asyncio.run(simulate(args.csms, control_port=args.control_port, connectors=args.connectors,
+                             fixed_cable=args.fixed_cable, mutant=args.mutant, store=args.store))
+    except SimulateError as error:
+        raise UsageError(str(error)) from None
+    except KeyboardInterrupt:  # a signal before simulate() took over SIGINT/SIGTERM
+        pass
+    return EXIT_OK
+
+
+COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt,
+            "simulate": cmd_simulate}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,6 +21,7 @@ from .operations import CentralSystemOperations
 from .physical import PhysicalActions
 from .settings import Settings
 from .state import OFFLINE, Connector, Outgoing, Reply, Transaction
+from .unsupported import UnsupportedProfiles
 from .store import Store
 
 CHOICES = """\
@@ -74,7 +75,7 @@ VIA = {
 """§4.9: the status between two statuses whose direct transition is not in the table."""
 
 
-class ChargePoint(PhysicalActions, CentralSystemOperations, Link):
+class ChargePoint(PhysicalActions, CentralSystemOperations, UnsupportedProfiles, Link):
     """An OCPP 1.6-J Core charge point on ``ocpp.v16.ChargePoint``.
 
     ``store`` is the non-volatile memory (a dict, kept by the caller, or a

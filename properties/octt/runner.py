@@ -34,12 +34,19 @@ def blockers(scenario, capabilities: frozenset[str], features: frozenset[str]) -
     return found
 
 
-def transaction_ids(harness: Harness):
-    def lookup(connector: int):
-        tx = harness.state.connector(connector).tx if connector < len(harness.state.connectors) else None
-        return tx.transaction_id if tx is not None else None
+class TransactionIds:
+    """``$tx:N``: the transactionId the Central System gave the latest StartTransaction on connector N."""
 
-    return lookup
+    def __init__(self):
+        self.by_connector: dict[int, int] = {}
+
+    def learn(self, observed) -> None:
+        for event in observed:
+            if isinstance(event, CpCall) and event.action == "StartTransaction" and event.answer:
+                self.by_connector[event.payload.get("connectorId")] = event.answer.get("transactionId")
+
+    def __call__(self, connector: int):
+        return self.by_connector.get(connector)
 
 
 def run_steps(scenario, harness: Harness) -> list[str]:
@@ -47,15 +54,16 @@ def run_steps(scenario, harness: Harness) -> list[str]:
     for key, value in scenario.configuration:
         problems += [str(v) for v in harness.step({"op": "ChangeConfiguration", "key": key, "value": value})]
     carried: tuple = ()
+    transaction_ids = TransactionIds()
     for number, step in enumerate(scenario.steps, 1):
         if problems:
             break
         now = harness.sut.clock.now()
-        op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids(harness))
+        op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids)
         problems += [f"step {number} {op['op']}: {v}" for v in harness.step(op)]
         messages = [e for e in harness.last_observed if isinstance(e, (CpCall, Answer))]
-        check = match_step(step, messages, carried=carried, now=now,
-                           transaction_id=transaction_ids(harness))
+        transaction_ids.learn(messages)
+        check = match_step(step, messages, carried=carried, now=now, transaction_id=transaction_ids)
         problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
         carried = check.unclaimed
     return problems
