@@ -28,6 +28,7 @@ from typing import Iterable
 import attrs
 
 from . import configuration as cfgmodel
+from . import metering
 from .events import PROFILE_OPS, Answer, Connection, CpCall, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .status import transition_code
@@ -258,6 +259,8 @@ class _Judgement:
         status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
         if status == "Accepted" and c.tx is None and self.usable(c):
             self.remote_start(c, stimulus.get("idTag"))
+        elif status == "Accepted" and self.may_be_over(c):
+            self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True)
 
     def remote_start(self, c: Connector, id_tag: str) -> None:
         if setting(self.state, "AuthorizeRemoteTxRequests", False):
@@ -567,6 +570,7 @@ class _Judgement:
         self.learn(id_tag, info)
         invalid = call.answer is not None and info.get("status") != "Accepted"
         tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)),
+                sampled_at=call.time, sample_interval=setting(self.state, "MeterValueSampleInterval", None),
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
@@ -607,6 +611,7 @@ class _Judgement:
     def check_stop(self, c: Connector, call: CpCall) -> None:
         payload = call.payload
         reason = payload.get("reason", "Local")
+        self.check_transaction_data(payload.get("transactionData"))
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
             self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
                       f"meterStop {payload.get('meterStop')} < meterStart {c.tx.meter_start}")
@@ -617,6 +622,14 @@ class _Judgement:
         elif owed.id_tag and reason == "Local" and payload.get("idTag") != owed.id_tag:
             self.fail("StopTransactionIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS",
                       f"stopped by {owed.id_tag!r} but StopTransaction.idTag is {payload.get('idTag')!r}")
+
+    def check_transaction_data(self, data) -> None:
+        """StopTxnSampledData / StopTxnAlignedData say which measurands transactionData holds (§3.16, §3.16.5)."""
+        value_of = lambda key: cfgmodel.value_of(self.state.config, key)  # noqa: E731
+        allowed = metering.allowed_sets(value_of, metering.STOP_KEY_FOR_CONTEXT)
+        for measurand in metering.unexpected_measurands(data, allowed):
+            self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.25, §9.1.27",
+                      f"StopTransaction.transactionData carries {measurand}, which its configuration key does not list")
 
     def unowed_stop(self, c: Connector, reason: str) -> None:
         owed = [o for o in self.state.owed if o.action == "StopTransaction" and o.connector == c.id]
@@ -650,6 +663,29 @@ class _Judgement:
         connector_id = call.payload.get("connectorId")
         if connector_id != 0 and not self.valid_connector(connector_id):
             self.fail("MeterValuesConnector", "OCPP 1.6 §4.7", f"MeterValues for connector {connector_id}")
+            return
+        values = call.payload.get("meterValue")
+        allowed = metering.allowed_sets(lambda key: cfgmodel.value_of(self.state.config, key), metering.KEY_FOR_CONTEXT)
+        for measurand in metering.unexpected_measurands(values, allowed):
+            self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
+                      f"MeterValues carries {measurand}, which its configuration key does not list")
+        c = self.state.connector(connector_id)
+        if connector_id and c.tx is not None and metering.periodic(values):
+            self.update(connector_id, tx=attrs.evolve(c.tx, sampled_at=call.time))
+
+    def check_sampling(self, c: Connector) -> None:
+        """MeterValueSampleInterval > 0: samples every interval from the start of the transaction (§3.16.1, §9.1.19)."""
+        tx = c.tx
+        if tx is None or tx.transaction_id is None or not tx.sample_interval or self.queue_blocked():
+            return
+        if tx.sample_interval != setting(self.state, "MeterValueSampleInterval", None):
+            return
+        due = tx.sampled_at + tx.sample_interval + self.state.options.tolerance
+        if self.state.time > due:
+            self.fail("MeterValuesSampleMissing", "OCPP 1.6 §3.16.1, §9.1.19",
+                      f"no sampled MeterValues for transaction {tx.transaction_id} for "
+                      f"{self.state.time - tx.sampled_at:.0f}s (MeterValueSampleInterval {tx.sample_interval})")
+            self.update(c.id, tx=attrs.evolve(tx, sample_interval=None))
 
     def cp_StatusNotification(self, call: CpCall) -> None:
         connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
@@ -681,6 +717,8 @@ class _Judgement:
         if self.state.registration == "Accepted" and not self.state.rebooting:
             for c in self.state.connectors:
                 self.check_settled_status(c)
+            for c in self.connectors():
+                self.check_sampling(c)
             self.check_presented()
             if not self.queue_blocked():
                 for c in self.connectors():

@@ -42,6 +42,8 @@ class Tx:
     transaction_id: int | None = None
     parent_id_tag: str | None = None
     invalid: bool = False
+    sampled_at: float = 0.0
+    sample_interval: int | None = None
 
 
 @attrs.frozen

@@ -1,0 +1,54 @@
+"""Meter values (OCPP 1.6 §3.16, §4.7, §9.1.15-§9.1.28): which measurands, and how often.
+
+Pure functions over the payloads the Charge Point sent; the judge in
+:mod:`model.core` calls them and keeps the times.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from .configuration import PHASES
+
+DEFAULT_MEASURAND = "Energy.Active.Import.Register"
+"""§7.31 SampledValue.measurand: absent means this."""
+
+KEY_FOR_CONTEXT = {"Sample.Periodic": "MeterValuesSampledData", "Sample.Clock": "MeterValuesAlignedData"}
+STOP_KEY_FOR_CONTEXT = {"Sample.Periodic": "StopTxnSampledData", "Sample.Clock": "StopTxnAlignedData"}
+
+
+def base_measurand(item: str) -> str:
+    """``Voltage.L1`` in a configuration list names the measurand ``Voltage`` on phase L1 (errata)."""
+    head, _, tail = item.strip().rpartition(".")
+    return head if head and tail in PHASES else item.strip()
+
+
+def sampled_values(meter_values: Iterable[dict]) -> Iterable[dict]:
+    for meter_value in meter_values or ():
+        yield from meter_value.get("sampledValue") or ()
+
+
+def unexpected_measurands(meter_values: Iterable[dict], allowed_by_context: dict) -> list[str]:
+    """Measurands reported in a context whose configuration key (known) does not list them."""
+    found = []
+    for value in sampled_values(meter_values):
+        context = value.get("context", "Sample.Periodic")
+        allowed = allowed_by_context.get(context)
+        measurand = value.get("measurand", DEFAULT_MEASURAND)
+        if allowed is not None and measurand.casefold() not in allowed:
+            found.append(f"{measurand} ({context})")
+    return found
+
+
+def allowed_sets(value_of, keys: dict) -> dict:
+    """context → the casefolded measurands its configuration key lists, for keys whose value is known."""
+    sets = {}
+    for context, key in keys.items():
+        listed = value_of(key)
+        if listed is not None:
+            sets[context] = {base_measurand(item).casefold() for item in listed}
+    return sets
+
+
+def periodic(meter_values: Iterable[dict]) -> bool:
+    return any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in sampled_values(meter_values))
