@@ -127,9 +127,15 @@ class Session:
         finding = findings.build(
             rule_violations=violations, steps=list(steps),
             frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(),
-            identity=self.sut.identity(), status=status,
+            identity=self.identity(), status=status,
         )
         findings.save(path.parent, path.stem, finding)
+
+    def identity(self) -> dict:
+        """The charge point as its last BootNotification described it, and as the SUT knows it."""
+        boots = [f.payload for f in self.sut.csms.frames[self.sut.example_start:]
+                 if f.direction == "cp->cs" and f.action == "BootNotification" and f.message_type == 2]
+        return {"bootNotification": boots[-1] if boots else None, "sut": self.sut.identity()}
 
     def finalize(self) -> None:
         for finding in self.report.findings:
