@@ -709,7 +709,7 @@ class _Judgement:
         if not (self.state.online and self.state.powered):
             return
         now = self.state.time
-        waiting = tuple(o for o in self.state.owed if self.waits_for_start(o))
+        waiting = tuple(o for o in self.state.owed if self.waits_for_start(o) or self.waits_for_registration(o))
         for owed in self.state.owed:
             if owed.action != "MayStopTransaction" and owed.due <= now and owed not in waiting:
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
@@ -729,6 +729,10 @@ class _Judgement:
         """Transaction messages go in order: while one waits for a retry, those behind it wait too
         (a StopTransaction cannot come before its StartTransaction was accepted, §3.7.1, §4.8)."""
         return owed.action in ("StartTransaction", "StopTransaction") and self.queue_blocked()
+
+    def waits_for_registration(self, owed: Owed) -> bool:
+        """Until a BootNotification is Accepted the Charge Point sends nothing else (§4.2)."""
+        return owed.action != "BootNotification" and self.state.registration != "Accepted"
 
     def queue_blocked(self) -> bool:
         return bool(self.state.retrying) or any(c.tx and c.tx.transaction_id is None for c in self.connectors())

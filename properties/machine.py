@@ -189,6 +189,12 @@ class OcppMachine(RuleBasedStateMachine):
             step["parentIdTag"] = parent
         self.do(step)
 
+    @precondition(lambda self: self.can("SetBootResponse"))
+    @rule(status=st.sampled_from(("Accepted", "Pending", "Rejected")), interval=st.sampled_from((30, 300)))
+    def set_boot_response(self, status, interval):
+        """The answer to the next BootNotifications (§4.2): Pending and Rejected make the charge point retry."""
+        self.do({"op": "SetBootResponse", "status": status, "interval": interval})
+
     @precondition(lambda self: self.can("FailNext"))
     @rule(action=st.just("StopTransaction"), count=st.integers(1, 2))
     def fail_next(self, action, count):
