@@ -181,7 +181,7 @@ class OcppMachine(RuleBasedStateMachine):
         self.do({"op": "AdvanceTime", "seconds": seconds})
 
     @precondition(lambda self: self.can("SetIdTag"))
-    @rule(tag=st.sampled_from(ID_TAGS), status=st.sampled_from(ID_TAG_STATUSES),
+    @rule(tag=st.sampled_from(ID_TAGS), status=st.one_of(st.just("Accepted"), st.sampled_from(ID_TAG_STATUSES)),
           parent=st.sampled_from((None, "GROUP1")))
     def set_id_tag(self, tag, status, parent):
         step = {"op": "SetIdTag", "idTag": tag, "status": status}
