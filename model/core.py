@@ -107,6 +107,7 @@ class _Judgement:
     # -- 1. stimulus -------------------------------------------------------
 
     def stimulus(self, stimulus: Stimulus, answer: Answer | None) -> None:
+        self.note_aligned_interval()
         if stimulus.is_call:
             self.call(stimulus, answer)
             return
@@ -612,6 +613,7 @@ class _Judgement:
         payload = call.payload
         reason = payload.get("reason", "Local")
         self.check_transaction_data(payload.get("transactionData"))
+        self.check_alignment(payload.get("transactionData"), "StopTransaction.transactionData")
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
             self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
                       f"meterStop {payload.get('meterStop')} < meterStart {c.tx.meter_start}")
@@ -669,9 +671,28 @@ class _Judgement:
         for measurand in metering.unexpected_measurands(values, allowed):
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
+        self.check_alignment(values, "MeterValues")
         c = self.state.connector(connector_id)
         if connector_id and c.tx is not None and metering.periodic(values):
             self.update(connector_id, tx=attrs.evolve(c.tx, sampled_at=call.time))
+
+    def check_alignment(self, values, where: str) -> None:
+        """Clock-aligned readings fall on ClockAlignedDataInterval boundaries from midnight (§3.16.2, §9.1.5);
+        any interval the key had during the run counts, since a change may apply from the next boundary."""
+        intervals = self.state.aligned_intervals
+        if not intervals:
+            return
+        slack = max(1.0, self.state.options.tolerance)
+        for timestamp in metering.clock_timestamps(values):
+            if not metering.aligned(timestamp, intervals, slack):
+                self.fail("ClockAlignedReadingNotAligned", "OCPP 1.6 §3.16.2, §9.1.5",
+                          f"{where} has a Sample.Clock reading at {timestamp}, not on a "
+                          f"ClockAlignedDataInterval boundary ({', '.join(map(str, sorted(intervals)))} s)")
+
+    def note_aligned_interval(self) -> None:
+        interval = setting(self.state, "ClockAlignedDataInterval", None)
+        if interval:
+            self.state = attrs.evolve(self.state, aligned_intervals=self.state.aligned_intervals | {interval})
 
     def check_sampling(self, c: Connector) -> None:
         """MeterValueSampleInterval > 0: samples every interval from the start of the transaction (§3.16.1, §9.1.19)."""
@@ -705,6 +726,7 @@ class _Judgement:
     # -- 3. settle ----------------------------------------------------------
 
     def settle(self) -> None:
+        self.note_aligned_interval()
         self.expire_authorizations()
         if not (self.state.online and self.state.powered):
             return

@@ -6,6 +6,7 @@ Pure functions over the payloads the Charge Point sent; the judge in
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Iterable
 
 from .configuration import PHASES
@@ -52,3 +53,23 @@ def allowed_sets(value_of, keys: dict) -> dict:
 
 def periodic(meter_values: Iterable[dict]) -> bool:
     return any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in sampled_values(meter_values))
+
+
+def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
+    """Timestamps of the meter values that carry clock-aligned (Sample.Clock) readings."""
+    return [mv.get("timestamp") for mv in meter_values or ()
+            if any(v.get("context") == "Sample.Clock" for v in mv.get("sampledValue") or ())]
+
+
+def aligned(timestamp: str, intervals: Iterable[int], slack: float) -> bool:
+    """§3.16.2: clock-aligned intervals start at 00:00:00 and are ``interval`` seconds long."""
+    try:
+        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return False
+    since_midnight = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+    for interval in intervals:
+        offset = since_midnight % interval
+        if min(offset, interval - offset) <= slack:
+            return True
+    return False

@@ -110,6 +110,7 @@ class ChargePointState:
     stopped: frozenset[int] = frozenset()
     retrying: frozenset[int] = frozenset()
     remote_tag: str | None = None
+    aligned_intervals: frozenset[int] = frozenset()
     remote_at: float | None = None
 
     def connector(self, connector_id: int) -> Connector:

@@ -47,6 +47,7 @@ CONFIGURATION_PRESETS = (
     (("AuthorizeRemoteTxRequests", "false"),),
     (("AllowOfflineTxForUnknownId", "true"), ("LocalAuthorizeOffline", "false")),
     (("ConnectionTimeOut", "30"), ("MeterValueSampleInterval", "10")),
+    (("ClockAlignedDataInterval", "60"), ("MeterValuesAlignedData", "Energy.Active.Import.Register")),
 )
 """Whole configurations to start from (swarm testing): a behaviour that needs two keys
 changed together is as likely as one that needs none. The first preset, no change, is

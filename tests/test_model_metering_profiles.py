@@ -117,3 +117,20 @@ def test_3_3_unsupported_profile_accepted_is_a_violation():
 def test_3_3_profile_operations_are_not_judged_while_profiles_are_unknown():
     _, rules = run(initial_state(), {"op": "ReserveNow"}, Answer("result", {"status": "Accepted"}))
     assert rules == []
+
+
+def clock(t, timestamp):
+    return CpCall("MeterValues", {"connectorId": 1, "transactionId": 7, "meterValue": [
+        {"timestamp": timestamp, "sampledValue": [{"value": "1", "context": "Sample.Clock"}]}]}, t, answer={})
+
+
+def test_3_16_2_clock_aligned_readings_on_boundaries_are_silent():
+    state = charging(configured(ClockAlignedDataInterval="900", MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 900}, clock(900, "2025-01-01T00:15:00.000Z"))
+    assert rules == []
+
+
+def test_3_16_2_clock_aligned_reading_off_boundary_is_a_violation():
+    state = charging(configured(ClockAlignedDataInterval="900", MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 900}, clock(900, "2025-01-01T00:07:30.000Z"))
+    assert rules == ["ClockAlignedReadingNotAligned"]
