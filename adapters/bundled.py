@@ -17,8 +17,6 @@ from adapters.clock import EPOCH, VirtualClock
 from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy
 
 ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
-AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
-REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
 CALL_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 30.0
 
@@ -104,7 +102,7 @@ class BundledSut:
         elif op == "AdvanceTime":
             await self.advance(_seconds(step))
         elif op in ENVIRONMENT_OPS:
-            self._environment(op, step)
+            self.csms.policy.apply(step)
         elif op in CS_ACTIONS:
             payload = {key: value for key, value in step.items() if key != "op"}
             outcome = await self.csms.call(op, payload, CALL_TIMEOUT)
@@ -112,22 +110,6 @@ class BundledSut:
             raise ValueError(f"unknown op {op!r} in step {step!r}")
         await self.settle()
         return outcome
-
-    def _environment(self, op: str, step: dict) -> None:
-        policy = self.csms.policy
-        if op == "SetIdTag":
-            _require(step, "status", AUTHORIZATION_STATUSES)
-            policy.id_tags[_text(step, "idTag")] = {"status": step["status"],
-                                                    "parentIdTag": step.get("parentIdTag")}
-        elif op == "SetBootResponse":
-            _require(step, "status", REGISTRATION_STATUSES)
-            policy.boot_status = step["status"]
-            policy.heartbeat_interval = int(step.get("interval", policy.heartbeat_interval))
-        else:
-            count = step.get("count", 1)
-            if type(count) is not int or count < 0:
-                raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
-            policy.fail_next[_text(step, "action")] = count
 
     async def advance(self, seconds: float) -> None:
         """Move virtual time on, firing timers in order and settling after each (§4 of the doc)."""
@@ -177,16 +159,3 @@ def _seconds(step: dict) -> float:
     if type(seconds) not in (int, float) or seconds < 0:
         raise ValueError(f"AdvanceTime: seconds must be a number >= 0, got {seconds!r}")
     return float(seconds)
-
-
-def _text(step: dict, key: str) -> str:
-    value = step.get(key)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{step.get('op')}: {key!r} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _require(step: dict, key: str, allowed: frozenset[str]) -> None:
-    if step.get(key) not in allowed:
-        raise ValueError(f"{step.get('op')}: {key!r} must be one of {sorted(allowed)}, "
-                         f"got {step.get(key)!r}")

@@ -203,6 +203,26 @@ class CsmsPolicy:
     data_transfer_status: str = "UnknownVendorId"
     fail_next: dict[str, int] = attrs.Factory(dict)
 
+    def apply(self, step: dict) -> None:
+        """SetIdTag / SetBootResponse / FailNext change how the endpoint answers (architecture §1)."""
+        op = step.get("op")
+        if op == "SetIdTag":
+            _require(step, "status", AUTHORIZATION_STATUSES)
+            self.id_tags[_text(step, "idTag")] = {"status": step["status"], "parentIdTag": step.get("parentIdTag")}
+        elif op == "SetBootResponse":
+            _require(step, "status", REGISTRATION_STATUSES)
+            interval = step.get("interval", self.heartbeat_interval)
+            if type(interval) is not int or interval < 0:
+                raise ValueError(f"SetBootResponse: interval must be an integer >= 0, got {interval!r}")
+            self.boot_status, self.heartbeat_interval = step["status"], interval
+        elif op == "FailNext":
+            count = step.get("count", 1)
+            if type(count) is not int or count < 0:
+                raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
+            self.fail_next[_text(step, "action")] = count
+        else:
+            raise ValueError(f"{op!r} is not an environment op (SetIdTag, SetBootResponse, FailNext)")
+
     def id_tag_info(self, id_tag: str) -> dict:
         known = self.id_tags.get(id_tag, {"status": "Invalid"})
         return {key: value for key, value in known.items()
@@ -687,3 +707,19 @@ def _error_problem(message: list, code: str | None, description: str | None,
         return violation("4.2.3", f"errorDetails must be a JSON object ({{}} if none), "
                          f"got {_short(details)}")
     return None
+
+
+AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
+REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
+
+
+def _text(step: dict, key: str) -> str:
+    value = step.get(key)
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{step.get('op')}: {key!r} must be a non-empty string, got {value!r}")
+    return value
+
+
+def _require(step: dict, key: str, allowed: frozenset[str]) -> None:
+    if step.get(key) not in allowed:
+        raise ValueError(f"{step.get('op')}: {key!r} must be one of {sorted(allowed)}, got {step.get(key)!r}")

@@ -34,8 +34,6 @@ FEATURE_PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Re
                     "SmartCharging", "RemoteTrigger")  # OCPP 1.6 §3.3
 CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
-AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
-REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
 POLL = 0.005  # seconds between looks at the recorded frames
 # the physical ops each controller kind can do at most (None: asked at open())
 CONTROLLER_OPS: dict[str, frozenset[str] | None] = {
@@ -641,7 +639,7 @@ class ExternalSut:
         elif op == "AdvanceTime":
             await self.advance(_seconds(step))
         elif op in ENVIRONMENT_OPS:
-            _environment(self.csms.policy, op, step)
+            self.csms.policy.apply(step)
         elif op in CS_ACTIONS:
             return await self.call(op, {key: value for key, value in step.items() if key != "op"})
         else:
@@ -923,35 +921,3 @@ def _seconds(step: dict) -> float:
     if type(seconds) not in (int, float) or not 0 <= seconds < float("inf"):
         raise ValueError(f"AdvanceTime: seconds must be a number >= 0, got {seconds!r}")
     return float(seconds)
-
-
-def _environment(policy: CsmsPolicy, op: str, step: dict) -> None:
-    """SetIdTag / SetBootResponse / FailNext change how the endpoint answers (architecture §1)."""
-    if op == "SetIdTag":
-        _require(step, "status", AUTHORIZATION_STATUSES)
-        policy.id_tags[_text(step, "idTag")] = {"status": step["status"],
-                                                "parentIdTag": step.get("parentIdTag")}
-    elif op == "SetBootResponse":
-        _require(step, "status", REGISTRATION_STATUSES)
-        interval = step.get("interval", policy.heartbeat_interval)
-        if type(interval) is not int or interval < 0:
-            raise ValueError(f"SetBootResponse: interval must be an integer >= 0, got {interval!r}")
-        policy.boot_status, policy.heartbeat_interval = step["status"], interval
-    else:
-        count = step.get("count", 1)
-        if type(count) is not int or count < 0:
-            raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
-        policy.fail_next[_text(step, "action")] = count
-
-
-def _text(step: dict, key: str) -> str:
-    value = step.get(key)
-    if not isinstance(value, str) or not value:
-        raise ValueError(f"{step.get('op')}: {key!r} must be a non-empty string, got {value!r}")
-    return value
-
-
-def _require(step: dict, key: str, allowed: frozenset[str]) -> None:
-    if step.get(key) not in allowed:
-        raise ValueError(f"{step.get('op')}: {key!r} must be one of {sorted(allowed)}, "
-                         f"got {step.get(key)!r}")

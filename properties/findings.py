@@ -64,7 +64,7 @@ def write_atomic(path: Path, text: str) -> None:
 def save(directory: Path, name: str, finding: dict) -> Path:
     path = Path(directory) / f"{name}.json"
     write_atomic(path, json.dumps(finding, indent=2) + "\n")
-    write_atomic(path.with_suffix(".md"), markdown(finding))
+    write_atomic(path.with_suffix(".md"), markdown(finding, path))
     return path
 
 
@@ -98,7 +98,12 @@ def _summary(raw: str) -> str:
     return "frame"
 
 
-def markdown(finding: dict) -> str:
+def replay_command(finding: dict, path) -> str:
+    mutant = (finding.get("settings") or {}).get("mutant")
+    return f"ocpp-verify replay {path}" + (f" --mutant {mutant}" if mutant else "")
+
+
+def markdown(finding: dict, path="FINDING.json") -> str:
     lines = [f"# Finding: {', '.join(v['rule'] for v in finding['violations'])}", ""]
     for v in finding["violations"]:
         lines.append(f"- **{v['rule']}** ({v['section']}): {v['detail']}")
@@ -108,7 +113,7 @@ def markdown(finding: dict) -> str:
               "    participant CS as Central System", "    participant CP as Charge Point"]
     for frame in finding["frames"]:
         lines.append(_mermaid_line(frame))
-    lines += ["```", "", f"Replay: `ocpp-verify replay {{this file's .json}}`", ""]
+    lines += ["```", "", f"Replay: `{replay_command(finding, path)}`", ""]
     return "\n".join(lines)
 
 
