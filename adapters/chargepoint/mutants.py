@@ -109,7 +109,8 @@ class UnlockWithoutStoppingTransaction(ChargePoint):
 class UnknownKeyRejectedNotNotSupported(ChargePoint):
     """§5.3, OCTT TC_040_1: ChangeConfiguration of an unknown key is NotSupported; this says Rejected."""
 
-    minimal_trace = [{"op": "ChangeConfiguration", "key": "NoSuchKey", "value": "1"}]
+    minimal_trace = [{"op": "GetConfiguration", "key": ["NoSuchKey"]},  # the model learns the key is unknown
+                     {"op": "ChangeConfiguration", "key": "NoSuchKey", "value": "1"}]
 
     def _unknown_key_status(self) -> str:
         return "Rejected"
