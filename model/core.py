@@ -286,6 +286,7 @@ class _Judgement:
         c = self.state.connector(stimulus.get("connectorId"))
         self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
         if c.tx is not None:
+            self.update(c.id, replugged=True)
             return
         if c.authorized is not None and self.usable(c) and not c.uncertain:
             self.owe_start(self.state.connector(c.id), c.authorized)
@@ -653,7 +654,8 @@ class _Judgement:
             stopped=self.state.stopped | {c.tx.transaction_id},
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
         )
-        self.update(c.id, tx=None, finishing=True)
+        c = self.state.connector(c.id)
+        self.update(c.id, tx=None, finishing=not c.replugged, after_boot=c.replugged and c.plugged, replugged=False)
         if not any(other.tx for other in self.connectors()):
             for other in self.state.connectors:
                 if other.scheduled:

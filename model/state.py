@@ -70,6 +70,7 @@ class Connector:
     uncertain: bool = False
     finishing: bool = False
     after_boot: bool = False
+    replugged: bool = False
     resync: bool = False
     energy: int | None = None
 
