@@ -219,7 +219,8 @@ class _Judgement:
         if inoperative and c.tx is None:
             self.update(c.id, inoperative=True, scheduled=None, authorized=None, presented=None)
         else:
-            self.update(c.id, inoperative=inoperative, scheduled=None, finishing=c.finishing and inoperative)
+            leaving_unavailable = c.inoperative and not inoperative
+            self.update(c.id, inoperative=inoperative, scheduled=None, finishing=c.finishing and not leaving_unavailable)
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
