@@ -34,7 +34,6 @@ from .state import ChargePointState, Connector, Options, Owed, Tx
 from .status import transition_code
 from .violations import Violation
 
-TRANSACTION_ACTIONS = frozenset({"StartTransaction", "StopTransaction", "MeterValues"})
 
 
 @attrs.frozen
@@ -577,7 +576,7 @@ class _Judgement:
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
-        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, energy=tx.meter_start,
+        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False)
         if id_tag == self.state.remote_tag:
             self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)

@@ -72,7 +72,6 @@ class Connector:
     after_boot: bool = False
     replugged: bool = False
     resync: bool = False
-    energy: int | None = None
 
 
 @attrs.frozen

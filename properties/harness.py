@@ -18,14 +18,6 @@ from model import Answer, Connection, CpCall, Options, ProtocolError, Stimulus, 
 CALL_TIMEOUT = 10.0
 
 
-@attrs.frozen
-class StepResult:
-    step: dict
-    violations: tuple[Violation, ...]
-    first_frame: int
-    last_frame: int
-
-
 class ModelViolation(AssertionError):
     """The system under test broke a rule of the model.
 
@@ -88,7 +80,6 @@ class Harness:
         self.loop = loop
         self.options = options
         self.state = None
-        self.results: list[StepResult] = []
         self.last_observed: list = []
 
     def run(self, coro):
@@ -115,7 +106,6 @@ class Harness:
         self.last_observed = seen
         verdict = judge(attrs.evolve(self.state, time=self._start_time(stimulus)), stimulus, seen)
         self.state = attrs.evolve(verdict.state, time=self.sut.clock.now())
-        self.results.append(StepResult(step, verdict.violations, first, len(self.sut.csms.frames)))
         return verdict.violations
 
     def _start_time(self, stimulus: Stimulus) -> float:

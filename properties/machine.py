@@ -64,7 +64,6 @@ class OcppMachine(RuleBasedStateMachine):
         super().__init__()
         self.harness = self.session.new_harness()
         self.steps: list[dict] = []
-        self.session.current = self
 
     # -- plumbing -----------------------------------------------------------
 
@@ -99,9 +98,6 @@ class OcppMachine(RuleBasedStateMachine):
             raise error
         for key, value in preset:
             self.do({"op": "ChangeConfiguration", "key": key, "value": value})
-
-    def teardown(self):
-        self.session.record(self)
 
     # -- physical actions ----------------------------------------------------
 

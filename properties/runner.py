@@ -59,7 +59,6 @@ class Report:
     steps: int = 0
     seconds: float = 0.0
     operations: collections.Counter = attrs.field(factory=collections.Counter)
-    outcomes: collections.Counter = attrs.field(factory=collections.Counter)
     findings: list[Finding] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.monotonic)
     time_to_find: float | None = None
@@ -80,7 +79,6 @@ class Session:
         self.options = Options(number_of_connectors=config.connectors)
         self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
-        self.current = None
         self.by_rule: dict[str, Finding] = {}
         self.on_progress: Callable[[Report], None] | None = None
         self.loop.run_until_complete(self.sut.open())
@@ -93,8 +91,8 @@ class Session:
         return Harness(self.sut, self.loop, self.options)
 
     def record(self, machine) -> None:
-        self.report.steps += 0 if not machine.steps else 1
         if machine.steps:
+            self.report.steps += 1
             self.report.operations[machine.steps[-1]["op"]] += 1
 
     def found(self, machine, error: ModelViolation) -> None:
