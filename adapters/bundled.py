@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 
+import attrs
+
+from adapters.chargepoint.configuration import PROFILES, supported_profiles
 from adapters.chargepoint.mutants import charge_point_class
 from adapters.chargepoint.physical import PHYSICAL_OPS
 from adapters.chargepoint.settings import Settings
@@ -28,8 +31,12 @@ class BundledSut:
 
     def __init__(self, connectors: int = 2, mutant: str | None = None,
                  settings: Settings | None = None, host: str = "127.0.0.1", port: int = 0,
-                 cp_id: str = "CP001"):
+                 cp_id: str = "CP001", feature_profiles: str | None = None):
+        """``feature_profiles`` overrides the charge point's SupportedFeatureProfiles (§9.1.29)."""
         self.settings = settings or Settings(number_of_connectors=connectors)
+        if feature_profiles is not None:
+            configuration = {**self.settings.configuration, "SupportedFeatureProfiles": feature_profiles}
+            self.settings = attrs.evolve(self.settings, configuration=configuration)
         self.mutant = mutant
         self.charge_point_class = charge_point_class(mutant)
         self.host, self.port, self.cp_id = host, port, cp_id
@@ -44,9 +51,10 @@ class BundledSut:
     def features(self) -> frozenset[str]:
         """The OCTT prerequisites this charge point meets (properties/octt/catalogue.py PREREQUISITES)."""
         cable = "fixed-cable" if self.settings.fixed_cable else "no-fixed-cable"
-        absent = ("LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger", "FirmwareManagement")
+        supported = supported_profiles(self.settings)
+        profiles = {f"profile:{p}" if p in supported else f"no-profile:{p}" for p in PROFILES if p != "Core"}
         return frozenset({cable, "no-backup-power", "authorization-cache", "offline-authorization", "local-stop",
-                          *(f"no-profile:{profile}" for profile in absent)})
+                          *profiles})
 
     def identity(self) -> dict:
         s = self.settings

@@ -1,6 +1,7 @@
 """The pure reference model of an OCPP 1.6 Charge Point (no I/O)."""
 
-from .core import Verdict, initial_state, judge
+from .core import initial_state
+from .judge import Verdict, judge
 from .events import Answer, Connection, CpCall, ProtocolError, Stimulus
 from .state import ChargePointState, Options
 from .violations import Violation

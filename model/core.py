@@ -23,8 +23,6 @@ in either order (OCTT §1.2), Authorize may be skipped where the cache allows
 
 from __future__ import annotations
 
-from typing import Iterable
-
 import attrs
 
 from . import configuration as cfgmodel
@@ -36,12 +34,6 @@ from .violations import Violation
 
 
 
-@attrs.frozen
-class Verdict:
-    state: ChargePointState
-    violations: tuple[Violation, ...] = ()
-
-
 def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePointState:
     """The OCTT general preconditions (OCTT §1.3): Accepted, online, all Available."""
     connectors = tuple(
@@ -50,24 +42,16 @@ def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePoin
     return ChargePointState(time=time, options=options, connectors=connectors)
 
 
-def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable) -> Verdict:
-    judgement = _Judgement(state)
-    observed = tuple(observed)
-    answers = [event for event in observed if isinstance(event, Answer)]
-    judgement.stimulus(stimulus, answers[0] if answers else None)
-    for event in observed:
-        judgement.observe(event)
-    judgement.settle()
-    return Verdict(judgement.state, tuple(judgement.violations))
-
-
 def setting(state: ChargePointState, key: str, default=None):
     value = cfgmodel.value_of(state.config, key)
     return default if value is None else value
 
 
-class _Judgement:
-    """The working copy of one step's judgement; the state stays immutable."""
+class CoreRules:
+    """The working copy of one step's judgement; the state stays immutable.
+
+    The rules of the other feature profiles are mixins that extend these
+    (:mod:`model.judge`); they override the hooks below and call ``super()``."""
 
     def __init__(self, state: ChargePointState):
         self.state = state
@@ -85,6 +69,11 @@ class _Judgement:
 
     def owe(self, owed: Owed) -> None:
         self.state = attrs.evolve(self.state, owed=self.state.owed + (owed,))
+
+    def owe_message(self, action: str, rule: str, section: str, detail: str, due: float | None = None,
+                    **narrowing) -> None:
+        """The Charge Point must send ``action`` by ``due`` (default: by the end of this step)."""
+        self.owe(Owed(action, rule, section, detail, self.due() if due is None else due, **narrowing))
 
     def discharge(self, match) -> Owed | None:
         for owed in self.state.owed:
@@ -120,7 +109,7 @@ class _Judgement:
                 self.fail("RespondedWhileRejected", "OCPP 1.6 §4.2",
                           f"{stimulus.op} was answered while the registration is Rejected")
             return
-        if stimulus.op in PROFILE_OPS:
+        if stimulus.op in PROFILE_OPS and not self.supports(PROFILE_OPS[stimulus.op]):
             self.profile_operation(stimulus, answer)
             return
         if answer.kind == "error" and self.error_allowed(stimulus, answer):
@@ -131,6 +120,10 @@ class _Judgement:
             return
         getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
 
+    def supports(self, profile: str) -> bool:
+        """Whether SupportedFeatureProfiles lists ``profile`` (§9.1.29); Core always."""
+        return profile in cfgmodel.supported_profiles(self.state.config)
+
     def profile_operation(self, stimulus: Stimulus, answer: Answer) -> None:
         """An operation of a feature profile the Charge Point does not list in SupportedFeatureProfiles
         (§3.3, §9.1.29) must not succeed: a CALLERROR NotSupported or NotImplemented (OCPP-J §4.2.3),
@@ -138,8 +131,6 @@ class _Judgement:
         by their own rules (issue 3), not here."""
         profile = PROFILE_OPS[stimulus.op]
         if cfgmodel.value_of(self.state.config, "SupportedFeatureProfiles") is None:
-            return
-        if profile in cfgmodel.supported_profiles(self.state.config):
             return
         payload = answer.payload or {}
         refused = (answer.kind == "error" and answer.error_code in ("NotSupported", "NotImplemented")

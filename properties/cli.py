@@ -33,6 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     fuzz.add_argument("--connectors", type=int, default=2)
+    fuzz.add_argument("--feature-profiles", metavar="CSL",
+                      help="the bundled charge point's SupportedFeatureProfiles, e.g. Core,Reservation")
     replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
     replay.add_argument("file", type=Path)
     replay.add_argument("--mutant")
@@ -102,7 +104,7 @@ def cmd_fuzz(args) -> int:
         raise UsageError("--connectors must be at least 1")
     config = FuzzConfig(max_examples=args.max_examples, budget=args.budget, seed=args.seed,
                         profile=args.profile, findings_dir=args.findings, database=args.database,
-                        mutant=args.mutant, connectors=args.connectors)
+                        mutant=args.mutant, connectors=args.connectors, feature_profiles=args.feature_profiles)
     progress = Progress(config, stream=sys.stderr)
     report = fuzz(config, on_progress=progress.update)
     progress.close()

@@ -14,6 +14,11 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
 from .harness import ModelViolation
+from .profiles.firmware import FirmwareRules
+from .profiles.localauth import LocalAuthListRules
+from .profiles.reservation import ReservationRules
+from .profiles.smartcharging import SmartChargingRules
+from .profiles.trigger import RemoteTriggerRules
 
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
@@ -54,7 +59,8 @@ changed together is as likely as one that needs none. The first preset, no chang
 where shrinking goes."""
 
 
-class OcppMachine(RuleBasedStateMachine):
+class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
+                  RuleBasedStateMachine):
     """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
 
     session = None

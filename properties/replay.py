@@ -8,7 +8,8 @@ from .runner import FuzzConfig, Session
 def replay(finding: dict, mutant: str | None = None) -> tuple[tuple, int]:
     """Run the finding's steps; return (violations of the first failing step, steps run)."""
     settings = finding.get("settings") or {}
-    config = FuzzConfig(mutant=mutant, connectors=int(settings.get("connectors") or 2))
+    config = FuzzConfig(mutant=mutant, connectors=int(settings.get("connectors") or 2),
+                        feature_profiles=settings.get("featureProfiles"))
     session = Session(config)
     try:
         harness = session.new_harness()

@@ -38,6 +38,8 @@ class FuzzConfig:
     database: Path | None = None
     mutant: str | None = None
     connectors: int = 2
+    feature_profiles: str | None = None
+    """The bundled charge point's SupportedFeatureProfiles (§9.1.29); None: its default."""
 
 
 @attrs.define
@@ -75,7 +77,8 @@ class Session:
     def __init__(self, config: FuzzConfig, sut=None, loop=None):
         self.config = config
         self.loop = loop or asyncio.new_event_loop()
-        self.sut = sut or BundledSut(connectors=config.connectors, mutant=config.mutant)
+        self.sut = sut or BundledSut(connectors=config.connectors, mutant=config.mutant,
+                                     feature_profiles=config.feature_profiles)
         self.options = Options(number_of_connectors=config.connectors)
         self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
@@ -144,7 +147,7 @@ class Session:
     def settings_dict(self) -> dict:
         c = self.config
         return {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
-                "mutant": c.mutant, "connectors": c.connectors}
+                "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles}
 
     def close(self) -> None:
         self.loop.run_until_complete(self.sut.close())

@@ -17,12 +17,16 @@ from adapters.clock import iso, parse_iso
 from .configuration import Configuration
 from .link import Link, resolve
 from .metering import DEFAULT_MEASURAND, meter_value, next_aligned, sampled_values
+from .firmware import FirmwareManagement
+from .localauth import LocalAuthList
 from .operations import CentralSystemOperations
 from .physical import PhysicalActions
+from .reservation import Reservations
 from .settings import Settings
+from .smartcharging import SmartCharging
 from .state import OFFLINE, Connector, Outgoing, Reply, Transaction
-from .unsupported import UnsupportedProfiles
 from .store import Store
+from .trigger import RemoteTrigger
 
 CHOICES = """\
 * Status transitions outside the §4.9 table are never reported: Preparing ->
@@ -75,8 +79,9 @@ VIA = {
 """§4.9: the status between two statuses whose direct transition is not in the table."""
 
 
-class ChargePoint(PhysicalActions, CentralSystemOperations, UnsupportedProfiles, Link):
-    """An OCPP 1.6-J Core charge point on ``ocpp.v16.ChargePoint``.
+class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reservations, SmartCharging,
+                  RemoteTrigger, FirmwareManagement, Link):
+    """An OCPP 1.6-J charge point on ``ocpp.v16.ChargePoint``.
 
     ``store`` is the non-volatile memory (a dict, kept by the caller, or a
     :class:`Store`); it survives reboots and power loss of this object.
@@ -93,6 +98,10 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, UnsupportedProfiles,
         self._boot_timer = self._heartbeat_timer = self._aligned_timer = None
         self._remote_start: tuple[Connector, str] | None = None
         self.store.save()
+
+    def _supports(self, profile: str) -> bool:
+        """Whether SupportedFeatureProfiles lists ``profile`` (§9.1.29)."""
+        return profile in self.config.items("SupportedFeatureProfiles")
 
     # ---- power
 

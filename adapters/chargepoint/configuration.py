@@ -120,7 +120,7 @@ def keys_for(settings: Settings) -> dict[str, Key]:
         Key("StopTxnAlignedDataMaxLength", str(CSL_MAX_LENGTH), non_negative, read_only=True),
         Key("StopTxnSampledData", "", measurand_list("StopTxnSampledDataMaxLength")),
         Key("StopTxnSampledDataMaxLength", str(CSL_MAX_LENGTH), non_negative, read_only=True),
-        Key("SupportedFeatureProfiles", "Core", profiles, read_only=True),
+        Key("SupportedFeatureProfiles", DEFAULT_PROFILES, profiles, read_only=True),
         Key("SupportedFeatureProfilesMaxLength", "6", non_negative, read_only=True),
         Key("TransactionMessageAttempts", "3", positive),
         Key("TransactionMessageRetryInterval", "60", non_negative),
@@ -128,7 +128,23 @@ def keys_for(settings: Settings) -> dict[str, Key]:
         Key("UnlockConnectorOnEVSideDisconnect", unlock_default, boolean,
             read_only=settings.fixed_cable),
     ]
-    return {key.name: key for key in table}
+    return {key.name: key for key in table + profile_keys(settings)}
+
+
+DEFAULT_PROFILES = "Core"
+
+
+def supported_profiles(settings: Settings) -> list[str]:
+    return split_csl(settings.configuration.get("SupportedFeatureProfiles", DEFAULT_PROFILES))
+
+
+def profile_keys(settings: Settings) -> list[Key]:
+    """The keys of the supported feature profiles other than Core (§9.2–§9.4)."""
+    from . import firmware, localauth, reservation, smartcharging, trigger
+
+    modules = (firmware, localauth, reservation, smartcharging, trigger)
+    supported = supported_profiles(settings)
+    return [key for module in modules if module.PROFILE in supported for key in module.keys(settings)]
 
 
 class Configuration:

@@ -137,15 +137,23 @@ class NoAuthorizeForUnknownIdTag(ChargePoint):
         return {"status": "Accepted"}
 
 
-MUTANTS: dict[str, type[ChargePoint]] = {
-    cls.__name__: cls for cls in (
+CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
         CacheUsedWhenDisabled, MeterStopBelowMeterStart, ConnectorZeroStatusNotReported,
         UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag,
-    )
-}
+)
+
+
+def _all() -> dict[str, type[ChargePoint]]:
+    from . import mutants_firmware, mutants_localauth, mutants_reservation, mutants_smartcharging, mutants_trigger
+
+    profiles = (mutants_localauth, mutants_reservation, mutants_smartcharging, mutants_trigger, mutants_firmware)
+    return {cls.__name__: cls for cls in CORE_MUTANTS + sum((m.MUTANTS for m in profiles), ())}
+
+
+MUTANTS: dict[str, type[ChargePoint]] = _all()
 
 
 def charge_point_class(mutant: str | None) -> type[ChargePoint]:

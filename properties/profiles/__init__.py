@@ -1,0 +1,1 @@
+"""State-machine rules of the feature profiles other than Core, one mixin per profile."""
