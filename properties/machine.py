@@ -81,6 +81,8 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         except ModelViolation as error:
             self.session.found(self, error)
             raise
+        finally:
+            self.session.note_outcome(step, self.harness.last_observed)
 
     @property
     def model(self):

@@ -19,6 +19,7 @@ from model import Options
 from . import findings
 from .harness import Harness, ModelViolation
 from .machine import OcppMachine
+from .outcomes import outcome_of
 
 PROFILES = {
     "dev": dict(max_examples=100, stateful_step_count=25),
@@ -61,6 +62,8 @@ class Report:
     steps: int = 0
     seconds: float = 0.0
     operations: collections.Counter = attrs.field(factory=collections.Counter)
+    outcomes: collections.Counter = attrs.field(factory=collections.Counter)
+    """(op, outcome) -> count; see :mod:`.outcomes`."""
     findings: list[Finding] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.monotonic)
     time_to_find: float | None = None
@@ -97,6 +100,9 @@ class Session:
         if machine.steps:
             self.report.steps += 1
             self.report.operations[machine.steps[-1]["op"]] += 1
+
+    def note_outcome(self, step: dict, observed) -> None:
+        self.report.outcomes[step["op"], outcome_of(step, observed)] += 1
 
     def found(self, machine, error: ModelViolation) -> None:
         """Save the failure at once; keep the shortest trace per rule (atomic rewrites)."""

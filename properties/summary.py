@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+from .outcomes import outcome_table
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -16,6 +18,7 @@ def summary_dict(report, config) -> dict:
         "seed": config.seed,
         "mutant": config.mutant,
         "operations": dict(sorted(report.operations.items())),
+        "outcomes": outcome_table(report.outcomes),
         "findings": [
             {"file": str(f.path), "trace": f.trace,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
@@ -30,6 +33,7 @@ def print_summary(report, out) -> None:
     out.write("operations exercised:\n")
     for op, count in sorted(report.operations.items()):
         out.write(f"  {op:<26} {count}\n")
+    print_outcomes(report, out)
     if not report.findings:
         out.write("findings: none\n")
         return
@@ -42,6 +46,18 @@ def print_summary(report, out) -> None:
         for i, step in enumerate(finding.trace, 1):
             out.write(f"  {i}. {json.dumps(step)}\n")
         out.write(f"saved: {finding.path}  (replay: ocpp-verify replay {finding.path})\n")
+
+
+def print_outcomes(report, out) -> None:
+    """Every Central System operation of the six profiles: how often it ran, and what it answered."""
+    out.write("Central System operations by profile (count: outcomes):\n")
+    profile = None
+    for row in outcome_table(report.outcomes):
+        if row["profile"] != profile:
+            profile = row["profile"]
+            out.write(f"  {profile}\n")
+        outcomes = ", ".join(f"{outcome} {n}" for outcome, n in row["outcomes"].items()) or "never ran"
+        out.write(f"    {row['operation']:<24} {row['count']:>6}  {outcomes}\n")
 
 
 def write_junit(path: Path, report, config) -> None:
