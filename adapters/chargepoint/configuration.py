@@ -120,7 +120,7 @@ def keys_for(settings: Settings) -> dict[str, Key]:
         Key("StopTxnAlignedDataMaxLength", str(CSL_MAX_LENGTH), non_negative, read_only=True),
         Key("StopTxnSampledData", "", measurand_list("StopTxnSampledDataMaxLength")),
         Key("StopTxnSampledDataMaxLength", str(CSL_MAX_LENGTH), non_negative, read_only=True),
-        Key("SupportedFeatureProfiles", DEFAULT_PROFILES, profiles, read_only=True),
+        Key("SupportedFeatureProfiles", ",".join(supported_profiles(settings)), profiles, read_only=True),
         Key("SupportedFeatureProfilesMaxLength", "6", non_negative, read_only=True),
         Key("TransactionMessageAttempts", "3", positive),
         Key("TransactionMessageRetryInterval", "60", non_negative),
@@ -170,8 +170,8 @@ class Configuration:
             if key is None:
                 raise ValueError(f"Settings.configuration: {name!r} is not a configuration key "
                                  f"of this charge point (§9.1)")
-            checked = None if key.read_only else self.checked(key, value)
-            if checked is None:
+            checked = self.checked(key, value)
+            if checked is None or key.read_only and checked != key.default:  # a read-only value comes from settings
                 raise ValueError(f"Settings.configuration: {value!r} is not a valid value "
                                  f"for {name}")
             self.values[name] = checked
