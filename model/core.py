@@ -338,9 +338,13 @@ class CoreRules:
 
     def pre_authorized(self, id_tag: str) -> bool:
         """LocalPreAuthorize lets a cached Accepted idTag start without waiting for Authorize (§3.5, §9.1.13)."""
-        cached = self.state.cached(id_tag)
-        return (bool(setting(self.state, "LocalPreAuthorize", False)) and bool(setting(self.state, "AuthorizationCacheEnabled", True))
-                and cached is not None and cached[0] == "Accepted")
+        entry = self.local_entry(id_tag)
+        return bool(setting(self.state, "LocalPreAuthorize", False)) and entry is not None and entry[0] == "Accepted"
+
+    def local_entry(self, id_tag: str) -> tuple[str, str | None] | None:
+        """What local authorization knows of ``id_tag`` (§3.5): its cache entry while the cache is enabled.
+        The Local Auth List Management profile puts its list first (§3.5.3)."""
+        return self.state.cached(id_tag) if setting(self.state, "AuthorizationCacheEnabled", True) else None
 
     def on_EVSuspend(self, stimulus: Stimulus) -> None:
         self.update(stimulus.get("connectorId"), ev_suspended=True)
@@ -536,11 +540,23 @@ class CoreRules:
     def may_start(self, c: Connector, id_tag: str) -> bool:
         if id_tag == self.state.remote_tag or (c.authorized is not None and id_tag in c.alternatives):
             return True
-        if c.authorized == id_tag or id_tag in c.offline_tags or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+        if c.authorized == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
-        cached = self.state.cached(id_tag)
-        pre = setting(self.state, "LocalPreAuthorize", False) and setting(self.state, "AuthorizationCacheEnabled", True)
-        return c.presented == id_tag and pre and cached is not None and cached[0] == "Accepted"
+        if id_tag in c.offline_tags and self.offline_authorizable(id_tag):
+            return True
+        entry = self.local_entry(id_tag)
+        pre = setting(self.state, "LocalPreAuthorize", False)
+        return c.presented == id_tag and pre and entry is not None and entry[0] == "Accepted"
+
+    def offline_authorizable(self, id_tag: str) -> bool:
+        """Offline (§3.5): a cached Accepted idTag when LocalAuthorizeOffline (§9.1.12), an idTag the
+        Charge Point does not know when AllowOfflineTxForUnknownId (§9.1.1); never a known invalid one.
+        A key whose value the model has not learnt allows either."""
+        cache_on = setting(self.state, "AuthorizationCacheEnabled", True)
+        cached = self.state.cached(id_tag) if cache_on else None
+        if cached is not None:
+            return cached[0] == "Accepted" and bool(setting(self.state, "LocalAuthorizeOffline", True))
+        return bool(setting(self.state, "AllowOfflineTxForUnknownId", True))
 
     def cp_StartTransaction(self, call: CpCall) -> None:
         connector_id, id_tag = call.payload.get("connectorId"), call.payload.get("idTag")
@@ -564,6 +580,7 @@ class CoreRules:
         invalid = call.answer is not None and info.get("status") != "Accepted"
         tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)),
                 sampled_at=call.time, sample_interval=setting(self.state, "MeterValueSampleInterval", None),
+                sampled_stamp=metering.seconds(call.payload.get("timestamp")),
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
@@ -579,7 +596,7 @@ class CoreRules:
 
     def cp_StopTransaction(self, call: CpCall) -> None:
         transaction_id = call.payload.get("transactionId")
-        if transaction_id in self.state.retrying:
+        if transaction_id in self.state.retrying | self.state.exhausted:
             self.retry_stop(transaction_id, call)
             return
         if transaction_id in self.state.stopped:
@@ -595,11 +612,34 @@ class CoreRules:
         self.end(c, call)
         if call.error is not None:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
+            self.stop_failed(transaction_id, call)
 
     def retry_stop(self, transaction_id: int, call: CpCall) -> None:
         """A StopTransaction the Central System answered with a CALLERROR is sent again (§3.7.1, §9.1.31)."""
+        self.discharge(lambda o: o.rule == "TransactionMessageRetry" and o.transaction_id == transaction_id)
         if call.error is None:
-            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id})
+            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id},
+                                      failures=tuple(f for f in self.state.failures if f[0] != transaction_id))
+        elif transaction_id in self.state.retrying:
+            self.stop_failed(transaction_id, call)
+
+    def stop_failed(self, transaction_id: int, call: CpCall) -> None:
+        """§3.7.1: after the n-th failure, resend within TransactionMessageRetryInterval × n seconds, until
+        TransactionMessageAttempts failures; then the Charge Point SHOULD discard it (it may go on)."""
+        failed = dict(self.state.failures).get(transaction_id, 0) + 1
+        rest = tuple(f for f in self.state.failures if f[0] != transaction_id)
+        self.state = attrs.evolve(self.state, failures=rest + ((transaction_id, failed),))
+        attempts = setting(self.state, "TransactionMessageAttempts", None)
+        interval = setting(self.state, "TransactionMessageRetryInterval", None)
+        if attempts is None or interval is None:
+            return
+        if failed >= attempts:
+            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id}, failures=rest,
+                                      exhausted=self.state.exhausted | {transaction_id})
+            return
+        self.owe_message("StopTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
+                         f"StopTransaction of transaction {transaction_id} again after failure {failed} of {attempts}",
+                         due=call.time + interval * failed + self.state.options.tolerance, transaction_id=transaction_id)
 
     def check_stop(self, c: Connector, call: CpCall) -> None:
         payload = call.payload
@@ -667,7 +707,21 @@ class CoreRules:
         self.check_alignment(values, "MeterValues")
         c = self.state.connector(connector_id)
         if connector_id and c.tx is not None and metering.periodic(values):
-            self.update(connector_id, tx=attrs.evolve(c.tx, sampled_at=call.time))
+            stamp = metering.periodic_timestamp(values)
+            self.check_sample_drift(c.tx, stamp)
+            self.update(connector_id, tx=attrs.evolve(c.tx, sampled_at=call.time, sampled_stamp=stamp))
+
+    def check_sample_drift(self, tx: Tx, stamp: float | None) -> None:
+        """Samples are taken every MeterValueSampleInterval seconds (§3.16.1, §9.1.19): a gap a little
+        longer than the interval is a drifting timer. Longer gaps (an outage) are left to check_sampling."""
+        interval = tx.sample_interval
+        if (stamp is None or tx.sampled_stamp is None or not interval
+                or interval != setting(self.state, "MeterValueSampleInterval", None)):
+            return
+        gap = stamp - tx.sampled_stamp
+        if interval + self.state.options.tolerance + 0.5 < gap < 2 * interval:
+            self.fail("MeterValuesSampleLate", "OCPP 1.6 §3.16.1, §9.1.19",
+                      f"a periodic sample {gap:.0f}s after the previous one (MeterValueSampleInterval {interval})")
 
     def check_alignment(self, values, where: str) -> None:
         """Clock-aligned readings fall on ClockAlignedDataInterval boundaries from midnight (§3.16.2, §9.1.5);
@@ -743,7 +797,8 @@ class CoreRules:
     def waits_for_start(self, owed: Owed) -> bool:
         """Transaction messages go in order: while one waits for a retry, those behind it wait too
         (a StopTransaction cannot come before its StartTransaction was accepted, §3.7.1, §4.8)."""
-        return owed.action in ("StartTransaction", "StopTransaction") and self.queue_blocked()
+        return (owed.action in ("StartTransaction", "StopTransaction") and self.queue_blocked()
+                and owed.rule != "TransactionMessageRetry")
 
     def waits_for_registration(self, owed: Owed) -> bool:
         """Until a BootNotification is Accepted the Charge Point sends nothing else (§4.2)."""
@@ -801,7 +856,7 @@ class CoreRules:
             if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
                 self.update(c.id, presented=None)
                 continue
-            cached = self.state.cached(c.presented) if setting(self.state, "AuthorizationCacheEnabled", True) else None
+            cached = self.local_entry(c.presented)
             if not (setting(self.state, "LocalPreAuthorize", False) and cached is not None):
                 self.fail("IdTagNotAuthorized", "OCPP 1.6 §4.1, §3.5",
                           f"{c.presented!r} presented on connector {c.id} but neither Authorize nor StartTransaction followed")

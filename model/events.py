@@ -52,6 +52,7 @@ PHYSICAL_OPS = frozenset(
         "Fault",
         "ClearFault",
         "SetUnlockFailure",
+        "SetLocalListFailure",
         "PowerLoss",
         "PowerOn",
         "NetworkDown",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import attrs
 
 from .configuration import ConfigurationModel
+from .localauth import LocalList
 
 
 @attrs.frozen
@@ -44,6 +45,8 @@ class Tx:
     invalid: bool = False
     sampled_at: float = 0.0
     sample_interval: int | None = None
+    sampled_stamp: float | None = None
+    """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
 
 
 @attrs.frozen
@@ -109,9 +112,14 @@ class ChargePointState:
     owed: tuple[Owed, ...] = ()
     stopped: frozenset[int] = frozenset()
     retrying: frozenset[int] = frozenset()
+    failures: tuple[tuple[int, int], ...] = ()
+    """(transactionId, failed transmissions of its StopTransaction) while it is retried (§3.7.1)."""
+    exhausted: frozenset[int] = frozenset()
     remote_tag: str | None = None
     aligned_intervals: frozenset[int] = frozenset()
     remote_at: float | None = None
+    local_list: LocalList = LocalList()
+    """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
 
     def connector(self, connector_id: int) -> Connector:
         return self.connectors[connector_id]

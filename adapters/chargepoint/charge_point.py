@@ -377,7 +377,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
 
     def _remember(self, id_tag: str, info: dict) -> None:
         """§3.5.1: every IdTagInfo received updates the cache; NOT-valid entries go first when full."""
-        if not self._cache_enabled():
+        if not self._cache_enabled() or self._in_local_list(id_tag):
             return
         cache = self.store["cache"]
         cache.pop(id_tag, None)
@@ -389,7 +389,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
 
     async def _authorize(self, id_tag: str) -> dict | None:
         """The IdTagInfo that authorizes ``id_tag``, or None (§3.5, §4.1)."""
-        entry = self._cached(id_tag)
+        entry = self._local_entry(id_tag)
         if self._can_send():
             if entry is not None and entry["status"] == "Accepted" and self.config.boolean("LocalPreAuthorize"):
                 return entry
@@ -400,7 +400,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
                 return info if info["status"] == "Accepted" else None
             if reply.kind != "offline":
                 return None
-            entry = self._cached(id_tag)
+            entry = self._local_entry(id_tag)
         return self._authorize_offline(entry)
 
     def _authorize_offline(self, entry: dict | None) -> dict | None:
@@ -491,6 +491,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         tx.transaction_id = payload["transactionId"]
         info = payload["idTagInfo"]
         self._remember(tx.id_tag, info)
+        self._local_list_conflict(tx.id_tag, info)
         tx.parent_id_tag = info.get("parentIdTag", tx.parent_id_tag)
         self._save_transaction(tx)
         c = self.connectors[tx.connector_id]

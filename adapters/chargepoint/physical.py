@@ -25,6 +25,7 @@ STEP_KEYS: dict[str, dict[str, type]] = {
     "Fault": _CONNECTOR | {"errorCode": str},
     "ClearFault": _CONNECTOR,
     "SetUnlockFailure": _CONNECTOR | {"failing": bool},
+    "SetLocalListFailure": {"failing": bool},
     "PowerLoss": {},
     "PowerOn": {},
     "NetworkDown": {},

@@ -18,7 +18,8 @@ import json
 import os
 from pathlib import Path
 
-SECTIONS = ("configuration", "availability", "scheduled", "queue", "transactions", "cache", "meters")
+SECTIONS = ("configuration", "availability", "scheduled", "queue", "transactions", "cache", "meters",
+            "local_list")
 
 
 class Store:

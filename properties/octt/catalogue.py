@@ -95,7 +95,7 @@ PHYSICAL_OPS = frozenset({
     "PlugIn", "Unplug", "PresentIdTag", "EVSuspend", "EVResume", "Fault", "ClearFault", "SetUnlockFailure",
     "PowerLoss", "PowerOn", "NetworkDown", "NetworkUp",
     # faults of the later profiles
-    "SetFirmwareFailure", "SetUploadFailure",
+    "SetFirmwareFailure", "SetUploadFailure", "SetLocalListFailure",
 })
 ENV_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
 OPS = CALL_OPS | PHYSICAL_OPS | ENV_OPS
@@ -1315,8 +1315,11 @@ _add(
        clear_local_list(),
        configuration=[("LocalAuthListEnabled", "true")]),
     tc("TC_043_3_CS", "Send Local Authorization List - Failed", "Send Local Authorization List - Failed",
+       step("SetLocalListFailure", note="[The Charge Point is in a state in which it will fail to set a Local List.]",
+            failing=True),
        local_list(2, "Full", [(TAG1, "Accepted")], response(status="Failed"),
                   note="1. SendLocalList.req Full, version 2; 2. Failed"),
+       step("SetLocalListFailure", note="cleanup: the Local List can be stored again", failing=False),
        configuration=[("LocalAuthListEnabled", "true")]),
     tc("TC_008_CS", "Regular Start Charging Session – Id in Local Authorization List",
        "Regular Start Charging Session – Id in Local Authorization List",
@@ -1820,7 +1823,6 @@ IF_IMPLEMENTED: dict[str, frozenset[str]] = {
 #   fixed-cable / no-fixed-cable, backup-power / no-backup-power, authorization-cache, local-stop,
 #   offline-authorization (local list, cache or unknown offline authorization),
 #   profile:<FeatureProfile> / no-profile:<FeatureProfile>, reserve-connector-zero,
-#   local-list-failure (the charge point will fail to store a local list),
 #   one-reader (one reader for several connectors).
 PREREQUISITES: dict[str, tuple[str, ...]] = {
     "TC_005_1_CS": ("no-fixed-cable",),
@@ -1843,7 +1845,7 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "TC_043_CS": ("profile:LocalAuthListManagement",),
     "TC_043_1_CS": ("no-profile:LocalAuthListManagement",),
     "TC_043_2_CS": ("profile:LocalAuthListManagement",),
-    "TC_043_3_CS": ("profile:LocalAuthListManagement", "local-list-failure"),
+    "TC_043_3_CS": ("profile:LocalAuthListManagement",),
     "TC_008_CS": ("profile:LocalAuthListManagement",),
     "TC_044_1_CS": ("profile:FirmwareManagement",),
     "TC_044_2_CS": ("profile:FirmwareManagement",),
