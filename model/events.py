@@ -53,6 +53,8 @@ PHYSICAL_OPS = frozenset(
         "ClearFault",
         "SetUnlockFailure",
         "SetLocalListFailure",
+        "SetFirmwareFailure",
+        "SetUploadFailure",
         "PowerLoss",
         "PowerOn",
         "NetworkDown",

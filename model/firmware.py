@@ -2,10 +2,325 @@
 
 This module must not import :mod:`model.state` or :mod:`model.core` at module
 level: :mod:`model.state` imports this profile's state classes from here.
+
+A firmware update (UpdateFirmware.req, §5.19) and a diagnostics upload
+(GetDiagnostics.req, §5.9) are each a :class:`Transfer`: the last status the
+Charge Point reported and what it still owes. The statuses follow the sequence
+diagrams of §5.19 (Figure 41, errata 3.47) and §5.9 (errata 3.31):
+
+* firmware: Downloading, Downloaded, Installing, Installed; DownloadFailed
+  (Downloading may be skipped: "the download may fail immediately", OCTT
+  TC_044_2_CS) and InstallationFailed (Installing may be skipped, TC_044_3_CS);
+* diagnostics: Uploading, then Uploaded or UploadFailed.
+
+Freedoms kept open: how long each stage takes (the model gives
+:data:`WINDOW` seconds per stage); whether a failed attempt is reported before
+the retry (DownloadFailed then Downloading, or Downloading again); whether
+Installed comes before or after the BootNotification of the reboot (OCTT
+TC_044_1_CS steps 9-13 "can be in a different order"); whether a failed
+installation reboots (TC_044_3_CS); waiting with the installation while a
+transaction runs, with free connectors Unavailable meanwhile (errata 3.49);
+installing during a transaction and stopping it with reason Reboot; whether
+the CP keeps or abandons a transfer across a power loss or reset; which
+statuses it reports again or skips after being offline.
+
+The OCTT (TC_044_1_CS step 9) requires the automatic reboot after
+installation, so a BootNotification is owed after Installing, although §5.19
+also shows a "manual reboot" alternative.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import attrs
+
+from .trigger import triggered
+
+WINDOW = 300.0
+"""Seconds the model gives the Charge Point for each stage of a transfer."""
+FIRMWARE_REBOOT = "firmware installation"
+FIRMWARE, DIAGNOSTICS = "Firmware", "Diagnostics"
+
+
+@attrs.frozen
+class Transfer:
+    """A firmware update or a diagnostics upload in progress.
+
+    ``unseen``: the Charge Point was offline since ``last``, so statuses may have
+    been lost; ``uncertain``: it lost power, rebooted or got a second request,
+    so it may have abandoned the transfer: nothing is owed, anything goes.
+    """
+
+    start_at: float
+    retries: int | None = None
+    retry_interval: int | None = None
+    last: str | None = None
+    attempts: int = 0
+    unseen: bool = False
+    uncertain: bool = False
+
+
+@attrs.frozen
+class FirmwareState:
+    """The profile's part of :class:`model.state.ChargePointState`."""
+
+    update: Transfer | None = None
+    upload: Transfer | None = None
+    firmware_failure: str | None = None
+    upload_failing: bool = False
+
+
+@attrs.frozen
+class Kind:
+    """What differs between a firmware update and a diagnostics upload."""
+
+    action: str
+    field: str
+    marker: str
+    next: dict
+    busy: frozenset
+    final: frozenset
+    failed: str
+    attempt: str
+    section: str
+    prefix: str
+
+
+FIRMWARE_KIND = Kind(
+    "FirmwareStatusNotification", "update", FIRMWARE,
+    {None: {"Downloading", "DownloadFailed"}, "Downloading": {"Downloading", "Downloaded", "DownloadFailed"},
+     "DownloadFailed": {"Downloading", "DownloadFailed"}, "Downloaded": {"Installing", "InstallationFailed"},
+     "Installing": {"Installed", "InstallationFailed"}},
+    frozenset({"Downloading", "Downloaded", "Installing"}), frozenset({"Installed", "InstallationFailed"}),
+    "DownloadFailed", "Downloading", "OCPP 1.6 §4.5, §5.19, §7.25", "Firmware")
+DIAGNOSTICS_KIND = Kind(
+    "DiagnosticsStatusNotification", "upload", DIAGNOSTICS,
+    {None: {"Uploading", "UploadFailed"}, "Uploading": {"Uploading", "Uploaded", "UploadFailed"},
+     "UploadFailed": {"Uploading", "UploadFailed"}},
+    frozenset({"Uploading"}), frozenset({"Uploaded"}),
+    "UploadFailed", "Uploading", "OCPP 1.6 §4.4, §5.9, §7.24", "Diagnostics")
+KINDS = {k.action: k for k in (FIRMWARE_KIND, DIAGNOSTICS_KIND)}
+
+NEXT_RULE = {
+    "Downloading": ("FirmwareDownloadNotFinished", "no status after Downloading"),
+    "Downloaded": ("FirmwareNotInstalled", "Downloaded, but not installed as soon as it is able to (errata 3.48)"),
+    "Installing": ("FirmwareInstallationNotFinished", "no Installed or InstallationFailed after Installing"),
+    "Uploading": ("DiagnosticsUploadNotFinished", "no Uploaded or UploadFailed after Uploading"),
+}
+
+
+def parse_time(text, default: float) -> float:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return default
+
+
+def optional_int(value) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def busy(transfer: Transfer | None, kind: Kind) -> bool:
+    """Surely downloading, installing or uploading: a triggered status cannot be Idle (§4.4, §4.5)."""
+    return transfer is not None and not (transfer.unseen or transfer.uncertain) and transfer.last in kind.busy
+
 
 class FirmwareRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
+
+    # -- helpers --------------------------------------------------------------
+
+    def transfer(self, kind: Kind) -> Transfer | None:
+        return getattr(self.state.firmware, kind.field)
+
+    def set_transfer(self, kind: Kind, transfer: Transfer | None) -> None:
+        firmware = attrs.evolve(self.state.firmware, **{kind.field: transfer})
+        self.state = attrs.evolve(self.state, firmware=firmware)
+
+    def drop_progress(self, kind: Kind) -> None:
+        while self.discharge(lambda o: o.action == kind.action and kind.marker in o.reasons):
+            pass
+
+    def owe_progress(self, kind: Kind, rule: str, detail: str, due: float) -> None:
+        self.drop_progress(kind)
+        self.owe_message(kind.action, rule, kind.section, detail, due=due + self.state.options.tolerance,
+                         reasons=frozenset({kind.marker}))
+
+    def active(self, kind: Kind) -> bool:
+        """A transfer is under way: busy, or the Charge Point still owes a status of it."""
+        owing = any(o.action == kind.action and kind.marker in o.reasons for o in self.state.owed)
+        return busy(self.transfer(kind), kind) or owing
+
+    def install_reboot_owed(self) -> bool:
+        return any(o.rule == "BootNotificationAfterFirmwareInstall" for o in self.state.owed)
+
+    # -- UpdateFirmware (§5.19, §6.55) and GetDiagnostics (§5.9, §6.25) ----------
+
+    def answer_UpdateFirmware(self, stimulus, payload) -> None:
+        start = parse_time(stimulus.get("retrieveDate"), self.state.time)
+        self.start_transfer(FIRMWARE_KIND, stimulus, start)
+
+    def answer_GetDiagnostics(self, stimulus, payload) -> None:
+        """§5.9: a fileName when diagnostics are available (then the upload follows), none otherwise."""
+        if payload.get("fileName"):
+            self.start_transfer(DIAGNOSTICS_KIND, stimulus, self.state.time)
+
+    def start_transfer(self, kind: Kind, stimulus, start: float) -> None:
+        again = self.active(kind)
+        transfer = Transfer(start_at=start, retries=optional_int(stimulus.get("retries")),
+                            retry_interval=optional_int(stimulus.get("retryInterval")), uncertain=again)
+        self.set_transfer(kind, transfer)
+        self.drop_progress(kind)
+        if not again:
+            rule = f"{kind.prefix}{'Download' if kind is FIRMWARE_KIND else 'Upload'}NotStarted"
+            self.owe_progress(kind, rule, f"the {kind.prefix.lower()} transfer did not start",
+                              max(start, self.state.time) + WINDOW)
+
+    # -- the notifications ----------------------------------------------------------
+
+    def cp_FirmwareStatusNotification(self, call) -> None:
+        self.notification(FIRMWARE_KIND, call)
+
+    def cp_DiagnosticsStatusNotification(self, call) -> None:
+        self.notification(DIAGNOSTICS_KIND, call)
+
+    def notification(self, kind: Kind, call) -> None:
+        status, transfer = call.payload.get("status"), self.transfer(kind)
+        asked = triggered(self.state.owed, kind.action)
+        if status == "Idle":
+            self.idle(kind, asked, transfer)
+            if transfer is not None and transfer.uncertain:
+                self.set_transfer(kind, None)
+        elif transfer is None:
+            rule = "TriggeredStatusNotIdle" if asked else f"{kind.prefix}StatusWithoutRequest"
+            self.fail(rule, f"{kind.section}, OCTT TC_054_CS",
+                      f"{kind.action} {status} while no {kind.prefix.lower()} transfer is in progress")
+        elif asked and status == transfer.last:
+            return
+        else:
+            self.progress(kind, transfer, status, call.time)
+
+    def idle(self, kind: Kind, asked: bool, transfer: Transfer | None) -> None:
+        """§4.4, §4.5, §7.24, §7.25: Idle only in answer to a TriggerMessage, and only when not busy."""
+        if not asked:
+            self.fail("IdleStatusNotTriggered", kind.section, f"{kind.action} Idle that no TriggerMessage asked for")
+        elif busy(transfer, kind):
+            self.fail("IdleStatusWhileBusy", kind.section, f"{kind.action} Idle while the transfer is {transfer.last}")
+
+    def progress(self, kind: Kind, transfer: Transfer, status: str, now: float) -> None:
+        lenient = transfer.unseen or transfer.uncertain
+        if not lenient and status not in kind.next.get(transfer.last, set()):
+            self.fail(f"{kind.prefix}StatusOutOfOrder", kind.section,
+                      f"{kind.action} {status} after {transfer.last or 'the request'}")
+        if kind is FIRMWARE_KIND and status == "Downloading" and transfer.attempts == 0 \
+                and now + self.state.options.tolerance < transfer.start_at:
+            self.fail("FirmwareDownloadBeforeRetrieveDate", "OCPP 1.6 §5.19, §6.55",
+                      f"Downloading {transfer.start_at - now:.0f}s before retrieveDate")
+        new_attempt = status == kind.attempt or (status == kind.failed and transfer.last != kind.attempt)
+        transfer = attrs.evolve(transfer, last=status, attempts=transfer.attempts + new_attempt,
+                                unseen=False, uncertain=False)
+        self.set_transfer(kind, transfer)
+        self.drop_progress(kind)
+        self.after_status(kind, transfer, status, now, lenient)
+
+    def after_status(self, kind: Kind, transfer: Transfer, status: str, now: float, lenient: bool) -> None:
+        if status in kind.final:
+            self.set_transfer(kind, None)
+            if status == "InstallationFailed":
+                self.discharge(lambda o: o.rule == "BootNotificationAfterFirmwareInstall")
+            return
+        if status == kind.failed:
+            self.after_failure(kind, transfer, now, lenient)
+            return
+        if status == "Installing":
+            self.owe_message("BootNotification", "BootNotificationAfterFirmwareInstall",
+                             "OCPP 1.6 §5.19 Figure 41, OCTT TC_044_1_CS",
+                             "the Charge Point reboots after installing firmware",
+                             due=now + WINDOW + self.state.options.tolerance, reasons=frozenset({FIRMWARE}))
+        rule, detail = NEXT_RULE[status]
+        self.owe_progress(kind, rule, detail, now + WINDOW)
+
+    def after_failure(self, kind: Kind, transfer: Transfer, now: float, lenient: bool) -> None:
+        """retries (§6.25, errata 3.50; §6.54): the number of retries before giving up."""
+        if transfer.retries is None or lenient:
+            return
+        if transfer.attempts > transfer.retries:
+            self.set_transfer(kind, None)
+            return
+        self.owe_progress(kind, f"{kind.prefix}{'Download' if kind is FIRMWARE_KIND else 'Upload'}Retries",
+                          f"{kind.failed} after {transfer.attempts} attempt(s), but retries is {transfer.retries}",
+                          now + (transfer.retry_interval or 0) + WINDOW)
+
+    # -- Core hooks ---------------------------------------------------------------
+
+    def connection(self, event) -> None:
+        """Offline, statuses may be lost; a disconnect after Installing is the firmware's reboot."""
+        if not event.connected and self.install_reboot_owed() and not self.state.rebooting:
+            self.reboot(FIRMWARE_REBOOT)
+        super().connection(event)
+        for kind in KINDS.values():
+            transfer = self.transfer(kind)
+            if transfer is not None and not event.connected:
+                self.set_transfer(kind, attrs.evolve(transfer, unseen=True))
+        if event.connected:
+            later = self.state.time + WINDOW + self.state.options.tolerance
+            self.state = attrs.evolve(self.state, owed=tuple(
+                attrs.evolve(o, due=max(o.due, later)) if o.reasons & {FIRMWARE, DIAGNOSTICS} else o
+                for o in self.state.owed))
+
+    def reboot(self, why: str) -> None:
+        super().reboot(why)
+        if why != FIRMWARE_REBOOT:
+            self.abandon_transfers()
+
+    def on_PowerLoss(self, stimulus) -> None:
+        super().on_PowerLoss(stimulus)
+        self.abandon_transfers()
+
+    def abandon_transfers(self) -> None:
+        for kind in KINDS.values():
+            transfer = self.transfer(kind)
+            if transfer is not None:
+                self.set_transfer(kind, attrs.evolve(transfer, uncertain=True))
+            self.drop_progress(kind)
+        self.discharge(lambda o: o.rule == "BootNotificationAfterFirmwareInstall")
+
+    def unowed_stop(self, c, reason: str) -> None:
+        """Errata 3.49 leaves installing during a transaction to the Charge Point; its reboot stops it (§7.36 Reboot)."""
+        update = self.state.firmware.update
+        installing = self.install_reboot_owed() or (update is not None and update.last == "Installing")
+        if reason == "Reboot" and installing:
+            self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id)
+            return
+        super().unowed_stop(c, reason)
+
+    def settle(self) -> None:
+        """Errata 3.49: the installation may wait until no transaction runs."""
+        if any(c.tx is not None or self.hidden_tx(c) for c in self.connectors()):
+            later = self.state.time + WINDOW + self.state.options.tolerance
+            self.state = attrs.evolve(self.state, owed=tuple(
+                attrs.evolve(o, due=max(o.due, later)) if o.rule == "FirmwareNotInstalled" else o
+                for o in self.state.owed))
+        super().settle()
+
+    def settled_statuses(self, c) -> set[str]:
+        """Errata 3.49: connectors not in use may be Unavailable while an update waits or installs."""
+        allowed = super().settled_statuses(c)
+        if c.tx is None and busy(self.state.firmware.update, FIRMWARE_KIND):
+            allowed = allowed | {"Unavailable"}
+        return allowed
+
+    def usable(self, c) -> bool:
+        updating = busy(self.state.firmware.update, FIRMWARE_KIND)
+        return super().usable(c) and not (updating and c.reported == "Unavailable")
+
+    # -- physical actions ---------------------------------------------------------
+
+    def on_SetFirmwareFailure(self, stimulus) -> None:
+        firmware = attrs.evolve(self.state.firmware, firmware_failure=stimulus.get("stage"))
+        self.state = attrs.evolve(self.state, firmware=firmware)
+
+    def on_SetUploadFailure(self, stimulus) -> None:
+        firmware = attrs.evolve(self.state.firmware, upload_failing=bool(stimulus.get("failing")))
+        self.state = attrs.evolve(self.state, firmware=firmware)

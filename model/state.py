@@ -13,6 +13,7 @@ import attrs
 
 from .configuration import ConfigurationModel
 from .localauth import LocalList
+from .firmware import FirmwareState
 
 
 @attrs.frozen
@@ -120,6 +121,8 @@ class ChargePointState:
     remote_at: float | None = None
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
+    firmware: FirmwareState = FirmwareState()
+    """The firmware update and diagnostics upload in progress (§5.9, §5.19), Firmware Management profile."""
 
     def connector(self, connector_id: int) -> Connector:
         return self.connectors[connector_id]
