@@ -35,6 +35,13 @@ FEATURE_PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Re
 CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
 POLL = 0.005  # seconds between looks at the recorded frames
+OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
+                 "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
+REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
+                           ("ConnectionTimeOut", "3"))
+"""Short intervals set at open() so that the charge point's timers run out within the
+short real waits of an external run (docs/external.md §5); [configuration] overrides them."""
+HEARTBEAT_INTERVAL = 5  # BootNotification.conf interval (OCPP 1.6 §4.2) in external runs
 # the physical ops each controller kind can do at most (None: asked at open())
 CONTROLLER_OPS: dict[str, frozenset[str] | None] = {
     "http": None, "manual": frozenset(PHYSICAL_OPS), "none": frozenset(),
@@ -85,6 +92,7 @@ class Timing:
     call_timeout: float = 10.0  # our CALLs and controller requests
     connect_timeout: float = 60.0  # waiting for the charge point to (re)connect and boot
     settle_limit: float = 10.0  # settle never waits longer
+    max_advance: float = 5.0  # the longest AdvanceTime (a real wait) a fuzzing run generates
 
 
 @attrs.frozen
@@ -111,6 +119,7 @@ class Description:
     fixed_cable: bool = False
     id: str | None = None
     boot: str = "auto"
+    features: frozenset[str] = frozenset()  # OCTT prerequisites met (OCTT_FEATURES)
     controller: ControllerSpec = ControllerSpec()
     actions: frozenset[str] | None = None  # None: whatever the controller reports
     configuration: tuple[tuple[str, str], ...] = ()
@@ -118,8 +127,11 @@ class Description:
     endpoint: Endpoint = Endpoint()
 
     @classmethod
-    def load(cls, path: str | Path) -> Description:
-        """Parse and validate a description file; DescriptionError names file, key and fault."""
+    def load(cls, path: str | Path, overrides: Overrides | None = None) -> Description:
+        """Parse and validate a description file; DescriptionError names file, key and fault.
+
+        ``overrides`` (command-line options) replace values of the file before it is checked.
+        """
         path = Path(path)
         try:
             document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -127,6 +139,8 @@ class Description:
             raise DescriptionError(f"{path}: cannot read the description ({exc.strerror})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise DescriptionError(f"{path}: not valid TOML: {exc}") from None
+        if overrides is not None:
+            document = overrides.apply(document, str(path))
         return _Parser(str(path), path.parent).description(document)
 
     @classmethod
@@ -138,10 +152,51 @@ class Description:
         return _Parser(path, base).description(document)
 
 
+@attrs.frozen
+class Overrides:
+    """Command-line options that replace what a description file says."""
+
+    listen: str | None = None  # --listen HOST:PORT
+    controller: str | None = None  # --controller KIND
+    control_url: str | None = None  # --control-url URL
+
+    def apply(self, document: dict, path: str) -> dict:
+        """The document with these values in place; a changed controller kind keeps only
+        the [controller] keys and [actions] the new kind can take."""
+        document = {name: dict(table) if isinstance(table, dict) else table
+                    for name, table in document.items()}
+        if self.listen is not None:
+            document.setdefault("endpoint", {})["listen"] = self.listen
+        controller = document.setdefault("controller", {})
+        if not isinstance(controller, dict):
+            return document  # the parser names the fault
+        if self.controller is not None and self.controller != controller.get("kind", "none"):
+            if self.controller not in CONTROLLER_KINDS:
+                raise DescriptionError(f"--controller must be one of {list(CONTROLLER_KINDS)}, "
+                                       f"got {self.controller!r}")
+            self._change_kind(document, controller, self.controller)
+        if self.control_url is not None:
+            controller["url"] = self.control_url
+        return document
+
+    @staticmethod
+    def _change_kind(document: dict, controller: dict, kind: str) -> None:
+        kept = {"http": ("url",), "microocpp": ("url", "user", "password"),
+                "sap": ("url", "station", "user", "password")}.get(kind, ())
+        for key in [key for key in controller if key not in kept]:
+            del controller[key]
+        controller["kind"] = kind
+        actions = document.get("actions")
+        most = CONTROLLER_OPS[kind]
+        if isinstance(actions, dict) and isinstance(actions.get("supported"), list) \
+                and most is not None:
+            actions["supported"] = [op for op in actions["supported"] if op in most]
+
+
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
                list: "a list", dict: "a table"}
 TABLES = {
-    "charge_point": {"connectors", "profiles", "fixed_cable", "id", "boot"},
+    "charge_point": {"connectors", "profiles", "fixed_cable", "id", "boot", "features"},
     "controller": {"kind", "url", "station", "user", "password"},
     "actions": {"supported"},
     "configuration": None,  # any OCPP key
@@ -172,6 +227,7 @@ class _Parser:
             path=self.path, connectors=self.connectors(cp), profiles=self.profiles(cp),
             fixed_cable=self.get(cp, "charge_point", "fixed_cable", bool, False),
             id=self.identity(cp), boot=self.choice(cp, "charge_point", "boot", BOOT_MODES, "auto"),
+            features=self.features(cp),
             controller=controller, actions=self.actions(document, controller.kind),
             configuration=self.configuration(self.table(document, "configuration")),
             timing=self.timing(self.table(document, "timing")),
@@ -232,6 +288,14 @@ class _Parser:
         if "Core" not in names:
             raise self.fail("[charge_point] profiles", "must include \"Core\" (every OCPP 1.6 "
                             "charge point implements it)")
+        return frozenset(names)
+
+    def features(self, cp: dict) -> frozenset[str]:
+        names = self.get(cp, "charge_point", "features", list, [])
+        for name in names:
+            if name not in OCTT_FEATURES:
+                raise self.fail("[charge_point] features", f"unknown OCTT prerequisite {name!r}; "
+                                f"they are {list(OCTT_FEATURES)}")
         return frozenset(names)
 
     def identity(self, cp: dict) -> str | None:
@@ -436,6 +500,8 @@ class Observed:
 class ExternalSut:
     """A charge point we do not host, behind our endpoint and a controller (architecture §4)."""
 
+    real_time = True  # AdvanceTime is a real wait: runs generate short ones (timing.max_advance)
+
     def __init__(self, description: Description, controller=None, *, input=None, output=None):
         self.description = description
         self.timing = description.timing
@@ -459,6 +525,17 @@ class ExternalSut:
         self._observe()
         return dict(self.observed.boot)
 
+    @property
+    def features(self) -> frozenset[str]:
+        """The OCTT prerequisites this charge point meets (properties/octt/catalogue.py
+        PREREQUISITES), as its description declares them."""
+        d = self.description
+        profiles = {f"profile:{p}" if p in d.profiles else f"no-profile:{p}"
+                    for p in FEATURE_PROFILES if p != "Core"}
+        cable = "fixed-cable" if d.fixed_cable else "no-fixed-cable"
+        power = set() if "backup-power" in d.features else {"no-backup-power"}
+        return frozenset({cable, *profiles, *power, *d.features})
+
     # ---- life cycle
 
     async def open(self) -> None:
@@ -467,7 +544,8 @@ class ExternalSut:
             return
         endpoint = self.description.endpoint
         self.csms = CentralSystem(
-            endpoint.host, endpoint.port, self.clock, CsmsPolicy(),
+            endpoint.host, endpoint.port, self.clock,
+            CsmsPolicy(heartbeat_interval=HEARTBEAT_INTERVAL),
             basic_auth=None if endpoint.basic_auth is None else dict([endpoint.basic_auth]),
             ssl_context=endpoint.ssl_context())
         await self.csms.start()
@@ -549,12 +627,24 @@ class ExternalSut:
                          } if isinstance(keys, list) else {}
 
     async def _apply_configuration(self) -> None:
+        await self._shorten_intervals()
         for key, value in self.description.configuration:
             if self.baseline.get(key) != value:
                 await self._change_configuration(key, value, "[configuration] " + key)
             self.baseline[key] = value
         self._observe()
         self.observed.changed_keys.clear()
+
+    async def _shorten_intervals(self) -> None:
+        """REAL_TIME_CONFIGURATION, for the writable keys the charge point reported and
+        [configuration] leaves alone; a refusal keeps the charge point's value (no error)."""
+        explicit = {key for key, _ in self.description.configuration}
+        for key, value in REAL_TIME_CONFIGURATION:
+            if key in explicit or key not in self.baseline or self.baseline[key] == value:
+                continue
+            outcome = await self.call("ChangeConfiguration", {"key": key, "value": value})
+            if _status(outcome) in ("Accepted", "RebootRequired"):
+                self.baseline[key] = value
 
     async def _change_configuration(self, key: str, value: str, why: str) -> None:
         outcome = await self.call("ChangeConfiguration", {"key": key, "value": value})
@@ -694,7 +784,8 @@ class ExternalSut:
         """Bring the charge point to the OCTT §1.3 preconditions, verify them, start an example."""
         await self.open()
         self._boot_prepared = False
-        self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id)
+        self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id,
+                                      heartbeat_interval=HEARTBEAT_INTERVAL)
         await self._reconnect()
         await self._ensure_registered()
         await self._stop_transactions()

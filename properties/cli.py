@@ -19,6 +19,26 @@ class UsageError(Exception):
     """A mistake of the user's: printed without a traceback, exit 2."""
 
 
+CONTROLLERS = ("http", "manual", "none", "sap", "microocpp")
+
+
+def _add_sut_options(parser: argparse.ArgumentParser) -> None:
+    """--sut and the options of external mode (docs/external.md)."""
+    group = parser.add_argument_group("external mode (docs/external.md)")
+    group.add_argument("--sut", choices=("bundled", "external"), default="bundled",
+                       help="bundled (default): the in-process charge point; external: a charge "
+                       "point that connects to ws://HOST:PORT/<chargePointId>")
+    group.add_argument("--description", type=Path, metavar="FILE",
+                       help="the external charge point's description (TOML)")
+    group.add_argument("--listen", metavar="HOST:PORT",
+                       help="where the Central System endpoint listens (default: the "
+                       "description's [endpoint] listen, else 127.0.0.1:9000)")
+    group.add_argument("--controller", choices=CONTROLLERS,
+                       help="how physical actions are done (overrides [controller] kind)")
+    group.add_argument("--control-url", metavar="URL",
+                       help="the controller's URL (overrides [controller] url)")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -32,12 +52,17 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--junit", type=Path)
     fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
-    fuzz.add_argument("--connectors", type=int, default=2)
+    fuzz.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
     fuzz.add_argument("--feature-profiles", metavar="CSL",
                       help="the bundled charge point's SupportedFeatureProfiles, e.g. Core,Reservation")
+    fuzz.add_argument("--no-shrink", action="store_true",
+                      help="keep the first failing trace as it is (shrinking an external charge "
+                      "point's trace takes real time)")
+    _add_sut_options(fuzz)
     replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
     replay.add_argument("file", type=Path)
     replay.add_argument("--mutant")
+    _add_sut_options(replay)
     mutants = sub.add_parser("mutants", help="list the bundled charge point's mutants, or fuzz them")
     mutants.add_argument("names", nargs="*", help="mutants to run (default: all)")
     mutants.add_argument("--list", action="store_true")
@@ -52,6 +77,7 @@ def _parser() -> argparse.ArgumentParser:
     octt.add_argument("--json", action="store_true")
     octt.add_argument("--junit", type=Path)
     octt.add_argument("--mutant")
+    _add_sut_options(octt)
     simulate = sub.add_parser("simulate", help="run the bundled charge point against a Central System, "
                               "driven through the control API (docs/control-api.md)")
     simulate.add_argument("--csms", required=True, metavar="ws://HOST:PORT/ID",
@@ -92,21 +118,94 @@ def _check_mutant(name: str | None) -> None:
         raise UsageError(f"unknown mutant {name!r}; `ocpp-verify mutants --list` names them")
 
 
+def _external_settings(args, recorded: dict | None = None):
+    """ExternalSettings for ``--sut external`` (None for bundled); UsageError for bad options.
+
+    ``recorded``: a finding's settings, whose description and options are the defaults.
+    """
+    from adapters.external import DescriptionError
+
+    from .external import ExternalSettings
+
+    given = {"--description": args.description, "--listen": args.listen,
+             "--controller": args.controller, "--control-url": args.control_url}
+    if args.sut == "bundled":
+        extra = [name for name, value in given.items() if value is not None]
+        if extra:
+            raise UsageError(f"{', '.join(extra)} only apply with --sut external")
+        return None
+    for name, why in (("mutant", "start the charge point with `ocpp-verify simulate --mutant M`"),
+                      ("feature_profiles", "declare them in [charge_point] profiles"),
+                      ("connectors", "declare them in [charge_point] connectors")):
+        if getattr(args, name, None) is not None:
+            raise UsageError(f"--{name.replace('_', '-')} is for the bundled charge point; "
+                             f"for an external one {why}")
+    base = ExternalSettings.from_dict(recorded or {})
+    description = args.description or (base.description if base else None)
+    if description is None:
+        raise UsageError("--sut external needs --description FILE (the charge point's "
+                         "description, docs/external.md §2; examples in examples/)")
+    if args.listen is not None:
+        _check_listen(args.listen)
+
+    def option(value, key):
+        return value if value is not None or base is None else getattr(base, key)
+
+    settings = ExternalSettings(description, option(args.listen, "listen"),
+                                option(args.controller, "controller"),
+                                option(args.control_url, "control_url"))
+    try:
+        settings.load()
+    except DescriptionError as error:
+        raise UsageError(str(error)) from None
+    return settings
+
+
+def _check_listen(listen: str) -> None:
+    host, _, port = listen.rpartition(":")
+    if not host or not port.isdigit() or int(port) > 65535:
+        raise UsageError(f"--listen must be HOST:PORT (port 0 to 65535), got {listen!r}")
+
+
+def _open_session(config):
+    """The runner's Session; an external charge point that cannot be used is a UsageError."""
+    from .external import SutUnusable
+    from .runner import Session
+
+    try:
+        return Session(config)
+    except SutUnusable as error:
+        raise UsageError(str(error)) from None
+
+
 def cmd_fuzz(args) -> int:
+    from .external import SutUnusable
     from .progress import Progress
     from .runner import FuzzConfig, fuzz
     from .summary import print_summary, summary_dict, write_junit
 
+    external = _external_settings(args)
     _check_mutant(args.mutant)
     if args.max_examples is not None and args.max_examples < 1:
         raise UsageError("--max-examples must be at least 1")
-    if args.connectors < 1:
+    if args.connectors is not None and args.connectors < 1:
         raise UsageError("--connectors must be at least 1")
     config = FuzzConfig(max_examples=args.max_examples, budget=args.budget, seed=args.seed,
                         profile=args.profile, findings_dir=args.findings, database=args.database,
-                        mutant=args.mutant, connectors=args.connectors, feature_profiles=args.feature_profiles)
+                        mutant=args.mutant, connectors=args.connectors or 2,
+                        feature_profiles=args.feature_profiles, external=external,
+                        shrink=not args.no_shrink)
     progress = Progress(config, stream=sys.stderr)
-    report = fuzz(config, on_progress=progress.update)
+    session = _open_session(config)
+    try:
+        report = fuzz(config, session=session, on_progress=progress.update)
+    except SutUnusable as error:
+        progress.close()
+        if session.report.findings:
+            print_summary(session.report, sys.stdout)
+        raise UsageError(str(error)) from None
+    finally:
+        session.close()
     progress.close()
     if args.json:
         print(json.dumps(summary_dict(report, config), indent=2))
@@ -118,15 +217,21 @@ def cmd_fuzz(args) -> int:
 
 
 def cmd_replay(args) -> int:
+    from .external import SutUnusable
     from .findings import FindingError, load
-    from .replay import replay
+    from .replay import ReplayError, replay
 
     _check_mutant(args.mutant)
     try:
         finding = load(args.file)
     except FindingError as error:
         raise UsageError(str(error))
-    violations, steps_run = replay(finding, mutant=args.mutant)
+    external = _external_settings(args, recorded=finding.get("settings"))
+    try:
+        violations, steps_run = replay(finding, mutant=args.mutant, external=external,
+                                       name=str(args.file))
+    except (ReplayError, SutUnusable) as error:
+        raise UsageError(str(error)) from None
     if violations:
         print(f"still fails after {steps_run} step(s):")
         for v in violations:
@@ -168,8 +273,17 @@ def cmd_octt(args) -> int:
     if args.list:
         print(list_cases())
         return EXIT_OK
+    from .external import SutUnusable
+    from .runner import FuzzConfig
+
+    external = _external_settings(args)
     _check_mutant(args.mutant)
-    return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit)
+    config = FuzzConfig(mutant=args.mutant, external=external)
+    try:
+        return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit,
+                         config=config)
+    except SutUnusable as error:
+        raise UsageError(str(error)) from None
 
 
 def cmd_simulate(args) -> int:

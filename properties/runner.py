@@ -17,6 +17,7 @@ from adapters.bundled import BundledSut
 from model import Options
 
 from . import findings
+from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .harness import Harness, ModelViolation
 from .machine import OcppMachine
 from .outcomes import outcome_of
@@ -41,6 +42,9 @@ class FuzzConfig:
     connectors: int = 2
     feature_profiles: str | None = None
     """The bundled charge point's SupportedFeatureProfiles (§9.1.29); None: its default."""
+    external: ExternalSettings | None = None
+    """``--sut external``: the description and its overrides (properties/external.py)."""
+    shrink: bool = True
 
 
 @attrs.define
@@ -80,9 +84,9 @@ class Session:
     def __init__(self, config: FuzzConfig, sut=None, loop=None):
         self.config = config
         self.loop = loop or asyncio.new_event_loop()
-        self.sut = sut or BundledSut(connectors=config.connectors, mutant=config.mutant,
-                                     feature_profiles=config.feature_profiles)
-        self.options = Options(number_of_connectors=config.connectors)
+        self.sut = sut or build_sut(config)
+        description = getattr(self.sut, "description", None)
+        self.options = model_options(description) if description else Options(number_of_connectors=config.connectors)
         self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
         self.by_rule: dict[str, Finding] = {}
@@ -152,17 +156,30 @@ class Session:
 
     def settings_dict(self) -> dict:
         c = self.config
-        return {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
-                "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles}
+        settings = {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
+                    "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles}
+        if c.external is not None:
+            settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
+        return settings
 
     def close(self) -> None:
         self.loop.run_until_complete(self.sut.close())
         self.loop.close()
 
 
+def build_sut(config: FuzzConfig):
+    """The bundled charge point, or the external one ``config.external`` describes."""
+    if config.external is not None:
+        return build_external_sut(config.external)
+    return BundledSut(connectors=config.connectors, mutant=config.mutant, feature_profiles=config.feature_profiles)
+
+
 def machine_class(session: Session) -> type:
-    attributes = {"session": session, "connectors": session.config.connectors}
-    return type("OcppMachineRun", (OcppMachine,), attributes)
+    attributes = {"session": session, "connectors": session.options.number_of_connectors}
+    bases = (OcppMachine,)
+    if getattr(session.sut, "real_time", False):  # AdvanceTime is a real wait (docs/external.md §5)
+        bases = (real_time_rules(session.sut.timing.max_advance), OcppMachine)
+    return type("OcppMachineRun", bases, attributes)
 
 
 def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
@@ -175,7 +192,7 @@ def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
         database=database,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
+        phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if config.shrink else []),
         report_multiple_bugs=True,
         print_blob=False,
     )

@@ -25,13 +25,15 @@ from adapters.controllers import (
     SapController,
 )
 from adapters.external import (
-    ConnectTimeout, Description, DescriptionError, ExternalSut, PreconditionError,
+    HEARTBEAT_INTERVAL, ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides,
+    PreconditionError,
 )
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 CONFIGURATION = {"HeartbeatInterval": "300", "ConnectionTimeOut": "30",
                  "MinimumStatusDuration": "5", "NumberOfConnectors": "2"}
 READONLY = {"NumberOfConnectors"}
+SHORT = {"HeartbeatInterval": "5", "ConnectionTimeOut": "3"}  # REAL_TIME_CONFIGURATION, as held
 
 
 # --------------------------------------------------------------------------
@@ -47,7 +49,8 @@ class FakeChargePoint:
     """
 
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
-                 stuck: dict[int, str] | None = None, trigger: bool = True, **options):
+                 stuck: dict[int, str] | None = None, trigger: bool = True,
+                 answers: dict[str, object] | None = None, **options):
         self.url, self.cp_id, self.connectors = url, cp_id, connectors
         self.options = options  # for websockets' connect(): ssl, additional_headers
         self.status = {c: "Available" for c in range(connectors + 1)}
@@ -58,7 +61,7 @@ class FakeChargePoint:
         self.transactions: dict[int, int] = {}  # connectorId -> transactionId
         self.reservations: set[int] = set()
         self.list_version, self.list_stuck, self.profiles = 0, False, False
-        self.answers: dict[str, object] = {}
+        self.answers: dict[str, object] = dict(answers or {})
         self.received: list[list] = []
         self.ws = None
         self.ids = itertools.count(1)
@@ -433,7 +436,7 @@ def test_open_fresh_start_and_identity():
             assert sut.boot_mode == "trigger" and sut.capabilities == {
                 "AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"}
             assert sut.baseline == {key: value for key, value in CONFIGURATION.items()
-                                    if key not in READONLY}
+                                    if key not in READONLY} | SHORT
             sent = [m[2] for m in fake.received if m[0] == 2]
             assert sent[:1] == ["GetConfiguration"]
             assert {"ChangeAvailability", "ClearCache", "TriggerMessage"} <= set(sent)
@@ -462,9 +465,22 @@ def test_configuration_is_applied_at_open_and_restored_before_each_example():
             await sut.perform({"op": "ChangeConfiguration", "key": "ConnectionTimeOut",
                                "value": "10"})
             await sut.fresh()
-            assert fake.configuration["HeartbeatInterval"] == "300"
-            assert fake.configuration["ConnectionTimeOut"] == "45"
+            assert fake.configuration["HeartbeatInterval"] == "5"  # REAL_TIME_CONFIGURATION
+            assert fake.configuration["ConnectionTimeOut"] == "45"  # [configuration] wins
             assert sut.observed.changed_keys == set()
+
+    asyncio.run(main())
+
+
+def test_short_intervals_are_set_for_real_time_and_a_refusal_keeps_the_old_value():
+    async def main():
+        async with external(answers={"ChangeConfiguration": {"status": "Rejected"}}) as (sut, fake):
+            assert sut.baseline["HeartbeatInterval"] == "300"  # refused: no error, kept
+            assert fake.configuration["HeartbeatInterval"] == "300"
+        async with external() as (sut, fake):
+            assert {key: fake.configuration[key] for key in SHORT} == SHORT
+            assert "MeterValueSampleInterval" not in fake.configuration  # never added
+            assert sut.csms.policy.heartbeat_interval == HEARTBEAT_INTERVAL
 
     asyncio.run(main())
 

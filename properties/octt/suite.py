@@ -30,9 +30,10 @@ def select(ids: list[str]):
         raise UnknownCase(f"unknown OCTT case {error}; `ocpp-verify octt --list` names them")
 
 
-def run_all(scenarios, mutant: str | None = None, session: Session | None = None) -> list[CaseResult]:
+def run_all(scenarios, mutant: str | None = None, session: Session | None = None,
+            config: FuzzConfig | None = None) -> list[CaseResult]:
     own = session is None
-    session = session or Session(FuzzConfig(mutant=mutant))
+    session = session or Session(config or FuzzConfig(mutant=mutant))
     try:
         features = frozenset(getattr(session.sut, "features", ()))
         return [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
@@ -67,14 +68,15 @@ def write_junit(path: Path, results: list[CaseResult]) -> None:
     ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
-def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None) -> int:
+def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None,
+              config: FuzzConfig | None = None) -> int:
     from ..cli import UsageError
 
     try:
         scenarios = select(ids)
     except UnknownCase as error:
         raise UsageError(str(error))
-    results = run_all(scenarios, mutant)
+    results = run_all(scenarios, mutant, config=config)
     if as_json:
         print(json.dumps([attrs.asdict(r) for r in results], indent=2))
     else:

@@ -1,0 +1,152 @@
+"""External mode for ``fuzz``, ``octt`` and ``replay`` (``--sut external``).
+
+Builds the :class:`adapters.external.ExternalSut` a run uses from a description
+file and the command-line options, the model's :class:`Options` from the
+description, and the state-machine rules that differ in real time
+(docs/external.md §5):
+
+* ``AdvanceTime`` is a real wait, so the machine draws it from
+  :func:`real_times` (at most ``[timing] max_advance`` seconds) instead of
+  properties/machine.py ``TIMES`` (up to 300 s);
+* ``SetBootResponse`` uses short intervals for the same reason (a Pending or
+  Rejected registration is retried after ``interval`` seconds, OCPP 1.6 §4.2).
+
+When the charge point or its controller cannot go on (it cannot be brought to
+the OCTT §1.3 preconditions, it does not connect, the controller fails) the run
+stops with :class:`SutUnusable`: not a finding, an error that says what is wrong.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import attrs
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+from adapters.controllers import ControllerError
+from adapters.external import (
+    ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
+)
+from model import Options
+
+REAL_TIMES = (1, 2, 5, 10, 30, 61)
+"""Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
+BOOT_INTERVALS = (2, 30)
+"""SetBootResponse intervals in real time: one retried within a run's waits, one not."""
+INFRASTRUCTURE_ERRORS = (ConnectTimeout, DescriptionError, PreconditionError, ControllerError,
+                         OSError)
+
+
+class SutUnusable(BaseException):
+    """The external charge point (or its controller) cannot go on: the run stops.
+
+    A BaseException, not an Exception, so that Hypothesis neither shrinks nor
+    replays it as if it were a failing example: it ends the run at once.
+    """
+
+
+@attrs.frozen
+class ExternalSettings:
+    """What ``--sut external`` runs against: the description and its overrides."""
+
+    description: Path
+    listen: str | None = None
+    controller: str | None = None
+    control_url: str | None = None
+
+    def overrides(self) -> Overrides:
+        return Overrides(self.listen, self.controller, self.control_url)
+
+    def load(self) -> Description:
+        return Description.load(self.description, self.overrides())
+
+    def as_dict(self) -> dict:
+        """For a finding's settings (``replay --sut external`` re-reads them)."""
+        return {"sut": "external", "description": str(self.description), "listen": self.listen,
+                "controller": self.controller, "controlUrl": self.control_url}
+
+    @classmethod
+    def from_dict(cls, settings: dict) -> ExternalSettings | None:
+        """The external settings a finding was found with; None for a bundled finding."""
+        if settings.get("sut") != "external":
+            return None
+        return cls(Path(settings["description"]), settings.get("listen"),
+                   settings.get("controller"), settings.get("controlUrl"))
+
+
+class GuardedExternalSut(ExternalSut):
+    """ExternalSut whose infrastructure failures end the run (:class:`SutUnusable`)."""
+
+    async def open(self) -> None:
+        await _guard(super().open(), "cannot start")
+        if self.boot_mode == "none":
+            await self.close()
+            raise SutUnusable(
+                f"{self.description.path}: [charge_point] boot = \"none\" gives no boot, but "
+                "every example starts with one (PowerOn); set boot = \"reset\", or \"trigger\" "
+                "for a charge point with RemoteTrigger, or use a controller that can PowerLoss "
+                "and PowerOn")
+
+    async def fresh(self) -> None:
+        await _guard(super().fresh(), "cannot begin an example")
+
+    async def start(self) -> None:
+        await _guard(super().start(), "cannot boot the charge point")
+
+    async def perform(self, step: dict):
+        return await _guard(super().perform(step), f"cannot perform {step.get('op')}")
+
+
+async def _guard(coroutine, what: str):
+    try:
+        return await coroutine
+    except INFRASTRUCTURE_ERRORS as exc:
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise SutUnusable(f"external charge point: {what}: {detail}") from exc
+
+
+def build_sut(settings: ExternalSettings, input=None, output=None) -> GuardedExternalSut:
+    """The (unopened) SUT; a manual controller prompts on ``output`` (default stderr)."""
+    try:
+        description = settings.load()
+    except DescriptionError as exc:
+        raise SutUnusable(str(exc)) from None
+    output = sys.stderr if output is None else output
+    try:
+        return GuardedExternalSut(description, input=input, output=output)
+    except ValueError as exc:  # a controller URL the controller cannot use
+        raise SutUnusable(f"{description.path}: [controller] url: {exc}") from None
+
+
+def model_options(description: Description) -> Options:
+    """What the model must know of the charge point: connectors, cable, timing slack."""
+    return Options(number_of_connectors=description.connectors,
+                   fixed_cable=description.fixed_cable, tolerance=description.timing.tolerance)
+
+
+def real_times(max_advance: float) -> tuple[float, ...]:
+    """The AdvanceTime values of a real-time run: REAL_TIMES up to ``max_advance``, and it."""
+    cap = int(max_advance) if float(max_advance).is_integer() else max_advance
+    return tuple(sorted({t for t in REAL_TIMES if t < cap} | {cap}))
+
+
+def real_time_rules(max_advance: float) -> type:
+    """A mixin for OcppMachine whose time rules suit a charge point on the wall clock."""
+    times = real_times(max_advance)
+
+    class RealTimeRules:
+        @precondition(lambda self: self.can("AdvanceTime"))
+        @rule(seconds=st.sampled_from(times))
+        def advance_time(self, seconds):
+            self.do({"op": "AdvanceTime", "seconds": seconds})
+
+        @precondition(lambda self: self.can("SetBootResponse"))
+        @rule(status=st.sampled_from(("Accepted", "Pending", "Rejected")),
+              interval=st.sampled_from(BOOT_INTERVALS))
+        def set_boot_response(self, status, interval):
+            """OCPP 1.6 §4.2: Pending and Rejected make the charge point retry after interval."""
+            self.do({"op": "SetBootResponse", "status": status, "interval": interval})
+
+    return RealTimeRules
