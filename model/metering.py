@@ -55,6 +55,22 @@ def periodic(meter_values: Iterable[dict]) -> bool:
     return any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in sampled_values(meter_values))
 
 
+def periodic_timestamp(meter_values: Iterable[dict]) -> float | None:
+    """Seconds since the epoch of the first meter value with a periodic (Sample.Periodic) reading."""
+    for mv in meter_values or ():
+        if any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in mv.get("sampledValue") or ()):
+            return seconds(mv.get("timestamp"))
+    return None
+
+
+def seconds(timestamp) -> float | None:
+    """An ISO 8601 date-time as seconds since the epoch; None when it is not one."""
+    try:
+        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return None
+
+
 def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
     """Timestamps of the meter values that carry clock-aligned (Sample.Clock) readings."""
     return [mv.get("timestamp") for mv in meter_values or ()

@@ -14,6 +14,8 @@ import attrs
 from .configuration import ConfigurationModel
 from .localauth import LocalList
 from .firmware import FirmwareState
+from .smartcharging import SmartChargingState
+from .reservation import Reservations
 
 
 @attrs.frozen
@@ -123,6 +125,10 @@ class ChargePointState:
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
     firmware: FirmwareState = FirmwareState()
     """The firmware update and diagnostics upload in progress (§5.9, §5.19), Firmware Management profile."""
+    smart_charging: SmartChargingState = SmartChargingState()
+    """The installed charging profiles (§3.13, §5.16), Smart Charging profile."""
+    reservations: Reservations = Reservations()
+    """The reservations in force (§5.13), Reservation profile."""
 
     def connector(self, connector_id: int) -> Connector:
         return self.connectors[connector_id]

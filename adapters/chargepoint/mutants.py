@@ -137,12 +137,65 @@ class NoAuthorizeForUnknownIdTag(ChargePoint):
         return {"status": "Accepted"}
 
 
+class MeterValueSampleIntervalOffByOne(ChargePoint):
+    """§3.16.1, §9.1.19: sampled MeterValues come every MeterValueSampleInterval seconds; this one
+    waits one second longer each time, so samples drift and one goes missing."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
+                     *CHARGING, {"op": "AdvanceTime", "seconds": 30}]
+
+    def _arm_sampling(self, c) -> None:
+        self._cancel(c.sample_timer)
+        c.sample_timer = None
+        interval = self.config.integer("MeterValueSampleInterval")
+        if interval > 0 and c.transaction is not None:
+            c.sample_timer = self._timer(interval + 1, lambda: self._sample(c))
+
+
+class ClearCacheKeepsEntries(ChargePoint):
+    """§5.4: ClearCache.conf Accepted means the Authorization Cache is empty; this one answers
+    Accepted and keeps it, so an idTag it no longer knows starts without Authorize.req under
+    LocalPreAuthorize (§3.5, §5.11), or offline (§3.5)."""
+
+    minimal_trace = [ACCEPT_A, {"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}, {"op": "ClearCache"},
+                     {"op": "PowerLoss"}, {"op": "PowerOn"},
+                     {"op": "RemoteStartTransaction", "connectorId": 1, "idTag": "A"}]
+
+    def _clear_cache(self) -> None:
+        pass
+
+
+class PowerLossReportedAsReboot(ChargePoint):
+    """§7.36, OCTT TC_032_2: a transaction found open at boot after a power loss is stopped with
+    reason PowerLoss; this one says Reboot."""
+
+    minimal_trace = [*CHARGING, {"op": "PowerLoss"}, {"op": "PowerOn"}]
+
+    def _close_open_transactions(self) -> None:
+        for connector in self.connectors[1:]:
+            if connector.transaction is not None:
+                self._stop_transaction(connector, "Reboot")
+
+
+class StopTransactionNotRetried(ChargePoint):
+    """§3.7.1, §9.1.32: a transaction-related message the Central System failed to process is sent
+    again, up to TransactionMessageAttempts times; this one gives up after the first CALLERROR."""
+
+    minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 1},
+                     {"op": "Unplug", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 300}]
+
+    def _failed(self, item) -> None:
+        self._drop(item)
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
         CacheUsedWhenDisabled, MeterStopBelowMeterStart, ConnectorZeroStatusNotReported,
         UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
-        StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag,
+        StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
+        ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
 )
 
 

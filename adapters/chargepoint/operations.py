@@ -135,9 +135,13 @@ class CentralSystemOperations:
 
     @on(Action.clear_cache, skip_schema_validation=True)
     def on_clear_cache(self, **_):
+        self._clear_cache()
+        return call_result.ClearCache(status="Accepted")
+
+    def _clear_cache(self) -> None:
+        """§5.4: the Authorization Cache is emptied (it persists across reboots, §3.5.1)."""
         self.store["cache"].clear()
         self.store.save()
-        return call_result.ClearCache(status="Accepted")
 
     @on(Action.data_transfer, skip_schema_validation=True)
     def on_data_transfer(self, vendor_id: str, **_):
