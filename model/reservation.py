@@ -2,10 +2,388 @@
 
 This module must not import :mod:`model.state` or :mod:`model.core` at module
 level: :mod:`model.state` imports this profile's state classes from here.
+
+What the model knows of reservations is what ReserveNow.conf Accepted made and
+what ended them since: a transaction that carried the reservationId or was
+started for its idTag on its connector, the expiryDate, CancelReservation.conf
+Accepted, or the connector (or the Charge Point) set Faulted or Unavailable
+(§5.13 "A reservation SHALL be terminated ..."). Choices the spec leaves open
+are kept:
+
+* Whether a reservation survives a reboot (the spec does not say): after a
+  reboot it is *uncertain* until the Charge Point reports its connector
+  Reserved (it survived) or Available (it is gone).
+* A reservation of connector 0 reserves no specific connector (§5.13): a
+  free connector may be reported Reserved or Available, and another idTag may
+  start a transaction (or be refused) as long as enough free connectors are
+  left for the connector-0 reservations.
+* A plugged cable at a reserved connector may leave it Reserved (the §4.9
+  table has no Reserved → Preparing for a cable, only G2 for the reserved
+  idTag) or make it Preparing.
+* Another idTag presented at a reserved connector may be refused without
+  Authorize.req when its parentIdTag cannot match (§5.13: the Charge Point
+  only needs Authorize.req to learn the parent); a RemoteStartTransaction for
+  another idTag on a reserved connector may be Accepted (and not start) or
+  Rejected (§5.11 leaves it to the Charge Point).
+* A second reservation of connector 0 is Occupied ("Occupied when the Charge
+  Point ... has been reserved"); a reservation of a specific connector while
+  connector 0 is reserved may be Occupied, and must be when it would leave no
+  free connector for the connector-0 reservations.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import attrs
+
+from .configuration import canonical_key, value_of
+
+
+@attrs.frozen
+class Reservation:
+    """One reservation the Charge Point accepted (§5.13, §6.37); ``connector_id`` 0 is any connector.
+
+    ``uncertain``: the Charge Point may have forgotten it (after a reboot)."""
+
+    reservation_id: int
+    connector_id: int
+    id_tag: str
+    parent_id_tag: str | None
+    expiry: float
+    uncertain: bool = False
+
+
+@attrs.frozen
+class Reservations:
+    """The reservations in force, and every reservationId ever accepted (a queued
+    StartTransaction may carry one that has ended since)."""
+
+    live: tuple[Reservation, ...] = ()
+    issued: frozenset[int] = frozenset()
+
+
+def seconds(text) -> float | None:
+    """An ISO 8601 date-time as seconds since the epoch; None when it is not one."""
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except (AttributeError, ValueError):
+        return None
+
 
 class ReservationRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
+
+    # -- the book -------------------------------------------------------------
+
+    def book(self) -> Reservations:
+        return self.state.reservations
+
+    def set_live(self, live, issued: frozenset[int] | None = None) -> None:
+        book = Reservations(tuple(live), self.book().issued if issued is None else issued)
+        self.state = attrs.evolve(self.state, reservations=book)
+
+    def drop(self, reservation: Reservation) -> None:
+        self.set_live(r for r in self.book().live if r.reservation_id != reservation.reservation_id)
+
+    def find(self, reservation_id) -> Reservation | None:
+        return next((r for r in self.book().live if r.reservation_id == reservation_id), None)
+
+    def reservation_on(self, connector_id: int) -> Reservation | None:
+        return next((r for r in self.book().live if r.connector_id == connector_id and connector_id), None)
+
+    def zero_reservations(self) -> list[Reservation]:
+        return [r for r in self.book().live if r.connector_id == 0]
+
+    def doubtful(self, r: Reservation) -> bool:
+        """It may already have ended in the Charge Point: after a reboot, within the tolerance of its
+        expiry, or with a transaction on its connector that the Central System cannot see yet."""
+        if r.uncertain or self.state.time >= r.expiry:
+            return True
+        connectors = self.connectors() if r.connector_id == 0 else (self.state.connector(r.connector_id),)
+        return any(self.hidden_tx(c) or c.offline_tags for c in connectors)
+
+    # -- idTags ---------------------------------------------------------------
+
+    def parents_of(self, id_tag: str) -> set[str]:
+        """The parentIdTags the Charge Point may know for ``id_tag``: from an IdTagInfo it received
+        (cache) or from the one the Central System would give (Authorize.conf, §5.13)."""
+        cached = self.state.cached(id_tag)
+        return {p for p in (cached[1] if cached else None, self.state.policy_for(id_tag)[1]) if p}
+
+    def may_match(self, r: Reservation, id_tag: str) -> bool:
+        """§5.13: the incoming idTag or its parent idTag matches the idTag or parent idTag of the reservation."""
+        keys = {r.id_tag, r.parent_id_tag} - {None}
+        return id_tag in keys or bool(self.parents_of(id_tag) & keys)
+
+    def reserved_for_other(self, c, id_tag: str) -> bool:
+        r = self.reservation_on(c.id)
+        if r is not None:
+            return not self.may_match(r, id_tag)
+        zero = self.zero_reservations()
+        return bool(zero) and not any(self.may_match(z, id_tag) for z in zero)
+
+    def refused_here(self, c, id_tag: str) -> bool:
+        """The Charge Point SHALL refuse charging for ``id_tag`` on this connector (§5.13)."""
+        r = self.reservation_on(c.id)
+        return r is not None and not self.doubtful(r) and not self.may_match(r, id_tag)
+
+    def free_besides(self, connector_id: int) -> int:
+        """Connectors other than this one that could still serve a connector-0 reservation (an upper bound)."""
+        zero = self.state.connector(0)
+        return sum(1 for c in self.connectors() if c.id != connector_id and c.tx is None and self.usable(c)
+                   and not zero.faulted and self.reservation_on(c.id) is None)
+
+    # -- Central System operations (§5.1, §5.13) -------------------------------
+
+    def answer_ReserveNow(self, stimulus, payload) -> None:
+        connector_id, reservation_id = stimulus.get("connectorId"), stimulus.get("reservationId")
+        replaced = self.find(reservation_id)
+        if replaced is not None:
+            self.drop(replaced)
+        allowed = self.reserve_statuses(connector_id)
+        if replaced is not None and self.doubtful(replaced):
+            allowed |= {"Occupied"}
+        status = self.expect_status(stimulus, payload, allowed, "ReserveNowStatus", "OCPP 1.6 §5.13, §7.40")
+        if status == "Accepted":
+            self.reserve(stimulus)
+        elif replaced is not None:
+            self.set_live(self.book().live + (attrs.evolve(replaced, uncertain=True),))
+
+    def reserve(self, stimulus) -> None:
+        expiry = seconds(stimulus.get("expiryDate"))
+        r = Reservation(stimulus.get("reservationId"), stimulus.get("connectorId"), stimulus.get("idTag"),
+                        stimulus.get("parentIdTag"), self.state.time if expiry is None else expiry)
+        self.set_live(self.book().live + (r,), self.book().issued | {r.reservation_id})
+
+    def reserve_statuses(self, connector_id) -> set[str]:
+        """§5.13 and §7.40: Accepted, or every refusal whose condition holds (the spec orders none)."""
+        if connector_id == 0:
+            return self.reserve_zero_statuses()
+        if not self.valid_connector(connector_id):
+            return {"Rejected", "Unavailable"}
+        c = self.state.connector(connector_id)
+        allowed = self.with_charge_point(self.refusals(c), zero_reservation=False)
+        zero = self.zero_reservations()
+        if zero and self.free_besides(c.id) < len(zero):
+            allowed = (allowed - {"Accepted"}) | {"Occupied"}
+        elif zero and "Accepted" in allowed:
+            allowed.add("Occupied")
+        return allowed
+
+    def reserve_zero_statuses(self) -> set[str]:
+        """§5.13: connector 0 only with ReserveConnectorZeroSupported; then Accepted while a connector is free."""
+        supported = self.zero_supported()
+        if supported is False:
+            return {"Rejected"}
+        states = [self.refusals(c) for c in self.connectors()]
+        combined = {"Accepted"} if any(s == {"Accepted"} for s in states) else set().union(*states)
+        allowed = self.with_charge_point(combined, zero_reservation=True)
+        return allowed | ({"Rejected"} if supported is None else set())
+
+    def with_charge_point(self, allowed: set[str], zero_reservation: bool) -> set[str]:
+        """The Charge Point's own state refuses any reservation: Faulted, Unavailable, or reserved as a whole."""
+        zero = self.state.connector(0)
+        reasons = {"Faulted"} if zero.faulted else set()
+        if zero.inoperative:
+            reasons.add("Unavailable")
+        if zero_reservation and self.zero_reservations():
+            reasons.add("Occupied")
+        return reasons | (allowed & {"Faulted", "Unavailable", "Occupied"}) if reasons else allowed
+
+    def zero_supported(self) -> bool | None:
+        """ReserveConnectorZeroSupported (§9.3.1): True, False (false or not present), None (not known)."""
+        value = value_of(self.state.config, "ReserveConnectorZeroSupported")
+        if value is None and canonical_key("ReserveConnectorZeroSupported") in self.state.config.unsupported:
+            return False
+        return value if isinstance(value, bool) else None
+
+    def refusals(self, c) -> set[str]:
+        """What connector ``c`` may answer: {"Accepted"} when it is free, else its refusals (§7.40),
+        with Accepted among them when the Central System cannot know."""
+        reasons = {"Faulted"} if c.faulted else set()
+        if c.inoperative or c.scheduled == "Inoperative":
+            reasons.add("Unavailable")
+        occupied = self.occupied(c)
+        if occupied is not False:
+            reasons.add("Occupied")
+        if not reasons or occupied is None or (c.scheduled and c.tx is None and not c.faulted):
+            reasons.add("Accepted")
+        return reasons
+
+    def occupied(self, c) -> bool | None:
+        """In use (a transaction, a cable, an idTag waiting, a session finishing) or reserved (§5.13);
+        None when the Central System cannot know."""
+        r = self.reservation_on(c.id)
+        if c.tx is not None or c.plugged or c.finishing or c.authorized is not None:
+            return None if (c.uncertain or self.may_be_over(c) or self.may_have_timed_out(c)) else True
+        if r is not None:
+            return None if self.doubtful(r) else True
+        return None if (self.hidden_tx(c) or c.offline_tags) else False
+
+    def answer_CancelReservation(self, stimulus, payload) -> None:
+        """§5.1: Accepted when the Charge Point has the reservation, otherwise Rejected."""
+        r = self.find(stimulus.get("reservationId"))
+        allowed = {"Rejected"} if r is None else {"Accepted", "Rejected"} if self.doubtful(r) else {"Accepted"}
+        status = self.expect_status(stimulus, payload, allowed, "CancelReservationStatus", "OCPP 1.6 §5.1, §7.5")
+        if r is not None and status in ("Accepted", "Rejected"):
+            self.drop(r)
+
+    def answer_RemoteStartTransaction(self, stimulus, payload) -> None:
+        """On a connector reserved for another idTag the Charge Point may refuse (§5.13 "SHALL refuse
+        charging") or accept and then not start (§5.11)."""
+        connector_id, id_tag = stimulus.get("connectorId"), stimulus.get("idTag")
+        if not self.valid_connector(connector_id) or not self.reserved_for_other(self.state.connector(connector_id), id_tag):
+            super().answer_RemoteStartTransaction(stimulus, payload)
+            return
+        c = self.state.connector(connector_id)
+        status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus",
+                                    "OCPP 1.6 §5.11, §5.13")
+        if status == "Accepted" and c.tx is None and self.usable(c):
+            self.remote_start(c, id_tag)
+
+    # -- Core hooks: authorization and starting ---------------------------------
+
+    def present(self, c, id_tag: str) -> None:
+        """An idTag that cannot match the reservation is refused; no Authorize.req is needed (§5.13)."""
+        super().present(c, id_tag)
+        if self.refused_here(c, id_tag):
+            changes = {"presented": None}
+            if self.state.connector(c.id).authorized == id_tag:
+                changes |= {"authorized": None, "authorized_at": None}
+            self.update(c.id, **changes)
+
+    def authorize(self, connector_id: int, id_tag: str) -> None:
+        c = self.state.connector(connector_id)
+        if self.refused_here(c, id_tag):
+            self.update(connector_id, presented=None)
+            return
+        super().authorize(connector_id, id_tag)
+        if self.reserved_for_other(c, id_tag):
+            self.discharge(lambda o: o.action == "StartTransaction" and o.connector == connector_id)
+            self.update(connector_id, uncertain=True)
+
+    def cp_StartTransaction(self, call) -> None:
+        connector_id = call.payload.get("connectorId")
+        if self.valid_connector(connector_id) and self.state.connector(connector_id).tx is None:
+            self.check_reservation_start(connector_id, call.payload.get("idTag"), call.payload.get("reservationId"))
+        super().cp_StartTransaction(call)
+
+    def check_reservation_start(self, connector_id: int, id_tag: str, reservation_id) -> None:
+        """§4.8, §5.13: a transaction that ends a reservation carries its reservationId; a reserved
+        connector starts only for the reservation's idTag or parent idTag."""
+        if reservation_id is not None:
+            self.check_reservation_id(id_tag, reservation_id)
+            return
+        r = self.reservation_on(connector_id)
+        if r is not None:
+            self.drop(r)
+            if not self.doubtful(r):
+                self.fail_reserved_start(r, connector_id, id_tag)
+            return
+        zero = self.zero_reservations()
+        matching = [z for z in zero if self.may_match(z, id_tag)]
+        exact = [z for z in matching if z.id_tag == id_tag]
+        if exact:
+            self.drop(exact[0])
+            if not self.doubtful(exact[0]):
+                self.fail_reserved_start(exact[0], connector_id, id_tag)
+            return
+        if matching:  # the Charge Point may or may not have counted it as the reserved group
+            self.set_live(attrs.evolve(x, uncertain=True) if x is matching[0] else x for x in self.book().live)
+            return
+        certain = [z for z in zero if not self.doubtful(z)]
+        if certain and self.free_besides(connector_id) < len(certain):
+            self.fail("ReservedConnectorStartedForAnotherIdTag", "OCPP 1.6 §5.13",
+                      f"{id_tag!r} started on connector {connector_id}, leaving no connector for "
+                      f"reservation {certain[0].reservation_id} of connector 0 ({certain[0].id_tag!r})")
+
+    def fail_reserved_start(self, r: Reservation, connector_id: int, id_tag: str) -> None:
+        if self.may_match(r, id_tag):
+            self.fail("ReservationIdMissingInStartTransaction", "OCPP 1.6 §4.8, §5.13, OCTT TC_046_1_CS",
+                      f"the transaction of {id_tag!r} on connector {connector_id} ends reservation "
+                      f"{r.reservation_id}, but StartTransaction.req has no reservationId")
+        else:
+            self.fail("ReservedConnectorStartedForAnotherIdTag", "OCPP 1.6 §5.13",
+                      f"{id_tag!r} started on connector {connector_id}, reserved for {r.id_tag!r}"
+                      + (f" (parent {r.parent_id_tag!r})" if r.parent_id_tag else "")
+                      + f" by reservation {r.reservation_id}")
+
+    def check_reservation_id(self, id_tag: str, reservation_id) -> None:
+        r = self.find(reservation_id)
+        if r is None:
+            if reservation_id not in self.book().issued:
+                self.fail("StartTransactionUnknownReservationId", "OCPP 1.6 §4.8, §6.45",
+                          f"StartTransaction.req carries reservationId {reservation_id}, never reserved")
+            return
+        self.drop(r)
+        if not self.may_match(r, id_tag):
+            self.fail("ReservationUsedByAnotherIdTag", "OCPP 1.6 §5.13",
+                      f"{id_tag!r} used reservation {reservation_id} of {r.id_tag!r}")
+
+    # -- status (§4.9) ----------------------------------------------------------
+
+    def settled_statuses(self, c) -> set[str]:
+        statuses = super().settled_statuses(c)
+        if c.id == 0 or c.tx is not None or not self.usable(c) or self.state.connector(0).faulted:
+            return statuses
+        r = self.reservation_on(c.id)
+        if r is None:
+            return statuses | {"Reserved"} if self.zero_reservations() else statuses
+        if c.authorized is not None and self.may_match(r, c.authorized) and not c.uncertain:
+            return statuses if not self.may_have_timed_out(c) else statuses | {"Reserved"}
+        if self.doubtful(r) or statuses != {"Available"}:
+            return statuses | {"Reserved"}
+        return {"Reserved"}
+
+    def check_settled_status(self, c) -> None:
+        if c.id:
+            allowed = self.settled_statuses(c)
+            if c.reported == "Reserved" and "Reserved" not in allowed:
+                self.fail("ReservedAfterReservationEnded", "OCPP 1.6 §5.13, §5.1, §4.9 G1",
+                          f"connector {c.id} still reported Reserved, but it is now {'/'.join(sorted(allowed))}")
+                return
+            if allowed == {"Reserved"} and c.reported != "Reserved":
+                self.fail("ReservedStatusNotReported", "OCPP 1.6 §5.13, §4.9 A7, OCTT TC_046_1_CS",
+                          f"connector {c.id} is reserved but last reported {c.reported}")
+                return
+        super().check_settled_status(c)
+
+    def cp_StatusNotification(self, call) -> None:
+        """After a reboot the connector's status tells whether its reservation survived."""
+        super().cp_StatusNotification(call)
+        r = self.reservation_on(call.payload.get("connectorId") or 0)
+        if r is None or not r.uncertain:
+            return
+        status = call.payload.get("status")
+        if status == "Reserved":
+            self.set_live(attrs.evolve(x, uncertain=False) if x is r else x for x in self.book().live)
+        elif status == "Available":
+            self.drop(r)
+
+    # -- ending reservations ------------------------------------------------------
+
+    def reboot(self, why: str) -> None:
+        """Whether reservations survive a reboot is left open by the spec: they become uncertain."""
+        self.set_live(attrs.evolve(r, uncertain=True) for r in self.book().live)
+        super().reboot(why)
+
+    def settle(self) -> None:
+        for r in self.book().live:
+            if self.state.time >= r.expiry + self.state.options.tolerance or self.terminated(r):
+                self.release(r)
+        super().settle()
+
+    def terminated(self, r: Reservation) -> bool:
+        """§5.13 (3): the Charge Point or the connector set to Faulted or Unavailable."""
+        zero = self.state.connector(0)
+        if zero.faulted or zero.inoperative:
+            return True
+        c = self.state.connector(r.connector_id)
+        return bool(r.connector_id) and (c.faulted or c.inoperative)
+
+    def release(self, r: Reservation) -> None:
+        """The reservation ends; an idTag authorized on its strength may be dropped with it."""
+        self.drop(r)
+        if r.connector_id and self.state.connector(r.connector_id).authorized is not None:
+            self.update(r.connector_id, uncertain=True)

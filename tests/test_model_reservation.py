@@ -1,0 +1,307 @@
+"""The Reservation-profile judge (model/reservation.py), rule by rule.
+
+Each rule fires on the wrong behaviour and is silent on every behaviour the
+spec allows (OCPP 1.6 §5.1, §5.13, §4.9 Reserved; OCTT TC_046–TC_053).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from model import CpCall
+from test_model_core import (TAG, OTHER, PARENT, Trace, authorize, boot, down, result, sn, start_tx, statuses,
+                             step, up)
+
+
+def iso(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_reservation(zero: str | None = "true", **config) -> Trace:
+    """Reservation listed in SupportedFeatureProfiles (§9.1.29), the Central System knows TAG and OTHER."""
+    keys = [{"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"}]
+    if zero is not None:
+        keys.append({"key": "ReserveConnectorZeroSupported", "readonly": True, "value": zero})
+    trace = Trace(**config)
+    trace.ok(step("GetConfiguration", key=[k["key"] for k in keys]), result(configurationKey=keys))
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    return trace
+
+
+def reserve_now(trace: Trace, connector: int = 1, tag: str = TAG, reservation_id: int = 1, expiry: int = 300,
+                parent: str | None = None) -> dict:
+    s = step("ReserveNow", connectorId=connector, expiryDate=iso(trace.now + expiry), idTag=tag,
+             reservationId=reservation_id)
+    if parent:
+        s["parentIdTag"] = parent
+    return s
+
+
+def reserved(trace: Trace | None = None, connector: int = 1, tag: str = TAG, reservation_id: int = 1,
+             expiry: int = 300, parent: str | None = None) -> Trace:
+    """Reusable state Reserved (OCTT TC_051_CS)."""
+    trace = trace or with_reservation()
+    return trace.ok(reserve_now(trace, connector, tag, reservation_id, expiry, parent), result(status="Accepted"),
+                    sn(connector, "Reserved"))
+
+
+def start_with(connector: int = 1, tag: str = TAG, reservation_id: int | None = 1, tx_id: int = 1,
+               parent: str | None = None) -> CpCall:
+    call = start_tx(connector, tag, tx_id, parent=parent)
+    if reservation_id is not None:
+        call.payload["reservationId"] = reservation_id
+    return call
+
+
+def cancel(reservation_id: int = 1) -> dict:
+    return step("CancelReservation", reservationId=reservation_id)
+
+
+# -- ReserveNow.conf (§5.13, §7.40) ------------------------------------------------------
+
+
+def test_5_13_reserve_now_accepted_goes_reserved():
+    trace = reserved()
+    assert trace.state.reservations.live[0].connector_id == 1
+
+
+def test_5_13_reserved_status_must_be_reported():
+    trace = with_reservation()
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReservedStatusNotReported"]
+
+
+@pytest.mark.parametrize("status", ["Occupied", "Faulted", "Unavailable", "Rejected"])
+def test_5_13_free_connector_must_accept(status):
+    trace = with_reservation()
+    assert trace.do(reserve_now(trace), result(status=status)) == ["ReserveNowStatus"]
+
+
+def test_octt_tc_048_1_faulted_connector_answers_faulted():
+    trace = with_reservation().ok(step("Fault", connectorId=1, errorCode="GroundFailure"),
+                                  sn(1, "Faulted", error="GroundFailure"))
+    trace.ok(reserve_now(trace), result(status="Faulted"))
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_octt_tc_048_2_occupied_connector_answers_occupied():
+    trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(reserve_now(trace), result(status="Occupied"))
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_octt_tc_048_3_unavailable_connector_answers_unavailable():
+    trace = with_reservation().ok(step("ChangeAvailability", connectorId=1, type="Inoperative"),
+                                  result(status="Accepted"), sn(1, "Unavailable"))
+    trace.ok(reserve_now(trace), result(status="Unavailable"))
+    assert trace.do(reserve_now(trace), result(status="Occupied")) == ["ReserveNowStatus"]
+
+
+def test_5_13_connector_reserved_for_another_reservation_is_occupied():
+    trace = reserved()
+    trace.ok(reserve_now(trace, tag=OTHER, reservation_id=2), result(status="Occupied"))
+    assert trace.do(reserve_now(trace, tag=OTHER, reservation_id=2), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_5_13_same_reservation_id_replaces_the_reservation():
+    trace = reserved()
+    trace.ok(reserve_now(trace, connector=2, reservation_id=1), result(status="Accepted"),
+             sn(2, "Reserved"), sn(1, "Available"))
+    assert [r.connector_id for r in trace.state.reservations.live] == [2]
+
+
+def test_5_13_connector_zero_needs_reserve_connector_zero_supported():
+    trace = with_reservation(zero="false")
+    trace.ok(reserve_now(trace, connector=0), result(status="Rejected"))
+    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_5_13_connector_zero_unknown_support_may_be_rejected():
+    trace = with_reservation(zero=None)
+    trace.ok(reserve_now(trace, connector=0), result(status="Rejected"))
+
+
+def test_octt_tc_049_connector_zero_reserved_may_show_reserved_or_available():
+    trace = with_reservation()
+    trace.ok(reserve_now(trace, connector=0), result(status="Accepted"), sn(1, "Reserved"))
+    trace.ok(step("AdvanceTime", seconds=10), sn(1, "Available"))
+
+
+def test_octt_tc_050_2_all_connectors_occupied_is_occupied():
+    trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    trace.ok(reserve_now(trace, connector=0), result(status="Occupied"))
+    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_octt_tc_050_1_charge_point_faulted_is_faulted():
+    trace = with_reservation().ok(step("Fault", connectorId=0, errorCode="GroundFailure"),
+                                  sn(0, "Faulted", error="GroundFailure"))
+    trace.ok(reserve_now(trace, connector=0), result(status="Faulted"))
+    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+def test_5_13_second_connector_zero_reservation_is_occupied():
+    trace = with_reservation()
+    trace.ok(reserve_now(trace, connector=0), result(status="Accepted"))
+    assert trace.do(reserve_now(trace, connector=0, tag=OTHER, reservation_id=2),
+                    result(status="Accepted")) == ["ReserveNowStatus"]
+
+
+# -- CancelReservation (§5.1) -------------------------------------------------------------
+
+
+def test_octt_tc_051_cancel_makes_the_connector_available():
+    trace = reserved().ok(cancel(1), result(status="Accepted"), sn(1, "Available"))
+    assert trace.state.reservations.live == ()
+    assert trace.do(cancel(1), result(status="Accepted")) == ["CancelReservationStatus"]
+
+
+def test_octt_tc_052_unknown_reservation_id_is_rejected():
+    trace = reserved()
+    assert trace.do(cancel(2), result(status="Accepted")) == ["CancelReservationStatus"]
+    trace = reserved().ok(cancel(2), result(status="Rejected"))
+    assert trace.do(cancel(1), result(status="Rejected")) == ["CancelReservationStatus"]
+
+
+def test_5_1_cancelled_reservation_must_not_stay_reserved():
+    trace = reserved()
+    assert trace.do(cancel(1), result(status="Accepted")) == ["ReservedAfterReservationEnded"]
+
+
+# -- expiry, faults, availability, reboot (§5.13) --------------------------------------------
+
+
+def test_octt_tc_047_reservation_expires_available():
+    trace = reserved(expiry=30)
+    trace.ok(step("AdvanceTime", seconds=10))
+    trace.ok(step("AdvanceTime", seconds=20), sn(1, "Available", t=30.0))
+
+
+def test_5_13_reservation_not_released_at_expiry():
+    trace = reserved(expiry=30)
+    assert trace.do(step("AdvanceTime", seconds=30)) == ["ReservedAfterReservationEnded"]
+
+
+def test_5_13_fault_ends_the_reservation():
+    trace = reserved().ok(step("Fault", connectorId=1, errorCode="GroundFailure"),
+                          sn(1, "Faulted", error="GroundFailure"))
+    trace.ok(step("ClearFault", connectorId=1), sn(1, "Available"))
+    assert trace.state.reservations.live == ()
+
+
+def test_5_13_inoperative_ends_the_reservation():
+    trace = reserved().ok(step("ChangeAvailability", connectorId=1, type="Inoperative"),
+                          result(status="Accepted"), sn(1, "Unavailable"))
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"),
+             sn(1, "Available"))
+    assert trace.do(cancel(1), result(status="Accepted")) == ["CancelReservationStatus"]
+
+
+@pytest.mark.parametrize("after_boot", ["Reserved", "Available"])
+def test_reservation_may_or_may_not_survive_a_reboot(after_boot):
+    trace = reserved().ok(step("Reset", type="Soft"), result(status="Accepted"),
+                          *[down(), up(), boot()], *statuses((0, "Available"), (1, after_boot), (2, "Available")))
+    survived = after_boot == "Reserved"
+    assert trace.do(cancel(1), result(status="Accepted" if survived else "Rejected"),
+                    *([sn(1, "Available")] if survived else [])) == []
+
+
+# -- starting on a reserved connector (§5.13, §4.8) ----------------------------------------------
+
+
+def test_octt_tc_046_1_reserved_idtag_starts_with_the_reservation_id():
+    trace = reserved()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=1), start_with(), sn(1, "Charging"))
+    assert trace.state.reservations.live == ()
+
+
+def test_4_8_reservation_id_missing_in_start_transaction():
+    trace = reserved()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    assert trace.do(step("PlugIn", connectorId=1), start_with(reservation_id=None), sn(1, "Charging")) == [
+        "ReservationIdMissingInStartTransaction"]
+
+
+def test_5_13_another_idtag_must_not_start_on_a_reserved_connector():
+    trace = reserved().ok(step("PlugIn", connectorId=1))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER),
+                    start_with(tag=OTHER, reservation_id=None), sn(1, "Preparing"), sn(1, "Charging")) == [
+        "ReservedConnectorStartedForAnotherIdTag", "StartTransactionWithoutAuthorization"]
+
+
+def test_5_13_another_idtag_refused_without_authorize():
+    trace = reserved().ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
+
+
+def test_octt_tc_053_parent_idtag_may_use_the_reservation():
+    trace = with_reservation()
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted", parentIdTag=PARENT))
+    trace = reserved(trace, parent=PARENT)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent=PARENT), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=1), start_with(tag=OTHER, parent=PARENT), sn(1, "Charging"))
+
+
+def test_octt_tc_053_parent_idtag_must_start_when_plugged():
+    trace = with_reservation()
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted", parentIdTag=PARENT))
+    trace = reserved(trace, parent=PARENT)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent=PARENT), sn(1, "Preparing"))
+    assert trace.do(step("PlugIn", connectorId=1)) == ["StartTransactionWhenAuthorizedAndPlugged"]
+
+
+def test_4_9_cable_at_a_reserved_connector_may_stay_reserved_or_prepare():
+    reserved().ok(step("PlugIn", connectorId=1))
+    reserved().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+
+
+def test_octt_tc_046_2_remote_start_with_the_reserved_idtag():
+    trace = reserved(with_reservation(AuthorizeRemoteTxRequests=False)).ok(step("PlugIn", connectorId=1))
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+             sn(1, "Preparing"), start_with(), sn(1, "Charging"))
+
+
+@pytest.mark.parametrize("answer", ["Accepted", "Rejected"])
+def test_5_11_remote_start_for_another_idtag_on_a_reserved_connector(answer):
+    trace = reserved(with_reservation(AuthorizeRemoteTxRequests=False)).ok(step("PlugIn", connectorId=1))
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=OTHER), result(status=answer))
+
+
+def test_5_13_connector_zero_reservation_keeps_one_connector():
+    trace = with_reservation().ok(step("ChangeAvailability", connectorId=2, type="Inoperative"),
+                                  result(status="Accepted"), sn(2, "Unavailable"))
+    trace.ok(reserve_now(trace, connector=0), result(status="Accepted"), sn(1, "Reserved"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER),
+                    start_with(tag=OTHER, reservation_id=None), sn(1, "Charging")) == [
+        "ReservedConnectorStartedForAnotherIdTag"]
+
+
+def test_5_13_connector_zero_reservation_leaves_other_connectors_free():
+    trace = with_reservation()
+    trace.ok(reserve_now(trace, connector=0), result(status="Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER),
+             start_with(tag=OTHER, reservation_id=None), sn(1, "Charging"), sn(2, "Reserved"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=TAG), authorize(TAG),
+             start_with(connector=2, tx_id=2), sn(2, "Charging"))
+
+
+def test_start_transaction_with_an_unknown_reservation_id():
+    trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_with(reservation_id=7),
+                    sn(1, "Charging")) == ["StartTransactionUnknownReservationId"]
+
+
+def test_unsupported_profile_must_refuse():
+    trace = Trace()
+    keys = [{"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core"}]
+    trace.ok(step("GetConfiguration", key=["SupportedFeatureProfiles"]), result(configurationKey=keys))
+    trace.ok(reserve_now(trace), result(status="Rejected"))
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["UnsupportedProfileOperation"]
