@@ -872,6 +872,8 @@ class CoreRules:
         """The statuses that fit a connector once nothing is happening (§4.9)."""
         zero = self.state.connector(0)
         if c.id == 0:
+            if zero.faulted:  # OCTT reusable state SetChargePointFaulted
+                return {"Faulted"}
             if zero.scheduled:
                 return {"Unavailable", "Available"}
             return {"Unavailable"} if zero.inoperative else {"Available"}
