@@ -119,12 +119,15 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self._close_open_transactions()
         self._update()
         self._arm_aligned()
+        self._resume_firmware()
         self._connect_soon()
 
     async def power_off(self) -> None:
         """Lose power: the connection drops, everything volatile is forgotten."""
         if not self._powered:
             return
+        if self.settings.power_loss == "before-down":
+            await self._stop_before_going_down()
         for connector in self.connectors:
             self._rebase(connector, 0.0)
         self._powered = False
@@ -140,6 +143,13 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self.transactions = {}
         for connector in self.connectors:
             connector.forget_volatile()
+
+    async def _stop_before_going_down(self) -> None:
+        """Back-up power (OCTT TC_032_1_CS): stop every transaction (PowerLoss) and deliver the queue."""
+        for c in self.connectors[1:]:
+            if c.transaction is not None:
+                self._stop_transaction(c, "PowerLoss")
+        await self._flush()
 
     async def close(self) -> None:
         await self.power_off()
@@ -223,6 +233,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self._arm_heartbeat()
         for connector_id in self._boot_status_connectors():
             self._send_status(self.connectors[connector_id])
+        self._report_progress()
         self._kick()
 
     def _boot_status_connectors(self) -> range:
@@ -333,6 +344,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         for c in self.connectors:
             if c.status != c.reported:
                 self._send_status(c)
+        self._report_progress()
 
     def _on_dropped(self, item: Outgoing) -> None:
         if item.action == "StatusNotification":
@@ -435,6 +447,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         c.pending_tag = c.pending_parent = None
         c.finishing = False
         c.transaction = self.transactions[number] = tx
+        self._start_charging_profile(c, tx)
         self._record_stop_sample(c, tx, "Transaction.Begin")
         self._save_transaction(tx)
         payload = {"connectorId": c.id, "idTag": id_tag, "meterStart": tx.meter_start,

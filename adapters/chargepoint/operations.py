@@ -151,8 +151,10 @@ class CentralSystemOperations:
     # ---- RemoteStartTransaction (§5.11) and RemoteStopTransaction (§5.12)
 
     @on(Action.remote_start_transaction, skip_schema_validation=True)
-    def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, **_):
+    def on_remote_start_transaction(self, id_tag: str, connector_id: int | None = None, charging_profile=None, **_):
         target = self._remote_start_target(connector_id)
+        if target is not None and not self._remote_profile_accepted(target, id_tag, charging_profile):
+            target = None  # Smart Charging (§5.16.2)
         self._remote_start = (target, id_tag) if target is not None else None
         return call_result.RemoteStartTransaction(status="Accepted" if target else "Rejected")
 
