@@ -39,6 +39,8 @@ PHYSICAL_OPS: dict[str, dict[str, tuple[type, bool]]] = {
     "Fault": _CONNECTOR | {"errorCode": (str, False)},
     "ClearFault": _CONNECTOR,
     "SetUnlockFailure": _CONNECTOR | {"failing": (bool, True)},
+    "SetFirmwareFailure": {"stage": (str, False)},
+    "SetUploadFailure": {"failing": (bool, True)},
     "PowerLoss": {},
     "PowerOn": {},
     "NetworkDown": {},
@@ -81,6 +83,8 @@ def _params_problem(op: str, step: dict) -> str | None:
                 return f"{op} needs {key!r}"
             continue
         value = step[key]
+        if value is None and not required:
+            continue
         if type(value) is not kind:
             return f"{op}: {key!r} must be {_TYPE_NAMES[kind]}, got {json.dumps(value)}"
     if "connectorId" in keys and step["connectorId"] < 1:

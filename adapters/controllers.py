@@ -192,6 +192,8 @@ PROMPTS = {
     "Fault": "Cause a fault ({errorCode}) on connector {connectorId}",
     "ClearFault": "Clear the fault on connector {connectorId}",
     "SetUnlockFailure": "Make the lock of connector {connectorId} {lock} to open",
+    "SetFirmwareFailure": "Make the firmware {stage} stage fail from now on (None: nothing fails)",
+    "SetUploadFailure": "Make diagnostics uploads {lock}",
     "PowerLoss": "Cut the power of the Charge Point",
     "PowerOn": "Power the Charge Point on again",
     "NetworkDown": "Disconnect the Charge Point from the network",
@@ -201,7 +203,7 @@ PROMPTS = {
 
 def prompt(step: dict) -> str:
     """The OCTT-style instruction for a physical step, e.g. ``[Plug in ...]``."""
-    values = {"errorCode": "OtherError", **step,
+    values = {"errorCode": "OtherError", "stage": None, **step,
               "lock": "fail" if step.get("failing") else "no longer fail"}
     text = PROMPTS[step["op"]].format(**values)
     return f"[{text}, then press Enter (type 'fail' and Enter if you cannot)]"
@@ -335,7 +337,7 @@ class SapController:
     """
 
     SUBPROTOCOL = "ui0.0.1"
-    OPS = frozenset(PHYSICAL_OPS) - {"SetUnlockFailure"}
+    OPS = frozenset(PHYSICAL_OPS) - {"SetUnlockFailure", "SetFirmwareFailure", "SetUploadFailure"}
     STATUS_STEPS = {"PlugIn": ("NoError", "Preparing"), "EVSuspend": ("NoError", "SuspendedEV"),
                     "EVResume": ("NoError", "Charging"), "ClearFault": ("NoError", "Available")}
     PROCEDURES = {"NetworkDown": "closeConnection", "NetworkUp": "openConnection",

@@ -243,7 +243,10 @@ class FirmwareRules:
 
     def after_failure(self, kind: Kind, transfer: Transfer, now: float, lenient: bool) -> None:
         """retries (§6.25, errata 3.50; §6.54): the number of retries before giving up."""
-        if transfer.retries is None or lenient:
+        if lenient:
+            self.set_transfer(kind, attrs.evolve(transfer, uncertain=True))
+            return
+        if transfer.retries is None:
             return
         if transfer.attempts > transfer.retries:
             self.set_transfer(kind, None)

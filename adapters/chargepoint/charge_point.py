@@ -75,6 +75,11 @@ VIA = {
     ("Finishing", "Charging"): "Preparing",
     ("Finishing", "SuspendedEV"): "Preparing",
     ("Finishing", "SuspendedEVSE"): "Preparing",
+    ("Reserved", "Charging"): "Preparing",
+    ("Reserved", "SuspendedEV"): "Preparing",
+    ("Reserved", "SuspendedEVSE"): "Preparing",
+    **{(busy, "Reserved"): "Available" for busy in ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE",
+                                                     "Finishing", "Unavailable")},
 }
 """§4.9: the status between two statuses whose direct transition is not in the table."""
 
@@ -268,6 +273,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         if not self._powered:
             return
         self._apply_scheduled()
+        self._review_reservations()
         for connector in self.connectors[1:]:
             self._try_start(connector)
             self._update_status(connector)
@@ -295,6 +301,8 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
             return "Unavailable"
         if c.finishing:
             return "Finishing"
+        if c.pending_tag is None and self._shows_reserved(c):
+            return "Reserved"
         if c.plugged or c.pending_tag:
             return "Preparing"
         return "Available"
@@ -429,6 +437,8 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
 
     def _begin(self, c: Connector, id_tag: str, info: dict) -> None:
         """An authorized idTag: start now if the cable is in, else wait for it (Preparing)."""
+        if not self._may_use(c, id_tag, info.get("parentIdTag")):
+            return  # §5.13: reserved for another idTag
         c.pending_tag, c.pending_parent = id_tag, info.get("parentIdTag")
         c.finishing = False  # F2: a new session
         self._update()
@@ -452,6 +462,9 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self._save_transaction(tx)
         payload = {"connectorId": c.id, "idTag": id_tag, "meterStart": tx.meter_start,
                    "timestamp": iso(now)}
+        reservation_id = self._consume_reservation(c, id_tag, parent)
+        if reservation_id is not None:
+            payload["reservationId"] = reservation_id  # §4.8
         self._enqueue(Outgoing("StartTransaction", payload, number))
         self._arm_sampling(c)
 

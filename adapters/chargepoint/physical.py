@@ -26,12 +26,16 @@ STEP_KEYS: dict[str, dict[str, type]] = {
     "ClearFault": _CONNECTOR,
     "SetUnlockFailure": _CONNECTOR | {"failing": bool},
     "SetLocalListFailure": {"failing": bool},
+    "SetFirmwareFailure": {"stage": str},
+    "SetUploadFailure": {"failing": bool},
     "PowerLoss": {},
     "PowerOn": {},
     "NetworkDown": {},
     "NetworkUp": {},
 }
-OPTIONAL_KEYS = {"Fault": {"errorCode"}}
+OPTIONAL_KEYS = {"Fault": {"errorCode"}, "SetFirmwareFailure": {"stage"}}
+"""Keys that may be absent; an optional key may also be null (SetFirmwareFailure stage null: nothing fails)."""
+FIRMWARE_FAILURE_STAGES = (None, "Download", "Install")
 PHYSICAL_OPS = frozenset(STEP_KEYS)
 
 
@@ -51,7 +55,7 @@ def step_error(step, number_of_connectors: int) -> str | None:
             if key in OPTIONAL_KEYS.get(op, ()):
                 continue
             return f"{op} needs {key!r}"
-        if type(step[key]) is not kind:
+        if type(step[key]) is not kind and not (step[key] is None and key in OPTIONAL_KEYS.get(op, ())):
             return f"{op}: {key!r} must be of type {kind.__name__}, got {step[key]!r}"
     return _value_error(step, number_of_connectors)
 
@@ -64,6 +68,8 @@ def _value_error(step: dict, number_of_connectors: int) -> str | None:
                 f"({lowest}..{number_of_connectors})")
     if op == "PresentIdTag" and not 1 <= len(step["idTag"]) <= 20:
         return "PresentIdTag: idTag must be 1 to 20 characters (IdToken, §7.28)"
+    if op == "SetFirmwareFailure" and step.get("stage") not in FIRMWARE_FAILURE_STAGES:
+        return f"SetFirmwareFailure: stage must be Download, Install or null, got {step['stage']!r}"
     if op == "Fault" and step.get("errorCode", "OtherError") not in FAULT_CODES:
         return f"Fault: errorCode {step['errorCode']!r} is not a ChargePointErrorCode of a fault (§7.6)"
     return None
