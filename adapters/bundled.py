@@ -53,7 +53,10 @@ class BundledSut:
         cable = "fixed-cable" if self.settings.fixed_cable else "no-fixed-cable"
         supported = supported_profiles(self.settings)
         profiles = {f"profile:{p}" if p in supported else f"no-profile:{p}" for p in PROFILES if p != "Core"}
-        return frozenset({cable, "no-backup-power", "authorization-cache", "offline-authorization", "local-stop",
+        if "Reservation" in supported and self.settings.configuration.get("ReserveConnectorZeroSupported") != "false":
+            profiles.add("reserve-connector-zero")  # §9.3.1, see adapters/chargepoint/reservation.py
+        power = "backup-power" if self.settings.power_loss == "before-down" else "no-backup-power"
+        return frozenset({cable, power, "authorization-cache", "offline-authorization", "local-stop",
                           *profiles})
 
     def identity(self) -> dict:

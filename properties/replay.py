@@ -23,7 +23,8 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
         raise ReplayError(_external_hint(name, recorded))
     config = FuzzConfig(mutant=mutant, connectors=int(settings.get("connectors") or 2),
                         feature_profiles=None if recorded else settings.get("featureProfiles"),
-                        external=external)
+                        fixed_cable=bool(settings.get("fixedCable", False)),
+                        power_loss=settings.get("powerLoss") or "at-boot", external=external)
     session = Session(config)
     try:
         return _run(session, finding["steps"])

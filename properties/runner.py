@@ -14,6 +14,7 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.stateful import run_state_machine_as_test
 
 from adapters.bundled import BundledSut
+from adapters.chargepoint.settings import Settings as BundledSettings
 from model import Options
 
 from . import findings
@@ -42,6 +43,10 @@ class FuzzConfig:
     connectors: int = 2
     feature_profiles: str | None = None
     """The bundled charge point's SupportedFeatureProfiles (§9.1.29); None: its default."""
+    fixed_cable: bool = False
+    """The bundled charge point has a fixed cable (OCTT TC_017_2_CS, TC_018_2_CS)."""
+    power_loss: str = "at-boot"
+    """The bundled charge point's power-loss policy (adapters/chargepoint/settings.py)."""
     external: ExternalSettings | None = None
     """``--sut external``: the description and its overrides (properties/external.py)."""
     shrink: bool = True
@@ -86,7 +91,9 @@ class Session:
         self.loop = loop or asyncio.new_event_loop()
         self.sut = sut or build_sut(config)
         description = getattr(self.sut, "description", None)
-        self.options = model_options(description) if description else Options(number_of_connectors=config.connectors)
+        self.options = model_options(description) if description else Options(
+            number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
+            power_loss_stops_transactions=config.power_loss != "none")
         self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
         self.by_rule: dict[str, Finding] = {}
@@ -157,7 +164,8 @@ class Session:
     def settings_dict(self) -> dict:
         c = self.config
         settings = {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
-                    "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles}
+                    "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
+                    "fixedCable": c.fixed_cable, "powerLoss": c.power_loss}
         if c.external is not None:
             settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
         return settings
@@ -171,7 +179,9 @@ def build_sut(config: FuzzConfig):
     """The bundled charge point, or the external one ``config.external`` describes."""
     if config.external is not None:
         return build_external_sut(config.external)
-    return BundledSut(connectors=config.connectors, mutant=config.mutant, feature_profiles=config.feature_profiles)
+    settings = BundledSettings(number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
+                               power_loss=config.power_loss)
+    return BundledSut(mutant=config.mutant, settings=settings, feature_profiles=config.feature_profiles)
 
 
 def machine_class(session: Session) -> type:

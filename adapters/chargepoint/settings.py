@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attrs
 
-POWER_LOSS_POLICIES = ("at-boot", "none")
+POWER_LOSS_POLICIES = ("at-boot", "none", "before-down")
 
 
 def _at_least_one(instance, attribute, value) -> None:
@@ -21,7 +21,9 @@ class Settings:
 
     ``power_loss``: what happens at boot to transactions that were open when
     the power went (OCTT TC_032_2_CS): ``"at-boot"`` stops them with reason
-    PowerLoss (§7.36) once booted; ``"none"`` stops none, they resume.
+    PowerLoss (§7.36) once booted; ``"none"`` stops none, they resume; ``"before-down"``
+    has back-up power (OCTT TC_032_1_CS): it stops them with reason PowerLoss and delivers
+    what it can before it goes down.
     """
 
     number_of_connectors: int = attrs.field(default=2, validator=_at_least_one)

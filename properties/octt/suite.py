@@ -9,7 +9,9 @@ from xml.etree import ElementTree
 import attrs
 
 from ..runner import FuzzConfig, Session
-from .catalogue import SCENARIOS, by_id
+from adapters.chargepoint.configuration import PROFILES
+
+from .catalogue import PREREQUISITES, SCENARIOS, by_id
 from .runner import CaseResult, run_scenario
 
 
@@ -32,8 +34,34 @@ def select(ids: list[str]):
 
 def run_all(scenarios, mutant: str | None = None, session: Session | None = None,
             config: FuzzConfig | None = None) -> list[CaseResult]:
-    own = session is None
-    session = session or Session(config or FuzzConfig(mutant=mutant))
+    """Run the scenarios on one session; on the bundled charge point, each on a build that meets
+    its OCTT prerequisites (a fixed cable, back-up power, a profile left out)."""
+    config = config or FuzzConfig(mutant=mutant)
+    if session is not None or config.external is not None:
+        return _run_on(session or Session(config), scenarios, own=session is None)
+    groups: dict[tuple, list] = {}
+    for scenario in scenarios:
+        groups.setdefault(bundled_build(scenario.id), []).append(scenario)
+    results = {}
+    for build, members in groups.items():
+        variant = attrs.evolve(config, **dict(build))
+        for result in _run_on(Session(variant), members, own=True):
+            results[result.id] = result
+    return [results[s.id] for s in scenarios]
+
+
+def bundled_build(case_id: str) -> tuple:
+    """The bundled charge point's settings (FuzzConfig fields) that meet a case's prerequisites."""
+    needs = PREREQUISITES.get(case_id, ())
+    left_out = [p.split(":", 1)[1] for p in needs if p.startswith("no-profile:")]
+    build = {"fixed_cable": "fixed-cable" in needs,
+             "power_loss": "before-down" if "backup-power" in needs else "at-boot"}
+    if left_out:
+        build["feature_profiles"] = ",".join(p for p in PROFILES if p not in left_out)
+    return tuple(sorted(build.items()))
+
+
+def _run_on(session: Session, scenarios, own: bool) -> list[CaseResult]:
     try:
         features = frozenset(getattr(session.sut, "features", ()))
         return [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
