@@ -56,7 +56,8 @@ class BundledSut:
         if "Reservation" in supported and self.settings.configuration.get("ReserveConnectorZeroSupported") != "false":
             profiles.add("reserve-connector-zero")  # §9.3.1, see adapters/chargepoint/reservation.py
         power = "backup-power" if self.settings.power_loss == "before-down" else "no-backup-power"
-        return frozenset({cable, power, "authorization-cache", "offline-authorization", "local-stop",
+        reader = {"one-reader"} if self.settings.one_reader else set()
+        return frozenset({cable, power, *reader, "authorization-cache", "offline-authorization", "local-stop",
                           *profiles})
 
     def identity(self) -> dict:

@@ -24,7 +24,8 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
     config = FuzzConfig(mutant=mutant, connectors=int(settings.get("connectors") or 2),
                         feature_profiles=None if recorded else settings.get("featureProfiles"),
                         fixed_cable=bool(settings.get("fixedCable", False)),
-                        power_loss=settings.get("powerLoss") or "at-boot", external=external)
+                        power_loss=settings.get("powerLoss") or "at-boot",
+                        one_reader=bool(settings.get("oneReader", False)), external=external)
     session = Session(config)
     try:
         return _run(session, finding["steps"])

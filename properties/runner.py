@@ -47,6 +47,8 @@ class FuzzConfig:
     """The bundled charge point has a fixed cable (OCTT TC_017_2_CS, TC_018_2_CS)."""
     power_loss: str = "at-boot"
     """The bundled charge point's power-loss policy (adapters/chargepoint/settings.py)."""
+    one_reader: bool = False
+    """The bundled charge point has one card reader for all connectors (OCTT scenarios only)."""
     external: ExternalSettings | None = None
     """``--sut external``: the description and its overrides (properties/external.py)."""
     shrink: bool = True
@@ -165,7 +167,7 @@ class Session:
         c = self.config
         settings = {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
                     "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
-                    "fixedCable": c.fixed_cable, "powerLoss": c.power_loss}
+                    "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader}
         if c.external is not None:
             settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
         return settings
@@ -180,7 +182,7 @@ def build_sut(config: FuzzConfig):
     if config.external is not None:
         return build_external_sut(config.external)
     settings = BundledSettings(number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
-                               power_loss=config.power_loss)
+                               power_loss=config.power_loss, one_reader=config.one_reader)
     return BundledSut(mutant=config.mutant, settings=settings, feature_profiles=config.feature_profiles)
 
 

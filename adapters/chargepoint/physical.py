@@ -120,8 +120,19 @@ class PhysicalActions:
             self._update()  # the transaction goes on, SuspendedEV (§4.9)
 
     def _physical_PresentIdTag(self, c, step) -> None:
+        if self.settings.one_reader:
+            c = self._reader_connector(step["idTag"], c)
         if self._powered:
             self._spawn(self._present_id_tag(c, step["idTag"]))
+
+    def _reader_connector(self, id_tag: str, asked):
+        """With one reader the charge point decides which connector a card is for (§4.8, §4.10)."""
+        connectors = self.connectors[1:]
+        for c in connectors:
+            if c.transaction is not None and c.transaction.id_tag == id_tag:
+                return c
+        waiting = [c for c in connectors if c.plugged and c.transaction is None]
+        return waiting[0] if waiting else asked
 
     def _physical_EVSuspend(self, c, step) -> None:
         if c.plugged:

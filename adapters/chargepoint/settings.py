@@ -44,5 +44,8 @@ class Settings:
     """Wait before the next BootNotification when the answer carries interval 0 (§4.2)."""
     reconnect_interval: float = 10.0
     """Wait before connecting again after a lost or refused connection."""
+    one_reader: bool = False
+    """One card reader for all connectors (OCTT: One Reader for Multiple Connectors): a card goes to
+    the connector whose transaction it started, else to a plugged-in connector waiting for one."""
     validate_messages: bool = False
     """Check every CALL we send against the OCPP 1.6 JSON schema (slower; for tests)."""

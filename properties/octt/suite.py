@@ -55,7 +55,8 @@ def bundled_build(case_id: str) -> tuple:
     needs = PREREQUISITES.get(case_id, ())
     left_out = [p.split(":", 1)[1] for p in needs if p.startswith("no-profile:")]
     build = {"fixed_cable": "fixed-cable" in needs,
-             "power_loss": "before-down" if "backup-power" in needs else "at-boot"}
+             "power_loss": "before-down" if "backup-power" in needs else "at-boot",
+             "one_reader": "one-reader" in needs}
     if left_out:
         build["feature_profiles"] = ",".join(p for p in PROFILES if p not in left_out)
     return tuple(sorted(build.items()))
