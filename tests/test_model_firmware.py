@@ -1,0 +1,237 @@
+"""The Firmware Management judge (model/firmware.py), rule by rule.
+
+Each rule fires on the wrong behaviour and is silent on every behaviour the
+spec allows (OCPP 1.6 §4.4, §4.5, §5.9, §5.19, §7.24, §7.25, errata 3.31,
+3.47-3.50; OCTT TC_044_x_CS, TC_045_x_CS, TC_054_CS).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from model import CpCall
+from model.firmware import WINDOW
+from test_model_core import Trace, boot, charging, down, result, statuses, step, stop_tx, up
+from test_model_trigger import trigger, with_trigger
+
+ALL_AVAILABLE = ((0, "Available"), (1, "Available"), (2, "Available"))
+
+
+def iso(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def fw(status: str, t: float = 0.0) -> CpCall:
+    return CpCall("FirmwareStatusNotification", {"status": status}, t, answer={})
+
+
+def diag(status: str, t: float = 0.0) -> CpCall:
+    return CpCall("DiagnosticsStatusNotification", {"status": status}, t, answer={})
+
+
+def update(trace: Trace, later: int = 0, retries: int | None = None, interval: int = 30) -> dict:
+    s = step("UpdateFirmware", location="ftp://127.0.0.1/firmware.bin", retrieveDate=iso(trace.now + later))
+    if retries is not None:
+        s.update(retries=retries, retryInterval=interval)
+    return s
+
+
+def downloaded(trace: Trace | None = None) -> Trace:
+    trace = trace or with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    return trace.ok(step("AdvanceTime", seconds=30), fw("Downloaded"))
+
+
+def wait(seconds: float) -> dict:
+    return step("AdvanceTime", seconds=seconds)
+
+
+# -- UpdateFirmware (§5.19) -------------------------------------------------------------
+
+
+def test_tc_044_1_download_install_reboot_installed():
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(wait(30), down(), up(), boot(), *statuses(*ALL_AVAILABLE), fw("Installed"))
+    assert trace.state.firmware.update is None and trace.state.owed == ()
+
+
+def test_tc_044_1_installed_may_come_before_the_reboot():
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"), fw("Installed"))
+    trace.ok(wait(1), down(), up(), boot(), *statuses(*ALL_AVAILABLE))
+    assert trace.state.owed == ()
+
+
+def test_5_19_no_boot_notification_after_installing():
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"), fw("Installed"))
+    assert trace.do(wait(WINDOW + 1)) == ["BootNotificationAfterFirmwareInstall"]
+
+
+def test_5_19_installing_before_downloaded_is_out_of_order():
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    assert trace.do(wait(30), fw("Installing")) == ["FirmwareStatusOutOfOrder"]
+
+
+def test_tc_044_2_download_may_fail_at_once():
+    trace = with_trigger()
+    trace.ok(update(trace, retries=0), result(), fw("DownloadFailed"))
+    assert trace.state.firmware.update is None
+
+
+def test_5_19_the_download_must_start_after_retrieve_date():
+    trace = with_trigger()
+    trace.ok(update(trace), result())
+    assert trace.do(wait(WINDOW + 1)) == ["FirmwareDownloadNotStarted"]
+    trace = with_trigger()
+    assert trace.do(update(trace, later=60), result(), fw("Downloading")) == ["FirmwareDownloadBeforeRetrieveDate"]
+    trace = with_trigger()
+    trace.ok(update(trace, later=60), result())
+    trace.ok(wait(61), fw("Downloading", t=61.0))
+
+
+def test_6_55_retries_are_used_before_giving_up():
+    trace = with_trigger()
+    trace.ok(update(trace, retries=2, interval=60), result(), fw("Downloading"))
+    trace.ok(wait(30), fw("DownloadFailed"))
+    assert trace.do(wait(60 + WINDOW + 1)) == ["FirmwareDownloadRetries"]
+
+
+@pytest.mark.parametrize("report_failures", [False, True])
+def test_6_55_each_retry_may_or_may_not_report_the_failure(report_failures):
+    trace = with_trigger()
+    trace.ok(update(trace, retries=1, interval=60), result(), fw("Downloading"))
+    trace.ok(wait(90), *([fw("DownloadFailed")] if report_failures else []), fw("Downloading"))
+    trace.ok(wait(30), fw("DownloadFailed"))
+    trace.ok(wait(WINDOW * 2))
+    assert trace.state.firmware.update is None
+
+
+def test_5_19_stalled_download():
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    assert trace.do(wait(WINDOW + 1)) == ["FirmwareDownloadNotFinished"]
+
+
+def test_errata_3_49_installation_may_wait_for_the_transaction():
+    trace = downloaded(charging(with_trigger()))
+    trace.ok(wait(WINDOW * 3))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), *statuses((1, "Finishing"), (1, "Available")))
+    assert trace.do(wait(WINDOW + 1)) == ["FirmwareNotInstalled"]
+
+
+def test_errata_3_49_connectors_may_be_unavailable_while_waiting():
+    trace = downloaded(with_trigger())
+    trace.ok(wait(1), *statuses((1, "Unavailable"), (2, "Unavailable")))
+
+
+def test_errata_3_49_installing_during_a_transaction_may_stop_it_with_reason_reboot():
+    trace = downloaded(charging(with_trigger()))
+    trace.ok(wait(1), fw("Installing"), stop_tx(1, "Reboot"), *statuses((1, "Finishing")))
+
+
+def test_tc_044_3_installation_failed_needs_no_reboot():
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(wait(30), fw("InstallationFailed"))
+    trace.ok(wait(WINDOW * 2))
+    assert trace.state.owed == ()
+
+
+def test_4_5_offline_statuses_may_be_lost():
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(wait(WINDOW * 2))
+    trace.ok(step("NetworkUp"), up(), boot(), *statuses(*ALL_AVAILABLE), fw("Installed"))
+    assert trace.state.firmware.update is None
+
+
+def test_5_19_power_loss_may_abandon_the_update():
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses(*ALL_AVAILABLE))
+    trace.ok(wait(WINDOW * 2))
+
+
+def test_4_5_status_without_update():
+    assert with_trigger().do(wait(1), fw("Downloading")) == ["FirmwareStatusWithoutRequest"]
+
+
+# -- Idle (§4.4, §4.5, §7.24, §7.25, OCTT TC_054_CS) ------------------------------------------
+
+
+def test_tc_054_triggered_status_is_idle_when_nothing_happens():
+    assert with_trigger().do(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Idle")) == []
+    assert with_trigger().do(trigger("DiagnosticsStatusNotification"), result(status="Accepted"),
+                             diag("Uploaded")) == ["TriggeredStatusNotIdle"]
+
+
+def test_7_25_idle_only_when_triggered():
+    assert with_trigger().do(wait(1), fw("Idle")) == ["IdleStatusNotTriggered"]
+
+
+def test_4_5_idle_while_downloading_is_wrong_the_current_status_is_right():
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    assert trace.do(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Idle")) == [
+        "IdleStatusWhileBusy"]
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading"))
+    trace.ok(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Downloading"))
+    trace.ok(wait(30), fw("Downloaded"))
+
+
+# -- GetDiagnostics (§5.9) ----------------------------------------------------------------------
+
+
+def get_diagnostics(retries: int | None = None) -> dict:
+    s = step("GetDiagnostics", location="ftp://127.0.0.1/diagnostics/")
+    if retries is not None:
+        s.update(retries=retries, retryInterval=30)
+    return s
+
+
+def test_tc_045_1_uploading_then_uploaded():
+    trace = with_trigger()
+    trace.ok(get_diagnostics(), result(fileName="diag.log"), diag("Uploading"))
+    trace.ok(wait(20), diag("Uploaded"))
+    assert trace.state.firmware.upload is None
+
+
+def test_5_9_no_file_no_upload():
+    trace = with_trigger()
+    trace.ok(get_diagnostics(), result())
+    trace.ok(wait(WINDOW * 2))
+    assert trace.do(wait(1), diag("Uploading")) == ["DiagnosticsStatusWithoutRequest"]
+
+
+def test_5_9_uploaded_without_uploading():
+    trace = with_trigger()
+    assert trace.do(get_diagnostics(), result(fileName="diag.log"), diag("Uploaded")) == [
+        "DiagnosticsStatusOutOfOrder"]
+
+
+def test_5_9_the_upload_must_start_and_finish():
+    trace = with_trigger()
+    trace.ok(get_diagnostics(), result(fileName="diag.log"))
+    assert trace.do(wait(WINDOW + 1)) == ["DiagnosticsUploadNotStarted"]
+    trace = with_trigger()
+    trace.ok(get_diagnostics(), result(fileName="diag.log"), diag("Uploading"))
+    assert trace.do(wait(WINDOW + 1)) == ["DiagnosticsUploadNotFinished"]
+
+
+def test_errata_3_50_upload_retries():
+    trace = with_trigger()
+    trace.ok(get_diagnostics(retries=1), result(fileName="diag.log"), diag("Uploading"))
+    trace.ok(wait(20), diag("UploadFailed"))
+    assert trace.do(wait(30 + WINDOW + 1)) == ["DiagnosticsUploadRetries"]
+    trace = with_trigger()
+    trace.ok(get_diagnostics(retries=0), result(fileName="diag.log"), diag("Uploading"))
+    trace.ok(wait(20), diag("UploadFailed"))
+    trace.ok(wait(WINDOW * 2))
