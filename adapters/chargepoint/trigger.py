@@ -76,10 +76,10 @@ class RemoteTrigger:
         elif message == "Heartbeat":
             self._enqueue(Outgoing("Heartbeat", {}))
         elif message == "StatusNotification":
-            for c in self._trigger_targets(message, connector_id):
+            for c in self._trigger_targets(message, connector_id) or []:
                 self._send_status(c)
         elif message == "MeterValues":
-            for c in self._trigger_targets(message, connector_id):
+            for c in self._trigger_targets(message, connector_id) or []:
                 self._enqueue(Outgoing("MeterValues", self._triggered_meter_values(c)))
         else:
             self._send_progress(message, self._progress_now(message))
