@@ -41,6 +41,8 @@ REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterva
                            ("ConnectionTimeOut", "3"))
 """Short intervals set at open() so that the charge point's timers run out within the
 short real waits of an external run (docs/external.md §5); [configuration] overrides them."""
+FAILURE_UNDO = {"SetUploadFailure": {"failing": False}, "SetLocalListFailure": {"failing": False},
+                "SetFirmwareFailure": {}}  # the step that ends each injected failure (no stage: none)
 HEARTBEAT_INTERVAL = 5  # BootNotification.conf interval (OCPP 1.6 §4.2) in external runs
 # the physical ops each controller kind can do at most (None: asked at open())
 CONTROLLER_OPS: dict[str, frozenset[str] | None] = {
@@ -517,6 +519,7 @@ class ExternalSut:
         self.plugged: set[int] = set()
         self.faulted: set[int] = set()
         self.unlock_failing: set[int] = set()
+        self.failing: set[str] = set()  # FAILURE_UNDO ops switched on
         self.powered = self.network = True
         self._boot_prepared = False
 
@@ -686,7 +689,7 @@ class ExternalSut:
             f"OCPP-J 1.6 §3.1.1: a charge point connected as {new!r} while {old!r} was under "
             f"test (the identity in the connection URL identifies one charge point); "
             f"treated as a new charge point, whose state is unknown until the next fresh()")
-        for marked in (self.plugged, self.faulted, self.unlock_failing):
+        for marked in (self.plugged, self.faulted, self.unlock_failing, self.failing):
             marked.clear()
 
     async def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
@@ -773,6 +776,9 @@ class ExternalSut:
         if op in marks:
             marked, on = marks[op]
             (marked.add if on else marked.discard)(connector)
+        elif op in FAILURE_UNDO:
+            on = step.get("failing", step.get("stage")) not in (None, False)
+            (self.failing.add if on else self.failing.discard)(op)
         elif op in ("PowerLoss", "PowerOn"):
             self.powered = op == "PowerOn"
         elif op in ("NetworkDown", "NetworkUp"):
@@ -846,6 +852,8 @@ class ExternalSut:
             await self._controller_step({"op": "Unplug", "connectorId": connector})
         for connector in sorted(self.faulted):
             await self._controller_step({"op": "ClearFault", "connectorId": connector})
+        for op in sorted(self.failing):
+            await self._controller_step({"op": op, **FAILURE_UNDO[op]})
 
     async def _clear_ocpp_state(self) -> None:
         profiles = self.description.profiles
@@ -942,16 +950,10 @@ class ExternalSut:
         if self.boot_mode == "power-cycle":
             await self._controller_step({"op": "PowerLoss"})
             await self._wait(lambda: self._disconnected_since(since), self.timing.tolerance)
-        elif self.boot_mode == "reset":
-            await self._expect("Reset", {"type": "Soft"}, ("Accepted",))
-            if not await self._wait(lambda: self._disconnected_since(since),
-                                    self.timing.connect_timeout):
-                raise PreconditionError("Reset Soft was Accepted but the charge point did not "
-                                        f"disconnect within {self.timing.connect_timeout} s")
         self._boot_prepared = True
 
     async def start(self) -> None:
-        """Boot: power-cycle / reset (prepared by fresh()), triggered boot, or connection only."""
+        """Boot: power-cycle (prepared by fresh()), reset, triggered boot, or connection only."""
         await self.open()
         if not self._boot_prepared:
             await self._prepare_boot()
@@ -959,6 +961,8 @@ class ExternalSut:
         since = len(self.csms.frames)
         if self.boot_mode == "power-cycle":
             await self._controller_step({"op": "PowerOn"})
+        elif self.boot_mode == "reset":
+            await self._reset(since)
         if self.boot_mode in ("power-cycle", "reset"):
             await self._wait_boot(since)
         else:
@@ -969,6 +973,15 @@ class ExternalSut:
                                ("Accepted",))
             await self._wait_boot(since)
         await self.settle()
+
+    async def _reset(self, since: int) -> None:
+        """Reset Soft and the disconnection: all within the example's first step, because the
+        charge point reconnects by itself (the model sees the connection drop and come back)."""
+        await self._expect("Reset", {"type": "Soft"}, ("Accepted",))
+        if not await self._wait(lambda: self._disconnected_since(since),
+                                self.timing.connect_timeout):
+            raise PreconditionError("Reset Soft was Accepted but the charge point did not "
+                                    f"disconnect within {self.timing.connect_timeout} s")
 
     def _still_connected(self) -> None:
         """Record that the connection, made before the example, is there as it begins.

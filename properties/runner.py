@@ -96,11 +96,11 @@ class Session:
         self.options = model_options(description) if description else Options(
             number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
             power_loss_stops_transactions=config.power_loss != "none")
-        self.capabilities = frozenset(self.sut.capabilities)
         self.report = Report()
         self.by_rule: dict[str, Finding] = {}
         self.on_progress: Callable[[Report], None] | None = None
         self.loop.run_until_complete(self.sut.open())
+        self.capabilities = frozenset(self.sut.capabilities)  # an external SUT learns them at open()
 
     def new_harness(self) -> Harness:
         self.report.examples += 1

@@ -50,7 +50,8 @@ class FakeChargePoint:
 
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
                  stuck: dict[int, str] | None = None, trigger: bool = True,
-                 answers: dict[str, object] | None = None, **options):
+                 answers: dict[str, object] | None = None, reboot_time: float = 0.1,
+                 **options):
         self.url, self.cp_id, self.connectors = url, cp_id, connectors
         self.options = options  # for websockets' connect(): ssl, additional_headers
         self.status = {c: "Available" for c in range(connectors + 1)}
@@ -62,6 +63,7 @@ class FakeChargePoint:
         self.reservations: set[int] = set()
         self.list_version, self.list_stuck, self.profiles = 0, False, False
         self.answers: dict[str, object] = dict(answers or {})
+        self.reboot_time = reboot_time
         self.received: list[list] = []
         self.ws = None
         self.ids = itertools.count(1)
@@ -229,7 +231,7 @@ class FakeChargePoint:
 
     async def reboot(self) -> None:
         await self.ws.close()
-        await asyncio.sleep(0.1)  # a reboot takes a while
+        await asyncio.sleep(self.reboot_time)  # a reboot takes a while
         await self.connect()
 
 
@@ -694,6 +696,9 @@ def test_physical_ops_go_through_the_controller_and_are_undone_by_fresh():
                 await sut.perform({"op": "PlugIn", "connectorId": 1})
                 await sut.perform({"op": "Fault", "connectorId": 2, "errorCode": "GroundFailure"})
                 await sut.perform({"op": "SetUnlockFailure", "connectorId": 1, "failing": True})
+                await sut.perform({"op": "SetFirmwareFailure", "stage": "Install"})
+                await sut.perform({"op": "SetUploadFailure", "failing": True})
+                await sut.perform({"op": "SetUploadFailure", "failing": False})
                 for bad, words in (({"op": "PlugIn", "connectorId": 3}, "connector 3 does not exist"),
                                    ({"op": "PlugIn"}, "PlugIn needs 'connectorId'")):
                     with pytest.raises(ValueError, match=words):
@@ -704,8 +709,9 @@ def test_physical_ops_go_through_the_controller_and_are_undone_by_fresh():
                 await sut.fresh()
                 assert rig.steps == [
                     {"op": "SetUnlockFailure", "connectorId": 1, "failing": False},
-                    {"op": "Unplug", "connectorId": 1}, {"op": "ClearFault", "connectorId": 2}]
-                assert sut.plugged == sut.faulted == sut.unlock_failing == set()
+                    {"op": "Unplug", "connectorId": 1}, {"op": "ClearFault", "connectorId": 2},
+                    {"op": "SetFirmwareFailure"}]  # the upload failure was already switched off
+                assert sut.plugged == sut.faulted == sut.unlock_failing == sut.failing == set()
 
     asyncio.run(main())
 
@@ -744,18 +750,22 @@ def test_boot_modes_that_the_description_cannot_support_are_description_errors()
     asyncio.run(main())
 
 
-def test_reset_boot_mode_resets_in_fresh_and_waits_for_the_boot_in_start():
+@pytest.mark.parametrize("reboot_time", [0.1, 0.0])
+def test_reset_boot_mode_resets_and_waits_for_the_boot_in_start(reboot_time):
+    """The whole reboot falls in the example's first step, even when the charge point
+    reconnects at once: the model sees the connection drop and come back, then the boot."""
     async def main():
         configured = description(charge_point={"boot": "reset"})
-        async with external(configured) as (sut, fake):
+        async with external(configured, reboot_time=reboot_time) as (sut, fake):
             example = sut.example_start
+            assert not any(m[2] == "Reset" for m in fake.received if m[0] == 2)
             await sut.start()
             frames = sut.csms.frames[example:]
             events = [f.error for f in frames if f.direction == "event"]
             boots = [f for f in frames if f.action == "BootNotification" and f.message_type == 2]
-            assert events == ["connected"] and len(boots) == 1
-            assert any(m[2] == "Reset" and m[3] == {"type": "Soft"}
-                       for m in fake.received if m[0] == 2)
+            assert events == ["disconnected", "connected"] and len(boots) == 1
+            assert [f.payload for f in frames if f.action == "Reset" and f.message_type == 2] \
+                == [{"type": "Soft"}]
 
     asyncio.run(main())
 
