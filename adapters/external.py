@@ -38,7 +38,7 @@ POLL = 0.005  # seconds between looks at the recorded frames
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
                  "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
 REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
-                           ("ConnectionTimeOut", "3"))
+                           ("ConnectionTimeOut", "3"), ("TransactionMessageRetryInterval", "1"))
 """Short intervals set at open() so that the charge point's timers run out within the
 short real waits of an external run (docs/external.md §5); [configuration] overrides them."""
 FAILURE_UNDO = {"SetUploadFailure": {"failing": False}, "SetLocalListFailure": {"failing": False},
@@ -420,6 +420,7 @@ class Observed:
     registration: str | None = None  # our answer to the last BootNotification
     status: dict[int, tuple[str, str]] = attrs.Factory(dict)  # connectorId -> (status, errorCode)
     transactions: dict[int, int] = attrs.Factory(dict)  # transactionId -> connectorId
+    unconfirmed: set[int] = attrs.Factory(set)  # StopTransaction sent, no CALLRESULT yet (§3.7)
     reservations: set[int] = attrs.Factory(set)
     changed_keys: set[str] = attrs.Factory(set)  # ChangeConfiguration accepted
     requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
@@ -427,7 +428,8 @@ class Observed:
     def forget_charge_point(self) -> None:
         """A different charge point: nothing learnt so far holds."""
         self.boot, self.registration = {}, None
-        for known in (self.status, self.transactions, self.reservations, self.changed_keys):
+        for known in (self.status, self.transactions, self.unconfirmed, self.reservations,
+                      self.changed_keys):
             known.clear()
 
     def update(self, frames: list[Frame]) -> list[tuple[str, str]]:
@@ -469,6 +471,7 @@ class Observed:
             self.status[payload["connectorId"]] = (payload["status"], payload["errorCode"])
         elif frame.action == "StopTransaction" and not frame.error:
             self.transactions.pop(payload.get("transactionId"), None)
+            self.unconfirmed.add(payload.get("transactionId"))
 
     def _result(self, frame: Frame) -> None:
         side = "cp" if frame.direction == "cs->cp" else "cs"  # who sent the CALL
@@ -485,6 +488,8 @@ class Observed:
         elif action == "StartTransaction" and "transactionId" in answer:
             self.transactions[answer["transactionId"]] = request.get("connectorId")
             self.reservations.discard(request.get("reservationId"))
+        elif action == "StopTransaction":
+            self.unconfirmed.discard(request.get("transactionId"))
 
     def _accepted_by_cp(self, action: str | None, request: dict) -> None:
         if action == "ReserveNow":
@@ -560,6 +565,8 @@ class ExternalSut:
 
     async def _open(self) -> None:
         await self._wait_first_connection()
+        # a charge point that has just connected boots; one that was booted already does not
+        await self._wait(lambda: self._boot_answered_since(0), self.timing.tolerance)
         self.capabilities = await self._physical_ops() | ENVIRONMENT_OPS
         self.boot_mode = self._resolve_boot_mode()
         await self.settle()
@@ -843,6 +850,17 @@ class ExternalSut:
         if not await self._wait(lambda: not self.observed.transactions, self.timing.call_timeout):
             raise PreconditionError(f"transactions {sorted(self.observed.transactions)} did not "
                                     "stop after RemoteStopTransaction")
+        await self._wait_queue_delivered()
+
+    async def _wait_queue_delivered(self) -> None:
+        """Nothing queued (OCTT §1.3): a StopTransaction that got no CALLRESULT is sent again
+        (OCPP 1.6 §3.7, after TransactionMessageRetryInterval); wait for it."""
+        if not await self._wait(lambda: not self.observed.unconfirmed,
+                                self.timing.connect_timeout):
+            raise PreconditionError(
+                f"the charge point still owes a StopTransaction for transactions "
+                f"{sorted(self.observed.unconfirmed)} (its last one got no CALLRESULT) after "
+                f"{self.timing.connect_timeout} s: nothing may be queued (OCTT §1.3)")
 
     async def _undo_physical(self) -> None:
         for connector in sorted(self.unlock_failing):
@@ -898,6 +916,9 @@ class ExternalSut:
         connectors = range(1, self.description.connectors + 1)
         if "RemoteTrigger" in self.description.profiles:
             await self._trigger_statuses(connectors)
+        else:  # statuses may still be on their way (a slow boot)
+            await self._wait(lambda: set(connectors) <= self.observed.status.keys(),
+                             self.timing.tolerance)
         problems = [problem for problem in map(self._connector_problem, connectors) if problem]
         if self.observed.transactions:
             problems.append(f"transactions {sorted(self.observed.transactions)} are running")

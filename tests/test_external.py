@@ -513,6 +513,51 @@ def test_fresh_stops_a_running_transaction():
     asyncio.run(main())
 
 
+async def _stop_refused_then(sut, fake, retry_after: float | None) -> int:
+    """A transaction whose StopTransaction gets a CALLERROR (FailNext); the fake sends it
+    again after ``retry_after`` s (OCPP 1.6 §3.7), or never."""
+    transaction_id = await fake.start_transaction(1)
+    await sut.perform({"op": "FailNext", "action": "StopTransaction", "count": 1})
+    await fake.stop(1)
+
+    async def retry():
+        await asyncio.sleep(retry_after)
+        await fake.call("StopTransaction", {"transactionId": transaction_id, "meterStop": 10,
+                                            "timestamp": "2025-01-01T00:01:00Z"})
+
+    if retry_after is not None:
+        fake.later(retry())
+    await sut.settle()
+    assert sut.observed.unconfirmed == {transaction_id}
+    return transaction_id
+
+
+def test_fresh_waits_for_a_stop_transaction_the_charge_point_still_owes():
+    async def main():
+        async with external() as (sut, fake):
+            transaction_id = await _stop_refused_then(sut, fake, retry_after=0.5)
+            await sut.fresh()
+            stops = [f for f in sut.csms.frames[:sut.example_start]
+                     if f.action == "StopTransaction" and f.message_type == 2]
+            assert [f.payload["transactionId"] for f in stops] == [transaction_id] * 2
+            assert sut.observed.unconfirmed == set()
+
+    asyncio.run(main())
+
+
+def test_a_stop_transaction_that_never_comes_again_is_a_precondition_error():
+    async def main():
+        impatient = description(timing={"quiet": 0.05, "tolerance": 0.5, "call_timeout": 2,
+                                         "connect_timeout": 1, "settle_limit": 3})
+        async with external(impatient) as (sut, fake):
+            transaction_id = await _stop_refused_then(sut, fake, retry_after=None)
+            with pytest.raises(PreconditionError, match=rf"still owes a StopTransaction for "
+                               rf"transactions \[{transaction_id}\].*nothing may be queued"):
+                await sut.fresh()
+
+    asyncio.run(main())
+
+
 def test_transaction_ids_keep_counting_across_examples():
     async def main():
         async with external() as (sut, fake):
