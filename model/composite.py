@@ -36,10 +36,12 @@ open is a variant, see :data:`VARIANTS`):
   assumes the 230 V line voltage of the charge point's area.
 * Comparison: both schedules are compared as step functions over [0, duration)
   (adjacent equal periods may be merged or not), limits within
-  :data:`LIMIT_TOLERANCE` (one decimal digit, §7.14). A Charge Point may
-  apply one local limit λ of its own (§5.7 "possible local limits"): where the
-  profiles set no limit it reports λ, elsewhere the profiles' limit or λ when
-  that is lower.
+  :data:`LIMIT_TOLERANCE` (one decimal digit, §7.14). Where the profiles set
+  no limit a Charge Point reports a local limit λ of its own (§5.7 "possible
+  local limits", OCTT TC_067_CS step 12). Elsewhere it reports the profiles'
+  limit, or λ when that is lower, provided the model has seen λ, in this
+  answer or an earlier one in that unit (a lower value seen first is a bug,
+  not a local limit).
 """
 
 from __future__ import annotations
@@ -295,17 +297,23 @@ def close(a: float, b: float) -> bool:
     return abs(a - b) <= LIMIT_TOLERANCE
 
 
-def matches(reported: list[tuple[int, float]], expected: list[tuple[int, float | None]], duration: int) -> bool:
-    """Whether ``reported`` is ``expected`` under one local limit λ (module docstring)."""
+def matches(reported: list[tuple[int, float]], expected: list[tuple[int, float | None]], duration: int,
+            local: float | None = None) -> bool:
+    """Whether ``reported`` is ``expected``, where no profile limits the local limit λ, and where the
+    profiles' limit is higher maybe λ: the one of this answer, else ``local`` (learned before)."""
     cuts = sorted({s for s, _ in reported} | {s for s, _ in expected} | {0})
     pairs = [(value_at(reported, c), value_at(expected, c)) for c in cuts if 0 <= c < duration]
-    if any(r is None for r, _ in pairs):
+    unlimited = [r for r, m in pairs if m is None]
+    if any(r is None for r, _ in pairs) or (unlimited and max(unlimited) - min(unlimited) > LIMIT_TOLERANCE):
         return False
-    local = {r for r, m in pairs if m is None}
-    local |= {r for r, m in pairs if m is not None and not close(r, m)}
-    if any(m is not None and not close(r, m) and r > m for r, m in pairs):
-        return False
-    return not local or max(local) - min(local) <= LIMIT_TOLERANCE
+    local = unlimited[0] if unlimited else local
+    return all(close(r, m) or (local is not None and close(r, local) and r < m)
+               for r, m in pairs if m is not None)
+
+
+def local_limit(reported, expected, duration: int) -> float | None:
+    """The Charge Point's own limit λ, as reported where the profiles set none."""
+    return next((value_at(reported, s) for s, m in expected if m is None and s < duration), None)
 
 
 def reported_pieces(schedule) -> list[tuple[int, float]] | None:

@@ -48,6 +48,8 @@ class SmartChargingState:
 
     profiles: tuple[ChargingProfile, ...] = ()
     starts: tuple[tuple[int, float], ...] = ()
+    local_limits: tuple[tuple[str, float], ...] = ()
+    """The Charge Point's own limit per chargingRateUnit, as last reported where no profile limits (§5.7)."""
 
     def start_of(self, connector_id: int) -> float | None:
         return next((t for c, t in self.starts if c == connector_id), None)
@@ -232,10 +234,19 @@ class SmartChargingRules:
                            schedule["chargingRateUnit"], self.transaction_start(connector_id))
         reported = comp.reported_pieces(schedule)
         expected = comp.expected_schedules(self.charging.profiles, ctx)
-        if not any(comp.matches(reported, e, duration) for e in expected):
+        local = dict(self.charging.local_limits).get(ctx.unit)
+        fitting = [e for e in expected if comp.matches(reported, e, duration, local)]
+        if fitting:
+            self.learn_local_limit(ctx.unit, comp.local_limit(reported, fitting[0], duration))
+        else:
             self.fail("CompositeScheduleMismatch", "OCPP 1.6 §3.13.2, §3.13.3, §5.7, OCTT TC_066_CS, TC_072_CS",
                       f"connector {connector_id}, {duration}s in {ctx.unit}: reported {reported}, expected "
                       f"{expected[0]} (None: no limit, the Charge Point's own)")
+
+    def learn_local_limit(self, unit: str, limit: float | None) -> None:
+        if limit is not None:
+            self.set_charging(local_limits=tuple((u, v) for u, v in self.charging.local_limits if u != unit)
+                              + ((unit, limit),))
 
     def composite_shape_problem(self, stimulus, payload) -> str | None:
         schedule = payload.get("chargingSchedule")

@@ -6,7 +6,8 @@ Profiles are the ChargingProfile JSON objects of SetChargingProfile.req
 each piece the limit is the minimum of the prevailing ChargePointMaxProfile
 and the prevailing TxProfile (or, without one in force, TxDefaultProfile),
 "prevailing" being the highest stackLevel that has a limit then. Where no
-profile limits, the charge point's own maximum (its local limit) applies.
+profile limits, the charge point's own maximum (its local limit) is reported;
+it does not lower a profile's limit.
 
 Choices: a Relative profile runs from the start of the transaction (from
 ``now`` without one); TxDefaultProfiles of connector 0 and of the connector
@@ -84,19 +85,23 @@ def in_unit(period: dict, unit: str, wanted: str, voltage: float) -> float:
     return period["limit"] * watts_per_amp if wanted == "W" else period["limit"] / watts_per_amp
 
 
+def by_precedence(timelines: list[Timeline]) -> list[Timeline]:
+    """§3.13.2: the highest stackLevel first; on a tie the connector's own before connector 0's."""
+    return sorted(timelines, key=lambda tl: (tl.stack_level, tl.own), reverse=True)
+
+
 class Composer:
     """The composite for one connector: the profiles by purpose, the unit and the local limit."""
 
     def __init__(self, maximum: list[Timeline], tx: list[Timeline], defaults: list[Timeline], unit: str,
-                 voltage: float, local_limit: float, prevailing=None):
+                 voltage: float, local_limit: float, rank=None):
         self.maximum, self.tx, self.defaults = maximum, tx, defaults
         self.unit, self.voltage, self.local_limit = unit, voltage, local_limit
-        if prevailing is not None:
-            self.prevailing = prevailing
+        self.rank = rank or by_precedence
 
     def prevailing(self, timelines: list[Timeline], t: float) -> tuple[Timeline, dict] | None:
-        """§3.13.2: the highest stackLevel with a period at ``t``."""
-        for timeline in sorted(timelines, key=lambda tl: (tl.stack_level, tl.own), reverse=True):
+        """The first in order of precedence with a period at ``t``."""
+        for timeline in self.rank(timelines):
             period = timeline.period_at(t)
             if period is not None:
                 return timeline, period
@@ -104,12 +109,12 @@ class Composer:
 
     def limit(self, t: float) -> float:
         own = [tl for tl in self.tx if tl.in_force(t)] or self.defaults
-        limits = [self.local_limit]
+        limits = []
         for found in (self.prevailing(self.maximum, t), self.prevailing(own, t)):
             if found is not None:
                 timeline, period = found
                 limits.append(in_unit(period, timeline.schedule["chargingRateUnit"], self.unit, self.voltage))
-        return round(min(limits), 1)
+        return round(min(limits), 1) if limits else self.local_limit
 
     def periods(self, now: float, duration: int) -> list[dict]:
         cuts = {now}

@@ -18,7 +18,9 @@ chargingRateUnit answers in A. See :mod:`.composite` for the schedule.
 
 from __future__ import annotations
 
-from ocpp.charge_point import snake_to_camel_case
+import re
+from decimal import Decimal
+
 from ocpp.exceptions import PropertyConstraintViolationError
 from ocpp.routing import on
 from ocpp.v16 import call_result
@@ -26,7 +28,7 @@ from ocpp.v16.enums import Action
 
 from adapters.clock import iso
 
-from .composite import Composer, Timeline
+from .composite import Composer, Timeline, by_precedence
 from .configuration import Key, non_negative, split_csl
 from .unsupported import refuse
 
@@ -44,6 +46,15 @@ def keys(settings) -> list[Key]:
         Key("ChargingScheduleMaxPeriods", "5", non_negative, read_only=True),
         Key("MaxChargingProfilesInstalled", "3", non_negative, read_only=True),
     ]
+
+
+def plain(value):
+    """A request's JSON as stored: camelCase keys (§7.8) and floats (ocpp reads decimals)."""
+    if isinstance(value, dict):
+        return {re.sub(r"_([a-z])", lambda m: m.group(1).upper(), k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _units(value: str, _config=None) -> str | None:
@@ -76,11 +87,12 @@ class SmartCharging:
             return refuse(Action.set_charging_profile)
         if not 0 <= connector_id < len(self.connectors):
             raise PropertyConstraintViolationError(description=f"no connector {connector_id} (errata 3.39)")
-        profile = snake_to_camel_case(cs_charging_profiles)
+        profile = plain(cs_charging_profiles)
         status = self._profile_status(connector_id, profile)
         if status == "Accepted":
             transaction = self.connectors[connector_id].transaction
-            number = transaction.number if profile["chargingProfilePurpose"] == "TxProfile" else None
+            tx_profile = profile["chargingProfilePurpose"] == "TxProfile" and transaction is not None
+            number = transaction.number if tx_profile else None
             self._install({"connectorId": connector_id, "profile": profile, "transaction": number,
                            "pendingTag": None})
         return call_result.SetChargingProfile(status=status)
@@ -152,7 +164,7 @@ class SmartCharging:
         transactionId (errata 3.41, OCTT TC_060_CS) within the limits waits for the transaction."""
         if charging_profile is None or not self._supports(PROFILE):
             return True
-        profile = snake_to_camel_case(charging_profile)
+        profile = plain(charging_profile)
         if (not well_formed(profile) or profile["chargingProfilePurpose"] != "TxProfile"
                 or "transactionId" in profile or not self._within_limits(profile)):
             return False
@@ -227,7 +239,10 @@ class SmartCharging:
         maximum = self._max_timelines(timelines("ChargePointMaxProfile", (0,)))
         own = (connector_id,) if connector_id else ()
         return Composer(maximum, timelines("TxProfile", own), timelines("TxDefaultProfile", (0, *own)) if own else [],
-                        unit, self.settings.voltage_v, self._local_limit(unit))
+                        unit, self.settings.voltage_v, self._local_limit(unit), self._rank)
+
+    def _rank(self, timelines: list[Timeline]) -> list[Timeline]:
+        return by_precedence(timelines)
 
     def _max_timelines(self, timelines: list[Timeline]) -> list[Timeline]:
         return timelines
