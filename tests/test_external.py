@@ -8,6 +8,7 @@ import base64
 import io
 import itertools
 import json
+import shutil
 import ssl
 import subprocess
 import sys
@@ -259,9 +260,10 @@ def _value(value) -> str:
 
 
 @asynccontextmanager
-async def external(described: Description | None = None, controller=None, fresh=True, **cp):
+async def external(described: Description | None = None, controller=None, fresh=True,
+                   sut_class=ExternalSut, **cp):
     """An ExternalSut on a free port with a FakeChargePoint connected to it."""
-    sut = ExternalSut(described or description(), controller)
+    sut = sut_class(described or description(), controller)
     opening = asyncio.create_task(sut.open())
     while (sut.csms is None or sut.csms._server is None) and not opening.done():
         await asyncio.sleep(0.005)
@@ -631,11 +633,48 @@ def _basic(user: str, password: str) -> dict:
     return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
 
 
+def self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key: with ``cryptography`` if installed, else the
+    ``openssl`` command; the test is skipped when neither is there."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    try:
+        _self_signed_with_cryptography(cert, key)
+    except ImportError:
+        if shutil.which("openssl") is None:
+            pytest.skip("neither the cryptography package nor the openssl command is available")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
+
+
+def _self_signed_with_cryptography(cert: Path, key: Path) -> None:
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+                   .public_key(private.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName(
+                       [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .sign(private, hashes.SHA256()))
+    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key.write_bytes(private.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+
+
 def test_tls_and_basic_authentication_from_the_description(tmp_path):
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    """Security profile 2: TLS with the given certificate and key, plus HTTP Basic auth."""
+    cert, key = self_signed(tmp_path)
     configured = description(
         charge_point={"id": "CP1"},
         endpoint={"listen": "127.0.0.1:0", "tls_cert": str(cert), "tls_key": str(key),
@@ -646,6 +685,37 @@ def test_tls_and_basic_authentication_from_the_description(tmp_path):
         async with external(configured, ssl=trusting,
                             additional_headers=_basic("CP1", "0123456789abcdef")) as (sut, fake):
             assert sut.csms.url.startswith("wss://127.0.0.1:") and errors(sut) == []
+
+    asyncio.run(main())
+
+
+def test_tls_with_a_wrong_password_is_refused(tmp_path):
+    cert, key = self_signed(tmp_path)
+    configured = description(
+        charge_point={"id": "CP1"}, timing={"connect_timeout": 0.5},
+        endpoint={"listen": "127.0.0.1:0", "tls_cert": str(cert), "tls_key": str(key),
+                  "basic_auth": {"user": "CP1", "password": "0123456789abcdef"}})
+    trusting = ssl.create_default_context(cafile=str(cert))
+
+    async def main():
+        with pytest.raises(ConnectTimeout, match=r"wss://127\.0\.0\.1:\d+ .*HTTP Basic "
+                           "authentication failed: wrong password for 'CP1'"):
+            async with external(configured, ssl=trusting,
+                                additional_headers=_basic("CP1", "fedcba9876543210")):
+                pass
+
+    asyncio.run(main())
+
+
+def test_security_profile_1_basic_authentication_with_the_right_password():
+    configured = description(
+        charge_point={"id": "CP1"},
+        endpoint={"listen": "127.0.0.1:0", "basic_auth": {"user": "CP1", "password": "right"}})
+
+    async def main():
+        async with external(configured, additional_headers=_basic("CP1", "right")) as (sut, fake):
+            assert sut.csms.url.startswith("ws://127.0.0.1:") and errors(sut) == []
+            assert sut.identity() == {"chargePointVendor": "Fake", "chargePointModel": "F1"}
 
     asyncio.run(main())
 
@@ -1140,3 +1210,17 @@ def test_each_controller_kind_builds_its_controller():
         assert type(sut.controller) is cls
         if kind == "manual":
             assert sut.controller.input is not sys.stdin
+
+
+def test_a_boot_mode_that_gives_no_boot_ends_a_run_at_open():
+    """properties/external.py: every example starts with a boot (PowerOn), so boot "none"
+    stops the run with a clear error, and nothing is left listening."""
+    from properties.external import GuardedExternalSut, SutUnusable
+
+    async def main():
+        with pytest.raises(SutUnusable, match=r'boot = "none" gives no boot.*set boot = "reset"'):
+            async with external(description(charge_point={"boot": "none"}), fresh=False,
+                                sut_class=GuardedExternalSut) as (sut, fake):
+                pass
+
+    asyncio.run(main())
