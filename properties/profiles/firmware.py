@@ -3,6 +3,8 @@
 UpdateFirmware with retrieveDate now or in 60 s, retries 0..2 and
 retryInterval 30 or 60; GetDiagnostics with retries, retryInterval and a
 start/stop time or not; the faults SetFirmwareFailure and SetUploadFailure.
+A request may be followed by waiting (AdvanceTime) long enough for a stage or
+for the whole transfer, as the OCTT waits after it (TC_044_x, TC_045_x).
 A new request waits until the model has no transfer of its kind under way:
 what a Charge Point does with a second update during the first is not in the
 spec. Date-times are computed from the model's clock, so traces replay
@@ -19,6 +21,8 @@ from hypothesis.stateful import precondition, rule
 FIRMWARE_URL = "ftp://127.0.0.1/firmware.bin"
 DIAGNOSTICS_URL = "ftp://127.0.0.1/diagnostics/"
 STAGES = (None, "Download", "Install")
+WAITS = (0, 61, 400)
+"""Seconds to wait after a request: none, a stage of the bundled charge point, a whole transfer."""
 
 
 def iso(t: float) -> str:
@@ -35,29 +39,40 @@ class FirmwareRules:
     """Mixed into the state machine; uses its ``do``, ``model``, ``can`` and ``connectors``."""
 
     @precondition(lambda self: self.online() and idle(self.model.firmware.update))
-    @rule(later=st.sampled_from((0, 60)), retries=st.integers(0, 2), interval=st.sampled_from((30, 60)))
-    def update_firmware(self, later, retries, interval):
+    @rule(later=st.sampled_from((0, 60)), retries=st.integers(0, 2), interval=st.sampled_from((30, 60)),
+          failure=st.sampled_from(STAGES), wait=st.sampled_from(WAITS))
+    def update_firmware(self, later, retries, interval, failure, wait):
+        """The firmware at the location downloads and installs, or fails at ``failure`` (OCTT TC_044_x)."""
+        if self.model.firmware.firmware_failure != failure and self.can("SetFirmwareFailure"):
+            self.do({"op": "SetFirmwareFailure", "stage": failure})
         self.do({"op": "UpdateFirmware", "location": FIRMWARE_URL, "retrieveDate": iso(self.model.time + later),
                  "retries": retries, "retryInterval": interval})
+        self.wait(wait)
 
     @precondition(lambda self: self.online() and idle(self.model.firmware.upload))
-    @rule(retries=st.sampled_from((None, 0, 1, 2)), interval=st.sampled_from((30, 60)), window=st.booleans())
-    def get_diagnostics(self, retries, interval, window):
+    @rule(retries=st.sampled_from((None, 0, 1, 2)), interval=st.sampled_from((30, 60)), window=st.booleans(),
+          failing=st.booleans(), wait=st.sampled_from(WAITS))
+    def get_diagnostics(self, retries, interval, window, failing, wait):
+        """The upload works, or fails while ``failing`` (OCTT TC_045_x)."""
+        if self.model.firmware.upload_failing != failing and self.can("SetUploadFailure"):
+            self.do({"op": "SetUploadFailure", "failing": failing})
         step = {"op": "GetDiagnostics", "location": DIAGNOSTICS_URL}
         if retries is not None:
             step.update(retries=retries, retryInterval=interval)
         if window:
             step.update(startTime=iso(self.model.time - 3600), stopTime=iso(self.model.time))
         self.do(step)
+        self.wait(wait)
 
-    @precondition(lambda self: self.can("SetFirmwareFailure"))
-    @rule(stage=st.sampled_from(STAGES))
-    def set_firmware_failure(self, stage):
-        if self.model.firmware.firmware_failure != stage:
-            self.do({"op": "SetFirmwareFailure", "stage": stage})
+    def wait(self, seconds: int) -> None:
+        if seconds and self.can("AdvanceTime"):
+            self.do({"op": "AdvanceTime", "seconds": seconds})
 
-    @precondition(lambda self: self.can("SetUploadFailure"))
-    @rule(failing=st.booleans())
-    def set_upload_failure(self, failing):
-        if self.model.firmware.upload_failing != failing:
-            self.do({"op": "SetUploadFailure", "failing": failing})
+    @precondition(lambda self: self.online() and not (idle(self.model.firmware.update)
+                                                      and idle(self.model.firmware.upload)))
+    @rule(firmware=st.booleans())
+    def ask_progress(self, firmware):
+        """§5.17: "what if a firmware update is in progress and the last status notification ... was much
+        longer ago than could reasonably be expected?" The Central System asks."""
+        message = "FirmwareStatusNotification" if firmware else "DiagnosticsStatusNotification"
+        self.do({"op": "TriggerMessage", "requestedMessage": message})
