@@ -40,8 +40,9 @@ open is a variant, see :data:`VARIANTS`):
   no limit a Charge Point reports a local limit λ of its own (§5.7 "possible
   local limits", OCTT TC_067_CS step 12). Elsewhere it reports the profiles'
   limit, or λ when that is lower, provided the model has seen λ, in this
-  answer or an earlier one in that unit (a lower value seen first is a bug,
-  not a local limit).
+  answer or an earlier one (a lower value seen first is a bug, not a local
+  limit). λ is taken as a constant of the connector in each unit: once
+  learned, it must stay the same.
 """
 
 from __future__ import annotations
@@ -299,14 +300,14 @@ def close(a: float, b: float) -> bool:
 
 def matches(reported: list[tuple[int, float]], expected: list[tuple[int, float | None]], duration: int,
             local: float | None = None) -> bool:
-    """Whether ``reported`` is ``expected``, where no profile limits the local limit λ, and where the
-    profiles' limit is higher maybe λ: the one of this answer, else ``local`` (learned before)."""
+    """Whether ``reported`` is ``expected``: where no profile limits, the local limit λ (``local`` when
+    learned before); where the profiles' limit is higher than λ, that or λ."""
     cuts = sorted({s for s, _ in reported} | {s for s, _ in expected} | {0})
     pairs = [(value_at(reported, c), value_at(expected, c)) for c in cuts if 0 <= c < duration]
-    unlimited = [r for r, m in pairs if m is None]
+    unlimited = [r for r, m in pairs if m is None] + ([local] if local is not None else [])
     if any(r is None for r, _ in pairs) or (unlimited and max(unlimited) - min(unlimited) > LIMIT_TOLERANCE):
         return False
-    local = unlimited[0] if unlimited else local
+    local = unlimited[0] if unlimited else None
     return all(close(r, m) or (local is not None and close(r, local) and r < m)
                for r, m in pairs if m is not None)
 

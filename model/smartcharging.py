@@ -14,7 +14,8 @@ What the model accepts where the spec leaves a choice:
   MaxChargingProfilesInstalled.
 * A TxProfile given in RemoteStartTransaction (§5.16.2) waits for the
   transaction the remote start begins; a ClearChargingProfile meanwhile may or
-  may not remove it.
+  may not remove it. If the remote start gives up, a later transaction of the
+  same idTag on that connector may or may not get it.
 * Replacement (§3.13.2, §5.16.3): a new profile replaces the one with its
   chargingProfileId, and the one with its stackLevel and purpose on the same
   connector (§3.13.1: a connector's TxDefaultProfile does not replace connector
@@ -48,8 +49,8 @@ class SmartChargingState:
 
     profiles: tuple[ChargingProfile, ...] = ()
     starts: tuple[tuple[int, float], ...] = ()
-    local_limits: tuple[tuple[str, float], ...] = ()
-    """The Charge Point's own limit per chargingRateUnit, as last reported where no profile limits (§5.7)."""
+    local_limits: tuple[tuple[tuple[int, str], float], ...] = ()
+    """The Charge Point's own limit per (connector, chargingRateUnit), as reported where no profile limits (§5.7)."""
 
     def start_of(self, connector_id: int) -> float | None:
         return next((t for c, t in self.starts if c == connector_id), None)
@@ -234,19 +235,19 @@ class SmartChargingRules:
                            schedule["chargingRateUnit"], self.transaction_start(connector_id))
         reported = comp.reported_pieces(schedule)
         expected = comp.expected_schedules(self.charging.profiles, ctx)
-        local = dict(self.charging.local_limits).get(ctx.unit)
+        local = dict(self.charging.local_limits).get((connector_id, ctx.unit))
         fitting = [e for e in expected if comp.matches(reported, e, duration, local)]
         if fitting:
-            self.learn_local_limit(ctx.unit, comp.local_limit(reported, fitting[0], duration))
+            self.learn_local_limit((connector_id, ctx.unit), comp.local_limit(reported, fitting[0], duration))
         else:
             self.fail("CompositeScheduleMismatch", "OCPP 1.6 §3.13.2, §3.13.3, §5.7, OCTT TC_066_CS, TC_072_CS",
                       f"connector {connector_id}, {duration}s in {ctx.unit}: reported {reported}, expected "
-                      f"{expected[0]} (None: no limit, the Charge Point's own)")
+                      f"{expected[0]} (None: no limit, the Charge Point's own: {local})")
 
-    def learn_local_limit(self, unit: str, limit: float | None) -> None:
+    def learn_local_limit(self, key: tuple[int, str], limit: float | None) -> None:
         if limit is not None:
-            self.set_charging(local_limits=tuple((u, v) for u, v in self.charging.local_limits if u != unit)
-                              + ((unit, limit),))
+            self.set_charging(local_limits=tuple((k, v) for k, v in self.charging.local_limits if k != key)
+                              + ((key, limit),))
 
     def composite_shape_problem(self, stimulus, payload) -> str | None:
         schedule = payload.get("chargingSchedule")
@@ -349,15 +350,15 @@ class SmartChargingRules:
         return p
 
     def settle(self) -> None:
+        """A remote start that gave up leaves its TxProfile in doubt: whether a later transaction of
+        that idTag on the connector gets it is not said (§5.16.2 speaks of "the newly started" one)."""
         super().settle()
-        kept = []
-        for p in self.charging.profiles:
-            if p.pending is None:
-                kept.append(p)
-            elif self.pending_alive(p):
-                unsure = any(self.state.connector(i).uncertain for i in self.pending_connectors(p))
-                kept.append(attrs.evolve(p, uncertain=p.uncertain or unsure))
-        self.set_profiles(kept)
+        self.set_profiles(attrs.evolve(p, uncertain=True) if p.pending is not None and not p.uncertain
+                          and (not self.pending_alive(p) or self.pending_unsure(p)) else p
+                          for p in self.charging.profiles)
+
+    def pending_unsure(self, p: ChargingProfile) -> bool:
+        return any(self.state.connector(i).uncertain for i in self.pending_connectors(p))
 
     def pending_connectors(self, p: ChargingProfile) -> list[int]:
         return [p.connector] if p.connector is not None else [c.id for c in self.connectors()]

@@ -34,6 +34,7 @@ REMOTE_PROFILE_ID = 9
 """Remote-start profiles have an id of their own: whether they replace an installed profile with the same id
 before their transaction starts is left open by §5.16.2."""
 PURPOSES = ("TxDefaultProfile", "ChargePointMaxProfile", "TxProfile")
+SESSIONS = ("remote start only", "charge", "charge and stop")
 CRITERIA = ("all", "id", "connectorId", "chargingProfilePurpose", "stackLevel", "purpose and stackLevel")
 DURATIONS = (60, 3600, 86400)
 UNKNOWN_TRANSACTION = 99999
@@ -122,17 +123,25 @@ class SmartChargingRules:
     @precondition(lambda self: self.online())
     @rule(c=st.integers(1, 2), tag=st.sampled_from(("TAG1", "TAG2", "TAG3")),
           template=st.sampled_from((5, 2, 0)), stack=st.sampled_from(STACK_LEVELS), unit=st.sampled_from(("A", "W")),
-          charge=st.booleans())
-    def remote_start_with_profile(self, c, tag, template, stack, unit, charge):
-        """§5.11, §5.16.2: a TxProfile (or, refused, another purpose) for the transaction to start; with
-        ``charge`` the idTag is Accepted, the cable goes in and the composite is asked for (OCTT TC_059_CS)."""
+          session=st.sampled_from(SESSIONS))
+    def remote_start_with_profile(self, c, tag, template, stack, unit, session):
+        """§5.11, §5.16.2: a TxProfile (or, refused, another purpose) for the transaction to start. A
+        charging ``session`` also accepts the idTag, plugs in and asks the composite (OCTT TC_059_CS); one
+        that stops presents the idTag again and asks once more (§3.13.1: the TxProfile ended with it)."""
         if c > self.connectors:
             return
-        if charge and self.model.policy_for(tag)[0] != "Accepted" and self.can("SetIdTag"):
+        charge = session != "remote start only" and self.can("PlugIn") and self.can("SetIdTag")
+        if charge and self.model.policy_for(tag)[0] != "Accepted":
             self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
         profile = charging_profile(template, REMOTE_PROFILE_ID, stack, unit, self.model.time)
         self.do({"op": "RemoteStartTransaction", "connectorId": c, "idTag": tag, "chargingProfile": profile})
-        if charge and self.can("PlugIn") and self.model.powered and not self.connector(c).plugged:
-            self.do({"op": "PlugIn", "connectorId": c})
-        if charge and self.online():
-            self.do({"op": "GetCompositeSchedule", "connectorId": c, "duration": 3600, "chargingRateUnit": unit})
+        if not charge:
+            return
+        steps = [] if self.connector(c).plugged else [{"op": "PlugIn", "connectorId": c}]
+        get = {"op": "GetCompositeSchedule", "connectorId": c, "duration": 3600, "chargingRateUnit": unit}
+        steps.append(get)
+        if session == "charge and stop" and self.can("PresentIdTag"):
+            steps += [{"op": "PresentIdTag", "connectorId": c, "idTag": tag}, get]
+        for step in steps:
+            if self.model.powered and (step["op"] != "GetCompositeSchedule" or self.online()):
+                self.do(step)
