@@ -11,8 +11,9 @@ Point changes it by no other means). Choices the spec leaves open are kept:
   no effect on the list" (§6.41), may be the old or the new one; the model
   keeps both (:attr:`LocalList.versions`) until a GetLocalListVersion.conf
   tells which (then a later Differential update may be VersionMismatch or not).
-* An empty list has version 0 (§5.10; OCTT TC_042_2_CS), whatever version the
-  update that emptied it carried.
+* An empty list reports version 0 (§5.10; OCTT TC_042_2_CS), whatever version
+  the update that emptied it carried; a later Differential update may be
+  compared with either (§7.47).
 * Failed is allowed where the Charge Point cannot store the update: an injected
   storage failure (``SetLocalListFailure``), more entries than
   SendLocalListMaxLength or LocalAuthListMaxLength (§9.2.2, §9.2.3), or a
@@ -132,13 +133,15 @@ class LocalAuthListRules:
     # -- GetLocalListVersion (§5.10) and SendLocalList (§5.15) ---------------------
 
     def answer_GetLocalListVersion(self, stimulus, payload) -> None:
+        """§5.10: the version of the list, 0 when it is empty (OCTT TC_042_2_CS)."""
         version = payload.get("listVersion")
-        if version not in self.local_list.versions:
-            expected = " or ".join(map(str, sorted(self.local_list.versions)))
-            empty = " (0: the list is empty)" if not self.local_list.entries else ""
+        empty = not self.local_list.entries
+        expected = {0} if empty else self.local_list.versions
+        if version not in expected:
             self.fail("LocalListVersion", "OCPP 1.6 §5.10, §6.28, §3.5.2",
-                      f"GetLocalListVersion answered listVersion {version!r}, expected {expected}{empty}")
-        if isinstance(version, int) and not isinstance(version, bool):
+                      f"GetLocalListVersion answered listVersion {version!r}, expected "
+                      f"{' or '.join(map(str, sorted(expected)))}{' (the list is empty)' if empty else ''}")
+        elif not empty:
             self.set_local_list(versions=frozenset({version}))
 
     def answer_SendLocalList(self, stimulus, payload) -> None:
@@ -177,12 +180,14 @@ class LocalAuthListRules:
                 or (isinstance(list_max, int) and len(after) > list_max))
 
     def apply_update(self, update_type: str, version: int, changes) -> None:
-        """An Accepted update: the list and its version (0 when empty, §5.10) change."""
+        """An Accepted update: the list and its version change. An empty list reports 0 (§5.10), but
+        whether a later Differential update compares with 0 or with the version that emptied it
+        (§7.47) is left open."""
         entries = updated(self.local_list.entries, update_type, changes)
-        if not entries:
-            versions = frozenset({0})
-        elif update_type == "Differential" and not changes:
+        if update_type == "Differential" and not changes:  # "no effect on the list" (§6.41)
             versions = frozenset(v for v in self.local_list.versions if v < version) | {version}
+        elif not entries:
+            versions = frozenset({0, version})
         else:
             versions = frozenset({version})
         self.set_local_list(entries=entries, versions=versions)
@@ -225,10 +230,15 @@ class LocalAuthListRules:
     # -- LocalListConflict (§3.5.2) -----------------------------------------------
 
     def cp_StartTransaction(self, call) -> None:
+        """A conflict is owed when the status in the list and its expiryDate (§3.5.4) both say it."""
         listed = self.list_entry(call.payload.get("idTag"))
+        stored = self.local_list.entry(call.payload.get("idTag"))
         super().cp_StartTransaction(call)
         info = (call.answer or {}).get("idTagInfo") or {}
-        if listed is None or "status" not in info or (listed[0] == "Accepted") == (info["status"] == "Accepted"):
+        if listed is None or "status" not in info:
+            return
+        accepted = info["status"] == "Accepted"
+        if accepted == (listed[0] == "Accepted") or accepted == (stored[1] == "Accepted"):
             return
         self.owe_message("StatusNotification", "LocalListConflictNotReported", "OCPP 1.6 §3.5.2",
                          f"StartTransaction.conf says {call.payload.get('idTag')!r} is {info['status']}, the Local "

@@ -34,14 +34,41 @@ class LocalAuthListRules:
         self.do({"op": "GetLocalListVersion"})
 
     @precondition(lambda self: self.online())
-    @rule(differential=st.booleans(), version=st.sampled_from(VERSIONS), entries=_entries)
-    def send_local_list(self, differential, version, entries):
-        update_type = "Differential" if differential else "Full"
+    @rule(version=st.sampled_from(VERSIONS), entries=_entries, ask=st.booleans())
+    def send_full_list(self, version, entries, ask):
+        """A whole new list (§3.5.2 Figure 3), and (``ask``) the version it left (OCTT TC_043_2_CS)."""
+        self.send_local_list("Full", version, authorization_data(entries, "Full"), ask)
+
+    @precondition(lambda self: self.online())
+    @rule(stale=st.booleans(), entries=_entries, ask=st.booleans())
+    def send_differential_update(self, stale, entries, ask):
+        """Changes to the list (§3.5.2 Figure 4) with the next version of :data:`VERSIONS`, or (``stale``)
+        with the current one, which is a VersionMismatch (§7.47)."""
+        current = max(self.model.local_list.versions)
+        newer = [v for v in VERSIONS if v > current]
+        version = current if stale or not newer else newer[0]
+        self.send_local_list("Differential", max(version, 1), authorization_data(entries, "Differential"), ask)
+
+    @precondition(lambda self: self.online() and self.can("PlugIn") and self.can("PresentIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS), status=st.sampled_from(LIST_STATUSES[:2]),
+          plug_first=st.booleans())
+    def local_list_charging(self, c, tag, status, plug_first):
+        """OCTT TC_008_CS: the idTag put in the list (Differential update), then a cable and the card."""
+        if c > self.connectors or self.connector(c).tx is not None:
+            return
+        self.send_differential_update(False, [(tag, status)], False)
+        plug = [] if self.connector(c).plugged else [{"op": "PlugIn", "connectorId": c}]
+        card = [{"op": "PresentIdTag", "connectorId": c, "idTag": tag}]
+        for step in (plug + card if plug_first else card + plug):
+            self.do(step)
+
+    def send_local_list(self, update_type: str, version: int, data: list[dict], ask: bool) -> None:
         step = {"op": "SendLocalList", "listVersion": version, "updateType": update_type}
-        data = authorization_data(entries, update_type)
         if data:
             step["localAuthorizationList"] = data
         self.do(step)
+        if ask and self.online():
+            self.do({"op": "GetLocalListVersion"})
 
     @precondition(lambda self: self.online())
     @rule(disable=st.booleans())
