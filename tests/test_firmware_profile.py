@@ -1,0 +1,102 @@
+"""The Firmware Management profile end to end: the bundled charge point, the harness and the model.
+
+Each mutant of adapters/chargepoint/mutants_firmware.py is killed by fuzzing with
+FirmwareManagement in SupportedFeatureProfiles within a fixed example budget; its
+finding replays failing against the mutant and passing against the clean charge
+point. The clean charge point gives no finding, and passes the OCTT cases of
+§2.18 and §2.19 (TC_044_x_CS, TC_045_x_CS).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.chargepoint.mutants import MUTANTS
+from adapters.chargepoint.mutants_firmware import MUTANTS as FIRMWARE_MUTANTS
+from properties.octt.catalogue import by_id
+from properties.octt.runner import run_scenario
+from properties.replay import replay
+from properties.runner import FuzzConfig, Session, fuzz
+from test_trigger_profile import PROFILES, assert_killed, settings
+
+KILLS = {
+    # mutant: (seed, examples allowed, rules that name its bug)
+    "FirmwareStatusOutOfOrder": (0, 50, {"FirmwareStatusOutOfOrder"}),  # found after 6 examples
+    "NoBootNotificationAfterFirmwareInstall": (1, 100, {"BootNotificationAfterFirmwareInstall"}),  # 23
+    "FirmwareRetriesIgnored": (2, 50, {"FirmwareDownloadRetries"}),  # 3
+    "DiagnosticsUploadedWithoutUploading": (1, 50, {"DiagnosticsStatusOutOfOrder"}),  # 11
+    "TriggeredFirmwareStatusAlwaysIdle": (1, 100, {"IdleStatusWhileBusy"}),  # 18
+}
+CLEAN_SEEDS = (0, 1)
+CLEAN_EXAMPLES = 150
+OCTT_CASES = ("TC_044_1_CS", "TC_044_2_CS", "TC_044_3_CS", "TC_045_1_CS", "TC_045_2_CS")
+UPDATE = {"op": "UpdateFirmware", "location": "ftp://127.0.0.1/firmware.bin", "retrieveDate": "2025-01-01T00:00:00Z"}
+
+
+def test_every_mutant_has_a_budget():
+    assert set(KILLS) == {m.__name__ for m in FIRMWARE_MUTANTS} and set(KILLS) <= set(MUTANTS)
+
+
+@pytest.mark.parametrize("mutant", sorted(KILLS))
+def test_mutant_is_killed(mutant, tmp_path):
+    seed, examples, rules = KILLS[mutant]
+    assert_killed(mutant, seed, examples, rules, tmp_path)
+
+
+@pytest.mark.parametrize("mutant", sorted(KILLS))
+def test_minimal_trace_exposes_the_mutant(mutant):
+    steps = MUTANTS[mutant].minimal_trace
+    on_mutant, count = replay({"steps": steps, "settings": settings()}, mutant=mutant)
+    assert count == len(steps) and {v.rule for v in on_mutant} & KILLS[mutant][2], on_mutant
+    assert replay({"steps": steps, "settings": settings()}, mutant=None) == ((), len(steps))
+
+
+def test_without_the_profile_firmware_operations_are_refused():
+    steps = [UPDATE, {"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/"}]
+    assert replay({"steps": steps, "settings": settings("Core")}, mutant=None) == ((), 2)
+
+
+@pytest.mark.parametrize("steps", [
+    [UPDATE, {"op": "PowerLoss"}, {"op": "AdvanceTime", "seconds": 400}, {"op": "PowerOn"},
+     {"op": "AdvanceTime", "seconds": 400}],
+    [UPDATE, {"op": "AdvanceTime", "seconds": 40}, {"op": "NetworkDown"}, {"op": "AdvanceTime", "seconds": 400},
+     {"op": "NetworkUp"}, {"op": "AdvanceTime", "seconds": 400}],
+    [{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, {"op": "PlugIn", "connectorId": 1},
+     {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}, UPDATE, {"op": "AdvanceTime", "seconds": 400},
+     {"op": "AdvanceTime", "seconds": 400}, {"op": "Unplug", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 400}],
+    [{"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/"}, {"op": "Reset", "type": "Soft"},
+     {"op": "TriggerMessage", "requestedMessage": "DiagnosticsStatusNotification"}],
+], ids=["power-loss-while-downloading", "offline-while-installing", "install-waits-for-transaction",
+        "reset-while-uploading"])
+def test_interrupted_transfers_are_no_finding(steps):
+    assert replay({"steps": steps, "settings": settings()}, mutant=None) == ((), len(steps))
+
+
+@pytest.mark.parametrize("seed", CLEAN_SEEDS)
+def test_clean_charge_point_has_no_findings(seed, tmp_path):
+    report = fuzz(FuzzConfig(feature_profiles=PROFILES, max_examples=CLEAN_EXAMPLES, seed=seed,
+                             findings_dir=tmp_path))
+    assert not report.findings, [(f.rule, f.trace) for f in report.findings]
+
+
+@pytest.fixture(scope="module")
+def session():
+    session = Session(FuzzConfig(feature_profiles=PROFILES))
+    yield session
+    session.close()
+
+
+@pytest.mark.parametrize("case", OCTT_CASES)
+def test_octt_case_passes(session, case):
+    result = run_scenario(by_id(case), session.new_harness(), session.capabilities, session.sut.features)
+    assert result.result == "passed", result.detail
+
+
+@pytest.mark.parametrize("case", OCTT_CASES)
+def test_octt_case_needs_the_profile(case):
+    session = Session(FuzzConfig(feature_profiles="Core"))
+    try:
+        result = run_scenario(by_id(case), session.new_harness(), session.capabilities, session.sut.features)
+    finally:
+        session.close()
+    assert result.result == "not automatable"
