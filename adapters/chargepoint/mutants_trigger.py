@@ -27,7 +27,7 @@ class TriggeredStatusNotificationForWrongConnector(ChargePoint):
 
 
 class TriggerForUnknownConnectorAccepted(ChargePoint):
-    """OCTT TC_055_CS (rule TriggerMessageStatus): a TriggerMessage for a connector the charge point
+    """§5.17, OCTT TC_055_CS (rule TriggerMessageStatus): a TriggerMessage for a connector the charge point
     does not have is Rejected; this one answers Accepted (and sends nothing)."""
 
     minimal_trace = [{"op": "TriggerMessage", "requestedMessage": "MeterValues", "connectorId": 9}]
