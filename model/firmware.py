@@ -85,6 +85,7 @@ class Kind:
     attempt: str
     section: str
     prefix: str
+    transfer: str
 
 
 FIRMWARE_KIND = Kind(
@@ -93,13 +94,13 @@ FIRMWARE_KIND = Kind(
      "DownloadFailed": {"Downloading", "DownloadFailed"}, "Downloaded": {"Installing", "InstallationFailed"},
      "Installing": {"Installed", "InstallationFailed"}},
     frozenset({"Downloading", "Downloaded", "Installing"}), frozenset({"Installed", "InstallationFailed"}),
-    "DownloadFailed", "Downloading", "OCPP 1.6 §4.5, §5.19, §7.25", "Firmware")
+    "DownloadFailed", "Downloading", "OCPP 1.6 §4.5, §5.19, §7.25", "Firmware", "Download")
 DIAGNOSTICS_KIND = Kind(
     "DiagnosticsStatusNotification", "upload", DIAGNOSTICS,
     {None: {"Uploading", "UploadFailed"}, "Uploading": {"Uploading", "Uploaded", "UploadFailed"},
      "UploadFailed": {"Uploading", "UploadFailed"}},
     frozenset({"Uploading"}), frozenset({"Uploaded"}),
-    "UploadFailed", "Uploading", "OCPP 1.6 §4.4, §5.9, §7.24", "Diagnostics")
+    "UploadFailed", "Uploading", "OCPP 1.6 §4.4, §5.9, §7.24", "Diagnostics", "Upload")
 KINDS = {k.action: k for k in (FIRMWARE_KIND, DIAGNOSTICS_KIND)}
 
 NEXT_RULE = {
@@ -128,6 +129,9 @@ def busy(transfer: Transfer | None, kind: Kind) -> bool:
 
 class FirmwareRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
+
+    cause: str | None = None
+    """The op of the step being judged: a disconnect it caused is no reboot of the Charge Point's own."""
 
     # -- helpers --------------------------------------------------------------
 
@@ -173,8 +177,7 @@ class FirmwareRules:
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)
         if not again:
-            rule = f"{kind.prefix}{'Download' if kind is FIRMWARE_KIND else 'Upload'}NotStarted"
-            self.owe_progress(kind, rule, f"the {kind.prefix.lower()} transfer did not start",
+            self.owe_progress(kind, f"{kind.prefix}{kind.transfer}NotStarted", f"the {kind.prefix.lower()} transfer did not start",
                               max(start, self.state.time) + WINDOW)
 
     # -- the notifications ----------------------------------------------------------
@@ -251,15 +254,20 @@ class FirmwareRules:
         if transfer.attempts > transfer.retries:
             self.set_transfer(kind, None)
             return
-        self.owe_progress(kind, f"{kind.prefix}{'Download' if kind is FIRMWARE_KIND else 'Upload'}Retries",
+        self.owe_progress(kind, f"{kind.prefix}{kind.transfer}Retries",
                           f"{kind.failed} after {transfer.attempts} attempt(s), but retries is {transfer.retries}",
                           now + (transfer.retry_interval or 0) + WINDOW)
 
     # -- Core hooks ---------------------------------------------------------------
 
+    def stimulus(self, stimulus, answer) -> None:
+        self.cause = stimulus.op
+        super().stimulus(stimulus, answer)
+
     def connection(self, event) -> None:
-        """Offline, statuses may be lost; a disconnect after Installing is the firmware's reboot."""
-        if not event.connected and self.install_reboot_owed() and not self.state.rebooting:
+        """Offline, statuses may be lost; a disconnect of its own after Installing is the firmware's reboot."""
+        own = self.cause not in ("NetworkDown", "PowerLoss")
+        if not event.connected and own and self.install_reboot_owed() and not self.state.rebooting:
             self.reboot(FIRMWARE_REBOOT)
         super().connection(event)
         for kind in KINDS.values():

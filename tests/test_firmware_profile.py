@@ -66,8 +66,10 @@ def test_without_the_profile_firmware_operations_are_refused():
      {"op": "AdvanceTime", "seconds": 400}, {"op": "Unplug", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 400}],
     [{"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/"}, {"op": "Reset", "type": "Soft"},
      {"op": "TriggerMessage", "requestedMessage": "DiagnosticsStatusNotification"}],
+    [UPDATE, {"op": "AdvanceTime", "seconds": 31}, {"op": "NetworkDown"}, {"op": "NetworkUp"},
+     {"op": "PlugIn", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 61}],
 ], ids=["power-loss-while-downloading", "offline-while-installing", "install-waits-for-transaction",
-        "reset-while-uploading"])
+        "reset-while-uploading", "network-down-while-installing-is-no-reboot"])
 def test_interrupted_transfers_are_no_finding(steps):
     assert replay({"steps": steps, "settings": settings()}, mutant=None) == ((), len(steps))
 

@@ -235,3 +235,13 @@ def test_errata_3_50_upload_retries():
     trace.ok(get_diagnostics(retries=0), result(fileName="diag.log"), diag("Uploading"))
     trace.ok(wait(20), diag("UploadFailed"))
     trace.ok(wait(WINDOW * 2))
+
+
+def test_5_19_a_network_outage_while_installing_is_no_reboot():
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("NetworkUp"), up())
+    trace.ok(step("PlugIn", connectorId=1), *statuses((1, "Preparing")))
+    trace.ok(wait(30), down(), up(), boot(), *statuses(*ALL_AVAILABLE[:1], (1, "Preparing"), (2, "Available")),
+             fw("Installed"))
