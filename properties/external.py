@@ -7,7 +7,8 @@ description, and the state-machine rules that differ in real time
 
 * ``AdvanceTime`` is a real wait, so the machine draws it from
   :func:`real_times` (at most ``[timing] max_advance`` seconds) instead of
-  properties/machine.py ``TIMES`` (up to 300 s);
+  properties/machine.py ``TIMES`` (up to 300 s), and any longer wait another
+  rule asks for (a firmware stage, 61 or 400 s) is cut to ``max_advance``;
 * ``SetBootResponse`` uses short intervals for the same reason (a Pending or
   Rejected registration is retried after ``interval`` seconds, OCPP 1.6 §4.2).
 
@@ -135,8 +136,16 @@ def real_times(max_advance: float) -> tuple[float, ...]:
 def real_time_rules(max_advance: float) -> type:
     """A mixin for OcppMachine whose time rules suit a charge point on the wall clock."""
     times = real_times(max_advance)
+    cap = times[-1]
 
     class RealTimeRules:
+        def do(self, step: dict) -> None:
+            """Every wait, whichever rule asks for it (profile rules wait 61 or 400 s), is
+            at most ``max_advance``: the step records the wait that really happened."""
+            if step.get("op") == "AdvanceTime" and step.get("seconds", 0) > cap:
+                step = {**step, "seconds": cap}
+            super().do(step)
+
         @precondition(lambda self: self.can("AdvanceTime"))
         @rule(seconds=st.sampled_from(times))
         def advance_time(self, seconds):

@@ -30,7 +30,9 @@ from properties import findings
 from properties.cli import main
 from hypothesis.stateful import RULE_MARKER
 
-from properties.external import BOOT_INTERVALS, ExternalSettings, model_options, real_times
+from properties.external import (
+    BOOT_INTERVALS, ExternalSettings, model_options, real_time_rules, real_times,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CLEAN = None
@@ -273,6 +275,14 @@ def test_real_time_machine_draws_only_short_waits():
         drawn = getattr(getattr(machine, name), RULE_MARKER).arguments[argument]
         assert tuple(drawn.elements) == values
     assert machine.connectors == 1
+    done = []
+    base = type("Recorder", (), {"do": lambda self, step: done.append(step)})
+    capped = type("Capped", (real_time_rules(2.0), base), {})()
+    capped.do({"op": "AdvanceTime", "seconds": 400})
+    capped.do({"op": "AdvanceTime", "seconds": 1})
+    capped.do({"op": "Reset", "type": "Soft"})
+    assert done == [{"op": "AdvanceTime", "seconds": 2}, {"op": "AdvanceTime", "seconds": 1},
+                    {"op": "Reset", "type": "Soft"}]
 
 
 def test_overrides_keep_what_the_new_controller_kind_can_take(tmp_path):
