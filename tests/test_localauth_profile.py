@@ -29,16 +29,20 @@ PROFILES = "Core,LocalAuthListManagement"
 SETTINGS = {"connectors": 2, "featureProfiles": PROFILES}
 
 KILLS = {
-    # mutant: (seed, examples allowed, rules that name its bug); needed at seeds 0, 1 (no shrinking):
-    # VersionNotUpdated 91, 64; LostAtReboot 66, 39; ReplacesWholeList 180, 153; CacheTakesPrecedence 217, 190
-    "LocalListVersionNotUpdated": (1, 75, {"LocalListVersion", "SendLocalListStatus"}),
-    "LocalListLostAtReboot": (1, 75, {"LocalListVersion", "SendLocalListStatus"}),
-    "DifferentialUpdateReplacesWholeList": (1, 175, {"LocalListVersion", "SendLocalListStatus"}),
-    "CacheTakesPrecedenceOverLocalList": (1, 225, {"StartTransactionWithoutAuthorization"}),
+    # mutant: (seed, examples allowed, rules that name its bug); examples needed at seed 1 without
+    # shrinking, measured with every profile's rules in the machine (more rules, rarer list steps):
+    # VersionNotUpdated 31, LostAtReboot 44, ReplacesWholeList 310, NotPreferredToCache 445
+    "LocalListVersionNotUpdated": (1, 100, {"LocalListVersion", "SendLocalListStatus"}),
+    "LocalListLostAtReboot": (1, 100, {"LocalListVersion", "SendLocalListStatus"}),
+    "DifferentialUpdateReplacesWholeList": (1, 600, {"LocalListVersion", "SendLocalListStatus"}),
+    "LocalListNotPreferredToCache": (1, 600, {"StartTransactionWithoutAuthorization"}),
 }
+SLOW = {"DifferentialUpdateReplacesWholeList", "LocalListNotPreferredToCache"}
+"""Campaigns of half a minute or more: ``pytest --run-slow``."""
 NOT_KILLED = {
     "LocalListUsedWhenDisabled": "needs LocalAuthListEnabled false, LocalPreAuthorize true and an uncached listed "
-                                 "idTag at once: not found within 1000 examples (its minimal trace is tested)",
+                                 "idTag at once: killed at seed 0 after 696 examples (IdTagNotAuthorized), beyond "
+                                 "this file's time budget; its minimal trace is tested",
 }
 CLEAN = ((0, 150), (1, 150))
 OCTT = ("TC_042_2_CS", "TC_043_CS", "TC_043_2_CS", "TC_043_3_CS", "TC_008_CS",
@@ -54,8 +58,9 @@ def campaign(mutant: str | None, seed: int, examples: int, directory: str) -> di
 
 
 @pytest.fixture(scope="module")
-def campaigns():
-    runs = [(name, seed, examples) for name, (seed, examples, _) in KILLS.items()]
+def campaigns(request):
+    slow = request.config.getoption("--run-slow", default=False)
+    runs = [(name, seed, examples) for name, (seed, examples, _) in KILLS.items() if slow or name not in SLOW]
     runs += [(None, seed, examples) for seed, examples in CLEAN]
     with tempfile.TemporaryDirectory(prefix="ocpp-verify-localauth-") as directory, \
             concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
@@ -97,7 +102,8 @@ def test_every_mutant_is_accounted_for():
     assert {m.__name__ for m in MUTANTS} == set(KILLS) | set(NOT_KILLED)
 
 
-@pytest.mark.parametrize("mutant", sorted(KILLS))
+@pytest.mark.parametrize("mutant", [pytest.param(m, marks=[pytest.mark.slow] if m in SLOW else [])
+                                    for m in sorted(KILLS)])
 def test_mutant_is_killed(campaigns, mutant):
     seed, examples, rules = KILLS[mutant]
     found = campaigns[(mutant, seed, examples)]

@@ -42,7 +42,7 @@ class LocalListVersionNotUpdated(ChargePoint):
         super()._list_apply(version, update_type, changes)
 
 
-class CacheTakesPrecedenceOverLocalList(ChargePoint):
+class LocalListNotPreferredToCache(ChargePoint):
     """§3.5.3 (rule StartTransactionWithoutAuthorization): Local Authorization List entries have
     priority over cache entries; this one consults the cache first, so a Blocked list entry
     starts a transaction from an Accepted cache entry under LocalPreAuthorize."""
@@ -83,6 +83,6 @@ class LocalListLostAtReboot(ChargePoint):
 
 
 MUTANTS: tuple[type[ChargePoint], ...] = (
-    DifferentialUpdateReplacesWholeList, LocalListVersionNotUpdated, CacheTakesPrecedenceOverLocalList,
+    DifferentialUpdateReplacesWholeList, LocalListVersionNotUpdated, LocalListNotPreferredToCache,
     LocalListUsedWhenDisabled, LocalListLostAtReboot,
 )
