@@ -34,6 +34,7 @@ REMOTE_PROFILE_ID = 9
 """Remote-start profiles have an id of their own: whether they replace an installed profile with the same id
 before their transaction starts is left open by §5.16.2."""
 PURPOSES = ("TxDefaultProfile", "ChargePointMaxProfile", "TxProfile")
+AFTERWARDS = ("nothing", "composite", "clear another stackLevel")
 SESSIONS = ("remote start only", "charge", "charge and stop")
 CRITERIA = ("all", "id", "connectorId", "chargingProfilePurpose", "stackLevel", "purpose and stackLevel")
 DURATIONS = (60, 3600, 86400)
@@ -84,9 +85,10 @@ class SmartChargingRules:
     @precondition(lambda self: self.online())
     @rule(template=st.integers(0, len(TEMPLATES) - 1), connector=st.sampled_from(CONNECTORS),
           stack=st.sampled_from(STACK_LEVELS), profile_id=st.sampled_from(PROFILE_IDS), unit=st.sampled_from(("A", "W")),
-          which=st.sampled_from(("current", "none", "wrong")), then_get=st.booleans())
-    def set_charging_profile(self, template, connector, stack, profile_id, unit, which, then_get):
-        """§5.16; followed by GetCompositeSchedule of that connector when ``then_get``."""
+          which=st.sampled_from(("current", "none", "wrong")), then=st.sampled_from(AFTERWARDS))
+    def set_charging_profile(self, template, connector, stack, profile_id, unit, which, then):
+        """§5.16; then maybe GetCompositeSchedule of that connector, or ClearChargingProfile of its purpose
+        at the next stackLevel, which must leave it alone (errata 3.25, OCTT TC_067_CS step 5)."""
         profile = charging_profile(template, profile_id, stack, unit, self.model.time)
         connector = self.natural_connector(profile["chargingProfilePurpose"], connector)
         if profile["chargingProfilePurpose"] == "TxProfile":
@@ -94,9 +96,12 @@ class SmartChargingRules:
             if transaction_id is not None:
                 profile["transactionId"] = transaction_id
         self.do({"op": "SetChargingProfile", "connectorId": connector, "csChargingProfiles": profile})
-        if then_get:
+        if then == "composite":
             self.do({"op": "GetCompositeSchedule", "connectorId": connector, "duration": 3600,
                      "chargingRateUnit": unit})
+        elif then == "clear another stackLevel":
+            self.do({"op": "ClearChargingProfile", "chargingProfilePurpose": profile["chargingProfilePurpose"],
+                     "stackLevel": (stack + 1) % 3})
 
     @precondition(lambda self: self.online())
     @rule(criterion=st.sampled_from(CRITERIA), profile_id=st.sampled_from(PROFILE_IDS),
