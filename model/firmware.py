@@ -122,6 +122,13 @@ def optional_int(value) -> int | None:
     return value if isinstance(value, int) else None
 
 
+def under_way(state, field: str) -> bool:
+    """The firmware update (``field`` "update") or upload ("upload") is busy or owes a status."""
+    kind = FIRMWARE_KIND if field == "update" else DIAGNOSTICS_KIND
+    owing = any(o.action == kind.action and kind.marker in o.reasons for o in state.owed)
+    return busy(getattr(state.firmware, field), kind) or owing
+
+
 def busy(transfer: Transfer | None, kind: Kind) -> bool:
     """Surely downloading, installing or uploading: a triggered status cannot be Idle (§4.4, §4.5)."""
     return transfer is not None and not (transfer.unseen or transfer.uncertain) and transfer.last in kind.busy
@@ -152,9 +159,7 @@ class FirmwareRules:
                          reasons=frozenset({kind.marker}))
 
     def active(self, kind: Kind) -> bool:
-        """A transfer is under way: busy, or the Charge Point still owes a status of it."""
-        owing = any(o.action == kind.action and kind.marker in o.reasons for o in self.state.owed)
-        return busy(self.transfer(kind), kind) or owing
+        return under_way(self.state, kind.field)
 
     def install_reboot_owed(self) -> bool:
         return any(o.rule == "BootNotificationAfterFirmwareInstall" for o in self.state.owed)
@@ -177,8 +182,8 @@ class FirmwareRules:
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)
         if not again:
-            self.owe_progress(kind, f"{kind.prefix}{kind.transfer}NotStarted", f"the {kind.prefix.lower()} transfer did not start",
-                              max(start, self.state.time) + WINDOW)
+            self.owe_progress(kind, f"{kind.prefix}{kind.transfer}NotStarted",
+                              f"the {kind.prefix.lower()} transfer did not start", max(start, self.state.time) + WINDOW)
 
     # -- the notifications ----------------------------------------------------------
 
@@ -245,14 +250,17 @@ class FirmwareRules:
         self.owe_progress(kind, rule, detail, now + WINDOW)
 
     def after_failure(self, kind: Kind, transfer: Transfer, now: float, lenient: bool) -> None:
-        """retries (§6.25, errata 3.50; §6.54): the number of retries before giving up."""
+        """retries: how many times to retry the upload before giving up (§6.25, errata 3.50); for a
+        download §6.55 still reads "how many times Charge Point must try", so either reading is accepted."""
         if lenient:
             self.set_transfer(kind, attrs.evolve(transfer, uncertain=True))
             return
         if transfer.retries is None:
             return
+        needed = max(1, transfer.retries) if kind is FIRMWARE_KIND else transfer.retries + 1
         if transfer.attempts > transfer.retries:
             self.set_transfer(kind, None)
+        if transfer.attempts >= needed:
             return
         self.owe_progress(kind, f"{kind.prefix}{kind.transfer}Retries",
                           f"{kind.failed} after {transfer.attempts} attempt(s), but retries is {transfer.retries}",

@@ -245,3 +245,14 @@ def test_5_19_a_network_outage_while_installing_is_no_reboot():
     trace.ok(step("PlugIn", connectorId=1), *statuses((1, "Preparing")))
     trace.ok(wait(30), down(), up(), boot(), *statuses(*ALL_AVAILABLE[:1], (1, "Preparing"), (2, "Available")),
              fw("Installed"))
+
+
+@pytest.mark.parametrize("attempts", [2, 3])
+def test_6_55_retries_read_as_tries_or_as_retries(attempts):
+    """§6.55 says "how many times Charge Point must try"; errata 3.50 reads it as retries for uploads only."""
+    trace = with_trigger()
+    trace.ok(update(trace, retries=2, interval=30), result())
+    for _ in range(attempts):
+        trace.ok(wait(30), fw("Downloading", t=trace.now))
+    trace.ok(wait(30), fw("DownloadFailed"))
+    trace.ok(wait(WINDOW * 2))

@@ -29,9 +29,10 @@ class NoBootNotificationAfterFirmwareInstall(ChargePoint):
 
 class FirmwareRetriesIgnored(ChargePoint):
     """§6.55 retries (rule FirmwareDownloadRetries): a failed download is retried ``retries`` times
-    before DownloadFailed; this one gives up after the first attempt."""
+    before DownloadFailed (tried ``retries`` times, in the literal reading); this one gives up after
+    the first attempt."""
 
-    minimal_trace = [{"op": "SetFirmwareFailure", "stage": "Download"}, {**UPDATE, "retries": 1, "retryInterval": 30},
+    minimal_trace = [{"op": "SetFirmwareFailure", "stage": "Download"}, {**UPDATE, "retries": 2, "retryInterval": 30},
                      {"op": "AdvanceTime", "seconds": 300}, {"op": "AdvanceTime", "seconds": 300}]
 
     def _download_retries(self, firmware: dict) -> int:

@@ -18,6 +18,8 @@ import datetime
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from model.firmware import under_way
+
 FIRMWARE_URL = "ftp://127.0.0.1/firmware.bin"
 DIAGNOSTICS_URL = "ftp://127.0.0.1/diagnostics/"
 STAGES = (None, "Download", "Install")
@@ -29,16 +31,12 @@ def iso(t: float) -> str:
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def idle(transfer) -> bool:
-    """No transfer under way: none, one the Charge Point may have abandoned, or one that failed for good."""
-    failed = transfer is not None and transfer.last in ("DownloadFailed", "UploadFailed") and transfer.retries is None
-    return transfer is None or transfer.uncertain or failed
 
 
 class FirmwareRules:
     """Mixed into the state machine; uses its ``do``, ``model``, ``can`` and ``connectors``."""
 
-    @precondition(lambda self: self.online() and idle(self.model.firmware.update))
+    @precondition(lambda self: self.online() and not under_way(self.model, "update"))
     @rule(later=st.sampled_from((0, 60)), retries=st.integers(0, 2), interval=st.sampled_from((30, 60)),
           failure=st.sampled_from(STAGES), wait=st.sampled_from(WAITS))
     def update_firmware(self, later, retries, interval, failure, wait):
@@ -49,7 +47,7 @@ class FirmwareRules:
                  "retries": retries, "retryInterval": interval})
         self.wait(wait)
 
-    @precondition(lambda self: self.online() and idle(self.model.firmware.upload))
+    @precondition(lambda self: self.online() and not under_way(self.model, "upload"))
     @rule(retries=st.sampled_from((None, 0, 1, 2)), interval=st.sampled_from((30, 60)), window=st.booleans(),
           failing=st.booleans(), wait=st.sampled_from(WAITS))
     def get_diagnostics(self, retries, interval, window, failing, wait):
@@ -68,8 +66,7 @@ class FirmwareRules:
         if seconds and self.can("AdvanceTime"):
             self.do({"op": "AdvanceTime", "seconds": seconds})
 
-    @precondition(lambda self: self.online() and not (idle(self.model.firmware.update)
-                                                      and idle(self.model.firmware.upload)))
+    @precondition(lambda self: self.online() and (under_way(self.model, "update") or under_way(self.model, "upload")))
     @rule(firmware=st.booleans())
     def ask_progress(self, firmware):
         """§5.17: "what if a firmware update is in progress and the last status notification ... was much
