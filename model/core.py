@@ -306,7 +306,9 @@ class CoreRules:
         c = self.state.connector(stimulus.get("connectorId"))
         id_tag = stimulus.get("idTag")
         if not self.state.online:
-            self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time))
+            denied = c.offline_denied - {id_tag} if self.offline_authorizable(id_tag) else c.offline_denied | {id_tag}
+            self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time),
+                        offline_denied=denied)
         if c.tx is not None:
             if not self.state.online:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
@@ -542,7 +544,7 @@ class CoreRules:
             return True
         if c.authorized == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
-        if id_tag in c.offline_tags and self.offline_authorizable(id_tag):
+        if id_tag in c.offline_tags - c.offline_denied:
             return True
         entry = self.local_entry(id_tag)
         pre = setting(self.state, "LocalPreAuthorize", False)
@@ -792,7 +794,8 @@ class CoreRules:
             if not self.queue_blocked():
                 for c in self.connectors():
                     self.adopt_offline_authorization(c)
-                    self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset())
+                    self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset(),
+                                offline_denied=frozenset())
 
     def waits_for_start(self, owed: Owed) -> bool:
         """Transaction messages go in order: while one waits for a retry, those behind it wait too

@@ -70,6 +70,8 @@ class Connector:
     plugged_at: float | None = None
     tx: Tx | None = None
     offline_tags: frozenset[str] = frozenset()
+    offline_denied: frozenset[str] = frozenset()
+    """idTags presented offline that local authorization could not allow when they were presented."""
     offline_causes: frozenset[str] = frozenset()
     offline_last: tuple[str, float] | None = None
     alternatives: frozenset[str] = frozenset()
