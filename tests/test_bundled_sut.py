@@ -10,7 +10,7 @@ import pytest
 
 from adapters.bundled import BundledSut
 from adapters.chargepoint import ChargePoint, Settings
-from adapters.chargepoint.mutants import MUTANTS, charge_point_class
+from adapters.chargepoint.mutants import CORE_MUTANTS, MUTANTS, charge_point_class
 from adapters.chargepoint.physical import PHYSICAL_OPS
 from adapters.clock import EPOCH
 
@@ -187,7 +187,8 @@ EXPECTED = {
 
 
 def test_every_mutant_is_checked_and_documented():
-    assert set(EXPECTED) == set(MUTANTS) and len(MUTANTS) >= 8
+    # the mutants of the other profiles need their profile supported: tests/test_<profile>_profile.py
+    assert set(EXPECTED) == {cls.__name__ for cls in CORE_MUTANTS} and len(MUTANTS) >= 8
     for name, cls in MUTANTS.items():
         assert cls.__name__ == name and issubclass(cls, ChargePoint)
         own = [attr for attr, value in vars(cls).items() if inspect.isfunction(value)]
