@@ -181,6 +181,11 @@ EXPECTED = {
         lambda frames, outcomes: last_status(outcomes), "NotSupported", "Rejected"),
     "StatusNotReportedAfterReconnect": (lambda frames, outcomes: statuses(frames, 1),
                                         ["Available", "Preparing"], ["Available"]),
+    "MeterValueSampleIntervalOffByOne": (lambda frames, outcomes: len(calls(frames, "MeterValues")), 3, 2),
+    "ClearCacheKeepsEntries": (lambda frames, outcomes: len(calls(frames, "Authorize")), 2, 1),
+    "PowerLossReportedAsReboot": (
+        lambda frames, outcomes: [p["reason"] for p in calls(frames, "StopTransaction")], ["PowerLoss"], ["Reboot"]),
+    "StopTransactionNotRetried": (lambda frames, outcomes: len(calls(frames, "StopTransaction")), 2, 1),
     "NoAuthorizeForUnknownIdTag": (
         lambda frames, outcomes: len(calls(frames, "StartTransaction")), 0, 1),
 }
