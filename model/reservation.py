@@ -213,13 +213,17 @@ class ReservationRules:
 
     def occupied(self, c) -> bool | None:
         """In use (a transaction, a cable, an idTag waiting, a session finishing) or reserved (§5.13);
-        None when the Central System cannot know."""
+        None when the Central System cannot know (a queued transaction message, an unplugged cable
+        whose session may be over, §4.9 F1)."""
         r = self.reservation_on(c.id)
-        if c.tx is not None or c.plugged or c.finishing or c.authorized is not None:
-            return None if (c.uncertain or self.may_be_over(c) or self.may_have_timed_out(c)) else True
+        in_use = c.tx is not None or c.plugged or c.finishing or c.authorized is not None
+        unsure = (c.uncertain or self.may_be_over(c) or self.may_have_timed_out(c) or self.hidden_tx(c)
+                  or bool(c.offline_tags) or self.queue_blocked() or (c.finishing and not c.plugged))
+        if in_use:
+            return None if unsure else True
         if r is not None:
             return None if self.doubtful(r) else True
-        return None if (self.hidden_tx(c) or c.offline_tags) else False
+        return None if unsure else False
 
     def answer_CancelReservation(self, stimulus, payload) -> None:
         """§5.1: Accepted when the Charge Point has the reservation, otherwise Rejected."""
@@ -339,7 +343,7 @@ class ReservationRules:
     def check_settled_status(self, c) -> None:
         if c.id:
             allowed = self.settled_statuses(c)
-            if c.reported == "Reserved" and "Reserved" not in allowed:
+            if c.reported == "Reserved" and "Reserved" not in allowed and self.reservation_on(c.id) is None:
                 self.fail("ReservedAfterReservationEnded", "OCPP 1.6 §5.13, §5.1, §4.9 G1",
                           f"connector {c.id} still reported Reserved, but it is now {'/'.join(sorted(allowed))}")
                 return

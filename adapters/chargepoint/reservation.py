@@ -148,8 +148,9 @@ class Reservations:
             self.store.save()
         self._cancel(self._reservation_timer)
         self._reservation_timer = None
-        if book and self._powered:
-            self._reservation_timer = self._timer_at(min(r["expiry"] for r in book.values()), self._update)
+        future = [r["expiry"] for r in book.values() if r["expiry"] > self.clock.now()]
+        if future and self._powered:
+            self._reservation_timer = self._timer_at(min(future), self._update)
 
     def _reservation_expired(self, reservation: dict) -> bool:
         return reservation["expiry"] <= self.clock.now()

@@ -1,7 +1,61 @@
-"""Rules of the Reservation profile for :class:`properties.machine.OcppMachine`."""
+"""Rules of the Reservation profile for :class:`properties.machine.OcppMachine`.
+
+ReserveNow (§5.13) of connector 1, 2 or 0 for TAG1..TAG3, reservationId 1 or 2
+(a known id replaces its reservation), expiring 30, 120 or 600 s from now,
+with or without the parentIdTag the machine's SetIdTag rule gives; and
+CancelReservation (§5.1) of a reservation the model knows or of an unknown id;
+and a driver arriving at a reserved connector with the reserved idTag or
+another one (§5.13: only the reservation's idTag or parent idTag may charge).
+"""
 
 from __future__ import annotations
 
+import datetime
+
+from hypothesis import strategies as st
+from hypothesis.stateful import precondition, rule
+
+RESERVATION_TAGS = ("TAG1", "TAG2", "TAG3")
+EXPIRIES = (30, 120, 600)
+PARENT = "GROUP1"
+UNKNOWN_RESERVATION_ID = 99
+
+
+def iso(t: float) -> str:
+    """OCPP dateTime (§3.15) of virtual seconds since the epoch."""
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
 
 class ReservationRules:
-    """Mixed into the state machine; uses its ``do``, ``model``, ``can`` and ``connectors``."""
+    """Mixed into the state machine; uses its ``do``, ``model``, ``online`` and ``connectors``."""
+
+    @precondition(lambda self: self.online())
+    @rule(c=st.sampled_from((1, 2, 0)), tag=st.sampled_from(RESERVATION_TAGS), reservation_id=st.integers(1, 2),
+          expiry=st.sampled_from(EXPIRIES), parent=st.booleans())
+    def reserve_now(self, c, tag, reservation_id, expiry, parent):
+        if c > self.connectors:
+            return
+        step = {"op": "ReserveNow", "connectorId": c, "expiryDate": iso(self.model.time + expiry), "idTag": tag,
+                "reservationId": reservation_id}
+        if parent:
+            step["parentIdTag"] = PARENT
+        self.do(step)
+
+    @precondition(lambda self: self.online())
+    @rule(known=st.booleans())
+    def cancel_reservation(self, known):
+        live = sorted(r.reservation_id for r in self.model.reservations.live)
+        reservation_id = live[0] if known and live else UNKNOWN_RESERVATION_ID
+        self.do({"op": "CancelReservation", "reservationId": reservation_id})
+
+    @precondition(lambda self: self.model.powered and self.can("PlugIn") and self.can("PresentIdTag")
+                  and any(r.connector_id for r in self.model.reservations.live))
+    @rule(other=st.booleans())
+    def arrive_at_reservation(self, other):
+        """A driver plugs in at the reserved connector and presents a card."""
+        reservation = next(r for r in self.model.reservations.live if r.connector_id)
+        c = reservation.connector_id
+        tag = next(t for t in RESERVATION_TAGS if t != reservation.id_tag) if other else reservation.id_tag
+        if not self.connector(c).plugged:
+            self.do({"op": "PlugIn", "connectorId": c})
+        self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
