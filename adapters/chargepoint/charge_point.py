@@ -276,6 +276,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self._review_reservations()
         for connector in self.connectors[1:]:
             self._try_start(connector)
+        for connector in self.connectors[1:]:  # a start may change another connector (§5.13 connector 0)
             self._update_status(connector)
         self._update_status(self.connectors[0])
 
