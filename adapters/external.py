@@ -888,6 +888,8 @@ class ExternalSut:
             if connector > 0 and status == "Unavailable":
                 await self._expect("ChangeAvailability", {"connectorId": connector,
                                                           "type": "Operative"}, ("Accepted",))
+            elif connector > 0 and status == "Finishing":  # a cable still locked (§4.9, §5.18)
+                await self.call("UnlockConnector", {"connectorId": connector})
         await self._expect("ClearCache", {}, ("Accepted", "Rejected"))  # Rejected: no cache
 
     async def _clear_local_list(self) -> None:
@@ -919,6 +921,8 @@ class ExternalSut:
         else:  # statuses may still be on their way (a slow boot)
             await self._wait(lambda: set(connectors) <= self.observed.status.keys(),
                              self.timing.tolerance)
+            if not set(connectors) <= self.observed.status.keys():
+                await self._reboot_for_statuses()
         problems = [problem for problem in map(self._connector_problem, connectors) if problem]
         if self.observed.transactions:
             problems.append(f"transactions {sorted(self.observed.transactions)} are running")
@@ -941,6 +945,22 @@ class ExternalSut:
         hint = f" (its controller cannot {' or '.join(sorted(missing))}: do it by hand)" \
             if missing else ""
         return f"connector {connector} is {status} (errorCode {error_code}), not Available{hint}"
+
+    async def _reboot_for_statuses(self) -> None:
+        """A charge point that reconnected without booting reports only what changed while it
+        was offline (OCPP 1.6 §4.9); without RemoteTrigger, a reboot makes it report every
+        connector (§4.2), when the boot mode has one."""
+        since = len(self.csms.frames)
+        if self.boot_mode == "power-cycle":
+            await self._controller_step({"op": "PowerLoss"})
+            await self._wait(lambda: self._disconnected_since(since), self.timing.tolerance)
+            await self._controller_step({"op": "PowerOn"})
+        elif self.boot_mode == "reset":
+            await self._reset(since)
+        else:
+            return
+        await self._wait_boot(since)
+        await self.settle()
 
     async def _trigger_statuses(self, connectors) -> None:
         since = len(self.csms.frames)

@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     simulate.add_argument("--store", type=Path, help="JSON file that keeps configuration, "
                           "transactions and the queue across runs")
+    simulate.add_argument("--reconnect-interval", type=float, metavar="SECONDS",
+                          help="wait before connecting again after a lost or refused connection "
+                          "(default 10)")
     return parser
 
 
@@ -298,7 +301,8 @@ def cmd_simulate(args) -> int:
         raise UsageError("--control-port must be 0 to 65535")
     try:
         asyncio.run(simulate(args.csms, control_port=args.control_port, connectors=args.connectors,
-                             fixed_cable=args.fixed_cable, mutant=args.mutant, store=args.store))
+                             fixed_cable=args.fixed_cable, mutant=args.mutant, store=args.store,
+                             reconnect_interval=args.reconnect_interval))
     except SimulateError as error:
         raise UsageError(str(error)) from None
     except KeyboardInterrupt:  # a signal before simulate() took over SIGINT/SIGTERM

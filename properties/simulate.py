@@ -118,12 +118,21 @@ def _open_store(path: str | Path | None) -> Store:
 
 
 def build(csms_url: str, *, connectors: int = 2, fixed_cable: bool = False,
-          mutant: str | None = None, store: str | Path | None = None) -> SimulatedChargePoint:
-    """The (unpowered) charge point, wrapped for the control API; SimulateError for bad input."""
+          mutant: str | None = None, store: str | Path | None = None,
+          reconnect_interval: float | None = None) -> SimulatedChargePoint:
+    """The (unpowered) charge point, wrapped for the control API; SimulateError for bad input.
+
+    ``reconnect_interval``: seconds before it tries again after a lost or refused connection
+    (default: the bundled charge point's, 10 s).
+    """
     base, cp_id = split_csms_url(csms_url)
+    if reconnect_interval is not None and not 0 < reconnect_interval < float("inf"):
+        raise SimulateError(f"--reconnect-interval must be a number of seconds > 0, "
+                            f"got {reconnect_interval}")
+    extra = {} if reconnect_interval is None else {"reconnect_interval": reconnect_interval}
     try:
         cls = charge_point_class(mutant)
-        settings = Settings(number_of_connectors=connectors, fixed_cable=fixed_cable)
+        settings = Settings(number_of_connectors=connectors, fixed_cable=fixed_cable, **extra)
     except ValueError as error:
         raise SimulateError(str(error)) from None
     memory = _open_store(store)
@@ -139,13 +148,14 @@ def build(csms_url: str, *, connectors: int = 2, fixed_cable: bool = False,
 
 async def simulate(csms_url: str, *, control_host: str = "127.0.0.1", control_port: int = 0,
                    connectors: int = 2, fixed_cable: bool = False, mutant: str | None = None,
-                   store: str | Path | None = None, out: TextIO | None = None,
+                   store: str | Path | None = None, reconnect_interval: float | None = None,
+                   out: TextIO | None = None,
                    log: TextIO | None = None, stop: asyncio.Event | None = None) -> None:
     """Run the charge point and its control API until SIGINT/SIGTERM or ``stop``."""
     out = sys.stdout if out is None else out
     log = sys.stderr if log is None else log
     target = build(csms_url, connectors=connectors, fixed_cable=fixed_cable, mutant=mutant,
-                   store=store)
+                   store=store, reconnect_interval=reconnect_interval)
     server = ControlServer(target, host=control_host, port=control_port)
     try:
         await server.start()

@@ -52,7 +52,7 @@ class FakeChargePoint:
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
                  stuck: dict[int, str] | None = None, trigger: bool = True,
                  answers: dict[str, object] | None = None, reboot_time: float = 0.1,
-                 **options):
+                 boots: bool = True, **options):
         self.url, self.cp_id, self.connectors = url, cp_id, connectors
         self.options = options  # for websockets' connect(): ssl, additional_headers
         self.status = {c: "Available" for c in range(connectors + 1)}
@@ -65,6 +65,7 @@ class FakeChargePoint:
         self.list_version, self.list_stuck, self.profiles = 0, False, False
         self.answers: dict[str, object] = dict(answers or {})
         self.reboot_time = reboot_time
+        self.boots = boots  # boots when it connects (else: a reconnection, no boot)
         self.received: list[list] = []
         self.ws = None
         self.ids = itertools.count(1)
@@ -74,11 +75,11 @@ class FakeChargePoint:
 
     # ---- connection
 
-    async def connect(self, boot: bool = True) -> None:
+    async def connect(self, boot: bool | None = None) -> None:
         self.ws = await connect(f"{self.url}/{self.cp_id}", subprotocols=["ocpp1.6"],
                                 max_size=None, ping_interval=None, **self.options)
         self.reader = asyncio.create_task(self.read())
-        if boot:
+        if self.boots if boot is None else boot:
             await self.boot()
 
     async def boot(self) -> None:
@@ -227,13 +228,18 @@ class FakeChargePoint:
                                             "timestamp": "2025-01-01T00:01:00Z"})
         await self.set_status(connector, "Available")
 
+    def on_UnlockConnector(self, payload):
+        finishing = self.status.get(payload["connectorId"]) == "Finishing"
+        return {"status": "Unlocked"}, (
+            self.set_status(payload["connectorId"], "Available") if finishing else None)
+
     def on_Reset(self, payload):
         return {"status": "Accepted"}, self.reboot()
 
     async def reboot(self) -> None:
         await self.ws.close()
         await asyncio.sleep(self.reboot_time)  # a reboot takes a while
-        await self.connect()
+        await self.connect(boot=True)
 
 
 def description(port: int = 0, **tables) -> Description:
@@ -591,6 +597,18 @@ def test_without_remote_trigger_an_unreported_connector_cannot_be_verified():
                            "without the RemoteTrigger profile"):
             async with external(configured):
                 pass
+
+    asyncio.run(main())
+
+
+def test_a_charge_point_that_reconnects_without_booting_is_rebooted_to_learn_its_statuses():
+    """§4.9: after a reconnection only changed statuses are reported; without RemoteTrigger
+    fresh() reboots it (boot "reset") so that every connector is reported (§4.2)."""
+    async def main():
+        configured = description(charge_point={"profiles": ["Core"], "boot": "reset"})
+        async with external(configured, boots=False) as (sut, fake):
+            resets = [m for m in fake.received if m[0] == 2 and m[2] == "Reset"]
+            assert len(resets) == 1 and set(sut.observed.status) == {0, 1, 2}
 
     asyncio.run(main())
 
@@ -1080,6 +1098,20 @@ def test_an_unavailable_connector_is_made_operative():
             await sut.fresh()
             assert sent(fake, "ChangeAvailability")[-1] == {"connectorId": 2, "type": "Operative"}
             assert sut.observed.status[2][0] == "Available"
+
+    asyncio.run(main())
+
+
+def test_a_connector_left_finishing_is_unlocked():
+    """A cable still locked after its transaction stays Finishing (OCPP 1.6 §4.9);
+    fresh() sends UnlockConnector (§5.18) and the connector becomes Available."""
+    async def main():
+        async with external() as (sut, fake):
+            await fake.set_status(1, "Finishing")
+            await sut.settle()
+            await sut.fresh()
+            assert sent(fake, "UnlockConnector") == [{"connectorId": 1}]
+            assert sut.observed.status[1][0] == "Available"
 
     asyncio.run(main())
 

@@ -190,3 +190,13 @@ def test_split_csms_url():
     for bad in ("ws://host:9000", "ws://host/CP1?x=1", "tcp://host/CP1", "ws:///CP1"):
         with pytest.raises(SimulateError):
             split_csms_url(bad)
+
+
+def test_reconnect_interval_is_the_charge_points_and_must_be_positive():
+    from properties.simulate import build
+
+    assert build("ws://127.0.0.1:9/CP1", reconnect_interval=0.25).cp.settings.reconnect_interval == 0.25
+    assert build("ws://127.0.0.1:9/CP1").cp.settings.reconnect_interval == 10.0
+    for bad in (0, -1, float("inf")):
+        with pytest.raises(SimulateError, match="--reconnect-interval must be a number of seconds > 0"):
+            build("ws://127.0.0.1:9/CP1", reconnect_interval=bad)
