@@ -34,7 +34,9 @@ REMOTE_PROFILE_ID = 9
 """Remote-start profiles have an id of their own: whether they replace an installed profile with the same id
 before their transaction starts is left open by §5.16.2."""
 PURPOSES = ("TxDefaultProfile", "ChargePointMaxProfile", "TxProfile")
-AFTERWARDS = ("nothing", "composite", "clear another stackLevel")
+AFTERWARDS = ("nothing", "composite", "stack another", "clear another stackLevel")
+STACKED = 3
+"""The template stacked on a profile of the same purpose, one stackLevel up (OCTT TC_072_CS)."""
 SESSIONS = ("remote start only", "charge", "charge and stop")
 CRITERIA = ("all", "id", "connectorId", "chargingProfilePurpose", "stackLevel", "purpose and stackLevel")
 DURATIONS = (60, 3600, 86400)
@@ -87,8 +89,9 @@ class SmartChargingRules:
           stack=st.sampled_from(STACK_LEVELS), profile_id=st.sampled_from(PROFILE_IDS), unit=st.sampled_from(("A", "W")),
           which=st.sampled_from(("current", "none", "wrong")), then=st.sampled_from(AFTERWARDS))
     def set_charging_profile(self, template, connector, stack, profile_id, unit, which, then):
-        """§5.16; then maybe GetCompositeSchedule of that connector, or ClearChargingProfile of its purpose
-        at the next stackLevel, which must leave it alone (errata 3.25, OCTT TC_067_CS step 5)."""
+        """§5.16; then maybe GetCompositeSchedule of that connector, a second profile of its purpose one
+        stackLevel up and the composite (OCTT TC_072_CS), or ClearChargingProfile of its purpose at the next
+        stackLevel, which must leave it alone (errata 3.25, OCTT TC_067_CS step 5)."""
         profile = charging_profile(template, profile_id, stack, unit, self.model.time)
         connector = self.natural_connector(profile["chargingProfilePurpose"], connector)
         if profile["chargingProfilePurpose"] == "TxProfile":
@@ -97,6 +100,12 @@ class SmartChargingRules:
                 profile["transactionId"] = transaction_id
         self.do({"op": "SetChargingProfile", "connectorId": connector, "csChargingProfiles": profile})
         if then == "composite":
+            self.do({"op": "GetCompositeSchedule", "connectorId": connector, "duration": 3600,
+                     "chargingRateUnit": unit})
+        elif then == "stack another":
+            above = charging_profile(STACKED, profile_id % len(PROFILE_IDS) + 1, (stack + 1) % 3, unit, self.model.time)
+            above["chargingProfilePurpose"] = profile["chargingProfilePurpose"]
+            self.do({"op": "SetChargingProfile", "connectorId": connector, "csChargingProfiles": above})
             self.do({"op": "GetCompositeSchedule", "connectorId": connector, "duration": 3600,
                      "chargingRateUnit": unit})
         elif then == "clear another stackLevel":
