@@ -565,8 +565,6 @@ class ExternalSut:
 
     async def _open(self) -> None:
         await self._wait_first_connection()
-        # a charge point that has just connected boots; one that was booted already does not
-        await self._wait(lambda: self._boot_answered_since(0), self.timing.tolerance)
         self.capabilities = await self._physical_ops() | ENVIRONMENT_OPS
         self.boot_mode = self._resolve_boot_mode()
         await self.settle()
