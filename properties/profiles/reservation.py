@@ -48,14 +48,36 @@ class ReservationRules:
         reservation_id = live[0] if known and live else UNKNOWN_RESERVATION_ID
         self.do({"op": "CancelReservation", "reservationId": reservation_id})
 
+    def reserved_connector(self):
+        return next((r for r in self.model.reservations.live if r.connector_id), None)
+
     @precondition(lambda self: self.model.powered and self.can("PlugIn") and self.can("PresentIdTag")
-                  and any(r.connector_id for r in self.model.reservations.live))
-    @rule(other=st.booleans())
-    def arrive_at_reservation(self, other):
-        """A driver plugs in at the reserved connector and presents a card."""
-        reservation = next(r for r in self.model.reservations.live if r.connector_id)
+                  and self.can("SetIdTag") and any(r.connector_id for r in self.model.reservations.live))
+    @rule(driver=st.sampled_from(("reserved", "group", "other")))
+    def arrive_at_reservation(self, driver):
+        """A driver plugs in at the reserved connector and presents a card: the reserved idTag, another
+        idTag of the reservation's parent idTag (made Accepted with that parent first), or a stranger."""
+        reservation = self.reserved_connector()
         c = reservation.connector_id
-        tag = next(t for t in RESERVATION_TAGS if t != reservation.id_tag) if other else reservation.id_tag
+        tag = reservation.id_tag
+        if driver != "reserved":
+            tag = next(t for t in RESERVATION_TAGS if t != reservation.id_tag)
+        if driver == "group" and reservation.parent_id_tag and self.model.policy_for(tag) != (
+                "Accepted", reservation.parent_id_tag):
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted", "parentIdTag": reservation.parent_id_tag})
         if not self.connector(c).plugged:
             self.do({"op": "PlugIn", "connectorId": c})
         self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
+
+    @precondition(lambda self: self.online() and self.can("Fault")
+                  and any(r.connector_id for r in self.model.reservations.live))
+    @rule(inoperative=st.booleans())
+    def interrupt_reservation(self, inoperative):
+        """The reserved connector goes Faulted or Unavailable and comes back: the reservation is over (§5.13 (3))."""
+        c = self.reserved_connector().connector_id
+        if inoperative:
+            self.do({"op": "ChangeAvailability", "connectorId": c, "type": "Inoperative"})
+            self.do({"op": "ChangeAvailability", "connectorId": c, "type": "Operative"})
+        elif not self.connector(c).faulted:
+            self.do({"op": "Fault", "connectorId": c, "errorCode": "GroundFailure"})
+            self.do({"op": "ClearFault", "connectorId": c})
