@@ -334,7 +334,7 @@ class ReservationRules:
         r = self.reservation_on(c.id)
         if r is None:
             return statuses | {"Reserved"} if self.zero_reservations() else statuses
-        if c.authorized is not None and self.may_match(r, c.authorized) and not c.uncertain:
+        if c.authorized is not None and self.may_match(r, c.authorized) and not (c.uncertain or self.doubtful(r)):
             return statuses if not self.may_have_timed_out(c) else statuses | {"Reserved"}
         if self.doubtful(r) or statuses != {"Available"}:
             return statuses | {"Reserved"}

@@ -31,9 +31,14 @@ SETTINGS = {"connectors": 2, "featureProfiles": PROFILES}
 KILLS = {
     # mutant: (seed, examples allowed, rules that name its bug); examples needed without shrinking
     # at seeds 0 and 1, with every profile's rules in the machine, in the comments
-    "ReservationNotReleasedAtExpiry": (0, 200, {"ReservedAfterReservationEnded"}),  # 87
+    "ReservationNotReleasedAtExpiry": (1, 125, {"ReservedAfterReservationEnded"}),  # 82, 57
+    "ReservedConnectorStartsForAnyIdTag": (1, 50, {"ReservedConnectorStartedForAnotherIdTag",
+                                                   "ReservedStatusNotReported"}),  # 43, 18
+    "ReservationIdMissingInStartTransaction": (1, 125, {"ReservationIdMissingInStartTransaction"}),  # 87, 62
+    "ReservationSurvivesFault": (1, 25, {"ReservedAfterReservationEnded"}),  # 33, 8
+    "ReservationIgnoresParentIdTag": (1, 1525, {"StartTransactionWhenAuthorizedAndPlugged"}),  # 787, 762
 }
-SLOW: set[str] = set()
+SLOW = {"ReservationIgnoresParentIdTag"}
 """Campaigns of half a minute or more: ``pytest --run-slow``."""
 CLEAN = ((0, 150), (1, 150))
 OCTT = ("TC_046_1_CS", "TC_046_2_CS", "TC_047_CS", "TC_048_1_CS", "TC_048_2_CS", "TC_048_3_CS", "TC_049_CS",
