@@ -131,7 +131,7 @@ def keys_for(settings: Settings) -> dict[str, Key]:
     return {key.name: key for key in table + profile_keys(settings)}
 
 
-DEFAULT_PROFILES = "Core"
+DEFAULT_PROFILES = "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
 
 
 def supported_profiles(settings: Settings) -> list[str]:
