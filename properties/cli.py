@@ -71,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     mutants.add_argument("--seed", type=int, default=0)
     mutants.add_argument("--findings", type=Path)
     mutants.add_argument("--json", action="store_true")
+    mutants.add_argument("--octt", action="store_true",
+                         help="also run the OCTT catalogue against each mutant: which cases catch it")
     octt = sub.add_parser("octt", help="run the OCTT charge-point test cases as scenarios")
     octt.add_argument("--case", action="append", default=[], help="an OCTT id (repeatable)")
     octt.add_argument("--list", action="store_true")
@@ -247,7 +249,9 @@ def cmd_replay(args) -> int:
 def cmd_mutants(args) -> int:
     from adapters.chargepoint.mutants import MUTANTS
 
-    from .mutants import run_mutant, table
+    import attrs
+
+    from .mutants import octt_kills, run_mutant, table
 
     if args.list:
         for name in sorted(MUTANTS):
@@ -259,11 +263,13 @@ def cmd_mutants(args) -> int:
     for name in args.names or sorted(MUTANTS):
         result = run_mutant(name, MUTANTS[name], max_examples=args.max_examples, budget=args.budget,
                             seed=args.seed, findings_dir=args.findings)
-        print(f"{name}: {'killed' if result.killed else 'survived'}", file=sys.stderr, flush=True)
+        if args.octt:
+            result = attrs.evolve(result, octt=octt_kills(name))
+        done = (f"killed in {result.seconds:.2f}s, {result.examples} examples, {result.rule}" if result.killed
+                else "survived")
+        print(f"[{len(results) + 1}/{len(args.names or MUTANTS)}] {name}: {done}", file=sys.stderr, flush=True)
         results.append(result)
     if args.json:
-        import attrs
-
         print(json.dumps([attrs.asdict(r) for r in results], indent=2))
     else:
         print(table(results))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -20,6 +21,8 @@ class KillResult:
     minimal_length: int
     finding: str | None
     rule: str | None
+    octt: tuple[str, ...] | None = None
+    """The OCTT cases that fail on the mutant (``--octt``); None when not run."""
 
 
 def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: float | None,
@@ -41,17 +44,42 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
     )
 
 
+def octt_kills(name: str) -> tuple[str, ...]:
+    """The OCTT catalogue's cases that fail against the mutant (each on the build it needs)."""
+    from .octt.catalogue import SCENARIOS
+    from .octt.suite import run_all
+
+    return tuple(r.id for r in run_all(list(SCENARIOS), mutant=name) if r.result == "failed")
+
+
 def table(results: list[KillResult]) -> str:
-    header = f"{'mutant':<40} {'killed':<6} {'time s':>7} {'examples':>8} {'shrunk':>6} {'minimal':>7}  finding"
+    octt = any(r.octt is not None for r in results)
+    header = (f"{'mutant':<44} {'killed':<6} {'time s':>7} {'examples':>8} {'shrunk':>6} {'minimal':>7}  "
+              + ("octt  " if octt else "") + "finding")
     lines = [header, "-" * len(header)]
     for r in results:
+        cases = f"{len(r.octt):>4}  " if octt and r.octt is not None else ""
         lines.append(
-            f"{r.mutant:<40} {'yes' if r.killed else 'NO':<6} {_num(r.seconds):>7} {_num(r.examples):>8} "
-            f"{_num(r.shrunk_length):>6} {r.minimal_length:>7}  {r.finding or '-'}"
+            f"{r.mutant:<44} {'yes' if r.killed else 'NO':<6} {_num(r.seconds):>7} {_num(r.examples):>8} "
+            f"{_num(r.shrunk_length):>6} {r.minimal_length:>7}  {cases}{r.finding or '-'}"
         )
-    killed = sum(r.killed for r in results)
-    lines.append(f"killed {killed}/{len(results)}")
+    lines.extend(totals(results))
     return "\n".join(lines)
+
+
+def totals(results: list[KillResult]) -> list[str]:
+    """The issue-4 measures: killed share, time to kill, shrink quality; and what the catalogue misses."""
+    killed = [r for r in results if r.killed]
+    lines = [f"killed {len(killed)}/{len(results)}"]
+    if killed:
+        times = sorted(r.seconds for r in killed)
+        close = sum(r.shrunk_length <= r.minimal_length + 1 for r in killed)
+        lines.append(f"time to kill: median {statistics.median(times):.2f}s, max {times[-1]:.2f}s; "
+                     f"shrunk <= minimal + 1: {close}/{len(killed)}")
+    missed = [r.mutant for r in results if r.octt == ()]
+    if any(r.octt is not None for r in results):
+        lines.append("missed by the OCTT catalogue alone: " + (", ".join(missed) or "none"))
+    return lines
 
 
 def _num(value) -> str:

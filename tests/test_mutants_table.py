@@ -1,0 +1,29 @@
+"""The table of `ocpp-verify mutants` (properties/mutants.py): the issue-4 measures at its foot."""
+
+from __future__ import annotations
+
+from properties.mutants import KillResult, octt_kills, table
+
+
+def result(name, killed=True, seconds=1.0, shrunk=3, minimal=3, octt=None):
+    return KillResult(mutant=name, killed=killed, seconds=seconds if killed else None,
+                      examples=5 if killed else None, shrunk_length=shrunk if killed else None,
+                      minimal_length=minimal, finding="f.json" if killed else None,
+                      rule="R" if killed else None, octt=octt)
+
+
+def test_totals_give_killed_share_median_time_and_shrink_quality():
+    text = table([result("A", seconds=1.0), result("B", seconds=3.0, shrunk=6), result("C", killed=False)])
+    assert "killed 2/3" in text
+    assert "median 2.00s, max 3.00s" in text
+    assert "shrunk <= minimal + 1: 1/2" in text
+    assert "OCTT" not in text
+
+
+def test_octt_column_names_the_mutants_the_catalogue_misses():
+    text = table([result("A", octt=("TC_016_CS",)), result("B", octt=())])
+    assert "missed by the OCTT catalogue alone: B" in text
+
+
+def test_octt_kills_a_core_mutant_by_its_case():
+    assert "TC_016_CS" in octt_kills("SoftResetReportsHardReset")
