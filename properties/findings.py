@@ -99,7 +99,10 @@ def _summary(raw: str) -> str:
 
 
 def replay_command(finding: dict, path) -> str:
-    mutant = (finding.get("settings") or {}).get("mutant")
+    settings = finding.get("settings") or {}
+    if settings.get("sut") == "external":  # the charge point must be started by hand first
+        return f"ocpp-verify replay {path} --sut external"
+    mutant = settings.get("mutant")
     return f"ocpp-verify replay {path}" + (f" --mutant {mutant}" if mutant else "")
 
 

@@ -133,6 +133,8 @@ def test_an_external_mutant_is_found_as_in_process_and_replays(capsys, tmp_path,
         saved = findings.load(finding["file"])
         assert saved["settings"]["sut"] == "external"
         assert saved["settings"]["description"] == str(description)
+        assert f"ocpp-verify replay {finding['file']} --sut external" in \
+            Path(finding["file"]).with_suffix(".md").read_text()
 
         code, _, err = run(capsys, "replay", finding["file"])
         assert code == 2 and "--sut external" in err and str(description) in err
