@@ -38,9 +38,11 @@ POLL = 0.005  # seconds between looks at the recorded frames
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
                  "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
 REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
-                           ("ConnectionTimeOut", "3"), ("TransactionMessageRetryInterval", "1"))
+                           ("TransactionMessageRetryInterval", "1"))
 """Short intervals set at open() so that the charge point's timers run out within the
-short real waits of an external run (docs/external.md §5); [configuration] overrides them."""
+short real waits of an external run (docs/external.md §5); [configuration] overrides them.
+ConnectionTimeOut is left alone: the model judges a connection timeout at the time a step
+ends, so a timeout that fires within a step could be judged early (docs/external.md §5)."""
 FAILURE_UNDO = {"SetUploadFailure": {"failing": False}, "SetLocalListFailure": {"failing": False},
                 "SetFirmwareFailure": {}}  # the step that ends each injected failure (no stage: none)
 HEARTBEAT_INTERVAL = 5  # BootNotification.conf interval (OCPP 1.6 §4.2) in external runs
@@ -517,6 +519,7 @@ class ExternalSut:
         self.clock = RealClock()
         self.csms: CentralSystem | None = None
         self.capabilities: frozenset[str] = frozenset()
+        self.reported_profiles: frozenset[str] = frozenset()
         self.boot_mode = description.boot
         self.example_start = 0
         self.observed = Observed(charge_point_id=description.id)
@@ -538,7 +541,7 @@ class ExternalSut:
         """The OCTT prerequisites this charge point meets (properties/octt/catalogue.py
         PREREQUISITES), as its description declares them."""
         d = self.description
-        profiles = {f"profile:{p}" if p in d.profiles else f"no-profile:{p}"
+        profiles = {f"profile:{p}" if p in self.profiles else f"no-profile:{p}"
                     for p in FEATURE_PROFILES if p != "Core"}
         cable = "fixed-cable" if d.fixed_cable else "no-fixed-cable"
         power = set() if "backup-power" in d.features else {"no-backup-power"}
@@ -566,9 +569,9 @@ class ExternalSut:
     async def _open(self) -> None:
         await self._wait_first_connection()
         self.capabilities = await self._physical_ops() | ENVIRONMENT_OPS
-        self.boot_mode = self._resolve_boot_mode()
         await self.settle()
         await self._learn_configuration()
+        self.boot_mode = self._resolve_boot_mode()
         await self._apply_configuration()
 
     async def _physical_ops(self) -> frozenset[str]:
@@ -587,11 +590,11 @@ class ExternalSut:
         if mode == "auto":
             if {"PowerLoss", "PowerOn"} <= self.capabilities:
                 return "power-cycle"
-            return "trigger" if "RemoteTrigger" in self.description.profiles else "none"
+            return "trigger" if "RemoteTrigger" in self.profiles else "none"
         if mode == "power-cycle" and not {"PowerLoss", "PowerOn"} <= self.capabilities:
             raise DescriptionError(f"{self.description.path}: [charge_point] boot: "
                                    "\"power-cycle\" needs a controller that can PowerLoss and PowerOn")
-        if mode == "trigger" and "RemoteTrigger" not in self.description.profiles:
+        if mode == "trigger" and "RemoteTrigger" not in self.profiles:
             raise DescriptionError(f"{self.description.path}: [charge_point] boot: \"trigger\" "
                                    "needs the RemoteTrigger profile in [charge_point] profiles")
         return mode
@@ -626,9 +629,20 @@ class ExternalSut:
 
     # ---- configuration
 
+    @property
+    def profiles(self) -> frozenset[str]:
+        """The feature profiles the description declares and those the charge point reports
+        (SupportedFeatureProfiles, OCPP 1.6 §9.1.29): fresh() clears what either has."""
+        return self.description.profiles | self.reported_profiles
+
     async def _learn_configuration(self) -> None:
         outcome = await self.call("GetConfiguration", {})
         keys = (outcome.payload or {}).get("configurationKey")
+        for entry in keys if isinstance(keys, list) else ():
+            if isinstance(entry, dict) and entry.get("key") == "SupportedFeatureProfiles" \
+                    and isinstance(entry.get("value"), str):
+                self.reported_profiles = frozenset(
+                    name.strip() for name in entry["value"].split(",")) & set(FEATURE_PROFILES)
         self.baseline = {entry["key"]: entry["value"] for entry in keys or ()
                          if isinstance(entry, dict) and not entry.get("readonly")
                          and isinstance(entry.get("key"), str) and isinstance(entry.get("value"), str)
@@ -872,7 +886,7 @@ class ExternalSut:
             await self._controller_step({"op": op, **FAILURE_UNDO[op]})
 
     async def _clear_ocpp_state(self) -> None:
-        profiles = self.description.profiles
+        profiles = self.profiles
         for reservation_id in sorted(self.observed.reservations):
             await self.call("CancelReservation", {"reservationId": reservation_id})
         self.observed.reservations.clear()
@@ -914,7 +928,7 @@ class ExternalSut:
 
     async def _verify(self) -> None:
         connectors = range(1, self.description.connectors + 1)
-        if "RemoteTrigger" in self.description.profiles:
+        if "RemoteTrigger" in self.profiles:
             await self._trigger_statuses(connectors)
         else:  # statuses may still be on their way (a slow boot)
             await self._wait(lambda: set(connectors) <= self.observed.status.keys(),
@@ -933,7 +947,7 @@ class ExternalSut:
     def _connector_problem(self, connector: int) -> str | None:
         seen = self.observed.status.get(connector)
         if seen is None:
-            how = "" if "RemoteTrigger" in self.description.profiles else \
+            how = "" if "RemoteTrigger" in self.profiles else \
                 " and without the RemoteTrigger profile it cannot be asked for one"
             return f"connector {connector}: no StatusNotification seen{how}"
         status, error_code = seen

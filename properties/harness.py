@@ -96,7 +96,6 @@ class Harness:
     def step(self, step: dict, perform=None) -> tuple[Violation, ...]:
         stimulus = Stimulus.from_step(step)
         first = len(self.sut.csms.frames)
-        started = self.sut.clock.now()  # on a real clock a step takes time; it acts from its start
         outcome = self.run(self.execute(stimulus, perform))
         frames = self.sut.csms.frames[first:]
         seen = observations(frames)
@@ -105,9 +104,14 @@ class Harness:
         elif outcome is not None:
             seen = _place_answer(seen, outcome)
         self.last_observed = seen
-        verdict = judge(attrs.evolve(self.state, time=started), stimulus, seen)
+        verdict = judge(attrs.evolve(self.state, time=self._start_time(stimulus)), stimulus, seen)
         self.state = attrs.evolve(verdict.state, time=self.sut.clock.now())
         return verdict.violations
+
+    def _start_time(self, stimulus: Stimulus) -> float:
+        if stimulus.op == "AdvanceTime":
+            return self.sut.clock.now() - float(stimulus.get("seconds"))
+        return self.sut.clock.now()
 
     async def execute(self, stimulus: Stimulus, perform=None):
         if perform is not None:

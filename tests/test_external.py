@@ -34,7 +34,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 CONFIGURATION = {"HeartbeatInterval": "300", "ConnectionTimeOut": "30",
                  "MinimumStatusDuration": "5", "NumberOfConnectors": "2"}
 READONLY = {"NumberOfConnectors"}
-SHORT = {"HeartbeatInterval": "5", "ConnectionTimeOut": "3"}  # REAL_TIME_CONFIGURATION, as held
+SHORT = {"HeartbeatInterval": "5"}  # REAL_TIME_CONFIGURATION, as far as the fake has the keys
 
 
 # --------------------------------------------------------------------------
@@ -52,14 +52,14 @@ class FakeChargePoint:
     def __init__(self, url: str, cp_id: str = "CP1", connectors: int = 2,
                  stuck: dict[int, str] | None = None, trigger: bool = True,
                  answers: dict[str, object] | None = None, reboot_time: float = 0.1,
-                 boots: bool = True, **options):
+                 boots: bool = True, configuration: dict[str, str] | None = None, **options):
         self.url, self.cp_id, self.connectors = url, cp_id, connectors
         self.options = options  # for websockets' connect(): ssl, additional_headers
         self.status = {c: "Available" for c in range(connectors + 1)}
         self.stuck = stuck or {}  # connector -> status it never leaves
         self.status.update(self.stuck)
         self.trigger = trigger
-        self.configuration = dict(CONFIGURATION)
+        self.configuration = CONFIGURATION | (configuration or {})
         self.transactions: dict[int, int] = {}  # connectorId -> transactionId
         self.reservations: set[int] = set()
         self.list_version, self.list_stuck, self.profiles = 0, False, False
@@ -476,7 +476,7 @@ def test_configuration_is_applied_at_open_and_restored_before_each_example():
                                "value": "10"})
             await sut.fresh()
             assert fake.configuration["HeartbeatInterval"] == "5"  # REAL_TIME_CONFIGURATION
-            assert fake.configuration["ConnectionTimeOut"] == "45"  # [configuration] wins
+            assert fake.configuration["ConnectionTimeOut"] == "45"
             assert sut.observed.changed_keys == set()
 
     asyncio.run(main())
@@ -491,6 +491,8 @@ def test_short_intervals_are_set_for_real_time_and_a_refusal_keeps_the_old_value
             assert {key: fake.configuration[key] for key in SHORT} == SHORT
             assert "MeterValueSampleInterval" not in fake.configuration  # never added
             assert sut.csms.policy.heartbeat_interval == HEARTBEAT_INTERVAL
+        async with external(description(configuration={"HeartbeatInterval": "60"})) as (sut, fake):
+            assert fake.configuration["HeartbeatInterval"] == "60"  # [configuration] wins
 
     asyncio.run(main())
 
@@ -1083,6 +1085,22 @@ def test_fresh_cancels_reservations_clears_profiles_and_empties_the_local_list()
             with pytest.raises(PreconditionError, match=r"local authorization list \(version 4\) "
                                "could not be emptied"):
                 await sut.fresh()
+
+    asyncio.run(main())
+
+
+def test_the_profiles_the_charge_point_reports_are_cleared_too():
+    """A description that lists Core only, a charge point whose SupportedFeatureProfiles
+    (§9.1.29) has LocalAuthListManagement: fresh() empties its list all the same."""
+    async def main():
+        reported = {"SupportedFeatureProfiles": "Core,LocalAuthListManagement"}
+        configured = description(charge_point={"profiles": ["Core"], "boot": "reset"})
+        async with external(configured, configuration=reported) as (sut, fake):
+            assert sut.profiles == {"Core", "LocalAuthListManagement"}
+            assert "profile:LocalAuthListManagement" in sut.features
+            fake.list_version = 2
+            await sut.fresh()
+            assert fake.list_version == 0
 
     asyncio.run(main())
 
