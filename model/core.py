@@ -305,7 +305,7 @@ class CoreRules:
         self.hidden_cause("Local", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
         id_tag = stimulus.get("idTag")
-        if not self.state.online:
+        if self.authorizes_offline():
             denied = c.offline_denied - {id_tag} if self.offline_authorizable(id_tag) else c.offline_denied | {id_tag}
             self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time),
                         offline_denied=denied)
@@ -325,12 +325,17 @@ class CoreRules:
             return
         if c.authorized is not None:
             self.update(c.id, uncertain=True)
-        if not self.state.online:
+        if self.authorizes_offline():
             if id_tag in c.offline_tags:
                 self.offline_cause(c.id, "Local")
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
+
+    def authorizes_offline(self) -> bool:
+        """No Authorize.req can be sent: offline, or before a BootNotification was Accepted (§4.2),
+        so local authorization decides (§3.5)."""
+        return not self.state.online or self.state.registration != "Accepted"
 
     def present(self, c: Connector, id_tag: str) -> None:
         """The idTag waits for Authorize.conf, or is accepted at once from the cache (§3.5, §5.11)."""
