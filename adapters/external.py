@@ -902,7 +902,18 @@ class ExternalSut:
                                                           "type": "Operative"}, ("Accepted",))
             elif connector > 0 and status == "Finishing":  # a cable still locked (§4.9, §5.18)
                 await self.call("UnlockConnector", {"connectorId": connector})
+            elif connector > 0 and status == "Preparing" and connector not in self.plugged:
+                await self._cancel_waiting_authorization(connector)
         await self._expect("ClearCache", {}, ("Accepted", "Rejected"))  # Rejected: no cache
+
+    async def _cancel_waiting_authorization(self, connector: int) -> None:
+        """Preparing with no cable of ours: an authorization (a card, a RemoteStart) waits for
+        one until ConnectionTimeOut. Inoperative, then Operative again, ends the wait (§5.2;
+        §4.9 allows Preparing -> Unavailable -> Available)."""
+        for kind in ("Inoperative", "Operative"):
+            await self._expect("ChangeAvailability", {"connectorId": connector, "type": kind},
+                               ("Accepted",))
+            await self.settle()
 
     async def _clear_local_list(self) -> None:
         version = await self._local_list_version()

@@ -177,7 +177,7 @@ class FakeChargePoint:
 
     def on_ChangeAvailability(self, payload):
         connector = payload["connectorId"]
-        if connector == 0 or self.status[connector] not in ("Unavailable", "Available"):
+        if connector == 0 or self.status[connector] not in ("Unavailable", "Available", "Preparing"):
             return {"status": "Accepted"}, None
         status = "Available" if payload["type"] == "Operative" else "Unavailable"
         return {"status": "Accepted"}, self.set_status(connector, status)
@@ -1115,6 +1115,21 @@ def test_an_unavailable_connector_is_made_operative():
             assert sut.observed.status[2][0] == "Unavailable"
             await sut.fresh()
             assert sent(fake, "ChangeAvailability")[-1] == {"connectorId": 2, "type": "Operative"}
+            assert sut.observed.status[2][0] == "Available"
+
+    asyncio.run(main())
+
+
+def test_a_connector_preparing_without_our_cable_is_made_inoperative_and_operative():
+    """A RemoteStart or a card waits for a cable until ConnectionTimeOut (Preparing);
+    fresh() ends the wait with ChangeAvailability Inoperative, then Operative (§5.2)."""
+    async def main():
+        async with external() as (sut, fake):
+            await fake.set_status(2, "Preparing")
+            await sut.settle()
+            await sut.fresh()
+            assert [p for p in sent(fake, "ChangeAvailability") if p["connectorId"] == 2] == [
+                {"connectorId": 2, "type": "Inoperative"}, {"connectorId": 2, "type": "Operative"}]
             assert sut.observed.status[2][0] == "Available"
 
     asyncio.run(main())
