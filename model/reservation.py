@@ -240,11 +240,10 @@ class ReservationRules:
         if not self.valid_connector(connector_id) or not self.reserved_for_other(self.state.connector(connector_id), id_tag):
             super().answer_RemoteStartTransaction(stimulus, payload)
             return
-        c = self.state.connector(connector_id)
         status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus",
                                     "OCPP 1.6 §5.11, §5.13")
-        if status == "Accepted" and c.tx is None and self.usable(c):
-            self.remote_start(c, id_tag)
+        if status == "Accepted":
+            super().answer_RemoteStartTransaction(stimulus, payload)  # the other profiles' part too (a TxProfile)
 
     # -- Core hooks: authorization and starting ---------------------------------
 
