@@ -620,12 +620,27 @@ class ExternalSut:
                 f"{self.csms.url}/{name} (subprotocol ocpp1.6){hint}")
 
     async def close(self) -> None:
+        """Leave the physical world as found (best effort), stop the controller and endpoint."""
+        try:
+            async with asyncio.timeout(self.timing.call_timeout):
+                await self._leave_as_found()
+        except (ControllerError, PreconditionError, TimeoutError):
+            pass  # the next run's fresh() will say what is wrong
         close = getattr(self.controller, "close", None)
         if close is not None:
             await close()
         if self.csms is not None:
             await self.csms.stop()
             self.csms = None
+
+    async def _leave_as_found(self) -> None:
+        """Undo what the examples did through the controller: a later run against the same
+        charge point cannot know which cables are ours."""
+        if not self.powered:
+            await self._controller_step({"op": "PowerOn"})
+        if not self.network:
+            await self._controller_step({"op": "NetworkUp"})
+        await self._undo_physical()
 
     # ---- configuration
 

@@ -847,6 +847,9 @@ def test_physical_ops_go_through_the_controller_and_are_undone_by_fresh():
                     {"op": "Unplug", "connectorId": 1}, {"op": "ClearFault", "connectorId": 2},
                     {"op": "SetFirmwareFailure"}]  # the upload failure was already switched off
                 assert sut.plugged == sut.faulted == sut.unlock_failing == sut.failing == set()
+                await sut.perform({"op": "PlugIn", "connectorId": 2})
+                del rig.steps[:]
+            assert rig.steps == [{"op": "Unplug", "connectorId": 2}]  # close() left it as found
 
     asyncio.run(main())
 
