@@ -86,7 +86,9 @@ class BundledSut:
         self.clock.reset(EPOCH)
         self.csms.policy = CsmsPolicy()
         self.cp = self.charge_point_class(self.cp_id, self.csms.url, self.clock, self.settings, {})
-        self.example_start = len(self.csms.frames)
+        self._link_agreed()
+        self.csms.forget_frames()
+        self._event_cursor = self.example_start = 0
 
     async def start(self) -> None:
         """Power the charge point on; it connects and boots (§4.2)."""

@@ -288,6 +288,7 @@ class CentralSystem:
         self.ssl_context = ssl_context
         self.close_timeout = close_timeout
         self.frames: list[Frame] = []
+        self._recorded = 0
         self.charge_point_id: str | None = None
         self._conn: _Connection | None = None
         self._server = None
@@ -341,10 +342,16 @@ class CentralSystem:
     def _record(self, direction: str, raw: str, message_type: int | None = None,
                 unique_id: str | None = None, action: str | None = None,
                 payload: dict | None = None, error: str | None = None) -> Frame:
-        frame = Frame(len(self.frames), self.clock.now(), direction, raw, message_type,
+        frame = Frame(self._recorded, self.clock.now(), direction, raw, message_type,
                       unique_id, action, payload, error)
+        self._recorded += 1
         self.frames.append(frame)
         return frame
+
+    def forget_frames(self) -> None:
+        """Drop the frames recorded so far (``seq`` goes on counting): a long session keeps only
+        what the current example needs."""
+        self.frames.clear()
 
     def _event(self, conn: _Connection, error: str, **extra: Any) -> None:
         payload = {"chargePointId": conn.charge_point_id, "subprotocol": conn.subprotocol}

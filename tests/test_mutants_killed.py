@@ -57,6 +57,10 @@ EXAMPLES = {
     "UnlockWithoutStoppingTransaction": 300,  # 140, 111
     "CacheUsedWhenDisabled": 400,  # 194, 165
     "NoAvailableAfterConnectionTimeOut": 1000,  # see KNOWN
+    "MeterValueSampleIntervalOffByOne": 1000,
+    "ClearCacheKeepsEntries": 1000,
+    "PowerLossReportedAsReboot": 300,
+    "StopTransactionNotRetried": 1000,
 }
 
 RULES = {
@@ -75,6 +79,10 @@ RULES = {
     "UnknownKeyRejectedNotNotSupported": {"NotSupportedExpected"},
     "StatusNotReportedAfterReconnect": {"StatusNotReported"},
     "NoAuthorizeForUnknownIdTag": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
+    "MeterValueSampleIntervalOffByOne": {"MeterValuesSampleLate", "MeterValuesSampleMissing"},
+    "ClearCacheKeepsEntries": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
+    "PowerLossReportedAsReboot": {"StopTransactionReason"},
+    "StopTransactionNotRetried": {"TransactionMessageRetry"},
 }
 
 SLOW = {"NoAvailableAfterConnectionTimeOut"}
