@@ -833,6 +833,8 @@ class ExternalSut:
         await self._clear_ocpp_state()
         await self._restore_configuration()
         await self.settle()
+        await self._learn_statuses()
+        await self._remedy_connectors()
         await self._verify()
         await self._prepare_boot()
         self.example_start = len(self.csms.frames)
@@ -911,6 +913,10 @@ class ExternalSut:
             await self._clear_local_list()
         await self._expect("ChangeAvailability", {"connectorId": 0, "type": "Operative"},
                            ("Accepted", "Scheduled"))
+        await self._expect("ClearCache", {}, ("Accepted", "Rejected"))  # Rejected: no cache
+
+    async def _remedy_connectors(self) -> None:
+        """What OCPP can do for a connector that is not Available (statuses as last seen)."""
         for connector, (status, _) in sorted(self.observed.status.items()):
             if connector > 0 and status == "Unavailable":
                 await self._expect("ChangeAvailability", {"connectorId": connector,
@@ -919,7 +925,9 @@ class ExternalSut:
                 await self.call("UnlockConnector", {"connectorId": connector})
             elif connector > 0 and status == "Preparing" and connector not in self.plugged:
                 await self._cancel_waiting_authorization(connector)
-        await self._expect("ClearCache", {}, ("Accepted", "Rejected"))  # Rejected: no cache
+            else:
+                continue
+            await self.settle()
 
     async def _cancel_waiting_authorization(self, connector: int) -> None:
         """Preparing with no cable of ours: an authorization (a card, a RemoteStart) waits for
@@ -928,7 +936,6 @@ class ExternalSut:
         for kind in ("Inoperative", "Operative"):
             await self._expect("ChangeAvailability", {"connectorId": connector, "type": kind},
                                ("Accepted",))
-            await self.settle()
 
     async def _clear_local_list(self) -> None:
         version = await self._local_list_version()
@@ -952,7 +959,8 @@ class ExternalSut:
             raise PreconditionError(f"{action} {payload or ''} was answered {status}, "
                                     f"expected {' or '.join(allowed)}")
 
-    async def _verify(self) -> None:
+    async def _learn_statuses(self) -> None:
+        """Every connector's status: asked for (RemoteTrigger), or as last reported."""
         connectors = range(1, self.description.connectors + 1)
         if "RemoteTrigger" in self.profiles:
             await self._trigger_statuses(connectors)
@@ -961,6 +969,9 @@ class ExternalSut:
                              self.timing.tolerance)
             if not set(connectors) <= self.observed.status.keys():
                 await self._reboot_for_statuses()
+
+    async def _verify(self) -> None:
+        connectors = range(1, self.description.connectors + 1)
         problems = [problem for problem in map(self._connector_problem, connectors) if problem]
         if self.observed.transactions:
             problems.append(f"transactions {sorted(self.observed.transactions)} are running")
