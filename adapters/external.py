@@ -620,9 +620,9 @@ class ExternalSut:
                 f"{self.csms.url}/{name} (subprotocol ocpp1.6){hint}")
 
     async def close(self) -> None:
-        """Leave the physical world as found (best effort), stop the controller and endpoint."""
+        """Leave the charge point as found (best effort), stop the controller and endpoint."""
         try:
-            async with asyncio.timeout(self.timing.call_timeout):
+            async with asyncio.timeout(2 * self.timing.call_timeout):
                 await self._leave_as_found()
         except (ControllerError, PreconditionError, TimeoutError):
             pass  # the next run's fresh() will say what is wrong
@@ -634,13 +634,18 @@ class ExternalSut:
             self.csms = None
 
     async def _leave_as_found(self) -> None:
-        """Undo what the examples did through the controller: a later run against the same
-        charge point cannot know which cables are ours."""
+        """Undo what the examples did: a later run against the same charge point cannot know
+        which cables are ours, nor the transactions it started (their StopTransaction would
+        come as news to it)."""
         if not self.powered:
             await self._controller_step({"op": "PowerOn"})
         if not self.network:
             await self._controller_step({"op": "NetworkUp"})
+        if self.csms is not None and self.csms.connected:
+            await self._stop_transactions()
         await self._undo_physical()
+        if self.csms is not None:
+            await self.settle()
 
     # ---- configuration
 
