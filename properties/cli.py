@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
     fuzz.add_argument("--feature-profiles", metavar="CSL",
                       help="the bundled charge point's SupportedFeatureProfiles, e.g. Core,Reservation")
+    fuzz.add_argument("--accept", action="append", default=[], metavar="RULE",
+                      help="a rule this charge point is known to break: count it, do not stop (repeatable)")
     fuzz.add_argument("--no-shrink", action="store_true",
                       help="keep the first failing trace as it is (shrinking an external charge "
                       "point's trace takes real time)")
@@ -199,7 +201,7 @@ def cmd_fuzz(args) -> int:
                         profile=args.profile, findings_dir=args.findings, database=args.database,
                         mutant=args.mutant, connectors=args.connectors or 2,
                         feature_profiles=args.feature_profiles, external=external,
-                        shrink=not args.no_shrink)
+                        shrink=not args.no_shrink, accept=tuple(args.accept))
     progress = Progress(config, stream=sys.stderr)
     session = _open_session(config)
     try:

@@ -25,7 +25,8 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
                         feature_profiles=None if recorded else settings.get("featureProfiles"),
                         fixed_cable=bool(settings.get("fixedCable", False)),
                         power_loss=settings.get("powerLoss") or "at-boot",
-                        one_reader=bool(settings.get("oneReader", False)), external=external)
+                        one_reader=bool(settings.get("oneReader", False)),
+                        accept=tuple(settings.get("accept") or ()), external=external)
     session = Session(config)
     try:
         return _run(session, finding["steps"])

@@ -53,6 +53,8 @@ class FuzzConfig:
     external: ExternalSettings | None = None
     """``--sut external``: the description and its overrides (properties/external.py)."""
     shrink: bool = True
+    accept: tuple[str, ...] = ()
+    """Rules whose violations are known deviations of this charge point, counted but not findings."""
 
 
 @attrs.define
@@ -75,6 +77,8 @@ class Report:
     seconds: float = 0.0
     operations: collections.Counter = attrs.field(factory=collections.Counter)
     outcomes: collections.Counter = attrs.field(factory=collections.Counter)
+    accepted: collections.Counter = attrs.field(factory=collections.Counter)
+    """Violations of the rules the user accepted (``--accept``), by rule: known deviations, not findings."""
     """(op, outcome) -> count; see :mod:`.outcomes`."""
     findings: list[Finding] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.monotonic)
@@ -108,7 +112,11 @@ class Session:
         self.loop.run_until_complete(self.sut.fresh())
         if self.on_progress:
             self.on_progress(self.report)
-        return Harness(self.sut, self.loop, self.options)
+        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept), self.note_accepted)
+
+    def note_accepted(self, violations) -> None:
+        for v in violations:
+            self.report.accepted[v.rule] += 1
 
     def record(self, machine) -> None:
         if machine.steps:
@@ -168,7 +176,8 @@ class Session:
         c = self.config
         settings = {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
                     "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
-                    "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader}
+                    "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader,
+                    "accept": list(c.accept)}
         if c.external is not None:
             settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
         return settings

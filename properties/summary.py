@@ -19,6 +19,7 @@ def summary_dict(report, config) -> dict:
         "mutant": config.mutant,
         "operations": dict(sorted(report.operations.items())),
         "outcomes": outcome_table(report.outcomes),
+        "accepted": dict(sorted(report.accepted.items())),
         "findings": [
             {"file": str(f.path), "trace": f.trace,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
@@ -34,6 +35,8 @@ def print_summary(report, out) -> None:
     for op, count in sorted(report.operations.items()):
         out.write(f"  {op:<26} {count}\n")
     print_outcomes(report, out)
+    for rule, count in sorted(report.accepted.items()):
+        out.write(f"accepted deviation (--accept): {rule} x{count}\n")
     if not report.findings:
         out.write("findings: none\n")
         return

@@ -107,3 +107,16 @@ def test_sigterm_leaves_valid_findings(tmp_path):
     assert saved, process.stderr.read().decode()
     for path in saved:
         assert findings.load(path)["steps"]
+
+
+def test_accept_counts_a_known_deviation_and_fuzzing_goes_on(tmp_path, capsys):
+    """--accept RULE: a rule the charge point is known to break is counted, not a finding; the
+    mutant's other violations are still found, and the finding records what was accepted."""
+    from properties.cli import main as cli_main
+
+    code = cli_main(["fuzz", "--mutant", "ConnectorZeroStatusNotReported", "--accept", "StatusNotReported",
+                     "--max-examples", "5", "--findings", str(tmp_path), "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["accepted"]["StatusNotReported"] >= 1
+    assert all(f["violations"][0]["rule"] != "StatusNotReported" for f in summary["findings"])
+    assert code in (0, 1)
