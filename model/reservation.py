@@ -266,6 +266,15 @@ class ReservationRules:
             self.discharge(lambda o: o.action == "StartTransaction" and o.connector == connector_id)
             self.update(connector_id, uncertain=True)
 
+    def owe_start(self, c, id_tag: str) -> None:
+        """No start is owed to an idTag a reservation may refuse (§5.13): however it was authorized
+        (Authorize.conf, or the cache with LocalPreAuthorize, §3.5) and whenever the cable comes, a
+        connector-0 reservation of another idTag may hold this connector; StartTransaction checks it."""
+        if self.reserved_for_other(c, id_tag):
+            self.update(c.id, uncertain=True)
+            return
+        super().owe_start(c, id_tag)
+
     def cp_StartTransaction(self, call) -> None:
         connector_id = call.payload.get("connectorId")
         if self.valid_connector(connector_id) and self.state.connector(connector_id).tx is None:

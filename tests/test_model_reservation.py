@@ -305,3 +305,31 @@ def test_unsupported_profile_must_refuse():
     trace.ok(step("GetConfiguration", key=["SupportedFeatureProfiles"]), result(configurationKey=keys))
     trace.ok(reserve_now(trace), result(status="Rejected"))
     assert trace.do(reserve_now(trace), result(status="Accepted")) == ["UnsupportedProfileOperation"]
+
+
+def connector_zero_holds_connector_2(pre_authorize: bool) -> Trace:
+    """Reservation 1 of connector 1 for TAG moves to connector 0 (same reservationId: replaced, §5.13)
+    while a cable waits at connector 1: connector 2 is the last free connector and stays free for TAG."""
+    trace = reserved(with_reservation(LocalPreAuthorize=pre_authorize))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER))
+    trace.ok(step("PlugIn", connectorId=1))
+    return trace.ok(reserve_now(trace, connector=0), result(status="Accepted"), sn(1, "Preparing"), sn(2, "Reserved"))
+
+
+@pytest.mark.parametrize("pre_authorize", [True, False])
+def test_5_13_connector_zero_reservation_refuses_another_idtag_on_the_last_free_connector(pre_authorize):
+    """The idTag is authorized from the cache (LocalPreAuthorize, §3.5) or by Authorize.conf; either
+    way the last free connector refuses it when the cable comes (was a false alarm)."""
+    trace = connector_zero_holds_connector_2(pre_authorize)
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), *([] if pre_authorize else [authorize(OTHER)]))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+
+
+def test_5_13_connector_zero_reservation_refuses_an_idtag_authorized_before_it():
+    """OTHER was authorized at connector 2 before the connector-0 reservation; a cable at connector 1
+    leaves connector 2 the last free one, so the cable at connector 2 starts nothing."""
+    trace = with_reservation()
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER), sn(2, "Preparing"))
+    trace.ok(reserve_now(trace, connector=0), result(status="Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=2))

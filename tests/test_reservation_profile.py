@@ -64,6 +64,16 @@ REGRESSIONS = {
         {"op": "RemoteStartTransaction", "connectorId": 2, "idTag": "TAG1"}, {"op": "PlugIn", "connectorId": 2}],
     "a reservation may survive a reboot (the spec does not say)": [
         RESERVE, {"op": "Reset", "type": "Hard"}, {"op": "CancelReservation", "reservationId": 1}],
+    "reservation 1 replaced by one of connector 0 holds the last free connector against a cached idTag (§5.13)": [
+        {"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"}, RESERVE,
+        {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted"},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG2"}, {"op": "PlugIn", "connectorId": 1},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}, {**RESERVE, "connectorId": 0},
+        {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG2"}, {"op": "PlugIn", "connectorId": 2}],
+    "a connector-0 reservation refuses an idTag authorized before it on the last free connector (§5.13)": [
+        {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted"},
+        {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG2"}, {**RESERVE, "connectorId": 0},
+        {"op": "PlugIn", "connectorId": 1}, {"op": "PlugIn", "connectorId": 2}],
 }
 
 

@@ -448,6 +448,9 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
 
     def _try_start(self, c: Connector) -> None:
         if c.pending_tag and c.plugged and c.transaction is None and self._can_charge(c):
+            if not self._may_use(c, c.pending_tag, c.pending_parent):
+                c.pending_tag = c.pending_parent = None  # §5.13: a reservation made since holds this connector
+                return
             self._start_transaction(c, c.pending_tag, c.pending_parent)
 
     def _start_transaction(self, c: Connector, id_tag: str, parent: str | None) -> None:

@@ -20,6 +20,10 @@ Choices where the specification leaves freedom:
   idTag (or one with the same parentIdTag, learned from Authorize.conf or the
   cache) makes it Preparing (G2). Another idTag is authorized as usual and then
   refused; RemoteStartTransaction for it is Accepted and then not started.
+* Whether an idTag may use a connector is checked when it is authorized and again
+  when the transaction would start: an idTag waiting for its cable is dropped when
+  a connector-0 reservation made since needs that connector (§5.13 "at any time
+  during the validity of the reservation").
 """
 
 from __future__ import annotations
