@@ -21,8 +21,11 @@ TC_044_1_CS steps 9-13 "can be in a different order"); whether a failed
 installation reboots (TC_044_3_CS); waiting with the installation while a
 transaction runs, with free connectors Unavailable meanwhile (errata 3.49);
 installing during a transaction and stopping it with reason Reboot; whether
-the CP keeps or abandons a transfer across a power loss or reset; which
-statuses it reports again or skips after being offline.
+the CP keeps or abandons a transfer across a power loss or reboot (a reset,
+or the reboot into new firmware for a diagnostics upload), and so whether a
+kept update reports Downloading at its retrieveDate after answering a
+triggered status Idle; which statuses it reports again or skips after being
+offline.
 
 The OCTT (TC_044_1_CS step 9) requires the automatic reboot after
 installation, so a BootNotification is owed after Installing, although §5.19
@@ -49,7 +52,10 @@ class Transfer:
 
     ``unseen``: the Charge Point was offline since ``last``, so statuses may have
     been lost; ``uncertain``: it lost power, rebooted or got a second request,
-    so it may have abandoned the transfer: nothing is owed, anything goes.
+    so it may have abandoned the transfer: nothing is owed, anything goes;
+    ``idle``: since then it answered a triggered status Idle (§4.4, §4.5): not
+    busy, but it may still keep the transfer, waiting for its retrieveDate or a
+    retry, so a status that follows begins an attempt.
     """
 
     start_at: float
@@ -59,6 +65,7 @@ class Transfer:
     attempts: int = 0
     unseen: bool = False
     uncertain: bool = False
+    idle: bool = False
 
 
 @attrs.frozen
@@ -199,7 +206,7 @@ class FirmwareRules:
         if status == "Idle":
             self.idle(kind, asked, transfer)
             if transfer is not None and transfer.uncertain:
-                self.set_transfer(kind, None)
+                self.set_transfer(kind, attrs.evolve(transfer, idle=True, unseen=False))
         elif transfer is None:
             rule = "TriggeredStatusNotIdle" if asked else f"{kind.prefix}StatusWithoutRequest"
             self.fail(rule, f"{kind.section}, OCTT TC_054_CS",
@@ -218,7 +225,8 @@ class FirmwareRules:
 
     def progress(self, kind: Kind, transfer: Transfer, status: str, now: float) -> None:
         lenient = transfer.unseen or transfer.uncertain
-        if not lenient and status not in kind.next.get(transfer.last, set()):
+        expected = kind.next[None] if transfer.idle else kind.next.get(transfer.last, set())
+        if (not lenient or (transfer.idle and not transfer.unseen)) and status not in expected:
             self.fail(f"{kind.prefix}StatusOutOfOrder", kind.section,
                       f"{kind.action} {status} after {transfer.last or 'the request'}")
         if kind is FIRMWARE_KIND and status == "Downloading" and transfer.attempts == 0 \
@@ -227,7 +235,7 @@ class FirmwareRules:
                       f"Downloading {transfer.start_at - now:.0f}s before retrieveDate")
         new_attempt = status == kind.attempt or (status == kind.failed and transfer.last != kind.attempt)
         transfer = attrs.evolve(transfer, last=status, attempts=transfer.attempts + new_attempt,
-                                unseen=False, uncertain=False)
+                                unseen=False, uncertain=False, idle=False)
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)
         self.after_status(kind, transfer, status, now, lenient)
@@ -289,9 +297,18 @@ class FirmwareRules:
                 for o in self.state.owed))
 
     def reboot(self, why: str) -> None:
+        """The reboot into new firmware goes on with the update; like any reboot, it may end an upload."""
         super().reboot(why)
-        if why != FIRMWARE_REBOOT:
+        if why == FIRMWARE_REBOOT:
+            self.abandon(DIAGNOSTICS_KIND)
+        else:
             self.abandon_transfers()
+
+    def boot(self, call) -> None:
+        """A boot while offline after Installing is the reboot into new firmware, unseen: it may end an upload."""
+        if not self.state.rebooting and self.install_reboot_owed():
+            self.abandon(DIAGNOSTICS_KIND)
+        super().boot(call)
 
     def on_PowerLoss(self, stimulus) -> None:
         super().on_PowerLoss(stimulus)
@@ -299,11 +316,15 @@ class FirmwareRules:
 
     def abandon_transfers(self) -> None:
         for kind in KINDS.values():
-            transfer = self.transfer(kind)
-            if transfer is not None:
-                self.set_transfer(kind, attrs.evolve(transfer, uncertain=True))
-            self.drop_progress(kind)
+            self.abandon(kind)
         self.discharge(lambda o: o.rule == "BootNotificationAfterFirmwareInstall")
+
+    def abandon(self, kind: Kind) -> None:
+        """The Charge Point may keep the transfer or forget it: nothing is owed, anything goes."""
+        transfer = self.transfer(kind)
+        if transfer is not None:
+            self.set_transfer(kind, attrs.evolve(transfer, uncertain=True, idle=False))
+        self.drop_progress(kind)
 
     def unowed_stop(self, c, reason: str) -> None:
         """Errata 3.49 leaves installing during a transaction to the Charge Point; its reboot stops it (§7.36 Reboot)."""

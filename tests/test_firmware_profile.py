@@ -22,9 +22,10 @@ from test_trigger_profile import PROFILES, assert_killed, settings
 KILLS = {
     # mutant: (seed, examples allowed, rules that name its bug); the comment: examples needed at that
     # seed, and at seeds 0-2 (Hypothesis shrinking off)
-    "FirmwareStatusOutOfOrder": (0, 25, {"FirmwareStatusOutOfOrder"}),  # 5; 5-9
+    # skipping Downloaded: out of order, or, while the installation waits for a transaction, never sent
+    "FirmwareStatusOutOfOrder": (0, 25, {"FirmwareStatusOutOfOrder", "FirmwareDownloadNotFinished"}),  # 5; 5-9
     "NoBootNotificationAfterFirmwareInstall": (1, 50, {"BootNotificationAfterFirmwareInstall"}),  # 5; 5-31
-    "FirmwareRetriesIgnored": (12, 100, {"FirmwareDownloadRetries"}),  # 28; 275-329 (needs retries 2)
+    "FirmwareRetriesIgnored": (7, 150, {"FirmwareDownloadRetries"}),  # 76; 164-281 at seeds 0-4 (needs retries 2)
     "DiagnosticsUploadedWithoutUploading": (1, 25, {"DiagnosticsStatusOutOfOrder"}),  # 3; 3
     "TriggeredFirmwareStatusAlwaysIdle": (1, 150, {"IdleStatusWhileBusy"}),  # 66; 5-66
 }
@@ -69,8 +70,20 @@ def test_without_the_profile_firmware_operations_are_refused():
      {"op": "TriggerMessage", "requestedMessage": "DiagnosticsStatusNotification"}],
     [UPDATE, {"op": "AdvanceTime", "seconds": 31}, {"op": "NetworkDown"}, {"op": "NetworkUp"},
      {"op": "PlugIn", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 61}],
+    # /tmp/fa/DiagnosticsUploadNotFinished-8992c06e, -1f19dd08: the reboot into new firmware ends an upload
+    [{**UPDATE, "retries": 0, "retryInterval": 30}, {"op": "SetUploadFailure", "failing": True},
+     {"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/", "retries": 1, "retryInterval": 30},
+     {"op": "AdvanceTime", "seconds": 61}, {"op": "SetFirmwareFailure", "stage": "Download"},
+     {**UPDATE, "retrieveDate": "2025-01-01T00:01:01Z", "retries": 0, "retryInterval": 30},
+     {"op": "AdvanceTime", "seconds": 400}],
+    # /tmp/fa/FirmwareStatusWithoutRequest-955433ba: the update is kept across a reset, Idle until retrieveDate
+    [{**UPDATE, "retrieveDate": "2025-01-01T00:01:00Z", "retries": 0, "retryInterval": 30},
+     {"op": "Reset", "type": "Soft"}, {"op": "AdvanceTime", "seconds": 10},
+     {"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/"},
+     {"op": "TriggerMessage", "requestedMessage": "FirmwareStatusNotification"}, {"op": "AdvanceTime", "seconds": 61}],
 ], ids=["power-loss-while-downloading", "offline-while-installing", "install-waits-for-transaction",
-        "reset-while-uploading", "network-down-while-installing-is-no-reboot"])
+        "reset-while-uploading", "network-down-while-installing-is-no-reboot", "firmware-reboot-while-uploading",
+        "update-kept-across-reset-idle-until-retrieve-date"])
 def test_interrupted_transfers_are_no_finding(steps):
     assert replay({"steps": steps, "settings": settings()}, mutant=None) == ((), len(steps))
 

@@ -159,6 +159,49 @@ def test_5_19_power_loss_may_abandon_the_update():
     trace.ok(wait(WINDOW * 2))
 
 
+def reset(trace: Trace) -> Trace:
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot(), *statuses(*ALL_AVAILABLE))
+    return trace
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_5_19_an_update_may_be_kept_or_forgotten_across_a_reset_idle_meanwhile(kept):
+    """/tmp/fa/FirmwareStatusWithoutRequest-955433ba: Idle says not busy, not that the update is forgotten."""
+    trace = with_trigger()
+    trace.ok(update(trace, later=60), result())
+    reset(trace)
+    trace.ok(wait(10))
+    trace.ok(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Idle", t=10.0))
+    trace.ok(wait(50), *([fw("Downloading", t=60.0)] if kept else []))
+    trace.ok(wait(30), *([fw("Downloaded", t=90.0)] if kept else []))
+
+
+def test_4_5_after_idle_a_kept_update_begins_an_attempt():
+    trace = with_trigger()
+    trace.ok(update(trace, later=60), result())
+    reset(trace)
+    trace.ok(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Idle"))
+    assert trace.do(wait(70), fw("Installed", t=70.0)) == ["FirmwareStatusOutOfOrder"]
+    trace = with_trigger()
+    trace.ok(update(trace, later=60), result())
+    reset(trace)
+    trace.ok(trigger("FirmwareStatusNotification"), result(status="Accepted"), fw("Idle"))
+    assert trace.do(wait(10), fw("Downloading", t=10.0)) == ["FirmwareDownloadBeforeRetrieveDate"]
+
+
+@pytest.mark.parametrize("kept", [False, True])
+def test_5_9_the_reboot_into_new_firmware_may_end_an_upload(kept):
+    """/tmp/fa/DiagnosticsUploadNotFinished-8992c06e, -1f19dd08: like any reboot, the one after Installing."""
+    trace = downloaded()
+    trace.ok(step("GetDiagnostics", location="ftp://127.0.0.1/diagnostics/"), result(fileName="diag.log"),
+             diag("Uploading"))
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(wait(30), down(), up(), boot(), *statuses(*ALL_AVAILABLE), fw("Installed"),
+             *([diag("Uploaded")] if kept else []))
+    trace.ok(wait(WINDOW * 2))
+    assert trace.state.owed == ()
+
+
 def test_4_5_status_without_update():
     assert with_trigger().do(wait(1), fw("Downloading")) == ["FirmwareStatusWithoutRequest"]
 
