@@ -15,12 +15,14 @@ from properties.cli import main
 from properties.replay import replay
 
 FINDINGS = Path(__file__).parent.parent / "findings"
-EXAMPLES = sorted(FINDINGS.glob("core-*.json"))
-"""The curated examples; a user's own findings saved next to them by ``ocpp-verify fuzz`` are not tests."""
+PROFILES = ("core", "localauth", "reservation", "smartcharging", "trigger", "firmware")
+EXAMPLES = sorted(path for profile in PROFILES for path in FINDINGS.glob(f"{profile}-*.json"))
+"""The curated examples, one per feature profile (Remote Trigger and Firmware Management apart); a
+user's own findings saved next to them by ``ocpp-verify fuzz`` are not tests."""
 
 
-def test_there_are_example_findings():
-    assert EXAMPLES, f"no example finding in {FINDINGS}"
+def test_there_is_an_example_finding_per_profile():
+    assert {path.name.split("-")[0] for path in EXAMPLES} == set(PROFILES), f"missing examples in {FINDINGS}"
 
 
 @pytest.fixture(params=EXAMPLES, ids=[p.stem for p in EXAMPLES])
