@@ -127,3 +127,20 @@ def test_tx_profile_of_a_remote_start_ends_with_its_transaction(session):
              {"op": "PlugIn", "connectorId": 1}, COMPOSITE, {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"},
              COMPOSITE, {"op": "ClearChargingProfile"}]
     assert run_trace(session, steps, None) == []
+
+
+def test_composite_periods_start_on_whole_distinct_seconds_in_real_time():
+    """§7.13 startPeriod is whole seconds: a schedule that starts 0.4 s after a fractional ``now``
+    gives one period at 0 (the limit in force after the change), not two (found in external mode)."""
+    from adapters.chargepoint.composite import Composer, Timeline
+
+    profile = {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+               "chargingProfileKind": "Relative",
+               "chargingSchedule": {"chargingRateUnit": "A", "duration": 60,
+                                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6.0}]}}
+    now = 1000.3
+    composer = Composer([], [], [Timeline(profile, anchor=now + 0.4)], "A", 230.0, 16.0)
+    periods = composer.periods(now, 3600)
+    starts = [p["startPeriod"] for p in periods]
+    assert starts == sorted(set(starts)) and starts[0] == 0
+    assert periods[0]["limit"] == 6.0

@@ -120,9 +120,12 @@ class Composer:
         cuts = {now}
         for timeline in self.maximum + self.tx + self.defaults:
             cuts.update(timeline.changes(now, now + duration))
+        latest: dict[int, float] = {}
+        for t in sorted(cuts):  # whole seconds (§7.13): of changes within one second, the last counts
+            latest[max(0, int(round(t - now)))] = t
         result: list[dict] = []
-        for t in sorted(cuts):
+        for offset, t in sorted(latest.items()):
             limit = self.limit(t)
             if not result or result[-1]["limit"] != limit:
-                result.append({"startPeriod": int(round(t - now)), "limit": limit})
+                result.append({"startPeriod": offset, "limit": limit})
         return result
