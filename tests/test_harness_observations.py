@@ -42,3 +42,19 @@ def test_connection_events_and_bad_frames_are_kept_in_order():
 def test_answers_to_our_own_calls_are_not_cp_calls():
     seen = observations([f(0, "cp->cs", 3, "ours", "Reset", {"status": "Accepted"})])
     assert seen == []
+
+
+def test_a_late_answer_within_the_step_is_the_answer_ocpp_j_4_1_1():
+    """Real time: our CALL timed out, but the Charge Point's CALLRESULT came before the step ended."""
+    from adapters.csms import Frame
+    from properties.harness import late_answer
+
+    frames = [Frame(0, 0.0, "cs->cp", "", 2, "7", "Reset", {"type": "Soft"}, None),
+              Frame(1, 12.0, "cp->cs", "", 3, "7", "Reset", {"status": "Accepted"}, None)]
+    answer = late_answer(frames, "Reset")
+    assert (answer.kind, answer.payload) == ("result", {"status": "Accepted"})
+    error = [frames[0], Frame(1, 12.0, "cp->cs", "", 4, "7", "Reset", {"errorCode": "InternalError"}, None)]
+    assert (late_answer(error, "Reset").kind, late_answer(error, "Reset").error_code) == ("error", "InternalError")
+    assert late_answer(frames[:1], "Reset") is None
+    other = [frames[0], Frame(1, 12.0, "cp->cs", "", 3, "8", "Reset", {"status": "Accepted"}, None)]
+    assert late_answer(other, "Reset") is None
