@@ -232,9 +232,10 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         self.do({"op": "UnlockConnector", "connectorId": c})
 
     @precondition(lambda self: self.online())
-    @rule(c=st.integers(0, 2), inoperative=st.booleans())
+    @rule(c=st.integers(0, 3), inoperative=st.booleans())
     def change_availability(self, c, inoperative):
-        if c <= self.connectors:
+        """Connector 3 of a two-connector charge point does not exist: Rejected (§5.2)."""
+        if c <= self.connectors + 1:
             self.do({"op": "ChangeAvailability", "connectorId": c,
                      "type": "Inoperative" if inoperative else "Operative"})
 

@@ -30,10 +30,11 @@ class ReservationRules:
     """Mixed into the state machine; uses its ``do``, ``model``, ``online`` and ``connectors``."""
 
     @precondition(lambda self: self.online())
-    @rule(c=st.sampled_from((1, 2, 0)), tag=st.sampled_from(RESERVATION_TAGS), reservation_id=st.integers(1, 2),
+    @rule(c=st.sampled_from((1, 2, 0, 3)), tag=st.sampled_from(RESERVATION_TAGS), reservation_id=st.integers(1, 2),
           expiry=st.sampled_from(EXPIRIES), parent=st.booleans())
     def reserve_now(self, c, tag, reservation_id, expiry, parent):
-        if c > self.connectors:
+        """Connector 3 of a two-connector charge point does not exist: Rejected (§5.13)."""
+        if c > self.connectors + 1:
             return
         step = {"op": "ReserveNow", "connectorId": c, "expiryDate": iso(self.model.time + expiry), "idTag": tag,
                 "reservationId": reservation_id}

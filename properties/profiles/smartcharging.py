@@ -126,7 +126,7 @@ class SmartChargingRules:
             self.do({"op": "GetCompositeSchedule", "connectorId": 1, "duration": 3600})
 
     @precondition(lambda self: self.online())
-    @rule(connector=st.sampled_from((1, 0, 2)), duration=st.sampled_from(DURATIONS),
+    @rule(connector=st.sampled_from((1, 0, 2, 3)), duration=st.sampled_from(DURATIONS),
           unit=st.sampled_from((None, "A", "W")))
     def get_composite_schedule(self, connector, duration, unit):
         step = {"op": "GetCompositeSchedule", "connectorId": connector, "duration": duration}
