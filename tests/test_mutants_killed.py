@@ -51,9 +51,9 @@ EXAMPLES = {
     "NoAuthorizeForUnknownIdTag": 25,  # 5, 3
     "RemoteStartOnConnectorZeroAccepted": 25,  # 10, 6
     "StatusNotReportedAfterReconnect": 50,  # 16, 11
-    "MeterValueSampleIntervalOffByOne": 100,  # 47, 11
+    "MeterValueSampleIntervalOffByOne": 1525,  # 761, 725
     "SoftResetReportsHardReset": 100,  # 39, 3
-    "UnknownKeyRejectedNotNotSupported": 125,  # 56, 20
+    "UnknownKeyRejectedNotNotSupported": 275,  # 132, 96
     "UnlockWithoutStoppingTransaction": 150,  # 31, 68
     "NoAvailableAfterConnectionTimeOut": 200,  # 88, 52
     "StopTransactionDroppedWhileOffline": 250,  # 118, 82
@@ -86,7 +86,7 @@ RULES = {
     "StopTransactionNotRetried": {"TransactionMessageRetry"},
 }
 
-SLOW = {"PowerLossReportedAsReboot", "ReadOnlyKeyAccepted", "CacheUsedWhenDisabled", "ClearCacheKeepsEntries",
+SLOW = {"MeterValueSampleIntervalOffByOne", "PowerLossReportedAsReboot", "ReadOnlyKeyAccepted", "CacheUsedWhenDisabled", "ClearCacheKeepsEntries",
         "StopTransactionNotRetried"}
 """Mutants whose campaigns take 20 s or more each on a 2-core machine: behind --run-slow."""
 

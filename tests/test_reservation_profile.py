@@ -31,9 +31,9 @@ SETTINGS = {"connectors": 2, "featureProfiles": PROFILES}
 KILLS = {
     # mutant: (seed, examples allowed, rules that name its bug); examples needed without shrinking
     # at seeds 0 and 1, with every profile's rules in the machine, in the comments
-    "ReservationNotReleasedAtExpiry": (1, 125, {"ReservedAfterReservationEnded"}),  # 82, 57
-    "ReservedConnectorStartsForAnyIdTag": (1, 50, {"ReservedConnectorStartedForAnotherIdTag",
-                                                   "ReservedStatusNotReported"}),  # 43, 18
+    "ReservationNotReleasedAtExpiry": (1, 350, {"ReservedAfterReservationEnded"}),  # seed 1: 175
+    "ReservedConnectorStartsForAnyIdTag": (1, 250, {"ReservedConnectorStartedForAnotherIdTag",
+                                                    "ReservedStatusNotReported"}),  # seed 1: 116
     "ReservationIdMissingInStartTransaction": (1, 125, {"ReservationIdMissingInStartTransaction"}),  # 87, 62
     "ReservationSurvivesFault": (1, 25, {"ReservedAfterReservationEnded"}),  # 33, 8
     "ReservationIgnoresParentIdTag": (1, 1525, {"StartTransactionWhenAuthorizedAndPlugged"}),  # 787, 762
