@@ -178,6 +178,8 @@ class ReservationRules:
             return {"Rejected"}
         states = [self.refusals(c) for c in self.connectors()]
         combined = {"Accepted"} if any(s == {"Accepted"} for s in states) else set().union(*states)
+        if len(combined) > 1:  # connectors refuse for different reasons: the Charge Point as a whole is
+            combined.add("Occupied")  # not Faulted nor Unavailable; "occupied" (no connector left) fits too
         allowed = self.with_charge_point(combined, zero_reservation=True)
         return allowed | ({"Rejected"} if supported is None else set())
 

@@ -170,3 +170,14 @@ def test_mutant_is_killed(campaigns, mutant):
 def test_clean_charge_point_has_no_findings(campaigns, seed, examples):
     found = campaigns[(None, seed, examples)]
     assert not found["findings"], [(f["rules"], f["trace"]) for f in found["findings"]]
+
+
+def test_connector_zero_reservation_with_one_faulted_and_one_unavailable_connector_may_be_occupied():
+    """§5.13 names Faulted/Unavailable for the Charge Point or the connector; with connector 1 Faulted
+    and connector 2 Unavailable neither is true of the Charge Point, and no connector is left: Occupied
+    is allowed too (found as a false alarm by `ocpp-verify mutants`)."""
+    steps = [{"op": "Fault", "connectorId": 1, "errorCode": "GroundFailure"},
+             {"op": "ChangeAvailability", "connectorId": 2, "type": "Inoperative"},
+             {"op": "ReserveNow", "connectorId": 0, "expiryDate": "2025-01-01T00:00:30Z", "idTag": "TAG1",
+              "reservationId": 1}]
+    assert replay({"steps": steps, "settings": {"connectors": 2}}, mutant=None) == ((), 3)
