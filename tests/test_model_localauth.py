@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from model import Answer, Connection, CpCall, Stimulus, initial_state, judge
+import test_model_core as core
+from model import Answer, Connection, CpCall, initial_state
+from test_model_core import result, step
 
 PROFILES = "Core,LocalAuthListManagement"
 TAG, OTHER = "TAG1", "TAG2"
-
-
-def step(op: str, **params) -> dict:
-    return {"op": op, **params}
-
-
-def result(**payload) -> Answer:
-    return Answer("result", payload)
 
 
 def sn(connector: int, status: str, error: str = "NoError") -> CpCall:
@@ -55,7 +49,7 @@ KEYS = {"SupportedFeatureProfiles": (True, PROFILES), "LocalAuthListEnabled": (F
         "StopTransactionOnInvalidId": (False, "true")}
 
 
-class Trace:
+class Trace(core.Trace):
     """Steps through the judge from the OCTT §1.3 state, the profile supported; ``**config`` overrides KEYS."""
 
     def __init__(self, **config):
@@ -63,17 +57,6 @@ class Trace:
         keys = {k: (ro, str(config.get(k, v)).lower()) for k, (ro, v) in KEYS.items()}
         reported = [{"key": k, "readonly": ro, "value": v} for k, (ro, v) in keys.items()]
         self.ok(step("GetConfiguration", key=list(keys)), result(configurationKey=reported))
-
-    def do(self, s: dict, *observed) -> list[str]:
-        verdict = judge(self.state, Stimulus.from_step(s), observed)
-        self.state = verdict.state
-        return [v.rule for v in verdict.violations]
-
-    def ok(self, s: dict, *observed) -> "Trace":
-        verdict = judge(self.state, Stimulus.from_step(s), observed)
-        assert verdict.violations == (), "\n".join(map(str, verdict.violations))
-        self.state = verdict.state
-        return self
 
     def installed(self, version: int, *pairs) -> "Trace":
         return self.ok(send(version, "Full", *pairs), result(status="Accepted"))
