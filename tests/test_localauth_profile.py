@@ -11,19 +11,14 @@ the clean charge point gives no finding. Campaigns run in two worker processes
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
-import tempfile
-from pathlib import Path
-
 import pytest
 
+import profile_campaigns
 from adapters.chargepoint.mutants_localauth import MUTANTS
-from properties import findings
 from properties.octt.catalogue import by_id
 from properties.octt.runner import run_scenario
 from properties.replay import replay
-from properties.runner import FuzzConfig, Session, fuzz
+from properties.runner import FuzzConfig, Session
 
 PROFILES = "Core,LocalAuthListManagement"
 SETTINGS = {"connectors": 2, "featureProfiles": PROFILES}
@@ -49,23 +44,11 @@ OCTT = ("TC_042_2_CS", "TC_043_CS", "TC_043_2_CS", "TC_043_3_CS", "TC_008_CS",
         "DERIVED_SendLocalListFull", "DERIVED_SendLocalListDifferential")
 
 
-def campaign(mutant: str | None, seed: int, examples: int, directory: str) -> dict:
-    report = fuzz(FuzzConfig(mutant=mutant, max_examples=examples, seed=seed, budget=None, shrink=False,
-                             feature_profiles=PROFILES, findings_dir=Path(directory)))
-    return {"examples_to_find": report.examples_to_find,
-            "findings": [{"path": str(f.path), "rules": [v.rule for v in f.violations], "trace": f.trace}
-                         for f in report.findings]}
-
-
 @pytest.fixture(scope="module")
 def campaigns(request):
-    slow = request.config.getoption("--run-slow", default=False)
-    runs = [(name, seed, examples) for name, (seed, examples, _) in KILLS.items() if slow or name not in SLOW]
-    runs += [(None, seed, examples) for seed, examples in CLEAN]
-    with tempfile.TemporaryDirectory(prefix="ocpp-verify-localauth-") as directory, \
-            concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {run: pool.submit(campaign, *run, str(Path(directory) / f"{run[0]}-{run[1]}")) for run in runs}
-        yield {run: future.result() for run, future in futures.items()}
+    with profile_campaigns.campaigns(PROFILES, KILLS, SLOW, CLEAN,
+                                     request.config.getoption("--run-slow", default=False)) as done:
+        yield done
 
 
 @pytest.fixture(scope="module")
@@ -109,11 +92,7 @@ def test_mutant_is_killed(campaigns, mutant):
     found = campaigns[(mutant, seed, examples)]
     assert found["findings"], f"{mutant} survived {examples} examples at seed {seed}"
     assert {rule for f in found["findings"] for rule in f["rules"]} & rules
-    for finding in found["findings"]:
-        data = findings.load(finding["path"])
-        assert replay(data, mutant=mutant)[0], f"{finding['path']} does not fail again against {mutant}"
-        on_clean, _ = replay(data, mutant=None)
-        assert on_clean == (), f"false alarm: {on_clean}\nsteps: {finding['trace']}"
+    profile_campaigns.assert_findings_replay(found, mutant)
 
 
 @pytest.mark.parametrize("seed,examples", CLEAN)
