@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+import profile_campaigns
 from adapters.chargepoint.mutants import MUTANTS
 from adapters.chargepoint.mutants_trigger import MUTANTS as TRIGGER_MUTANTS
-from properties import findings
 from properties.octt.catalogue import by_id
 from properties.octt.runner import run_scenario
 from properties.replay import replay
@@ -41,12 +41,8 @@ def assert_killed(mutant: str, seed: int, examples: int, rules: set[str], tmp_pa
     report = fuzz(FuzzConfig(mutant=mutant, feature_profiles=PROFILES, max_examples=examples, seed=seed,
                              shrink=False, findings_dir=tmp_path))
     assert report.findings, f"{mutant} survived {examples} examples at seed {seed}"
-    for finding in report.findings:
-        data = findings.load(finding.path)
-        on_mutant, _ = replay(data, mutant=mutant)
-        assert on_mutant, f"{finding.path} does not fail again against {mutant}"
-        on_clean, _ = replay(data, mutant=None)
-        assert on_clean == (), f"false alarm: {finding.trace} fails on the clean charge point: {on_clean}"
+    profile_campaigns.assert_findings_replay(
+        {"findings": [{"path": str(f.path), "trace": f.trace} for f in report.findings]}, mutant)
     assert {v.rule for f in report.findings for v in f.violations} & rules
 
 
