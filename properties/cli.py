@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
+
+from . import stopping
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -99,23 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt(signum, frame):
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        return COMMANDS[args.command](args)
+        with stopping.on_signals():
+            return COMMANDS[args.command](args)
     except UsageError as error:
         print(f"ocpp-verify: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("ocpp-verify: interrupted; findings written so far are kept", file=sys.stderr)
         return EXIT_ERROR
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _check_mutant(name: str | None) -> None:
@@ -220,7 +215,9 @@ def cmd_fuzz(args) -> int:
         print_summary(report, sys.stdout)
     if args.junit:
         write_junit(args.junit, report, config)
-    return EXIT_FINDINGS if report.findings else EXIT_OK
+    if report.findings:
+        return EXIT_FINDINGS
+    return EXIT_ERROR if report.interrupted else EXIT_OK
 
 
 def cmd_replay(args) -> int:
@@ -271,6 +268,9 @@ def cmd_mutants(args) -> int:
                 else "survived")
         print(f"[{len(results) + 1}/{len(args.names or MUTANTS)}] {name}: {done}", file=sys.stderr, flush=True)
         results.append(result)
+        if stopping.requested():
+            print("mutants: stopped by a signal; the table shows the mutants run so far", file=sys.stderr)
+            break
     if args.json:
         print(json.dumps([attrs.asdict(r) for r in results], indent=2))
     else:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from . import stopping
 from .harness import ModelViolation
 from .profiles.firmware import FirmwareRules
 from .profiles.localauth import LocalAuthListRules
@@ -74,6 +75,7 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
     # -- plumbing -----------------------------------------------------------
 
     def do(self, step: dict) -> None:
+        stopping.check()
         self.steps.append(step)
         self.session.record(self)
         try:

@@ -18,7 +18,7 @@ from adapters.bundled import BundledSut
 from adapters.chargepoint.settings import Settings as BundledSettings
 from model import Options
 
-from . import findings
+from . import findings, stopping
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .harness import Harness, ModelViolation
 from .machine import OcppMachine
@@ -84,6 +84,8 @@ class Report:
     started: float = attrs.field(factory=time.monotonic)
     time_to_find: float | None = None
     examples_to_find: int | None = None
+    interrupted: bool = False
+    """A signal ended the run before its budget (properties/stopping.py)."""
 
     @property
     def steps_per_second(self) -> float:
@@ -108,6 +110,7 @@ class Session:
         self.capabilities = frozenset(self.sut.capabilities)  # an external SUT learns them at open()
 
     def new_harness(self) -> Harness:
+        stopping.check()
         self.report.examples += 1
         self.loop.run_until_complete(self.sut.fresh())
         if self.on_progress:
@@ -233,6 +236,10 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
                 break
             run_batch(session, config, min(BATCH, remaining), batch_seed)
             batch_seed += 1
+    except KeyboardInterrupt:
+        if not stopping.requested():
+            raise
+        session.report.interrupted = True
     finally:
         session.report.seconds = time.monotonic() - started
         session.finalize()

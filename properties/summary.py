@@ -20,6 +20,7 @@ def summary_dict(report, config) -> dict:
         "operations": dict(sorted(report.operations.items())),
         "outcomes": outcome_table(report.outcomes),
         "accepted": dict(sorted(report.accepted.items())),
+        "interrupted": report.interrupted,
         "findings": [
             {"file": str(f.path), "trace": f.trace,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
@@ -31,6 +32,8 @@ def summary_dict(report, config) -> dict:
 def print_summary(report, out) -> None:
     out.write(f"examples: {report.examples}  steps: {report.steps}  "
               f"steps/s: {report.steps_per_second:.0f}  time: {report.seconds:.1f}s\n")
+    if report.interrupted:
+        out.write("stopped by a signal before the budget was spent; findings are not fully shrunk\n")
     out.write("operations exercised:\n")
     for op, count in sorted(report.operations.items()):
         out.write(f"  {op:<26} {count}\n")

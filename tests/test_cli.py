@@ -86,8 +86,9 @@ def test_junit_report(capsys, tmp_path):
     assert 'failures="1"' in junit.read_text() and "RemoteStartConnectorZero" in junit.read_text()
 
 
-def test_sigterm_leaves_valid_findings(tmp_path):
-    """A run stopped by SIGTERM keeps every finding it wrote, as valid JSON."""
+def test_sigterm_stops_after_the_step_and_keeps_findings(tmp_path):
+    """SIGTERM ends a run after the step under way: the summary is printed, the exit code says a
+    finding was made, and every finding written is valid JSON (properties/stopping.py)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [sys.executable, "-m", "properties.cli", "fuzz", "--mutant", "MeterStopBelowMeterStart",
@@ -99,14 +100,29 @@ def test_sigterm_leaves_valid_findings(tmp_path):
                 break
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        out, err = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
+    assert process.returncode == 1, err.decode()
+    assert "stopped by a signal" in out.decode() and "Traceback" not in err.decode()
     saved = list(tmp_path.glob("*.json"))
-    assert saved, process.stderr.read().decode()
+    assert saved
     for path in saved:
         assert findings.load(path)["steps"]
+
+
+def test_a_stop_request_ends_the_run_between_steps(tmp_path):
+    """A stop asked for (as by a signal) ends fuzz() normally, marked interrupted."""
+    from properties import stopping
+    from properties.runner import FuzzConfig, fuzz
+
+    stopping._requested.set()
+    try:
+        report = fuzz(FuzzConfig(max_examples=5, findings_dir=tmp_path))
+    finally:
+        stopping._requested.clear()
+    assert report.interrupted and report.steps == 0 and not report.findings
 
 
 def test_accept_counts_a_known_deviation_and_fuzzing_goes_on(tmp_path, capsys):
