@@ -19,6 +19,7 @@ from adapters.chargepoint.settings import Settings as BundledSettings
 from model import Options
 
 from . import findings, stopping
+from .determinism import no_local_constants
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .harness import Harness, ModelViolation
 from .machine import OcppMachine
@@ -249,7 +250,8 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
 def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: int) -> None:
     machine = hypothesis_seed(batch_seed)(machine_class(session))
     try:
-        run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples))
+        with no_local_constants():
+            run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples))
     except (ModelViolation, ExceptionGroup) as error:
         if isinstance(error, ExceptionGroup) and not error.subgroup(ModelViolation):
             raise
