@@ -38,11 +38,11 @@ POLL = 0.005  # seconds between looks at the recorded frames
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
                  "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
 REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
-                           ("TransactionMessageRetryInterval", "1"))
+                           ("TransactionMessageRetryInterval", "1"), ("ConnectionTimeOut", "10"))
 """Short intervals set at open() so that the charge point's timers run out within the
 short real waits of an external run (docs/external.md §5); [configuration] overrides them.
-ConnectionTimeOut is left alone: the model judges a connection timeout at the time a step
-ends, so a timeout that fires within a step could be judged early (docs/external.md §5)."""
+The model allows ``tolerance`` either way on ConnectionTimeOut, so a timeout that fires
+within a step is not judged early."""
 FAILURE_UNDO = {"SetUploadFailure": {"failing": False}, "SetLocalListFailure": {"failing": False},
                 "SetFirmwareFailure": {}}  # the step that ends each injected failure (no stage: none)
 HEARTBEAT_INTERVAL = 5  # BootNotification.conf interval (OCPP 1.6 §4.2) in external runs
@@ -94,6 +94,7 @@ class Timing:
     quiet: float = 0.3  # settle: no frame for this long
     tolerance: float = 2.0  # real-time slack for reactions (disconnects, statuses after a boot)
     call_timeout: float = 10.0  # our CALLs and controller requests
+    answer_limit: float = 60.0  # after call_timeout, how long an answer may still come (outcome pending)
     connect_timeout: float = 60.0  # waiting for the charge point to (re)connect and boot
     settle_limit: float = 10.0  # settle never waits longer
     max_advance: float = 5.0  # the longest AdvanceTime (a real wait) a fuzzing run generates

@@ -2,11 +2,12 @@
 
 from .core import initial_state
 from .judge import Verdict, judge
-from .events import Answer, Connection, CpCall, ProtocolError, Stimulus
+from .worlds import WorldsVerdict, judge_worlds
+from .events import Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Options
 from .violations import Violation
 
 __all__ = [
-    "Answer", "ChargePointState", "Connection", "CpCall", "Options", "ProtocolError",
-    "Stimulus", "Verdict", "Violation", "initial_state", "judge",
+    "Answer", "ChargePointState", "Connection", "CpCall", "NoAnswer", "Options", "ProtocolError",
+    "Stimulus", "Verdict", "Violation", "WorldsVerdict", "initial_state", "judge", "judge_worlds",
 ]

@@ -27,7 +27,7 @@ import attrs
 
 from . import configuration as cfgmodel
 from . import metering
-from .events import PROFILE_OPS, Answer, Connection, CpCall, ProtocolError, Stimulus
+from .events import PROFILE_OPS, Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .status import transition_code
 from .violations import Violation
@@ -102,7 +102,7 @@ class CoreRules:
         getattr(self, f"on_{stimulus.op}")(stimulus)
 
     def call(self, stimulus: Stimulus, answer: Answer | None) -> None:
-        if answer is None or answer.kind == "offline":
+        if answer is None or answer.kind in ("offline", "pending"):
             return
         if self.state.registration == "Rejected":
             if answer.kind != "timeout":
@@ -465,6 +465,8 @@ class CoreRules:
             self.connection(event)
         elif isinstance(event, CpCall):
             self.cp_call(event)
+        elif isinstance(event, NoAnswer) and self.state.registration != "Rejected":
+            self.fail("NoValidResponse", "OCPP-J 1.6 §4.1.3", f"{event.action} was never answered")
 
     def connection(self, event: Connection) -> None:
         if not event.connected:
@@ -846,9 +848,11 @@ class CoreRules:
                 self.update(c.id, authorized=None, authorized_at=None)
 
     def may_have_timed_out(self, c: Connector) -> bool:
+        """ConnectionTimeOut (§9.1.6) may have run out: ``tolerance`` either way, since on a wall clock
+        the Charge Point's timer and the time we see its messages differ by latency."""
         timeout = setting(self.state, "ConnectionTimeOut", None)
         return (c.authorized is not None and not c.plugged and timeout is not None
-                and self.state.time >= c.authorized_at + timeout)
+                and self.state.time >= c.authorized_at + timeout - self.state.options.tolerance)
 
     def adopt_offline_authorization(self, c: Connector) -> None:
         """A card authorized offline (§3.5) leaves the connector Preparing, waiting for the cable;
@@ -915,7 +919,8 @@ class CoreRules:
 
     def plugged_statuses(self, c: Connector) -> set[str]:
         timeout = setting(self.state, "ConnectionTimeOut", None)
-        timed_out = timeout is not None and c.plugged_at is not None and self.state.time >= c.plugged_at + timeout
+        timed_out = (timeout is not None and c.plugged_at is not None
+                     and self.state.time >= c.plugged_at + timeout - self.state.options.tolerance)
         return {"Preparing", "Finishing"} if timed_out else {"Preparing"}
 
     def transaction_statuses(self, c: Connector) -> set[str]:

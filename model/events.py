@@ -138,13 +138,22 @@ class CpCall:
 class Answer:
     """The Charge Point's answer to the harness's CALL of this step.
 
-    ``kind`` is ``"result"``, ``"error"`` (a CALLERROR), ``"timeout"`` or
-    ``"offline"`` (not sent).
+    ``kind`` is ``"result"``, ``"error"`` (a CALLERROR), ``"timeout"`` (no
+    answer, and none may come: NoValidResponse), ``"pending"`` (no answer yet,
+    but one may still come: :mod:`model.worlds`) or ``"offline"`` (not sent).
     """
 
     kind: str
     payload: dict | None = None
     error_code: str | None = None
+
+
+@attrs.frozen(eq=False)
+class NoAnswer:
+    """A CALL of the Central System whose answer was pending got none within the answer limit."""
+
+    action: str
+    time: float
 
 
 @attrs.frozen(eq=False)

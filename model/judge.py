@@ -35,12 +35,21 @@ class Judgement(LocalAuthListRules, ReservationRules, SmartChargingRules, Remote
     """The rules of every feature profile, judging one step."""
 
 
-def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable) -> Verdict:
+def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable, settle_checks: bool = True) -> Verdict:
+    """``settle_checks=False``: what the Charge Point owes by the end of the step is not yet due
+    (an answer assumed for a CALL still pending, :mod:`model.worlds`); it stays owed."""
     judgement = Judgement(state)
     observed = tuple(observed)
     answers = [event for event in observed if isinstance(event, Answer)]
     judgement.stimulus(stimulus, answers[0] if answers else None)
     for event in observed:
         judgement.observe(event)
+    before = len(judgement.violations)
+    if not settle_checks:
+        later = judgement.state.time + 1e-6
+        owed = tuple(attrs.evolve(o, due=max(o.due, later)) for o in judgement.state.owed)
+        judgement.state = attrs.evolve(judgement.state, owed=owed)
     judgement.settle()
+    if not settle_checks:
+        del judgement.violations[before:]
     return Verdict(judgement.state, tuple(judgement.violations))

@@ -98,7 +98,7 @@ class ReservationRules:
     def doubtful(self, r: Reservation) -> bool:
         """It may already have ended in the Charge Point: after a reboot, within the tolerance of its
         expiry, or with a transaction on its connector that the Central System cannot see yet."""
-        if r.uncertain or self.state.time >= r.expiry:
+        if r.uncertain or self.state.time >= r.expiry - self.state.options.tolerance:
             return True
         connectors = self.connectors() if r.connector_id == 0 else (self.state.connector(r.connector_id),)
         return any(self.hidden_tx(c) or c.offline_tags for c in connectors)

@@ -22,8 +22,9 @@ from .reservation import Reservations
 class Options:
     """Facts about the Charge Point under test that the spec leaves to it.
 
-    ``tolerance`` is how late (seconds) an owed message may come; 0 for the
-    bundled charge point on a virtual clock.
+    ``tolerance`` is how late (seconds) an owed message may come, and how early
+    a timer (ConnectionTimeOut, a reservation's expiryDate) may run out; 0 for
+    the bundled charge point on a virtual clock.
     """
 
     number_of_connectors: int = 2

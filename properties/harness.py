@@ -13,7 +13,8 @@ from typing import Iterable
 
 import attrs
 
-from model import Answer, Connection, CpCall, Options, ProtocolError, Stimulus, Violation, initial_state, judge
+from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
+                   judge_worlds)
 
 CALL_TIMEOUT = 10.0
 
@@ -76,16 +77,31 @@ class Harness:
     """Runs steps against a SUT on an event loop and judges them with the model."""
 
     def __init__(self, sut, loop: asyncio.AbstractEventLoop, options: Options,
-                 accepted: frozenset[str] = frozenset(), on_accepted=None):
+                 accepted: frozenset[str] = frozenset(), on_accepted=None, answer_limit: float = 0.0):
         """``accepted``: rules the user knows the charge point breaks (``--accept``); their
-        violations go to ``on_accepted`` instead of failing the step."""
+        violations go to ``on_accepted`` instead of failing the step.
+
+        ``answer_limit``: seconds a CALL's answer may take after our timeout (a wall-clock charge
+        point); meanwhile the outcome is pending (model/worlds.py). 0: a timeout is no answer."""
         self.sut = sut
         self.loop = loop
         self.options = options
         self.accepted = accepted
         self.on_accepted = on_accepted
-        self.state = None
+        self.answer_limit = answer_limit
+        self.worlds: tuple = ()
+        self.pending: dict[str, tuple[str, float]] = {}
+        """Our CALLs still unanswered: unique id -> (action, when sent)."""
         self.last_observed: list = []
+
+    @property
+    def state(self):
+        """The most likely of the states the Charge Point may be in (model/worlds.py)."""
+        return self.worlds[0] if self.worlds else None
+
+    @state.setter
+    def state(self, value) -> None:
+        self.worlds = (value,)
 
     def run(self, coro):
         return self.loop.run_until_complete(coro)
@@ -103,20 +119,41 @@ class Harness:
         first = len(self.sut.csms.frames)
         outcome = self.run(self.execute(stimulus, perform))
         frames = self.sut.csms.frames[first:]
-        seen = observations(frames)
+        seen = observations(frames) + self.unanswered(frames)
         if outcome is not None and outcome.kind == "timeout":
-            outcome = late_answer(frames, stimulus.op) or outcome
-        if outcome is not None and outcome.kind in ("timeout", "offline"):
+            outcome = late_answer(frames, stimulus.op) or self.wait_for_answer(frames, stimulus.op) or outcome
+        if outcome is not None and outcome.kind in ("timeout", "offline", "pending"):
             seen.append(Answer(outcome.kind))
         elif outcome is not None:
             seen = _place_answer(seen, outcome)
         self.last_observed = seen
-        verdict = judge(attrs.evolve(self.state, time=self._start_time(stimulus)), stimulus, seen)
-        self.state = attrs.evolve(verdict.state, time=self.sut.clock.now())
+        start = self._start_time(stimulus)
+        verdict = judge_worlds((attrs.evolve(w, time=start) for w in self.worlds), stimulus, seen, self.accepted)
+        self.worlds = tuple(attrs.evolve(w, time=self.sut.clock.now()) for w in verdict.worlds)
         known = [v for v in verdict.violations if v.rule in self.accepted]
         if known and self.on_accepted:
             self.on_accepted(known)
         return tuple(v for v in verdict.violations if v.rule not in self.accepted)
+
+    def wait_for_answer(self, frames, action: str) -> Answer | None:
+        """Our CALL timed out: with an answer limit its outcome is pending until the answer comes."""
+        ours = _our_call(frames, action)
+        if not self.answer_limit or ours is None:
+            return None
+        self.pending[ours] = (action, self.sut.clock.now())
+        return Answer("pending")
+
+    def unanswered(self, frames) -> list:
+        """A NoAnswer for each pending CALL whose answer limit passed; answered ones stop pending."""
+        answered = {f.unique_id for f in frames if f.direction == "cp->cs" and f.message_type in (3, 4)}
+        late = []
+        for unique_id, (action, sent) in list(self.pending.items()):
+            if unique_id in answered:
+                del self.pending[unique_id]
+            elif self.sut.clock.now() > sent + self.answer_limit:
+                del self.pending[unique_id]
+                late.append(NoAnswer(action, self.sut.clock.now()))
+        return late
 
     def _start_time(self, stimulus: Stimulus) -> float:
         if stimulus.op == "AdvanceTime":
@@ -148,14 +185,19 @@ class Harness:
 def late_answer(frames, action: str) -> Answer | None:
     """The Charge Point's answer to our CALL of ``action`` that came after our timeout but within the
     step (OCPP-J 1.6 §4.1.1): in real time a slow answer is an answer, judged like any other."""
-    ours = next((f.unique_id for f in frames
-                 if f.direction == "cs->cp" and f.message_type == 2 and f.action == action), None)
+    ours = _our_call(frames, action)
     for frame in frames:
         if frame.direction == "cp->cs" and frame.message_type in (3, 4) and frame.unique_id == ours:
             if frame.message_type == 3:
                 return Answer("result", frame.payload)
             return Answer("error", None, (frame.payload or {}).get("errorCode"))
     return None
+
+
+def _our_call(frames, action: str) -> str | None:
+    """The unique id of the step's own CALL of ``action``."""
+    return next((f.unique_id for f in frames
+                 if f.direction == "cs->cp" and f.message_type == 2 and f.action == action), None)
 
 
 def _place_answer(seen: list, outcome) -> list:

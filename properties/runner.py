@@ -116,7 +116,9 @@ class Session:
         self.loop.run_until_complete(self.sut.fresh())
         if self.on_progress:
             self.on_progress(self.report)
-        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept), self.note_accepted)
+        timing = getattr(self.sut, "timing", None)
+        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept), self.note_accepted,
+                       answer_limit=getattr(timing, "answer_limit", 0.0))
 
     def note_accepted(self, violations) -> None:
         for v in violations:

@@ -34,7 +34,7 @@ EXAMPLES = Path(__file__).parent.parent / "examples"
 CONFIGURATION = {"HeartbeatInterval": "300", "ConnectionTimeOut": "30",
                  "MinimumStatusDuration": "5", "NumberOfConnectors": "2"}
 READONLY = {"NumberOfConnectors"}
-SHORT = {"HeartbeatInterval": "5"}  # REAL_TIME_CONFIGURATION, as far as the fake has the keys
+SHORT = {"HeartbeatInterval": "5", "ConnectionTimeOut": "10"}  # REAL_TIME_CONFIGURATION, as far as the fake has the keys
 
 
 # --------------------------------------------------------------------------

@@ -1165,6 +1165,17 @@ def test_9_1_6_plugged_without_identification_may_time_out_to_finishing():
     trace.ok(step("AdvanceTime", seconds=600))  # or stays Preparing
 
 
+
+@pytest.mark.parametrize("tolerance, rules", [(0.0, ["StatusNotReported"]), (2.0, [])])
+def test_9_1_6_a_timeout_within_the_tolerance_early_is_allowed_on_a_wall_clock(tolerance, rules):
+    """On a wall clock the Charge Point's timer and our view of it differ by latency: ``tolerance``
+    applies either way (docs/external.md §5)."""
+    trace = authorized(Trace(Options(tolerance=tolerance), ConnectionTimeOut=10))
+    assert trace.do(step("AdvanceTime", seconds=9), sn(1, "Available", 9.0)) == rules
+    trace = preparing(Trace(Options(tolerance=tolerance), ConnectionTimeOut=10))
+    assert trace.do(step("AdvanceTime", seconds=9), sn(1, "Finishing", 9.0)) == rules
+
+
 # -- EV side disconnect (§4.10, §9.1.23, §9.1.33) -----------------------------------------
 
 

@@ -1,0 +1,110 @@
+"""Indeterminate outcomes: judging against every state the Charge Point may be in.
+
+Theory of operation
+-------------------
+Most steps have one outcome the Central System can see. A CALL whose answer
+did not come within our timeout has several: on a wall clock a slow Charge
+Point may carry the CALL out and answer late, or never have got it. OCPP-J
+1.6 §4.1.1 sets no limit on how long the Charge Point may take to answer, so
+such an answer is *pending* (``Answer("pending")``), not a violation. The
+model then keeps a small set of *worlds*, one state per outcome the spec
+allows:
+
+* the CALL had no effect (as if it had never arrived), and
+* for every status the Charge Point may have answered (:data:`RESULTS`), the
+  state that answer leads to, when that answer was allowed. What it obliges
+  the Charge Point to do (a StatusNotification, a StartTransaction) may come
+  with the late answer, so it is owed but not checked at the end of the step
+  that timed out; it is checked from the next step on. A Charge Point that
+  reacts later than that can still be judged wrongly: set ``call_timeout``
+  above its slowest answer.
+
+Each later step is judged in every world. Worlds in which the step breaks a
+rule are dropped: later observations decide what happened. A step is a
+violation only when it breaks a rule in every world; the violations reported
+are those of the world that broke the fewest. A Charge Point that never
+answers at all is caught by the harness, which gives the model a
+``NoAnswer`` once the description's answer limit has passed
+(:meth:`model.core.CoreRules.observe`).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import attrs
+
+from .events import Answer, Stimulus
+from .judge import Verdict, judge
+from .state import ChargePointState
+
+MAX_WORLDS = 8
+"""More would make every step that many judgements; the first ones (fewest violations) are kept."""
+
+RESULTS: dict[str, tuple[dict, ...]] = {
+    op: tuple({"status": status} for status in statuses) for op, statuses in {
+        "ChangeAvailability": ("Accepted", "Rejected", "Scheduled"),  # §5.2
+        "ChangeConfiguration": ("Accepted", "Rejected", "RebootRequired", "NotSupported"),  # §5.3
+        "ClearCache": ("Accepted", "Rejected"),  # §5.4
+        "RemoteStartTransaction": ("Accepted", "Rejected"),  # §5.11
+        "RemoteStopTransaction": ("Accepted", "Rejected"),  # §5.12
+        "Reset": ("Accepted", "Rejected"),  # §5.14
+        "UnlockConnector": ("Unlocked", "UnlockFailed", "NotSupported"),  # §5.18
+        "ReserveNow": ("Accepted", "Faulted", "Occupied", "Rejected", "Unavailable"),  # §5.13
+        "CancelReservation": ("Accepted", "Rejected"),  # §5.1
+        "SendLocalList": ("Accepted", "Failed", "NotSupported", "VersionMismatch"),  # §5.15
+        "SetChargingProfile": ("Accepted", "Rejected", "NotSupported"),  # §5.16
+        "ClearChargingProfile": ("Accepted", "Unknown"),  # §5.5
+        "TriggerMessage": ("Accepted", "Rejected", "NotImplemented"),  # §5.17
+    }.items()
+} | {
+    "UpdateFirmware": ({},),  # §5.19: an empty UpdateFirmware.conf
+    "GetDiagnostics": ({}, {"fileName": "diagnostics.log"}),  # §5.9: fileName optional
+}
+"""The answers a Charge Point may have given to a CALL whose answer we have not seen. The other
+CALLs (GetConfiguration, GetLocalListVersion, GetCompositeSchedule, DataTransfer) change nothing."""
+
+
+@attrs.frozen
+class WorldsVerdict:
+    worlds: tuple[ChargePointState, ...]
+    violations: tuple = ()
+
+    @property
+    def state(self) -> ChargePointState:
+        """The most likely world: the one that broke the fewest rules (the Charge Point's own view)."""
+        return self.worlds[0]
+
+
+def variants(stimulus: Stimulus, observed: tuple) -> list[tuple[tuple, bool]]:
+    """(observations, settle checks) with a pending answer replaced by each answer it may turn out to
+    be. What such an answer obliges the Charge Point to do may come with the answer, after this step:
+    it is owed, but not checked at this step's end."""
+    pending = next((i for i, e in enumerate(observed) if isinstance(e, Answer) and e.kind == "pending"), None)
+    if pending is None:
+        return [(observed, True)]
+    replaced = [(observed[:pending] + (Answer("result", payload),) + observed[pending + 1:], False)
+                for payload in RESULTS.get(stimulus.op, ())]
+    return [(observed, True), *replaced]
+
+
+def judge_worlds(worlds: Iterable[ChargePointState], stimulus: Stimulus, observed: Iterable,
+                 accepted: frozenset[str] = frozenset()) -> WorldsVerdict:
+    """Judge one step in every world; ``accepted`` rules (known deviations) do not rule a world out."""
+    observed = tuple(observed)
+    verdicts = [judge(state, stimulus, variant, checks) for state in worlds
+                for variant, checks in variants(stimulus, observed)]
+
+    def blocking(verdict: Verdict) -> int:
+        return sum(v.rule not in accepted for v in verdict.violations)
+
+    viable = [v for v in verdicts if not blocking(v)]
+    if not viable:
+        best = min(verdicts, key=blocking)
+        return WorldsVerdict((best.state,), best.violations)
+    viable.sort(key=lambda v: len(v.violations))
+    states: list[ChargePointState] = []
+    for verdict in viable:
+        if verdict.state not in states:
+            states.append(verdict.state)
+    return WorldsVerdict(tuple(states[:MAX_WORLDS]), viable[0].violations)

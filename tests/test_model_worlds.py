@@ -1,0 +1,90 @@
+"""Indeterminate outcomes (model/worlds.py): a CALL whose answer is pending.
+
+OCPP-J 1.6 §4.1.1 sets no limit on how long a Charge Point may take to answer;
+on a wall clock the answer may come after our timeout. Until later
+observations decide, every outcome the spec allows is kept: the CALL had no
+effect, or it was answered with any allowed status.
+"""
+
+from __future__ import annotations
+
+from model import Answer, NoAnswer, Stimulus, judge_worlds
+from model.worlds import MAX_WORLDS
+from test_model_core import TAG, charging, sn, start_tx, step, Trace
+
+PENDING = Answer("pending")
+
+
+class Worlds:
+    """A run of steps through :func:`judge_worlds`, keeping every world."""
+
+    def __init__(self, trace: Trace | None = None):
+        self.worlds = ((trace or Trace()).state,)
+
+    def do(self, s: dict, *observed) -> list[str]:
+        verdict = judge_worlds(self.worlds, Stimulus.from_step(s), observed)
+        self.worlds = verdict.worlds
+        return [v.rule for v in verdict.violations]
+
+    def ok(self, s: dict, *observed) -> "Worlds":
+        assert self.do(s, *observed) == []
+        return self
+
+
+def test_ocppj_4_1_1_a_pending_answer_is_no_violation_and_opens_worlds():
+    worlds = Worlds().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), PENDING)
+    assert 1 < len(worlds.worlds) <= MAX_WORLDS
+
+
+def test_5_11_a_remote_start_carried_out_after_a_timeout_is_allowed():
+    """The Charge Point was slow to answer but started the transaction: the Accepted world holds."""
+    worlds = Worlds().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), PENDING)
+    worlds.ok(step("AdvanceTime", seconds=1), sn(1, "Preparing", 1.0))
+    worlds.ok(step("PlugIn", connectorId=1), start_tx(1, TAG, t=1.0), sn(1, "Charging", 1.0))
+
+
+def test_5_11_a_remote_start_never_carried_out_is_allowed():
+    """The CALL never arrived: nothing happens, and that is allowed too."""
+    worlds = Worlds().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), PENDING)
+    worlds.ok(step("AdvanceTime", seconds=5))
+    worlds.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+
+
+def test_a_violation_in_every_world_is_reported():
+    """After a pending RemoteStart, a StartTransaction with no cable plugged in is wrong whatever the
+    answer was."""
+    worlds = Worlds().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), PENDING)
+    rules = worlds.do(step("AdvanceTime", seconds=1), start_tx(1, "TAG9"), sn(1, "Charging"))
+    assert rules and len(worlds.worlds) == 1
+
+
+def test_later_observations_decide_between_worlds():
+    """A Preparing after a pending RemoteStart leaves only the world in which it was Accepted."""
+    worlds = Worlds().ok(step("RemoteStartTransaction", idTag=TAG, connectorId=1), PENDING)
+    assert sorted(str(w.connector(1).authorized) for w in worlds.worlds) == ["None", TAG]
+    worlds.ok(step("AdvanceTime", seconds=1), sn(1, "Preparing", 1.0))
+    assert [w.connector(1).authorized for w in worlds.worlds] == [TAG]
+
+
+def test_5_12_a_pending_remote_stop_may_have_stopped_the_transaction():
+    worlds = Worlds(charging()).ok(step("RemoteStopTransaction", transactionId=1), PENDING)
+    from test_model_core import stop_tx
+    worlds.ok(step("AdvanceTime", seconds=1), stop_tx(1, "Remote"), sn(1, "Finishing"))
+
+
+def test_5_12_a_pending_remote_stop_may_have_done_nothing():
+    worlds = Worlds(charging()).ok(step("RemoteStopTransaction", transactionId=1), PENDING)
+    worlds.ok(step("AdvanceTime", seconds=1))
+
+
+def test_ocppj_4_1_3_no_answer_at_all_is_no_valid_response():
+    worlds = Worlds().ok(step("ClearCache"), PENDING)
+    assert worlds.do(step("AdvanceTime", seconds=60), NoAnswer("ClearCache", 60.0)) == ["NoValidResponse"]
+
+
+def test_one_world_judges_like_judge():
+    """Without a pending answer there is one world, judged exactly as model.judge does."""
+    worlds = Worlds()
+    assert worlds.do(step("RemoteStartTransaction", idTag=TAG, connectorId=0), Answer("result", {"status": "Accepted"})) \
+        == ["RemoteStartConnectorZero"]
+    assert len(worlds.worlds) == 1
