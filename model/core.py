@@ -238,8 +238,9 @@ class CoreRules:
     def answer_RemoteStartTransaction(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
         if connector_id == 0:
-            self.expect_status(stimulus, payload, {"Rejected"}, "RemoteStartConnectorZero", "OCPP 1.6 §5.11")
-            return
+            if self.expect_status(stimulus, payload, {"Rejected"}, "RemoteStartConnectorZero", "OCPP 1.6 §5.11"):
+                return
+            connector_id = None  # a deviation (--accept may let the run go on): taken as "any connector"
         if connector_id is None:
             status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
             if status == "Accepted":

@@ -10,7 +10,9 @@ description, and the state-machine rules that differ in real time
   properties/machine.py ``TIMES`` (up to 300 s), and any longer wait another
   rule asks for (a firmware stage, 61 or 400 s) is cut to ``max_advance``;
 * ``SetBootResponse`` uses short intervals for the same reason (a Pending or
-  Rejected registration is retried after ``interval`` seconds, OCPP 1.6 §4.2).
+  Rejected registration is retried after ``interval`` seconds, OCPP 1.6 §4.2);
+* a ``ReserveNow`` expires after 3 or 10 s instead of the machine's 30 or 120 s
+  (:data:`REAL_EXPIRIES`), so that expiry happens within a run (§5.13).
 
 When the charge point or its controller cannot go on (it cannot be brought to
 the OCTT §1.3 preconditions, it does not connect, the controller fails) the run
@@ -19,6 +21,7 @@ stops with :class:`SutUnusable`: not a finding, an error that says what is wrong
 
 from __future__ import annotations
 
+import datetime
 import sys
 from pathlib import Path
 
@@ -26,6 +29,7 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from adapters.clock import parse_iso
 from adapters.controllers import ControllerError
 from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
@@ -33,6 +37,8 @@ from adapters.external import (
 from model import Options
 
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
+REAL_EXPIRIES = {30: 3, 120: 10}
+"""ReserveNow expiries (seconds after now) of properties/profiles/reservation.py, shortened for real time."""
 """Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
 BOOT_INTERVALS = (2, 30)
 """SetBootResponse intervals in real time: one retried within a run's waits, one not."""
@@ -133,6 +139,19 @@ def real_times(max_advance: float) -> tuple[float, ...]:
     return tuple(sorted({t for t in REAL_TIMES if t < cap} | {cap}))
 
 
+def iso_seconds(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def shorter_expiry(step: dict, now: float) -> dict:
+    """A ReserveNow whose expiryDate is one of :data:`REAL_EXPIRIES` after ``now``, made that short."""
+    expiry = parse_iso(step["expiryDate"]) - now
+    for long, short in REAL_EXPIRIES.items():
+        if abs(expiry - long) <= 1:
+            return {**step, "expiryDate": iso_seconds(now + short)}
+    return step
+
+
 def real_time_rules(max_advance: float) -> type:
     """A mixin for OcppMachine whose time rules suit a charge point on the wall clock."""
     times = real_times(max_advance)
@@ -144,6 +163,8 @@ def real_time_rules(max_advance: float) -> type:
             at most ``max_advance``: the step records the wait that really happened."""
             if step.get("op") == "AdvanceTime" and step.get("seconds", 0) > cap:
                 step = {**step, "seconds": cap}
+            if step.get("op") == "ReserveNow":
+                step = shorter_expiry(step, self.model.time)
             super().do(step)
 
         @precondition(lambda self: self.can("AdvanceTime"))

@@ -592,6 +592,15 @@ def test_5_11_remote_start_connector_zero_accepted_is_a_violation():
     assert rules == ["RemoteStartConnectorZero"]
 
 
+def test_5_11_after_an_accepted_connector_zero_start_the_model_follows_the_charge_point():
+    """A known deviation (``--accept RemoteStartConnectorZero``, as MicroOcppSimulator does) must not
+    cascade into false findings: the start is taken as one on a connector of its choice."""
+    trace = Trace()
+    assert trace.do(step("RemoteStartTransaction", idTag=TAG, connectorId=0), result(status="Accepted"),
+                    sn(1, "Preparing")) == ["RemoteStartConnectorZero"]
+    trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+
+
 def test_5_11_remote_start_free_connector_rejected_is_a_violation():
     rules = Trace().do(step("RemoteStartTransaction", idTag=TAG, connectorId=1), result(status="Rejected"))
     assert rules == ["RemoteStartTransactionStatus"]
