@@ -3,9 +3,10 @@
     python benchmarks/kill_budgets.py test_firmware_profile test_trigger_profile ...
 
 For each mutant in a test module's ``KILLS`` (or ``EXAMPLES``) table: how many
-examples fuzzing needs to kill it at the table's seed, with shrinking off and
-the module's SupportedFeatureProfiles, and the budget to write in the table
-(about twice the need, in whole batches of 25: properties/runner.py BATCH).
+examples fuzzing needs to kill it at the table's seed (tests/test_mutants_killed.py:
+at each of its ``SEEDS``), with shrinking off and the module's
+SupportedFeatureProfiles, and the budget to write in the table (about twice
+the most needed, in whole batches of 25: properties/runner.py BATCH).
 Runs use up to three times the current budget; two worker processes.
 A seed gives the same examples wherever it runs (properties/determinism.py),
 so the figures hold for pytest and CI too.
@@ -27,7 +28,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from properties.runner import BATCH, FuzzConfig, fuzz  # noqa: E402
 
 
-def needed(profiles: str, mutant: str, seed: int, cap: int) -> tuple[int | None, list[str]]:
+def needed(profiles: str | None, mutant: str, seed: int, cap: int) -> tuple[int | None, list[str]]:
     report = fuzz(FuzzConfig(mutant=mutant, feature_profiles=profiles, max_examples=cap, seed=seed, budget=None,
                              shrink=False, findings_dir=Path(tempfile.mkdtemp(prefix="ocpp-verify-budget-"))))
     return report.examples_to_find, sorted({v.rule for f in report.findings for v in f.violations})
@@ -42,7 +43,11 @@ def main(modules: list[str]) -> None:
     for name in modules:
         module = importlib.import_module(name)
         table = getattr(module, "KILLS", None) or module.EXAMPLES
-        jobs += [(name, module.PROFILES, mutant, entry[0], entry[1]) for mutant, entry in table.items()]
+        for mutant, entry in table.items():
+            if isinstance(entry, int):  # test_mutants_killed: one budget for all of its SEEDS
+                jobs += [(name, None, mutant, seed, entry) for seed in module.SEEDS]
+            else:
+                jobs.append((name, module.PROFILES, mutant, entry[0], entry[1]))
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(2, mp_context=context) as pool:
         futures = {job: pool.submit(needed, job[1], job[2], job[3], 3 * job[4]) for job in jobs}
@@ -55,5 +60,5 @@ def main(modules: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:] or ["test_firmware_profile", "test_trigger_profile", "test_localauth_profile",
+    main(sys.argv[1:] or ["test_mutants_killed", "test_firmware_profile", "test_trigger_profile", "test_localauth_profile",
                           "test_reservation_profile", "test_smartcharging_profile"])

@@ -207,6 +207,18 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
     def fail_next(self, action, count):
         self.do({"op": "FailNext", "action": action, "count": count})
 
+    @precondition(lambda self: self.online() and self.can("FailNext") and any(
+        c.tx is not None and c.tx.transaction_id is not None for c in self.model.connectors[1:]))
+    @rule()
+    def stop_transaction_fails_once(self):
+        """§3.7.1, §9.1.32: the Central System fails to process a StopTransaction once; the Charge Point
+        must send it again after TransactionMessageRetryInterval."""
+        transaction_id = min(c.tx.transaction_id for c in self.model.connectors[1:]
+                             if c.tx is not None and c.tx.transaction_id is not None)
+        self.do({"op": "FailNext", "action": "StopTransaction", "count": 1})
+        self.do({"op": "RemoteStopTransaction", "transactionId": transaction_id})
+        self.do({"op": "AdvanceTime", "seconds": 300})
+
     # -- Central System initiated (§5) ---------------------------------------
 
     @precondition(lambda self: self.online())

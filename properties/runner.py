@@ -22,6 +22,7 @@ from . import findings, stopping
 from .determinism import no_local_constants
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .harness import Harness, ModelViolation
+from .minimize import minimal_steps
 from .machine import OcppMachine
 from .outcomes import outcome_of
 
@@ -113,12 +114,43 @@ class Session:
     def new_harness(self) -> Harness:
         stopping.check()
         self.report.examples += 1
-        self.loop.run_until_complete(self.sut.fresh())
+        harness = self.fresh_harness()
         if self.on_progress:
             self.on_progress(self.report)
+        return harness
+
+    def fresh_harness(self, on_accepted=None) -> Harness:
+        self.loop.run_until_complete(self.sut.fresh())
         timing = getattr(self.sut, "timing", None)
-        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept), self.note_accepted,
-                       answer_limit=getattr(timing, "answer_limit", 0.0))
+        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept),
+                       on_accepted or self.note_accepted, answer_limit=getattr(timing, "answer_limit", 0.0))
+
+    def replay_steps(self, steps: list[dict]) -> tuple[tuple, int]:
+        """Run ``steps`` on a fresh charge point, not counted as an example: the violations of the first
+        failing step, and how many steps ran."""
+        harness = self.fresh_harness(on_accepted=lambda violations: None)
+        found = harness.start()
+        if found:
+            return found, 0
+        for count, step in enumerate(steps, 1):
+            found = harness.step(step)
+            if found:
+                return found, count
+        return (), len(steps)
+
+    def minimize(self, finding: Finding) -> None:
+        """Leave out every step the finding does not need (properties/minimize.py); save the result."""
+        rule = finding.rule
+
+        def fails(steps: list[dict]) -> bool:
+            return any(v.rule == rule for v in self.replay_steps(steps)[0])
+
+        steps = minimal_steps(finding.trace, fails)
+        found, count = self.replay_steps(steps)
+        if not any(v.rule == rule for v in found):
+            return
+        finding.trace, finding.violations = steps[:count], found
+        self.save(finding.path, found, finding.trace, status="shrinking")
 
     def note_accepted(self, violations) -> None:
         for v in violations:
@@ -239,6 +271,9 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
                 break
             run_batch(session, config, min(BATCH, remaining), batch_seed)
             batch_seed += 1
+        if config.shrink and not getattr(session.sut, "real_time", False):
+            for finding in session.report.findings:
+                session.minimize(finding)
     except KeyboardInterrupt:
         if not stopping.requested():
             raise

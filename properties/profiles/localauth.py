@@ -10,6 +10,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from model.configuration import value_of
+
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 LIST_STATUSES = ("Accepted", "Blocked", None)
 """None: an entry without idTagInfo, which a Differential update deletes (§7.1)."""
@@ -69,6 +71,26 @@ class LocalAuthListRules:
         self.do(step)
         if ask and self.online():
             self.do({"op": "GetLocalListVersion"})
+
+    @precondition(lambda self: self.online() and self.connectors > 1 and self.can("PlugIn")
+                  and self.can("PresentIdTag") and self.can("SetIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS))
+    def list_over_cache(self, c, tag):
+        """§3.5.3: an entry of the Local Authorization List has priority over the cache. The idTag is
+        cached Accepted (its card on the other connector), then listed Blocked; under LocalPreAuthorize
+        its card on a plugged connector must not start a transaction on the strength of the cache."""
+        other = self.connector(3 - c)
+        if any(self.connector(i).tx is not None for i in (1, 2)) or other.plugged or other.authorized:
+            return
+        if self.model.policy_for(tag)[0] != "Accepted":
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        if value_of(self.model.config, "LocalPreAuthorize") is not True:
+            self.do({"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"})
+        self.do({"op": "PresentIdTag", "connectorId": 3 - c, "idTag": tag})
+        self.send_differential_update(False, [(tag, "Blocked")], False)
+        if not self.connector(c).plugged:
+            self.do({"op": "PlugIn", "connectorId": c})
+        self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
 
     @precondition(lambda self: self.online())
     @rule(disable=st.booleans())

@@ -70,6 +70,19 @@ class ReservationRules:
             self.do({"op": "PlugIn", "connectorId": c})
         self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
 
+    @precondition(lambda self: self.model.powered and self.online() and self.can("PlugIn")
+                  and self.can("PresentIdTag") and self.can("SetIdTag"))
+    @rule(driver=st.sampled_from(("reserved", "group", "other")))
+    def reserve_for_a_group(self, driver):
+        """OCTT TC_053_CS, TC_046_1_CS: connector 1 reserved for TAG1 of group GROUP1, and a driver
+        arrives at once: TAG1, another idTag of GROUP1, or a stranger."""
+        c = self.connector(1)
+        if c.tx is not None or c.plugged or c.authorized or self.model.reservations.live:
+            return
+        self.reserve_now(1, "TAG1", 1, EXPIRIES[-1], True)
+        if self.reserved_connector() is not None and self.model.powered:
+            self.arrive_at_reservation(driver)
+
     @precondition(lambda self: self.online() and self.can("Fault")
                   and any(r.connector_id for r in self.model.reservations.live))
     @rule(inoperative=st.booleans())
