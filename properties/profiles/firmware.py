@@ -24,7 +24,13 @@ FIRMWARE_URL = "ftp://127.0.0.1/firmware.bin"
 DIAGNOSTICS_URL = "ftp://127.0.0.1/diagnostics/"
 STAGES = (None, "Download", "Install")
 WAITS = (0, 61, 400)
-"""Seconds to wait after a request: none, a stage of the bundled charge point, a whole transfer."""
+"""Seconds to wait after a request: none, a stage of the bundled charge point, a whole transfer (with
+its retries: :func:`whole`)."""
+
+
+def whole(wait: int, retries: int | None, interval: int) -> int:
+    """A wait for a whole transfer lasts through every retry (§5.9, §5.19: retries, retryInterval)."""
+    return wait + (retries or 0) * (interval + wait) if wait == WAITS[-1] else wait
 
 
 def iso(t: float) -> str:
@@ -45,7 +51,7 @@ class FirmwareRules:
             self.do({"op": "SetFirmwareFailure", "stage": failure})
         self.do({"op": "UpdateFirmware", "location": FIRMWARE_URL, "retrieveDate": iso(self.model.time + later),
                  "retries": retries, "retryInterval": interval})
-        self.wait(wait)
+        self.wait(whole(wait, retries if failure == "Download" else 0, interval))
 
     @precondition(lambda self: self.online() and not under_way(self.model, "upload"))
     @rule(retries=st.sampled_from((None, 0, 1, 2)), interval=st.sampled_from((30, 60)), window=st.booleans(),
@@ -60,7 +66,7 @@ class FirmwareRules:
         if window:
             step.update(startTime=iso(self.model.time - 3600), stopTime=iso(self.model.time))
         self.do(step)
-        self.wait(wait)
+        self.wait(whole(wait, retries if failing else 0, interval))
 
     def wait(self, seconds: int) -> None:
         if seconds and self.can("AdvanceTime"):
