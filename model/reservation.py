@@ -116,6 +116,18 @@ class ReservationRules:
         keys = {r.id_tag, r.parent_id_tag} - {None}
         return id_tag in keys or bool(self.parents_of(id_tag) & keys)
 
+    def must_match(self, r: Reservation, id_tag: str) -> bool:
+        """§5.13: the Charge Point surely counts ``id_tag`` in the reservation: it is the reserved idTag, or
+        every parentIdTag the Charge Point may go by is the reservation's. It "MAY look it up in its Local
+        Authorization List or Authorization Cache", and SHALL ask (Authorize.req) when it finds nothing
+        there: a list entry without parentIdTag leaves it free to refuse."""
+        if id_tag == r.id_tag:
+            return True
+        if r.parent_id_tag is None:
+            return False
+        entries = [e for e in (self.local_entry(id_tag), self.state.cached(id_tag)) if e is not None]
+        return {e[1] for e in entries} | {self.state.policy_for(id_tag)[1]} == {r.parent_id_tag}
+
     def reserved_for_other(self, c, id_tag: str) -> bool:
         r = self.reservation_on(c.id)
         if r is not None:
@@ -272,7 +284,8 @@ class ReservationRules:
         """No start is owed to an idTag a reservation may refuse (§5.13): however it was authorized
         (Authorize.conf, or the cache with LocalPreAuthorize, §3.5) and whenever the cable comes, a
         connector-0 reservation of another idTag may hold this connector; StartTransaction checks it."""
-        if self.reserved_for_other(c, id_tag):
+        r = self.reservation_on(c.id)
+        if self.reserved_for_other(c, id_tag) or (r is not None and not self.must_match(r, id_tag)):
             self.update(c.id, uncertain=True)
             return
         super().owe_start(c, id_tag)
@@ -344,7 +357,7 @@ class ReservationRules:
         r = self.reservation_on(c.id)
         if r is None:
             return statuses | {"Reserved"} if self.zero_reservations() else statuses
-        if c.authorized is not None and self.may_match(r, c.authorized) and not (c.uncertain or self.doubtful(r)):
+        if c.authorized is not None and self.must_match(r, c.authorized) and not (c.uncertain or self.doubtful(r)):
             return statuses if not self.may_have_timed_out(c) else statuses | {"Reserved"}
         if self.doubtful(r) or statuses != {"Available"}:
             return statuses | {"Reserved"}

@@ -25,11 +25,11 @@ KILLS = {
     # change of the machine: python benchmarks/kill_budgets.py test_firmware_profile
     # skipping Downloaded: out of order, or, while the installation waits for a transaction, never sent
     "FirmwareStatusOutOfOrder": (0, 25, {"FirmwareStatusOutOfOrder", "FirmwareDownloadNotFinished"}),  # 5
-    "NoBootNotificationAfterFirmwareInstall": (1, 25, {"BootNotificationAfterFirmwareInstall"}),  # 6
-    "FirmwareRetriesIgnored": (7, 150, {"FirmwareDownloadRetries"}),  # 76 (needs retries 2)
+    "NoBootNotificationAfterFirmwareInstall": (0, 25, {"BootNotificationAfterFirmwareInstall"}),  # 5
+    "FirmwareRetriesIgnored": (7, 225, {"FirmwareDownloadRetries"}),  # 109 (needs retries 2)
     # without Uploading the model cannot count the attempts: the retries look missing
-    "DiagnosticsUploadedWithoutUploading": (1, 50, {"DiagnosticsStatusOutOfOrder", "DiagnosticsUploadRetries"}),  # 20
-    "TriggeredFirmwareStatusAlwaysIdle": (1, 175, {"IdleStatusWhileBusy"}),  # 81
+    "DiagnosticsUploadedWithoutUploading": (1, 25, {"DiagnosticsStatusOutOfOrder", "DiagnosticsUploadRetries"}),  # 4
+    "TriggeredFirmwareStatusAlwaysIdle": (1, 575, {"IdleStatusWhileBusy"}),  # 287
 }
 CLEAN_SEEDS = (0, 1)
 CLEAN_EXAMPLES = 150

@@ -333,3 +333,19 @@ def test_5_13_connector_zero_reservation_refuses_an_idtag_authorized_before_it()
     trace.ok(reserve_now(trace, connector=0), result(status="Accepted"))
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
     trace.ok(step("PlugIn", connectorId=2))
+
+
+@pytest.mark.parametrize("admitted", [False, True])
+def test_5_13_a_parent_idtag_unknown_to_the_local_entry_may_be_refused_or_asked_for(admitted):
+    """§5.13: the Charge Point "MAY look it up in its Local Authorization List or Authorization Cache",
+    and asks the Central System only when it finds nothing there. A cache entry without parentIdTag
+    lets it refuse an idTag the Central System would put in the reserved group; asking is fine too."""
+    trace = with_reservation(LocalPreAuthorize=True, ConnectionTimeOut=60)
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER), sn(2, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=61), sn(2, "Available", trace.now + 61))
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted", parentIdTag=PARENT))
+    trace = reserved(trace, parent=PARENT)
+    seen = [authorize(OTHER, parent=PARENT, t=trace.now), sn(1, "Preparing", trace.now)] if admitted else []
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), *seen)
+    trace.ok(step("PlugIn", connectorId=1), *([start_with(tag=OTHER, parent=PARENT), sn(1, "Charging")]
+                                              if admitted else []))

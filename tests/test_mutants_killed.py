@@ -45,23 +45,24 @@ MAX_STEPS = 8
 EXAMPLES = {
     # mutant: examples allowed to kill it: twice the most needed at SEEDS (unshrunk, all six profiles'
     # rules in the machine), in whole batches of 25 (runner.BATCH) so that a budget above the need
-    # changes nothing
+    # changes nothing. Re-measure after a change of the machine: python benchmarks/kill_budgets.py
+    # test_mutants_killed
     "ConnectorZeroStatusNotReported": 25,  # 1, 1 (the boot shows it)
-    "MeterStopBelowMeterStart": 25,  # 5, 3
-    "NoAuthorizeForUnknownIdTag": 25,  # 5, 3
-    "RemoteStartOnConnectorZeroAccepted": 25,  # 10, 6
-    "StatusNotReportedAfterReconnect": 50,  # 16, 11
-    "MeterValueSampleIntervalOffByOne": 1525,  # 761, 725
-    "SoftResetReportsHardReset": 100,  # 39, 3
-    "UnknownKeyRejectedNotNotSupported": 275,  # 132, 96
-    "UnlockWithoutStoppingTransaction": 150,  # 31, 68
-    "NoAvailableAfterConnectionTimeOut": 200,  # 88, 52
-    "StopTransactionDroppedWhileOffline": 250,  # 118, 82
-    "PowerLossReportedAsReboot": 375,  # 177, 141
-    "ReadOnlyKeyAccepted": 450,  # 219, 183
-    "CacheUsedWhenDisabled": 725,  # 360, 324
-    "ClearCacheKeepsEntries": 1200,  # 594, 558
-    "StopTransactionNotRetried": 1975,  # 978, 942 (FailNext is one rule of many)
+    "MeterStopBelowMeterStart": 25,  # 6, 8
+    "NoAuthorizeForUnknownIdTag": 25,  # 3, 3
+    "RemoteStartOnConnectorZeroAccepted": 25,  # 10, 3
+    "StatusNotReportedAfterReconnect": 25,  # 7, 11
+    "MeterValueSampleIntervalOffByOne": 650,  # 319, 290
+    "SoftResetReportsHardReset": 25,  # 6, 8
+    "UnknownKeyRejectedNotNotSupported": 200,  # 10, 92
+    "UnlockWithoutStoppingTransaction": 200,  # 89, 60
+    "NoAvailableAfterConnectionTimeOut": 75,  # 22, 37
+    "StopTransactionDroppedWhileOffline": 150,  # 7, 64
+    "PowerLossReportedAsReboot": 150,  # 22, 64
+    "ReadOnlyKeyAccepted": 325,  # 162, 133
+    "CacheUsedWhenDisabled": 775,  # 13, 381
+    "ClearCacheKeepsEntries": 1600,  # 790, 761
+    "StopTransactionNotRetried": 125,  # 11, 60 (the rule stop_transaction_fails_once)
 }
 
 RULES = {
@@ -86,8 +87,7 @@ RULES = {
     "StopTransactionNotRetried": {"TransactionMessageRetry"},
 }
 
-SLOW = {"MeterValueSampleIntervalOffByOne", "PowerLossReportedAsReboot", "ReadOnlyKeyAccepted", "CacheUsedWhenDisabled", "ClearCacheKeepsEntries",
-        "StopTransactionNotRetried"}
+SLOW = {"MeterValueSampleIntervalOffByOne", "CacheUsedWhenDisabled", "ClearCacheKeepsEntries"}
 """Mutants whose campaigns take 20 s or more each on a 2-core machine: behind --run-slow."""
 
 KNOWN: dict[str, str] = {}

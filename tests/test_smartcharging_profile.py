@@ -29,9 +29,9 @@ EXAMPLES = {
     # every profile's machine rules; re-measure after a change of the machine:
     # python benchmarks/kill_budgets.py test_smartcharging_profile
     "TxProfileAcceptedWithoutTransaction": (0, 25),  # 3
-    "ClearChargingProfileIgnoresStackLevel": (2, 150),  # 70
-    "TxProfileKeptAfterTransaction": (2, 50),  # 23
-    "RemoteStartChargingProfileIgnored": (2, 50),  # 23
+    "ClearChargingProfileIgnoresStackLevel": (2, 100),  # 45
+    "TxProfileKeptAfterTransaction": (2, 75),  # 26
+    "RemoteStartChargingProfileIgnored": (2, 25),  # 8
     "ChargePointMaxProfileCapIgnored": (2, 25),  # 6
     "CompositeScheduleIgnoresStackLevel": (2, 25),  # 6
 }

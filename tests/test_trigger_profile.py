@@ -26,8 +26,8 @@ KILLS = {
     # bug); the comment: examples needed at that seed (Hypothesis shrinking off). Re-measure after a
     # change of the machine: python benchmarks/kill_budgets.py test_trigger_profile
     "TriggerAcceptedButNeverSent": (1, 25, {"TriggeredMessageNotSent"}),  # 3
-    "TriggeredStatusNotificationForWrongConnector": (2, 75, {"TriggeredMessageNotSent"}),  # 33
-    "TriggerForUnknownConnectorAccepted": (6, 25, {"TriggerMessageStatus"}),  # 8
+    "TriggeredStatusNotificationForWrongConnector": (2, 25, {"TriggeredMessageNotSent"}),  # 5
+    "TriggerForUnknownConnectorAccepted": (6, 25, {"TriggerMessageStatus"}),  # 4
 }
 CLEAN_SEEDS = (0, 1)
 CLEAN_EXAMPLES = 150
