@@ -264,11 +264,14 @@ class ReservationRules:
     def present(self, c, id_tag: str) -> None:
         """An idTag that cannot match the reservation is refused; no Authorize.req is needed (§5.13)."""
         super().present(c, id_tag)
+        r = self.reservation_on(c.id)
         if self.refused_here(c, id_tag):
             changes = {"presented": None}
             if self.state.connector(c.id).authorized == id_tag:
                 changes |= {"authorized": None, "authorized_at": None}
             self.update(c.id, **changes)
+        elif r is not None and not self.must_match(r, id_tag):
+            self.update(c.id, uncertain=True)  # decided now, on what the Charge Point knew now
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
         c = self.state.connector(connector_id)

@@ -13,6 +13,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from model.configuration import value_of
+
 from . import stopping
 from .harness import ModelViolation
 from .profiles.firmware import FirmwareRules
@@ -273,6 +275,27 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
     @rule()
     def clear_cache(self):
         self.do({"op": "ClearCache"})
+
+    @precondition(lambda self: self.online() and self.connectors > 1 and self.can("PlugIn")
+                  and self.can("PresentIdTag") and self.can("SetIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS))
+    def card_after_clear_cache(self, c, tag):
+        """§5.4, §3.5: the idTag is cached Accepted (its card on the other connector), the cache is cleared
+        and the Central System blocks the idTag; under LocalPreAuthorize its card on a plugged connector
+        must be authorized again (Authorize.req), not from the cache that is gone."""
+        other = self.connector(3 - c)
+        if any(self.connector(i).tx is not None for i in (1, 2)) or other.plugged or other.authorized:
+            return
+        if self.model.policy_for(tag)[0] != "Accepted":
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        if value_of(self.model.config, "LocalPreAuthorize") is not True:
+            self.do({"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"})
+        self.do({"op": "PresentIdTag", "connectorId": 3 - c, "idTag": tag})
+        self.do({"op": "ClearCache"})
+        self.do({"op": "SetIdTag", "idTag": tag, "status": "Blocked"})
+        if not self.connector(c).plugged:
+            self.do({"op": "PlugIn", "connectorId": c})
+        self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
 
     @precondition(lambda self: self.online())
     @rule()

@@ -347,5 +347,6 @@ def test_5_13_a_parent_idtag_unknown_to_the_local_entry_may_be_refused_or_asked_
     trace = reserved(trace, parent=PARENT)
     seen = [authorize(OTHER, parent=PARENT, t=trace.now), sn(1, "Preparing", trace.now)] if admitted else []
     trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), *seen)
+    trace.ok(step("ClearCache"), result(status="Accepted"))  # decided at the card, not undone later
     trace.ok(step("PlugIn", connectorId=1), *([start_with(tag=OTHER, parent=PARENT), sn(1, "Charging")]
                                               if admitted else []))
