@@ -28,11 +28,11 @@ KILLS = {
     # bug); examples needed at that seed without shrinking, measured with every profile's rules in the
     # machine (more rules, rarer list steps), in the comments. Re-measure after a change of the machine:
     # python benchmarks/kill_budgets.py test_localauth_profile
-    "LocalListVersionNotUpdated": (1, 125, {"LocalListVersion", "SendLocalListStatus"}),  # 55
-    "LocalListLostAtReboot": (1, 100, {"LocalListVersion", "SendLocalListStatus"}),  # 46
+    "LocalListVersionNotUpdated": (1, 25, {"LocalListVersion", "SendLocalListStatus"}),  # 5
+    "LocalListLostAtReboot": (1, 50, {"LocalListVersion", "SendLocalListStatus"}),  # 25
     # a Full list in place of a Differential update drops the entries it does not name
-    "DifferentialUpdateReplacesWholeList": (1, 100, {"LocalListVersion", "SendLocalListStatus",
-                                                     "StartTransactionWithoutAuthorization"}),  # 47
+    "DifferentialUpdateReplacesWholeList": (1, 350, {"LocalListVersion", "SendLocalListStatus",
+                                                     "StartTransactionWithoutAuthorization"}),  # 171
     "LocalListNotPreferredToCache": (1, 25, {"StartTransactionWithoutAuthorization"}),  # 6 (rule list_over_cache)
 }
 SLOW: set[str] = set()

@@ -29,11 +29,11 @@ EXAMPLES = {
     # every profile's machine rules; re-measure after a change of the machine:
     # python benchmarks/kill_budgets.py test_smartcharging_profile
     "TxProfileAcceptedWithoutTransaction": (0, 25),  # 3
-    "ClearChargingProfileIgnoresStackLevel": (2, 100),  # 45
-    "TxProfileKeptAfterTransaction": (2, 75),  # 26
-    "RemoteStartChargingProfileIgnored": (2, 25),  # 8
-    "ChargePointMaxProfileCapIgnored": (2, 25),  # 6
-    "CompositeScheduleIgnoresStackLevel": (2, 25),  # 6
+    "ClearChargingProfileIgnoresStackLevel": (2, 150),  # 66
+    "TxProfileKeptAfterTransaction": (2, 25),  # 7
+    "RemoteStartChargingProfileIgnored": (2, 25),  # 7
+    "ChargePointMaxProfileCapIgnored": (2, 75),  # 36
+    "CompositeScheduleIgnoresStackLevel": (2, 75),  # 36
 }
 RULES = {
     "RemoteStartChargingProfileIgnored": {"CompositeScheduleMismatch"},
@@ -43,7 +43,7 @@ RULES = {
     "CompositeScheduleIgnoresStackLevel": {"CompositeScheduleMismatch"},
     "ClearChargingProfileIgnoresStackLevel": {"ClearChargingProfileStatus", "CompositeScheduleMismatch"},
 }
-QUICK = {"ChargePointMaxProfileCapIgnored", "RemoteStartChargingProfileIgnored"}
+QUICK = {"TxProfileKeptAfterTransaction", "RemoteStartChargingProfileIgnored"}
 CLEAN_SEEDS = (0, 1)
 CLEAN_EXAMPLES = 150
 
