@@ -385,6 +385,9 @@ class CoreRules:
             for c in self.connectors():
                 if c.tx is not None:
                     self.owe_stop(c, {"PowerLoss"}, "PowerLossStopsTransactions", "OCPP 1.6 §4.10, OCTT TC_032_CS")
+        for c in self.connectors():
+            if c.tx is None and c.authorized is not None:  # a card waiting for its cable: volatile, or not
+                self.update(c.id, uncertain=True)
         self.state = attrs.evolve(self.state, registration="Booting")
         self.reboot("PowerOn")
 

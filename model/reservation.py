@@ -128,6 +128,12 @@ class ReservationRules:
         entries = [e for e in (self.local_entry(id_tag), self.state.cached(id_tag)) if e is not None]
         return {e[1] for e in entries} | {self.state.policy_for(id_tag)[1]} == {r.parent_id_tag}
 
+    def may_refuse(self, c, id_tag: str) -> bool:
+        """A reservation of this connector, or of connector 0, may count ``id_tag`` out (:meth:`must_match`)."""
+        r = self.reservation_on(c.id)
+        reservations = [r] if r is not None else self.zero_reservations()
+        return any(not self.must_match(x, id_tag) for x in reservations)
+
     def reserved_for_other(self, c, id_tag: str) -> bool:
         r = self.reservation_on(c.id)
         if r is not None:
@@ -270,7 +276,7 @@ class ReservationRules:
             if self.state.connector(c.id).authorized == id_tag:
                 changes |= {"authorized": None, "authorized_at": None}
             self.update(c.id, **changes)
-        elif r is not None and not self.must_match(r, id_tag):
+        elif self.may_refuse(c, id_tag):
             self.update(c.id, uncertain=True)  # decided now, on what the Charge Point knew now
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
@@ -287,8 +293,7 @@ class ReservationRules:
         """No start is owed to an idTag a reservation may refuse (§5.13): however it was authorized
         (Authorize.conf, or the cache with LocalPreAuthorize, §3.5) and whenever the cable comes, a
         connector-0 reservation of another idTag may hold this connector; StartTransaction checks it."""
-        r = self.reservation_on(c.id)
-        if self.reserved_for_other(c, id_tag) or (r is not None and not self.must_match(r, id_tag)):
+        if self.reserved_for_other(c, id_tag) or self.may_refuse(c, id_tag):
             self.update(c.id, uncertain=True)
             return
         super().owe_start(c, id_tag)

@@ -1185,6 +1185,18 @@ def test_9_1_6_a_timeout_within_the_tolerance_early_is_allowed_on_a_wall_clock(t
     assert trace.do(step("AdvanceTime", seconds=9), sn(1, "Finishing", 9.0)) == rules
 
 
+
+def test_4_2_an_authorization_waiting_for_its_cable_does_not_survive_a_power_loss():
+    """A card presented before a power loss is forgotten by the reboot, even when the cable comes before
+    the boot can be seen (found by ocpp-verify mutants: a StartTransaction was owed)."""
+    trace = authorized(Trace(ConnectionTimeOut=600), connector=2)
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("PowerLoss"))
+    trace.ok(step("PowerOn"))
+    trace.ok(step("PlugIn", connectorId=2))
+    trace.ok(step("NetworkUp"), up(), boot(), *statuses((0, "Available"), (1, "Available"), (2, "Preparing")))
+
+
 # -- EV side disconnect (§4.10, §9.1.23, §9.1.33) -----------------------------------------
 
 

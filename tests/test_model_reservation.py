@@ -350,3 +350,15 @@ def test_5_13_a_parent_idtag_unknown_to_the_local_entry_may_be_refused_or_asked_
     trace.ok(step("ClearCache"), result(status="Accepted"))  # decided at the card, not undone later
     trace.ok(step("PlugIn", connectorId=1), *([start_with(tag=OTHER, parent=PARENT), sn(1, "Charging")]
                                               if admitted else []))
+
+
+def test_5_13_a_connector_zero_reservation_may_count_out_an_idtag_whose_local_entry_lacks_the_parent():
+    """As above, for a reservation of connector 0 (found by ocpp-verify mutants: the cable owed a
+    StartTransaction although the Charge Point kept the connector for the reservation)."""
+    trace = with_reservation(LocalPreAuthorize=True, ConnectionTimeOut=60)
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER), sn(2, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=61), sn(2, "Available", trace.now + 61))
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted", parentIdTag=PARENT))
+    trace.ok(reserve_now(trace, connector=0, parent=PARENT), result(status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
