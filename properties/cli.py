@@ -275,6 +275,8 @@ def cmd_mutants(args) -> int:
         print(json.dumps([attrs.asdict(r) for r in results], indent=2))
     else:
         print(table(results))
+    if stopping.requested():
+        return EXIT_ERROR
     return EXIT_OK if all(r.killed for r in results) else EXIT_FINDINGS
 
 

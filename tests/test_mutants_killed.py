@@ -122,7 +122,8 @@ PINNED = {
                 "duration": 60}}},
         {"op": "PlugIn", "connectorId": 1},
         {"op": "Reset", "type": "Soft"}],
-    "UnlockWithoutStoppingTransaction": [*TAG1_CHARGING, {"op": "UnlockConnector", "connectorId": 1}],
+    "UnlockWithoutStoppingTransaction": [TAG1_CHARGING[0], TAG1_CHARGING[2], TAG1_CHARGING[1],
+                                         {"op": "UnlockConnector", "connectorId": 1}],
 }
 
 CLEAN_SEEDS = (0, 1, 2, 3)

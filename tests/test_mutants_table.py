@@ -27,3 +27,20 @@ def test_octt_column_names_the_mutants_the_catalogue_misses():
 
 def test_octt_kills_a_core_mutant_by_its_case():
     assert "TC_016_CS" in octt_kills("SoftResetReportsHardReset")
+
+
+def test_a_signal_stops_the_mutants_command_after_the_mutant_under_way(monkeypatch, capsys):
+    """SIGINT/SIGTERM: the table shows the mutants run so far and the exit code says the run is
+    incomplete (properties/stopping.py)."""
+    from properties import mutants, stopping
+    from properties.cli import EXIT_ERROR, main
+
+    def run_mutant(name, *args, **kwargs):
+        stopping._requested.set()  # as the signal handler does
+        return result(name)
+
+    monkeypatch.setattr(mutants, "run_mutant", run_mutant)
+    assert main(["mutants", "ConnectorZeroStatusNotReported", "MeterStopBelowMeterStart"]) == EXIT_ERROR
+    out, err = capsys.readouterr()
+    assert "ConnectorZeroStatusNotReported" in out and "MeterStopBelowMeterStart" not in out
+    assert "stopped by a signal" in err
