@@ -287,7 +287,9 @@ class ReservationRules:
         super().authorize(connector_id, id_tag)
         if self.reserved_for_other(c, id_tag):
             self.discharge(lambda o: o.action == "StartTransaction" and o.connector == connector_id)
-            self.update(connector_id, uncertain=True)
+            # refused for the reservation, the card before it may still be the one the connector waits for
+            earlier = {c.authorized} - {None, id_tag}
+            self.update(connector_id, uncertain=True, alternatives=self.state.connector(connector_id).alternatives | earlier)
 
     def owe_start(self, c, id_tag: str) -> None:
         """No start is owed to an idTag a reservation may refuse (§5.13): however it was authorized

@@ -333,7 +333,10 @@ class SmartChargingRules:
         waiting = [p for p in profiles if p.pending == tag and p.connector in (c.id, None)]
         if waiting:
             bound = attrs.evolve(waiting[0], connector=c.id, pending=None, transaction_id=tx.transaction_id)
-            profiles = [p for p in profiles if p is not waiting[0] and p.id != bound.id] + [bound]
+            # an installed profile of the same id is replaced (§5.16.2); one still waiting for a remote
+            # start on another connector may be replaced or kept: the spec does not say
+            profiles = [p if p.pending is None else attrs.evolve(p, uncertain=True) for p in profiles
+                        if p is not waiting[0] and not (p.id == bound.id and p.pending is None)] + [bound]
         profiles = [p for p in profiles if not (p.pending is not None and p.connector == c.id)]
         self.set_charging(profiles=tuple(profiles), starts=starts)
 
