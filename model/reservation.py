@@ -276,8 +276,10 @@ class ReservationRules:
             if self.state.connector(c.id).authorized == id_tag:
                 changes |= {"authorized": None, "authorized_at": None}
             self.update(c.id, **changes)
-        elif self.may_refuse(c, id_tag):
-            self.update(c.id, uncertain=True)  # decided now, on what the Charge Point knew now
+        elif self.may_refuse(c, id_tag) or self.reserved_for_other(c, id_tag):
+            # decided now, on what the Charge Point knew now; refused, the earlier card still counts
+            earlier = {c.authorized} - {None, id_tag}
+            self.update(c.id, uncertain=True, alternatives=self.state.connector(c.id).alternatives | earlier)
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
         c = self.state.connector(connector_id)
