@@ -283,6 +283,15 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         """§5.4, §3.5: the idTag is cached Accepted (its card on the other connector), the cache is cleared
         and the Central System blocks the idTag; under LocalPreAuthorize its card on a plugged connector
         must be authorized again (Authorize.req), not from the cache that is gone."""
+        def block():
+            self.do({"op": "ClearCache"})
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Blocked"})
+
+        self.card_cached_then_blocked(c, tag, block)
+
+    def card_cached_then_blocked(self, c: int, tag: str, block) -> None:
+        """The idTag cached Accepted (its card on the other connector, LocalPreAuthorize on), ``block()``
+        takes that away, then its card on connector ``c`` with a cable (§3.5); nothing if busy."""
         other = self.connector(3 - c)
         if any(self.connector(i).tx is not None for i in (1, 2)) or other.plugged or other.authorized:
             return
@@ -291,8 +300,7 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         if value_of(self.model.config, "LocalPreAuthorize") is not True:
             self.do({"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"})
         self.do({"op": "PresentIdTag", "connectorId": 3 - c, "idTag": tag})
-        self.do({"op": "ClearCache"})
-        self.do({"op": "SetIdTag", "idTag": tag, "status": "Blocked"})
+        block()
         if not self.connector(c).plugged:
             self.do({"op": "PlugIn", "connectorId": c})
         self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})

@@ -35,15 +35,8 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
 
 
 def _run(session: Session, steps: list[dict]) -> tuple[tuple, int]:
-    harness = session.new_harness()
-    found = harness.start()
-    if found:
-        return found, 0
-    for count, step in enumerate(steps, 1):
-        found = harness.step(step)
-        if found:
-            return found, count
-    return (), len(steps)
+    session.report.examples += 1
+    return session.replay_steps(steps)
 
 
 def _external_hint(name: str, recorded: ExternalSettings) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from model.configuration import value_of
-
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 LIST_STATUSES = ("Accepted", "Blocked", None)
 """None: an entry without idTagInfo, which a Differential update deletes (§7.1)."""
@@ -28,7 +26,7 @@ def authorization_data(entries, update_type: str) -> list[dict]:
 
 
 class LocalAuthListRules:
-    """Mixed into the state machine; uses its ``do``, ``model``, ``can`` and ``connectors``."""
+    """Mixed into the state machine; uses its ``do``, ``model``, ``can``, ``connectors`` and ``card_cached_then_blocked``."""
 
     @precondition(lambda self: self.online())
     @rule()
@@ -79,18 +77,7 @@ class LocalAuthListRules:
         """§3.5.3: an entry of the Local Authorization List has priority over the cache. The idTag is
         cached Accepted (its card on the other connector), then listed Blocked; under LocalPreAuthorize
         its card on a plugged connector must not start a transaction on the strength of the cache."""
-        other = self.connector(3 - c)
-        if any(self.connector(i).tx is not None for i in (1, 2)) or other.plugged or other.authorized:
-            return
-        if self.model.policy_for(tag)[0] != "Accepted":
-            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
-        if value_of(self.model.config, "LocalPreAuthorize") is not True:
-            self.do({"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"})
-        self.do({"op": "PresentIdTag", "connectorId": 3 - c, "idTag": tag})
-        self.send_differential_update(False, [(tag, "Blocked")], False)
-        if not self.connector(c).plugged:
-            self.do({"op": "PlugIn", "connectorId": c})
-        self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
+        self.card_cached_then_blocked(c, tag, lambda: self.send_differential_update(False, [(tag, "Blocked")], False))
 
     @precondition(lambda self: self.online())
     @rule(disable=st.booleans())
