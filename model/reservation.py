@@ -129,7 +129,8 @@ class ReservationRules:
         return {e[1] for e in entries} | {self.state.policy_for(id_tag)[1]} == {r.parent_id_tag}
 
     def may_refuse(self, c, id_tag: str) -> bool:
-        """A reservation of this connector, or of connector 0, may count ``id_tag`` out (:meth:`must_match`)."""
+        """A reservation of this connector, or of connector 0, may count ``id_tag`` out (:meth:`must_match`);
+        true whenever :meth:`reserved_for_other` is, since :meth:`must_match` implies :meth:`may_match`."""
         r = self.reservation_on(c.id)
         reservations = [r] if r is not None else self.zero_reservations()
         return any(not self.must_match(x, id_tag) for x in reservations)
@@ -270,16 +271,13 @@ class ReservationRules:
     def present(self, c, id_tag: str) -> None:
         """An idTag that cannot match the reservation is refused; no Authorize.req is needed (§5.13)."""
         super().present(c, id_tag)
-        r = self.reservation_on(c.id)
         if self.refused_here(c, id_tag):
             changes = {"presented": None}
             if self.state.connector(c.id).authorized == id_tag:
                 changes |= {"authorized": None, "authorized_at": None}
             self.update(c.id, **changes)
-        elif self.may_refuse(c, id_tag) or self.reserved_for_other(c, id_tag):
-            # decided now, on what the Charge Point knew now; refused, the earlier card still counts
-            earlier = {c.authorized} - {None, id_tag}
-            self.update(c.id, uncertain=True, alternatives=self.state.connector(c.id).alternatives | earlier)
+        elif self.may_refuse(c, id_tag):  # decided now, on what the Charge Point knew now
+            self.keep_earlier_card(c, id_tag)
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
         c = self.state.connector(connector_id)
@@ -289,15 +287,20 @@ class ReservationRules:
         super().authorize(connector_id, id_tag)
         if self.reserved_for_other(c, id_tag):
             self.discharge(lambda o: o.action == "StartTransaction" and o.connector == connector_id)
-            # refused for the reservation, the card before it may still be the one the connector waits for
-            earlier = {c.authorized} - {None, id_tag}
-            self.update(connector_id, uncertain=True, alternatives=self.state.connector(connector_id).alternatives | earlier)
+            self.keep_earlier_card(c, id_tag)
+
+    def keep_earlier_card(self, before, id_tag: str) -> None:
+        """``id_tag`` may be refused for a reservation (§5.13): the card authorized ``before`` it may still
+        be the one the connector waits for."""
+        earlier = {before.authorized} - {None, id_tag}
+        alternatives = self.state.connector(before.id).alternatives | earlier
+        self.update(before.id, uncertain=True, alternatives=alternatives)
 
     def owe_start(self, c, id_tag: str) -> None:
         """No start is owed to an idTag a reservation may refuse (§5.13): however it was authorized
         (Authorize.conf, or the cache with LocalPreAuthorize, §3.5) and whenever the cable comes, a
         connector-0 reservation of another idTag may hold this connector; StartTransaction checks it."""
-        if self.reserved_for_other(c, id_tag) or self.may_refuse(c, id_tag):
+        if self.may_refuse(c, id_tag):  # reserved_for_other implies it
             self.update(c.id, uncertain=True)
             return
         super().owe_start(c, id_tag)

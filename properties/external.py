@@ -21,7 +21,6 @@ stops with :class:`SutUnusable`: not a finding, an error that says what is wrong
 
 from __future__ import annotations
 
-import datetime
 import sys
 from pathlib import Path
 
@@ -36,10 +35,12 @@ from adapters.external import (
 )
 from model import Options
 
+from .profiles.reservation import iso
+
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
+"""Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
 REAL_EXPIRIES = {30: 3, 120: 10}
 """ReserveNow expiries (seconds after now) of properties/profiles/reservation.py, shortened for real time."""
-"""Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
 BOOT_INTERVALS = (2, 30)
 """SetBootResponse intervals in real time: one retried within a run's waits, one not."""
 INFRASTRUCTURE_ERRORS = (ConnectTimeout, DescriptionError, PreconditionError, ControllerError,
@@ -139,16 +140,12 @@ def real_times(max_advance: float) -> tuple[float, ...]:
     return tuple(sorted({t for t in REAL_TIMES if t < cap} | {cap}))
 
 
-def iso_seconds(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def shorter_expiry(step: dict, now: float) -> dict:
     """A ReserveNow whose expiryDate is one of :data:`REAL_EXPIRIES` after ``now``, made that short."""
     expiry = parse_iso(step["expiryDate"]) - now
     for long, short in REAL_EXPIRIES.items():
         if abs(expiry - long) <= 1:
-            return {**step, "expiryDate": iso_seconds(now + short)}
+            return {**step, "expiryDate": iso(now + short)}
     return step
 
 

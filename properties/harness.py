@@ -145,6 +145,8 @@ class Harness:
 
     def unanswered(self, frames) -> list:
         """A NoAnswer for each pending CALL whose answer limit passed; answered ones stop pending."""
+        if not self.pending:
+            return []
         answered = {f.unique_id for f in frames if f.direction == "cp->cs" and f.message_type in (3, 4)}
         late = []
         for unique_id, (action, sent) in list(self.pending.items()):

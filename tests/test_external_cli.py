@@ -273,14 +273,14 @@ def test_real_time_machine_draws_only_short_waits():
 def test_real_time_reservations_expire_within_a_run(seconds, short):
     """OCPP 1.6 §5.13: the machine's 30 and 120 s expiries become 3 and 10 s on a wall clock."""
     from adapters.clock import parse_iso
-    from properties.external import iso_seconds
+    from properties.profiles.reservation import iso
 
     done = []
     base = type("Recorder", (), {"do": lambda self, step: done.append(step)})
     machine = type("Short", (real_time_rules(5.0), base), {})()
     machine.model = type("Model", (), {"time": 1735689600.0})
     machine.do({"op": "ReserveNow", "connectorId": 1, "idTag": "TAG1", "reservationId": 1,
-                "expiryDate": iso_seconds(1735689600.0 + seconds)})
+                "expiryDate": iso(1735689600.0 + seconds)})
     assert parse_iso(done[0]["expiryDate"]) - 1735689600.0 == short
 
 
