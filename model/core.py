@@ -867,6 +867,13 @@ class CoreRules:
                         alternatives=c.offline_tags)
         self.update(c.id, offline_last=None)
 
+    def offline_card_waits(self, c: Connector) -> bool:
+        """A card presented offline at an empty connector may have been authorized locally (§3.5,
+        §4.9 Available → Preparing) after the transaction the Central System sees ending was over;
+        it then waits for its cable, Preparing, until ConnectionTimeOut (§9.1.6)."""
+        return (c.tx is None and not c.plugged and c.offline_last is not None
+                and self.offline_authorizable(c.offline_last[0]))
+
     def check_presented(self) -> None:
         for c in self.connectors():
             if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
@@ -907,7 +914,7 @@ class CoreRules:
             return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
         if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
             return {"Preparing", "Finishing"}
-        if c.finishing and not c.plugged and c.authorized is not None:
+        if c.finishing and not c.plugged and (c.authorized is not None or self.offline_card_waits(c)):
             return {"Finishing", "Available", "Preparing"}
         if c.finishing:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
