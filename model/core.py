@@ -56,6 +56,8 @@ class CoreRules:
     def __init__(self, state: ChargePointState):
         self.state = state
         self.violations: list[Violation] = []
+        self.handled: set[str] = set()
+        """The handlers that ran: what this step judged (properties/rules.py names their rules)."""
 
     # -- helpers -----------------------------------------------------------
 
@@ -78,6 +80,7 @@ class CoreRules:
     def discharge(self, match) -> Owed | None:
         for owed in self.state.owed:
             if match(owed):
+                self.handled.add(f"rule:{owed.rule}")
                 rest = tuple(o for o in self.state.owed if o is not owed)
                 self.state = attrs.evolve(self.state, owed=rest)
                 return owed
@@ -99,11 +102,13 @@ class CoreRules:
         if stimulus.is_call:
             self.call(stimulus, answer)
             return
+        self.handled.add(f"on_{stimulus.op}")
         getattr(self, f"on_{stimulus.op}")(stimulus)
 
     def call(self, stimulus: Stimulus, answer: Answer | None) -> None:
         if answer is None or answer.kind in ("offline", "pending"):
             return
+        self.handled.add("call")
         if self.state.registration == "Rejected":
             if answer.kind != "timeout":
                 self.fail("RespondedWhileRejected", "OCPP 1.6 §4.2",
@@ -118,6 +123,7 @@ class CoreRules:
             self.fail("NoValidResponse", "OCPP-J 1.6 §4.1.3",
                       f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
             return
+        self.handled.add(f"answer_{stimulus.op}")
         getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
 
     def supports(self, profile: str) -> bool:
@@ -463,6 +469,7 @@ class CoreRules:
     # -- 2. observations ----------------------------------------------------
 
     def observe(self, event) -> None:
+        self.handled.add("observe")
         if isinstance(event, ProtocolError):
             self.fail("OcppJFraming", "OCPP-J 1.6 §4", event.detail)
         elif isinstance(event, Connection):
@@ -492,6 +499,7 @@ class CoreRules:
             self.fail("MessageBeforeAccepted", "OCPP 1.6 §4.2",
                       f"{call.action} sent before a BootNotification was Accepted")
         handler = getattr(self, f"cp_{call.action}", None)
+        self.handled.add(f"cp_{call.action}")
         if handler is not None:
             handler(call)
 
@@ -786,6 +794,7 @@ class CoreRules:
     # -- 3. settle ----------------------------------------------------------
 
     def settle(self) -> None:
+        self.handled.add("settle")
         self.note_aligned_interval()
         self.expire_authorizations()
         if not (self.state.online and self.state.powered):
@@ -794,6 +803,7 @@ class CoreRules:
         waiting = tuple(o for o in self.state.owed if self.waits_for_start(o) or self.waits_for_registration(o))
         for owed in self.state.owed:
             if owed.action != "MayStopTransaction" and owed.due <= now and owed not in waiting:
+                self.handled.add(f"rule:{owed.rule}")
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
         self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now or o in waiting))
         if self.state.registration == "Accepted" and not self.state.rebooting:

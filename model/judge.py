@@ -28,6 +28,8 @@ from .violations import Violation
 class Verdict:
     state: ChargePointState
     violations: tuple[Violation, ...] = ()
+    handled: frozenset[str] = frozenset()
+    """The handlers that judged this step (properties/rules.py: the rules they judge)."""
 
 
 class Judgement(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
@@ -52,4 +54,4 @@ def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable, settl
     judgement.settle()
     if not settle_checks:
         del judgement.violations[before:]
-    return Verdict(judgement.state, tuple(judgement.violations))
+    return Verdict(judgement.state, tuple(judgement.violations), frozenset(judgement.handled))

@@ -69,6 +69,8 @@ CALLs (GetConfiguration, GetLocalListVersion, GetCompositeSchedule, DataTransfer
 class WorldsVerdict:
     worlds: tuple[ChargePointState, ...]
     violations: tuple = ()
+    handled: frozenset[str] = frozenset()
+    """The handlers that judged the step in any world (properties/rules.py)."""
 
     @property
     def state(self) -> ChargePointState:
@@ -99,12 +101,13 @@ def judge_worlds(worlds: Iterable[ChargePointState], stimulus: Stimulus, observe
         return sum(v.rule not in accepted for v in verdict.violations)
 
     viable = [v for v in verdicts if not blocking(v)]
+    handled = frozenset().union(*(v.handled for v in verdicts))
     if not viable:
         best = min(verdicts, key=blocking)
-        return WorldsVerdict((best.state,), best.violations)
+        return WorldsVerdict((best.state,), best.violations, handled)
     viable.sort(key=lambda v: len(v.violations))
     states: list[ChargePointState] = []
     for verdict in viable:
         if verdict.state not in states:
             states.append(verdict.state)
-    return WorldsVerdict(tuple(states[:MAX_WORLDS]), viable[0].violations)
+    return WorldsVerdict(tuple(states[:MAX_WORLDS]), viable[0].violations, handled)

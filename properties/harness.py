@@ -93,6 +93,8 @@ class Harness:
         self.pending: dict[str, tuple[str, float]] = {}
         """Our CALLs still unanswered: unique id -> (action, when sent)."""
         self.last_observed: list = []
+        self.handled: set[str] = set()
+        """The model's handlers that judged any step of this harness (properties/rules.py)."""
 
     @property
     def state(self):
@@ -130,6 +132,7 @@ class Harness:
         start = self._start_time(stimulus)
         verdict = judge_worlds((attrs.evolve(w, time=start) for w in self.worlds), stimulus, seen, self.accepted)
         self.worlds = tuple(attrs.evolve(w, time=self.sut.clock.now()) for w in verdict.worlds)
+        self.handled |= verdict.handled
         known = [v for v in verdict.violations if v.rule in self.accepted]
         if known and self.on_accepted:
             self.on_accepted(known)
