@@ -155,6 +155,7 @@ class CoreRules:
 
     def expect_status(self, stimulus: Stimulus, payload: dict, allowed: set[str], rule: str, section: str) -> str | None:
         status = payload.get("status")
+        self.handled.add(f"rule:{rule}")
         if status not in allowed:
             self.fail(rule, section, f"{stimulus.op} {stimulus.payload()} answered {status!r}, allowed {sorted(allowed)}")
             return None

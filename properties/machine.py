@@ -88,6 +88,9 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         finally:
             self.session.note_outcome(step, self.harness.last_observed)
 
+    def teardown(self):
+        self.session.note_judged(self.harness.handled)
+
     @property
     def model(self):
         return self.harness.state

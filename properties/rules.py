@@ -19,9 +19,13 @@ from pathlib import Path
 
 import model
 
-RULE_CARRIERS = {"fail": 0, "Violation": 0, "expect_status": 3, "owe_message": 1, "owe_stop": 2, "Owed": 1,
-                 "_reject": 0, "owe_progress": 1, "Expectation": 1}
+RULE_CARRIERS = {"fail": 0, "Violation": 0, "_reject": 0,
+                 "expect_status": 3, "owe_message": 1, "owe_stop": 2, "Owed": 1, "owe_progress": 1, "Expectation": 1}
 """Callables whose argument at this index is a rule name (the next one, where given, its section)."""
+RECORDED = frozenset({"expect_status", "owe_message", "owe_stop", "Owed", "owe_progress", "Expectation"})
+"""Carriers the model records itself when the rule is judged (``rule:NAME`` in ``handled``): an
+answer's status checked, an obligation met or fallen due. The others are judged where they stand:
+a handler that can reach them judges them."""
 RULE_NAME = re.compile(r"^[A-Z][A-Za-z0-9]+$")
 
 
@@ -84,7 +88,8 @@ def _index() -> tuple[dict[str, str], dict[str, set[str]], dict[str, set[str]]]:
                 continue
             for node in ast.walk(scope):
                 for rule, section in _rules_in(node):
-                    raises.setdefault(name, set()).add(rule)
+                    if not (isinstance(node, ast.Call) and _callee(node) in RECORDED):
+                        raises.setdefault(name, set()).add(rule)
                     sections[rule] = sections.get(rule) or section
                 if isinstance(node, ast.Call) and _callee(node):
                     uses.setdefault(name, set()).add(_callee(node))

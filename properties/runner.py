@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 import attrs
-from hypothesis import HealthCheck, Phase, seed as hypothesis_seed, settings as Settings
+from hypothesis import HealthCheck, Phase, event, seed as hypothesis_seed, settings as Settings
 from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import run_state_machine_as_test
@@ -25,6 +25,7 @@ from .harness import Harness, ModelViolation
 from .minimize import minimal_steps
 from .machine import OcppMachine
 from .outcomes import outcome_of
+from .rules import judged
 
 PROFILES = {
     "dev": dict(max_examples=100, stateful_step_count=25),
@@ -57,6 +58,9 @@ class FuzzConfig:
     shrink: bool = True
     accept: tuple[str, ...] = ()
     """Rules whose violations are known deviations of this charge point, counted but not findings."""
+    stop_at_first: bool = False
+    """End the run at the first finding (``--stop-at-first``; ``mutants`` and the kill tests). Otherwise
+    a rule found is accepted for the rest of the run and fuzzing goes on until the budget."""
 
 
 @attrs.define
@@ -66,6 +70,8 @@ class Finding:
     path: Path
     violations: tuple
     trace: list[dict]
+    accepted: frozenset[str] = frozenset()
+    """The rules accepted when it was found (``--accept`` and the run's earlier findings)."""
 
     @property
     def rule(self) -> str:
@@ -88,6 +94,8 @@ class Report:
     examples_to_find: int | None = None
     interrupted: bool = False
     """A signal ended the run before its budget (properties/stopping.py)."""
+    rules_judged: collections.Counter = attrs.field(factory=collections.Counter)
+    """Rule -> the examples in which the model judged it (properties/rules.py): the run's coverage."""
 
     @property
     def steps_per_second(self) -> float:
@@ -107,6 +115,8 @@ class Session:
             power_loss_stops_transactions=config.power_loss != "none")
         self.report = Report()
         self.by_rule: dict[str, Finding] = {}
+        self.accepted: set[str] = set(config.accept)
+        """``--accept`` and, once a batch has shrunk and saved them, the rules found in this run."""
         self.on_progress: Callable[[Report], None] | None = None
         self.loop.run_until_complete(self.sut.open())
         self.capabilities = frozenset(self.sut.capabilities)  # an external SUT learns them at open()
@@ -119,16 +129,17 @@ class Session:
             self.on_progress(self.report)
         return harness
 
-    def fresh_harness(self, on_accepted=None) -> Harness:
+    def fresh_harness(self, on_accepted=None, accepted=None) -> Harness:
         self.loop.run_until_complete(self.sut.fresh())
         timing = getattr(self.sut, "timing", None)
-        return Harness(self.sut, self.loop, self.options, frozenset(self.config.accept),
+        accepted = frozenset(self.accepted if accepted is None else accepted)
+        return Harness(self.sut, self.loop, self.options, accepted,
                        on_accepted or self.note_accepted, answer_limit=getattr(timing, "answer_limit", 0.0))
 
-    def replay_steps(self, steps: list[dict]) -> tuple[tuple, int]:
+    def replay_steps(self, steps: list[dict], accepted=None) -> tuple[tuple, int]:
         """Run ``steps`` on a fresh charge point, not counted as an example: the violations of the first
-        failing step, and how many steps ran."""
-        harness = self.fresh_harness(on_accepted=lambda violations: None)
+        failing step, and how many steps ran (``accepted``: the rules to accept, default the run's)."""
+        harness = self.fresh_harness(on_accepted=lambda violations: None, accepted=accepted)
         found = harness.start()
         if found:
             return found, 0
@@ -143,14 +154,14 @@ class Session:
         rule = finding.rule
 
         def fails(steps: list[dict]) -> bool:
-            return any(v.rule == rule for v in self.replay_steps(steps)[0])
+            return any(v.rule == rule for v in self.replay_steps(steps, finding.accepted)[0])
 
         steps = minimal_steps(finding.trace, fails)
-        found, count = self.replay_steps(steps)
+        found, count = self.replay_steps(steps, finding.accepted)
         if not any(v.rule == rule for v in found):
             return
         finding.trace, finding.violations = steps[:count], found
-        self.save(finding.path, found, finding.trace, status="shrinking")
+        self.save(finding.path, found, finding.trace, status="shrinking", accepted=finding.accepted)
 
     def note_accepted(self, violations) -> None:
         for v in violations:
@@ -160,6 +171,12 @@ class Session:
         if machine.steps:
             self.report.steps += 1
             self.report.operations[machine.steps[-1]["op"]] += 1
+
+    def note_judged(self, handled) -> None:
+        """The rules an example judged: counted for the summary, and a Hypothesis event each."""
+        for rule in judged(handled):
+            self.report.rules_judged[rule] += 1
+            event(f"judged {rule}")
 
     def note_outcome(self, step: dict, observed) -> None:
         self.report.outcomes[step["op"], outcome_of(step, observed)] += 1
@@ -173,27 +190,28 @@ class Session:
         if self.report.time_to_find is None:
             self.report.time_to_find = time.monotonic() - self.report.started
             self.report.examples_to_find = self.report.examples
-        path = known.path if known else self.new_path(rule, machine.steps)
-        self.save(path, error.violations, machine.steps, status="shrinking")
+        accepted = frozenset(self.accepted)
+        path = known.path if known else self.new_path(rule, machine.steps, accepted)
+        self.save(path, error.violations, machine.steps, status="shrinking", accepted=accepted)
         if known is None:
-            known = Finding(path, error.violations, list(machine.steps))
+            known = Finding(path, error.violations, list(machine.steps), accepted)
             self.by_rule[rule] = known
             self.report.findings.append(known)
         known.violations, known.trace = error.violations, list(machine.steps)
 
-    def new_path(self, rule: str, steps: list[dict]) -> Path:
+    def new_path(self, rule: str, steps: list[dict], accepted=frozenset()) -> Path:
         """A file name of its own: never overwrite a finding of another run's settings."""
         base = findings.finding_id(rule, steps)
         for suffix in ["", *(f"-{n}" for n in range(2, 1000))]:
             path = Path(self.config.findings_dir) / f"{base}{suffix}.json"
-            if not path.exists() or findings.load(path).get("settings") == self.settings_dict():
+            if not path.exists() or findings.load(path).get("settings") == self.settings_dict(accepted):
                 return path
         raise RuntimeError(f"too many findings named {base} in {self.config.findings_dir}")
 
-    def save(self, path: Path, violations, steps: list[dict], status: str) -> None:
+    def save(self, path: Path, violations, steps: list[dict], status: str, accepted=frozenset()) -> None:
         finding = findings.build(
             rule_violations=violations, steps=list(steps),
-            frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(),
+            frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(accepted),
             identity=self.identity(), status=status,
         )
         findings.save(path.parent, path.stem, finding)
@@ -210,12 +228,14 @@ class Session:
             data["status"] = "final"
             findings.save(finding.path.parent, finding.path.stem, data)
 
-    def settings_dict(self) -> dict:
+    def settings_dict(self, accepted=frozenset()) -> dict:
+        """The run's settings; ``accept`` also names the rules accepted when the finding was found, so
+        that its replay is judged as it was."""
         c = self.config
         settings = {"seed": c.seed, "profile": c.profile, "maxExamples": c.max_examples,
                     "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
                     "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader,
-                    "accept": list(c.accept)}
+                    "accept": list(c.accept) + sorted(set(accepted) - set(c.accept))}
         if c.external is not None:
             settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
         return settings
@@ -263,13 +283,15 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
     session.on_progress = on_progress
     started = session.report.started = time.monotonic()
     total = config.max_examples or PROFILES[config.profile]["max_examples"]
+    by_examples = bool(config.max_examples) or not config.budget
     batch_seed = config.seed
     try:
-        while not session.report.findings:
-            remaining = (total - session.report.examples) if config.max_examples else BATCH
-            if remaining <= 0 or (config.budget and not config.max_examples and time.monotonic() - started > config.budget):
+        while not (config.stop_at_first and session.report.findings):
+            remaining = (total - session.report.examples) if by_examples else BATCH
+            if remaining <= 0 or (not by_examples and time.monotonic() - started > config.budget):
                 break
             run_batch(session, config, min(BATCH, remaining), batch_seed)
+            session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
             batch_seed += 1
         if config.shrink and not getattr(session.sut, "real_time", False):
             for finding in session.report.findings:

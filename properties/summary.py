@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from .outcomes import outcome_table
+from .rules import known_rules
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -21,12 +22,29 @@ def summary_dict(report, config) -> dict:
         "outcomes": outcome_table(report.outcomes),
         "accepted": dict(sorted(report.accepted.items())),
         "interrupted": report.interrupted,
+        "rules": sorted({f.rule for f in report.findings}),
+        "coverage": coverage_dict(report),
         "findings": [
             {"file": str(f.path), "trace": f.trace,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
             for f in report.findings
         ],
     }
+
+
+def coverage_dict(report) -> dict:
+    """Which of the model's rules the run judged (properties/rules.py), and how often."""
+    known = known_rules()
+    judged = {rule: report.rules_judged[rule] for rule in known if report.rules_judged[rule]}
+    return {"rulesKnown": len(known), "rulesJudged": len(judged),
+            "fraction": round(len(judged) / len(known), 3) if known else 0.0,
+            "judged": dict(sorted(judged.items())), "neverJudged": sorted(set(known) - set(judged))}
+
+
+def print_coverage(report, out) -> None:
+    coverage = coverage_dict(report)
+    out.write(f"rules judged: {coverage['rulesJudged']} of {coverage['rulesKnown']} "
+              f"({coverage['fraction']:.0%}); never judged: {', '.join(coverage['neverJudged']) or 'none'}\n")
 
 
 def print_summary(report, out) -> None:
@@ -38,12 +56,15 @@ def print_summary(report, out) -> None:
     for op, count in sorted(report.operations.items()):
         out.write(f"  {op:<26} {count}\n")
     print_outcomes(report, out)
+    print_coverage(report, out)
+    found = {f.rule for f in report.findings}
     for rule, count in sorted(report.accepted.items()):
-        out.write(f"accepted deviation (--accept): {rule} x{count}\n")
+        why = "found below, then accepted" if rule in found else "--accept"
+        out.write(f"accepted deviation ({why}): {rule} x{count}\n")
     if not report.findings:
         out.write("findings: none\n")
         return
-    out.write(f"findings: {len(report.findings)}\n")
+    out.write(f"findings: {len(report.findings)}, rules: {', '.join(sorted({f.rule for f in report.findings}))}\n")
     for finding in report.findings:
         out.write("\n")
         for v in finding.violations:

@@ -36,7 +36,22 @@ def test_every_known_rule_cites_a_section_or_is_built_from_one():
 
 
 def test_a_handler_judges_the_rules_of_what_it_calls_and_no_others():
-    assert {"ResetStatus", "ResetStopsTransactions"} <= rules_of("answer_Reset")
     assert "StatusNotReported" in rules_of("settle")
-    assert "ResetStatus" not in rules_of("cp_StatusNotification")
+    assert "StatusTransitionNotAllowed" in rules_of("cp_StatusNotification")
+    assert "StatusNotReported" not in rules_of("cp_StatusNotification")
     assert judged({"rule:TransactionMessageRetry"}) == {"TransactionMessageRetry"}
+
+
+def test_an_answer_status_and_an_obligation_count_as_judged_only_when_they_were():
+    """A status rule is judged when that CALL was answered; an obligation when it was met or fell due."""
+    session = Session(FuzzConfig())
+    try:
+        harness = session.fresh_harness(on_accepted=lambda violations: None)
+        assert harness.start() == ()
+        harness.handled.clear()
+        assert harness.step({"op": "Reset", "type": "Soft"}) == ()
+        rules = judged(harness.handled)
+        assert {"ResetStatus", "BootNotificationAtReboot"} <= rules
+        assert not {"ResetStopsTransactions", "RemoteStopTransactionStatus"} & rules
+    finally:
+        session.close()
