@@ -12,14 +12,13 @@ import asyncio
 
 import attrs
 
-from adapters.chargepoint.configuration import PROFILES, supported_profiles
+from adapters.chargepoint.configuration import supported_profiles
 from adapters.chargepoint.mutants import charge_point_class
-from adapters.chargepoint.physical import PHYSICAL_OPS
 from adapters.chargepoint.settings import Settings
 from adapters.clock import EPOCH, VirtualClock
 from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy
+from vocabulary import ENVIRONMENT_OPS, FEATURE_PROFILES, PHYSICAL_OPS
 
-ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
 CALL_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 30.0
 
@@ -52,7 +51,7 @@ class BundledSut:
         """The OCTT prerequisites this charge point meets (properties/octt/catalogue.py PREREQUISITES)."""
         cable = "fixed-cable" if self.settings.fixed_cable else "no-fixed-cable"
         supported = supported_profiles(self.settings)
-        profiles = {f"profile:{p}" if p in supported else f"no-profile:{p}" for p in PROFILES if p != "Core"}
+        profiles = {f"profile:{p}" if p in supported else f"no-profile:{p}" for p in FEATURE_PROFILES if p != "Core"}
         if "Reservation" in supported and self.settings.configuration.get("ReserveConnectorZeroSupported") != "false":
             profiles.add("reserve-connector-zero")  # §9.3.1, see adapters/chargepoint/reservation.py
         power = "backup-power" if self.settings.power_loss == "before-down" else "no-backup-power"

@@ -15,17 +15,22 @@ import time
 from datetime import datetime, timezone
 from typing import Callable
 
+from vocabulary import dates
+
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp()
 
 
 def iso(t: float) -> str:
     """OCPP dateTime (section 3.15): UTC, with a Z suffix, millisecond precision."""
-    stamp = datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds")
-    return stamp.replace("+00:00", "Z")
+    return dates.iso(t, milliseconds=True)
 
 
 def parse_iso(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    """An OCPP dateTime as seconds since the epoch (vocabulary/dates.py); ValueError if not one."""
+    stamp = dates.seconds(text)
+    if stamp is None:
+        raise ValueError(f"not an OCPP dateTime (ISO 8601 with an offset): {text!r}")
+    return stamp
 
 
 class TimerHandle:

@@ -25,27 +25,13 @@ import json
 import math
 from typing import Any
 
+from vocabulary import PHYSICAL_PARAMS
+
 MAX_HEADER = 16 * 1024
 MAX_BODY = 1024 * 1024
 
-# op -> {key: (type, required)} for the physical actions (architecture §1)
-_CONNECTOR = {"connectorId": (int, True)}
-PHYSICAL_OPS: dict[str, dict[str, tuple[type, bool]]] = {
-    "PlugIn": _CONNECTOR,
-    "Unplug": _CONNECTOR,
-    "PresentIdTag": _CONNECTOR | {"idTag": (str, True)},
-    "EVSuspend": _CONNECTOR,
-    "EVResume": _CONNECTOR,
-    "Fault": _CONNECTOR | {"errorCode": (str, False)},
-    "ClearFault": _CONNECTOR,
-    "SetUnlockFailure": _CONNECTOR | {"failing": (bool, True)},
-    "SetFirmwareFailure": {"stage": (str, False)},
-    "SetUploadFailure": {"failing": (bool, True)},
-    "PowerLoss": {},
-    "PowerOn": {},
-    "NetworkDown": {},
-    "NetworkUp": {},
-}
+PHYSICAL_OPS = PHYSICAL_PARAMS
+"""op -> {key: (type, required)} for the physical actions (architecture §1, vocabulary/ops.py)."""
 
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",
             411: "Length Required", 413: "Content Too Large", 500: "Internal Server Error"}

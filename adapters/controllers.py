@@ -192,6 +192,7 @@ PROMPTS = {
     "Fault": "Cause a fault ({errorCode}) on connector {connectorId}",
     "ClearFault": "Clear the fault on connector {connectorId}",
     "SetUnlockFailure": "Make the lock of connector {connectorId} {lock} to open",
+    "SetLocalListFailure": "Make storing the Local Authorization List {lock}",
     "SetFirmwareFailure": "Make the firmware {stage} stage fail from now on (None: nothing fails)",
     "SetUploadFailure": "Make diagnostics uploads {lock}",
     "PowerLoss": "Cut the power of the Charge Point",
@@ -337,7 +338,8 @@ class SapController:
     """
 
     SUBPROTOCOL = "ui0.0.1"
-    OPS = frozenset(PHYSICAL_OPS) - {"SetUnlockFailure", "SetFirmwareFailure", "SetUploadFailure"}
+    OPS = frozenset(PHYSICAL_OPS) - {"SetUnlockFailure", "SetLocalListFailure", "SetFirmwareFailure",
+                                     "SetUploadFailure"}
     STATUS_STEPS = {"PlugIn": ("NoError", "Preparing"), "EVSuspend": ("NoError", "SuspendedEV"),
                     "EVResume": ("NoError", "Charging"), "ClearFault": ("NoError", "Available")}
     PROCEDURES = {"NetworkDown": "closeConnection", "NetworkUp": "openConnection",

@@ -24,8 +24,6 @@ import functools
 import hmac
 import itertools
 import json
-import re
-from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -41,6 +39,7 @@ from websockets.headers import parse_authorization_basic
 from websockets.protocol import State
 
 from adapters.clock import RealClock, iso
+from vocabulary import dates
 
 SUBPROTOCOL = "ocpp1.6"
 MAX_UNIQUE_ID = 36  # OCPP-J 1.6 §4.1.4, Table 3
@@ -92,7 +91,6 @@ _SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 # Schemas with "multipleOf": 0.1 must see decimals, not binary floats.
 _DECIMAL_SCHEMAS = frozenset({"RemoteStartTransaction", "SetChargingProfile",
                               "GetCompositeScheduleResponse"})
-_DATE_TIME_PREFIX = re.compile(r"\d{4}-\d{2}-\d{2}T")
 _FORMATS = FormatChecker(formats=())
 
 # jsonschema keyword -> OCPP-J error code (Table 7)
@@ -113,16 +111,8 @@ _SCHEMA_ERROR_CODES = {
 
 @_FORMATS.checks("date-time")
 def _is_date_time(value: object) -> bool:
-    """ISO 8601 date and time (OCPP 1.6 §3.15)."""
-    if not isinstance(value, str):
-        return True
-    if not _DATE_TIME_PREFIX.match(value):
-        return False
-    try:
-        datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return False
-    return True
+    """ISO 8601 date and time with an offset (OCPP 1.6 §3.15, RFC 3339: vocabulary/dates.py)."""
+    return not isinstance(value, str) or dates.seconds(value) is not None
 
 
 @functools.cache

@@ -48,10 +48,11 @@ open is a variant, see :data:`VARIANTS`):
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from typing import Iterable
 
 import attrs
+
+from vocabulary.dates import seconds
 
 LINE_VOLTAGE = 230.0
 DEFAULT_PHASES = 3
@@ -61,17 +62,6 @@ PURPOSES = ("ChargePointMaxProfile", "TxDefaultProfile", "TxProfile")
 KINDS = ("Absolute", "Recurring", "Relative")
 UNITS = ("A", "W")
 VARIANTS = ("stack", "replace")
-
-
-def seconds(text) -> float | None:
-    """An OCPP dateTime (§7.15 / ISO 8601) as seconds since the epoch; None if absent or unreadable."""
-    if not isinstance(text, str):
-        return None
-    try:
-        stamp = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return stamp.timestamp() if stamp.tzinfo else None
 
 
 @attrs.frozen

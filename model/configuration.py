@@ -31,6 +31,8 @@ from typing import Any
 
 import attrs
 
+import vocabulary
+
 from .violations import Violation
 
 MEASURANDS = (
@@ -65,14 +67,7 @@ PHASES = ("L1", "L2", "L3", "N", "L1-N", "L2-N", "L3-N", "L1-L2", "L2-L3", "L3-L
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 """§9.1.7 ConnectorPhaseRotation: possible values per connector."""
 
-FEATURE_PROFILES = (
-    "Core",
-    "FirmwareManagement",
-    "LocalAuthListManagement",
-    "Reservation",
-    "SmartCharging",
-    "RemoteTrigger",
-)
+FEATURE_PROFILES = vocabulary.FEATURE_PROFILES
 """§9.1.29 SupportedFeatureProfiles: possible profile identifiers."""
 
 CHARGING_RATE_UNITS = ("Current", "Power")

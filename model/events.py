@@ -15,53 +15,10 @@ from typing import Any
 
 import attrs
 
-CSMS_OPS = frozenset(
-    {
-        "ChangeAvailability",
-        "ChangeConfiguration",
-        "ClearCache",
-        "DataTransfer",
-        "GetConfiguration",
-        "RemoteStartTransaction",
-        "RemoteStopTransaction",
-        "Reset",
-        "UnlockConnector",
-    }
-)
-PROFILE_OPS = {
-    "GetLocalListVersion": "LocalAuthListManagement",
-    "SendLocalList": "LocalAuthListManagement",
-    "ReserveNow": "Reservation",
-    "CancelReservation": "Reservation",
-    "SetChargingProfile": "SmartCharging",
-    "ClearChargingProfile": "SmartCharging",
-    "GetCompositeSchedule": "SmartCharging",
-    "TriggerMessage": "RemoteTrigger",
-    "UpdateFirmware": "FirmwareManagement",
-    "GetDiagnostics": "FirmwareManagement",
-}
-"""Central System operations of the feature profiles other than Core (§3.3)."""
-CSMS_OPS = CSMS_OPS | frozenset(PROFILE_OPS)
-PHYSICAL_OPS = frozenset(
-    {
-        "PlugIn",
-        "Unplug",
-        "PresentIdTag",
-        "EVSuspend",
-        "EVResume",
-        "Fault",
-        "ClearFault",
-        "SetUnlockFailure",
-        "SetLocalListFailure",
-        "SetFirmwareFailure",
-        "SetUploadFailure",
-        "PowerLoss",
-        "PowerOn",
-        "NetworkDown",
-        "NetworkUp",
-    }
-)
-ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
+from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS, PROFILE_OPS
+
+CSMS_OPS = CENTRAL_SYSTEM_OPS
+"""Central System initiated operations of all six profiles (vocabulary/ops.py)."""
 
 
 def _freeze(value: Any) -> Any:

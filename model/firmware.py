@@ -34,9 +34,9 @@ also shows a "manual reboot" alternative.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import attrs
+
+from vocabulary.dates import seconds
 
 from .trigger import triggered
 
@@ -119,10 +119,8 @@ NEXT_RULE = {
 
 
 def parse_time(text, default: float) -> float:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return default
+    stamp = seconds(text)
+    return default if stamp is None else stamp
 
 
 def optional_int(value) -> int | None:

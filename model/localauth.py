@@ -29,9 +29,9 @@ Point changes it by no other means). Choices the spec leaves open are kept:
 
 from __future__ import annotations
 
-import datetime
-
 import attrs
+
+from vocabulary.dates import seconds
 
 from .configuration import value_of
 
@@ -64,19 +64,12 @@ def setting(state, key: str, default=None):
     return default if value is None else value
 
 
-def parse_time(text) -> float | None:
-    try:
-        return datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def entry_of(data: dict) -> Entry | None:
     """The list entry an AuthorizationData (§7.1) installs, or None when it has no idTagInfo."""
     info = data.get("idTagInfo")
     if not isinstance(info, dict):
         return None
-    expiry = parse_time(info["expiryDate"]) if info.get("expiryDate") else None
+    expiry = seconds(info["expiryDate"]) if info.get("expiryDate") else None
     return data.get("idTag"), info.get("status"), info.get("parentIdTag"), expiry
 
 

@@ -6,8 +6,9 @@ Pure functions over the payloads the Charge Point sent; the judge in
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Iterable
+
+from vocabulary.dates import moment, seconds
 
 from .configuration import PHASES
 
@@ -63,14 +64,6 @@ def periodic_timestamp(meter_values: Iterable[dict]) -> float | None:
     return None
 
 
-def seconds(timestamp) -> float | None:
-    """An ISO 8601 date-time as seconds since the epoch; None when it is not one."""
-    try:
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
-    except (AttributeError, ValueError):
-        return None
-
-
 def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
     """Timestamps of the meter values that carry clock-aligned (Sample.Clock) readings."""
     return [mv.get("timestamp") for mv in meter_values or ()
@@ -79,11 +72,10 @@ def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
 
 def aligned(timestamp: str, intervals: Iterable[int], slack: float) -> bool:
     """§3.16.2: clock-aligned intervals start at 00:00:00 and are ``interval`` seconds long."""
-    try:
-        moment = datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
-    except (AttributeError, ValueError):
+    stamp = moment(timestamp)
+    if stamp is None:
         return False
-    since_midnight = moment.hour * 3600 + moment.minute * 60 + moment.second + moment.microsecond / 1e6
+    since_midnight = stamp.hour * 3600 + stamp.minute * 60 + stamp.second + stamp.microsecond / 1e6
     for interval in intervals:
         offset = since_midnight % interval
         if min(offset, interval - offset) <= slack:

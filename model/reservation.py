@@ -33,9 +33,9 @@ are kept:
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import attrs
+
+from vocabulary.dates import seconds
 
 from .configuration import canonical_key, value_of
 
@@ -61,14 +61,6 @@ class Reservations:
 
     live: tuple[Reservation, ...] = ()
     issued: frozenset[int] = frozenset()
-
-
-def seconds(text) -> float | None:
-    """An ISO 8601 date-time as seconds since the epoch; None when it is not one."""
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except (AttributeError, ValueError):
-        return None
 
 
 class ReservationRules:

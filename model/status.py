@@ -48,8 +48,15 @@ CONNECTOR_ZERO_STATUSES = frozenset({"Available", "Unavailable", "Faulted"})
 """§4.9: "For ConnectorId 0, only a limited set is applicable"."""
 
 
+SHORT_PREPARING = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE"})
+"""A transaction starts from Preparing "possibly within a couple of seconds" (§4.9), and the Charge Point
+"MAY omit sending a StatusNotification.req if it was active for less time than" MinimumStatusDuration or
+its manufacturer's own minimum: Reserved → (Preparing) → Charging may be reported as Reserved → Charging."""
+
+
 def transition_code(old: str | None, new: str, connector_id: int) -> str | None:
-    """The table cell that allows ``old`` → ``new``, or None if it is not allowed.
+    """The table cell that allows ``old`` → ``new`` (two cells joined by "+" where a short Preparing in
+    between went unreported), or None if it is not allowed.
 
     The first report after a (re)boot has no previous status, so any status is
     allowed; so is repeating the current one.
@@ -58,4 +65,9 @@ def transition_code(old: str | None, new: str, connector_id: int) -> str | None:
         return "0" if new in CONNECTOR_ZERO_STATUSES else None
     if old is None or old == new:
         return "="
-    return TRANSITIONS.get((old, new))
+    direct = TRANSITIONS.get((old, new))
+    if direct is not None:
+        return direct
+    if new in SHORT_PREPARING and (old, "Preparing") in TRANSITIONS:
+        return f"{TRANSITIONS[old, 'Preparing']}+{TRANSITIONS['Preparing', new]}"
+    return None

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from vocabulary import CONTROLLER_KINDS
+
 from . import stopping
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -18,9 +20,6 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     """A mistake of the user's: printed without a traceback, exit 2."""
-
-
-CONTROLLERS = ("http", "manual", "none", "sap", "microocpp")
 
 
 def _add_sut_options(parser: argparse.ArgumentParser) -> None:
@@ -34,7 +33,7 @@ def _add_sut_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--listen", metavar="HOST:PORT",
                        help="where the Central System endpoint listens (default: the "
                        "description's [endpoint] listen, else 127.0.0.1:9000)")
-    group.add_argument("--controller", choices=CONTROLLERS,
+    group.add_argument("--controller", choices=CONTROLLER_KINDS,
                        help="how physical actions are done (overrides [controller] kind)")
     group.add_argument("--control-url", metavar="URL",
                        help="the controller's URL (overrides [controller] url)")

@@ -34,8 +34,7 @@ from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
 )
 from model import Options
-
-from .profiles.reservation import iso
+from vocabulary.dates import iso, seconds
 
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
 """Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
@@ -142,9 +141,9 @@ def real_times(max_advance: float) -> tuple[float, ...]:
 
 def shorter_expiry(step: dict, now: float) -> dict:
     """A ReserveNow whose expiryDate is one of :data:`REAL_EXPIRIES` after ``now``, made that short."""
-    expiry = parse_iso(step["expiryDate"]) - now
+    expiry = seconds(step["expiryDate"])
     for long, short in REAL_EXPIRIES.items():
-        if abs(expiry - long) <= 1:
+        if expiry is not None and abs(expiry - now - long) <= 1:
             return {**step, "expiryDate": iso(now + short)}
     return step
 

@@ -12,14 +12,11 @@ from __future__ import annotations
 import collections
 
 from model import Answer
-from model.events import CSMS_OPS, PROFILE_OPS
+from model.events import CSMS_OPS
+from vocabulary import profile_of
 
 PROFILE_ORDER = ("Core", "LocalAuthListManagement", "Reservation", "SmartCharging", "RemoteTrigger",
                  "FirmwareManagement")
-
-
-def profile_of(op: str) -> str:
-    return PROFILE_OPS.get(op, "Core")
 
 
 def operations_by_profile() -> list[tuple[str, list[str]]]:

@@ -347,3 +347,30 @@ def test_http_controller_reports_bad_answers_and_timeouts():
             server.close()
 
     asyncio.run(main())
+
+
+def test_the_control_api_performs_set_local_list_failure_on_the_bundled_charge_point():
+    """OCTT TC_043_3_CS: a Local Authorization List that cannot be stored makes SendLocalList Failed.
+    The target is ``ocpp-verify simulate``'s (properties/simulate.py)."""
+    from adapters.bundled import BundledSut
+    from properties.simulate import SimulatedChargePoint
+
+    send = {"listVersion": 1, "updateType": "Full", "localAuthorizationList": [
+        {"idTag": "TAG1", "idTagInfo": {"status": "Accepted"}}]}
+
+    async def main():
+        sut = BundledSut()
+        await sut.start()
+        try:
+            async with control(SimulatedChargePoint(sut.cp, sut.csms.url)) as server:
+                controller = HttpController(server.url)
+                assert "SetLocalListFailure" in await controller.capabilities()
+                await controller.perform({"op": "SetLocalListFailure", "failing": True})
+                failed = await sut.perform({"op": "SendLocalList", **send})
+                await controller.perform({"op": "SetLocalListFailure", "failing": False})
+                stored = await sut.perform({"op": "SendLocalList", **send})
+        finally:
+            await sut.close()
+        return failed.payload, stored.payload
+
+    assert asyncio.run(main()) == ({"status": "Failed"}, {"status": "Accepted"})

@@ -85,16 +85,28 @@ def test_4_9_every_cell_of_the_table_is_allowed_with_its_code(old, new):
     assert transition_code(old, new, 1) == cell_code(old, new)
 
 
-@pytest.mark.parametrize(("old", "new"), FORBIDDEN_PAIRS)
+SHORT_PREPARING_PAIRS = [(old, new) for old, new in FORBIDDEN_PAIRS
+                         if new in ("Charging", "SuspendedEV", "SuspendedEVSE") and (old, "Preparing") in TRANSITIONS]
+
+
+@pytest.mark.parametrize(("old", "new"), [p for p in FORBIDDEN_PAIRS if p not in SHORT_PREPARING_PAIRS])
 def test_4_9_status_transition_not_in_table_is_not_allowed(old, new):
     assert transition_code(old, new, 1) is None
+
+
+@pytest.mark.parametrize(("old", "new"), SHORT_PREPARING_PAIRS)
+def test_4_9_minimum_status_duration_a_short_preparing_before_a_start_may_go_unreported(old, new):
+    """§4.9: Preparing to Charging "possibly within a couple of seconds"; a status active for less than
+    MinimumStatusDuration (or the manufacturer's minimum) MAY be omitted (issue 14: Reserved → Charging)."""
+    assert transition_code(old, new, 1) == f"{cell_code(old, 'Preparing')}+{cell_code('Preparing', new)}"
 
 
 def test_4_9_examples_of_forbidden_transitions():
     assert transition_code("Preparing", "Reserved", 1) is None  # no B7
     assert transition_code("Preparing", "Unavailable", 1) is None  # no B8
-    assert transition_code("Finishing", "Charging", 1) is None  # no F3: a new transaction passes Preparing
-    assert transition_code("Reserved", "Charging", 1) is None  # no G3
+    assert transition_code("Finishing", "Charging", 1) == "F2+B3"  # no F3: it passes a short Preparing
+    assert transition_code("Reserved", "Charging", 1) == "G2+B3"  # no G3: likewise
+    assert transition_code("Charging", "Reserved", 1) is None  # no C7
     assert transition_code("Unavailable", "Finishing", 1) is None  # no H6
     assert transition_code("Charging", "Preparing", 1) is None  # no C2
 

@@ -10,8 +10,9 @@ import pytest
 
 from properties.octt import catalogue as cat
 from properties.octt import coverage
-from properties.octt.catalogue import (CALL_OPS, ENV_OPS, OPS, PHYSICAL_OPS, SCENARIOS, Expect, by_id,
-                                       expect_matches, field_matches, match_step, resolve)
+from properties.octt.catalogue import (SCENARIOS, Expect, by_id, expect_matches, field_matches, match_step,
+                                       resolve)
+from vocabulary import ALL_OPS as OPS, CENTRAL_SYSTEM_OPS as CALL_OPS, ENVIRONMENT_OPS as ENV_OPS, PHYSICAL_OPS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

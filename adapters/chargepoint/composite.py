@@ -20,14 +20,15 @@ from __future__ import annotations
 
 import math
 
-from adapters.clock import parse_iso
+from vocabulary import dates
 
 DAY = 86400
 RECURRENCE = {"Daily": DAY, "Weekly": 7 * DAY}
 
 
 def _time(text: str | None) -> float | None:
-    return None if text is None else parse_iso(text)
+    """None when absent, or when not an OCPP dateTime (an offset is required: vocabulary/dates.py)."""
+    return dates.seconds(text)
 
 
 class Timeline:

@@ -15,12 +15,12 @@ from typing import Callable
 
 import attrs
 
+from vocabulary import FEATURE_PROFILES
+
 from .settings import Settings
 
 MEASURANDS = ("Energy.Active.Import.Register", "Power.Active.Import", "Current.Import", "Voltage")
 """The measurands this charge point can sample (§7.31); others are Rejected (§3.16.4)."""
-PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
-            "SmartCharging", "RemoteTrigger")
 PHASE_ROTATIONS = ("NotApplicable", "Unknown", "RST", "RTS", "SRT", "STR", "TRS", "TSR")
 CSL_MAX_LENGTH = 4
 GET_CONFIGURATION_MAX_KEYS = 32
@@ -55,7 +55,7 @@ def positive(value: str, _config=None) -> str | None:
 
 def profiles(value: str, _config=None) -> str | None:
     items = split_csl(value)
-    return ",".join(items) if items and all(item in PROFILES for item in items) else None
+    return ",".join(items) if items and all(item in FEATURE_PROFILES for item in items) else None
 
 
 def split_csl(value: str) -> list[str]:
@@ -131,7 +131,7 @@ def keys_for(settings: Settings) -> dict[str, Key]:
     return {key.name: key for key in table + profile_keys(settings)}
 
 
-DEFAULT_PROFILES = "Core,FirmwareManagement,LocalAuthListManagement,Reservation,SmartCharging,RemoteTrigger"
+DEFAULT_PROFILES = ",".join(FEATURE_PROFILES)
 
 
 def supported_profiles(settings: Settings) -> list[str]:

@@ -12,31 +12,13 @@ from __future__ import annotations
 
 from ocpp.v16.enums import ChargePointErrorCode
 
+from vocabulary import PHYSICAL_OPS, PHYSICAL_PARAMS
+
 FAULT_CODES = frozenset(code.value for code in ChargePointErrorCode) - {"NoError", "EVCommunicationError"}
 """§7.6; EVCommunicationError is a warning, never a fault that prevents charging (§4.9)."""
 
-_CONNECTOR = {"connectorId": int}
-STEP_KEYS: dict[str, dict[str, type]] = {
-    "PlugIn": _CONNECTOR,
-    "Unplug": _CONNECTOR,
-    "PresentIdTag": _CONNECTOR | {"idTag": str},
-    "EVSuspend": _CONNECTOR,
-    "EVResume": _CONNECTOR,
-    "Fault": _CONNECTOR | {"errorCode": str},
-    "ClearFault": _CONNECTOR,
-    "SetUnlockFailure": _CONNECTOR | {"failing": bool},
-    "SetLocalListFailure": {"failing": bool},
-    "SetFirmwareFailure": {"stage": str},
-    "SetUploadFailure": {"failing": bool},
-    "PowerLoss": {},
-    "PowerOn": {},
-    "NetworkDown": {},
-    "NetworkUp": {},
-}
-OPTIONAL_KEYS = {"Fault": {"errorCode"}, "SetFirmwareFailure": {"stage"}}
-"""Keys that may be absent; an optional key may also be null (SetFirmwareFailure stage null: nothing fails)."""
 FIRMWARE_FAILURE_STAGES = (None, "Download", "Install")
-PHYSICAL_OPS = frozenset(STEP_KEYS)
+"""SetFirmwareFailure stage null: nothing fails."""
 
 
 def step_error(step, number_of_connectors: int) -> str | None:
@@ -44,18 +26,18 @@ def step_error(step, number_of_connectors: int) -> str | None:
     if not isinstance(step, dict) or not isinstance(step.get("op"), str):
         return f"a step is a dict with an 'op' string, got {step!r}"
     op = step["op"]
-    if op not in STEP_KEYS:
-        return f"unknown physical action {op!r}; one of {', '.join(sorted(STEP_KEYS))}"
-    keys = STEP_KEYS[op]
+    if op not in PHYSICAL_OPS:
+        return f"unknown physical action {op!r}; one of {', '.join(sorted(PHYSICAL_OPS))}"
+    keys = PHYSICAL_PARAMS[op]
     extra = sorted(set(step) - set(keys) - {"op"})
     if extra:
         return f"{op} takes no {extra[0]!r}"
-    for key, kind in keys.items():
+    for key, (kind, required) in keys.items():
         if key not in step:
-            if key in OPTIONAL_KEYS.get(op, ()):
+            if not required:
                 continue
             return f"{op} needs {key!r}"
-        if type(step[key]) is not kind and not (step[key] is None and key in OPTIONAL_KEYS.get(op, ())):
+        if type(step[key]) is not kind and not (step[key] is None and not required):
             return f"{op}: {key!r} must be of type {kind.__name__}, got {step[key]!r}"
     return _value_error(step, number_of_connectors)
 

@@ -74,31 +74,17 @@ Expects (see :func:`match_step`, the reference matcher)
 
 from __future__ import annotations
 
-import datetime
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
 
-# --------------------------------------------------------------------------
-# Vocabulary (docs/architecture.md §1)
+from vocabulary import ALL_OPS, CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS
+from vocabulary.dates import iso, seconds
 
-CALL_OPS = frozenset({
-    "ChangeAvailability", "ChangeConfiguration", "ClearCache", "DataTransfer", "GetConfiguration",
-    "RemoteStartTransaction", "RemoteStopTransaction", "Reset", "UnlockConnector",
-    # later profiles (issue 3)
-    "GetLocalListVersion", "SendLocalList", "ReserveNow", "CancelReservation", "SetChargingProfile",
-    "ClearChargingProfile", "GetCompositeSchedule", "TriggerMessage", "UpdateFirmware", "GetDiagnostics",
-})
-PHYSICAL_OPS = frozenset({
-    "PlugIn", "Unplug", "PresentIdTag", "EVSuspend", "EVResume", "Fault", "ClearFault", "SetUnlockFailure",
-    "PowerLoss", "PowerOn", "NetworkDown", "NetworkUp",
-    # faults of the later profiles
-    "SetFirmwareFailure", "SetUploadFailure", "SetLocalListFailure",
-})
-ENV_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
-OPS = CALL_OPS | PHYSICAL_OPS | ENV_OPS
+# --------------------------------------------------------------------------
+# Vocabulary (docs/architecture.md §1; the ops are vocabulary/ops.py's)
 
 CALL_ERROR_CODES = ("NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError",
                     "FormationViolation", "PropertyConstraintViolation", "OccurenceConstraintViolation",
@@ -224,7 +210,7 @@ class Scenario:
 
     def requires(self) -> frozenset[str]:
         """The physical and environment ops the scenario uses (not CALL ops)."""
-        return frozenset(s.name for s in self.steps if s.name in PHYSICAL_OPS | ENV_OPS)
+        return frozenset(s.name for s in self.steps if s.name in PHYSICAL_OPS | ENVIRONMENT_OPS)
 
 
 # --------------------------------------------------------------------------
@@ -232,10 +218,6 @@ class Scenario:
 
 _RELATIVE = re.compile(r"^([+-])(\d+)s$")
 _TX = re.compile(r"^\$tx:(\d+)$")
-
-
-def iso(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _offset(text: str) -> float | None:
@@ -283,15 +265,6 @@ def _values(obj: Any, parts: list[str]) -> list:
     return [_MISSING]
 
 
-def _parse_time(text: Any) -> float | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-    except ValueError:
-        return None
-
-
 def _equal(actual: Any, wanted: Any, now: float, transaction_id: Callable[[int], Any]) -> bool:
     if wanted is None:
         return actual is _MISSING
@@ -300,7 +273,7 @@ def _equal(actual: Any, wanted: Any, now: float, transaction_id: Callable[[int],
     if isinstance(wanted, str):
         off = _offset(wanted)
         if off is not None:
-            t = _parse_time(actual)
+            t = seconds(actual)
             return t is not None and abs(t - (now + off)) <= TIME_TOLERANCE
         m = _TX.match(wanted)
         if m:
@@ -431,7 +404,7 @@ def status(connector: int | None, st: str | tuple[str, ...], **kw) -> Expect:
 
 def step(op: str, *expect: Expect, note: str = "", **kw) -> Step:
     """A step of the vocabulary: ``step("PlugIn", status(1, "Preparing"), connectorId=1)``."""
-    if op not in OPS:
+    if op not in ALL_OPS:
         raise ValueError(f"{op} is not in the step vocabulary")
     d = {"op": op, **{k: freeze(v) for k, v in kw.items()}}
     return Step(tuple(sorted(d.items())), tuple(expect), note)
@@ -439,7 +412,7 @@ def step(op: str, *expect: Expect, note: str = "", **kw) -> Step:
 
 def csms(action: str, *expect: Expect, note: str = "", **payload) -> Step:
     """The Central System (the tool) sends a CALL."""
-    if action not in CALL_OPS:
+    if action not in CENTRAL_SYSTEM_OPS:
         raise ValueError(f"{action} is not a Central System CALL of the vocabulary")
     return step(action, *expect, note=note or f"The Central System sends {action}.req", **payload)
 

@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 import attrs
 
 from ..runner import FuzzConfig, Session
-from adapters.chargepoint.configuration import PROFILES
+from vocabulary import FEATURE_PROFILES
 
 from .catalogue import PREREQUISITES, SCENARIOS, by_id
 from .runner import CaseResult, run_scenario
@@ -58,7 +58,7 @@ def bundled_build(case_id: str) -> tuple:
              "power_loss": "before-down" if "backup-power" in needs else "at-boot",
              "one_reader": "one-reader" in needs}
     if left_out:
-        build["feature_profiles"] = ",".join(p for p in PROFILES if p not in left_out)
+        build["feature_profiles"] = ",".join(p for p in FEATURE_PROFILES if p not in left_out)
     return tuple(sorted(build.items()))
 
 

@@ -13,10 +13,10 @@ identically.
 
 from __future__ import annotations
 
-import datetime
-
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
+
+from vocabulary.dates import iso
 
 from model.firmware import under_way
 
@@ -31,10 +31,6 @@ its retries: :func:`whole`)."""
 def whole(wait: int, retries: int | None, interval: int) -> int:
     """A wait for a whole transfer lasts through every retry (§5.9, §5.19: retries, retryInterval)."""
     return wait + (retries or 0) * (interval + wait) if wait == WAITS[-1] else wait
-
-
-def iso(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 

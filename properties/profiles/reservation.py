@@ -10,20 +10,15 @@ another one (§5.13: only the reservation's idTag or parent idTag may charge).
 
 from __future__ import annotations
 
-import datetime
-
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
+
+from vocabulary.dates import iso
 
 RESERVATION_TAGS = ("TAG1", "TAG2", "TAG3")
 EXPIRIES = (30, 120, 600)
 PARENT = "GROUP1"
 UNKNOWN_RESERVATION_ID = 99
-
-
-def iso(t: float) -> str:
-    """OCPP dateTime (§3.15) of virtual seconds since the epoch."""
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class ReservationRules:

@@ -11,10 +11,10 @@ replays identically.
 
 from __future__ import annotations
 
-import datetime
-
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
+
+from vocabulary.dates import iso
 
 # purpose, kind, periods (startPeriod, limit in A), duration, startSchedule offset, recurrencyKind, validity
 TEMPLATES = (
@@ -45,10 +45,6 @@ STACK_LEVELS = (0, 1, 2) * 2 + (3,)
 """Mostly within the bundled ChargeProfileMaxStackLevel (2), sometimes above it."""
 CONNECTORS = (None,) * 3 + (0, 1, 2)
 """Mostly the connector the purpose belongs on (None), sometimes any (§3.13.1 forbids some)."""
-
-
-def iso(t: float) -> str:
-    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def charging_profile(template: int, profile_id: int, stack: int, unit: str, now: float) -> dict:
