@@ -161,7 +161,7 @@ class LocalAuthListRules:
         elif self.cannot_store(update_type, changes):
             applied = applied | {"Failed"}
         if self.supports(PROFILE) and setting(self.state, "LocalAuthListEnabled", True) is False:
-            applied = applied | {"NotSupported"}
+            applied = applied | {"NotSupported", "Failed"}  # §7.47 names no status for a disabled list
         return applied
 
     def cannot_store(self, update_type: str, changes) -> bool:

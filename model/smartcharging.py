@@ -215,11 +215,18 @@ class SmartChargingRules:
         units = value_of(self.state.config, "ChargingScheduleAllowedChargingRateUnit")
         unit_refused = isinstance(units, tuple) and unit is not None and \
             UNIT_NAMES.get(unit, unit).lower() not in {u.lower() for u in units}
-        allowed = {"Accepted", "Rejected"} if connector_id == 0 or unit_refused else {"Accepted"}
+        allowed = {"Accepted", "Rejected"} if connector_id == 0 or unit_refused or not self.has_schedule(connector_id) \
+            else {"Accepted"}
         status = self.expect_status(stimulus, payload, allowed, "GetCompositeScheduleStatus",
                                     "OCPP 1.6 §5.7, OCTT TC_056_CS")
         if status == "Accepted":
             self.check_composite(stimulus, payload)
+
+    def has_schedule(self, connector_id: int) -> bool:
+        """§5.7: a Charge Point "not able to report the requested schedule, for instance if the connectorId
+        is unknown" answers Rejected. With no charging profile for the connector there is nothing to
+        compose, so Rejected is allowed; one it has accepted it can compose."""
+        return any(p.connector in (0, connector_id, None) for p in self.charging.profiles)
 
     def check_composite(self, stimulus, payload) -> None:
         connector_id, duration = stimulus.get("connectorId"), int(stimulus.get("duration"))

@@ -171,6 +171,15 @@ def test_9_2_1_not_supported_allowed_only_while_the_list_is_disabled():
     Trace(LocalAuthListEnabled=False).ok(send(1, "Full", (TAG, "Accepted")), result(status="NotSupported"))
 
 
+def test_7_47_a_disabled_list_may_also_answer_failed():
+    """§7.47 names no status for a disabled list (§9.2.1): Failed, "update failed", fits as well as
+    NotSupported (issue 14, SAP simulator); with the list enabled, Failed needs a reason."""
+    assert Trace().do(send(1, "Full", (TAG, "Accepted")), result(status="Failed")) == ["SendLocalListStatus"]
+    trace = Trace(LocalAuthListEnabled=False)
+    trace.ok(send(1, "Full", (TAG, "Accepted")), result(status="Failed"))
+    assert trace.version(0) == []
+
+
 def test_ocppj_too_many_entries_may_be_a_call_error():
     too_many = send(1, "Full", (TAG, "Accepted"), (OTHER, "Accepted"), ("TAG3", "Accepted"))
     Trace().ok(too_many, Answer("error", error_code="OccurenceConstraintViolation"))

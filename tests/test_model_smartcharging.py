@@ -237,6 +237,19 @@ def test_composite_of_an_unknown_connector_is_rejected():
                 duration=300)[1] == ["GetCompositeScheduleStatus"]
 
 
+def test_composite_with_no_profile_may_be_rejected_5_7():
+    """§5.7: "not able to report the requested schedule, for instance if the connectorId is unknown":
+    with no charging profile for a known connector there is nothing to compose (issue 14, SAP simulator);
+    once a profile for it was accepted, the Charge Point can compose it and must."""
+    assert call(fresh(), "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1, duration=60)[1] == []
+    state, _ = set_profile(fresh())
+    assert call(state, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1,
+                duration=60)[1] == ["GetCompositeScheduleStatus"]
+    state, _ = set_profile(fresh(), 0, profile_id=1, purpose="ChargePointMaxProfile")
+    assert call(state, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=2,
+                duration=60)[1] == ["GetCompositeScheduleStatus"]
+
+
 def test_tx_profile_ends_with_its_transaction_7_10():
     state = charging(fresh())
     state, _ = set_profile(state, profile_id=1, periods=((0, 8.0),))
