@@ -10,7 +10,6 @@ from typing import Callable
 
 import attrs
 from hypothesis import HealthCheck, Phase, event, seed as hypothesis_seed, settings as Settings
-from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import run_state_machine_as_test
 
@@ -19,6 +18,7 @@ from adapters.chargepoint.settings import Settings as BundledSettings
 from model import Options
 
 from . import findings, stopping
+from .database import as_database
 from .determinism import no_local_constants
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .harness import Harness, ModelViolation
@@ -26,6 +26,8 @@ from .minimize import minimal_steps
 from .machine import OcppMachine
 from .outcomes import outcome_of
 from .rules import judged
+from .shards import Shard, batch_seeds
+from .checklog.export import SessionTrace
 
 PROFILES = {
     "dev": dict(max_examples=100, stateful_step_count=25),
@@ -42,7 +44,9 @@ class FuzzConfig:
     seed: int = 0
     profile: str = "dev"
     findings_dir: Path = Path("findings")
-    database: Path | None = None
+    database: Path | str | object | None = None
+    """A directory, ``redis://HOST:PORT/DB``, ``github:OWNER/REPO[/ARTIFACT]`` or an open ExampleDatabase
+    (properties/database.py)."""
     mutant: str | None = None
     connectors: int = 2
     feature_profiles: str | None = None
@@ -58,9 +62,13 @@ class FuzzConfig:
     shrink: bool = True
     accept: tuple[str, ...] = ()
     """Rules whose violations are known deviations of this charge point, counted but not findings."""
+    shard: Shard | None = None
+    """``--shard I/N``: the batches this run takes (properties/shards.py); None: every batch."""
     stop_at_first: bool = False
     """End the run at the first finding (``--stop-at-first``; ``mutants`` and the kill tests). Otherwise
     a rule found is accepted for the rest of the run and fuzzing goes on until the budget."""
+    trace_out: Path | None = None
+    """``--trace-out FILE``: every example's frames appended in the trace format v1.0 (properties/checklog/export.py)."""
 
 
 @attrs.define
@@ -120,6 +128,7 @@ class Session:
         self.on_progress: Callable[[Report], None] | None = None
         self.loop.run_until_complete(self.sut.open())
         self.capabilities = frozenset(self.sut.capabilities)  # an external SUT learns them at open()
+        self.trace = SessionTrace(config.trace_out, self.sut) if config.trace_out else None
 
     def new_harness(self) -> Harness:
         stopping.check()
@@ -130,6 +139,8 @@ class Session:
         return harness
 
     def fresh_harness(self, on_accepted=None, accepted=None) -> Harness:
+        if self.trace is not None:
+            self.trace.flush()
         self.loop.run_until_complete(self.sut.fresh())
         timing = getattr(self.sut, "timing", None)
         accepted = frozenset(self.accepted if accepted is None else accepted)
@@ -236,11 +247,15 @@ class Session:
                     "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
                     "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader,
                     "accept": list(c.accept) + sorted(set(accepted) - set(c.accept))}
+        if c.shard is not None:
+            settings["shard"] = str(c.shard)
         if c.external is not None:
             settings |= c.external.as_dict() | {"connectors": self.options.number_of_connectors}
         return settings
 
     def close(self) -> None:
+        if self.trace is not None:
+            self.trace.close()
         self.loop.run_until_complete(self.sut.close())
         self.loop.close()
 
@@ -264,7 +279,7 @@ def machine_class(session: Session) -> type:
 
 def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
     profile = PROFILES[config.profile]
-    database = DirectoryBasedExampleDatabase(str(config.database)) if config.database else None
+    database = as_database(config.database)
     return Settings(
         max_examples=examples,
         stateful_step_count=profile["stateful_step_count"],
@@ -284,15 +299,14 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
     started = session.report.started = time.monotonic()
     total = config.max_examples or PROFILES[config.profile]["max_examples"]
     by_examples = bool(config.max_examples) or not config.budget
-    batch_seed = config.seed
+    seeds = batch_seeds(config)
     try:
         while not (config.stop_at_first and session.report.findings):
             remaining = (total - session.report.examples) if by_examples else BATCH
             if remaining <= 0 or (not by_examples and time.monotonic() - started > config.budget):
                 break
-            run_batch(session, config, min(BATCH, remaining), batch_seed)
+            run_batch(session, config, min(BATCH, remaining), next(seeds))
             session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
-            batch_seed += 1
         if config.shrink and not getattr(session.sut, "real_time", False):
             for finding in session.report.findings:
                 session.minimize(finding)

@@ -1,0 +1,271 @@
+"""Judging one charge point's recorded conversation against the model.
+
+How steps are cut from frames
+-----------------------------
+* Each CALL becomes one event with its answer (properties/checklog/segments.py):
+  a CALL of the Central System is a stimulus (docs/architecture.md §1) judged
+  with the Charge Point's answer; a CALL of the Charge Point is an
+  observation. Events are judged in the order their CALLs were sent.
+* Between two events, any hidden event may have happened (model/hidden.py):
+  each observation the model does not expect as it is gets the hidden events
+  that would explain it (properties/checklog/worlds.py).
+* A *burst* is a run of events with no gap longer than the tolerance between
+  them (on a virtual clock: the same time). At its end the Charge Point has
+  had time to do all it owes, and every world is settled.
+
+Before the first BootNotification the state is unknown: frames are only
+checked for OCPP-J, and GetConfiguration answers and accepted
+ChangeConfigurations teach the configuration the model starts from.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+
+import attrs
+
+from model import configuration as cfgmodel
+from model.configuration import ConfigurationModel
+from model.events import Answer, Connection, CpCall, Stimulus
+from model.state import Options
+from vocabulary.dates import seconds
+
+from .formats import Record
+from .framing import Framer, Message
+from .segments import Item, Segmenter
+from .worlds import MODEL_ERROR, Failure, Worlds, initial
+
+CONTEXT = 8
+"""Frames shown before and after a violation in the Markdown report."""
+MAX_LISTED = 200
+"""Violations listed per charge point; the rest are counted by rule."""
+
+
+@attrs.define
+class LogViolation:
+    cp: str
+    index: int
+    source: str
+    line: int
+    time: float
+    rule: str
+    section: str
+    detail: str
+    why: tuple = ()
+    assumed: tuple = ()
+    before: list = attrs.Factory(list)
+    after: list = attrs.Factory(list)
+
+    @property
+    def where(self) -> str:
+        return f"{self.source}:{self.line}"
+
+
+@attrs.define
+class CheckOptions:
+    tolerance: float | None = None
+    """Seconds an owed message may come late and a timer early; None: 0 on a virtual clock, else 5."""
+    connectors: int | None = None
+    schemas: bool = True
+    power_loss_stops_transactions: bool = True
+
+
+DEFAULT_TOLERANCE = 5.0
+
+
+class CpChecker:
+    """The check of one charge point: frames in, violations out."""
+
+    def __init__(self, name: str, options: CheckOptions):
+        self.name = name
+        self.options = options
+        self.framer = Framer(options.schemas)
+        self.segmenter = Segmenter()
+        self.frames = 0
+        self.judged_from: int | None = None
+        self.judged = 0
+        self.violations: list[LogViolation] = []
+        self.by_rule: Counter = Counter()
+        self.not_judged: Counter = Counter()
+        self.recent: deque = deque(maxlen=CONTEXT)
+        self.open_context: list[LogViolation] = []
+        self.config = ConfigurationModel()
+        self.largest_connector = 0
+        self.events_recorded = False
+        self.virtual: bool | None = None
+        self.worlds: Worlds | None = None
+        self.burst_end: float | None = None
+        self.assigned: set = set()
+        self.last_time = float("-inf")
+        self.burst_message: Message | None = None
+
+    @property
+    def tolerance(self) -> float:
+        if self.options.tolerance is not None:
+            return self.options.tolerance
+        return 0.0 if self.virtual else DEFAULT_TOLERANCE
+
+    # -- frames -----------------------------------------------------------------------
+
+    def feed(self, record: Record) -> None:
+        if self.virtual is None:
+            self.virtual = record.virtual
+        if record.direction == "event":
+            self.events_recorded = True
+        message = self.framer.parse(self.frames, record)
+        self.frames += 1
+        self._context(message)
+        if message.problem:
+            self._report(message, "OcppJFraming", _section(message.problem), message.problem)
+        for item in self.segmenter.add(message):
+            self._item(item)
+
+    def finish(self) -> None:
+        for item in self.segmenter.finish():
+            self._item(item)
+        if self.worlds is not None and self.burst_end is not None:
+            self._settle()
+        for violation in self.open_context:
+            violation.after.append("(end of log)")
+        self.open_context = []
+
+    # -- events -----------------------------------------------------------------------
+
+    def _item(self, item: Item) -> None:
+        if self.worlds is None:
+            if item.kind == "cp" and item.action == "BootNotification":
+                self._start(item)
+            else:
+                self._learn(item)
+                self.not_judged["before the first BootNotification"] += 1
+                return
+        if self.burst_end is not None and item.time > self.burst_end + self.tolerance:
+            self._settle()
+        self.judged += 1
+        failure = self._judge(item)
+        if failure is not None:
+            self._failed(item.message, failure)
+        self.burst_end = max(item.time, self.burst_end if self.burst_end is not None else item.time)
+        self.burst_message = item.answer or item.message
+
+    def _judge(self, item: Item) -> Failure | None:
+        if item.kind == "event":
+            return self.worlds.connection(Connection(item.action == "connected", item.time))
+        if item.kind == "cs":
+            return self._cs_call(item)
+        return self._cp_call(item)
+
+    def _cp_call(self, item: Item) -> Failure | None:
+        payload = item.payload
+        if item.action in ("StopTransaction", "MeterValues") and self._before_log(payload.get("transactionId")):
+            self.not_judged[f"{item.action} of a transaction started before the judged part of the log"] += 1
+            return None
+        answer, error = None, None
+        if item.answer is not None and item.answer.kind == 3:
+            answer = item.answer.payload or {}
+        elif item.answer is not None:
+            error = item.answer.error_code or "GenericError"
+        call = CpCall(item.action, payload, item.time, answer, error)
+        failure = self.worlds.cp_call(call, self._queued(payload))
+        if item.action == "StartTransaction" and answer is not None:
+            self.assigned.add(answer.get("transactionId"))
+        return failure
+
+    def _before_log(self, transaction_id) -> bool:
+        return transaction_id is not None and transaction_id not in self.assigned
+
+    def _queued(self, payload: dict) -> bool:
+        """The CALL's own timestamp is older than the frame before it: it waited in a queue, offline."""
+        stamp = seconds(payload.get("timestamp"))
+        return stamp is not None and stamp < self.last_time - self.tolerance - 1.0
+
+    def _cs_call(self, item: Item) -> Failure | None:
+        from adapters.csms import request_violation
+
+        payload = item.message.payload
+        if payload is None or request_violation(item.action or "", payload) is not None:
+            self.not_judged["a Central System CALL that breaks the OCPP 1.6 schema"] += 1
+            return None
+        stimulus = Stimulus.from_step({"op": item.action, **payload})
+        answer = None
+        if item.answer is not None and item.answer.kind == 3:
+            answer = Answer("result", item.answer.payload)
+        elif item.answer is not None:
+            answer = Answer("error", None, item.answer.error_code)
+        return self.worlds.cs_call(stimulus, answer, item.time)
+
+    def _settle(self) -> None:
+        failure = self.worlds.settle(self.burst_end)
+        self.burst_end = None
+        if failure is not None:
+            self._failed(self.burst_message, failure, at_end=True)
+
+    # -- before the model starts --------------------------------------------------------
+
+    def _learn(self, item: Item) -> None:
+        """Before the first BootNotification: the configuration and the connectors the log tells."""
+        connector = item.payload.get("connectorId")
+        if item.kind == "cp" and type(connector) is int and 0 < connector <= 64:
+            self.largest_connector = max(self.largest_connector, connector)
+        if item.kind != "cs" or item.answer is None or item.answer.kind != 3:
+            return
+        answer = item.answer.payload or {}
+        try:
+            if item.action == "GetConfiguration":
+                keys = item.payload.get("key")
+                self.config, _ = cfgmodel.judge_get_configuration(self.config, tuple(keys) if keys else None, answer)
+            elif item.action == "ChangeConfiguration":
+                self.config, _ = cfgmodel.judge_change_configuration(
+                    self.config, item.payload.get("key"), item.payload.get("value"), answer.get("status"))
+        except Exception:  # noqa: BLE001 - a malformed answer teaches nothing
+            self.not_judged["a configuration answer the model could not read"] += 1
+
+    def _start(self, item: Item) -> None:
+        known = cfgmodel.value_of(self.config, "NumberOfConnectors")
+        connectors = self.options.connectors or (known if type(known) is int and known > 0 else None)
+        options = Options(number_of_connectors=connectors or max(self.largest_connector, 1),
+                          power_loss_stops_transactions=self.options.power_loss_stops_transactions,
+                          tolerance=self.tolerance)
+        self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
+                             grow=connectors is None)
+        self.worlds.largest = options.number_of_connectors
+        self.judged_from = item.message.index
+        self.framer.judging = True
+
+    # -- reporting ------------------------------------------------------------------
+
+    def _failed(self, message: Message, failure: Failure, at_end: bool = False) -> None:
+        if all(v.rule == MODEL_ERROR for v in failure.violations):
+            self.not_judged[failure.violations[0].detail] += 1
+            return
+        why = failure.tried
+        if at_end:
+            why = (f"at the end of the burst that ends with this frame (no frame for more than "
+                   f"{self.tolerance:g} s after it): {why[0]}",)
+        for v in failure.violations:
+            if v.rule != MODEL_ERROR:
+                self._report(message, v.rule, v.section, v.detail, why, failure.assumed)
+
+    def _report(self, message: Message, rule: str, section: str, detail: str, why: tuple = (),
+                assumed: tuple = ()) -> None:
+        self.by_rule[rule] += 1
+        if len(self.violations) >= MAX_LISTED:
+            return
+        record = message.record
+        violation = LogViolation(self.name, message.index, record.source, record.line, record.time, rule, section,
+                                 detail, why, assumed[-6:], before=list(self.recent))
+        self.violations.append(violation)
+        self.open_context.append(violation)
+
+    def _context(self, message: Message) -> None:
+        self.last_message = message
+        self.last_time = max(self.last_time, message.record.time)
+        line = (message.index, message.record.direction, message.record.raw)
+        for violation in self.open_context:
+            violation.after.append(line)
+        self.open_context = [v for v in self.open_context if len(v.after) < CONTEXT]
+        self.recent.append(line)
+
+
+def _section(problem: str) -> str:
+    return problem.split(":", 1)[0] if problem.startswith("OCPP-J") else "OCPP-J 1.6 §4"

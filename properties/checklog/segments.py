@@ -1,0 +1,92 @@
+"""From frames to model events: each CALL together with its answer, in the order the CALLs were sent.
+
+A CALL of the Charge Point becomes a :class:`~model.events.CpCall` once the
+Central System answered it (or once it is clear that no answer will come: the
+Charge Point sent its next CALL, the connection closed, the log ended). A CALL
+of the Central System becomes a stimulus with the Charge Point's answer. An
+event is released only when every CALL before it is complete, so the model
+reads them in the order the CALLs were made, as the harness does
+(properties/harness.py).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterator
+
+from .framing import Message
+
+MAX_WAITING = 512
+"""Events held back waiting for an answer; past this the oldest goes on unanswered."""
+
+
+class Item:
+    """One model event: ``kind`` "cp" (a CALL of the Charge Point), "cs" (a CALL of the Central System)
+    or "event" (the connection opened or closed)."""
+
+    __slots__ = ("kind", "message", "answer", "done")
+
+    def __init__(self, kind: str, message: Message, done: bool = False):
+        self.kind = kind
+        self.message = message
+        self.answer: Message | None = None
+        self.done = done
+
+    @property
+    def time(self) -> float:
+        return self.message.record.time
+
+    @property
+    def action(self) -> str | None:
+        return self.message.action
+
+    @property
+    def payload(self) -> dict:
+        return self.message.payload or {}
+
+
+class Segmenter:
+    def __init__(self):
+        self.waiting: deque[Item] = deque()
+        self.open = {"cp": {}, "cs": {}}
+        """CALLs still waiting for their answer, by the side that sent them: UniqueId -> Item."""
+
+    def add(self, message: Message) -> Iterator[Item]:
+        """The events that ``message`` completes, in order."""
+        if message.kind is None:
+            if message.action in ("connected", "disconnected"):
+                self._give_up("cp")
+                self._give_up("cs")
+                self.waiting.append(Item("event", message, done=True))
+        elif message.kind == 2:
+            side = "cp" if message.record.direction == "cp->cs" else "cs"
+            self._give_up(side)
+            item = Item(side, message)
+            if message.unique_id is not None:
+                self.open[side][message.unique_id] = item
+            self.waiting.append(item)
+        else:
+            side = "cs" if message.record.direction == "cp->cs" else "cp"
+            item = self.open[side].pop(message.unique_id, None)
+            if item is not None:
+                item.answer, item.done = message, True
+        return self._release()
+
+    def finish(self) -> Iterator[Item]:
+        self._give_up("cp")
+        self._give_up("cs")
+        return self._release()
+
+    def _give_up(self, side: str) -> None:
+        """One CALL at a time (OCPP-J §4.1.1): a new CALL, or a closed connection, ends the wait."""
+        for item in self.open[side].values():
+            item.done = True
+        self.open[side].clear()
+
+    def _release(self) -> Iterator[Item]:
+        while self.waiting and (self.waiting[0].done or len(self.waiting) > MAX_WAITING):
+            item = self.waiting.popleft()
+            if not item.done:
+                self.open[item.kind].pop(item.message.unique_id, None)
+                item.done = True
+            yield item

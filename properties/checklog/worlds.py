@@ -1,0 +1,323 @@
+"""The set of model states consistent with a log so far, and the hidden events that keep them so.
+
+Theory of operation
+-------------------
+A log shows frames, not what happened at the charge point. The checker keeps
+a small set of *worlds*: model states (model/state.py) each reached by the
+log's events plus some hidden events (model/hidden.py) that the log does not
+show. For every event of the log, in each world:
+
+* if the model expects the event as it is (model/hidden.py ``expected``), it is
+  judged as it is;
+* otherwise each short sequence of hidden events that makes it expected is
+  tried (a cable plugged in before a Preparing, a card before an Authorize, a
+  power cut before a BootNotification, ...), and also the event as it is;
+* every attempt that breaks a rule is dropped.
+
+Each world counts what it assumed (its *cost*: one per hidden event, two for
+an event taken as it is though the model did not expect it); the cheapest
+:data:`MAX_WORLDS` are kept. Events are grouped into *bursts*: a burst ends
+when the log goes quiet for longer than the tolerance. At the end of a burst
+the Charge Point has had time to do all it owes, so each world is *settled*
+(model ``settle``: owed messages, the status each connector must show, ...),
+cheapest first; worlds that break a rule there are dropped too.
+
+A violation is reported when no world remains: at an event, when every way
+of explaining it breaks a rule; at the end of a burst, when every world
+breaks a rule. The report names the rule of the cheapest world, and what was
+tried. The check goes on from that world, so one fault is reported once.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, NamedTuple
+
+import attrs
+
+from model import hidden
+from model.events import Answer, Connection, CpCall, Stimulus
+from model.judge import Judgement
+from model.state import ChargePointState, Connector, Options
+from model.violations import Violation
+from model.worlds import RESULTS
+
+MAX_WORLDS = 8
+"""Worlds kept after each event (the cheapest)."""
+SETTLE_SLACK = 1
+"""At the end of a burst, worlds costing more than the cheapest one that settles plus this are dropped
+without being settled: settling is the dearest step of the model."""
+IGNORED = 2
+"""Cost of taking an event as it is though the model did not expect it."""
+MAX_CONNECTORS = 64
+
+
+@attrs.define(slots=True)
+class World:
+    state: ChargePointState
+    cost: int = 0
+    assumed: tuple = ()
+    """The hidden events this world assumed since the last violation or start (for the report)."""
+
+
+AS_IT_IS = "as it is"
+
+
+class Attempt(NamedTuple):
+    world: "World | None"
+    label: str
+    violations: tuple
+    state: ChargePointState
+    """The state after the attempt, kept even when it broke a rule: the check goes on from the best one."""
+    counts: bool = True
+    """False: the hidden events did not make the event expected, so the attempt was not made."""
+
+
+@attrs.frozen
+class Failure:
+    """Why an event, or the end of a burst, could not be explained."""
+
+    violations: tuple
+    tried: tuple[str, ...]
+    assumed: tuple
+
+
+class Worlds:
+    """The worlds of one charge point, from its first BootNotification on."""
+
+    def __init__(self, state: ChargePointState, hidden_connections: bool, grow: bool):
+        self.worlds = [World(state)]
+        self.hidden_connections = hidden_connections
+        """The log does not record connection events: a lost connection may be assumed."""
+        self.grow = grow
+        """The number of connectors is not known: a connector the log names is added."""
+        self.largest = 1
+
+    # -- events -------------------------------------------------------------------
+
+    def cp_call(self, call: CpCall, queued: bool) -> Failure | None:
+        self._grow_for(call)
+        policy = hidden.central_system_answer(call)
+        if policy is not None:
+            self.worlds = [self._with_policy(w, policy) for w in self.worlds]
+        return self._advance(call.time, lambda w: self._call_options(w, call, queued))
+
+    @staticmethod
+    def _with_policy(world: World, policy: Stimulus) -> World:
+        """The Central System's answer for an idTag, known from its answer in the log, held from before."""
+        entry = (policy.get("idTag"), policy.get("status"), policy.get("parentIdTag"))
+        if entry in world.state.policy:
+            return world
+        judgement = Judgement(world.state)
+        judgement.stimulus(policy, None)
+        return World(judgement.state, world.cost, world.assumed)
+
+    def cs_call(self, stimulus: Stimulus, answer: Answer | None, time: float) -> Failure | None:
+        return self._advance(time, lambda w: self._stimulus_options(w, stimulus, answer))
+
+    def connection(self, event: Connection) -> Failure | None:
+        return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
+
+    def settle(self, time: float) -> Failure | None:
+        """The end of a burst: the Charge Point had time to do all it owes."""
+        passing, failed = [], []
+        for world in sorted(self.worlds, key=lambda w: w.cost):
+            if passing and world.cost > passing[0].cost + SETTLE_SLACK:
+                break
+            judgement = self._judgement(world.state, time)
+            try:
+                judgement.settle()
+            except Exception as error:  # noqa: BLE001 - the model must not stop the check
+                failed.append((world, judgement, (model_error(error),)))
+                continue
+            if judgement.violations:
+                failed.append((world, judgement, tuple(judgement.violations)))
+            else:
+                passing.append(World(judgement.state, world.cost, world.assumed))
+                if len(passing) == MAX_WORLDS:
+                    break
+        if not passing and self.hidden_connections:
+            passing = self._gone_offline(failed, time)
+        if passing:
+            base = passing[0].cost
+            self.worlds = [attrs.evolve(w, cost=w.cost - base) for w in passing]
+            return None
+        world, judgement, violations = min(failed, key=lambda f: (len(f[2]), f[0].cost))
+        self.worlds = [World(judgement.state)]
+        tried = (f"{len(failed)} state(s) consistent with the log so far were settled; each breaks a rule",)
+        return Failure(violations, tried, world.assumed)
+
+    def _gone_offline(self, failed: list, time: float) -> list[World]:
+        """The Charge Point may have lost its connection right after the burst: what it owes then waits."""
+        found = []
+        for world, _, _ in failed[:MAX_WORLDS]:
+            if not world.state.online:
+                continue
+            judgement = self._judgement(world.state, time)
+            judgement.observe(hidden.down(time))
+            judgement.settle()
+            if not judgement.violations:
+                found.append(World(judgement.state, world.cost + 1, world.assumed + ("connection lost",)))
+        return found
+
+    # -- options per world ----------------------------------------------------------
+
+    def _call_options(self, world: World, call: CpCall, queued: bool) -> list[Attempt]:
+        tried = []
+        if hidden.expected(self._judgement(world.state, call.time), call):
+            tried.append(self._attempt(world, (), observe=call))
+            if tried[0].world is not None:
+                return tried
+        for sequence in self._explanations(world.state, call, queued):
+            attempt = self._attempt(world, sequence, observe=call, must_expect=True)
+            if attempt.counts:
+                tried.append(attempt)
+        if not tried or tried[0].label != AS_IT_IS:
+            base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
+            tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
+        return tried
+
+    def _explanations(self, state: ChargePointState, call: CpCall, queued: bool) -> list:
+        found = hidden.explanations(state, call, queued and self.hidden_connections)
+        if not self.hidden_connections:
+            found = [s for s in found if not any(isinstance(e, Connection) for e in s)]
+        return found
+
+    def _stimulus_options(self, world: World, stimulus: Stimulus, answer: Answer | None) -> list[Attempt]:
+        if answer is None:  # no answer in the log: it had no effect, or any answer the spec allows
+            answers = [Answer("pending")] + [Answer("result", p) for p in RESULTS.get(stimulus.op, ())]
+            return [self._attempt(world, (), stimulus=(stimulus, a)) for a in answers]
+        tried = [self._attempt(world, (), stimulus=(stimulus, answer))]
+        if tried[0].world is None:
+            for sequence in hidden.call_explanations(world.state, stimulus, answer.payload):
+                tried.append(self._attempt(world, sequence, stimulus=(stimulus, answer)))
+        return tried
+
+    def _attempt(self, world: World, sequence: tuple, observe=None, stimulus=None, must_expect: bool = False,
+                 extra: int = 0) -> Attempt:
+        """``sequence`` of hidden events, then the event: the world it leads to, or the rules it breaks."""
+        time = observe.time if observe is not None else world.state.time
+        judgement = self._judgement(world.state, time)
+        label = ", ".join(describe(e) for e in sequence) or AS_IT_IS
+        try:
+            for event in sequence:
+                if isinstance(event, Stimulus):
+                    judgement.stimulus(event, None)
+                else:
+                    judgement.observe(event)
+            if must_expect and not hidden.expected(judgement, observe):
+                return Attempt(None, label, (), world.state, counts=False)
+            if stimulus is not None:
+                judgement.stimulus(*stimulus)
+            else:
+                judgement.observe(observe)
+        except Exception as error:  # noqa: BLE001 - the model must not stop the check
+            return Attempt(None, label, (model_error(error),), world.state)
+        if judgement.violations:
+            return Attempt(None, label, tuple(judgement.violations), judgement.state)
+        assumed = world.assumed + tuple(describe(e) for e in sequence)
+        return Attempt(World(judgement.state, world.cost + len(sequence) + extra, assumed), label, (), judgement.state)
+
+    # -- the set -------------------------------------------------------------------
+
+    def _advance(self, time: float, options: Callable[[World], list]) -> Failure | None:
+        kept: list[World] = []
+        failed: list[tuple[World, Attempt]] = []
+        for world in self.worlds:
+            world = self._at(world, time)
+            for attempt in options(world):
+                if attempt.world is not None:
+                    kept.append(attempt.world)
+                else:
+                    failed.append((world, attempt))
+        if kept:
+            self.worlds = _cheapest(kept)
+            return None
+        return self._failed(failed)
+
+    def _failed(self, failed: list) -> Failure:
+        """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
+        world, best = min(failed, key=lambda f: (len(f[1].violations), f[0].cost))
+        self.worlds = [World(best.state)]
+        tried = tuple(f"{a.label}: {a.violations[0]}" for _, a in failed[:8])
+        assumed = world.assumed + (() if best.label == AS_IT_IS else (best.label,))
+        return Failure(best.violations, tried, assumed)
+
+    def resume(self, state: ChargePointState) -> None:
+        self.worlds = [World(state)]
+
+    def _at(self, world: World, time: float) -> World:
+        if time > world.state.time:
+            return World(attrs.evolve(world.state, time=time), world.cost, world.assumed)
+        return world
+
+    @staticmethod
+    def _judgement(state: ChargePointState, time: float) -> Judgement:
+        if time > state.time:
+            state = attrs.evolve(state, time=time)
+        return Judgement(state)
+
+    # -- connectors ------------------------------------------------------------------
+
+    def _grow_for(self, call: CpCall) -> None:
+        connector_id = call.payload.get("connectorId")
+        if not self.grow or type(connector_id) is not int or connector_id <= self.largest:
+            return
+        if connector_id > MAX_CONNECTORS:
+            return
+        self.largest = connector_id
+        self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def grow(state: ChargePointState, connectors: int) -> ChargePointState:
+    """``state`` with ``connectors`` connectors: the log named one the model did not know yet. Its status
+    is unknown until the Charge Point reports it."""
+    have = state.options.number_of_connectors
+    if connectors <= have:
+        return state
+    added = tuple(Connector(id=i, reported=None) for i in range(have + 1, connectors + 1))
+    options = attrs.evolve(state.options, number_of_connectors=connectors)
+    return attrs.evolve(state, options=options, connectors=state.connectors + added)
+
+
+def _cheapest(worlds: list[World]) -> list[World]:
+    worlds.sort(key=lambda w: w.cost)
+    if len(worlds) == 1:
+        return worlds
+    kept, seen = [], set()
+    for world in worlds:
+        if world.state in seen:
+            continue
+        seen.add(world.state)
+        kept.append(world)
+        if len(kept) == MAX_WORLDS:
+            break
+    return kept
+
+
+MODEL_ERROR = "ModelError"
+
+
+def model_error(error: Exception) -> Violation:
+    """Not a violation of the Charge Point: the model failed on this input (reported as not judged)."""
+    return Violation(MODEL_ERROR, "ocpp-verify", f"the model could not judge this: {type(error).__name__}: {error}")
+
+
+def describe(event) -> str:
+    """A hidden event in the words of docs/architecture.md §1."""
+    if isinstance(event, Connection):
+        return "connection restored" if event.connected else "connection lost"
+    params = ", ".join(f"{k}={v}" for k, v in event.params)
+    return f"{event.op}({params})" if params else event.op
+
+
+def initial(options: Options, config, time: float) -> ChargePointState:
+    """The state at the log's first BootNotification: just powered on and connected (OCTT §1.3, as the
+    harness starts a charge point), with the configuration learnt from the log so far."""
+    from model import initial_state
+
+    state = initial_state(options, time)
+    state = attrs.evolve(state, powered=False, online=False, registration="Booting", config=config)
+    judgement = Judgement(state)
+    judgement.stimulus(hidden.POWER_ON, None)
+    judgement.observe(hidden.up(time))
+    return judgement.state
