@@ -7,6 +7,7 @@ or infrastructure error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -48,15 +49,26 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--seed", type=int, default=0)
     fuzz.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev")
     fuzz.add_argument("--findings", type=Path, default=Path("findings"))
-    fuzz.add_argument("--database", type=Path, help="Hypothesis example database directory")
+    fuzz.add_argument("--database", metavar="DB", help="Hypothesis example database: a directory, "
+                      "redis://HOST:PORT/DB, or github:OWNER/REPO[/ARTIFACT] (read-only, over .hypothesis/examples); "
+                      "docs/nightly.md")
+    fuzz.add_argument("--shard", metavar="I/N", help="fuzz shard I of N: a disjoint share of the seeds and "
+                      "feature-profile sets, for a CI matrix (docs/nightly.md)")
+    fuzz.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    fuzz.add_argument("--observability", type=Path, metavar="DIR",
+                      help="write Hypothesis observability JSON Lines (for Tyche) under DIR")
     fuzz.add_argument("--junit", type=Path)
     fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     fuzz.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
-    fuzz.add_argument("--feature-profiles", metavar="CSL",
-                      help="the bundled charge point's SupportedFeatureProfiles, e.g. Core,Reservation")
+    fuzz.add_argument("--feature-profiles", metavar="CSL", action="append",
+                      help="the bundled charge point's SupportedFeatureProfiles, e.g. Core,Reservation; "
+                      "repeat it to fuzz several sets, one after another on the budget (or split by --shard)")
     fuzz.add_argument("--accept", action="append", default=[], metavar="RULE",
                       help="a rule this charge point is known to break: count it, do not stop (repeatable)")
+    fuzz.add_argument("--stop-at-first", action="store_true",
+                      help="end the run at the first finding (default: accept each rule once its finding "
+                      "is shrunk and saved, and go on until the budget: one run lists every deviation)")
     fuzz.add_argument("--no-shrink", action="store_true",
                       help="keep the first failing trace as it is (shrinking an external charge "
                       "point's trace takes real time)")
@@ -75,12 +87,25 @@ def _parser() -> argparse.ArgumentParser:
     mutants.add_argument("--json", action="store_true")
     mutants.add_argument("--octt", action="store_true",
                          help="also run the OCTT catalogue against each mutant: which cases catch it")
+    merge = sub.add_parser("merge", help="combine the JSON summaries and findings of a matrix's shards")
+    merge.add_argument("dirs", nargs="+", type=Path, metavar="DIR",
+                       help="a shard's output: its --json summary and findings, at any depth")
+    merge.add_argument("--known", type=Path, metavar="DIR",
+                       help="saved findings (e.g. findings/): found again, they are known, not new")
+    merge.add_argument("--findings", type=Path, metavar="DIR", help="write the new findings here")
+    merge.add_argument("--expect", type=int, metavar="N", help="exit 2 unless there are N shard summaries")
+    merge.add_argument("--html", type=Path, metavar="FILE")
+    merge.add_argument("--junit", type=Path, metavar="FILE")
+    merge.add_argument("--json", action="store_true", help="print the merged summary on stdout")
     octt = sub.add_parser("octt", help="run the OCTT charge-point test cases as scenarios")
     octt.add_argument("--case", action="append", default=[], help="an OCTT id (repeatable)")
     octt.add_argument("--list", action="store_true")
     octt.add_argument("--json", action="store_true")
     octt.add_argument("--junit", type=Path)
     octt.add_argument("--mutant")
+    octt.add_argument("--accept", action="append", default=[], metavar="RULE",
+                      help="a rule this charge point is known to break: count it, do not fail the case "
+                      "(repeatable)")
     _add_sut_options(octt)
     simulate = sub.add_parser("simulate", help="run the bundled charge point against a Central System, "
                               "driven through the control API (docs/control-api.md)")
@@ -117,6 +142,18 @@ def _check_mutant(name: str | None) -> None:
 
     if name is not None and name not in MUTANTS:
         raise UsageError(f"unknown mutant {name!r}; `ocpp-verify mutants --list` names them")
+
+
+def _accepted_rules(names: list[str]) -> tuple[str, ...]:
+    """``--accept`` names: each must be a rule the model can raise."""
+    from .rules import known_rules
+
+    rules = known_rules()
+    for name in names:
+        if name not in rules:
+            raise UsageError(f"--accept {name}: the model has no rule {name!r} (a finding names its "
+                             "rule first, e.g. \"StatusNotReported (OCPP 1.6 §4.9): ...\")")
+    return tuple(names)
 
 
 def _external_settings(args, recorded: dict | None = None):
@@ -180,9 +217,10 @@ def _open_session(config):
 
 
 def cmd_fuzz(args) -> int:
-    from .external import SutUnusable
-    from .progress import Progress
-    from .runner import FuzzConfig, fuzz
+    import attrs
+
+    from . import html, shards
+    from .runner import FuzzConfig
     from .summary import print_summary, summary_dict, write_junit
 
     external = _external_settings(args)
@@ -192,15 +230,55 @@ def cmd_fuzz(args) -> int:
     if args.connectors is not None and args.connectors < 1:
         raise UsageError("--connectors must be at least 1")
     config = FuzzConfig(max_examples=args.max_examples, budget=args.budget, seed=args.seed,
-                        profile=args.profile, findings_dir=args.findings, database=args.database,
+                        profile=args.profile, findings_dir=args.findings, database=_database(args.database),
                         mutant=args.mutant, connectors=args.connectors or 2,
-                        feature_profiles=args.feature_profiles, external=external,
-                        shrink=not args.no_shrink, accept=tuple(args.accept))
+                        external=external,
+                        shrink=not args.no_shrink, accept=_accepted_rules(args.accept),
+                        stop_at_first=args.stop_at_first)
+    shard = _shard(args.shard)
+    sets = args.feature_profiles or [None]
+    with _observing(args.observability):
+        report = _fuzz_each(shards.plan(config, sets, shard))
+    described = attrs.evolve(config, shard=shard, feature_profiles=" | ".join(p or "(default)" for p in sets)
+                         if len(sets) > 1 else sets[0])
+    summary = summary_dict(report, described)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print_summary(report, sys.stdout)
+    if args.junit:
+        write_junit(args.junit, report, described)
+    if args.html:
+        html.write(args.html, summary, [_finding_page(f) for f in report.findings])
+    if report.findings:
+        return EXIT_FINDINGS
+    return EXIT_ERROR if report.interrupted else EXIT_OK
+
+
+def _fuzz_each(configs):
+    """Fuzz with each config in turn (the feature-profile sets of a shard): one combined report."""
+    from .shards import combine
+
+    reports = []
+    for config in configs:
+        reports.append(_fuzz_one(config))
+        if stopping.requested():
+            break
+    return combine(reports)
+
+
+def _fuzz_one(config):
+    from .database import DatabaseError
+    from .external import SutUnusable
+    from .progress import Progress
+    from .runner import fuzz
+    from .summary import print_summary
+
     progress = Progress(config, stream=sys.stderr)
     session = _open_session(config)
     try:
         report = fuzz(config, session=session, on_progress=progress.update)
-    except SutUnusable as error:
+    except (SutUnusable, DatabaseError) as error:
         progress.close()
         if session.report.findings:
             print_summary(session.report, sys.stdout)
@@ -208,15 +286,73 @@ def cmd_fuzz(args) -> int:
     finally:
         session.close()
     progress.close()
+    return report
+
+
+def _shard(text: str | None):
+    from .shards import Shard, ShardError
+
+    try:
+        return Shard.parse(text) if text is not None else None
+    except ShardError as error:
+        raise UsageError(str(error)) from None
+
+
+def _database(spec: str | None) -> str | None:
+    """``--database``, checked now: a missing extra or an unreachable server is a UsageError."""
+    from .database import DatabaseError, open_database
+
+    if spec is not None:
+        try:
+            open_database(spec)
+        except DatabaseError as error:
+            raise UsageError(str(error)) from None
+    return spec
+
+
+@contextlib.contextmanager
+def _observing(directory: Path | None):
+    from .observability import ObservabilityError, observe
+
+    try:
+        with observe(directory):
+            yield
+    except ObservabilityError as error:
+        raise UsageError(str(error)) from None
+
+
+def _finding_page(finding) -> dict:
+    """A finding of this run as the HTML report shows it: its file's contents."""
+    from . import findings
+
+    return findings.load(finding.path) | {"path": str(finding.path), "known": False}
+
+
+def cmd_merge(args) -> int:
+    from . import html
+    from .merge import MergeError, merge, print_merged, save_new, write_junit
+
+    try:
+        merged = merge(args.dirs, known=args.known)
+    except MergeError as error:
+        raise UsageError(str(error)) from None
+    if args.findings:
+        save_new(merged, args.findings)
     if args.json:
-        print(json.dumps(summary_dict(report, config), indent=2))
+        print(json.dumps(merged.summary, indent=2))
     else:
-        print_summary(report, sys.stdout)
+        print_merged(merged, sys.stdout)
     if args.junit:
-        write_junit(args.junit, report, config)
-    if report.findings:
+        write_junit(args.junit, merged)
+    if args.html:
+        html.write(args.html, merged.summary, merged.findings, title="ocpp-verify nightly report")
+    if args.expect is not None and merged.summary["shards"] != args.expect:
+        print(f"ocpp-verify: merge: {merged.summary['shards']} shard summaries, {args.expect} expected",
+              file=sys.stderr)
+        return EXIT_ERROR
+    if merged.new:
         return EXIT_FINDINGS
-    return EXIT_ERROR if report.interrupted else EXIT_OK
+    return EXIT_ERROR if merged.summary["interrupted"] else EXIT_OK
 
 
 def cmd_replay(args) -> int:
@@ -290,7 +426,7 @@ def cmd_octt(args) -> int:
 
     external = _external_settings(args)
     _check_mutant(args.mutant)
-    config = FuzzConfig(mutant=args.mutant, external=external)
+    config = FuzzConfig(mutant=args.mutant, external=external, accept=_accepted_rules(args.accept))
     try:
         return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit,
                          config=config)
@@ -319,7 +455,7 @@ def cmd_simulate(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"fuzz": cmd_fuzz, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt,
+COMMANDS = {"fuzz": cmd_fuzz, "merge": cmd_merge, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt,
             "simulate": cmd_simulate}
 
 if __name__ == "__main__":

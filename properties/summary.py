@@ -10,8 +10,14 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 
+FORMAT = "ocpp-verify/summary-1"
+"""What ``ocpp-verify merge`` recognises a shard's ``--json`` summary by."""
+
+
 def summary_dict(report, config) -> dict:
     return {
+        "format": FORMAT,
+        "settings": run_settings(config),
         "examples": report.examples,
         "steps": report.steps,
         "seconds": round(report.seconds, 3),
@@ -22,6 +28,8 @@ def summary_dict(report, config) -> dict:
         "outcomes": outcome_table(report.outcomes),
         "accepted": dict(sorted(report.accepted.items())),
         "interrupted": report.interrupted,
+        "examplesToFind": report.examples_to_find,
+        "secondsToFind": None if report.time_to_find is None else round(report.time_to_find, 3),
         "rules": sorted({f.rule for f in report.findings}),
         "coverage": coverage_dict(report),
         "findings": [
@@ -30,6 +38,23 @@ def summary_dict(report, config) -> dict:
             for f in report.findings
         ],
     }
+
+
+def run_settings(config) -> dict:
+    """What a run was asked to do, for the summary and the HTML report."""
+    settings = {"sut": "external" if config.external is not None else "bundled", "seed": config.seed,
+                "profile": config.profile, "budget": config.budget, "maxExamples": config.max_examples,
+                "mutant": config.mutant, "featureProfiles": config.feature_profiles,
+                "shard": str(config.shard) if getattr(config, "shard", None) else None,
+                "database": _database_name(config.database), "shrink": config.shrink,
+                "accept": list(config.accept)}
+    if config.external is not None:
+        settings |= config.external.as_dict()
+    return settings
+
+
+def _database_name(database) -> str | None:
+    return None if database is None else str(getattr(database, "name", database))
 
 
 def coverage_dict(report) -> dict:
