@@ -1,0 +1,192 @@
+"""The canonical abstraction of a model state, for state-space exploration.
+
+Two states of the model are the same abstract state when they differ only in
+what no rule can tell apart:
+
+* **time**: every time is kept relative to the state's ``time`` (now), so a
+  state reached at 00:05 equals the same state reached at 00:10;
+* **transactionIds**: the Central System numbers transactions in order; they
+  are renumbered 1, 2, ... by rank, keeping their order;
+* optionally, **symmetry**: connectors 1..n may be permuted, and idTags of a
+  given set (the explorer's interchangeable cards) may be permuted. The key is
+  the least encoding over all permutations. Symmetry is sound only when the
+  stimuli explored are closed under the same permutations (the explorer checks).
+
+:data:`FIELDS` classifies every field of every state class (a class or field
+missing from it is an error, so a field added to the state is never silently
+merged away). ``ignored`` fields are written by the model but read by no rule
+(tests/test_explore.py checks that).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from typing import Any, Callable, Iterable
+
+import attrs
+
+from .composite import ChargingProfile, Period, Schedule
+from .configuration import ConfigurationModel
+from .firmware import FirmwareState, Transfer
+from .localauth import LocalList
+from .reservation import Reservation, Reservations
+from .smartcharging import SmartChargingState
+from .state import ChargePointState, Connector, Options, Owed, Tx
+
+PLAIN, TIME, CONNECTOR, ID_TAG, TRANSACTION, IGNORED = "plain", "time", "connector", "idTag", "transaction", "ignored"
+
+
+def seq(shape) -> tuple:
+    """A tuple of items whose order matters."""
+    return ("seq", shape)
+
+
+def bag(shape) -> tuple:
+    """A frozenset, or a tuple whose order no rule reads (one entry per key): sorted after mapping."""
+    return ("bag", shape)
+
+
+def row(*shapes) -> tuple:
+    """A fixed-length tuple, one shape per position."""
+    return ("row", *shapes)
+
+
+ENTRY = row(ID_TAG, PLAIN, ID_TAG)
+"""(idTag, status, parentIdTag) of the cache and of the Central System's answers."""
+
+FIELDS: dict[type, dict[str, Any]] = {
+    ChargePointState: dict(
+        time=IGNORED, options=PLAIN, connectors="connectors", config=PLAIN, registration=PLAIN,
+        boot_at=IGNORED, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
+        boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
+        failures=bag(row(TRANSACTION, PLAIN)), exhausted=bag(TRANSACTION), remote_tag=ID_TAG,
+        aligned_intervals=PLAIN, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
+        reservations=PLAIN),
+    Options: dict(number_of_connectors=PLAIN, fixed_cable=PLAIN, power_loss_stops_transactions=PLAIN,
+                  tolerance=PLAIN),
+    Connector: dict(
+        id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,
+        inoperative=PLAIN, scheduled=PLAIN, presented=ID_TAG, authorized=ID_TAG, authorized_at=TIME,
+        plugged_at=TIME, tx=PLAIN, offline_tags=bag(ID_TAG), offline_denied=bag(ID_TAG), offline_causes=PLAIN,
+        offline_last=row(ID_TAG, TIME), alternatives=bag(ID_TAG), uncertain=PLAIN, finishing=PLAIN,
+        after_boot=PLAIN, replugged=PLAIN, resync=PLAIN),
+    Tx: dict(id_tag=ID_TAG, meter_start=PLAIN, transaction_id=TRANSACTION, parent_id_tag=ID_TAG, invalid=PLAIN,
+             sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME),
+    Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
+               transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG),
+    ConfigurationModel: dict(values=PLAIN, pending=PLAIN, readonly=PLAIN, supported=PLAIN, unsupported=PLAIN),
+    LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN),
+    FirmwareState: dict(update=PLAIN, upload=PLAIN, firmware_failure=PLAIN, upload_failing=PLAIN),
+    Transfer: dict(start_at=TIME, retries=PLAIN, retry_interval=PLAIN, last=PLAIN, attempts=PLAIN, unseen=PLAIN,
+                   uncertain=PLAIN, idle=PLAIN),
+    SmartChargingState: dict(profiles=seq(PLAIN), starts=seq(row(CONNECTOR, TIME)),
+                             local_limits=seq(row(row(CONNECTOR, PLAIN), PLAIN))),
+    ChargingProfile: dict(id=PLAIN, connector=CONNECTOR, stack_level=PLAIN, purpose=PLAIN, kind=PLAIN,
+                          schedule=PLAIN, recurrency=PLAIN, valid_from=TIME, valid_to=TIME,
+                          transaction_id=TRANSACTION, pending=ID_TAG, ended=PLAIN, uncertain=PLAIN),
+    Schedule: dict(unit=PLAIN, periods=PLAIN, duration=PLAIN, start=TIME),
+    Period: dict(start=PLAIN, limit=PLAIN, phases=PLAIN),
+    Reservations: dict(live=seq(PLAIN), issued=PLAIN),
+    Reservation: dict(reservation_id=PLAIN, connector_id=CONNECTOR, id_tag=ID_TAG, parent_id_tag=ID_TAG,
+                      expiry=TIME, uncertain=PLAIN),
+}
+"""How each field of each state class enters the abstract state."""
+
+
+@attrs.frozen
+class Renaming:
+    """One element of the symmetry group, and the state's own frame of reference."""
+
+    now: float
+    connectors: dict[int, int]
+    id_tags: dict[str, str]
+    transactions: Callable[[int], Any]
+
+
+class Walk:
+    """Encodes a state as nested tuples under one :class:`Renaming`."""
+
+    def __init__(self, renaming: Renaming):
+        self.renaming = renaming
+
+    def value(self, value, shape=PLAIN):
+        if value is None or shape == IGNORED:
+            return None
+        if isinstance(shape, tuple):
+            return self.compound(value, shape)
+        if shape == PLAIN:
+            return self.plain(value)
+        if shape == TIME:
+            return round(value - self.renaming.now, 6)
+        if shape == CONNECTOR:
+            return self.renaming.connectors.get(value, value)
+        if shape == ID_TAG:
+            return self.renaming.id_tags.get(value, value)
+        if shape == TRANSACTION:
+            return self.renaming.transactions(value)
+        if shape == "connectors":
+            return tuple(sorted((self.value(c) for c in value), key=lambda c: c[1]))
+        raise ValueError(f"unknown shape {shape!r}")
+
+    def compound(self, value, shape: tuple):
+        kind, *inner = shape
+        if kind == "seq":
+            return tuple(self.value(v, inner[0]) for v in value)
+        if kind == "bag":
+            return tuple(sorted((self.value(v, inner[0]) for v in value), key=repr))
+        if len(value) != len(inner):
+            raise ValueError(f"{value!r} does not have the shape {shape!r}")
+        return tuple(self.value(v, s) for v, s in zip(value, inner))
+
+    def plain(self, value):
+        if attrs.has(type(value)):
+            fields = FIELDS.get(type(value))
+            if fields is None:
+                raise TypeError(f"model/abstraction.py does not know {type(value).__name__}: add it to FIELDS")
+            return (type(value).__name__, *(self.value(getattr(value, name), shape) for name, shape in fields.items()))
+        if isinstance(value, frozenset):
+            return tuple(sorted((self.plain(v) for v in value), key=repr))
+        if isinstance(value, tuple):
+            return tuple(self.plain(v) for v in value)
+        return value
+
+
+def transaction_ids(worlds: Iterable[ChargePointState]) -> list[int]:
+    """Every transactionId the states mention, in increasing order."""
+    seen: set = set()
+
+    def note(value):
+        seen.add(value)
+        return value
+
+    for state in worlds:
+        Walk(Renaming(state.time, {}, {}, note)).value(state)
+    return sorted(seen, key=repr)
+
+
+def renamings(worlds: tuple[ChargePointState, ...], connector_symmetry: bool,
+              symmetric_tags: tuple[str, ...]) -> Iterable[Renaming]:
+    """One renaming per element of the symmetry group (the identity alone without symmetry)."""
+    state = worlds[0]
+    rank = {t: i for i, t in enumerate(transaction_ids(worlds), 1)}
+    numbers = range(1, state.options.number_of_connectors + 1)
+    connector_orders = itertools.permutations(numbers) if connector_symmetry else [tuple(numbers)]
+    tag_orders = list(itertools.permutations(symmetric_tags)) or [()]
+    for order in connector_orders:
+        for tags in tag_orders:
+            yield Renaming(state.time, dict(zip(numbers, order)), dict(zip(symmetric_tags, tags)), rank.__getitem__)
+
+
+def canonical(worlds: tuple[ChargePointState, ...], connector_symmetry: bool = False,
+              symmetric_tags: tuple[str, ...] = ()) -> str:
+    """The least encoding of ``worlds`` (the states the Charge Point may be in) over the symmetry group."""
+    return min(repr(tuple(Walk(renaming).value(state) for state in worlds))
+               for renaming in renamings(worlds, connector_symmetry, symmetric_tags))
+
+
+def key(worlds: tuple[ChargePointState, ...], connector_symmetry: bool = False,
+        symmetric_tags: tuple[str, ...] = ()) -> str:
+    """A short digest of :func:`canonical`: equal for states no rule can tell apart."""
+    text = canonical(worlds, connector_symmetry, symmetric_tags)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

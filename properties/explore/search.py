@@ -1,0 +1,322 @@
+"""Bounded breadth-first exploration of a charge point, judged by the model at every step.
+
+Theory of operation
+-------------------
+A *state* is the model's view of the Charge Point after a path of steps from
+the boot (``PowerOn`` and a full ``GetConfiguration``, as every fuzzing
+example begins). States are told apart by their canonical abstraction
+(model/abstraction.py): a state reached again, by any path, is not explored
+again. The search goes level by level: every letter of the alphabet
+(:mod:`.alphabet`) is tried in every state of depth d before any of depth
+d + 1, so the first path found to a violation of a rule is a shortest one
+within the bound, with no shrinking.
+
+To try a letter in a state, the explorer needs the charge point in that
+state. The bundled charge point is deterministic in virtual time, so it
+*replays the state's path* on a fresh charge point without judging it (the
+model's verdicts for that path are already known), checks that the charge
+point repeated itself (same clock, same number of frames), and judges only
+the new step. An external charge point runs in real time: its path is judged
+again every time, and what it does decides the state reached.
+
+A step the model flags is a finding, saved in the ``fuzz`` format after one
+more judged run of its whole path (for its frames), so ``ocpp-verify replay``
+replays it unchanged. Besides the model's rules, the invariants of the
+model's own state (model/invariants.py) are checked in every state reached.
+On the clean bundled charge point every finding is a *dead end*: a false
+alarm of the model or a bug of the bundled charge point. With a mutant, a
+finding whose path also fails on the clean charge point is a dead end too.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import attrs
+
+from model import Stimulus
+from model.abstraction import key as abstract_key
+from model.invariants import broken
+
+from .. import stopping
+from ..runner import Finding, FuzzConfig, Session
+from .alphabet import Letter, build, closed, symmetric_tags
+
+STOP_REASONS = ("depth", "budget", "states-limit", "first finding", "signal")
+
+
+@attrs.define
+class ExploreConfig:
+    depth: int = 3
+    budget: float | None = 60.0
+    states_limit: int | None = None
+    alphabet: str = "small"
+    ops: tuple[str, ...] | None = None
+    symmetry: bool = False
+    """Connectors and the alphabet's idTags are interchangeable (the alphabet is closed under it)."""
+    stop_at_first: bool = False
+    skip_boot_configuration: bool = True
+    """When replaying a path without judging it, leave out the boot's GetConfiguration (read-only)."""
+    fuzz: FuzzConfig = attrs.field(factory=FuzzConfig)
+    """The system under test: mutant, connectors, feature profiles, findings directory, external mode."""
+
+
+@attrs.define
+class Node:
+    key: str
+    depth: int
+    steps: tuple[dict, ...]
+    worlds: tuple
+    time: float
+    frames: int
+    """Frames recorded after the boot: how a replay shows that the charge point repeated itself."""
+
+
+@attrs.define
+class ExploreReport:
+    states: int = 0
+    transitions: int = 0
+    depth_completed: int = 0
+    frontier_left: int = 0
+    seconds: float = 0.0
+    stopped: str = "depth"
+    letters: list[Letter] = attrs.field(factory=list)
+    per_depth: list[int] = attrs.field(factory=list)
+    """New states found at each depth (index 0: the boot)."""
+    edges: set[tuple[str, str, str]] = attrs.field(factory=set)
+    """(state, letter name, next state); the next state is ``!Rule`` for a violation."""
+    findings: list[Finding] = attrs.field(factory=list)
+    dead_ends: set[str] = attrs.field(factory=set)
+    """Rules of findings that also fail on the clean bundled charge point."""
+    time_to_find: float | None = None
+    transitions_to_find: int | None = None
+    handled: set[str] = attrs.field(factory=set)
+    """The model's handlers that judged some step (properties/rules.py turns them into rules)."""
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.seconds if self.seconds else 0.0
+
+    @property
+    def transitions_per_second(self) -> float:
+        return self.transitions / self.seconds if self.seconds else 0.0
+
+
+class ExploreError(RuntimeError):
+    """The exploration cannot go on (the charge point did not repeat itself)."""
+
+
+class Stop(Exception):
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Explorer:
+    """One breadth-first exploration on one session."""
+
+    def __init__(self, config: ExploreConfig, session: Session | None = None,
+                 on_progress: Callable[[ExploreReport, int], None] | None = None):
+        self.config = config
+        self.session = session or Session(config.fuzz)
+        self.report = ExploreReport()
+        self.on_progress = on_progress
+        self.seen: dict[str, Node] = {}
+        self.started = time.monotonic()
+        self.real_time = getattr(self.session.sut, "real_time", False)
+        self.tags: tuple[str, ...] = ()
+
+    # -- the search ------------------------------------------------------------------------------
+
+    def run(self) -> ExploreReport:
+        self.started = time.monotonic()
+        try:
+            frontier = self.boot()
+            while frontier and self.report.depth_completed < self.config.depth:
+                frontier = self.level(frontier)
+                self.report.depth_completed += 1
+                self.report.frontier_left = len(frontier)
+            self.report.stopped = "depth"
+        except Stop as stop:
+            self.report.stopped = stop.reason
+        except KeyboardInterrupt:
+            if not stopping.requested():
+                raise
+            self.report.stopped = "signal"
+        finally:
+            self.report.seconds = time.monotonic() - self.started
+        return self.report
+
+    def boot(self) -> list[Node]:
+        """The root: the charge point powered on and its configuration read (judged)."""
+        harness = self.session.fresh_harness()
+        found = harness.start() or broken(harness.worlds)
+        self.report.handled |= getattr(harness, "handled", set())
+        if found:
+            self.found((), found)
+            return []
+        root = Node(self.key(harness.worlds), 0, (), harness.worlds, self.session.sut.clock.now(), 0)
+        letters = build(root.worlds[0], self.config.alphabet, self.config.ops, self.session.capabilities)
+        if self.config.symmetry:
+            self.tags = symmetric_tags(letters)
+            letters = closed(letters, root.worlds[0].options.number_of_connectors, self.tags, True)
+            root.key = self.key(root.worlds)
+        self.report.letters = letters
+        self.add(root)
+        return [root]
+
+    def level(self, frontier: list[Node]) -> list[Node]:
+        """Every letter in every state of one depth: the states of the next depth."""
+        following: list[Node] = []
+        for index, node in enumerate(frontier):
+            for x in self.report.letters:
+                step = x.step(node.worlds[0])
+                if step is None:
+                    continue
+                self.transition(node, x, step, following)
+                self.check_bounds(len(frontier) - index + len(following))
+        return following
+
+    def transition(self, node: Node, x: Letter, step: dict, following: list[Node]) -> None:
+        harness, boot_frames = self.reach(node)
+        if harness is None:
+            return
+        found = harness.step(step) or broken(harness.worlds)
+        self.report.transitions += 1
+        self.report.handled |= getattr(harness, "handled", set())
+        steps = node.steps + (step,)
+        if found:
+            self.report.edges.add((node.key, x.name, f"!{found[0].rule}"))
+            self.found(steps, found)
+            return
+        child = Node(self.key(harness.worlds), node.depth + 1, steps, harness.worlds,
+                     self.session.sut.clock.now(), len(self.session.sut.csms.frames) - boot_frames)
+        self.report.edges.add((node.key, x.name, child.key))
+        if child.key not in self.seen:
+            self.add(child)
+            following.append(child)
+
+    def add(self, node: Node) -> None:
+        self.seen[node.key] = node
+        self.report.states += 1
+        while len(self.report.per_depth) <= node.depth:
+            self.report.per_depth.append(0)
+        self.report.per_depth[node.depth] += 1
+
+    def key(self, worlds) -> str:
+        return abstract_key(worlds, self.config.symmetry, self.tags)
+
+    def check_bounds(self, frontier_left: int) -> None:
+        self.report.frontier_left = frontier_left
+        self.report.seconds = time.monotonic() - self.started
+        if self.on_progress:
+            self.on_progress(self.report, frontier_left)
+        stopping.check()
+        if self.config.stop_at_first and self.report.findings:
+            raise Stop("first finding")
+        if self.config.budget is not None and self.report.seconds > self.config.budget:
+            raise Stop("budget")
+        if self.config.states_limit is not None and self.report.states >= self.config.states_limit:
+            raise Stop("states-limit")
+
+    # -- reaching a state ------------------------------------------------------------------------
+
+    def reach(self, node: Node):
+        """A harness whose charge point is in ``node``'s state; and the frame count after its boot."""
+        if self.real_time:
+            return self.reach_judged(node)
+        session = self.session
+        harness = session.fresh_harness()
+        harness.run(session.sut.start())
+        if not self.config.skip_boot_configuration:
+            harness.run(harness.execute(Stimulus.from_step({"op": "GetConfiguration"})))
+        boot_frames = len(session.sut.csms.frames)
+        for step in node.steps:
+            harness.run(harness.execute(Stimulus.from_step(step)))
+        frames = len(session.sut.csms.frames) - boot_frames
+        if session.sut.clock.now() != node.time or frames != node.frames:
+            raise ExploreError(f"the charge point did not repeat itself: replaying {len(node.steps)} step(s) gave "
+                               f"{frames} frames at {session.sut.clock.now()}, not {node.frames} at {node.time}")
+        harness.worlds = node.worlds
+        return harness, boot_frames
+
+    def reach_judged(self, node: Node):
+        """In real time the path is judged again: what the charge point does decides the state."""
+        harness = self.session.fresh_harness()
+        found = harness.start() or broken(harness.worlds)
+        for count, step in enumerate(node.steps, 1):
+            if found:
+                self.found(node.steps[:count - 1], found)
+                return None, 0
+            found = harness.step(step) or broken(harness.worlds)
+        if found:
+            self.found(node.steps, found)
+            return None, 0
+        return harness, len(self.session.sut.csms.frames)
+
+    # -- findings --------------------------------------------------------------------------------
+
+    def found(self, steps: tuple[dict, ...], violations: tuple) -> None:
+        """The first (so shortest) path to a violation of its rule: confirmed, saved, classified."""
+        rule = violations[0].rule
+        if rule in self.session.by_rule:
+            return
+        confirmed, count = self.run_path(list(steps))
+        if any(v.rule == rule for v in confirmed) and count == len(steps):
+            violations = confirmed
+        session = self.session
+        path = session.new_path(rule, list(steps))
+        session.save(path, violations, list(steps), status="final")
+        finding = Finding(path, violations, list(steps))
+        session.by_rule[rule] = finding
+        self.report.findings.append(finding)
+        if self.report.time_to_find is None:
+            self.report.time_to_find = time.monotonic() - self.started
+            self.report.transitions_to_find = self.report.transitions
+        if self.dead_end(rule, list(steps)):
+            self.report.dead_ends.add(rule)
+
+    def run_path(self, steps: list[dict]) -> tuple[tuple, int]:
+        """``steps`` judged from a fresh boot, invariants included: the first failing step's
+        violations and how many steps ran (0: the boot failed)."""
+        harness = self.session.fresh_harness(on_accepted=lambda violations: None)
+        found = harness.start() or broken(harness.worlds)
+        if found:
+            return found, 0
+        for count, step in enumerate(steps, 1):
+            found = harness.step(step) or broken(harness.worlds)
+            if found:
+                return found, count
+        return (), len(steps)
+
+    def dead_end(self, rule: str, steps: list[dict]) -> bool:
+        """Whether the path fails the same rule on the clean bundled charge point."""
+        mutant = self.config.fuzz.mutant
+        if mutant is None:
+            return not self.real_time and self.config.fuzz.external is None
+        if self.config.fuzz.external is not None:
+            return False
+        sut = self.session.sut
+        self.session.loop.run_until_complete(sut.fresh(mutant=None))
+        try:
+            found, count = self.run_path(steps)
+        finally:
+            self.session.loop.run_until_complete(sut.fresh(mutant=mutant))
+        return any(v.rule == rule for v in found)
+
+
+def explore(config: ExploreConfig, session: Session | None = None, on_progress=None) -> ExploreReport:
+    """Run one exploration; the session is closed when it was opened here."""
+    own = session is None
+    session = session or Session(config.fuzz)
+    try:
+        return Explorer(config, session, on_progress).run()
+    finally:
+        if own:
+            session.close()
+
+
+def findings_dir(path: Path | None) -> Path:
+    return Path(path) if path is not None else Path("findings")
