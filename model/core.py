@@ -34,6 +34,11 @@ from .violations import Violation
 
 
 
+STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other",
+                          "PowerLoss", "Reboot", "Remote", "SoftReset", "UnlockCommand"})
+"""§7.39 Reason."""
+
+
 def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePointState:
     """The OCTT general preconditions (OCTT §1.3): Accepted, online, all Available."""
     connectors = tuple(
@@ -221,9 +226,10 @@ class CoreRules:
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
-        if not self.valid_connector(connector_id) or self.state.options.fixed_cable:
+        options = self.state.options
+        if not self.valid_connector(connector_id) or options.fixed_cable or not options.connector_lock:
             self.expect_status(stimulus, payload, {"NotSupported"}, "UnlockConnectorNotSupported",
-                               "OCPP 1.6 §5.18, errata 3.85")
+                               "OCPP 1.6 §5.18, §7.42, errata 3.85")
             return
         c = self.state.connector(connector_id)
         self.hidden_cause("UnlockCommand", connector_id)
@@ -382,9 +388,10 @@ class CoreRules:
         for c in self.connectors():
             if c.offline_tags:
                 self.offline_cause(c.id, "PowerLoss")
+        reasons = STOP_REASONS if self.state.options.graceful_power_loss else {"PowerLoss"}
         for c in self.connectors():
             if c.tx is not None:
-                self.allow_stop(c, {"PowerLoss"}, None)
+                self.allow_stop(c, reasons, None)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=True)
@@ -432,11 +439,14 @@ class CoreRules:
         return not (c.faulted or c.inoperative or zero.inoperative)
 
     def reboot(self, why: str) -> None:
+        """A boot after power-on is due at once; a reboot that was asked for may take the description's
+        ``reboot_limit``: the spec sets none, and until it reboots the Charge Point is still registered."""
         self.state = attrs.evolve(self.state, rebooting=True)
         if any(o.action == "BootNotification" for o in self.state.owed):
             return
+        later = 0.0 if why == "PowerOn" else self.state.options.reboot_limit
         self.owe(Owed("BootNotification", "BootNotificationAtReboot", "OCPP 1.6 §4.2",
-                      f"a BootNotification after {why}", self.due()))
+                      f"a BootNotification after {why}", self.due() + later))
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
@@ -482,7 +492,8 @@ class CoreRules:
 
     def connection(self, event: Connection) -> None:
         if not event.connected:
-            booting = "Booting" if self.state.rebooting else self.state.registration
+            slow = self.state.options.reboot_limit and self.state.powered
+            booting = "Booting" if self.state.rebooting and not slow else self.state.registration
             self.state = attrs.evolve(self.state, online=False, registration=booting)
             return
         if not self.state.powered:

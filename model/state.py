@@ -31,6 +31,14 @@ class Options:
     fixed_cable: bool = False
     power_loss_stops_transactions: bool = True
     tolerance: float = 0.0
+    reboot_limit: float = 0.0
+    """How long (seconds, beyond ``tolerance``) a reboot may take after it was asked for (an accepted
+    Reset, a firmware installation). The spec sets no limit; a description sets one ([timing])."""
+    connector_lock: bool = True
+    """False: the connectors have no lock, so UnlockConnector is NotSupported (§7.42)."""
+    graceful_power_loss: bool = False
+    """The controller can only take power away gracefully (the SAP simulator stops its transactions
+    first): at a PowerLoss a transaction may be stopped with any reason (§7.39), not only PowerLoss."""
 
 
 @attrs.frozen

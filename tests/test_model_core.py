@@ -275,6 +275,25 @@ def test_4_2_boot_notification_may_wait_for_the_reconnection():
     trace.ok(step("AdvanceTime", seconds=5), up(5.0), boot(t=5.0), *statuses(*IDLE, t=5.0))
 
 
+def test_4_2_a_reboot_may_take_the_descriptions_reboot_limit():
+    """The spec sets no time for a reboot after Reset (MicroOcpp waits 10 s): until it reboots the Charge
+    Point is still registered, even across a reconnect; after ``reboot_limit`` the boot is missing."""
+    hb = CpCall("Heartbeat", {}, 5.0, answer={"currentTime": "2025-01-01T00:00:05Z"})
+    trace = Trace(Options(reboot_limit=15.0))
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=5), down(5.0), up(5.0), hb)
+    trace.ok(step("AdvanceTime", seconds=5), down(10.0), up(10.0), boot(t=10.0), *statuses(*IDLE, t=10.0))
+    late = Trace(Options(reboot_limit=15.0))
+    late.ok(step("Reset", type="Soft"), result(status="Accepted"))
+    assert late.do(step("AdvanceTime", seconds=30)) == ["BootNotificationAtReboot"]
+
+
+def test_4_2_a_power_on_boot_is_due_at_once_whatever_the_reboot_limit():
+    trace = Trace(Options(reboot_limit=15.0))
+    trace.ok(step("PowerLoss"))
+    assert trace.do(step("PowerOn")) == ["BootNotificationAtReboot"]
+
+
 def test_4_2_reboot_requires_every_connector_status_again():
     """OCTT TC_001_CS: a StatusNotification per connector and connectorId 0."""
     trace = Trace()
@@ -711,6 +730,21 @@ def test_5_14_reset_rejected(kind):
     trace = charging()
     trace.ok(step("Reset", type=kind), result(status="Rejected"))
     trace.ok(step("AdvanceTime", seconds=60))
+
+
+def test_a_graceful_power_loss_may_stop_with_any_reason():
+    """A controller that can only stop the charge point gracefully (SAP): its StopTransaction before the
+    power goes may carry any §7.39 reason; without the option only PowerLoss."""
+    trace = charging(Trace(Options(graceful_power_loss=True)))
+    trace.ok(step("PowerLoss"), stop_tx(reason="Local"))
+    strict = charging()
+    assert strict.do(step("PowerLoss"), stop_tx(reason="Local")) == ["UnexpectedStopTransaction"]
+
+
+def test_7_42_no_connector_lock_answers_not_supported():
+    trace = Trace(Options(connector_lock=False))
+    trace.ok(step("UnlockConnector", connectorId=1), result(status="NotSupported"))
+    assert trace.do(step("UnlockConnector", connectorId=1), result(status="Unlocked")) == ["UnlockConnectorNotSupported"]
 
 
 def test_5_14_reset_other_status_is_a_violation():
