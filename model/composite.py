@@ -245,8 +245,13 @@ def composite_limit(t: float, maximum, tx, defaults, ctx: Context, relative_star
     return min(limits) if limits else None
 
 
+ROUNDINGS = (round, math.floor, math.ceil)
+"""A period that starts between two whole seconds of X (the request arrived mid-second) may be reported
+at either: startPeriod is an integer (§7.13) and the spec sets no rounding rule."""
+
+
 def composite(profiles: Iterable[ChargingProfile], ctx: Context, variant: str = "stack",
-              relative_start: float | None = None) -> list[tuple[int, float | None]]:
+              relative_start: float | None = None, rounding=round) -> list[tuple[int, float | None]]:
     """The Composite Schedule as ``(startPeriod, limit)`` pieces from X = ``ctx.start`` (§5.7)."""
     if relative_start is None:
         relative_start = ctx.transaction_start if ctx.transaction_start is not None else ctx.start
@@ -258,7 +263,9 @@ def composite(profiles: Iterable[ChargingProfile], ctx: Context, variant: str = 
     pieces: list[tuple[int, float | None]] = []
     for t in sorted(cuts):
         limit = composite_limit(t, maximum, tx, defaults, ctx, relative_start)
-        offset = round(t - begin)
+        offset = rounding(t - begin) if t > begin else 0
+        if pieces and pieces[-1][0] == offset:  # two cuts within one second: the later one holds
+            pieces.pop()
         if not pieces or pieces[-1][1] != limit:
             pieces.append((offset, limit))
     return pieces
@@ -270,9 +277,10 @@ def expected_schedules(profiles, ctx: Context) -> list[list[tuple[int, float | N
     found: list[list[tuple[int, float | None]]] = []
     for variant in VARIANTS:
         for relative_start in sorted(starts):
-            schedule = composite(profiles, ctx, variant, relative_start)
-            if schedule not in found:
-                found.append(schedule)
+            for rounding in ROUNDINGS:
+                schedule = composite(profiles, ctx, variant, relative_start, rounding)
+                if schedule not in found:
+                    found.append(schedule)
     return found
 
 

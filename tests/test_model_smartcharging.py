@@ -237,6 +237,20 @@ def test_composite_of_an_unknown_connector_is_rejected():
                 duration=300)[1] == ["GetCompositeScheduleStatus"]
 
 
+def test_composite_period_starting_mid_second_may_be_rounded_either_way_7_13():
+    """startPeriod is whole seconds (§7.13) and no rounding rule is set: with X at .4 s a period that starts
+    99.6 s later may be reported at 99 or 100 (issue 14: MicroOcpp rounded up), but not at 98."""
+    state, _ = set_profile(fresh(), periods=((0, 6.0), (100, 8.0)), duration=400)
+
+    def reported(boundary):
+        answer = composite_answer([(0, 6.0), (boundary, 8.0)], duration=300)
+        answer["scheduleStart"] = "2025-01-01T00:00:00.400Z"
+        return call(state, "GetCompositeSchedule", answer, connectorId=1, duration=300, chargingRateUnit="A")[1]
+
+    assert reported(99) == [] and reported(100) == []
+    assert reported(98) == ["CompositeScheduleMismatch"]
+
+
 def test_composite_with_no_profile_may_be_rejected_5_7():
     """§5.7: "not able to report the requested schedule, for instance if the connectorId is unknown":
     with no charging profile for a known connector there is nothing to compose (issue 14, SAP simulator);
