@@ -15,6 +15,7 @@ from pathlib import Path
 from vocabulary import CONTROLLER_KINDS
 
 from . import stopping
+from .requirements import report as requirements
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -121,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--reconnect-interval", type=float, metavar="SECONDS",
                           help="wait before connecting again after a lost or refused connection "
                           "(default 10)")
+    requirements.add_parser(sub)
     return parser
 
 
@@ -456,7 +458,7 @@ def cmd_simulate(args) -> int:
 
 
 COMMANDS = {"fuzz": cmd_fuzz, "merge": cmd_merge, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt,
-            "simulate": cmd_simulate}
+            "simulate": cmd_simulate, "requirements": requirements.run}
 
 if __name__ == "__main__":
     sys.exit(main())
