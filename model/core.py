@@ -578,7 +578,7 @@ class CoreRules:
         if id_tag in c.offline_tags - c.offline_denied:
             return True
         entry = self.local_entry(id_tag)
-        pre = setting(self.state, "LocalPreAuthorize", False)
+        pre = setting(self.state, "LocalPreAuthorize", True)  # a key the Charge Point lacks allows either
         return c.presented == id_tag and pre and entry is not None and entry[0] == "Accepted"
 
     def offline_authorizable(self, id_tag: str) -> bool:
@@ -902,7 +902,7 @@ class CoreRules:
                 self.update(c.id, presented=None)
                 continue
             cached = self.local_entry(c.presented)
-            if not (setting(self.state, "LocalPreAuthorize", False) and cached is not None):
+            if not (setting(self.state, "LocalPreAuthorize", True) and cached is not None):
                 self.fail("IdTagNotAuthorized", "OCPP 1.6 §4.1, §3.5",
                           f"{c.presented!r} presented on connector {c.id} but neither Authorize nor StartTransaction followed")
             self.update(c.id, presented=None)

@@ -831,6 +831,22 @@ def test_3_5_local_pre_authorize_with_cached_accepted_skips_authorize():
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
 
 
+def test_3_5_a_charge_point_without_local_pre_authorize_may_pre_authorize_from_its_cache():
+    """A Charge Point that lacks the key (RequiredKeyMissing, accepted) has an unknown behaviour, not
+    LocalPreAuthorize false (issue 14, SAP simulator); with the key false it must ask first."""
+    trace = Trace()
+    authorized(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    preparing(trace)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    strict = Trace(LocalPreAuthorize=False)
+    authorized(strict)
+    strict.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    preparing(strict)
+    assert strict.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG),
+                     sn(1, "Charging")) == ["StartTransactionWithoutAuthorization"]
+
+
 def test_3_5_local_pre_authorize_may_still_send_authorize():
     """§4.1: in the cache, the Charge Point MAY send an Authorize.req."""
     trace = Trace(LocalPreAuthorize=True)
