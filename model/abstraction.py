@@ -20,6 +20,7 @@ merged away). ``ignored`` fields are written by the model but read by no rule
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 from typing import Any, Callable, Iterable
@@ -64,7 +65,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         aligned_intervals=PLAIN, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Options: dict(number_of_connectors=PLAIN, fixed_cable=PLAIN, power_loss_stops_transactions=PLAIN,
-                  tolerance=PLAIN),
+                  tolerance=PLAIN, reboot_limit=PLAIN, connector_lock=PLAIN, graceful_power_loss=PLAIN),
     Connector: dict(
         id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,
         inoperative=PLAIN, scheduled=PLAIN, presented=ID_TAG, authorized=ID_TAG, authorized_at=TIME,
@@ -92,6 +93,29 @@ FIELDS: dict[type, dict[str, Any]] = {
                       expiry=TIME, uncertain=PLAIN),
 }
 """How each field of each state class enters the abstract state."""
+
+
+@functools.cache
+def fields_of(cls: type) -> dict[str, Any]:
+    """The class's entry of :data:`FIELDS`, which must name each of its fields."""
+    table = FIELDS.get(cls)
+    if table is None:
+        raise TypeError(f"model/abstraction.py does not know {cls.__name__}: add it to FIELDS")
+    names = [f.name for f in attrs.fields(cls)]
+    if sorted(names) != sorted(table):
+        raise TypeError(f"model/abstraction.py: FIELDS[{cls.__name__}] names {sorted(table)}, the class has "
+                        f"{sorted(names)}: classify the new field")
+    return table
+
+
+CONSTANT = frozenset({Options, ConfigurationModel, Period})
+"""Classes with plain fields only, holding no other state class: encoded once per value."""
+
+
+@functools.lru_cache(maxsize=4096)
+def constant(value):
+    walk = Walk(Renaming(0.0, {}, {}, lambda t: t))
+    return (type(value).__name__, *(walk.plain(getattr(value, name)) for name in fields_of(type(value))))
 
 
 @attrs.frozen
@@ -141,9 +165,9 @@ class Walk:
 
     def plain(self, value):
         if attrs.has(type(value)):
-            fields = FIELDS.get(type(value))
-            if fields is None:
-                raise TypeError(f"model/abstraction.py does not know {type(value).__name__}: add it to FIELDS")
+            fields = fields_of(type(value))
+            if type(value) in CONSTANT:
+                return constant(value)
             return (type(value).__name__, *(self.value(getattr(value, name), shape) for name, shape in fields.items()))
         if isinstance(value, frozenset):
             return tuple(sorted((self.plain(v) for v in value), key=repr))
@@ -152,37 +176,30 @@ class Walk:
         return value
 
 
-def transaction_ids(worlds: Iterable[ChargePointState]) -> list[int]:
-    """Every transactionId the states mention, in increasing order."""
-    seen: set = set()
-
-    def note(value):
-        seen.add(value)
-        return value
-
-    for state in worlds:
-        Walk(Renaming(state.time, {}, {}, note)).value(state)
-    return sorted(seen, key=repr)
-
-
-def renamings(worlds: tuple[ChargePointState, ...], connector_symmetry: bool,
-              symmetric_tags: tuple[str, ...]) -> Iterable[Renaming]:
-    """One renaming per element of the symmetry group (the identity alone without symmetry)."""
-    state = worlds[0]
-    rank = {t: i for i, t in enumerate(transaction_ids(worlds), 1)}
-    numbers = range(1, state.options.number_of_connectors + 1)
-    connector_orders = itertools.permutations(numbers) if connector_symmetry else [tuple(numbers)]
-    tag_orders = list(itertools.permutations(symmetric_tags)) or [()]
-    for order in connector_orders:
-        for tags in tag_orders:
-            yield Renaming(state.time, dict(zip(numbers, order)), dict(zip(symmetric_tags, tags)), rank.__getitem__)
+def encode(worlds: tuple[ChargePointState, ...], renaming: Renaming) -> str:
+    return repr(tuple(Walk(renaming).value(state) for state in worlds))
 
 
 def canonical(worlds: tuple[ChargePointState, ...], connector_symmetry: bool = False,
               symmetric_tags: tuple[str, ...] = ()) -> str:
     """The least encoding of ``worlds`` (the states the Charge Point may be in) over the symmetry group."""
-    return min(repr(tuple(Walk(renaming).value(state) for state in worlds))
-               for renaming in renamings(worlds, connector_symmetry, symmetric_tags))
+    seen: set = set()
+
+    def note(transaction_id):
+        seen.add(transaction_id)
+        return transaction_id
+
+    now = worlds[0].time
+    plain = encode(worlds, Renaming(now, {}, {}, note))
+    rank = {t: i for i, t in enumerate(sorted(seen, key=repr), 1)}
+    if not connector_symmetry and not symmetric_tags and all(rank[t] == t for t in rank):
+        return plain
+    numbers = range(1, worlds[0].options.number_of_connectors + 1)
+    connector_orders = itertools.permutations(numbers) if connector_symmetry else [tuple(numbers)]
+    tag_orders = list(itertools.permutations(symmetric_tags))
+    return min(encode(worlds, Renaming(now, dict(zip(numbers, order)), dict(zip(symmetric_tags, tags)),
+                                       rank.__getitem__))
+               for order in connector_orders for tags in tag_orders)
 
 
 def key(worlds: tuple[ChargePointState, ...], connector_symmetry: bool = False,

@@ -46,7 +46,9 @@ class Letter:
 
     @property
     def name(self) -> str:
-        return f"{self.kind}({', '.join(str(v) for _, v in self.args)})" if self.args else self.kind
+        if len(self.args) > 2:
+            return f"{self.kind}({', '.join(f'{k}={show(v)}' for k, v in self.args)})"
+        return f"{self.kind}({', '.join(show(v) for _, v in self.args)})" if self.args else self.kind
 
     def step(self, state: ChargePointState) -> dict | None:
         """The step in ``state``, or None where the letter does not apply."""
@@ -55,6 +57,13 @@ class Letter:
     def renamed(self, connectors: dict, tags: dict) -> "Letter":
         names = {"c": connectors, "tag": tags}
         return attrs.evolve(self, args=tuple((k, names.get(k, {}).get(v, v)) for k, v in self.args))
+
+
+def show(value) -> str:
+    """An argument as a letter's name shows it: ``NoSuchKey``, ``stackLevel=1``, ``TAG1=Accepted``."""
+    if isinstance(value, tuple):
+        return "+".join("=".join(map(str, v)) if isinstance(v, tuple) else str(v) for v in value) or "-"
+    return str(value)
 
 
 def letter(kind: str, profile: str = "Core", **args) -> Letter:
