@@ -1,8 +1,4 @@
-"""The ``ocpp-verify`` command line.
-
-Exit codes: 0 no findings, 1 findings (or a replay that still fails), 2 usage
-or infrastructure error.
-"""
+"""The ``ocpp-verify`` command line (exit codes: :data:`EPILOG`)."""
 
 from __future__ import annotations
 
@@ -15,17 +11,48 @@ from pathlib import Path
 from vocabulary import CONTROLLER_KINDS
 
 from . import stopping
+from .findings import version as findings_version
+from .checklog import command as check_log
+from .explore import cli as explore
 from .requirements import report as requirements
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+EPILOG = """\
+exit codes:
+  0  no findings (a replay that passes, every mutant killed)
+  1  findings (a replay that still fails, a mutant that survived)
+  2  usage or infrastructure error, or a run stopped by a signal (SIGINT, SIGTERM: the
+     summary is printed and every finding kept)
+
+example:
+  ocpp-verify fuzz --budget 60 --seed 1          fuzz the bundled charge point for a minute
+  ocpp-verify replay ocpp-verify-findings/X.json  re-run a saved finding
+"""
 
 
 class UsageError(Exception):
     """A mistake of the user's: printed without a traceback, exit 2."""
 
 
+def _trace_out(args) -> Path | None:
+    """``--trace-out FILE``, emptied now: the run's sessions append to it (properties/checklog/export.py)."""
+    from .checklog import export
+
+    if args.trace_out is None:
+        return None
+    try:
+        export.start(args.trace_out)
+    except OSError as error:
+        raise UsageError(f"--trace-out {args.trace_out}: cannot write ({error.strerror or error})") from None
+    return args.trace_out
+
+
 def _add_sut_options(parser: argparse.ArgumentParser) -> None:
-    """--sut and the options of external mode (docs/external.md)."""
+    """--sut and the options of external mode (docs/external.md); --trace-out (fuzz, replay, octt)."""
+    parser.add_argument("--trace-out", type=Path, metavar="FILE",
+                        help="also write every frame in the OCPP trace format v1.0 (docs/log-formats.md)")
     group = parser.add_argument_group("external mode (docs/external.md)")
     group.add_argument("--sut", choices=("bundled", "external"), default="bundled",
                        help="bundled (default): the in-process charge point; external: a charge "
@@ -42,8 +69,10 @@ def _add_sut_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {findings_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     fuzz = sub.add_parser("fuzz", help="fuzz a charge point against the reference model")
     fuzz.add_argument("--max-examples", type=int)
     fuzz.add_argument("--budget", type=float, default=60.0, help="seconds (default 60) when --max-examples is not given")
@@ -123,11 +152,17 @@ def _parser() -> argparse.ArgumentParser:
                           help="wait before connecting again after a lost or refused connection "
                           "(default 10)")
     requirements.add_parser(sub)
+    check_log.add_parser(sub)
+    explore.add_parser(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
     try:
         with stopping.on_signals():
             return COMMANDS[args.command](args)
@@ -236,7 +271,7 @@ def cmd_fuzz(args) -> int:
                         mutant=args.mutant, connectors=args.connectors or 2,
                         external=external,
                         shrink=not args.no_shrink, accept=_accepted_rules(args.accept),
-                        stop_at_first=args.stop_at_first)
+                        stop_at_first=args.stop_at_first, trace_out=_trace_out(args))
     shard = _shard(args.shard)
     sets = args.feature_profiles or [None]
     with _observing(args.observability):
@@ -369,7 +404,7 @@ def cmd_replay(args) -> int:
         raise UsageError(str(error))
     external = _external_settings(args, recorded=finding.get("settings"))
     try:
-        violations, steps_run = replay(finding, mutant=args.mutant, external=external,
+        violations, steps_run = replay(finding, mutant=args.mutant, external=external, trace_out=_trace_out(args),
                                        name=str(args.file))
     except (ReplayError, SutUnusable) as error:
         raise UsageError(str(error)) from None
@@ -428,7 +463,8 @@ def cmd_octt(args) -> int:
 
     external = _external_settings(args)
     _check_mutant(args.mutant)
-    config = FuzzConfig(mutant=args.mutant, external=external, accept=_accepted_rules(args.accept))
+    config = FuzzConfig(mutant=args.mutant, external=external, accept=_accepted_rules(args.accept),
+                        trace_out=_trace_out(args))
     try:
         return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit,
                          config=config)
@@ -458,7 +494,8 @@ def cmd_simulate(args) -> int:
 
 
 COMMANDS = {"fuzz": cmd_fuzz, "merge": cmd_merge, "replay": cmd_replay, "mutants": cmd_mutants, "octt": cmd_octt,
-            "simulate": cmd_simulate, "requirements": requirements.run}
+            "simulate": cmd_simulate, "requirements": requirements.run,
+            "check-log": check_log.run, "explore": explore.run}
 
 if __name__ == "__main__":
     sys.exit(main())

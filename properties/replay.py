@@ -11,7 +11,7 @@ class ReplayError(ValueError):
 
 
 def replay(finding: dict, mutant: str | None = None, external: ExternalSettings | None = None,
-           name: str = "the finding") -> tuple[tuple, int]:
+           name: str = "the finding", trace_out=None) -> tuple[tuple, int]:
     """Run the finding's steps; return (violations of the first failing step, steps run).
 
     An external finding (settings ``sut = "external"``) needs ``external``: the
@@ -26,7 +26,7 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
                         fixed_cable=bool(settings.get("fixedCable", False)),
                         power_loss=settings.get("powerLoss") or "at-boot",
                         one_reader=bool(settings.get("oneReader", False)),
-                        accept=tuple(settings.get("accept") or ()), external=external)
+                        accept=tuple(settings.get("accept") or ()), external=external, trace_out=trace_out)
     session = Session(config)
     try:
         return _run(session, finding["steps"])

@@ -71,6 +71,11 @@ class CheckOptions:
 
 
 DEFAULT_TOLERANCE = 5.0
+QUEUED_AFTER = 1.0
+"""Seconds a message's own timestamp may lie before the frame before it counts as queued (sent after an
+offline period)."""
+LOST_TRACK = ("a message queued during an offline period the log does not show, that no hidden event explains "
+              "(judged again from the next BootNotification)")
 
 
 class CpChecker:
@@ -98,6 +103,8 @@ class CpChecker:
         self.assigned: set = set()
         self.last_time = float("-inf")
         self.burst_message: Message | None = None
+        self.burst_queued = False
+        self.lost_track: list[int] = []
 
     @property
     def tolerance(self) -> float:
@@ -137,25 +144,30 @@ class CpChecker:
                 self._start(item)
             else:
                 self._learn(item)
-                self.not_judged["before the first BootNotification"] += 1
+                self.not_judged["before the first BootNotification" if not self.lost_track
+                                else "after losing track, before the next BootNotification"] += 1
                 return
         if self.burst_end is not None and item.time > self.burst_end + self.tolerance:
-            self._settle()
+            self._settle(item.time - self.burst_end)
         self.judged += 1
-        failure = self._judge(item)
-        if failure is not None:
+        queued = item.kind == "cp" and self._queued(item)
+        self.burst_queued = self.burst_queued or queued
+        failure = self._judge(item, queued)
+        if failure is not None and queued and not _about_content(failure):
+            self._lose_track(item.message)
+        elif failure is not None:
             self._failed(item.message, failure)
         self.burst_end = max(item.time, self.burst_end if self.burst_end is not None else item.time)
         self.burst_message = item.answer or item.message
 
-    def _judge(self, item: Item) -> Failure | None:
+    def _judge(self, item: Item, queued: bool) -> Failure | None:
         if item.kind == "event":
             return self.worlds.connection(Connection(item.action == "connected", item.time))
         if item.kind == "cs":
             return self._cs_call(item)
-        return self._cp_call(item)
+        return self._cp_call(item, queued)
 
-    def _cp_call(self, item: Item) -> Failure | None:
+    def _cp_call(self, item: Item, queued: bool) -> Failure | None:
         payload = item.payload
         if item.action in ("StopTransaction", "MeterValues") and self._before_log(payload.get("transactionId")):
             self.not_judged[f"{item.action} of a transaction started before the judged part of the log"] += 1
@@ -166,7 +178,7 @@ class CpChecker:
         elif item.answer is not None:
             error = item.answer.error_code or "GenericError"
         call = CpCall(item.action, payload, item.time, answer, error)
-        failure = self.worlds.cp_call(call, self._queued(payload))
+        failure = self.worlds.cp_call(call, queued)
         if item.action == "StartTransaction" and answer is not None:
             self.assigned.add(answer.get("transactionId"))
         return failure
@@ -174,10 +186,15 @@ class CpChecker:
     def _before_log(self, transaction_id) -> bool:
         return transaction_id is not None and transaction_id not in self.assigned
 
-    def _queued(self, payload: dict) -> bool:
-        """The CALL's own timestamp is older than the frame before it: it waited in a queue, offline."""
-        stamp = seconds(payload.get("timestamp"))
-        return stamp is not None and stamp < self.last_time - self.tolerance - 1.0
+    def _queued(self, item: Item) -> bool:
+        """The CALL's own timestamp is older than the frame: it waited in a queue, offline."""
+        payload = item.payload
+        stamp = payload.get("timestamp")
+        values = payload.get("meterValue")
+        if stamp is None and isinstance(values, list) and values and isinstance(values[0], dict):
+            stamp = values[0].get("timestamp")
+        stamp = seconds(stamp)
+        return stamp is not None and stamp < item.time - self.tolerance - QUEUED_AFTER
 
     def _cs_call(self, item: Item) -> Failure | None:
         from adapters.csms import request_violation
@@ -194,11 +211,24 @@ class CpChecker:
             answer = Answer("error", None, item.answer.error_code)
         return self.worlds.cs_call(stimulus, answer, item.time)
 
-    def _settle(self) -> None:
-        failure = self.worlds.settle(self.burst_end)
+    def _settle(self, quiet: float = 0.0) -> None:
+        failure = self.worlds.settle(self.burst_end, quiet)
         self.burst_end = None
-        if failure is not None:
+        queued, self.burst_queued = self.burst_queued, False
+        if failure is not None and queued and not _about_content(failure):
+            self._lose_track(self.burst_message)
+        elif failure is not None:
             self._failed(self.burst_message, failure, at_end=True)
+
+    def _lose_track(self, message: Message) -> None:
+        """Messages that waited through an offline period the log does not show, and that no short sequence
+        of hidden events explains: too much happened unseen. The state is unknown again until the next
+        BootNotification; the configuration learnt so far is kept."""
+        self.not_judged[LOST_TRACK] += 1
+        self.lost_track.append(message.index)
+        self.config = self.worlds.worlds[0].state.config
+        self.worlds, self.burst_end, self.burst_queued = None, None, False
+        self.framer.judging = False
 
     # -- before the model starts --------------------------------------------------------
 
@@ -265,6 +295,18 @@ class CpChecker:
             violation.after.append(line)
         self.open_context = [v for v in self.open_context if len(v.after) < CONTEXT]
         self.recent.append(line)
+
+
+CONTENT_RULES = frozenset({
+    "MeterStopBelowMeterStart", "MeasurandNotConfigured", "ClockAlignedReadingNotAligned", "StartTransactionConnector",
+    "MeterValuesConnector", "StatusNotificationConnector", "TransactionStoppedTwice", "OcppJFraming",
+})
+"""Rules about what a message says, which no hidden event changes: broken even in a message that waited
+through an offline period."""
+
+
+def _about_content(failure: Failure) -> bool:
+    return all(v.rule in CONTENT_RULES for v in failure.violations)
 
 
 def _section(problem: str) -> str:

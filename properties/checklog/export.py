@@ -14,9 +14,14 @@ from pathlib import Path
 from .formats import TraceWriter
 
 
+_EXAMPLES: dict[str, int] = {}
+"""Examples written so far per trace file: the sessions of one run (OCTT builds) number them on."""
+
+
 def start(path: Path) -> None:
     """Begin a trace file: empty it (every session of the run then appends)."""
     Path(path).write_text("", encoding="utf-8")
+    _EXAMPLES[str(Path(path).resolve())] = 0
 
 
 class SessionTrace:
@@ -27,7 +32,7 @@ class SessionTrace:
         self.virtual = not getattr(sut, "real_time", False)
         self.writer = TraceWriter(path, clock="virtual" if self.virtual else None, append=True)
         self.last_seq = -1
-        self.example = 0
+        self.key = str(Path(path).resolve())
 
     def flush(self) -> None:
         csms = getattr(self.sut, "csms", None)
@@ -37,9 +42,9 @@ class SessionTrace:
         if not frames:
             return
         self.last_seq = frames[-1].seq
-        self.example += 1
+        _EXAMPLES[self.key] = example = _EXAMPLES.get(self.key, 0) + 1
         name = csms.charge_point_id or getattr(self.sut, "cp_id", None) or "CP"
-        self.writer.write(frames, f"{name}#{self.example}" if self.virtual else name)
+        self.writer.write(frames, f"{name}#{example}" if self.virtual else name)
 
     def close(self) -> None:
         self.flush()

@@ -49,6 +49,8 @@ without being settled: settling is the dearest step of the model."""
 IGNORED = 2
 """Cost of taking an event as it is though the model did not expect it."""
 MAX_CONNECTORS = 64
+OFFLINE_GAP = 60.0
+"""Seconds without a frame after which a log without connection events may hide a lost connection."""
 
 
 @attrs.define(slots=True)
@@ -117,8 +119,9 @@ class Worlds:
     def connection(self, event: Connection) -> Failure | None:
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
 
-    def settle(self, time: float) -> Failure | None:
-        """The end of a burst: the Charge Point had time to do all it owes."""
+    def settle(self, time: float, quiet: float = 0.0) -> Failure | None:
+        """The end of a burst: the Charge Point had time to do all it owes. ``quiet``: seconds until the
+        log's next event; after :data:`OFFLINE_GAP` of silence the connection may have been lost."""
         passing, failed = [], []
         for world in sorted(self.worlds, key=lambda w: w.cost):
             if passing and world.cost > passing[0].cost + SETTLE_SLACK:
@@ -135,7 +138,7 @@ class Worlds:
                 passing.append(World(judgement.state, world.cost, world.assumed))
                 if len(passing) == MAX_WORLDS:
                     break
-        if not passing and self.hidden_connections:
+        if not passing and self.hidden_connections and quiet > OFFLINE_GAP:
             passing = self._gone_offline(failed, time)
         if passing:
             base = passing[0].cost
@@ -238,7 +241,7 @@ class Worlds:
         """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
         world, best = min(failed, key=lambda f: (len(f[1].violations), f[0].cost))
         self.worlds = [World(best.state)]
-        tried = tuple(f"{a.label}: {a.violations[0]}" for _, a in failed[:8])
+        tried = tuple(dict.fromkeys(f"{a.label}: {a.violations[0]}" for _, a in failed))[:8]
         assumed = world.assumed + (() if best.label == AS_IT_IS else (best.label,))
         return Failure(best.violations, tried, assumed)
 

@@ -1,0 +1,166 @@
+"""check-log: speed on a long log of the bundled charge point, and which mutants' logs it flags.
+
+    python benchmarks/checklog.py speed [--frames 100000] [--seed 1]   # frames/s and peak memory
+    python benchmarks/checklog.py mutants [--examples 30]              # check-log vs fuzz, per mutant
+    python benchmarks/checklog.py record FILE [--steps N] [--seed S] [--mutant M]
+
+``record`` drives one bundled charge point (one session, one clock, no fresh
+start) through a random walk of steps, judged by the harness as it goes, and
+writes its frames in the trace format v1.0. ``speed`` records such a log and
+times ``ocpp-verify check-log`` on it in a child process (peak RSS from
+``getrusage``). ``mutants`` fuzzes each mutant with ``--trace-out`` and
+checks the trace: the same traffic, judged with and without the stimuli.
+Figures go to stdout as Markdown tables (copied into notes/checklog-results.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from properties.checklog import check, export  # noqa: E402
+from properties.checklog.formats import TraceWriter  # noqa: E402
+from properties.runner import FuzzConfig, Session, fuzz  # noqa: E402
+
+TAGS = ("TAG1", "TAG2")
+
+
+def walk_step(state, rng: random.Random, connectors: int) -> dict:
+    """One step a user, a car, the grid or the Central System might take now."""
+    if not state.powered:
+        return {"op": "PowerOn"}
+    c = rng.randint(1, connectors)
+    con = state.connector(c)
+    running = [x.tx.transaction_id for x in state.connectors[1:] if x.tx and x.tx.transaction_id is not None]
+    choices = [
+        (30, {"op": "AdvanceTime", "seconds": rng.choice((5, 10, 30, 61, 300))}),
+        (8, {"op": "Unplug" if con.plugged else "PlugIn", "connectorId": c}),
+        (8, {"op": "PresentIdTag", "connectorId": c, "idTag": rng.choice(TAGS)}),
+        (1, {"op": "SetIdTag", "idTag": rng.choice(TAGS), "status": rng.choice(("Accepted",) * 4 + ("Blocked",))}),
+        (3, {"op": rng.choice(("EVSuspend", "EVResume")), "connectorId": c}),
+        (1, {"op": "PowerLoss"}),
+        (2, {"op": "NetworkUp" if not state.online else "NetworkDown"}),
+    ]
+    if state.online and state.registration == "Accepted":
+        choices += [
+            (3, {"op": "RemoteStartTransaction", "connectorId": c, "idTag": rng.choice(TAGS)}),
+            (3, {"op": "RemoteStopTransaction", "transactionId": rng.choice(running or [99])}),
+            (2, {"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": rng.choice(("0", "10", "60"))}),
+            (1, {"op": "ChangeConfiguration", "key": "HeartbeatInterval", "value": rng.choice(("60", "300"))}),
+            (1, {"op": "Reset", "type": rng.choice(("Soft", "Hard"))}),
+            (1, {"op": "GetConfiguration", "key": ["HeartbeatInterval"]}),
+            (1, {"op": "ChangeAvailability", "connectorId": c, "type": rng.choice(("Inoperative", "Operative"))}),
+        ]
+    weights, steps = zip(*choices)
+    return rng.choices(steps, weights)[0]
+
+
+def record(path: Path, steps: int | None = None, frames: int | None = None, seed: int = 1,
+           mutant: str | None = None) -> dict:
+    """A random walk of one bundled charge point, written as a trace; stops after ``steps`` or ``frames``."""
+    rng = random.Random(seed)
+    session = Session(FuzzConfig(mutant=mutant))
+    writer = TraceWriter(path, clock="virtual")
+    harness = session.fresh_harness(on_accepted=lambda v: None)
+    flagged: Counter = Counter()
+    written, done = 0, 0
+    try:
+        flagged.update(v.rule for v in harness.start())
+        for tag in TAGS:
+            harness.step({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        while (steps is None or done < steps) and (frames is None or writer.written < frames):
+            step = walk_step(harness.state, rng, session.options.number_of_connectors)
+            flagged.update(v.rule for v in harness.step(step))
+            done += 1
+            new = session.sut.csms.frames[written:]
+            writer.write(new, "CP001")
+            written += len(new)
+    finally:
+        writer.close()
+        session.close()
+    return {"steps": done, "frames": writer.written, "harness": dict(flagged)}
+
+
+def speed(frames: int, seed: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        log = Path(tmp) / "long.jsonl"
+        started = time.monotonic()
+        recorded = record(log, frames=frames, seed=seed)
+        print(f"recorded {recorded['frames']} frames in {recorded['steps']} steps "
+              f"({time.monotonic() - started:.0f} s); harness verdicts: {recorded['harness'] or 'none'}")
+        for extra in ([], ["--no-schemas"]):
+            result = _timed_check(log, extra)
+            print(f"| {' '.join(extra) or '(default)'} | {result['frames']} | {result['seconds']:.1f} | "
+                  f"{result['frames'] / result['seconds']:.0f} | {result['peak_mb']:.0f} | {result['violations']} |")
+
+
+def _timed_check(log: Path, extra: list[str]) -> dict:
+    """check-log in a child process: its own wall time and peak resident memory."""
+    code = ("import json, resource, sys, time; from properties.checklog import check, CheckOptions;"
+            "t = time.monotonic(); r = check([sys.argv[1]], options=CheckOptions(schemas=sys.argv[2] == '1'));"
+            "print(json.dumps({'frames': r.frames, 'seconds': time.monotonic() - t, 'violations': r.violation_count,"
+            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    schemas = "0" if "--no-schemas" in extra else "1"
+    out = subprocess.run([sys.executable, "-c", code, str(log), schemas], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parent.parent, check=True)
+    return json.loads(out.stdout)
+
+
+def mutants(examples: int, seed: int) -> None:
+    from adapters.chargepoint.mutants import MUTANTS
+
+    print("| mutant | fuzz kills (rule) | check-log flags (rules) | frames |")
+    print("|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in sorted(MUTANTS):
+            trace = Path(tmp) / f"{name}.jsonl"
+            export.start(trace)
+            config = FuzzConfig(max_examples=examples, seed=seed, findings_dir=Path(tmp) / "findings",
+                                trace_out=trace, mutant=name, shrink=False)
+            report = fuzz(config)
+            checked = check([trace])
+            rules = Counter()
+            for cp in checked.charge_points.values():
+                rules.update(cp.by_rule)
+            killed = ", ".join(sorted({f.rule for f in report.findings})) or "survived"
+            flagged = ", ".join(f"{r} ×{n}" for r, n in sorted(rules.items())) or "-"
+            print(f"| {name} | {killed} | {flagged} | {checked.frames} |", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("speed")
+    s.add_argument("--frames", type=int, default=100_000)
+    s.add_argument("--seed", type=int, default=1)
+    m = sub.add_parser("mutants")
+    m.add_argument("--examples", type=int, default=30)
+    m.add_argument("--seed", type=int, default=0)
+    r = sub.add_parser("record")
+    r.add_argument("file", type=Path)
+    r.add_argument("--steps", type=int, default=1000)
+    r.add_argument("--seed", type=int, default=1)
+    r.add_argument("--mutant")
+    args = parser.parse_args()
+    if args.command == "speed":
+        print("| options | frames | seconds | frames/s | peak RSS (MB) | violations |")
+        print("|---|---|---|---|---|---|")
+        speed(args.frames, args.seed)
+    elif args.command == "mutants":
+        mutants(args.examples, args.seed)
+    else:
+        print(json.dumps(record(args.file, steps=args.steps, seed=args.seed, mutant=args.mutant)))
+
+
+if __name__ == "__main__":
+    main()
