@@ -83,7 +83,6 @@ class Section:
     title: str
     informative: bool = False
     sender: str | None = None
-    kind: str | None = None  # "Class" or "Enumeration" in §7
 
 
 @dataclass
@@ -91,6 +90,7 @@ class Paragraph:
     section: Section
     lines: list[Line] = field(default_factory=list)
     old: bool = False  # an errata "Old text" cell
+    column: int = 0
 
 
 # -- reading the layout ---------------------------------------------------------------
@@ -146,7 +146,6 @@ class Reader:
         self.lines = [clean(text) for text in lines]
         self.sections: list[Section] = []
         self.paragraphs: list[Paragraph] = []
-        self.rows: list[tuple[Section, dict]] = []
         self.current: list[int] = []
         self.section_of: list[Section | None] = []
         self.paragraph: Paragraph | None = None
@@ -202,8 +201,7 @@ class Reader:
         self.note_section_facts(line.text.strip())
         if labelled or BULLET.match(text) or self.paragraph is None or self.breaks_after_gap(column, text):
             self.close()
-            self.paragraph = Paragraph(self.section, old=labelled and columns[0][1].startswith("Old "))
-            self.paragraph.column = column
+            self.paragraph = Paragraph(self.section, old=labelled and columns[0][1].startswith("Old "), column=column)
         self.paragraph.lines.append(Line(line.number, text))
         self.after_gap = self.page_break = False
 
@@ -219,8 +217,6 @@ class Reader:
         section = self.section
         if text.startswith("This section is informative"):
             section.informative = True
-        elif text in ("Class", "Enumeration") and section.number.startswith("7."):
-            section.kind = text
         match = SENDER.search(text)
         if match and section.sender is None and section.number.startswith("6."):
             other = {"Charge Point": "Central System", "Central System": "Charge Point", None: None}[match[2]]
@@ -287,7 +283,7 @@ def table_rows(reader: Reader) -> list[dict]:
         if re.match(r"(?:FIELD )?NAME\s{3,}FIELD TYPE", stripped):
             header = ("field", text.index("DESCRIPTION"))
         elif ENUM_HEADER.match(stripped):
-            header = ("enum", ENUM_HEADER.match(stripped).end() - len(stripped.split()[-1]) + len(text) - len(stripped))
+            header = ("enum", text.index(stripped.split()[-1]))
         elif header and text and not text.startswith(" ") and not PAGE_NUMBER.match(text) \
                 and not (header[0] == "enum" and re.match(r"[A-Za-z][\w.\-]*\s{2,}\S", text)):
             header = None
