@@ -413,8 +413,7 @@ def extract(spec_dir: Path) -> list[dict]:
 
 def spec_dir() -> Path | None:
     """Where the spec is: ../shared/spec next to the repository (CI), else /work/shared/spec."""
-    for candidate in (HERE.parents[2] / "shared" / "spec", HERE.parents[2].parent / "shared" / "spec",
-                      Path("/work/shared/spec")):
+    for candidate in (HERE.parents[2] / "shared" / "spec", Path("/work/shared/spec")):
         if all((candidate / d.file).is_file() for d in DOCUMENTS):
             return candidate
     return None
