@@ -256,7 +256,9 @@ class ConfigurationModel:
     ``pending``: values answered ``RebootRequired``, effective after reboot;
     ``readonly``: the flag GetConfiguration last reported (§7.29);
     ``supported``: keys the Charge Point reported or accepted;
-    ``unsupported``: keys it reported unknown or answered ``NotSupported``.
+    ``unsupported``: keys it reported unknown or answered ``NotSupported``;
+    ``missing``: required keys it does not have (RequiredKeyMissing or RequiredKeyUnknown was found:
+    that deviation is not found again as NotSupportedForSupportedKey).
     """
 
     values: frozenset[tuple[str, str]] = frozenset()
@@ -264,6 +266,7 @@ class ConfigurationModel:
     readonly: frozenset[tuple[str, bool]] = frozenset()
     supported: frozenset[str] = frozenset()
     unsupported: frozenset[str] = frozenset()
+    missing: frozenset[str] = frozenset()
 
 
 def _get(pairs: frozenset, key: str) -> Any:
@@ -626,14 +629,24 @@ def judge_get_configuration(
         violations += _check_unknown_entry(learned, reply, key)
     for entry in reply.entries:
         violations += _check_entry(cfg, learned, entry)
-    return learned, tuple(violations)
+    gone = _required_absent(learned, reply)
+    return attrs.evolve(learned, missing=learned.missing | gone) if gone else learned, tuple(violations)
+
+
+def _required_absent(cfg: ConfigurationModel, reply: _Reply) -> frozenset[str]:
+    """Required keys this reply shows the Charge Point lacks: reported unknown, or left out of the full list."""
+    unknown = {k for k in reply.unknown if k in KEY_TABLE and _required_here(cfg, KEY_TABLE[k])}
+    left_out = {s.name for s in KEYS if reply.requested is None and _required_here(cfg, s)
+                and not reply.reported(s.name)}
+    return frozenset(unknown | left_out)
 
 
 # --- ChangeConfiguration ---------------------------------------------------------
 
 
 def _supported_now(cfg: ConfigurationModel, key: str) -> bool:
-    return key in cfg.supported or (key in KEY_TABLE and _required_here(cfg, KEY_TABLE[key]))
+    required = key in KEY_TABLE and _required_here(cfg, KEY_TABLE[key]) and key not in cfg.missing
+    return key in cfg.supported or required
 
 
 def _check_not_supported(cfg: ConfigurationModel, key: str) -> list[Violation]:

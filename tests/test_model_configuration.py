@@ -355,6 +355,17 @@ def test_full_list_missing_required_key_fires():
     assert rules(violations) == ["RequiredKeyMissing"]
 
 
+def test_a_required_key_found_missing_is_not_found_again_as_not_supported():
+    """Issue 14: once RequiredKeyMissing was found (and accepted), NotSupported for that key is the same
+    deviation, not NotSupportedForSupportedKey; another required key is still judged."""
+    response = full_list()
+    response["configurationKey"] = [e for e in response["configurationKey"] if e["key"] != "ResetRetries"]
+    cfg, violations = get(EMPTY, None, response)
+    assert rules(violations) == ["RequiredKeyMissing"]
+    assert rules(change(cfg, "ResetRetries", "3", "NotSupported")[1]) == []
+    assert rules(change(cfg, "HeartbeatInterval", "60", "NotSupported")[1]) == ["NotSupportedForSupportedKey"]
+
+
 def test_full_list_missing_required_key_of_listed_profile_fires():
     response = full_list(("Core", "SmartCharging"))
     response["configurationKey"] = [e for e in response["configurationKey"]
