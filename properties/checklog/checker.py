@@ -158,7 +158,7 @@ class CpChecker:
         elif failure is not None:
             self._failed(item.message, failure)
         self.burst_end = max(item.time, self.burst_end if self.burst_end is not None else item.time)
-        self.burst_message = item.answer or item.message
+        self.burst_message = item.message
 
     def _judge(self, item: Item, queued: bool) -> Failure | None:
         if item.kind == "event":

@@ -1,0 +1,341 @@
+"""check-log (issue 17): recorded OCPP-J traffic judged against the model, hidden events assumed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from properties.checklog import CheckOptions, check, export
+from properties.checklog.formats import TRACE_VERSION, detect
+from properties.cli import main
+from properties.findings import frame_dict
+from properties.replay import replay
+from properties.runner import FuzzConfig, Session, fuzz
+from vocabulary.dates import iso
+
+FINDING = Path(__file__).resolve().parent.parent / "findings" / "core-soft-reset-stop-reason.json"
+T0 = 1735689600.0
+BOOT = {"chargePointVendor": "V", "chargePointModel": "M"}
+ACCEPTED = {"status": "Accepted", "currentTime": "2025-01-01T00:00:00.000Z", "interval": 300}
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def frames_of(steps: list[dict]) -> list:
+    """The frames (events included) of the clean bundled charge point doing ``steps``; none may fail."""
+    session = Session(FuzzConfig())
+    try:
+        found, _ = session.replay_steps(steps)
+        assert not found, found
+        return list(session.sut.csms.frames)
+    finally:
+        session.close()
+
+
+def as_finding(frames, path: Path) -> Path:
+    path.write_text(json.dumps({"format": "ocpp-verify/finding-1", "frames": [frame_dict(f) for f in frames]}))
+    return path
+
+
+def as_trace(steps: list[dict], path: Path) -> Path:
+    export.start(path)
+    violations, _ = replay({"steps": steps, "settings": {}}, trace_out=path)
+    assert not violations, violations
+    return path
+
+
+class Log:
+    """A hand-written conversation: ``cp`` / ``cs`` add a CALL and its answer at time ``t``."""
+
+    def __init__(self):
+        self.lines: list[tuple[float, str, str]] = []
+        self.ids = 0
+
+    def call(self, t: float, sender: str, action: str, payload: dict, answer: dict | None = None,
+             error: str | None = None) -> "Log":
+        self.ids += 1
+        uid = f"{sender}{self.ids}"
+        other = "cs->cp" if sender == "cp->cs" else "cp->cs"
+        self.lines.append((T0 + t, sender, json.dumps([2, uid, action, payload])))
+        if error:
+            self.lines.append((T0 + t, other, json.dumps([4, uid, error, "", {}])))
+        else:
+            self.lines.append((T0 + t, other, json.dumps([3, uid, answer if answer is not None else {}])))
+        return self
+
+    def cp(self, t, action, payload, answer=None, error=None):
+        return self.call(t, "cp->cs", action, payload, answer, error)
+
+    def cs(self, t, action, payload, answer=None):
+        return self.call(t, "cs->cp", action, payload, answer)
+
+    def status(self, t, connector, status):
+        return self.cp(t, "StatusNotification", {"connectorId": connector, "errorCode": "NoError", "status": status})
+
+    def boot(self, t=0.0, connectors=1):
+        self.cp(t, "BootNotification", BOOT, ACCEPTED)
+        for c in range(connectors + 1):
+            self.status(t, c, "Available")
+        return self
+
+    def jsonl(self, path: Path, cp: str | None = None) -> Path:
+        with open(path, "w") as out:
+            for t, direction, raw in self.lines:
+                out.write(json.dumps({"t": t, "dir": direction, "raw": raw} | ({"cp": cp} if cp else {})) + "\n")
+        return path
+
+
+def rules(report) -> set[str]:
+    return {rule for cp in report.charge_points.values() for rule in cp.by_rule}
+
+
+# -- formats ------------------------------------------------------------------------
+
+
+def _converted(tmp_path: Path, fmt: str) -> Path:
+    frames = json.loads(FINDING.read_text())["frames"]
+    path = tmp_path / f"log.{fmt}"
+    if fmt == "finding":
+        return FINDING
+    with open(path, "w") as out:
+        for f in frames:
+            if f["direction"] == "event":
+                continue
+            if fmt == "jsonl":
+                out.write(json.dumps({"t": f["time"], "dir": f["direction"], "raw": f["raw"], "extra": 1}) + "\n")
+            elif fmt == "text":
+                out.write(f"{iso(f['time'], milliseconds=True)} {f['direction']} {f['raw']}\n")
+            else:
+                message = json.loads(f["raw"])
+                record = {"schemaVersion": "1.1", "timestamp": iso(f["time"]), "transport": "json",
+                          "chargePointId": "CP9", "raw": f["raw"], "messageId": message[1],
+                          "direction": "cp-to-csms" if f["direction"] == "cp->cs" else "csms-to-cp",
+                          "messageType": {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}[message[0]]}
+                out.write(json.dumps(record) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["finding", "jsonl", "trace", "text"])
+def test_every_format_is_detected_and_finds_the_soft_reset_bug(tmp_path, fmt):
+    path = _converted(tmp_path, fmt)
+    assert detect(next(line for line in open(path) if line.strip())) == fmt
+    report = check([path])
+    assert rules(report) == {"StopTransactionReason"}
+    (violation,) = report.violations
+    assert "StopTransaction" in json.loads(_raw_at(path, fmt, violation.line))[2]
+    assert violation.assumed  # the card and the cable the log does not show
+
+
+def _raw_at(path: Path, fmt: str, line: int) -> str:
+    if fmt == "finding":
+        return json.loads(path.read_text())["frames"][line - 1]["raw"]
+    text = open(path).read().splitlines()[line - 1]
+    if fmt == "text":
+        return text.split(None, 2)[2]
+    item = json.loads(text)
+    return item["raw"]
+
+
+def test_trace_v1_0_without_raw_is_rebuilt_from_its_fields(tmp_path):
+    path = tmp_path / "t.jsonl"
+    records = [
+        {"schemaVersion": "1.0", "timestamp": "2025-01-01T00:00:00Z", "transport": "json", "direction": "cp-to-csms",
+         "messageType": "CALL", "messageId": "1", "action": "BootNotification", "payload": BOOT},
+        {"schemaVersion": "1.0", "timestamp": "2025-01-01T00:00:00Z", "transport": "json", "direction": "csms-to-cp",
+         "messageType": "CALLRESULT", "messageId": "1", "payload": ACCEPTED},
+        {"schemaVersion": "1.0", "timestamp": "2025-01-01T00:00:00Z", "transport": "json", "direction": "cp-to-csms",
+         "messageType": "CALL", "messageId": "2", "action": "StatusNotification",
+         "payload": {"connectorId": 1, "errorCode": "NoError", "status": "Charging"}},
+        {"schemaVersion": "1.0", "timestamp": "2025-01-01T00:00:00Z", "transport": "json", "direction": "csms-to-cp",
+         "messageType": "CALLERROR", "messageId": "2", "error": {"code": "InternalError", "description": "x"}},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    report = check([path])
+    assert report.frames == 4 and not report.errors
+    assert rules(report) == {"StatusNotReported"}  # Charging with no transaction: nothing hidden explains it
+
+
+def test_trace_out_writes_trace_v1_0_records(tmp_path):
+    path = as_trace([{"op": "PlugIn", "connectorId": 1}], tmp_path / "out.jsonl")
+    allowed = {"schemaVersion", "timestamp", "ocppVersion", "transport", "chargePointId", "connectorId",
+               "direction", "messageType", "messageId", "action", "payload", "error", "meta"}
+    records = [json.loads(line) for line in open(path)]
+    assert records and all(r["schemaVersion"] == TRACE_VERSION and set(r) <= allowed for r in records)
+    assert {r["chargePointId"] for r in records} == {"CP001#1"}
+    assert all(r["meta"]["raw"] and r["direction"] in ("cp-to-csms", "csms-to-cp") for r in records)
+    assert not check([path]).violation_count
+
+
+# -- hidden events --------------------------------------------------------------------
+
+
+def test_hidden_events_explain_a_whole_charging_session(tmp_path):
+    log = (Log().boot(connectors=1)
+           .status(10, 1, "Preparing")  # a cable: never in the log
+           .cp(11, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})  # a card
+           .cp(11, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0,
+                                        "timestamp": "2025-01-01T00:00:11Z"},
+               {"transactionId": 7, "idTagInfo": {"status": "Accepted"}})
+           .status(11, 1, "Charging")
+           .cp(60, "StopTransaction", {"transactionId": 7, "meterStop": 10, "reason": "EVDisconnected",
+                                       "timestamp": "2025-01-01T00:01:00Z"})  # the cable pulled out
+           .status(60, 1, "Available"))
+    report = check([log.jsonl(tmp_path / "a.jsonl")])
+    assert report.violation_count == 0 and report.judged == 9
+
+
+def test_a_violation_shows_only_when_no_hidden_event_explains_it(tmp_path):
+    explained = Log().boot().status(10, 1, "Preparing").status(20, 1, "Available")  # plug in, pull out
+    unexplained = Log().boot().status(10, 1, "Charging")  # charging without a transaction
+    assert check([explained.jsonl(tmp_path / "ok.jsonl")]).violation_count == 0
+    report = check([unexplained.jsonl(tmp_path / "bad.jsonl")])
+    (violation,) = report.violations
+    assert (violation.rule, violation.index) == ("StatusNotReported", 6)
+    assert "settled" in violation.why[0]
+
+
+def test_a_stop_reason_no_hidden_event_gives_is_a_violation(tmp_path):
+    def session(reason: str) -> Log:
+        return (Log().boot().cp(5, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+                .cp(5, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0,
+                                            "timestamp": "2025-01-01T00:00:05Z"},
+                    {"transactionId": 3, "idTagInfo": {"status": "Accepted"}})
+                .status(5, 1, "Charging")
+                .cp(30, "StopTransaction", {"transactionId": 3, "meterStop": 1, "reason": reason, "idTag": "T",
+                                            "timestamp": "2025-01-01T00:00:30Z"})
+                .status(30, 1, "Finishing"))
+
+    assert check([session("Local").jsonl(tmp_path / "local.jsonl")]).violation_count == 0  # the card again
+    assert rules(check([session("Remote").jsonl(tmp_path / "remote.jsonl")])) == {"UnexpectedStopTransaction"}
+
+
+def test_a_log_that_starts_mid_session_is_judged_from_its_first_boot(tmp_path):
+    log = Log().status(0, 1, "Charging")  # a transaction from before the log
+    log.cp(1, "MeterValues", {"connectorId": 1, "transactionId": 41, "meterValue": [
+        {"timestamp": "2025-01-01T00:00:01Z", "sampledValue": [{"value": "5"}]}]})
+    log.boot(100).cp(100, "StopTransaction", {"transactionId": 41, "meterStop": 9, "reason": "PowerLoss",
+                                              "timestamp": "2025-01-01T00:01:40Z"})
+    log.status(101, 1, "Preparing")
+    report = check([log.jsonl(tmp_path / "mid.jsonl")])
+    (cp,) = report.charge_points.values()
+    assert cp.judged_from == 4 and report.violation_count == 0
+    assert cp.not_judged["before the first BootNotification"] == 2
+    assert any("started before" in why for why in cp.not_judged)
+
+
+def test_an_offline_period_the_log_does_not_show(tmp_path):
+    steps = [{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, {"op": "PresentIdTag", "connectorId": 1,
+             "idTag": "TAG1"}, {"op": "AdvanceTime", "seconds": 5}, {"op": "NetworkDown"},
+             {"op": "AdvanceTime", "seconds": 30}, {"op": "PlugIn", "connectorId": 1},
+             {"op": "AdvanceTime", "seconds": 30}, {"op": "Unplug", "connectorId": 1},
+             {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG1"}, {"op": "PlugIn", "connectorId": 2},
+             {"op": "AdvanceTime", "seconds": 61}, {"op": "NetworkUp"}, {"op": "AdvanceTime", "seconds": 5}]
+    report = check([as_trace(steps, tmp_path / "offline.jsonl")])
+    assert report.violation_count == 0
+    trace = [json.loads(line) for line in open(tmp_path / "offline.jsonl")]
+    assert [r["action"] for r in trace if r["direction"] == "cp-to-csms" and r["messageType"] == "CALL"].count(
+        "StartTransaction") == 2  # queued while offline
+
+
+def test_an_offline_period_with_connection_events_recorded(tmp_path):
+    frames = frames_of([{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, {"op": "NetworkDown"},
+                        {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1,
+                                                              "idTag": "TAG1"},
+                        {"op": "AdvanceTime", "seconds": 30}, {"op": "NetworkUp"}])
+    assert sum(f.direction == "event" for f in frames) >= 3
+    report = check([as_finding(frames, tmp_path / "f.json")])
+    assert report.violation_count == 0 and report.judged
+
+
+def test_a_reboot_during_a_transaction(tmp_path):
+    steps = [{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, {"op": "PlugIn", "connectorId": 1},
+             {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}, {"op": "AdvanceTime", "seconds": 30},
+             {"op": "PowerLoss"}, {"op": "AdvanceTime", "seconds": 30}, {"op": "PowerOn"},
+             {"op": "AdvanceTime", "seconds": 5}]
+    path = as_trace(steps, tmp_path / "reboot.jsonl")
+    report = check([path])
+    assert report.violation_count == 0
+    (cp,) = report.charge_points.values()
+    assert sum('"BootNotification"' in line for line in open(path)) == 4  # two CALLs, answers included
+    assert cp.not_judged == {}
+
+
+# -- bundled charge point: clean and mutants ------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed):
+    path = tmp_path / "clean.jsonl"
+    export.start(path)
+    fuzz(FuzzConfig(max_examples=8, seed=seed, findings_dir=tmp_path / "findings", trace_out=path, shrink=False))
+    report = check([path])
+    assert report.judged > 100
+    assert report.violation_count == 0, [str(v.__dict__) for v in report.violations[:3]]
+
+
+@pytest.mark.parametrize("mutant,rule", [("MeterStopBelowMeterStart", "MeterStopBelowMeterStart"),
+                                         ("FirmwareStatusOutOfOrder", "FirmwareStatusOutOfOrder")])
+def test_logs_of_mutants_are_flagged(tmp_path, mutant, rule):
+    path = tmp_path / "mutant.jsonl"
+    export.start(path)
+    fuzz(FuzzConfig(max_examples=30, seed=0, findings_dir=tmp_path / "findings", trace_out=path, mutant=mutant,
+                    shrink=False, stop_at_first=True))
+    assert rule in rules(check([path]))
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def test_malformed_lines_are_errors_with_line_numbers_and_the_check_goes_on(tmp_path, capsys):
+    path = Log().boot().status(10, 1, "Charging").jsonl(tmp_path / "bad.jsonl")
+    lines = path.read_text().splitlines()
+    lines.insert(2, "{not json")
+    lines.insert(5, json.dumps({"t": "soon", "dir": "cp->cs", "raw": "[]"}))
+    path.write_text("\n".join(lines) + "\n")
+    assert main(["check-log", str(path)]) == 1  # the violation after the bad lines is still found
+    out = capsys.readouterr().out
+    assert "bad.jsonl:3: not a jsonl line" in out and "bad.jsonl:6:" in out and "StatusNotReported" in out
+    assert main(["check-log", "--strict", str(path)]) == 2
+    assert "bad.jsonl:3" in capsys.readouterr().err
+
+
+def test_exit_codes_and_reports(tmp_path, capsys):
+    clean = Log().boot().jsonl(tmp_path / "clean.jsonl")
+    assert main(["check-log", str(clean)]) == 0
+    nothing = Log().status(0, 1, "Available").jsonl(tmp_path / "nothing.jsonl")
+    assert main(["check-log", str(nothing)]) == 2  # no BootNotification: nothing judged
+    assert main(["check-log", str(tmp_path / "missing.jsonl")]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    junit, markdown = tmp_path / "r.xml", tmp_path / "r.md"
+    assert main(["check-log", str(FINDING), "--json", "--junit", str(junit), "--markdown", str(markdown)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["violations"][0]["rule"] == "StopTransactionReason" and data["violations"][0]["frame"] == 21
+    assert ElementTree.parse(junit).getroot().get("failures") == "1"
+    text = markdown.read_text()
+    assert "```mermaid" in text and "StopTransaction" in text and "(violation)" in text
+
+
+def test_several_charge_points_in_one_file_are_split_by_id(tmp_path):
+    good = Log().boot().status(10, 1, "Preparing")
+    bad = Log().boot().status(10, 1, "Charging")
+    path = tmp_path / "two.jsonl"
+    good.jsonl(tmp_path / "g.jsonl", cp="CP-A")
+    bad.jsonl(tmp_path / "b.jsonl", cp="CP-B")
+    a, b = (tmp_path / "g.jsonl").read_text().splitlines(), (tmp_path / "b.jsonl").read_text().splitlines()
+    path.write_text("\n".join(x for pair in zip(a, b) for x in pair) + "\n")  # interleaved
+    report = check([path])
+    assert set(report.charge_points) == {"CP-A", "CP-B"}
+    assert not report.charge_points["CP-A"].by_rule and report.charge_points["CP-B"].by_rule
+
+
+def test_a_frame_that_breaks_ocpp_j_is_reported(tmp_path):
+    log = Log().boot()
+    log.lines.append((T0 + 5, "cp->cs", '[2,"x1","Heartbeat",{"unexpected":1}]'))
+    log.lines.append((T0 + 5, "cs->cp", '[3,"x1",{"currentTime":"2025-01-01T00:00:05Z"}]'))
+    report = check([log.jsonl(tmp_path / "j.jsonl")])
+    assert rules(report) == {"OcppJFraming"}
+    assert not check([log.jsonl(tmp_path / "j.jsonl")], options=CheckOptions(schemas=False)).violation_count
