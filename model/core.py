@@ -44,7 +44,17 @@ def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePoin
     connectors = tuple(
         Connector(id=i, reported="Available") for i in range(options.number_of_connectors + 1)
     )
-    return ChargePointState(time=time, options=options, connectors=connectors)
+    state = ChargePointState(time=time, options=options, connectors=connectors)
+    return with_leftovers(state) if options.leftovers else state
+
+
+def with_leftovers(state: ChargePointState) -> ChargePointState:
+    """An external Charge Point may still be busy with a transfer asked for in an earlier example: its
+    statuses are taken as those of a transfer the model knows nothing of (uncertain, §4.4, §4.5)."""
+    from .firmware import FirmwareState, Transfer
+
+    unknown = Transfer(start_at=state.time, uncertain=True)
+    return attrs.evolve(state, firmware=FirmwareState(update=unknown, upload=unknown))
 
 
 def setting(state: ChargePointState, key: str, default=None):

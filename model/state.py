@@ -36,6 +36,9 @@ class Options:
     Reset, a firmware installation). The spec sets no limit; a description sets one ([timing])."""
     connector_lock: bool = True
     """False: the connectors have no lock, so UnlockConnector is NotSupported (§7.42)."""
+    leftovers: bool = False
+    """Each example starts where the last one left the Charge Point (an external one): a firmware update
+    or diagnostics upload asked for earlier may still report its progress (§4.4, §4.5)."""
     graceful_power_loss: bool = False
     """The controller can only take power away gracefully (the SAP simulator stops its transactions
     first): at a PowerLoss a transaction may be stopped with any reason (§7.39), not only PowerLoss."""

@@ -299,3 +299,13 @@ def test_6_55_retries_read_as_tries_or_as_retries(attempts):
         trace.ok(wait(30), fw("Downloading", t=trace.now))
     trace.ok(wait(30), fw("DownloadFailed"))
     trace.ok(wait(WINDOW * 2))
+
+
+def test_an_external_charge_point_may_go_on_with_an_earlier_examples_transfer():
+    """Issue 14: an update asked for in the previous example goes on across the reboot into the next one
+    (MicroOcpp); with ``leftovers`` its statuses are not FirmwareStatusWithoutRequest."""
+    from model import Options
+
+    carried = Trace(Options(leftovers=True))
+    carried.ok(step("AdvanceTime", seconds=5), fw("Installing", 5.0), fw("Installed", 5.0), diag("Uploaded", 5.0))
+    assert with_trigger().do(step("AdvanceTime", seconds=5), fw("Installed", 5.0)) == ["FirmwareStatusWithoutRequest"]
