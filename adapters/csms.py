@@ -25,12 +25,10 @@ import hmac
 import itertools
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import attrs
-import ocpp.v16
 from jsonschema import Draft4Validator, FormatChecker
 from jsonschema.exceptions import best_match
 from websockets.asyncio.server import ServerConnection, serve
@@ -38,6 +36,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHeader
 from websockets.headers import parse_authorization_basic
 from websockets.protocol import State
 
+from adapters import schemas
 from adapters.clock import RealClock, iso
 from vocabulary import dates
 
@@ -87,7 +86,6 @@ def _short(value: Any, limit: int = 80) -> str:
 # --------------------------------------------------------------------------
 # Schemas (the OCPP 1.6 JSON schemas shipped with the ocpp package)
 
-_SCHEMA_DIR = Path(ocpp.v16.__file__).parent / "schemas"
 # Schemas with "multipleOf": 0.1 must see decimals, not binary floats.
 _DECIMAL_SCHEMAS = frozenset({"RemoteStartTransaction", "SetChargingProfile",
                               "GetCompositeScheduleResponse"})
@@ -117,14 +115,13 @@ def _is_date_time(value: object) -> bool:
 
 @functools.cache
 def _validator(schema: str) -> Draft4Validator:
-    parse_float = Decimal if schema in _DECIMAL_SCHEMAS else float
-    with open(_SCHEMA_DIR / f"{schema}.json", encoding="utf-8-sig") as file:
-        document = json.load(file, parse_float=parse_float)
-    return Draft4Validator(document, format_checker=_FORMATS)
+    return Draft4Validator(schemas.document(schema, decimals=schema in _DECIMAL_SCHEMAS), format_checker=_FORMATS)
 
 
 def schema_violation(schema: str, payload: Any) -> tuple[str, str] | None:
     """(error code, description) when ``payload`` breaks the named 1.6 schema."""
+    if schemas.conforms(schema, payload, date_time=_is_date_time):
+        return None  # the precise error is worked out only for a payload that does not conform
     if schema in _DECIMAL_SCHEMAS:
         payload = json.loads(json.dumps(payload), parse_float=Decimal)
     error = best_match(_validator(schema).iter_errors(payload))

@@ -28,6 +28,8 @@ from ocpp.v16 import ChargePoint as OcppChargePoint
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
+from adapters import schemas
+
 from .settings import Settings
 from .state import OFFLINE, TIMEOUT, Outgoing, Reply
 
@@ -276,7 +278,7 @@ class Link(OcppChargePoint):
         if "_on_action" not in handlers:
             await super()._handle_call(msg)  # NotImplemented / NotSupported
             return
-        _validate_payload(msg, self._ocpp_version)
+        _validate(msg, self._ocpp_version)
         arguments = camel_to_snake_case(msg.payload)
         try:
             response = handlers["_on_action"](**arguments)
@@ -305,7 +307,7 @@ class Link(OcppChargePoint):
                 return OFFLINE
             message = Call(self._unique_id_generator(), action, payload)
             if self.settings.validate_messages:
-                _validate_payload(message, self._ocpp_version)
+                _validate(message, self._ocpp_version)
             future = asyncio.get_running_loop().create_future()
             self._pending[message.unique_id] = future
             timer = self._timer(self.settings.call_timeout,
@@ -416,6 +418,18 @@ class Link(OcppChargePoint):
 
     def _on_dropped(self, item: Outgoing) -> None:
         """The item left the queue without being delivered."""
+
+
+DECIMAL_ACTIONS = frozenset({"SetChargingProfile", "RemoteStartTransaction"})
+"""The CALLs whose payload ``ocpp`` turns into decimals while it validates them (multipleOf 0.1)."""
+
+
+def _validate(message: Call, ocpp_version: str) -> None:
+    """``ocpp``'s validation of a CALL (its errors, its decimals), after a fast first look: a payload
+    that conforms needs nothing more (adapters/schemas.py)."""
+    if message.action not in DECIMAL_ACTIONS and schemas.conforms(message.action, message.payload):
+        return
+    _validate_payload(message, ocpp_version)
 
 
 @cache
