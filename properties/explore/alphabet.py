@@ -357,7 +357,8 @@ def remote_trigger(connectors: range, size: str) -> list[Letter]:
 def firmware(connectors: range, size: str) -> list[Letter]:
     p = "FirmwareManagement"
     letters = [letter("UpdateFirmware", p, retries=0, failure=None), letter("UpdateFirmware", p, retries=2, failure="Download"),
-               letter("SetFirmwareFailure", p, stage="Download"), letter("GetDiagnostics", p)]
+               letter("SetFirmwareFailure", p, stage="Download"), letter("GetDiagnostics", p),
+               letter("TriggerMessage", p, message="FirmwareStatusNotification")]
     if size == "large":
         letters += [letter("SetFirmwareFailure", p, stage=s) for s in ("Install", None)]
         letters += [letter("UpdateFirmware", p, retries=0, failure="Install"), letter("SetUploadFailure", p, failing=True)]
@@ -382,7 +383,8 @@ def build(root: ChargePointState, size: str = "small", ops: Iterable[str] | None
     letters: list[Letter] = []
     for profile in PROFILE_LETTERS:
         if profile in supported_profiles(root.config):
-            letters += [x for x in PROFILE_LETTERS[profile](connectors, size) if x not in letters]
+            names = {x.name for x in letters}
+            letters += [x for x in PROFILE_LETTERS[profile](connectors, size) if x.name not in names]
     wanted = set(ops) if ops is not None else None
     if wanted is not None:
         unknown = wanted - {op for x in letters for op in ops_of(x)}

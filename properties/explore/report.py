@@ -37,6 +37,7 @@ def summary_dict(report, config) -> dict:
         "depthCompleted": report.depth_completed,
         "frontierLeft": report.frontier_left,
         "statesPerDepth": report.per_depth,
+        "depthSeconds": report.depth_seconds,
         "seconds": round(report.seconds, 3),
         "statesPerSecond": round(report.states_per_second, 1),
         "transitionsPerSecond": round(report.transitions_per_second, 1),

@@ -1,0 +1,186 @@
+"""Exploration against fuzzing on the bundled charge point (issue 15).
+
+Three measures, each printed as a Markdown table (and kept as JSON under --out):
+
+1. ``throughput``: explore transitions/s against fuzz steps/s, measured in the same run, for Core with
+   2 connectors and for all six profiles, in CPU seconds and wall seconds; and the cost of reaching a
+   state by replay (with and without the boot's GetConfiguration; over each link when there are two).
+2. ``depth``: the depth fully explored within 60 s and within 600 s (CPU time of this process, so that
+   other work on the machine does not change it), for Core with 2 connectors and for all six profiles.
+3. ``mutants``: every mutant, fuzz against explore: killed or not, time to kill, the trace length
+   against the hand-written minimal length. Explore runs on the mutant's feature profile (Core and
+   the profile its module belongs to), breadth-first until the first finding or the budget.
+
+Usage: python benchmarks/explore.py [throughput|depth|mutants ...] [--budget S] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import attrs
+
+from adapters.chargepoint.mutants import MUTANTS
+from properties.explore.search import ExploreConfig, Explorer
+from properties.mutants import run_mutant
+from properties.runner import FuzzConfig, Session, fuzz
+
+ALL_SIX = None
+"""The bundled charge point's default SupportedFeatureProfiles: all six."""
+PROFILE_OF_MODULE = {
+    "adapters.chargepoint.mutants": "Core",
+    "adapters.chargepoint.mutants_localauth": "Core,LocalAuthListManagement",
+    "adapters.chargepoint.mutants_reservation": "Core,Reservation",
+    "adapters.chargepoint.mutants_smartcharging": "Core,SmartCharging",
+    "adapters.chargepoint.mutants_trigger": "Core,RemoteTrigger",
+    "adapters.chargepoint.mutants_firmware": "Core,FirmwareManagement,RemoteTrigger",
+}
+"""The firmware mutants' set includes RemoteTrigger: a Central System asks for a transfer's status with
+TriggerMessage (the machine's ask_progress rule does the same)."""
+LINKS = ("websocket", "memory") if "link" in attrs.fields_dict(FuzzConfig) else ()
+"""The bundled charge point's links, where it has more than one (issue 16)."""
+
+
+def fuzz_config(**changes) -> FuzzConfig:
+    return FuzzConfig(findings_dir=Path(tempfile.mkdtemp(prefix="explore-bench-")), **changes)
+
+
+def explore_cpu(config: ExploreConfig) -> tuple[Explorer, dict]:
+    """One exploration with its budget and rates in CPU seconds; the wall time alongside."""
+    session = Session(config.fuzz)
+    try:
+        explorer = Explorer(config, session)
+        explorer.clock = time.process_time
+        wall = time.perf_counter()
+        report = explorer.run()
+        wall = time.perf_counter() - wall
+    finally:
+        session.close()
+    return explorer, {"states": report.states, "transitions": report.transitions, "cpu": round(report.seconds, 1),
+                      "wall": round(wall, 1), "depthCompleted": report.depth_completed,
+                      "depthSeconds": report.depth_seconds, "perDepth": report.per_depth,
+                      "transitionsPerCpuSecond": round(report.transitions / report.seconds, 1) if report.seconds else 0,
+                      "transitionsPerWallSecond": round(report.transitions / wall, 1) if wall else 0,
+                      "stopped": report.stopped, "findings": [f.rule for f in report.findings],
+                      "letters": len(report.letters)}
+
+
+def fuzz_cpu(config: FuzzConfig) -> dict:
+    cpu, wall = time.process_time(), time.perf_counter()
+    report = fuzz(config)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    return {"examples": report.examples, "steps": report.steps, "cpu": round(cpu, 1), "wall": round(wall, 1),
+            "stepsPerCpuSecond": round(report.steps / cpu, 1), "stepsPerWallSecond": round(report.steps / wall, 1),
+            "findings": [f.rule for f in report.findings]}
+
+
+def throughput(args) -> dict:
+    results = {}
+    for name, profiles, depth in (("Core, 2 connectors", "Core", 3), ("all six profiles", ALL_SIX, 2)):
+        for link in LINKS or (None,):
+            extra = {"link": link} if link else {}
+            fuzzed = fuzz_cpu(fuzz_config(max_examples=args.examples, seed=1, feature_profiles=profiles, **extra))
+            _, explored = explore_cpu(ExploreConfig(depth=depth, budget=None, fuzz=fuzz_config(
+                feature_profiles=profiles, **extra)))
+            _, full_boot = explore_cpu(ExploreConfig(depth=min(depth, 2), budget=None, skip_boot_configuration=False,
+                                                     fuzz=fuzz_config(feature_profiles=profiles, **extra)))
+            results[f"{name}{f', {link} link' if link else ''}"] = {
+                "fuzz": fuzzed, "explore": explored, "exploreWithBootGetConfiguration": full_boot}
+            print(json.dumps(results), file=sys.stderr, flush=True)
+    return results
+
+
+def depth(args) -> dict:
+    results = {}
+    for name, profiles in (("Core, 2 connectors", "Core"), ("all six profiles", ALL_SIX)):
+        extra = {"link": args.link} if args.link else {}
+        _, result = explore_cpu(ExploreConfig(depth=99, budget=args.budget, fuzz=fuzz_config(
+            feature_profiles=profiles, **extra)))
+        result["depthIn60s"] = sum(1 for t in result["depthSeconds"] if t <= 60)
+        result["depthIn600s"] = sum(1 for t in result["depthSeconds"] if t <= 600)
+        results[name] = result
+        print(json.dumps({name: result}), file=sys.stderr, flush=True)
+    return results
+
+
+def mutants(args) -> dict:
+    results = {}
+    for name in args.names or sorted(MUTANTS):
+        cls = MUTANTS[name]
+        profiles = PROFILE_OF_MODULE[cls.__module__]
+        extra = {"link": args.link} if args.link else {}
+        killed = run_mutant(name, cls, max_examples=None, budget=args.fuzz_budget, seed=0, findings_dir=None)
+        explorer, explored = explore_cpu(ExploreConfig(depth=99, budget=args.budget, stop_at_first=True, fuzz=fuzz_config(
+            mutant=name, feature_profiles=profiles, **extra)))
+        report = explorer.report
+        first = report.findings[0] if report.findings else None
+        results[name] = {
+            "profiles": profiles, "minimal": len(getattr(cls, "minimal_trace", ())),
+            "fuzz": {"killed": killed.killed, "seconds": killed.seconds, "length": killed.shrunk_length,
+                     "rule": killed.rule},
+            "explore": {"killed": first is not None and first.rule not in report.dead_ends,
+                        "cpuSeconds": round(report.time_to_find, 1) if first else None,
+                        "length": len(first.trace) if first else None, "rule": first.rule if first else None,
+                        "deadEnd": bool(first and first.rule in report.dead_ends),
+                        "depthCompleted": report.depth_completed, "transitions": report.transitions,
+                        "letters": len(report.letters)},
+        }
+        print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)
+    return results
+
+
+def markdown(results: dict) -> str:
+    lines = []
+    if "throughput" in results:
+        lines += ["| configuration | fuzz steps/s (CPU, wall) | explore transitions/s (CPU, wall) | "
+                  "explore with the boot's GetConfiguration (CPU) |", "|---|---|---|---|"]
+        for name, r in results["throughput"].items():
+            f, e, g = r["fuzz"], r["explore"], r["exploreWithBootGetConfiguration"]
+            lines.append(f"| {name} | {f['stepsPerCpuSecond']}, {f['stepsPerWallSecond']} | "
+                         f"{e['transitionsPerCpuSecond']}, {e['transitionsPerWallSecond']} | "
+                         f"{g['transitionsPerCpuSecond']} |")
+        lines.append("")
+    if "depth" in results:
+        lines += ["| configuration | letters | depth in 60 s | depth in 600 s | new states per depth | "
+                  "depth completed at (CPU s) |", "|---|---|---|---|---|---|"]
+        for name, r in results["depth"].items():
+            lines.append(f"| {name} | {r['letters']} | {r['depthIn60s']} | {r['depthIn600s']} | {r['perDepth']} | "
+                         f"{r['depthSeconds']} |")
+        lines.append("")
+    if "mutants" in results:
+        lines += ["| mutant | profiles | minimal | fuzz killed | fuzz s | fuzz length | explore killed | explore CPU s "
+                  "| explore length | explore depth completed |", "|---|---|---|---|---|---|---|---|---|---|"]
+        for name, r in sorted(results["mutants"].items()):
+            f, e = r["fuzz"], r["explore"]
+            verdict = "dead end" if e["deadEnd"] else ("yes" if e["killed"] else "NO")
+            lines.append(f"| {name} | {r['profiles']} | {r['minimal']} | {'yes' if f['killed'] else 'NO'} | "
+                         f"{f['seconds'] or '-'} | {f['length'] or '-'} | {verdict} | {e['cpuSeconds'] or '-'} | "
+                         f"{e['length'] if e['length'] is not None else '-'} | {e['depthCompleted']} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants"])
+    parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
+    parser.add_argument("--fuzz-budget", type=float, default=60.0, help="seconds per mutant for fuzz (default 60)")
+    parser.add_argument("--examples", type=int, default=60, help="fuzz examples for the throughput (default 60)")
+    parser.add_argument("--names", nargs="*", help="mutants (default: all)")
+    parser.add_argument("--link", help="the bundled charge point's link for depth and mutants (default: its own)")
+    parser.add_argument("--out", type=Path, default=Path("explore-bench"))
+    args = parser.parse_args()
+    results = {}
+    for part in args.parts:
+        results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants}[part](args)
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / f"{part}.json").write_text(json.dumps(results[part], indent=2))
+    print(markdown(results))
+
+
+if __name__ == "__main__":
+    main()
