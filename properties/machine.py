@@ -22,6 +22,7 @@ from .profiles.localauth import LocalAuthListRules
 from .profiles.reservation import ReservationRules
 from .profiles.smartcharging import SmartChargingRules
 from .profiles.trigger import RemoteTriggerRules
+from .profiles.vocabulary import VocabularyRules
 
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
@@ -63,7 +64,7 @@ where shrinking goes."""
 
 
 class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
-                  RuleBasedStateMachine):
+                  VocabularyRules, RuleBasedStateMachine):
     """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
 
     session = None
@@ -87,9 +88,11 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
             raise
         finally:
             self.session.note_outcome(step, self.harness.last_observed)
+        self.session.visit(self.harness.worlds)
 
     def teardown(self):
         self.session.note_judged(self.harness.handled)
+        self.session.end_example()
 
     @property
     def model(self):
@@ -111,6 +114,7 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
             error = ModelViolation.of(found, {"op": "PowerOn"})
             self.session.found(self, error)
             raise error
+        self.session.visit(self.harness.worlds, first=True)
         for key, value in preset:
             self.do({"op": "ChangeConfiguration", "key": key, "value": value})
 
