@@ -271,20 +271,34 @@ def test_a_reboot_during_a_transaction(tmp_path):
 def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed):
     path = tmp_path / "clean.jsonl"
     export.start(path)
-    fuzz(FuzzConfig(max_examples=8, seed=seed, findings_dir=tmp_path / "findings", trace_out=path, shrink=False))
+    fuzz(FuzzConfig(max_examples=4, seed=seed, findings_dir=tmp_path / "findings", trace_out=path, shrink=False))
     report = check([path])
     assert report.judged > 100
     assert report.violation_count == 0, [str(v.__dict__) for v in report.violations[:3]]
 
 
-@pytest.mark.parametrize("mutant,rule", [("MeterStopBelowMeterStart", "MeterStopBelowMeterStart"),
-                                         ("FirmwareStatusOutOfOrder", "FirmwareStatusOutOfOrder")])
-def test_logs_of_mutants_are_flagged(tmp_path, mutant, rule):
+def test_the_log_of_a_fuzzed_mutant_is_flagged(tmp_path):
     path = tmp_path / "mutant.jsonl"
     export.start(path)
-    fuzz(FuzzConfig(max_examples=30, seed=0, findings_dir=tmp_path / "findings", trace_out=path, mutant=mutant,
-                    shrink=False, stop_at_first=True))
-    assert rule in rules(check([path]))
+    fuzz(FuzzConfig(max_examples=30, seed=0, findings_dir=tmp_path / "findings", trace_out=path,
+                    mutant="MeterStopBelowMeterStart", shrink=False, stop_at_first=True))
+    assert "MeterStopBelowMeterStart" in rules(check([path]))
+
+
+@pytest.mark.parametrize("name", ["core-soft-reset-stop-reason", "firmware-status-out-of-order",
+                                  "localauth-list-version-not-updated", "smartcharging-txprofile-without-transaction",
+                                  "trigger-accepted-but-never-sent"])
+def test_the_frames_of_curated_mutant_findings_are_flagged_without_their_steps(name):
+    finding = FINDING.parent / f"{name}.json"
+    expected = {v["rule"] for v in json.loads(finding.read_text())["violations"]}
+    assert rules(check([finding])) == expected
+
+
+def test_a_mutant_finding_replayed_with_trace_out_is_flagged(tmp_path):
+    path = tmp_path / "replayed.jsonl"
+    export.start(path)
+    violations, _ = replay(json.loads(FINDING.read_text()), mutant="SoftResetReportsHardReset", trace_out=path)
+    assert violations and rules(check([path])) == {"StopTransactionReason"}
 
 
 # -- the command ----------------------------------------------------------------------

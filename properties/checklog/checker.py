@@ -55,6 +55,8 @@ class LogViolation:
     assumed: tuple = ()
     before: list = attrs.Factory(list)
     after: list = attrs.Factory(list)
+    repeats: int = 0
+    """How many more times the same rule was broken with the same detail later in the log."""
 
     @property
     def where(self) -> str:
@@ -90,6 +92,8 @@ class CpChecker:
         self.judged_from: int | None = None
         self.judged = 0
         self.violations: list[LogViolation] = []
+        self.listed: dict[tuple[str, str], LogViolation] = {}
+        """The violations listed, by rule and detail: the same one again is counted, not listed."""
         self.by_rule: Counter = Counter()
         self.not_judged: Counter = Counter()
         self.recent: deque = deque(maxlen=CONTEXT)
@@ -279,12 +283,17 @@ class CpChecker:
     def _report(self, message: Message, rule: str, section: str, detail: str, why: tuple = (),
                 assumed: tuple = ()) -> None:
         self.by_rule[rule] += 1
+        listed = self.listed.get((rule, detail))
+        if listed is not None:
+            listed.repeats += 1
+            return
         if len(self.violations) >= MAX_LISTED:
             return
         record = message.record
         violation = LogViolation(self.name, message.index, record.source, record.line, record.time, rule, section,
                                  detail, why, assumed[-6:], before=list(self.recent))
         self.violations.append(violation)
+        self.listed[rule, detail] = violation
         self.open_context.append(violation)
 
     def _context(self, message: Message) -> None:

@@ -44,11 +44,12 @@ def _violations(report) -> list[str]:
         return ["no violations"]
     lines = [f"violations ({report.violation_count}):"]
     for v in report.violations:
-        lines.append(f"  {frame_name(v)}: {v.rule} ({v.section}): {v.detail}")
+        again = f" (and {v.repeats} more time(s) later)" if v.repeats else ""
+        lines.append(f"  {frame_name(v)}: {v.rule} ({v.section}): {v.detail}{again}")
         lines += [f"    why no hidden event explains it: {w}" for w in v.why[:3]]
         if v.assumed:
             lines.append(f"    hidden events assumed before it: {', '.join(v.assumed)}")
-    listed = len(report.violations)
+    listed = len(report.violations) + sum(v.repeats for v in report.violations)
     if listed < report.violation_count:
         lines.append(f"  ... {report.violation_count - listed} more, counted by rule in --json")
     return lines
@@ -100,7 +101,7 @@ def as_dict(report) -> dict:
             for cp in report.charge_points.values()],
         "violations": [
             {"chargePoint": v.cp, "frame": v.index, "file": v.source, "line": v.line, "time": when(v.time),
-             "rule": v.rule, "section": v.section, "detail": v.detail, "why": list(v.why),
+             "rule": v.rule, "section": v.section, "detail": v.detail, "repeats": v.repeats, "why": list(v.why),
              "assumed": list(v.assumed)}
             for v in report.violations],
         "errors": [{"file": e.source, "line": e.line, "message": e.message} for e in report.errors],
