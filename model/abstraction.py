@@ -60,7 +60,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         time=IGNORED, options=PLAIN, connectors="connectors", config=PLAIN, registration=PLAIN,
         boot_at=IGNORED, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
-        failures=bag(row(TRANSACTION, PLAIN)), exhausted=bag(TRANSACTION), remote_tag=ID_TAG,
+        failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_tag=ID_TAG,
         aligned_intervals=PLAIN, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(

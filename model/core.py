@@ -535,6 +535,9 @@ class CoreRules:
         )
         self.discharge(lambda o: o.action == "BootNotification")
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
+        if self.state.rebooting:  # the retry waits of §3.7.1 are forgotten: the queue may go out at boot
+            failures = tuple((transaction_id, failed, None) for transaction_id, failed, _ in self.state.failures)
+            self.state = attrs.evolve(self.state, failures=failures)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
@@ -606,6 +609,7 @@ class CoreRules:
         if not self.valid_connector(connector_id):
             self.fail("StartTransactionConnector", "OCPP 1.6 §4.8", f"StartTransaction on connector {connector_id}")
             return
+        self.check_queue_order(call)
         c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id is not None:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
@@ -642,6 +646,7 @@ class CoreRules:
         if transaction_id in self.state.retrying | self.state.exhausted:
             self.retry_stop(transaction_id, call)
             return
+        self.check_queue_order(call)
         if transaction_id in self.state.stopped:
             self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
             return
@@ -659,6 +664,7 @@ class CoreRules:
 
     def retry_stop(self, transaction_id: int, call: CpCall) -> None:
         """A StopTransaction the Central System answered with a CALLERROR is sent again (§3.7.1, §9.1.31)."""
+        self.check_retry_wait(transaction_id, call)
         self.discharge(lambda o: o.rule == "TransactionMessageRetry" and o.transaction_id == transaction_id)
         if call.error is None:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id},
@@ -669,11 +675,12 @@ class CoreRules:
     def stop_failed(self, transaction_id: int, call: CpCall) -> None:
         """§3.7.1: after the n-th failure, resend within TransactionMessageRetryInterval × n seconds, until
         TransactionMessageAttempts failures; then the Charge Point SHOULD discard it (it may go on)."""
-        failed = dict(self.state.failures).get(transaction_id, 0) + 1
+        failed = next((f[1] for f in self.state.failures if f[0] == transaction_id), 0) + 1
         rest = tuple(f for f in self.state.failures if f[0] != transaction_id)
-        self.state = attrs.evolve(self.state, failures=rest + ((transaction_id, failed),))
         attempts = setting(self.state, "TransactionMessageAttempts", None)
         interval = setting(self.state, "TransactionMessageRetryInterval", None)
+        wait = None if interval is None else call.time + interval * failed - self.state.options.tolerance
+        self.state = attrs.evolve(self.state, failures=rest + ((transaction_id, failed, wait),))
         if attempts is None or interval is None:
             return
         if failed >= attempts:
@@ -683,6 +690,32 @@ class CoreRules:
         self.owe_message("StopTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
                          f"StopTransaction of transaction {transaction_id} again after failure {failed} of {attempts}",
                          due=call.time + interval * failed + self.state.options.tolerance, transaction_id=transaction_id)
+
+    def check_retry_wait(self, transaction_id: int, call: CpCall) -> None:
+        """§3.7.1: "Before every retransmission, it SHOULD wait as many seconds as specified in its
+        TransactionMessageRetryInterval key, multiplied by the number of preceding transmissions" (the
+        example: "SHALL wait for 60 seconds"). A reboot forgets the wait (the queue goes out at boot)."""
+        for failed_id, failed, wait in self.state.failures:
+            if failed_id == transaction_id and wait is not None and call.time < wait:
+                self.fail("TransactionMessageRetryEarly", "OCPP 1.6 §3.7.1, §9.1.32",
+                          f"StopTransaction of transaction {transaction_id} sent again {wait - call.time:.0f}s "
+                          f"before TransactionMessageRetryInterval × {failed} had passed")
+
+    def awaiting_retry(self) -> frozenset[int]:
+        """The transactions whose failed StopTransaction waits for its retry (§3.7.1), when the Charge
+        Point's TransactionMessageAttempts and TransactionMessageRetryInterval are known."""
+        known = all(setting(self.state, key, None) is not None
+                    for key in ("TransactionMessageAttempts", "TransactionMessageRetryInterval"))
+        return frozenset(f[0] for f in self.state.failures if f[0] in self.state.retrying) if known else frozenset()
+
+    def check_queue_order(self, call: CpCall) -> None:
+        """§3.7: "The delivery of new transaction-related messages SHALL wait until the queue has been
+        emptied": nothing transaction-related may overtake a StopTransaction waiting for its retry."""
+        waiting = self.awaiting_retry()
+        if waiting and call.payload.get("transactionId") not in waiting:
+            self.fail("TransactionMessageBeforeQueueEmptied", "OCPP 1.6 §3.7, §3.7.1",
+                      f"{call.action} sent while the StopTransaction of transaction "
+                      f"{', '.join(map(str, sorted(waiting)))} waits for its retry")
 
     def check_stop(self, c: Connector, call: CpCall) -> None:
         payload = call.payload
@@ -748,6 +781,8 @@ class CoreRules:
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
         self.check_alignment(values, "MeterValues")
+        if "transactionId" in call.payload and (metering.periodic(values) or metering.clock_timestamps(values)):
+            self.check_queue_order(call)
         c = self.state.connector(connector_id)
         if connector_id and c.tx is not None and metering.periodic(values):
             stamp = metering.periodic_timestamp(values)

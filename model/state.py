@@ -129,8 +129,9 @@ class ChargePointState:
     owed: tuple[Owed, ...] = ()
     stopped: frozenset[int] = frozenset()
     retrying: frozenset[int] = frozenset()
-    failures: tuple[tuple[int, int], ...] = ()
-    """(transactionId, failed transmissions of its StopTransaction) while it is retried (§3.7.1)."""
+    failures: tuple[tuple[int, int, float | None], ...] = ()
+    """(transactionId, failed transmissions of its StopTransaction, the earliest time of its next
+    retransmission or None) while it is retried (§3.7.1)."""
     exhausted: frozenset[int] = frozenset()
     remote_tag: str | None = None
     aligned_intervals: frozenset[int] = frozenset()

@@ -67,6 +67,9 @@ class Link(OcppChargePoint):
         self._reconnect_timer = None
         self._idle_event: asyncio.Event | None = None
         self._last_exchange = clock.now()
+        self.dial = None
+        """None: connect over a WebSocket; else ``dial(url, subprotocols)`` opens the connection
+        (the bundled SUT's in-memory link, adapters/memory.py)."""
 
     # ---- state
 
@@ -179,9 +182,11 @@ class Link(OcppChargePoint):
             self._spawn(self._connect())
 
     async def _connect(self) -> None:
+        url = f"{self.url}/{self.id}"
         try:
-            ws = await connect(f"{self.url}/{self.id}", subprotocols=[SUBPROTOCOL], proxy=None,
-                               ping_interval=None, compression=None, close_timeout=2)
+            ws = await (self.dial(url, [SUBPROTOCOL]) if self.dial is not None else connect(
+                url, subprotocols=[SUBPROTOCOL], proxy=None, ping_interval=None, compression=None,
+                close_timeout=2))
         except (OSError, InvalidHandshake, TimeoutError):
             self._reconnect_later()
             return
@@ -381,9 +386,12 @@ class Link(OcppChargePoint):
         if item.attempts >= self.config.integer("TransactionMessageAttempts"):
             self._drop(item)
             return
-        delay = self.config.integer("TransactionMessageRetryInterval") * item.attempts
-        self._retry_timer = self._timer(delay, self._retry_due)
+        self._retry_timer = self._timer(self._retry_delay(item), self._retry_due)
         self._save_queue()
+
+    def _retry_delay(self, item: Outgoing) -> float:
+        """§3.7.1: TransactionMessageRetryInterval × the transmissions of the message so far."""
+        return self.config.integer("TransactionMessageRetryInterval") * item.attempts
 
     def _retry_due(self) -> None:
         self._retry_timer = None

@@ -189,6 +189,32 @@ class StopTransactionNotRetried(ChargePoint):
         self._drop(item)
 
 
+class StopTransactionRetriedAtOnce(ChargePoint):
+    """§3.7.1: before every retransmission the charge point waits TransactionMessageRetryInterval × the
+    transmissions so far; this one counts one transmission too few, so the first resend goes at once."""
+
+    minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 1},
+                     {"op": "Unplug", "connectorId": 1}]
+
+    def _retry_delay(self, item) -> float:
+        return self.config.integer("TransactionMessageRetryInterval") * (item.attempts - 1)
+
+
+class StartTransactionOvertakesRetry(ChargePoint):
+    """§3.7: new transaction-related messages wait until the queue is empty; this one sends a
+    StartTransaction while a failed StopTransaction waits for its retry (§3.7.1)."""
+
+    minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 1},
+                     {"op": "Unplug", "connectorId": 1}, {"op": "PlugIn", "connectorId": 2},
+                     {"op": "PresentIdTag", "connectorId": 2, "idTag": "A"}]
+
+    def _next_sendable(self):
+        if not self._can_send():
+            return None
+        return next((item for item in self._outbox if item.transaction is None or self._retry_timer is None
+                     or item.action == "StartTransaction"), None)
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -196,6 +222,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
+        StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry,
 )
 
 

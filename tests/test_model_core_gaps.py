@@ -1,0 +1,117 @@
+"""Core rules for the gaps the register of requirements showed (issue 13, docs/spec-coverage.md).
+
+Timings judged on both sides where the spec bounds them, the order of the
+transaction-related queue, and values checked against their domains. Each rule
+is tested both ways: it fires on the wrong behaviour and is silent on every
+behaviour the spec allows.
+"""
+
+from __future__ import annotations
+
+from model import CpCall, Options
+
+from test_model_core import (IDLE, TAG, Trace, authorize, boot, charging, down, preparing, result, sn, start_tx,
+                             statuses, step, stop_tx, up)
+
+OTHER = "TAG2"
+
+
+def failed_stop(attempts: int = 3, interval: int = 60, t: float = 0.0) -> Trace:
+    """A transaction on connector 1 stopped remotely; the Central System fails its StopTransaction."""
+    trace = charging(Trace(TransactionMessageAttempts=attempts, TransactionMessageRetryInterval=interval))
+    failing = CpCall("StopTransaction", {"transactionId": 1, "meterStop": 10, "timestamp": "2025-01-01T00:00:00Z",
+                                          "reason": "Remote"}, t, answer=None, error="InternalError")
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), failing, sn(1, "Finishing"))
+    return trace
+
+
+def resend(t: float, error: str | None = None) -> CpCall:
+    payload = {"transactionId": 1, "meterStop": 10, "timestamp": "2025-01-01T00:00:00Z", "reason": "Remote"}
+    return CpCall("StopTransaction", payload, t, answer=None if error else {}, error=error)
+
+
+# -- §3.7.1 TransactionMessageRetryInterval: not before, not after ------------------------------
+
+
+def test_3_7_1_resend_after_the_interval_is_allowed():
+    trace = failed_stop()
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("AdvanceTime", seconds=30), resend(60.0))
+
+
+def test_3_7_1_resend_before_the_interval_is_a_violation():
+    assert failed_stop().do(step("AdvanceTime", seconds=30), resend(30.0)) == ["TransactionMessageRetryEarly"]
+
+
+def test_3_7_1_resend_at_once_is_a_violation():
+    trace = charging(Trace(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60))
+    failing = resend(0.0, error="InternalError")
+    assert trace.do(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), failing,
+                    resend(0.0), sn(1, "Finishing")) == ["TransactionMessageRetryEarly"]
+
+
+def test_3_7_1_the_second_wait_is_twice_the_interval():
+    trace = failed_stop()
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    assert trace.do(step("AdvanceTime", seconds=60), resend(120.0)) == ["TransactionMessageRetryEarly"]
+    trace = failed_stop()
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=60))
+    trace.ok(step("AdvanceTime", seconds=60), resend(180.0))
+
+
+def test_3_7_1_a_late_resend_is_still_transaction_message_retry():
+    assert failed_stop().do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+
+
+def test_3_7_1_the_tolerance_allows_an_early_resend_on_a_wall_clock():
+    trace = charging(Trace(Options(tolerance=2.0), TransactionMessageAttempts=3, TransactionMessageRetryInterval=60))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             resend(0.0, error="InternalError"), sn(1, "Finishing"))
+    trace.ok(step("AdvanceTime", seconds=59), resend(59.0))
+
+
+def test_3_7_1_after_a_reboot_the_queue_may_go_out_at_once():
+    trace = failed_stop()
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), resend(0.0), *statuses((0, "Available"), (1, "Finishing"), (2, "Available")))
+
+
+def test_3_7_1_unknown_retry_settings_judge_no_wait():
+    trace = charging(Trace())
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             resend(0.0, error="InternalError"), resend(0.0), sn(1, "Finishing"))
+
+
+# -- §3.7 the transaction-related queue ---------------------------------------------------
+
+
+def start_on_two(t: float) -> list:
+    return [authorize(OTHER, t=t), start_tx(2, OTHER, tx_id=2, t=t), sn(2, "Charging", t)]
+
+
+def test_3_7_a_start_transaction_before_the_retry_is_a_violation():
+    trace = preparing(failed_stop(), connector=2)
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    assert trace.do(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(0.0)) == [
+        "TransactionMessageBeforeQueueEmptied"]
+
+
+def test_3_7_a_start_transaction_waits_behind_the_retry():
+    trace = preparing(failed_stop(), connector=2)
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER), sn(2, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0), start_tx(2, OTHER, tx_id=2, t=60.0))
+
+
+def test_3_7_messages_that_are_not_transaction_related_need_not_wait():
+    trace = failed_stop()
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, status="Invalid"))
+    trace.ok(step("AdvanceTime", seconds=10), CpCall("Heartbeat", {}, 10.0, answer={"currentTime": "x"}))
+
+
+def test_3_7_a_discarded_stop_transaction_no_longer_holds_the_queue():
+    trace = failed_stop(attempts=2)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    preparing(trace, connector=2).ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(60.0))
