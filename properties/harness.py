@@ -16,6 +16,8 @@ import attrs
 from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
                    judge_worlds)
 
+from .external import start_from
+
 CALL_TIMEOUT = 10.0
 
 
@@ -77,18 +79,22 @@ class Harness:
     """Runs steps against a SUT on an event loop and judges them with the model."""
 
     def __init__(self, sut, loop: asyncio.AbstractEventLoop, options: Options,
-                 accepted: frozenset[str] = frozenset(), on_accepted=None, answer_limit: float = 0.0):
+                 accepted: frozenset[str] = frozenset(), on_accepted=None, answer_limit: float = 0.0,
+                 on_step_judged=None):
         """``accepted``: rules the user knows the charge point breaks (``--accept``); their
         violations go to ``on_accepted`` instead of failing the step.
 
         ``answer_limit``: seconds a CALL's answer may take after our timeout (a wall-clock charge
-        point); meanwhile the outcome is pending (model/worlds.py). 0: a timeout is no answer."""
+        point); meanwhile the outcome is pending (model/worlds.py). 0: a timeout is no answer.
+
+        ``on_step_judged()`` is called after each step the model judged (a run counts what it checked)."""
         self.sut = sut
         self.loop = loop
         self.options = options
         self.accepted = accepted
         self.on_accepted = on_accepted
         self.answer_limit = answer_limit
+        self.on_step_judged = on_step_judged
         self.worlds: tuple = ()
         self.pending: dict[str, tuple[str, float]] = {}
         """Our CALLs still unanswered: unique id -> (action, when sent)."""
@@ -111,17 +117,29 @@ class Harness:
     def start(self) -> tuple[Violation, ...]:
         """Power the charge point on and learn its configuration (OCTT §1.3 preconditions)."""
         self.state = attrs.evolve(initial_state(self.options), powered=False, online=False, registration="Booting")
-        self.state = attrs.evolve(self.state, time=self.sut.clock.now())
-        found = self.step({"op": "PowerOn"}, perform=self.sut.start)
+        self.state = start_from(attrs.evolve(self.state, time=self.sut.clock.now()), getattr(self.sut, "leftover", {}))
+        found = self.step({"op": "PowerOn"}, perform=self.sut.start, before=self.setup_errors())
         found += self.step({"op": "GetConfiguration"})
         return found
 
-    def step(self, step: dict, perform=None) -> tuple[Violation, ...]:
+    def setup_errors(self) -> list:
+        """What broke OCPP-J while an external charge point was brought to the preconditions
+        (frames of ``fresh()``, before the example): judged with the example's first step."""
+        since = getattr(self.sut, "setup_from", None)
+        if since is None:
+            return []
+        return [ProtocolError(f"during setup, before the example: {frame.error}", frame.time)
+                for frame in self.sut.csms.frames[since:self.sut.example_start] if frame.is_violation]
+
+    def step(self, step: dict, perform=None, before: list = ()) -> tuple[Violation, ...]:
+        """Perform and judge one step; ``before``: observations made before it, judged with it."""
         stimulus = Stimulus.from_step(step)
         first = len(self.sut.csms.frames)
         outcome = self.run(self.execute(stimulus, perform))
+        if outcome is not None and outcome.kind == "skipped":  # the controller refused: nothing happened
+            stimulus, outcome = Stimulus.from_step({"op": "AdvanceTime", "seconds": 0}), None
         frames = self.sut.csms.frames[first:]
-        seen = observations(frames) + self.unanswered(frames)
+        seen = list(before) + observations(frames) + self.unanswered(frames)
         if outcome is not None and outcome.kind == "timeout":
             outcome = late_answer(frames, stimulus.op) or self.wait_for_answer(frames, stimulus.op) or outcome
         if outcome is not None and outcome.kind in ("timeout", "offline", "pending"):
@@ -130,12 +148,16 @@ class Harness:
             seen = _place_answer(seen, outcome)
         self.last_observed = seen
         start = self._start_time(stimulus)
-        verdict = judge_worlds((attrs.evolve(w, time=start) for w in self.worlds), stimulus, seen, self.accepted)
+        injected = injected_statuses(frames, getattr(self.sut, "injected", ()))
+        worlds = (resynchronised(attrs.evolve(w, time=start), injected) for w in self.worlds)
+        verdict = judge_worlds(worlds, stimulus, seen, self.accepted)
         self.worlds = tuple(attrs.evolve(w, time=self.sut.clock.now()) for w in verdict.worlds)
-        self.handled |= verdict.handled
+        self.handled |= verdict.handled | messages_in(seen, stimulus)
         known = [v for v in verdict.violations if v.rule in self.accepted]
         if known and self.on_accepted:
             self.on_accepted(known)
+        if self.on_step_judged:
+            self.on_step_judged()
         return tuple(v for v in verdict.violations if v.rule not in self.accepted)
 
     def wait_for_answer(self, frames, action: str) -> Answer | None:
@@ -177,14 +199,41 @@ class Harness:
         if stimulus.op == "AdvanceTime":
             await self.sut.advance(float(stimulus.get("seconds")))
             return None
-        await self.sut.perform(stimulus.to_step())
+        result = await self.sut.perform(stimulus.to_step())
         await self.sut.settle()
-        return None
+        return result if getattr(result, "kind", None) == "skipped" else None
 
     def check(self, step: dict) -> None:
         found = self.step(step)
         if found:
             raise ModelViolation.of(found, step)
+
+
+def injected_statuses(frames, injected) -> set[int]:
+    """Connectors whose StatusNotification in ``frames`` a controller made the charge point send
+    (SAP's PlugIn): not the charge point's own transition (docs/external.md §7)."""
+    first: dict = {}
+    for f in frames:
+        if f.direction == "cp->cs" and f.message_type == 2 and f.action == "StatusNotification":
+            first.setdefault((f.payload or {}).get("connectorId"), f.seq)
+    return {connector for connector, seq in first.items() if seq in injected}
+
+
+def resynchronised(state, connectors: set[int]):
+    """The state with these connectors' last reported status forgotten: the injected status is
+    recorded (and meets what is owed) but no §4.9 transition is judged into it."""
+    for connector_id in sorted(c for c in connectors if isinstance(c, int) and 0 <= c < len(state.connectors)):
+        state = state.with_connector(attrs.evolve(state.connector(connector_id), resync=True))
+    return state
+
+
+def messages_in(seen, stimulus: Stimulus) -> set[str]:
+    """``message:<Action>.req`` for each CALL of the Charge Point's, ``message:<Op>.conf`` for its answer to
+    ours: which messages' fields the frame schemas judged (properties/requirements coverage)."""
+    found = {f"message:{e.action}.req" for e in seen if isinstance(e, CpCall)}
+    if stimulus.is_call and any(isinstance(e, Answer) and e.kind == "result" for e in seen):
+        found.add(f"message:{stimulus.op}.conf")
+    return found
 
 
 def late_answer(frames, action: str) -> Answer | None:

@@ -124,5 +124,12 @@ def judged(handled) -> frozenset[str]:
     fell due (the message the Charge Point owed came, or its time ran out)."""
     found: set[str] = set()
     for name in handled:
+        if name.startswith("message:"):
+            continue
         found |= {name[5:]} if name.startswith("rule:") else rules_of(name)
     return frozenset(found - {""})
+
+
+def messages(handled) -> frozenset[str]:
+    """The messages seen (``Authorize.req``, ``Reset.conf``): their fields were judged by the schemas."""
+    return frozenset(name[8:] for name in handled if name.startswith("message:"))

@@ -21,11 +21,14 @@ from . import findings, stopping
 from .database import as_database
 from .determinism import no_local_constants
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
+from .explore.bridge import ExploredStates
 from .harness import Harness, ModelViolation
 from .minimize import minimal_steps
 from .machine import OcppMachine
+from .checks import DEFAULT_FINDINGS
 from .outcomes import outcome_of
-from .rules import judged
+from .phases import shrinking
+from .rules import judged, messages
 from .shards import Shard, batch_seeds
 from .checklog.export import SessionTrace
 
@@ -43,7 +46,7 @@ class FuzzConfig:
     budget: float | None = 60.0
     seed: int = 0
     profile: str = "dev"
-    findings_dir: Path = Path("findings")
+    findings_dir: Path = DEFAULT_FINDINGS
     database: Path | str | object | None = None
     """A directory, ``redis://HOST:PORT/DB``, ``github:OWNER/REPO[/ARTIFACT]`` or an open ExampleDatabase
     (properties/database.py)."""
@@ -57,6 +60,9 @@ class FuzzConfig:
     """The bundled charge point's power-loss policy (adapters/chargepoint/settings.py)."""
     one_reader: bool = False
     """The bundled charge point has one card reader for all connectors (OCTT scenarios only)."""
+    link: str = "websocket"
+    """How the bundled charge point reaches the endpoint (``--link``, adapters/bundled.py LINKS): a
+    loopback WebSocket, or in memory; a seed gives the same run on either."""
     external: ExternalSettings | None = None
     """``--sut external``: the description and its overrides (properties/external.py)."""
     shrink: bool = True
@@ -69,6 +75,10 @@ class FuzzConfig:
     a rule found is accepted for the rest of the run and fuzzing goes on until the budget."""
     trace_out: Path | None = None
     """``--trace-out FILE``: every example's frames appended in the trace format v1.0 (properties/checklog/export.py)."""
+    states: dict | None = None
+    """``--states FILE``: an exploration's state set; the run reports what it reached of it (properties/explore/bridge.py)."""
+    steer: bool = True
+    """With ``states``: steer toward the explored states the run seldom reached (Hypothesis ``target()``)."""
 
 
 @attrs.define
@@ -89,6 +99,9 @@ class Finding:
 @attrs.define
 class Report:
     examples: int = 0
+    """Traces generated (a run of the --max-examples budget); re-runs that shrink a failure are not."""
+    shrink_runs: int = 0
+    """Runs of the state machine that shrank (or explained) a failure: not examples."""
     steps: int = 0
     seconds: float = 0.0
     operations: collections.Counter = attrs.field(factory=collections.Counter)
@@ -102,8 +115,16 @@ class Report:
     examples_to_find: int | None = None
     interrupted: bool = False
     """A signal ended the run before its budget (properties/stopping.py)."""
+    judged: int = 0
+    """Steps the model judged in the run's examples (0: the run checked nothing)."""
+    skipped: collections.Counter = attrs.field(factory=collections.Counter)
+    """Physical steps the controller refused in the charge point's state, by op (external runs)."""
     rules_judged: collections.Counter = attrs.field(factory=collections.Counter)
     """Rule -> the examples in which the model judged it (properties/rules.py): the run's coverage."""
+    messages_seen: collections.Counter = attrs.field(factory=collections.Counter)
+    """Message (``Authorize.req``, ``Reset.conf``) -> the examples in which its fields were judged."""
+    explored: dict | None = None
+    """With ``--states``: the fraction of the exploration's states and transitions the run reached."""
 
     @property
     def steps_per_second(self) -> float:
@@ -129,10 +150,26 @@ class Session:
         self.loop.run_until_complete(self.sut.open())
         self.capabilities = frozenset(self.sut.capabilities)  # an external SUT learns them at open()
         self.trace = SessionTrace(config.trace_out, self.sut) if config.trace_out else None
+        self.explored = ExploredStates(config.states, config.steer) if config.states else None
+
+    def visit(self, worlds, first: bool = False) -> None:
+        """The model's state after the boot (``first``) or a step: counted against ``--states``."""
+        if self.explored is not None:
+            if first:
+                self.explored.start_example()
+            self.explored.visit(worlds)
+
+    def end_example(self) -> None:
+        if self.explored is not None:
+            self.explored.end_example()
+            self.report.explored = self.explored.coverage()
 
     def new_harness(self) -> Harness:
         stopping.check()
-        self.report.examples += 1
+        if shrinking():
+            self.report.shrink_runs += 1
+        else:
+            self.report.examples += 1
         harness = self.fresh_harness()
         if self.on_progress:
             self.on_progress(self.report)
@@ -145,7 +182,12 @@ class Session:
         timing = getattr(self.sut, "timing", None)
         accepted = frozenset(self.accepted if accepted is None else accepted)
         return Harness(self.sut, self.loop, self.options, accepted,
-                       on_accepted or self.note_accepted, answer_limit=getattr(timing, "answer_limit", 0.0))
+                       on_accepted or self.note_accepted, answer_limit=getattr(timing, "answer_limit", 0.0),
+                       on_step_judged=None if on_accepted else self.note_step_judged)
+
+    def note_step_judged(self) -> None:
+        """One more step judged in one of the run's examples (replays for minimizing do not count)."""
+        self.report.judged += 1
 
     def replay_steps(self, steps: list[dict], accepted=None) -> tuple[tuple, int]:
         """Run ``steps`` on a fresh charge point, not counted as an example: the violations of the first
@@ -188,6 +230,7 @@ class Session:
         for rule in judged(handled):
             self.report.rules_judged[rule] += 1
             event(f"judged {rule}")
+        self.report.messages_seen.update(messages(handled))
 
     def note_outcome(self, step: dict, observed) -> None:
         self.report.outcomes[step["op"], outcome_of(step, observed)] += 1
@@ -233,7 +276,15 @@ class Session:
                  if f.direction == "cp->cs" and f.action == "BootNotification" and f.message_type == 2]
         return {"bootNotification": boots[-1] if boots else None, "sut": self.sut.identity()}
 
+    def check_alive(self) -> None:
+        """An external charge point must still be there at the end of the run: one that went away
+        and never came back gave examples that checked little (properties/external.py)."""
+        check = getattr(self.sut, "check_alive", None)
+        if check is not None:
+            self.loop.run_until_complete(check())
+
     def finalize(self) -> None:
+        self.report.skipped.update(skipped.step["op"] for skipped in getattr(self.sut, "skipped", ()))
         for finding in self.report.findings:
             data = findings.load(finding.path)
             data["status"] = "final"
@@ -266,7 +317,8 @@ def build_sut(config: FuzzConfig):
         return build_external_sut(config.external)
     settings = BundledSettings(number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
                                power_loss=config.power_loss, one_reader=config.one_reader)
-    return BundledSut(mutant=config.mutant, settings=settings, feature_profiles=config.feature_profiles)
+    return BundledSut(mutant=config.mutant, settings=settings, feature_profiles=config.feature_profiles,
+                      link=config.link)
 
 
 def machine_class(session: Session) -> type:
@@ -307,6 +359,7 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
                 break
             run_batch(session, config, min(BATCH, remaining), next(seeds))
             session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
+        session.check_alive()
         if config.shrink and not getattr(session.sut, "real_time", False):
             for finding in session.report.findings:
                 session.minimize(finding)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+from .banner import rerun_command
+from .findings import replay_command
 from .outcomes import outcome_table
+from . import requirements
 from .rules import known_rules
 from pathlib import Path
 from xml.etree import ElementTree
@@ -27,6 +30,8 @@ def summary_dict(report, config) -> dict:
         "operations": dict(sorted(report.operations.items())),
         "outcomes": outcome_table(report.outcomes),
         "accepted": dict(sorted(report.accepted.items())),
+        "skipped": dict(sorted(report.skipped.items())),
+        "judgedSteps": report.judged,
         "interrupted": report.interrupted,
         "examplesToFind": report.examples_to_find,
         "secondsToFind": None if report.time_to_find is None else round(report.time_to_find, 3),
@@ -61,20 +66,33 @@ def coverage_dict(report) -> dict:
     """Which of the model's rules the run judged (properties/rules.py), and how often."""
     known = known_rules()
     judged = {rule: report.rules_judged[rule] for rule in known if report.rules_judged[rule]}
+    register = requirements.coverage(set(judged), seen_messages=set(report.messages_seen))
     return {"rulesKnown": len(known), "rulesJudged": len(judged),
             "fraction": round(len(judged) / len(known), 3) if known else 0.0,
-            "judged": dict(sorted(judged.items())), "neverJudged": sorted(set(known) - set(judged))}
+            "judged": dict(sorted(judged.items())), "neverJudged": sorted(set(known) - set(judged)),
+            "requirements": {"judged": register["judged"], "exercised": register["exercised"],
+                             "fraction": round(register["fraction"], 3), "reached": register["reached"],
+                             "reachedExercised": register["reached_exercised"],
+                             "fractionReached": round(register["fraction_reached"], 3),
+                             "missed": register["missed_ids"]}}
 
 
 def print_coverage(report, out) -> None:
     coverage = coverage_dict(report)
     out.write(f"rules judged: {coverage['rulesJudged']} of {coverage['rulesKnown']} "
               f"({coverage['fraction']:.0%}); never judged: {', '.join(coverage['neverJudged']) or 'none'}\n")
+    register = coverage["requirements"]
+    out.write(f"requirements exercised: {register['reachedExercised']} of the {register['reached']} judged "
+              f"ones the machine reaches ({register['fractionReached']:.0%}); {register['exercised']} of all "
+              f"{register['judged']} judged ({register['fraction']:.0%}) (ocpp-verify requirements)\n")
 
 
-def print_summary(report, out) -> None:
+def print_summary(report, out, config=None) -> None:
+    """``config``: the run's FuzzConfig, for its seed, how to rerun it and how to replay a finding."""
     out.write(f"examples: {report.examples}  steps: {report.steps}  "
               f"steps/s: {report.steps_per_second:.0f}  time: {report.seconds:.1f}s\n")
+    if config is not None:
+        out.write(f"seed: {config.seed}  (rerun: {rerun_command(config)})\n")
     if report.interrupted:
         out.write("stopped by a signal before the budget was spent; findings are not fully shrunk\n")
     out.write("operations exercised:\n")
@@ -86,6 +104,8 @@ def print_summary(report, out) -> None:
     for rule, count in sorted(report.accepted.items()):
         why = "found below, then accepted" if rule in found else "--accept"
         out.write(f"accepted deviation ({why}): {rule} x{count}\n")
+    for op, count in sorted(report.skipped.items()):
+        out.write(f"skipped (the controller refused it in the charge point's state): {op} x{count}\n")
     if not report.findings:
         out.write("findings: none\n")
         return
@@ -94,10 +114,18 @@ def print_summary(report, out) -> None:
         out.write("\n")
         for v in finding.violations:
             out.write(f"{v}\n")
-        out.write("shrunk trace:\n")
+        if finding.trace:
+            out.write("shrunk trace:\n")
+        else:
+            out.write("raised during setup (PowerOn and GetConfiguration, before the first step): no trace\n")
         for i, step in enumerate(finding.trace, 1):
             out.write(f"  {i}. {json.dumps(step)}\n")
-        out.write(f"saved: {finding.path}  (replay: ocpp-verify replay {finding.path})\n")
+        out.write(f"saved: {finding.path}  (replay: {_replay_hint(finding, config)})\n")
+
+
+def _replay_hint(finding, config) -> str:
+    settings = {} if config is None else {"mutant": config.mutant, "sut": "external" if config.external else None}
+    return replay_command({"settings": settings}, finding.path)
 
 
 def print_outcomes(report, out) -> None:

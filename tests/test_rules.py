@@ -55,3 +55,14 @@ def test_an_answer_status_and_an_obligation_count_as_judged_only_when_they_were(
         assert not {"ResetStopsTransactions", "RemoteStopTransactionStatus"} & rules
     finally:
         session.close()
+
+
+def test_a_field_judged_by_the_schemas_counts_only_once_its_message_was_seen():
+    from properties.requirements import classified, coverage
+
+    entries = [e for e in classified() if (e.get("field") or {}).get("owner") == "Authorize.req"
+               and e.get("class") == "judged" and set(e.get("rules", ())) == {"OcppJFraming"}]
+    assert entries, "the register has no Authorize.req field judged by the schemas"
+    without = coverage({"OcppJFraming"}, entries, seen_messages=set())
+    assert without["exercised"] == 0
+    assert coverage({"OcppJFraming"}, entries, seen_messages={"Authorize.req"})["exercised"] == len(entries)

@@ -209,20 +209,30 @@ def counts(entries: list[dict] | None = None) -> dict:
     }
 
 
+def _exercised(entry: dict, judged_rules: set[str], seen_messages) -> bool:
+    rules = set(entry.get("rules", ()))
+    owner = (entry.get("field") or {}).get("owner")
+    if seen_messages is not None and owner and rules <= {"OcppJFraming"}:
+        return bool(rules & judged_rules) and owner in seen_messages
+    return bool(rules & judged_rules)
+
+
 def gaps(entries: list[dict] | None = None) -> list[dict]:
     entries = classified() if entries is None else entries
     return [e for e in entries if e.get("class") == "gap"]
 
 
-def coverage(judged_rules: set[str], entries: list[dict] | None = None) -> dict:
+def coverage(judged_rules: set[str], entries: list[dict] | None = None, seen_messages=None) -> dict:
     """Which judged requirements a run exercised, given the model rules it judged.
 
-    A requirement is exercised when any of its rules was judged. ``fraction`` is over every judged
+    A requirement is exercised when any of its rules was judged; a field judged only by the frame
+    schemas (``OcppJFraming``) when, besides, its message was seen (``seen_messages``, e.g.
+    ``Authorize.req``; None: not known, the rule alone counts). ``fraction`` is over every judged
     requirement, ``fraction_reached`` over those a machine rule reaches (what fuzzing can get to).
     """
     entries = classified() if entries is None else entries
     judged = [e for e in entries if e.get("class") == "judged"]
-    exercised = [e["id"] for e in judged if set(e.get("rules", ())) & set(judged_rules)]
+    exercised = [e["id"] for e in judged if _exercised(e, set(judged_rules), seen_messages)]
     reached = [e["id"] for e in judged if e.get("machine")]
     reached_exercised = [i for i in exercised if i in set(reached)]
     return {
