@@ -331,6 +331,8 @@ def test_exit_codes_and_reports(tmp_path, capsys):
     assert ElementTree.parse(junit).getroot().get("failures") == "1"
     text = markdown.read_text()
     assert "```mermaid" in text and "StopTransaction" in text and "(violation)" in text
+    assert main(["check-log", str(FINDING), "--accept", "StopTransactionReason"]) == 0  # a known deviation
+    assert "accepted (--accept): StopTransactionReason x1" in capsys.readouterr().out
 
 
 def test_several_charge_points_in_one_file_are_split_by_id(tmp_path):

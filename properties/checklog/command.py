@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
                         "(default 0 for logs recorded on a virtual clock, else 5)")
     parser.add_argument("--connectors", type=int, metavar="N",
                         help="the charge point's connectors (default: learnt from the log)")
+    parser.add_argument("--accept", action="append", default=[], metavar="RULE",
+                        help="a rule this charge point is known to break: counted, not a violation (repeatable, "
+                        "or comma-separated)")
     parser.add_argument("--no-schemas", action="store_true",
                         help="do not check payloads against the OCPP 1.6 JSON schemas (faster)")
 
@@ -45,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--tolerance must be 0 or more")
     if args.connectors is not None and args.connectors < 1:
         raise UsageError("--connectors must be at least 1")
-    options = CheckOptions(tolerance=args.tolerance, connectors=args.connectors, schemas=not args.no_schemas)
+    accept = frozenset(rule.strip() for given in args.accept for rule in given.split(",") if rule.strip())
+    options = CheckOptions(tolerance=args.tolerance, connectors=args.connectors, schemas=not args.no_schemas,
+                           accept=accept)
     progress = Progress(sys.stderr)
     try:
         report = check(args.files, args.format, options, strict=args.strict, on_progress=progress.update)

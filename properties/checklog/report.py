@@ -34,7 +34,7 @@ def summary(report) -> str:
         lines.append(f"  {cp.name}: {cp.frames} frames, {start}, {sum(cp.by_rule.values())} violation(s)")
     if len(report.charge_points) > len(shown):
         lines.append(f"  ... and {len(report.charge_points) - len(shown)} more charge point(s) without violations")
-    lines += _violations(report) + _not_judged(report) + _errors(report)
+    lines += _violations(report) + _accepted(report) + _not_judged(report) + _errors(report)
     lines.append(f"result: {verdict(report)}")
     return "\n".join(lines)
 
@@ -53,6 +53,14 @@ def _violations(report) -> list[str]:
     if listed < report.violation_count:
         lines.append(f"  ... {report.violation_count - listed} more, counted by rule in --json")
     return lines
+
+
+def _accepted(report) -> list[str]:
+    counts: dict[str, int] = {}
+    for cp in report.charge_points.values():
+        for rule, n in cp.accepted.items():
+            counts[rule] = counts.get(rule, 0) + n
+    return [f"accepted (--accept): {rule} x{n}" for rule, n in sorted(counts.items())]
 
 
 def _not_judged(report) -> list[str]:
@@ -97,7 +105,7 @@ def as_dict(report) -> dict:
         "chargePoints": [
             {"id": cp.name, "frames": cp.frames, "judgedFrom": cp.judged_from, "judgedEvents": cp.judged,
              "violations": sum(cp.by_rule.values()), "byRule": dict(sorted(cp.by_rule.items())),
-             "notJudged": dict(cp.not_judged)}
+             "notJudged": dict(cp.not_judged), "accepted": dict(cp.accepted)}
             for cp in report.charge_points.values()],
         "violations": [
             {"chargePoint": v.cp, "frame": v.index, "file": v.source, "line": v.line, "time": when(v.time),
