@@ -58,7 +58,7 @@ ENTRY = row(ID_TAG, PLAIN, ID_TAG)
 FIELDS: dict[type, dict[str, Any]] = {
     ChargePointState: dict(
         time=IGNORED, options=PLAIN, connectors="connectors", config=PLAIN, registration=PLAIN,
-        boot_at=IGNORED, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
+        boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_tag=ID_TAG,
         aligned_intervals=PLAIN, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,

@@ -526,6 +526,7 @@ class CoreRules:
             handler(call)
 
     def boot(self, call: CpCall) -> None:
+        self.check_boot_wait(call)
         status = (call.answer or {}).get("status")
         connectors = tuple(
             attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
@@ -542,10 +543,25 @@ class CoreRules:
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
                                   boot_at=call.time, connectors=connectors, config=config)
+        answered = int((call.answer or {}).get("interval", 0))
+        wait = call.time + answered - self.state.options.tolerance if status != "Accepted" and answered > 0 else None
+        self.state = attrs.evolve(self.state, boot_not_before=wait)
         if status != "Accepted":
-            interval = int((call.answer or {}).get("interval", 0)) or 60
+            interval = answered or 60
             self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
                           f"a new BootNotification {interval}s after {status}", call.time + interval + 1 + self.state.options.tolerance))
+
+    def check_boot_wait(self, call: CpCall) -> None:
+        """§4.2: after Pending or Rejected "the value of the interval field indicates the minimum wait time
+        before sending a next BootNotification request"; "A Charge Point SHOULD NOT send a
+        BootNotification.req earlier, unless requested to do so with a TriggerMessage.req". A (re)boot sends
+        one at once ("each time it boots or reboots")."""
+        wait = self.state.boot_not_before
+        asked = self.state.rebooting or any(o.action == "BootNotification" and o.rule != "BootNotificationRetry"
+                                            for o in self.state.owed)
+        if wait is not None and call.time < wait and not asked:
+            self.fail("BootNotificationRetryEarly", "OCPP 1.6 §4.2",
+                      f"a BootNotification {wait - call.time:.0f}s before the interval of the last answer had passed")
 
     def learn(self, id_tag: str | None, info: dict | None) -> None:
         """Every idTagInfo received updates the authorization cache (§3.5.1)."""

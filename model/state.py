@@ -120,6 +120,8 @@ class ChargePointState:
     config: ConfigurationModel = attrs.field(factory=ConfigurationModel)
     registration: str = "Accepted"
     boot_at: float | None = None
+    boot_not_before: float | None = None
+    """After a BootNotification that was not Accepted: the earliest time of the next one (§4.2 interval)."""
     online: bool = True
     powered: bool = True
     rebooting: bool = False

@@ -115,3 +115,53 @@ def test_3_7_a_discarded_stop_transaction_no_longer_holds_the_queue():
     trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
     preparing(trace, connector=2).ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
     trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(60.0))
+
+
+# -- §4.2 the interval of a Pending or Rejected BootNotification.conf: not before, not after --------
+
+
+def not_accepted(status: str, interval: int) -> Trace:
+    trace = Trace()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot(status, interval=interval))
+    return trace
+
+
+def test_4_2_boot_retry_after_the_interval_is_allowed():
+    trace = not_accepted("Pending", 300)
+    trace.ok(step("AdvanceTime", seconds=300), boot(t=300.0), *statuses(*IDLE, t=300.0))
+
+
+def test_4_2_boot_retry_before_the_interval_is_a_violation():
+    for status in ("Pending", "Rejected"):
+        trace = not_accepted(status, 300)
+        assert trace.do(step("AdvanceTime", seconds=61), boot(t=61.0), *statuses(*IDLE, t=61.0)) == [
+            "BootNotificationRetryEarly"], status
+
+
+def test_4_2_a_late_boot_retry_is_still_boot_notification_retry():
+    assert not_accepted("Pending", 60).do(step("AdvanceTime", seconds=300)) == ["BootNotificationRetry"]
+
+
+def test_4_2_interval_zero_leaves_the_wait_to_the_charge_point():
+    trace = not_accepted("Pending", 0)
+    trace.ok(step("AdvanceTime", seconds=1), boot(t=1.0), *statuses(*IDLE, t=1.0))
+
+
+def test_4_2_a_reboot_sends_a_boot_notification_at_once():
+    trace = not_accepted("Rejected", 300)
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), *statuses(*IDLE))
+
+
+def test_4_2_a_reconnection_does_not_shorten_the_wait():
+    trace = not_accepted("Pending", 300)
+    trace.ok(step("NetworkDown"), down())
+    assert trace.do(step("NetworkUp"), up(), boot(), *statuses(*IDLE)) == ["BootNotificationRetryEarly"]
+
+
+def test_4_2_a_triggered_boot_notification_may_come_earlier():
+    trace = not_accepted("Pending", 300)
+    profiles = {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,RemoteTrigger"}
+    trace.ok(step("GetConfiguration", key=["SupportedFeatureProfiles"]), result(configurationKey=[profiles]))
+    trace.ok(step("TriggerMessage", requestedMessage="BootNotification"), result(status="Accepted"),
+             boot(t=0.0), *statuses(*IDLE))

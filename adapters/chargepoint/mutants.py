@@ -215,6 +215,18 @@ class StartTransactionOvertakesRetry(ChargePoint):
                      or item.action == "StartTransaction"), None)
 
 
+class BootRetryCappedAtOwnInterval(ChargePoint):
+    """§4.2: after Pending or Rejected the interval of the answer is the minimum wait before the next
+    BootNotification; this one never waits longer than its own retry interval (60 s)."""
+
+    minimal_trace = [{"op": "SetBootResponse", "status": "Pending", "interval": 300},
+                     {"op": "PowerLoss"}, {"op": "PowerOn"}, {"op": "AdvanceTime", "seconds": 61}]
+
+    def _retry_boot(self, interval: int) -> None:
+        delay = min(interval, self.settings.boot_retry_interval) if interval > 0 else self.settings.boot_retry_interval
+        self._boot_timer = self._timer(delay, self._boot_due)
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -222,7 +234,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
-        StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry,
+        StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
 )
 
 
