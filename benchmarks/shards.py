@@ -7,8 +7,10 @@
 Part "shards": the clean bundled charge point fuzzed for the same total number of examples by
 1, 2 and 4 shard processes (``ocpp-verify fuzz --shard I/N --max-examples TOTAL/N``) started
 together, as the jobs of a CI matrix would be; examples per second of wall time, start-up
-included. The configurations alternate (1, 2, 4, 1, 2, 4, ...) so that load from elsewhere
-falls on all of them.
+included, and per CPU second the shards used (start-up and all: what sharding costs). The
+configurations alternate (1, 2, 4, 1, 2, 4, ...) so that load from elsewhere falls on all of
+them; the load average is printed beside each, since on a loaded machine more processes also
+get a larger share of its cores.
 
 Part "database": for each mutant, the time and examples to the first kill (``--stop-at-first
 --no-shrink``) with an empty database (cold); with the database a cold run of the same mutant
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,24 +51,30 @@ def summary(process: subprocess.Popen) -> dict:
 
 
 def shards_once(work: Path, total: int, count: int, seed: int) -> dict:
-    started = time.monotonic()
+    started, cpu = time.monotonic(), _children_cpu()
     processes = [fuzz(work / f"{count}-{i}", "--seed", str(seed), "--shard", f"{i}/{count}",
                       "--max-examples", str(total // count)) for i in range(1, count + 1)]
     results = [summary(p) for p in processes]
-    wall = time.monotonic() - started
+    wall, cpu = time.monotonic() - started, _children_cpu() - cpu
     examples = sum(r["examples"] for r in results)
-    return {"shards": count, "examples": examples, "wall": wall, "rate": examples / wall,
-            "in_fuzz": sum(r["examples"] / r["seconds"] for r in results), "load": os.getloadavg()[0]}
+    return {"shards": count, "examples": examples, "wall": wall, "rate": examples / wall, "cpu": cpu,
+            "per_cpu": examples / cpu, "load": os.getloadavg()[0]}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the finished child processes (the shards), user and system."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def part_shards(work: Path, total: int, repeats: int, seed: int) -> None:
     runs = [shards_once(work / f"r{r}", total, count, seed) for r in range(repeats) for count in (1, 2, 4)]
     print(f"\n### Examples/s of 1, 2 and 4 shards, {total} examples in all ({os.cpu_count()} cores)\n")
-    print("| shards | run | examples | wall s | examples/s (wall) | sum of the shards' examples/s in fuzz | load |")
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+    print("| shards | run | examples | wall s | examples/s (wall) | CPU s | examples per CPU s | load (1 min) |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for i, run in enumerate(runs):
         print(f"| {run['shards']} | {i // 3 + 1} | {run['examples']} | {run['wall']:.1f} | {run['rate']:.1f} | "
-              f"{run['in_fuzz']:.1f} | {run['load']:.2f} |")
+              f"{run['cpu']:.1f} | {run['per_cpu']:.2f} | {run['load']:.2f} |", flush=True)
     for count in (1, 2, 4):
         rates = [r["rate"] for r in runs if r["shards"] == count]
         print(f"\n{count} shard(s): best {max(rates):.1f} examples/s", end="")

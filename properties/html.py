@@ -118,14 +118,28 @@ def _coverage(summary: dict) -> str:
 
 
 def _requirements(summary: dict) -> str:
-    requirements = summary.get("requirements")
-    if not requirements:
+    register = (summary.get("coverage") or {}).get("requirements")
+    if not register:
         return ("<h2>Requirement coverage</h2><p class='note' id='requirements'>Not in this summary: requirement "
                 "coverage appears here once runs count the requirements of the register "
                 "(properties/requirements).</p>")
-    rows = "".join(f"<tr><th>{_e(k)}</th><td>{_e(_plain(v) if not isinstance(v, dict) else json.dumps(v))}</td></tr>"
-                   for k, v in requirements.items())
-    return f"<h2>Requirement coverage</h2><table id='requirements'>{rows}</table>"
+    texts = _statements()
+    missed = "".join(f"<tr><td>{_e(i)}</td><td>{_e(texts.get(i, ''))}</td></tr>" for i in register["missed"])
+    return (f"<h2>Requirement coverage</h2><p id='requirements'>{register['reachedExercised']} of the "
+            f"{register['reached']} judged requirements the state machine reaches were exercised "
+            f"({register['fractionReached']:.0%}); {register['exercised']} of all {register['judged']} judged "
+            f"requirements ({register['fraction']:.0%}).</p><details><summary>{len(register['missed'])} judged "
+            f"requirements not exercised</summary><table><tr><th>requirement</th><th>statement</th></tr>{missed}"
+            "</table></details>")
+
+
+def _statements() -> dict[str, str]:
+    """Requirement id -> its statement, from the register (properties/requirements)."""
+    try:
+        from .requirements import load_register
+    except ImportError:
+        return {}
+    return {entry["id"]: entry.get("text", "") for entry in load_register()}
 
 
 def _findings(found: list[dict]) -> str:

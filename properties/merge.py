@@ -139,9 +139,28 @@ def add_coverage(coverages: list[dict]) -> dict:
     judged = add_counts(c.get("judged") for c in coverages)
     known = set(judged) | {rule for c in coverages for rule in c.get("neverJudged", [])}
     known_count = max([len(known)] + [c.get("rulesKnown", 0) for c in coverages])
-    return {"rulesKnown": known_count, "rulesJudged": len(judged),
-            "fraction": round(len(judged) / known_count, 3) if known_count else 0.0,
-            "judged": judged, "neverJudged": sorted(known - set(judged))}
+    merged = {"rulesKnown": known_count, "rulesJudged": len(judged),
+              "fraction": round(len(judged) / known_count, 3) if known_count else 0.0,
+              "judged": judged, "neverJudged": sorted(known - set(judged))}
+    registers = [c["requirements"] for c in coverages if c.get("requirements")]
+    if registers:
+        merged["requirements"] = add_requirements(registers)
+    return merged
+
+
+def add_requirements(registers: list[dict]) -> dict:
+    """Requirement coverage of all shards: a requirement exercised by any shard is exercised."""
+    from .requirements import classified
+
+    missed = set.intersection(*(set(r["missed"]) for r in registers))
+    judged = max(r["judged"] for r in registers)
+    reached = {e["id"] for e in classified() if e.get("class") == "judged" and e.get("machine")}
+    reached_exercised = len(reached - missed)
+    return {"judged": judged, "exercised": judged - len(missed),
+            "fraction": round((judged - len(missed)) / judged, 3) if judged else 0.0,
+            "reached": len(reached), "reachedExercised": reached_exercised,
+            "fractionReached": round(reached_exercised / len(reached), 3) if reached else 0.0,
+            "missed": sorted(missed)}
 
 
 def save_new(merged: Merged, directory: Path) -> None:

@@ -173,3 +173,16 @@ def test_both_workflows_pin_the_same_hypothesis_that_the_suite_allows():
     pins = {yaml_load(path)["env" if path == GITHUB else "variables"]["HYPOTHESIS_VERSION"] for path in SCHEMAS}
     assert len(pins) == 1 and re.fullmatch(r"\d+\.\d+\.\d+", pins.pop())
     assert any(r.startswith("hypothesis") for r in requires("ocpp-verify"))
+
+
+def test_the_regression_step_passes_on_this_repository():
+    """The workflows' replay command, run on every saved finding here, passes: a nightly starts green."""
+    from properties.cli import main
+
+    replays = {tuple(argv) for path in SCHEMAS for _, argv in commands(path) if argv[0] == "replay"}
+    assert len(replays) == 1, "the two workflows replay differently"
+    argv = list(replays.pop())
+    saved = sorted((ROOT / "findings").glob("*.json"))
+    assert saved
+    for finding in saved:
+        assert main([str(finding) if word == VARIABLES["finding"] else word for word in argv]) == 0, finding.name

@@ -226,6 +226,8 @@ def test_the_html_report_shows_the_run_in_chromium(cold_second_shard, tmp_path):
     assert f"ocpp-verify replay {finding['file']} --mutant {MUTANT}" in html
     assert "<td>2/2</td>" in html and f"<td>{MUTANT}</td>" in html
     assert "RemoteStartTransaction" in html and "Rule coverage" in html and "Requirement coverage" in html
+    if summary.get("coverage", {}).get("requirements"):
+        assert "judged requirements the state machine reaches were exercised" in html
     shot = tmp_path / "report.png"
     run = chromium(out / "report.html", tmp_path / "shot", "--window-size=1200,2000", f"--screenshot={shot}")
     assert run.returncode == 0 and shot.exists(), run.stderr[-2000:]

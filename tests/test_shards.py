@@ -83,14 +83,15 @@ class _V:
         self.rule, self.section, self.detail = rule, "OCPP 1.6 §4.9", "what was seen"
 
 
-def summary_file(directory, examples, outcomes, judged, found):
+def summary_file(directory, examples, outcomes, judged, found, missed=()):
     summary = {"format": SUMMARY_FORMAT, "settings": {"seed": 1}, "examples": examples, "steps": examples * 10,
                "seconds": examples / 10, "operations": {"Reset": examples}, "accepted": {},
                "interrupted": False,
                "outcomes": [{"profile": "Core", "operation": "Reset", "count": sum(outcomes.values()),
                              "outcomes": outcomes}],
                "coverage": {"rulesKnown": 3, "rulesJudged": len(judged), "fraction": 0, "judged": judged,
-                            "neverJudged": sorted({"A", "B", "C"} - set(judged))},
+                            "neverJudged": sorted({"A", "B", "C"} - set(judged)),
+                            "requirements": {"judged": 4, "exercised": 4 - len(missed), "missed": missed}},
                "findings": [{"file": str(p), "trace": steps, "violations": [{"rule": rule}]}
                             for p, rule, steps in found]}
     directory.mkdir(parents=True, exist_ok=True)
@@ -107,9 +108,9 @@ def shard_dirs(tmp_path):
     p1 = finding_file(one / "findings", "StatusNotReported", STEPS_1, "StatusNotReported-1")
     p2 = finding_file(two / "findings", "StatusNotReported", STEPS_1, "StatusNotReported-1")  # the same
     p3 = finding_file(two / "findings", "StatusNotReported", STEPS_2, "StatusNotReported-2")  # other trace
-    summary_file(one, 10, {"Accepted": 10}, {"A": 4}, [(p1, "StatusNotReported", STEPS_1)])
+    summary_file(one, 10, {"Accepted": 10}, {"A": 4}, [(p1, "StatusNotReported", STEPS_1)], ["R1", "R2"])
     summary_file(two, 20, {"Accepted": 15, "Rejected": 5}, {"A": 2, "B": 1},
-                 [(p2, "StatusNotReported", STEPS_1), (p3, "StatusNotReported", STEPS_2)])
+                 [(p2, "StatusNotReported", STEPS_1), (p3, "StatusNotReported", STEPS_2)], ["R2", "R3"])
     return tmp_path, one, two
 
 
@@ -121,6 +122,8 @@ def test_merge_adds_counts_and_keeps_one_finding_per_rule_and_trace(shard_dirs):
     assert s["outcomes"] == [{"profile": "Core", "operation": "Reset", "count": 30,
                               "outcomes": {"Accepted": 25, "Rejected": 5}}]
     assert s["coverage"]["judged"] == {"A": 6, "B": 1} and s["coverage"]["neverJudged"] == ["C"]
+    requirements = s["coverage"]["requirements"]
+    assert (requirements["missed"], requirements["exercised"]) == (["R2"], 3), "exercised by any shard: exercised"
     assert sorted(f["steps"][0]["type"] for f in merged.findings) == ["Hard", "Soft"]
     assert len(merged.new) == 2
 
