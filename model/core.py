@@ -201,6 +201,15 @@ class CoreRules:
         )
         self.state = attrs.evolve(self.state, config=config)
         self.violations.extend(found)
+        if str(stimulus.get("key")).casefold() == "metervaluesampleinterval" and payload.get("status") == "Accepted":
+            self.forget_sampling()
+
+    def forget_sampling(self) -> None:
+        """A new MeterValueSampleInterval may apply at once or from the next sample (§9.1.19 says nothing):
+        the sampling of running transactions is no longer judged."""
+        for c in self.connectors():
+            if c.tx is not None:
+                self.update(c.id, tx=attrs.evolve(c.tx, sample_interval=None))
 
     def answer_ChangeAvailability(self, stimulus, payload) -> None:
         connector_id, kind = stimulus.get("connectorId"), stimulus.get("type")
@@ -338,6 +347,8 @@ class CoreRules:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
             if id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
+            elif self.may_be_over(c):
+                self.after_unseen_stop(c, id_tag)
             elif self.state.online:
                 self.update(c.id, presented=id_tag)
                 cached = self.state.cached(id_tag)
@@ -355,6 +366,17 @@ class CoreRules:
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
+
+    def after_unseen_stop(self, c: Connector, id_tag: str) -> None:
+        """The transaction may be over while its StopTransaction waits for a retry (§3.7.1): the card may
+        start a new one, whose StartTransaction waits in the queue behind it (§3.7), or stop the one it
+        started so (§4.10). Like a card taken offline, it may own a transaction the Central System cannot
+        see yet."""
+        if id_tag in c.offline_tags:
+            self.offline_cause(c.id, "Local")
+        if self.state.online:
+            self.update(c.id, presented=id_tag)
+        self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
 
     def authorizes_offline(self) -> bool:
         """No Authorize.req can be sent: offline, or before a BootNotification was Accepted (§4.2),
@@ -813,9 +835,15 @@ class CoreRules:
                 or interval != setting(self.state, "MeterValueSampleInterval", None)):
             return
         gap = stamp - tx.sampled_stamp
-        if interval + self.state.options.tolerance + 0.5 < gap < 2 * interval:
+        slack = self.state.options.tolerance + 0.5
+        if interval + slack < gap < 2 * interval:
             self.fail("MeterValuesSampleLate", "OCPP 1.6 §3.16.1, §9.1.19",
                       f"a periodic sample {gap:.0f}s after the previous one (MeterValueSampleInterval {interval})")
+        elif gap < interval - slack:
+            self.fail("MeterValuesSampleEarly", "OCPP 1.6 §3.16.1, §9.1.19, errata 3.15",
+                      f"a periodic sample {gap:.0f}s after the previous one, sooner than MeterValueSampleInterval "
+                      f"{interval}: samples are taken \"periodically at this interval from the start of the charging "
+                      f"transaction\"")
 
     def check_alignment(self, values, where: str) -> None:
         """Clock-aligned readings fall on ClockAlignedDataInterval boundaries from midnight (§3.16.2, §9.1.5);

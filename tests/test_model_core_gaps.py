@@ -165,3 +165,48 @@ def test_4_2_a_triggered_boot_notification_may_come_earlier():
     trace.ok(step("GetConfiguration", key=["SupportedFeatureProfiles"]), result(configurationKey=[profiles]))
     trace.ok(step("TriggerMessage", requestedMessage="BootNotification"), result(status="Accepted"),
              boot(t=0.0), *statuses(*IDLE))
+
+
+# -- §3.16.1, errata 3.15 MeterValueSampleInterval: not before, not after -------------------------
+
+
+def sample(seconds: int, context: str = "Sample.Periodic") -> CpCall:
+    stamp = f"2025-01-01T00:{seconds // 60:02d}:{seconds % 60:02d}Z"
+    payload = {"connectorId": 1, "transactionId": 1,
+               "meterValue": [{"timestamp": stamp, "sampledValue": [{"value": "10", "context": context}]}]}
+    return CpCall("MeterValues", payload, float(seconds), answer={})
+
+
+def sampling(options: Options | None = None) -> Trace:
+    return charging(Trace(options, MeterValueSampleInterval=10))
+
+
+def test_3_16_1_samples_at_the_interval_are_allowed():
+    trace = sampling()
+    trace.ok(step("AdvanceTime", seconds=20), sample(10), sample(20))
+
+
+def test_3_16_1_a_sample_before_the_interval_is_a_violation():
+    assert sampling().do(step("AdvanceTime", seconds=20), sample(10), sample(15)) == ["MeterValuesSampleEarly"]
+    assert sampling().do(step("AdvanceTime", seconds=10), sample(6)) == ["MeterValuesSampleEarly"]
+
+
+def test_3_16_1_a_sample_after_the_interval_is_still_late():
+    assert sampling().do(step("AdvanceTime", seconds=20), sample(10), sample(22)) == ["MeterValuesSampleLate"]
+
+
+def test_3_16_1_the_tolerance_allows_a_wall_clock_to_sample_a_little_early():
+    trace = sampling(Options(tolerance=2.0))
+    trace.ok(step("AdvanceTime", seconds=20), sample(10), sample(18))
+
+
+def test_3_16_1_a_triggered_reading_is_outside_the_schedule():
+    trace = sampling()
+    trace.ok(step("AdvanceTime", seconds=10), sample(3, context="Trigger"), sample(10))
+
+
+def test_3_16_1_a_new_interval_may_apply_at_once():
+    trace = sampling()
+    trace.ok(step("AdvanceTime", seconds=10), sample(10))
+    trace.ok(step("ChangeConfiguration", key="MeterValueSampleInterval", value="10"), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=3), sample(13))

@@ -227,6 +227,21 @@ class BootRetryCappedAtOwnInterval(ChargePoint):
         self._boot_timer = self._timer(delay, self._boot_due)
 
 
+class MeterValueSampleIntervalShort(ChargePoint):
+    """§3.16.1, §9.1.19, errata 3.15: sampled MeterValues come every MeterValueSampleInterval seconds; this
+    one samples one second sooner each time."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
+                     *CHARGING, {"op": "AdvanceTime", "seconds": 30}]
+
+    def _arm_sampling(self, c) -> None:
+        self._cancel(c.sample_timer)
+        c.sample_timer = None
+        interval = self.config.integer("MeterValueSampleInterval")
+        if interval > 0 and c.transaction is not None:
+            c.sample_timer = self._timer(max(interval - 1, 1), lambda: self._sample(c))
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -235,6 +250,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
+        MeterValueSampleIntervalShort,
 )
 
 
