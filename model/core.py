@@ -759,6 +759,7 @@ class CoreRules:
         payload = call.payload
         reason = payload.get("reason", "Local")
         self.check_transaction_data(payload.get("transactionData"))
+        self.check_raw_values(payload.get("transactionData"), "StopTransaction.transactionData")
         self.check_alignment(payload.get("transactionData"), "StopTransaction.transactionData")
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
             self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
@@ -819,6 +820,7 @@ class CoreRules:
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
         self.check_alignment(values, "MeterValues")
+        self.check_raw_values(values, "MeterValues")
         if "transactionId" in call.payload and (metering.periodic(values) or metering.clock_timestamps(values)):
             self.check_queue_order(call)
         c = self.state.connector(connector_id)
@@ -844,6 +846,13 @@ class CoreRules:
                       f"a periodic sample {gap:.0f}s after the previous one, sooner than MeterValueSampleInterval "
                       f"{interval}: samples are taken \"periodically at this interval from the start of the charging "
                       f"transaction\"")
+
+    def check_raw_values(self, values, where: str) -> None:
+        """§7.43: a SampledValue in format Raw (the default, §7.49) is a decimal number."""
+        wrong = metering.not_decimal(values)
+        if wrong:
+            self.fail("SampledValueNotDecimal", "OCPP 1.6 §7.43, §7.49",
+                      f"{where} has Raw values that are no decimal number: {', '.join(wrong)}")
 
     def check_alignment(self, values, where: str) -> None:
         """Clock-aligned readings fall on ClockAlignedDataInterval boundaries from midnight (§3.16.2, §9.1.5);

@@ -6,6 +6,7 @@ Pure functions over the payloads the Charge Point sent; the judge in
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from vocabulary.dates import moment, seconds
@@ -40,6 +41,17 @@ def unexpected_measurands(meter_values: Iterable[dict], allowed_by_context: dict
         if allowed is not None and measurand.casefold() not in allowed:
             found.append(f"{measurand} ({context})")
     return found
+
+
+DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+"""§7.43 SampledValue.value: 'Value as a "Raw" (decimal) number or "SignedData"'."""
+
+
+def not_decimal(meter_values: Iterable[dict]) -> list[str]:
+    """The values in format Raw (§7.49, the default) that are no decimal number."""
+    return [repr(v.get("value")) for v in sampled_values(meter_values)
+            if v.get("format", "Raw") == "Raw"
+            and not (isinstance(v.get("value"), str) and DECIMAL.fullmatch(v["value"].strip()))]
 
 
 def allowed_sets(value_of, keys: dict) -> dict:

@@ -8,6 +8,8 @@ behaviour the spec allows.
 
 from __future__ import annotations
 
+import pytest
+
 from model import CpCall, Options
 
 from test_model_core import (IDLE, TAG, Trace, authorize, boot, charging, down, preparing, result, sn, start_tx,
@@ -210,3 +212,38 @@ def test_3_16_1_a_new_interval_may_apply_at_once():
     trace.ok(step("AdvanceTime", seconds=10), sample(10))
     trace.ok(step("ChangeConfiguration", key="MeterValueSampleInterval", value="10"), result(status="Accepted"))
     trace.ok(step("AdvanceTime", seconds=3), sample(13))
+
+
+# -- §7.43 SampledValue.value: a Raw value is a decimal number --------------------------------------
+
+
+def reading(value: str, value_format: str | None = None) -> CpCall:
+    sampled = {"value": value, "context": "Sample.Clock"}
+    if value_format:
+        sampled["format"] = value_format
+    payload = {"connectorId": 1, "meterValue": [{"timestamp": "2025-01-01T00:00:00Z", "sampledValue": [sampled]}]}
+    return CpCall("MeterValues", payload, 0.0, answer={})
+
+
+@pytest.mark.parametrize("value", ["12", "12.5", "-3", "+0.25", ".5", "1e3", "2.5E-1", " 7 "])
+def test_7_43_decimal_raw_values_are_allowed(value):
+    Trace().ok(step("AdvanceTime", seconds=0), reading(value))
+
+
+@pytest.mark.parametrize("value", ["12,5", "12 Wh", "", "NaN", "0x1F", "1.2.3"])
+def test_7_43_a_raw_value_that_is_no_decimal_number_is_a_violation(value):
+    assert Trace().do(step("AdvanceTime", seconds=0), reading(value)) == ["SampledValueNotDecimal"]
+    assert Trace().do(step("AdvanceTime", seconds=0), reading(value, "Raw")) == ["SampledValueNotDecimal"]
+
+
+def test_7_43_signed_data_may_be_any_string():
+    Trace().ok(step("AdvanceTime", seconds=0), reading("MIIBIjANBgkqhk==", "SignedData"))
+
+
+def test_7_43_transaction_data_values_are_decimal_numbers_too():
+    trace = charging()
+    data = [{"timestamp": "2025-01-01T00:00:00Z", "sampledValue": [{"value": "1,5", "context": "Transaction.End"}]}]
+    stop = stop_tx(1, tag=TAG)
+    stop.payload["transactionData"] = data
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop, sn(1, "Finishing")) == [
+        "SampledValueNotDecimal"]

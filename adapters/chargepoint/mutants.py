@@ -242,6 +242,19 @@ class MeterValueSampleIntervalShort(ChargePoint):
             c.sample_timer = self._timer(max(interval - 1, 1), lambda: self._sample(c))
 
 
+class MeterValueWithUnitInValue(ChargePoint):
+    """§7.43: a SampledValue in format Raw is a decimal number; this one writes its unit into it ("12 Wh")."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
+                     *CHARGING, {"op": "AdvanceTime", "seconds": 10}]
+
+    def _reading(self, c, measurands: list[str], context: str) -> dict:
+        reading = super()._reading(c, measurands, context)
+        for value in reading["sampledValue"]:
+            value["value"] = f"{value['value']} {value['unit']}"
+        return reading
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -250,7 +263,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
-        MeterValueSampleIntervalShort,
+        MeterValueSampleIntervalShort, MeterValueWithUnitInValue,
 )
 
 
