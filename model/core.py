@@ -37,6 +37,8 @@ from .violations import Violation
 STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other",
                           "PowerLoss", "Reboot", "Remote", "SoftReset", "UnlockCommand"})
 """§7.39 Reason."""
+EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
+"""§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 
 
 def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePointState:
@@ -891,6 +893,10 @@ class CoreRules:
         if connector_id != 0 and not self.valid_connector(connector_id):
             self.fail("StatusNotificationConnector", "OCPP 1.6 §4.9", f"StatusNotification for connector {connector_id}")
             return
+        if call.payload.get("errorCode") == "EVCommunicationError" and status not in EV_COMMUNICATION_STATUSES:
+            self.fail("EVCommunicationErrorStatus", "OCPP 1.6 §4.9, §7.6",
+                      f"connector {connector_id} reports EVCommunicationError with status {status}; it SHALL only be "
+                      f"used with {', '.join(EV_COMMUNICATION_STATUSES)}")
         c = self.state.connector(connector_id)
         if transition_code(None if c.resync else c.reported, status, connector_id) is None:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",

@@ -247,3 +247,26 @@ def test_7_43_transaction_data_values_are_decimal_numbers_too():
     stop.payload["transactionData"] = data
     assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop, sn(1, "Finishing")) == [
         "SampledValueNotDecimal"]
+
+
+# -- §4.9 EVCommunicationError only with Preparing, SuspendedEV, SuspendedEVSE and Finishing ------------
+
+
+def test_4_9_ev_communication_error_as_a_warning_while_preparing_is_allowed():
+    Trace().ok(step("PlugIn", connectorId=1), sn(1, "Preparing", error="EVCommunicationError"))
+
+
+def test_4_9_ev_communication_error_while_suspended_or_finishing_is_allowed():
+    trace = charging()
+    trace.ok(step("EVSuspend", connectorId=1), sn(1, "SuspendedEV", error="EVCommunicationError"))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), stop_tx(1, "Remote"),
+             sn(1, "Finishing", error="EVCommunicationError"))
+
+
+def test_4_9_ev_communication_error_with_another_status_is_a_violation():
+    assert Trace().do(step("AdvanceTime", seconds=0), sn(1, "Available", error="EVCommunicationError")) == [
+        "EVCommunicationErrorStatus"]
+    assert charging().do(step("EVSuspend", connectorId=1), sn(1, "Charging", error="EVCommunicationError")) == [
+        "EVCommunicationErrorStatus", "StatusNotReported"]
+    assert Trace().do(step("Fault", connectorId=1, errorCode="OtherError"),
+                      sn(1, "Faulted", error="EVCommunicationError")) == ["EVCommunicationErrorStatus"]

@@ -341,12 +341,16 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
             self._send_status(c)
 
     def _send_status(self, c: Connector) -> None:
-        payload = {"connectorId": c.id, "errorCode": c.fault or "NoError", "status": c.status,
+        payload = {"connectorId": c.id, "errorCode": self._error_code(c), "status": c.status,
                    "timestamp": iso(self.clock.now())}
         if c.id and not c.plugged and c.status in ("SuspendedEV", "Finishing"):
             payload["info"] = "EV side disconnected"  # §4.9
         c.reported = c.status
         self._enqueue(Outgoing("StatusNotification", payload))
+
+    def _error_code(self, c: Connector) -> str:
+        """§7.6 ChargePointErrorCode: the fault's, else NoError."""
+        return c.fault or "NoError"
 
     def _report_changes(self) -> None:
         """§4.9: after being offline, the current status of connectors whose status changed."""

@@ -255,6 +255,17 @@ class MeterValueWithUnitInValue(ChargePoint):
         return reading
 
 
+class EVCommunicationErrorWhileEVSuspended(ChargePoint):
+    """§4.9, §7.6: EVCommunicationError SHALL only be used with status Preparing, SuspendedEV, SuspendedEVSE
+    and Finishing; this one reports it whenever the EV has suspended, whatever the status."""
+
+    minimal_trace = [{"op": "PlugIn", "connectorId": 1}, {"op": "EVSuspend", "connectorId": 1},
+                     {"op": "ChangeAvailability", "connectorId": 1, "type": "Inoperative"}]
+
+    def _error_code(self, c) -> str:
+        return c.fault or ("EVCommunicationError" if c.ev_suspended else "NoError")
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -263,7 +274,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
-        MeterValueSampleIntervalShort, MeterValueWithUnitInValue,
+        MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
 )
 
 
