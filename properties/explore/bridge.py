@@ -37,13 +37,21 @@ class ExploredStates:
         self.previous: str | None = None
         self.score = 0.0
         self.deepest = -1
+        self.boots = self.boots_known = 0
+        self.first = False
+        """Examples, and those whose boot state is the exploration's root (else the keys do not compare)."""
 
     def start_example(self) -> None:
         self.previous, self.score, self.deepest = None, 0.0, -1
+        self.boots += 1
+        self.first = True
 
     def visit(self, worlds) -> None:
         """The state after a step (or after the boot) of the current example."""
         current = key(tuple(worlds), self.symmetry, self.tags)
+        if self.first:
+            self.first = False
+            self.boots_known += current in self.depths
         if current not in self.depths:
             self.outside += 1
             self.previous = None
@@ -61,7 +69,7 @@ class ExploredStates:
             target(self.score, label=LABEL)
             if self.deepest >= 0:
                 event(f"deepest explored state reached: depth {self.deepest}")
-        self.start_example()
+        self.previous, self.score, self.deepest = None, 0.0, -1
 
     def coverage(self) -> dict:
         reached = [k for k in self.hits if k in self.depths]
@@ -75,6 +83,7 @@ class ExploredStates:
             if self.transitions else 0.0,
             "reachedByDepth": {d: f"{reached_by_depth[d]}/{by_depth[d]}" for d in sorted(by_depth)},
             "stepsOutside": self.outside, "steered": self.steer,
+            "bootStateKnown": self.boots_known == self.boots > 0,
         }
 
 
@@ -83,7 +92,9 @@ def coverage_line(coverage: dict) -> str:
             f"({coverage['stateFraction']:.0%}), transitions: {coverage['transitionsReached']}/"
             f"{coverage['transitions']} ({coverage['transitionFraction']:.0%}); by depth "
             + ", ".join(f"{d}: {n}" for d, n in coverage["reachedByDepth"].items())
-            + (" (steered)" if coverage["steered"] else ""))
+            + (" (steered)" if coverage["steered"] else "")
+            + ("" if coverage["bootStateKnown"] else "; the boot state is not the exploration's: was it made with "
+               "another version of the model or another charge point?"))
 
 
 def incompatible(data: dict, connectors: int, feature_profiles: list[str] | None) -> str | None:
