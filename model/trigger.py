@@ -28,6 +28,7 @@ import attrs
 
 from . import configuration as cfgmodel
 from . import metering
+from .events import Answer
 
 TRIGGERED = "Triggered"
 """Marks an Owed message that a TriggerMessage asked for (``Owed.reasons``)."""
@@ -55,6 +56,13 @@ def triggered(owed: tuple, action: str, connector: int | None = None) -> bool:
 
 class RemoteTriggerRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
+
+    def __init__(self, state) -> None:
+        super().__init__(state)
+        self.trigger_answered = False
+        """This step's answer to the Central System's CALL has been observed."""
+        self.trigger_early: set[tuple[str, int | None]] = set()
+        """(action, connectorId) of triggered messages seen before the TriggerMessage.conf."""
 
     # -- TriggerMessage.req (§5.17, §6.51) -------------------------------------
 
@@ -102,10 +110,35 @@ class RemoteTriggerRules:
     def cp_call(self, call) -> None:
         super().cp_call(call)
         connector = call.payload.get("connectorId")
+        triggered = False
         if call.action == "MeterValues" and connector == 0:
             while self.discharge(lambda o: is_triggered(o, "MeterValues", 0) and ALL_CONNECTORS in o.reasons):
-                pass
-        self.discharge(lambda o: is_triggered(o, call.action, connector))
+                triggered = True
+        triggered = bool(self.discharge(lambda o: is_triggered(o, call.action, connector))) or triggered
+        self.note_trigger_order(call.action, connector, triggered)
+
+    # -- §5.17 "The Charge Point SHALL first send the TriggerMessage response" ------
+
+    def observe(self, event) -> None:
+        if isinstance(event, Answer) and event.kind in ("result", "error"):
+            self.trigger_answered = True
+        super().observe(event)
+
+    def note_trigger_order(self, action: str, connector, triggered: bool) -> None:
+        """A triggered message sent before the TriggerMessage.conf is early, unless the same message follows
+        the answer (the one before it was then sent for another reason)."""
+        if triggered and not self.trigger_answered:
+            self.trigger_early.add((action, connector))
+        elif self.trigger_answered:
+            self.trigger_early.discard((action, connector))
+
+    def settle(self) -> None:
+        if self.trigger_answered:
+            for action, connector in sorted(self.trigger_early, key=str):
+                where = "" if connector is None else f" for connector {connector}"
+                self.fail("TriggeredMessageBeforeConf", "OCPP 1.6 §5.17",
+                          f"the requested {action}{where} was sent before the TriggerMessage.conf")
+        super().settle()
 
     def boot(self, call) -> None:
         """Errata 3.35: an Accepted BootNotification that a TriggerMessage asked for is not a reboot."""

@@ -99,6 +99,8 @@ class Harness:
         self.pending: dict[str, tuple[str, float]] = {}
         """Our CALLs still unanswered: unique id -> (action, when sent)."""
         self.last_observed: list = []
+        self.started_at: float | None = None
+        """When the example started (the SUT's clock, at :meth:`start`)."""
         self.handled: set[str] = set()
         """The model's handlers that judged any step of this harness (properties/rules.py)."""
 
@@ -117,7 +119,8 @@ class Harness:
     def start(self) -> tuple[Violation, ...]:
         """Power the charge point on and learn its configuration (OCTT §1.3 preconditions)."""
         self.state = attrs.evolve(initial_state(self.options), powered=False, online=False, registration="Booting")
-        self.state = start_from(attrs.evolve(self.state, time=self.sut.clock.now()), getattr(self.sut, "leftover", {}))
+        self.started_at = self.sut.clock.now()
+        self.state = start_from(attrs.evolve(self.state, time=self.started_at), getattr(self.sut, "leftover", {}))
         found = self.step({"op": "PowerOn"}, perform=self.sut.start, before=self.setup_errors())
         found += self.step({"op": "GetConfiguration"})
         return found
@@ -145,7 +148,7 @@ class Harness:
         if outcome is not None and outcome.kind in ("timeout", "offline", "pending"):
             seen.append(Answer(outcome.kind))
         elif outcome is not None:
-            seen = _place_answer(seen, outcome)
+            seen = _place_answer(seen, outcome, frames, stimulus.op)
         self.last_observed = seen
         start = self._start_time(stimulus)
         injected = injected_statuses(frames, getattr(self.sut, "injected", ()))
@@ -254,7 +257,21 @@ def _our_call(frames, action: str) -> str | None:
                  if f.direction == "cs->cp" and f.message_type == 2 and f.action == action), None)
 
 
-def _place_answer(seen: list, outcome) -> list:
-    """Put the answer to our own CALL among the observations (it is judged first anyway)."""
+def _place_answer(seen: list, outcome, frames, action: str) -> list:
+    """Put the answer to our own CALL among the observations where it came: after the Charge Point's CALLs
+    sent before it (it is judged first anyway; the order is the Charge Point's, §5.17)."""
     answer = Answer(outcome.kind, outcome.payload, outcome.error_code)
-    return [answer] + seen
+    ours = _our_call(frames, action)
+    answered = next((f.seq for f in frames if f.direction == "cp->cs" and f.message_type in (3, 4)
+                     and f.unique_id == ours), None)
+    if answered is None:
+        return [answer] + seen
+    calls_before = sum(1 for f in frames if f.direction == "cp->cs" and f.message_type == 2 and f.seq < answered)
+    at = len(seen)
+    for index, event in enumerate(seen):
+        if isinstance(event, CpCall):
+            if calls_before == 0:
+                at = index
+                break
+            calls_before -= 1
+    return seen[:at] + [answer] + seen[at:]

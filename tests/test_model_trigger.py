@@ -131,3 +131,33 @@ def test_5_17_a_triggered_message_is_owed_once():
     trace.ok(step("NetworkDown"), down())
     trace.ok(step("NetworkUp"), up(), *statuses((0, "Available"), (1, "Available"), (2, "Available")))
     assert trace.state.owed == ()
+
+
+# -- §5.17 "The Charge Point SHALL first send the TriggerMessage response" ------------------------
+
+
+@pytest.mark.parametrize("message, sent", [("Heartbeat", HEARTBEAT), ("MeterValues", mv(1))])
+def test_5_17_the_requested_message_after_the_answer_is_allowed(message, sent):
+    connector = 1 if message == "MeterValues" else None
+    assert with_trigger().do(trigger(message, connector), result(status="Accepted"), sent) == []
+
+
+@pytest.mark.parametrize("message, sent", [("Heartbeat", HEARTBEAT), ("MeterValues", mv(1))])
+def test_5_17_the_requested_message_before_the_answer_is_a_violation(message, sent):
+    connector = 1 if message == "MeterValues" else None
+    assert with_trigger().do(trigger(message, connector), sent, result(status="Accepted")) == [
+        "TriggeredMessageBeforeConf"]
+
+
+def test_5_17_one_of_several_requested_messages_before_the_answer_is_a_violation():
+    trace = with_trigger()
+    assert trace.do(trigger("StatusNotification"), sn(0, "Available"), result(status="Accepted"),
+                    sn(1, "Available"), sn(2, "Available")) == ["TriggeredMessageBeforeConf"]
+
+
+def test_5_17_the_same_message_sent_for_another_reason_before_the_answer_is_allowed():
+    assert with_trigger().do(trigger("Heartbeat"), HEARTBEAT, result(status="Accepted"), HEARTBEAT) == []
+
+
+def test_5_17_an_answer_still_pending_judges_no_order():
+    assert with_trigger().do(trigger("Heartbeat"), HEARTBEAT, Answer("pending")) == []

@@ -295,9 +295,14 @@ class Link(OcppChargePoint):
             return
         payload = {_camel(field.name): getattr(response, field.name) for field in fields(response)
                    if getattr(response, field.name) is not None}
+        after = handlers.get("_after_action")
+        await self._reply(msg, payload, lambda: after(**arguments) if after is not None else None)
+
+    async def _reply(self, msg, payload: dict, after) -> None:
+        """The CALLRESULT first, then what the request sets off (the ``@after`` route): OCPP 1.6 §5.17
+        "The Charge Point SHALL first send the TriggerMessage response"."""
         await self._send(msg.create_call_result(payload).to_json())
-        if "_after_action" in handlers:
-            handlers["_after_action"](**arguments)
+        after()
 
     async def _send(self, message: str) -> None:
         self._last_exchange = self.clock.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from .charge_point import ChargePoint
 
 
@@ -36,6 +38,22 @@ class TriggerForUnknownConnectorAccepted(ChargePoint):
         return "Accepted"
 
 
+class TriggeredMessageBeforeConf(ChargePoint):
+    """§5.17: the Charge Point SHALL first send the TriggerMessage response, then the requested message; this
+    one sends the requested message first."""
+
+    minimal_trace = [{"op": "TriggerMessage", "requestedMessage": "Heartbeat"}]
+
+    async def _reply(self, msg, payload: dict, after) -> None:
+        if msg.action != "TriggerMessage":
+            await super()._reply(msg, payload, after)
+            return
+        after()
+        await asyncio.sleep(0)  # the requested message's CALL goes out
+        await self._send(msg.create_call_result(payload).to_json())
+
+
 MUTANTS: tuple[type[ChargePoint], ...] = (
     TriggerAcceptedButNeverSent, TriggeredStatusNotificationForWrongConnector, TriggerForUnknownConnectorAccepted,
+    TriggeredMessageBeforeConf,
 )
