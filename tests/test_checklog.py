@@ -355,3 +355,13 @@ def test_a_frame_that_breaks_ocpp_j_is_reported(tmp_path):
     report = check([log.jsonl(tmp_path / "j.jsonl")])
     assert rules(report) == {"OcppJFraming"}
     assert not check([log.jsonl(tmp_path / "j.jsonl")], options=CheckOptions(schemas=False)).violation_count
+
+
+def test_facts_the_log_shows_late_a_lock_that_fails_or_none_at_all(tmp_path):
+    for status in ("UnlockFailed", "NotSupported"):
+        log = Log().boot().cs(5, "UnlockConnector", {"connectorId": 1}, {"status": status})
+        report = check([log.jsonl(tmp_path / f"{status}.jsonl")])
+        assert report.violation_count == 0, status
+    log = Log().boot().cs(5, "UnlockConnector", {"connectorId": 1}, {"status": "NotSupported"})
+    log.cs(6, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"})  # a lock after all: no
+    assert rules(check([log.jsonl(tmp_path / "both.jsonl")])) == {"UnlockConnectorNotSupported"}

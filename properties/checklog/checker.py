@@ -75,6 +75,9 @@ class CheckOptions:
 
 
 DEFAULT_TOLERANCE = 5.0
+REBOOT_LIMIT = 300.0
+"""Seconds a real charge point may take to reboot after an accepted Reset (the spec sets no limit; a
+virtual clock reboots at once)."""
 QUEUED_AFTER = 1.0
 """Seconds a message's own timestamp may lie before the frame before it counts as queued (sent after an
 offline period)."""
@@ -262,7 +265,7 @@ class CpChecker:
         connectors = self.options.connectors or (known if type(known) is int and known > 0 else None)
         options = Options(number_of_connectors=connectors or max(self.largest_connector, 1),
                           power_loss_stops_transactions=self.options.power_loss_stops_transactions,
-                          tolerance=self.tolerance)
+                          tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT)
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
                              grow=connectors is None)
         self.worlds.largest = options.number_of_connectors

@@ -193,7 +193,21 @@ class Worlds:
         if tried[0].world is None:
             for sequence in hidden.call_explanations(world.state, stimulus, answer.payload):
                 tried.append(self._attempt(world, sequence, stimulus=(stimulus, answer)))
+            no_lock = self._without_lock(world, stimulus, answer)
+            if no_lock is not None:
+                tried.append(self._attempt(no_lock, (), stimulus=(stimulus, answer)))
         return tried
+
+    @staticmethod
+    def _without_lock(world: World, stimulus: Stimulus, answer: Answer) -> World | None:
+        """A charge point whose connectors have no lock answers UnlockConnector NotSupported (§7.42): a fact
+        the log shows only then, so it is learnt then."""
+        options = world.state.options
+        if stimulus.op != "UnlockConnector" or (answer.payload or {}).get("status") != "NotSupported" \
+                or not options.connector_lock:
+            return None
+        state = attrs.evolve(world.state, options=attrs.evolve(options, connector_lock=False))
+        return World(state, world.cost + 1, world.assumed + ("no connector lock",))
 
     def _attempt(self, world: World, sequence: tuple, observe=None, stimulus=None, must_expect: bool = False,
                  extra: int = 0) -> Attempt:
