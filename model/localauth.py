@@ -23,8 +23,10 @@ Point changes it by no other means). Choices the spec leaves open are kept:
 * A listed idTag may be refused locally without Authorize.req (§4.1: the
   Charge Point "MAY send an Authorize.req"); an Accepted one starts without
   Authorize.req only under LocalPreAuthorize (§3.5, §9.1.13), like a cached one.
-* The authorization cache keeps following every IdTagInfo: a Charge Point
-  that rightly leaves listed idTags out of its cache (§3.5.3) only asks more.
+* An IdTagInfo of a listed idTag is not added to the authorization cache
+  (§3.5.3); one already cached is updated (§3.5.1). With LocalAuthListEnabled
+  false whether the idTag is "known in the Local Authorization List" is left
+  open: the cache takes it (a Charge Point that does not only asks more).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class LocalList:
     entries: tuple[Entry, ...] = ()
     versions: frozenset[int] = frozenset({0})
     failing: bool = False
+    withheld: tuple[tuple[str, str, "str | None"], ...] = ()
+    """(idTag, status, parentIdTag) of IdTagInfos the cache must not have taken (§3.5.3): the idTag was listed."""
 
     def entry(self, id_tag: str) -> Entry | None:
         return next((e for e in self.entries if e[0] == id_tag), None)
@@ -219,6 +223,40 @@ class LocalAuthListRules:
             if listed is not None and listed[0] != "Accepted":
                 self.update(c.id, presented=None)
         super().check_presented()
+
+    # -- listed identifiers are not added to the cache (§3.5.3) --------------------
+
+    def learn(self, id_tag, info) -> None:
+        """§3.5.3: "Identifiers known in the Local Authorization List SHALL NOT be added to the
+        Authorization Cache"; an idTag already in the cache is updated (§3.5.1)."""
+        withheld = tuple(w for w in self.local_list.withheld if w[0] != id_tag)
+        listed = self.list_in_use() and self.local_list.entry(id_tag) is not None
+        if id_tag and info and listed and self.state.cached(id_tag) is None:
+            self.set_local_list(withheld=withheld + ((id_tag, info.get("status"), info.get("parentIdTag")),))
+            return
+        if id_tag and info:
+            self.set_local_list(withheld=withheld)
+        super().learn(id_tag, info)
+
+    def answer_ClearCache(self, stimulus, payload) -> None:
+        super().answer_ClearCache(stimulus, payload)
+        if not self.state.cache:
+            self.set_local_list(withheld=())
+
+    def may_start(self, c, id_tag: str) -> bool:
+        """A start that only an IdTagInfo the cache must not have taken allows is ListedIdTagCached."""
+        allowed = super().may_start(c, id_tag)
+        if allowed or not any(w[0] == id_tag for w in self.local_list.withheld):
+            return allowed
+        state = self.state
+        self.state = attrs.evolve(state, cache=state.cache + tuple(w for w in self.local_list.withheld if w[0] == id_tag))
+        cached = super().may_start(c, id_tag)
+        self.state = state
+        if cached:
+            self.fail("ListedIdTagCached", "OCPP 1.6 §3.5.3",
+                      f"{id_tag!r} started on connector {c.id} as if cached, but its IdTagInfo came while it was in "
+                      "the Local Authorization List, which SHALL NOT be added to the Authorization Cache")
+        return cached
 
     # -- LocalListConflict (§3.5.2) -----------------------------------------------
 

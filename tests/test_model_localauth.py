@@ -296,3 +296,50 @@ def test_3_5_2_a_conflict_with_start_transaction_conf_is_reported_on_connector_0
 def test_3_5_2_no_conflict_when_start_transaction_conf_agrees():
     trace = plugged(Trace(LocalPreAuthorize=True).installed(1, (TAG, "Accepted")))
     assert present(trace, TAG, start_tx(), sn(1, "Charging")) == []
+
+
+# -- §3.5.3 listed identifiers are not added to the Authorization Cache -------------------------------
+
+
+def listed_then_removed(**config) -> Trace:
+    """TAG1 listed Accepted, started from the list (its StartTransaction.conf brings an IdTagInfo) on
+    connector 1 and stopped, then removed from the list; connector 2 is plugged in."""
+    trace = Trace(LocalPreAuthorize="true", **config).installed(1, (TAG, "Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), core.stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    trace.ok(send(2, "Differential", (TAG, None)), result(status="Accepted"))
+    return trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+
+
+def test_3_5_3_an_idtag_no_longer_listed_is_authorized_again():
+    trace = listed_then_removed()
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=TAG), authorize(TAG), start_tx(2, TAG, tx_id=2),
+             sn(2, "Charging"))
+
+
+def test_3_5_3_a_start_from_a_cache_entry_of_a_listed_idtag_is_a_violation():
+    trace = listed_then_removed()
+    assert trace.do(step("PresentIdTag", connectorId=2, idTag=TAG), start_tx(2, TAG, tx_id=2), sn(2, "Charging")) == [
+        "ListedIdTagCached"]
+
+
+def test_3_5_1_an_idtag_cached_before_it_was_listed_is_updated():
+    trace = Trace(LocalPreAuthorize="true")
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=TAG), authorize(TAG), sn(2, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=TAG), sn(2, "Available"))
+    trace.installed(1, (TAG, "Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(1, TAG), sn(1, "Charging"))
+    assert trace.state.cached(TAG) == ("Accepted", None)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), core.stop_tx(1, tag=TAG), sn(1, "Finishing"))
+    trace.ok(send(2, "Differential", (TAG, None)), result(status="Accepted"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=TAG), start_tx(2, TAG, tx_id=2), sn(2, "Charging"))
+
+
+def test_3_5_3_with_the_list_disabled_either_cache_is_allowed():
+    trace = Trace(LocalPreAuthorize="true", LocalAuthListEnabled="false").installed(1, (TAG, "Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG), sn(1, "Charging"))
+    assert trace.state.cached(TAG) == ("Accepted", None)

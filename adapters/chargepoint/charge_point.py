@@ -402,7 +402,7 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
 
     def _remember(self, id_tag: str, info: dict) -> None:
         """§3.5.1: every IdTagInfo received updates the cache; NOT-valid entries go first when full."""
-        if not self._cache_enabled() or self._in_local_list(id_tag):
+        if not self._cache_enabled() or not self._may_cache(id_tag):
             return
         cache = self.store["cache"]
         cache.pop(id_tag, None)
@@ -411,6 +411,11 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
             invalid = [tag for tag, entry in cache.items() if entry["status"] != "Accepted"]
             del cache[invalid[0] if invalid else next(iter(cache))]
         self.store.save()
+
+    def _may_cache(self, id_tag: str) -> bool:
+        """§3.5.3: identifiers known in the Local Authorization List are not added to the cache; one that
+        is in the cache already is updated (§3.5.1)."""
+        return not self._in_local_list(id_tag) or id_tag in self.store["cache"]
 
     async def _authorize(self, id_tag: str) -> dict | None:
         """The IdTagInfo that authorizes ``id_tag``, or None (§3.5, §4.1)."""

@@ -17,7 +17,8 @@ Choices where the specification leaves freedom:
   Full entry without idTagInfo). VersionMismatch only for a Differential
   update whose version is not above the current one (§7.47).
 * Authorization (§3.5.3): a listed idTag is judged by its list entry and never
-  by the cache, and its IdTagInfo is never cached. An Accepted entry starts
+  by the cache, and its IdTagInfo is not added to the cache (an entry it had
+  before is updated, §3.5.1). An Accepted entry starts
   without Authorize.req under LocalPreAuthorize and offline under
   LocalAuthorizeOffline; otherwise Authorize.req is sent as for a cached idTag.
   A listed idTag that is not Accepted is refused offline, also when

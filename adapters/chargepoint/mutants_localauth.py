@@ -82,7 +82,22 @@ class LocalListLostAtReboot(ChargePoint):
         self.store["local_list"] = {}
 
 
+class ListedIdTagCached(ChargePoint):
+    """§3.5.3 (rule ListedIdTagCached): identifiers known in the Local Authorization List SHALL NOT be added
+    to the Authorization Cache; this one caches them, so once removed from the list the idTag still starts
+    from the cache under LocalPreAuthorize, without Authorize.req."""
+
+    minimal_trace = [LOCAL_PRE_AUTHORIZE, {"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, FULL_TAG1,
+                     {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"},
+                     {"op": "SendLocalList", "listVersion": 2, "updateType": "Full"},
+                     {"op": "PlugIn", "connectorId": 2}, {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG1"}]
+
+    def _may_cache(self, id_tag: str) -> bool:
+        return True
+
+
 MUTANTS: tuple[type[ChargePoint], ...] = (
     DifferentialUpdateReplacesWholeList, LocalListVersionNotUpdated, LocalListNotPreferredToCache,
-    LocalListUsedWhenDisabled, LocalListLostAtReboot,
+    LocalListUsedWhenDisabled, LocalListLostAtReboot, ListedIdTagCached,
 )
