@@ -349,8 +349,6 @@ class CoreRules:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
             if id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
-            elif self.may_be_over(c):
-                self.after_unseen_stop(c, id_tag)
             elif self.state.online:
                 self.update(c.id, presented=id_tag)
                 cached = self.state.cached(id_tag)
@@ -368,17 +366,6 @@ class CoreRules:
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
-
-    def after_unseen_stop(self, c: Connector, id_tag: str) -> None:
-        """The transaction may be over while its StopTransaction waits for a retry (§3.7.1): the card may
-        start a new one, whose StartTransaction waits in the queue behind it (§3.7), or stop the one it
-        started so (§4.10). Like a card taken offline, it may own a transaction the Central System cannot
-        see yet."""
-        if id_tag in c.offline_tags:
-            self.offline_cause(c.id, "Local")
-        if self.state.online:
-            self.update(c.id, presented=id_tag)
-        self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
 
     def authorizes_offline(self) -> bool:
         """No Authorize.req can be sent: offline, or before a BootNotification was Accepted (§4.2),
@@ -705,6 +692,10 @@ class CoreRules:
     def retry_stop(self, transaction_id: int, call: CpCall) -> None:
         """A StopTransaction the Central System answered with a CALLERROR is sent again (§3.7.1, §9.1.31)."""
         self.check_retry_wait(transaction_id, call)
+        if transaction_id in self.state.exhausted:
+            self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
+                      f"StopTransaction of transaction {transaction_id} sent again after its final attempt (of "
+                      "TransactionMessageAttempts) failed: \"the Charge Point SHOULD discard the message\"")
         self.discharge(lambda o: o.rule == "TransactionMessageRetry" and o.transaction_id == transaction_id)
         if call.error is None:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id},
@@ -714,7 +705,7 @@ class CoreRules:
 
     def stop_failed(self, transaction_id: int, call: CpCall) -> None:
         """§3.7.1: after the n-th failure, resend within TransactionMessageRetryInterval × n seconds, until
-        TransactionMessageAttempts failures; then the Charge Point SHOULD discard it (it may go on)."""
+        TransactionMessageAttempts failures; then the Charge Point SHOULD discard it (DiscardedMessageResent)."""
         failed = next((f[1] for f in self.state.failures if f[0] == transaction_id), 0) + 1
         rest = tuple(f for f in self.state.failures if f[0] != transaction_id)
         attempts = setting(self.state, "TransactionMessageAttempts", None)

@@ -270,3 +270,25 @@ def test_4_9_ev_communication_error_with_another_status_is_a_violation():
         "EVCommunicationErrorStatus", "StatusNotReported"]
     assert Trace().do(step("Fault", connectorId=1, errorCode="OtherError"),
                       sn(1, "Faulted", error="EVCommunicationError")) == ["EVCommunicationErrorStatus"]
+
+
+# -- §3.7.1 after the final attempt the message SHOULD be discarded ---------------------------------
+
+
+def test_3_7_1_after_the_final_attempt_the_message_is_discarded():
+    trace = failed_stop(attempts=2)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=600))
+
+
+def test_3_7_1_sending_a_discarded_message_again_is_a_violation():
+    trace = failed_stop(attempts=2)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    assert trace.do(step("AdvanceTime", seconds=120), resend(180.0)) == ["DiscardedMessageResent"]
+
+
+def test_3_7_1_more_attempts_set_meanwhile_keep_the_message():
+    trace = failed_stop(attempts=2)
+    trace.ok(step("ChangeConfiguration", key="TransactionMessageAttempts", value="3"), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=120), resend(180.0))

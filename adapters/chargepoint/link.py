@@ -388,11 +388,15 @@ class Link(OcppChargePoint):
     def _failed(self, item: Outgoing) -> None:
         """§3.7.1: retry after TransactionMessageRetryInterval × attempts, up to TransactionMessageAttempts."""
         item.attempts += 1
-        if item.attempts >= self.config.integer("TransactionMessageAttempts"):
+        if item.attempts >= self._attempts():
             self._drop(item)
             return
         self._retry_timer = self._timer(self._retry_delay(item), self._retry_due)
         self._save_queue()
+
+    def _attempts(self) -> int:
+        """§9.1.31 TransactionMessageAttempts: how often a message is tried (the first transmission included)."""
+        return self.config.integer("TransactionMessageAttempts")
 
     def _retry_delay(self, item: Outgoing) -> float:
         """§3.7.1: TransactionMessageRetryInterval × the transmissions of the message so far."""

@@ -266,6 +266,17 @@ class EVCommunicationErrorWhileEVSuspended(ChargePoint):
         return c.fault or ("EVCommunicationError" if c.ev_suspended else "NoError")
 
 
+class StopTransactionTriedOnceTooOften(ChargePoint):
+    """§3.7.1, §9.1.31: after TransactionMessageAttempts failed transmissions the message SHOULD be
+    discarded; this one counts retries, not tries, and sends it once more."""
+
+    minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 3},
+                     {"op": "Unplug", "connectorId": 1}, {"op": "AdvanceTime", "seconds": 360}]
+
+    def _attempts(self) -> int:
+        return super()._attempts() + 1
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -275,6 +286,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
+        StopTransactionTriedOnceTooOften,
 )
 
 
