@@ -149,6 +149,8 @@ class CpChecker:
     # -- events -----------------------------------------------------------------------
 
     def _item(self, item: Item) -> None:
+        if self.worlds is not None and self.burst_end is not None and item.time > self.burst_end + self.tolerance:
+            self._settle(item.time - self.burst_end)  # may lose track: then the state is unknown again
         if self.worlds is None:
             if item.kind == "cp" and item.action == "BootNotification":
                 self._start(item)
@@ -157,8 +159,6 @@ class CpChecker:
                 self.not_judged["before the first BootNotification" if not self.lost_track
                                 else "after losing track, before the next BootNotification"] += 1
                 return
-        if self.burst_end is not None and item.time > self.burst_end + self.tolerance:
-            self._settle(item.time - self.burst_end)
         self.judged += 1
         queued = item.kind == "cp" and self._queued(item)
         self.burst_queued = self.burst_queued or queued
@@ -269,8 +269,9 @@ class CpChecker:
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
                              grow=connectors is None)
         self.worlds.largest = options.number_of_connectors
-        self.judged_from = item.message.index
+        self.judged_from = item.message.index if self.judged_from is None else self.judged_from
         self.framer.judging = True
+        self.burst_end, self.burst_queued = None, False
 
     # -- reporting ------------------------------------------------------------------
 
