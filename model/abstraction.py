@@ -61,7 +61,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_tag=ID_TAG,
-        aligned_intervals=PLAIN, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
+        aligned_intervals=PLAIN, aligned_since=TIME, remote_at=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(
         id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,
@@ -86,7 +86,7 @@ FIELDS: dict[type, dict[str, Any]] = {
     Schedule: dict(unit=PLAIN, periods=PLAIN, duration=PLAIN, start=TIME),
     Reservations: dict(live=seq(PLAIN), issued=PLAIN),
     Reservation: dict(reservation_id=PLAIN, connector_id=CONNECTOR, id_tag=ID_TAG, parent_id_tag=ID_TAG,
-                      expiry=TIME, uncertain=PLAIN),
+                      expiry=TIME, uncertain=PLAIN, made_at=TIME, unseen_on=bag(CONNECTOR)),
 }
 """How each field of each state class enters the abstract state."""
 

@@ -32,6 +32,8 @@ from .state import ChargePointState, Connector, Options, Owed, Tx
 from .status import transition_code
 from .violations import Violation
 
+from vocabulary.dates import iso
+
 
 
 STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other",
@@ -203,8 +205,11 @@ class CoreRules:
         )
         self.state = attrs.evolve(self.state, config=config)
         self.violations.extend(found)
-        if str(stimulus.get("key")).casefold() == "metervaluesampleinterval" and payload.get("status") == "Accepted":
+        key, accepted = str(stimulus.get("key")).casefold(), payload.get("status") == "Accepted"
+        if key == "metervaluesampleinterval" and accepted:
             self.forget_sampling()
+        if key == "clockaligneddatainterval" and accepted:
+            self.state = attrs.evolve(self.state, aligned_since=self.state.time)
 
     def forget_sampling(self) -> None:
         """A new MeterValueSampleInterval may apply at once or from the next sample (§9.1.19 says nothing):
@@ -405,6 +410,7 @@ class CoreRules:
 
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
         self.hidden_cause("PowerLoss")
+        self.forget_aligned_readings()
         self.state = attrs.evolve(self.state, powered=False)
         for c in self.connectors():
             if c.offline_tags:
@@ -433,7 +439,38 @@ class CoreRules:
         pass
 
     def on_AdvanceTime(self, stimulus: Stimulus) -> None:
-        self.state = attrs.evolve(self.state, time=self.state.time + float(stimulus.get("seconds")))
+        end = self.state.time + float(stimulus.get("seconds"))
+        self.owe_aligned_readings(self.state.time, end)
+        self.state = attrs.evolve(self.state, time=end)
+
+    def owe_aligned_readings(self, start: float, end: float) -> None:
+        """Errata 3.15: with ClockAlignedDataInterval > 0 "the Charge Point SHALL send MeterValues at the given
+        interval(s)": a Sample.Clock reading at each boundary passed while it can send (online, Accepted, the
+        transaction-related queue not held), from one interval after the key took its value."""
+        interval = setting(self.state, "ClockAlignedDataInterval", None)
+        since = self.state.aligned_since
+        if (not isinstance(interval, int) or interval <= 0 or since is None or self.state.rebooting
+                or not (self.state.online and self.state.powered and self.state.registration == "Accepted")
+                or self.queue_blocked()):
+            return
+        for boundary in metering.boundaries(max(start, since + interval - 1e-6), end, interval):
+            self.owe_message("MeterValues", "ClockAlignedReadingMissing", "OCPP 1.6 §3.16.2, errata 3.15",
+                             f"a Sample.Clock reading at {iso(boundary)} (ClockAlignedDataInterval {interval})",
+                             due=boundary + self.state.options.tolerance, reasons=frozenset({"Sample.Clock"}))
+
+    def forget_aligned_readings(self) -> None:
+        """Readings not yet sent when the Charge Point went offline or down are lost, not owed (§3.7:
+        only transaction-related messages are queued)."""
+        owed = tuple(o for o in self.state.owed if o.rule != "ClockAlignedReadingMissing")
+        self.state = attrs.evolve(self.state, owed=owed)
+
+    def discharge_aligned_readings(self, call: CpCall) -> None:
+        """A Sample.Clock reading meets the earliest boundary it can be for: by the time it arrived, not by
+        its timestamp (the Charge Point's clock may differ from ours)."""
+        if metering.clock_timestamps(call.payload.get("meterValue")):
+            slack = max(1.0, self.state.options.tolerance)
+            self.discharge(lambda o: o.rule == "ClockAlignedReadingMissing"
+                           and o.due - self.state.options.tolerance <= call.time + slack)
 
     def on_SetIdTag(self, stimulus: Stimulus) -> None:
         id_tag = stimulus.get("idTag")
@@ -513,6 +550,7 @@ class CoreRules:
 
     def connection(self, event: Connection) -> None:
         if not event.connected:
+            self.forget_aligned_readings()
             slow = self.state.options.reboot_limit and self.state.powered
             booting = "Booting" if self.state.rebooting and not slow else self.state.registration
             self.state = attrs.evolve(self.state, online=False, registration=booting)
@@ -549,7 +587,7 @@ class CoreRules:
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
         if self.state.rebooting:  # the retry waits of §3.7.1 are forgotten: the queue may go out at boot
             failures = tuple((transaction_id, failed, None) for transaction_id, failed, _ in self.state.failures)
-            self.state = attrs.evolve(self.state, failures=failures)
+            self.state = attrs.evolve(self.state, failures=failures, aligned_since=call.time)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
@@ -813,6 +851,7 @@ class CoreRules:
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
         self.check_alignment(values, "MeterValues")
+        self.discharge_aligned_readings(call)
         self.check_raw_values(values, "MeterValues")
         if "transactionId" in call.payload and (metering.periodic(values) or metering.clock_timestamps(values)):
             self.check_queue_order(call)

@@ -82,6 +82,23 @@ def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
             if any(v.get("context") == "Sample.Clock" for v in mv.get("sampledValue") or ())]
 
 
+DAY = 86400.0
+
+
+def boundaries(start: float, end: float, interval: int, most: int = 1000) -> list[float]:
+    """The clock-aligned instants in (start, end], epoch seconds (§3.16.2: evenly spaced from 00:00:00
+    each day; the last interval of a day ends at midnight)."""
+    found: list[float] = []
+    t = start
+    while len(found) < most:
+        midnight = (t // DAY) * DAY
+        t = min(midnight + ((t - midnight) // interval + 1) * interval, midnight + DAY)
+        if t > end:
+            break
+        found.append(t)
+    return found
+
+
 def aligned(timestamp: str, intervals: Iterable[int], slack: float) -> bool:
     """§3.16.2: clock-aligned intervals start at 00:00:00 and are ``interval`` seconds long."""
     stamp = moment(timestamp)

@@ -137,6 +137,9 @@ class ChargePointState:
     exhausted: frozenset[int] = frozenset()
     remote_tag: str | None = None
     aligned_intervals: frozenset[int] = frozenset()
+    aligned_since: float | None = None
+    """When ClockAlignedDataInterval took its value (a ChangeConfiguration Accepted, a boot): readings are
+    owed from one interval later (§3.16.2, errata 3.15)."""
     remote_at: float | None = None
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""

@@ -292,3 +292,53 @@ def test_3_7_1_more_attempts_set_meanwhile_keep_the_message():
     trace.ok(step("ChangeConfiguration", key="TransactionMessageAttempts", value="3"), result(status="Accepted"))
     trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
     trace.ok(step("AdvanceTime", seconds=120), resend(180.0))
+
+
+# -- errata 3.15 ClockAlignedDataInterval > 0: a reading at every interval -----------------------------
+
+
+def clock_reading(t: float) -> CpCall:
+    payload = {"connectorId": 1, "meterValue": [{"timestamp": "1970-01-01T00:01:00Z",
+                                                 "sampledValue": [{"value": "1", "context": "Sample.Clock"}]}]}
+    return CpCall("MeterValues", payload, t, answer={})
+
+
+def aligned(options: Options | None = None) -> Trace:
+    return Trace(options, ClockAlignedDataInterval=60)
+
+
+def test_errata_3_15_a_reading_at_every_boundary_is_allowed():
+    trace = aligned()
+    trace.ok(step("AdvanceTime", seconds=180), clock_reading(60.0), clock_reading(120.0), clock_reading(180.0))
+
+
+def test_errata_3_15_a_missing_reading_is_a_violation():
+    assert aligned().do(step("AdvanceTime", seconds=180), clock_reading(60.0), clock_reading(120.0)) == [
+        "ClockAlignedReadingMissing"]
+
+
+def test_errata_3_15_the_first_boundary_after_a_change_may_pass():
+    trace = Trace()
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("ChangeConfiguration", key="ClockAlignedDataInterval", value="60"), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=60))
+    assert trace.do(step("AdvanceTime", seconds=60)) == ["ClockAlignedReadingMissing"]
+
+
+def test_errata_3_15_offline_readings_are_not_owed():
+    trace = aligned()
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("AdvanceTime", seconds=180))
+    trace.ok(step("NetworkUp"), up())
+
+
+def test_errata_3_15_interval_zero_owes_nothing():
+    trace = aligned()
+    trace.ok(step("ChangeConfiguration", key="ClockAlignedDataInterval", value="0"), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=600))
+
+
+def test_errata_3_15_a_wall_clock_reading_may_come_within_the_tolerance():
+    trace = aligned(Options(tolerance=5.0))
+    trace.ok(step("AdvanceTime", seconds=62))
+    trace.ok(step("AdvanceTime", seconds=1), clock_reading(63.0))

@@ -277,6 +277,19 @@ class StopTransactionTriedOnceTooOften(ChargePoint):
         return super()._attempts() + 1
 
 
+class ClockAlignedReadingsStopAfterFirst(ChargePoint):
+    """§3.16.2, errata 3.15: with ClockAlignedDataInterval > 0 MeterValues are sent at every interval; this
+    one arms its clock-aligned timer once and never again."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "ClockAlignedDataInterval", "value": "60"},
+                     {"op": "AdvanceTime", "seconds": 300}]
+
+    def _aligned_due(self) -> None:
+        self._aligned_timer = None
+        for c in self.connectors[1:]:
+            self._aligned_sample(c)
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -286,7 +299,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
-        StopTransactionTriedOnceTooOften,
+        StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst,
 )
 
 
