@@ -248,3 +248,54 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert main(["explore", "--ops", "ReserveNow", *common]) == 2
     assert "no letter" in capsys.readouterr().err
     assert main(["explore", "--mutant", "NoSuchMutant", *common]) == 2
+
+
+# -- the bridge to fuzzing ------------------------------------------------------------------------------------------
+
+
+def test_fuzz_reports_what_it_reached_of_an_exploration_and_steers(tmp_path, capsys, monkeypatch):
+    states = tmp_path / "states.json"
+    assert main(["explore", "--depth", "2", "--feature-profiles", "Core", "--findings", str(tmp_path),
+                 "--states", str(states)]) == 0
+    targets = []
+    monkeypatch.setattr("properties.explore.bridge.target", lambda score, label: targets.append(score))
+    capsys.readouterr()
+    code = main(["fuzz", "--feature-profiles", "Core", "--max-examples", "5", "--seed", "1", "--findings",
+                 str(tmp_path / "fuzz"), "--states", str(states), "--json"])
+    assert code == 0
+    explored = json.loads(capsys.readouterr().out)["explored"]
+    assert explored["bootStateKnown"] and explored["states"] == len(load_states(states)["states"])
+    assert 1 <= explored["statesReached"] <= explored["states"]
+    assert explored["reachedByDepth"]["0"] == "1/1"
+    assert len(targets) >= 5 and all(score > 0 for score in targets), "every example starts at the root"
+
+
+def test_fuzz_refuses_a_state_set_of_other_settings(tmp_path, capsys):
+    states = tmp_path / "states.json"
+    assert main(["explore", "--depth", "1", "--feature-profiles", "Core", "--ops", "PlugIn", "--findings",
+                 str(tmp_path), "--states", str(states)]) == 0
+    code = main(["fuzz", "--connectors", "3", "--feature-profiles", "Core", "--max-examples", "1",
+                 "--findings", str(tmp_path), "--states", str(states)])
+    assert code == 2 and "--connectors" in capsys.readouterr().err
+    (tmp_path / "other.json").write_text("{}")
+    assert main(["fuzz", "--max-examples", "1", "--states", str(tmp_path / "other.json")]) == 2
+
+
+# -- an external charge point ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_explore_an_external_charge_point(tmp_path, capsys):
+    """The bundled charge point with a mutant in its own process (``ocpp-verify simulate``), explored in
+    real time: the shortest trace is found and saved as an external finding."""
+    from test_external_cli import free_port, simulator, write_description
+
+    port, control_port = free_port(), free_port()
+    description = write_description(tmp_path / "cp.toml", port, control_port)
+    with simulator(port, control_port, "ReadOnlyKeyAccepted"):
+        code = main(["explore", "--sut", "external", "--description", str(description), "--depth", "1",
+                     "--ops", "ChangeConfiguration", "--findings", str(tmp_path), "--json"])
+    assert code == 1
+    finding = json.loads(capsys.readouterr().out)["findings"][0]
+    assert finding["trace"] == [{"op": "ChangeConfiguration", "key": "NumberOfConnectors", "value": "3"}]
+    assert findings.load(finding["file"])["settings"]["sut"] == "external"

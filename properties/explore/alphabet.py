@@ -426,3 +426,23 @@ def closed(letters: list[Letter], connectors: int, tags: tuple[str, ...], connec
             renaming = (dict(zip(numbers, order)), dict(zip(tags, permuted)))
             result += [y for y in (x.renamed(*renaming) for x in letters) if y not in result]
     return result
+
+
+def in_real_time(letters: list[Letter], max_advance: float) -> list[Letter]:
+    """The alphabet for a charge point on the wall clock: waits and reservations cut short as the
+    machine's real-time rules cut them (properties/external.py), duplicates dropped."""
+    from ..external import REAL_EXPIRIES
+
+    def short(x: Letter) -> Letter:
+        args = dict(x.args)
+        if x.kind == "AdvanceTime":
+            args["seconds"] = min(args["seconds"], max_advance)
+        elif x.kind == "ReserveNow":
+            args["expiry"] = REAL_EXPIRIES.get(args["expiry"], min(args["expiry"], max_advance))
+        return attrs.evolve(x, args=tuple(args.items()))
+
+    result: list[Letter] = []
+    for x in map(short, letters):
+        if x.name not in {y.name for y in result}:
+            result.append(x)
+    return result

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from xml.etree import ElementTree
 
-from ..findings import write_atomic
+from ..findings import load, replay_command, write_atomic
 
 STATES_FORMAT = "ocpp-verify/states-1"
 GRAPH_LIMIT = 150
@@ -80,8 +80,8 @@ def print_summary(report, config, out) -> None:
         out.write("shortest trace:\n")
         for i, step in enumerate(finding.trace, 1):
             out.write(f"  {i}. {json.dumps(step)}\n")
-        mutant = f" --mutant {config.fuzz.mutant}" if config.fuzz.mutant else ""
-        out.write(f"saved: {finding.path}  (replay: ocpp-verify replay {finding.path}{mutant})\n")
+        command = replay_command(load(finding.path), finding.path)
+        out.write(f"saved: {finding.path}  (replay: {command})\n")
 
 
 def write_junit(path: Path, report, config) -> None:

@@ -42,7 +42,7 @@ from model.invariants import broken
 
 from .. import stopping
 from ..runner import Finding, FuzzConfig, Session
-from .alphabet import Letter, build, closed, symmetric_tags
+from .alphabet import Letter, build, closed, in_real_time, symmetric_tags
 
 STOP_REASONS = ("depth", "budget", "states-limit", "first finding", "signal")
 
@@ -164,6 +164,8 @@ class Explorer:
             return []
         root = Node(self.key(harness.worlds), 0, (), harness.worlds, self.session.sut.clock.now(), 0)
         letters = build(root.worlds[0], self.config.alphabet, self.config.ops, self.session.capabilities)
+        if self.real_time:
+            letters = in_real_time(letters, self.session.sut.timing.max_advance)
         if self.config.symmetry:
             self.tags = symmetric_tags(letters)
             letters = closed(letters, root.worlds[0].options.number_of_connectors, self.tags, True)
