@@ -953,6 +953,7 @@ class CoreRules:
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
         self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now or o in waiting))
         if self.state.registration == "Accepted" and not self.state.rebooting:
+            self.check_offline_starts()
             for c in self.state.connectors:
                 self.check_settled_status(c)
             for c in self.connectors():
@@ -963,6 +964,19 @@ class CoreRules:
                     self.adopt_offline_authorization(c)
                     self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset(),
                                 offline_denied=frozenset())
+
+    def check_offline_starts(self) -> None:
+        """§3.5.4: "When connection to the Central Server is restored, the Charge Point SHALL send a Start
+        Transaction request for any transaction that was authorized offline": once the queue is delivered, a
+        connector that reports a transaction the Central System never saw start is one whose StartTransaction
+        was not sent."""
+        if self.queue_blocked():
+            return
+        for c in self.connectors():
+            if c.tx is None and c.offline_tags and c.reported in ("Charging", "SuspendedEV", "SuspendedEVSE"):
+                self.fail("OfflineTransactionNotSent", "OCPP 1.6 §3.5.4, §3.7",
+                          f"connector {c.id} reports {c.reported} for a transaction authorized offline "
+                          f"({', '.join(sorted(c.offline_tags))}), but no StartTransaction came after the reconnection")
 
     def waits_for_start(self, owed: Owed) -> bool:
         """Transaction messages go in order: while one waits for a retry, those behind it wait too

@@ -12,8 +12,8 @@ import pytest
 
 from model import CpCall, Options
 
-from test_model_core import (IDLE, TAG, Trace, authorize, boot, charging, down, preparing, result, sn, start_tx,
-                             statuses, step, stop_tx, up)
+from test_model_core import (IDLE, TAG, Trace, authorize, boot, charging, down, offline_started, preparing, result, sn,
+                             start_tx, statuses, step, stop_tx, up)
 
 OTHER = "TAG2"
 
@@ -342,3 +342,30 @@ def test_errata_3_15_a_wall_clock_reading_may_come_within_the_tolerance():
     trace = aligned(Options(tolerance=5.0))
     trace.ok(step("AdvanceTime", seconds=62))
     trace.ok(step("AdvanceTime", seconds=1), clock_reading(63.0))
+
+
+# -- §3.5.4 the StartTransaction of a transaction authorized offline, once online -----------------------
+
+
+def test_3_5_4_the_start_of_an_offline_transaction_at_reconnection_is_allowed():
+    trace = offline_started(Trace())
+    trace.ok(step("NetworkUp"), up(), sn(1, "Charging"), start_tx(1, TAG))
+
+
+def test_3_5_4_a_refused_offline_card_owes_no_start():
+    trace = offline_started(Trace())
+    trace.ok(step("NetworkUp"), up(), sn(1, "Preparing"))
+
+
+def test_3_5_4_an_offline_transaction_without_start_transaction_is_a_violation():
+    trace = offline_started(Trace())
+    assert trace.do(step("NetworkUp"), up(), sn(1, "Charging"))[0] == "OfflineTransactionNotSent"
+
+
+def test_3_5_4_a_start_held_behind_the_queue_is_not_yet_owed():
+    trace = failed_stop()
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("PlugIn", connectorId=2))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER))
+    trace.ok(step("NetworkUp"), up(), sn(2, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0), start_tx(2, OTHER, tx_id=2, t=60.0))

@@ -290,6 +290,19 @@ class ClockAlignedReadingsStopAfterFirst(ChargePoint):
             self._aligned_sample(c)
 
 
+class StartTransactionDroppedWhileOffline(ChargePoint):
+    """§3.5.4, §3.7: the StartTransaction of a transaction authorized offline is sent once the connection is
+    restored; this one drops it (the transaction goes on unknown to the Central System)."""
+
+    minimal_trace = [ACCEPT_A, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}, {"op": "NetworkDown"},
+                     {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"},
+                     {"op": "NetworkUp"}]
+
+    def _queues_offline(self, item) -> bool:
+        return item.transaction is not None and item.action != "StartTransaction"
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -299,7 +312,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
-        StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst,
+        StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
 )
 
 
