@@ -35,12 +35,15 @@ from adapters.control import PHYSICAL_OPS, step_problem
 class ControllerError(Exception):
     """The charge point's controller refused a step or could not be reached.
 
-    ``status`` is the HTTP status code, or None when there was no HTTP answer.
+    ``status`` is the HTTP status code, or None when there was no HTTP answer. ``refused``:
+    the controller answered that it cannot do the step (default: when there is a status);
+    otherwise it could not be asked (not reachable, no answer), which may pass (a restart).
     """
 
-    def __init__(self, message: str, status: int | None = None):
+    def __init__(self, message: str, status: int | None = None, refused: bool | None = None):
         super().__init__(message)
         self.status = status
+        self.refused = status is not None if refused is None else refused
 
 
 ALL_PHYSICAL_OPS = frozenset(PHYSICAL_OPS)
@@ -50,7 +53,7 @@ def check_step(step: Any, ops: frozenset[str], who: str) -> dict:
     """The step, if it is a valid step for a controller that can do ``ops``."""
     problem = step_problem(step, ops)
     if problem is not None:
-        raise ControllerError(f"{who}: {problem}")
+        raise ControllerError(f"{who}: {problem}", refused=True)
     return step
 
 
@@ -227,7 +230,7 @@ class ManualController:
         if not answer:
             raise ControllerError(f"manual: no answer to {step['op']} (input closed)")
         if answer.strip().lower() == "fail":
-            raise ControllerError(f"manual: the tester could not perform {step!r}")
+            raise ControllerError(f"manual: the tester could not perform {step!r}", refused=True)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -241,7 +244,7 @@ class NoController:
 
     async def perform(self, step: dict) -> None:
         op = step.get("op") if isinstance(step, dict) else step
-        raise ControllerError(f"no controller: cannot perform {op!r} on this charge point")
+        raise ControllerError(f"no controller: cannot perform {op!r} on this charge point", refused=True)
 
     async def close(self) -> None:
         """Nothing to release."""
@@ -274,6 +277,9 @@ class MicroOcppController:
                  basic_auth: tuple[str, str] | None = None):
         self._http = HttpClient(url, timeout, basic_auth, name="MicroOcppSimulator")
         self.backend_url: str | None = None
+        self.default_backend_url: str | None = None
+        """Where NetworkUp points the simulator when no NetworkDown of this run took the URL (a
+        run aborted offline leaves it empty in mo_store/): the endpoint ExternalSut listens on."""
 
     async def capabilities(self) -> frozenset[str]:
         await self.websocket()  # the API answers
@@ -294,10 +300,11 @@ class MicroOcppController:
             await self._network_up()
 
     async def _network_up(self) -> None:
-        if not self.backend_url:
+        url = self.backend_url or self.default_backend_url
+        if not url:
             raise ControllerError("MicroOcppSimulator: NetworkUp before NetworkDown: "
-                                  "the backend URL to restore is unknown")
-        await self.websocket({"backendUrl": self.backend_url})
+                                  "the backend URL to restore is unknown", refused=True)
+        await self.websocket({"backendUrl": url})
 
     async def websocket(self, settings: dict | None = None) -> dict:
         """GET (or POST ``settings`` to) /api/websocket: backendUrl, chargeBoxId, ..."""
@@ -359,22 +366,26 @@ class SapController:
         await self.hash_id()
         return self.OPS
 
-    async def perform(self, step: dict) -> None:
+    async def perform(self, step: dict) -> list[dict]:
+        """Run the step's procedures; returns the StatusNotifications it made the station send
+        (``{"action", "connectorId", "status"}``): the controller's words, not the charge point's."""
         op = check_step(step, self.OPS, "SAP simulator")["op"]
         if op in self.PROCEDURES:
             await self.station_request(self.PROCEDURES[op], {})
         elif op in self.STATUS_STEPS or op == "Fault":
-            await self._status(step)
+            return [await self._status(step)]
         elif op == "PresentIdTag":
             await self._present(step["connectorId"], step["idTag"])
         else:
-            await self._unplug(step["connectorId"])
+            return await self._unplug(step["connectorId"])
+        return []
 
-    async def _status(self, step: dict) -> None:
+    async def _status(self, step: dict) -> dict:
         code, status = self.STATUS_STEPS.get(step["op"], (None, "Faulted"))
         await self.station_request("statusNotification", {
             "connectorId": step["connectorId"], "status": status,
             "errorCode": code or step.get("errorCode", "OtherError")})
+        return {"action": "StatusNotification", "connectorId": step["connectorId"], "status": status}
 
     async def _present(self, connector_id: int, id_tag: str) -> None:
         state = await self.connector(connector_id)
@@ -390,16 +401,18 @@ class SapController:
             await self.station_request("startTransaction", {
                 "connectorId": connector_id, "idTag": id_tag}, refused_ok=True)
 
-    async def _unplug(self, connector_id: int) -> None:
+    async def _unplug(self, connector_id: int) -> list[dict]:
         state = await self.connector(connector_id)
         if state.get("transactionStarted"):
             await self.station_request("stopTransaction", {
                 "transactionId": state["transactionId"], "reason": "EVDisconnected"},
                 refused_ok=True)
             state = await self.connector(connector_id)
-        if state.get("status") != "Available":
-            await self.station_request("statusNotification", {
-                "connectorId": connector_id, "errorCode": "NoError", "status": "Available"})
+        if state.get("status") == "Available":
+            return []
+        await self.station_request("statusNotification", {
+            "connectorId": connector_id, "errorCode": "NoError", "status": "Available"})
+        return [{"action": "StatusNotification", "connectorId": connector_id, "status": "Available"}]
 
     # ---- stations
 
@@ -440,7 +453,7 @@ class SapController:
             return True
         if refused_ok and _refused_by_central_system(answer):
             return False
-        raise ControllerError(f"SAP simulator: {procedure} failed: {_failure(answer)}")
+        raise ControllerError(f"SAP simulator: {procedure} failed: {_failure(answer)}", refused=True)
 
     # ---- UI protocol
 

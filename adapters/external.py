@@ -13,8 +13,10 @@ user's guide.
 from __future__ import annotations
 
 import asyncio
+import functools
 import ssl
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any, Callable
@@ -34,7 +36,11 @@ FEATURE_PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Re
                     "SmartCharging", "RemoteTrigger")  # OCPP 1.6 §3.3
 CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
+POWER_LOSS_KINDS = ("cut", "graceful")  # how the controller's PowerLoss happens ([controller] power_loss)
+CHARGING_RATE_UNITS = ("A", "W")  # OCPP 1.6 §7.10
 POLL = 0.005  # seconds between looks at the recorded frames
+RETRY = 0.2  # seconds between requests to a controller that cannot be reached
+CABLE_STATUSES = ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing")  # §4.9
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
                  "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
 REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
@@ -65,6 +71,16 @@ class ConnectTimeout(TimeoutError):
     """No charge point connected to the endpoint in time."""
 
 
+@attrs.frozen
+class Skipped:
+    """A physical step the controller refused in the charge point's present state (e.g. a card
+    while the charge point is not Accepted): nothing happened, and the run goes on."""
+
+    step: dict
+    reason: str
+    kind = "skipped"
+
+
 # --------------------------------------------------------------------------
 # The description file
 
@@ -75,6 +91,7 @@ class ControllerSpec:
     url: str | None = None
     station: str | None = None  # SAP: chargingStationId to drive
     basic_auth: tuple[str, str] | None = None  # SAP UI server / MicroOcppSimulator API
+    power_loss: str = "cut"  # "graceful": its PowerLoss stops the charge point in order (SAP)
 
     def build(self, call_timeout: float, input=None, output=None):
         """The controller this spec describes."""
@@ -98,6 +115,7 @@ class Timing:
     connect_timeout: float = 60.0  # waiting for the charge point to (re)connect and boot
     settle_limit: float = 10.0  # settle never waits longer
     max_advance: float = 5.0  # the longest AdvanceTime (a real wait) a fuzzing run generates
+    reboot: float = 30.0  # the longest a reboot may take after an accepted Reset (no spec deadline)
 
 
 @attrs.frozen
@@ -125,6 +143,8 @@ class Description:
     id: str | None = None
     boot: str = "auto"
     features: frozenset[str] = frozenset()  # OCTT prerequisites met (OCTT_FEATURES)
+    connector_lock: bool = True  # False: no lock, UnlockConnector may answer NotSupported (§5.18)
+    charging_rate_unit: str | None = None  # the OCTT cases' unit; None: as the charge point allows
     controller: ControllerSpec = ControllerSpec()
     actions: frozenset[str] | None = None  # None: whatever the controller reports
     configuration: tuple[tuple[str, str], ...] = ()
@@ -186,8 +206,9 @@ class Overrides:
 
     @staticmethod
     def _change_kind(document: dict, controller: dict, kind: str) -> None:
-        kept = {"http": ("url",), "microocpp": ("url", "user", "password"),
-                "sap": ("url", "station", "user", "password")}.get(kind, ())
+        kept = {"http": ("url", "power_loss"), "microocpp": ("url", "user", "password"),
+                "sap": ("url", "station", "user", "password", "power_loss"),
+                "manual": ("power_loss",)}.get(kind, ())
         for key in [key for key in controller if key not in kept]:
             del controller[key]
         controller["kind"] = kind
@@ -201,8 +222,9 @@ class Overrides:
 _TYPE_NAMES = {str: "a string", int: "an integer", bool: "true or false", float: "a number",
                list: "a list", dict: "a table"}
 TABLES = {
-    "charge_point": {"connectors", "profiles", "fixed_cable", "id", "boot", "features"},
-    "controller": {"kind", "url", "station", "user", "password"},
+    "charge_point": {"connectors", "profiles", "fixed_cable", "id", "boot", "features",
+                     "connector_lock", "charging_rate_unit"},
+    "controller": {"kind", "url", "station", "user", "password", "power_loss"},
     "actions": {"supported"},
     "configuration": None,  # any OCPP key
     "timing": set(attrs.fields_dict(Timing)),
@@ -233,6 +255,8 @@ class _Parser:
             fixed_cable=self.get(cp, "charge_point", "fixed_cable", bool, False),
             id=self.identity(cp), boot=self.choice(cp, "charge_point", "boot", BOOT_MODES, "auto"),
             features=self.features(cp),
+            connector_lock=self.get(cp, "charge_point", "connector_lock", bool, True),
+            charging_rate_unit=self.rate_unit(cp),
             controller=controller, actions=self.actions(document, controller.kind),
             configuration=self.configuration(self.table(document, "configuration")),
             timing=self.timing(self.table(document, "timing")),
@@ -303,6 +327,13 @@ class _Parser:
                                 f"they are {list(OCTT_FEATURES)}")
         return frozenset(names)
 
+    def rate_unit(self, cp: dict) -> str | None:
+        unit = self.get(cp, "charge_point", "charging_rate_unit", str)
+        if unit is not None and unit not in CHARGING_RATE_UNITS:
+            raise self.fail("[charge_point] charging_rate_unit", f"must be \"A\" or \"W\" "
+                            f"(ChargingRateUnitType, OCPP 1.6 §7.10), got {unit!r}")
+        return unit
+
     def identity(self, cp: dict) -> str | None:
         value = self.text(cp, "charge_point", "id")
         if value is not None and ("/" in value or len(value) > 48):
@@ -324,7 +355,12 @@ class _Parser:
         station = self.text(table, "controller", "station")
         if station is not None and kind != "sap":
             raise self.fail("[controller] station", "only a \"sap\" controller takes a station")
-        return ControllerSpec(kind, url, station, self.credentials(table, kind))
+        power_loss = self.choice(table, "controller", "power_loss", POWER_LOSS_KINDS,
+                                 "graceful" if kind == "sap" else "cut")
+        most = CONTROLLER_OPS[kind]
+        if "power_loss" in table and most is not None and "PowerLoss" not in most:
+            raise self.fail("[controller] power_loss", f"a {kind!r} controller cannot PowerLoss")
+        return ControllerSpec(kind, url, station, self.credentials(table, kind), power_loss)
 
     def credentials(self, table: dict, kind: str) -> tuple[str, str] | None:
         user = self.text(table, "controller", "user")
@@ -427,10 +463,14 @@ class Observed:
     reservations: set[int] = attrs.Factory(set)
     changed_keys: set[str] = attrs.Factory(set)  # ChangeConfiguration accepted
     requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
+    boot_interval: int | None = None  # the interval of our answer to the last BootNotification
+    disconnected_at: float | None = None  # when the connection was last lost
+    local_list: dict[str, dict] | None = None  # idTag -> AuthorizationData; None: not known
+    list_version: int | None = None  # the listVersion of our last accepted SendLocalList
 
     def forget_charge_point(self) -> None:
         """A different charge point: nothing learnt so far holds."""
-        self.boot, self.registration = {}, None
+        self.boot, self.registration, self.local_list, self.list_version = {}, None, None, None
         for known in (self.status, self.transactions, self.unconfirmed, self.reservations,
                       self.changed_keys):
             known.clear()
@@ -453,6 +493,8 @@ class Observed:
         if frame.error not in ("connected", "disconnected"):
             return []
         self.connected = frame.error == "connected"
+        if not self.connected:
+            self.disconnected_at = frame.time
         new = (frame.payload or {}).get("chargePointId")
         old, changed = self.charge_point_id, self.connected and new != self.charge_point_id
         if changed:
@@ -488,6 +530,7 @@ class Observed:
     def _answered_by_us(self, action: str | None, request: dict, answer: dict) -> None:
         if action == "BootNotification":
             self.registration = answer.get("status")
+            self.boot_interval = answer.get("interval")
         elif action == "StartTransaction" and "transactionId" in answer:
             self.transactions[answer["transactionId"]] = request.get("connectorId")
             self.reservations.discard(request.get("reservationId"))
@@ -501,6 +544,22 @@ class Observed:
             self.reservations.discard(request.get("reservationId"))
         elif action == "ChangeConfiguration":
             self.changed_keys.add(request.get("key"))
+        elif action == "SendLocalList":
+            self._list_updated(request)
+
+    def _list_updated(self, request: dict) -> None:
+        """An accepted SendLocalList (§5.15): a Full update replaces the list, a Differential one
+        adds, updates, or (an entry without idTagInfo, §7.1) deletes."""
+        if request.get("updateType") == "Full":
+            self.local_list = {}
+        elif self.local_list is None:
+            return  # changes to a list we never saw whole
+        for data in request.get("localAuthorizationList") or ():
+            if isinstance(data, dict) and "idTagInfo" in data:
+                self.local_list[data.get("idTag")] = data
+            elif isinstance(data, dict):
+                self.local_list.pop(data.get("idTag"), None)
+        self.list_version = request.get("listVersion")
 
 
 # --------------------------------------------------------------------------
@@ -531,6 +590,13 @@ class ExternalSut:
         self.failing: set[str] = set()  # FAILURE_UNDO ops switched on
         self.powered = self.network = True
         self._boot_prepared = False
+        self.injected: set[int] = set()
+        """Seqs of frames the controller made the charge point send (docs/external.md §7)."""
+        self.skipped: list[Skipped] = []
+        self.leftover: dict = {}
+        """What the charge point kept from earlier examples and fresh() could not clear: the model
+        starts from it (``localList``: (AuthorizationData list, listVersion))."""
+        self.setup_from = 0  # where the frames of the last fresh() begin
 
     def identity(self) -> dict:
         """The last BootNotification payload seen."""
@@ -601,10 +667,16 @@ class ExternalSut:
         return mode
 
     async def _wait_first_connection(self) -> None:
-        try:
-            await self.csms.wait_connected(self.timing.connect_timeout)
-        except TimeoutError:
-            raise ConnectTimeout(self._no_connection_message()) from None
+        """Half of connect_timeout for the charge point to connect by itself; then its controller
+        powers it on and brings its network up (an earlier run may have left it off or offline),
+        and the other half."""
+        if isinstance(self.controller, MicroOcppController):
+            self.controller.default_backend_url = self.csms.url
+        half = self.timing.connect_timeout / 2
+        if not await self._connected_within(half):
+            revived = await self._revive()
+            if not await self._connected_within(self.timing.connect_timeout - half):
+                raise ConnectTimeout(self._no_connection_message(revived))
         changes = self.observed.update(self.csms.frames)
         if changes:
             raise PreconditionError(
@@ -612,9 +684,35 @@ class ExternalSut:
                 f"description {self.description.path} expects [charge_point] id = "
                 f"{changes[0][0]!r}")
 
-    def _no_connection_message(self) -> str:
+    async def _connected_within(self, seconds: float) -> bool:
+        try:
+            await self.csms.wait_connected(seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _revive(self) -> list[str]:
+        """PowerOn and NetworkUp through the controller, as far as it can (best effort); the ops
+        it carried out."""
+        try:
+            ops = await self._physical_ops()
+        except (ControllerError, DescriptionError):
+            return []
+        done = []
+        for op in ("PowerOn", "NetworkUp"):
+            if op in ops:
+                try:
+                    await self.controller.perform({"op": op})
+                    done.append(op)
+                except ControllerError:
+                    pass
+        return done
+
+    def _no_connection_message(self, revived: list[str] = ()) -> str:
         refused = [frame.error for frame in self.csms.frames if frame.is_violation]
         hint = f"; refused attempts: {' | '.join(refused[-3:])}" if refused else ""
+        if revived:
+            hint += f"; its controller's {' and '.join(revived)} did not help"
         name = self.description.id or "<identity>"
         return (f"no charge point connected to {self.csms.url} within "
                 f"{self.timing.connect_timeout} s: set the charge point's Central System URL to "
@@ -623,9 +721,9 @@ class ExternalSut:
     async def close(self) -> None:
         """Leave the charge point as found (best effort), stop the controller and endpoint."""
         try:
-            async with asyncio.timeout(2 * self.timing.call_timeout):
+            async with asyncio.timeout(self.timing.connect_timeout + 2 * self.timing.call_timeout):
                 await self._leave_as_found()
-        except (ControllerError, PreconditionError, TimeoutError):
+        except TimeoutError:
             pass  # the next run's fresh() will say what is wrong
         close = getattr(self.controller, "close", None)
         if close is not None:
@@ -635,18 +733,41 @@ class ExternalSut:
             self.csms = None
 
     async def _leave_as_found(self) -> None:
-        """Undo what the examples did: a later run against the same charge point cannot know
-        which cables are ours, nor the transactions it started (their StopTransaction would
-        come as news to it)."""
+        """Undo what the examples did, each part whatever became of the others: a later run
+        against the same charge point cannot know that we switched its power or network off,
+        answered its boot Rejected, or plugged its cables, nor the transactions we started
+        (their StopTransaction would come as news to it)."""
+        undo = [self._restore_power_and_network, self._restore_registration,
+                self._stop_transactions]
+        undo += [functools.partial(self._controller_step, step) for step in self._undo_steps()]
+        for part in undo:
+            try:
+                if part != self._stop_transactions or self.csms is not None and self.csms.connected:
+                    await part()
+            except (ControllerError, PreconditionError):
+                pass  # the next run's fresh() will say what is wrong
+        if self.csms is not None:
+            await self.settle()
+
+    async def _restore_power_and_network(self) -> None:
+        """PowerOn and NetworkUp for what we took away, and the reconnection (bounded)."""
+        was_off = not (self.powered and self.network)
         if not self.powered:
             await self._controller_step({"op": "PowerOn"})
         if not self.network:
             await self._controller_step({"op": "NetworkUp"})
-        if self.csms is not None and self.csms.connected:
-            await self._stop_transactions()
-        await self._undo_physical()
-        if self.csms is not None:
-            await self.settle()
+        if was_off and self.csms is not None:
+            await self._wait(self._online, self.timing.connect_timeout)
+
+    async def _restore_registration(self) -> None:
+        """Our boot answers back to Accepted; a charge point left Pending or Rejected by a
+        SetBootResponse boots again (its own retry after the interval, else our boot mode)."""
+        if self.csms is None:
+            return
+        self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id,
+                                      heartbeat_interval=HEARTBEAT_INTERVAL)
+        if self.csms.connected:
+            await self._ensure_registered()
 
     # ---- configuration
 
@@ -707,7 +828,17 @@ class ExternalSut:
     # ---- frames
 
     async def call(self, action: str, payload: dict):
-        return await self.csms.call(action, payload, self.timing.call_timeout)
+        """A CALL of our own (setup, not an example's step). A connection lost in its middle
+        (OCPP-J allows it) is waited out: the CALL is sent again once the charge point is back,
+        until connect_timeout (docs/external.md §6)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timing.connect_timeout
+        while True:
+            outcome = await self.csms.call(action, payload, self.timing.call_timeout)
+            if outcome.kind != "offline" or not (self.powered and self.network):
+                return outcome
+            if not await self._wait(self._online, deadline - loop.time()):
+                return outcome
 
     def _observe(self) -> None:
         """Read new frames; a new charge point identity is recorded as an error event."""
@@ -757,6 +888,16 @@ class ExternalSut:
                 break
         self._observe()
 
+    async def check_alive(self) -> None:
+        """The end of a run: the charge point is connected, or comes back within connect_timeout
+        (what we switched off is switched on first); else PreconditionError, since the examples
+        after it went away checked next to nothing."""
+        if self.csms is None:
+            return
+        await self._restore_power_and_network()
+        if not await self._wait(self._online, self.timing.connect_timeout):
+            raise PreconditionError(self._gone_message())
+
     async def advance(self, seconds: float) -> None:
         """Real time passes (the charge point's timers run on its own clock)."""
         await asyncio.sleep(seconds)
@@ -768,13 +909,14 @@ class ExternalSut:
         """A physical action, an environment op, or a Central System CALL (returns its outcome)."""
         op = step.get("op") if isinstance(step, dict) else None
         if op in PHYSICAL_OPS:
-            await self._physical(step)
+            return await self._physical(step)
         elif op == "AdvanceTime":
             await self.advance(_seconds(step))
         elif op in ENVIRONMENT_OPS:
             self.csms.policy.apply(step)
         elif op in CS_ACTIONS:
-            return await self.call(op, {key: value for key, value in step.items() if key != "op"})
+            payload = {key: value for key, value in step.items() if key != "op"}
+            return await self.csms.call(op, payload, self.timing.call_timeout)
         else:
             raise ValueError(f"unknown op {op!r} in step {step!r}")
         return None
@@ -791,12 +933,33 @@ class ExternalSut:
         if problem is not None:
             raise ValueError(problem)
         since = len(self.csms.frames)
-        await self.controller.perform(step)
+        try:
+            injected = await self._control(step)
+        except ControllerError as exc:
+            if not exc.refused:
+                raise
+            self.skipped.append(Skipped(step, str(exc)))
+            return self.skipped[-1]
         self._remember(step)
+        await self._mark_injected(injected, since)
         if op in ("PowerOn", "NetworkUp"):
             await self._wait(self._online, self.timing.connect_timeout)
         elif op in ("PowerLoss", "NetworkDown"):
             await self._wait(lambda: self._disconnected_since(since), self.timing.tolerance)
+        return None
+
+    async def _mark_injected(self, injected: list[dict], since: int) -> None:
+        """Find the frames the controller made the charge point send (up to ``tolerance`` for
+        each to arrive) and mark them: the harness does not judge their transitions."""
+        for message in injected:
+            def frame():
+                return next((f for f in self.csms.frames[since:] if f.seq not in self.injected
+                             and f.direction == "cp->cs" and f.message_type == 2
+                             and f.action == message["action"] and not f.error
+                             and all((f.payload or {}).get(key) == value
+                                     for key, value in message.items() if key != "action")), None)
+            if await self._wait(lambda: frame() is not None, self.timing.tolerance):
+                self.injected.add(frame().seq)
 
     def _online(self) -> bool:
         """Connected, and the endpoint has recorded the connection."""
@@ -830,6 +993,7 @@ class ExternalSut:
         """Bring the charge point to the OCTT §1.3 preconditions, verify them, start an example."""
         await self.open()
         self._boot_prepared = False
+        self.setup_from = len(self.csms.frames)
         self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id,
                                       heartbeat_interval=HEARTBEAT_INTERVAL)
         await self._reconnect()
@@ -850,24 +1014,53 @@ class ExternalSut:
             raise PreconditionError(f"the charge point needs {step} to reach the OCTT §1.3 "
                                     f"preconditions, but its controller cannot do {step['op']}")
         try:
-            await self.controller.perform(step)
+            await self._control(step)
         except ControllerError as exc:
             raise PreconditionError(f"{step['op']} failed: {exc}") from exc
         self._remember(step)
 
+    async def _control(self, step: dict) -> list[dict]:
+        """The controller performs the step; while it cannot be reached (a simulator restarting
+        after a Reset), it is asked again until connect_timeout. Returns the messages it made
+        the charge point send (a controller's injections, e.g. SAP's StatusNotifications)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timing.connect_timeout
+        while True:
+            try:
+                return list(await self.controller.perform(step) or ())
+            except ControllerError as exc:
+                if exc.refused or loop.time() >= deadline:
+                    raise
+            await asyncio.sleep(min(RETRY, max(0.0, deadline - loop.time())))
+
     async def _reconnect(self) -> None:
-        if not self.powered:
-            await self._controller_step({"op": "PowerOn"})
-        if not self.network:
-            await self._controller_step({"op": "NetworkUp"})
-        if not await self._wait(self._online, self.timing.connect_timeout):
-            raise PreconditionError(f"the charge point is not connected to {self.csms.url} "
-                                    f"(waited {self.timing.connect_timeout} s)")
+        """Connected: what we switched off comes back on; a charge point still away after half
+        of connect_timeout gets its controller's PowerOn and NetworkUp before we give up."""
+        await self._restore_power_and_network()
+        half = self.timing.connect_timeout / 2
+        if await self._wait(self._online, half):
+            return
+        revived = await self._revive()
+        if not await self._wait(self._online, self.timing.connect_timeout - half):
+            raise PreconditionError(self._gone_message(revived))
+
+    def _gone_message(self, revived: list[str] = ()) -> str:
+        lost = self.observed.disconnected_at
+        when = "" if lost is None else \
+            f" since {time.strftime('%H:%M:%S', time.localtime(lost))}"
+        tried = f"; its controller's {' and '.join(revived)} did not help" if revived else ""
+        return (f"the charge point is not connected to {self.csms.url}{when} and did not come back "
+                f"within {self.timing.connect_timeout} s{tried}")
 
     async def _ensure_registered(self) -> None:
         status = self.observed.registration
         if status in (None, "Accepted"):
             return
+        if (status == "Rejected" and self.boot_mode != "power-cycle") or self.boot_mode == "none":
+            await self._await_boot_retry()  # while Rejected it need not answer us (§4.2)
+            status = self.observed.registration
+            if status == "Accepted":
+                return
         if self.boot_mode == "none":
             raise PreconditionError(f"the charge point's last BootNotification was answered "
                                     f"{status} and [charge_point] boot = \"none\" cannot make it "
@@ -876,6 +1069,14 @@ class ExternalSut:
         if self.observed.registration != "Accepted":
             raise PreconditionError("the charge point did not boot again with a BootNotification "
                                     f"(last answer {self.observed.registration})")
+
+    async def _await_boot_retry(self) -> None:
+        """A Pending or Rejected charge point boots again after the interval we answered
+        (OCPP 1.6 §4.2), now answered Accepted; wait for that (bounded by connect_timeout)."""
+        interval = self.observed.boot_interval
+        wait = min(self.timing.connect_timeout, (interval if isinstance(interval, (int, float))
+                                                 else 0) + self.timing.tolerance)
+        await self._wait(lambda: self.observed.registration == "Accepted", wait)
 
     async def _stop_transactions(self) -> None:
         for transaction_id in sorted(self.observed.transactions):
@@ -889,24 +1090,24 @@ class ExternalSut:
 
     async def _wait_queue_delivered(self) -> None:
         """Nothing queued (OCTT §1.3): a StopTransaction that got no CALLRESULT is sent again
-        (OCPP 1.6 §3.7, after TransactionMessageRetryInterval); wait for it."""
+        (OCPP 1.6 §3.7, after TransactionMessageRetryInterval); wait for it. One that does not
+        come within connect_timeout the charge point has dropped (MicroOcpp does, on a CALLERROR):
+        the example judged that (TransactionMessageRetry), and nothing is left to wait for."""
         if not await self._wait(lambda: not self.observed.unconfirmed,
                                 self.timing.connect_timeout):
-            raise PreconditionError(
-                f"the charge point still owes a StopTransaction for transactions "
-                f"{sorted(self.observed.unconfirmed)} (its last one got no CALLRESULT) after "
-                f"{self.timing.connect_timeout} s: nothing may be queued (OCTT §1.3)")
+            self.observed.unconfirmed.clear()
 
     async def _undo_physical(self) -> None:
-        for connector in sorted(self.unlock_failing):
-            await self._controller_step({"op": "SetUnlockFailure", "connectorId": connector,
-                                         "failing": False})
-        for connector in sorted(self.plugged):
-            await self._controller_step({"op": "Unplug", "connectorId": connector})
-        for connector in sorted(self.faulted):
-            await self._controller_step({"op": "ClearFault", "connectorId": connector})
-        for op in sorted(self.failing):
-            await self._controller_step({"op": op, **FAILURE_UNDO[op]})
+        for step in self._undo_steps():
+            await self._controller_step(step)
+
+    def _undo_steps(self) -> list[dict]:
+        """The controller steps that undo what the examples did to the physical world."""
+        return ([{"op": "SetUnlockFailure", "connectorId": c, "failing": False}
+                 for c in sorted(self.unlock_failing)]
+                + [{"op": "Unplug", "connectorId": c} for c in sorted(self.plugged)]
+                + [{"op": "ClearFault", "connectorId": c} for c in sorted(self.faulted)]
+                + [{"op": op, **FAILURE_UNDO[op]} for op in sorted(self.failing)])
 
     async def _clear_ocpp_state(self) -> None:
         profiles = self.profiles
@@ -934,6 +1135,23 @@ class ExternalSut:
             else:
                 continue
             await self.settle()
+        await self._controller_remedies()
+
+    async def _controller_remedies(self) -> None:
+        """A connector still not Available that the controller can mend, though not broken by us
+        (a cable or a fault an earlier run left behind): Unplug or ClearFault, then its status
+        anew. Only then is the charge point blamed (_verify)."""
+        steps = []
+        for connector, (status, _) in sorted(self.observed.status.items()):
+            if connector > 0 and status == "Faulted" and "ClearFault" in self.capabilities:
+                steps.append({"op": "ClearFault", "connectorId": connector})
+            elif connector > 0 and status in CABLE_STATUSES and "Unplug" in self.capabilities:
+                steps.append({"op": "Unplug", "connectorId": connector})
+        for step in steps:
+            await self._controller_step(step)
+        if steps:
+            await self.settle()
+            await self._learn_statuses()
 
     async def _cancel_waiting_authorization(self, connector: int) -> None:
         """Preparing with no cable of ours: an authorization (a card, a RemoteStart) waits for
@@ -944,15 +1162,26 @@ class ExternalSut:
                                ("Accepted",))
 
     async def _clear_local_list(self) -> None:
+        """Empty the list: SendLocalList Full with listVersion 0, else (a charge point may refuse
+        version 0) with the next version. A list it will not give up is left to the model as
+        observed (``leftover``), when the frames tell its entries."""
+        self.leftover.pop("localList", None)
         version = await self._local_list_version()
-        if version in (0, -1):  # empty, or not supported (OCPP 1.6 §5.10)
-            return
-        await self.call("SendLocalList", {"listVersion": 0, "updateType": "Full",
-                                          "localAuthorizationList": []})
-        version = await self._local_list_version()
-        if version != 0:
-            raise PreconditionError(f"the local authorization list (version {version}) could not "
-                                    "be emptied with SendLocalList Full, listVersion 0")
+        for attempt in (0, version + 1 if isinstance(version, int) else 1):
+            if version in (0, -1):  # empty, or not supported (OCPP 1.6 §5.10)
+                return
+            await self.call("SendLocalList", {"listVersion": attempt, "updateType": "Full",
+                                              "localAuthorizationList": []})
+            version = await self._local_list_version()
+        self._observe()
+        entries = self.observed.local_list
+        if entries is None or version != self.observed.list_version:
+            raise PreconditionError(
+                f"the local authorization list (version {version}) could not be emptied with "
+                "SendLocalList Full, listVersion 0 or the next, and its entries are unknown (no "
+                "accepted SendLocalList of this run has that version)")
+        self.leftover["localList"] = (sorted(entries.values(), key=lambda d: str(d.get("idTag"))),
+                                      version)
 
     async def _local_list_version(self) -> Any:
         outcome = await self.call("GetLocalListVersion", {})

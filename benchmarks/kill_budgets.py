@@ -30,7 +30,8 @@ from properties.runner import BATCH, FuzzConfig, fuzz  # noqa: E402
 
 def needed(profiles: str | None, mutant: str, seed: int, cap: int) -> tuple[int | None, list[str]]:
     report = fuzz(FuzzConfig(mutant=mutant, feature_profiles=profiles, max_examples=cap, seed=seed, budget=None,
-                             shrink=False, findings_dir=Path(tempfile.mkdtemp(prefix="ocpp-verify-budget-"))))
+                             shrink=False, findings_dir=Path(tempfile.mkdtemp(prefix="ocpp-verify-budget-")),
+                             stop_at_first=True))
     return report.examples_to_find, sorted({v.rule for f in report.findings for v in f.violations})
 
 

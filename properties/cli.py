@@ -17,6 +17,8 @@ from .explore import cli as explore
 from .requirements import report as requirements
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_NOTHING_CHECKED = 5
+"""A run that judged no step (pytest's "no tests collected"): never a green run."""
 
 
 EPILOG = """\
@@ -25,6 +27,7 @@ exit codes:
   1  findings (a replay that still fails, a mutant that survived)
   2  usage or infrastructure error, or a run stopped by a signal (SIGINT, SIGTERM: the
      summary is printed and every finding kept)
+  5  nothing was checked (fuzz, octt: no step judged, every OCTT case not automatable)
 
 example:
   ocpp-verify fuzz --budget 60 --seed 1          fuzz the bundled charge point for a minute
@@ -289,7 +292,15 @@ def cmd_fuzz(args) -> int:
         html.write(args.html, summary, [_finding_page(f) for f in report.findings])
     if report.findings:
         return EXIT_FINDINGS
-    return EXIT_ERROR if report.interrupted else EXIT_OK
+    return EXIT_ERROR if report.interrupted else _checked(report.judged, "no step of any example")
+
+
+def _checked(count: int, what: str) -> int:
+    """EXIT_OK when the run checked something; else one line and EXIT_NOTHING_CHECKED."""
+    if count:
+        return EXIT_OK
+    print(f"ocpp-verify: nothing was checked: {what} was judged", file=sys.stderr)
+    return EXIT_NOTHING_CHECKED
 
 
 def _fuzz_each(configs):

@@ -28,12 +28,12 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
-from adapters.clock import parse_iso
 from adapters.controllers import ControllerError
 from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
 )
 from model import Options
+from model.localauth import updated
 from vocabulary.dates import iso, seconds
 
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
@@ -105,6 +105,9 @@ class GuardedExternalSut(ExternalSut):
     async def perform(self, step: dict):
         return await _guard(super().perform(step), f"cannot perform {step.get('op')}")
 
+    async def check_alive(self) -> None:
+        await _guard(super().check_alive(), "at the end of the run")
+
 
 async def _guard(coroutine, what: str):
     try:
@@ -128,9 +131,26 @@ def build_sut(settings: ExternalSettings, input=None, output=None) -> GuardedExt
 
 
 def model_options(description: Description) -> Options:
-    """What the model must know of the charge point: connectors, cable, timing slack."""
+    """What the model must know of the charge point: connectors, cable, timing slack, what the
+    description declares of its lock, its controller's PowerLoss and its reboot time; and that each
+    example starts where the last one left it."""
     return Options(number_of_connectors=description.connectors,
-                   fixed_cable=description.fixed_cable, tolerance=description.timing.tolerance)
+                   fixed_cable=description.fixed_cable, tolerance=description.timing.tolerance,
+                   connector_lock=description.connector_lock,
+                   graceful_power_loss=description.controller.power_loss == "graceful",
+                   reboot_limit=description.timing.reboot, leftovers=True)
+
+
+def start_from(state, leftover: dict):
+    """The model's first state with what the charge point kept from earlier examples because it
+    would not give it up (``ExternalSut.leftover``): a Local Authorization List that SendLocalList
+    could not empty starts as observed (its entries from our accepted updates, its version)."""
+    if "localList" not in leftover:
+        return state
+    entries, version = leftover["localList"]
+    local_list = attrs.evolve(state.local_list, entries=updated((), "Full", list(entries)),
+                              versions=frozenset({version}))
+    return attrs.evolve(state, local_list=local_list)
 
 
 def real_times(max_advance: float) -> tuple[float, ...]:

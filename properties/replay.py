@@ -29,14 +29,15 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
                         accept=tuple(settings.get("accept") or ()), external=external, trace_out=trace_out)
     session = Session(config)
     try:
-        return _run(session, finding["steps"])
+        return _run(session, finding["steps"], finding.get("clockStart"))
     finally:
         session.close()
 
 
-def _run(session: Session, steps: list[dict]) -> tuple[tuple, int]:
+def _run(session: Session, steps: list[dict], clock_start=None) -> tuple[tuple, int]:
     session.report.examples += 1
-    return session.replay_steps(steps)
+    clock_start = clock_start if isinstance(clock_start, (int, float)) else None
+    return session.replay_steps(steps, clock_start=clock_start)
 
 
 def _external_hint(name: str, recorded: ExternalSettings) -> str:

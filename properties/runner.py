@@ -24,6 +24,7 @@ from .external import ExternalSettings, build_sut as build_external_sut, model_o
 from .explore.bridge import ExploredStates
 from .harness import Harness, ModelViolation
 from .minimize import minimal_steps
+from .rebase import rebased
 from .machine import OcppMachine
 from .checks import DEFAULT_FINDINGS
 from .outcomes import outcome_of
@@ -90,6 +91,8 @@ class Finding:
     trace: list[dict]
     accepted: frozenset[str] = frozenset()
     """The rules accepted when it was found (``--accept`` and the run's earlier findings)."""
+    clock_start: float | None = None
+    """When its example started (the SUT's clock): its absolute times replay relative to it."""
 
     @property
     def rule(self) -> str:
@@ -189,13 +192,16 @@ class Session:
         """One more step judged in one of the run's examples (replays for minimizing do not count)."""
         self.report.judged += 1
 
-    def replay_steps(self, steps: list[dict], accepted=None) -> tuple[tuple, int]:
+    def replay_steps(self, steps: list[dict], accepted=None, clock_start=None) -> tuple[tuple, int]:
         """Run ``steps`` on a fresh charge point, not counted as an example: the violations of the first
-        failing step, and how many steps ran (``accepted``: the rules to accept, default the run's)."""
+        failing step, and how many steps ran (``accepted``: the rules to accept, default the run's;
+        ``clock_start``: when the steps' example started, to move their times to this one's)."""
         harness = self.fresh_harness(on_accepted=lambda violations: None, accepted=accepted)
         found = harness.start()
         if found:
             return found, 0
+        if clock_start is not None:
+            steps = rebased(steps, harness.started_at - clock_start)
         for count, step in enumerate(steps, 1):
             found = harness.step(step)
             if found:
@@ -207,14 +213,15 @@ class Session:
         rule = finding.rule
 
         def fails(steps: list[dict]) -> bool:
-            return any(v.rule == rule for v in self.replay_steps(steps, finding.accepted)[0])
+            return any(v.rule == rule for v in self.replay_steps(steps, finding.accepted, finding.clock_start)[0])
 
         steps = minimal_steps(finding.trace, fails)
-        found, count = self.replay_steps(steps, finding.accepted)
+        found, count = self.replay_steps(steps, finding.accepted, finding.clock_start)
         if not any(v.rule == rule for v in found):
             return
         finding.trace, finding.violations = steps[:count], found
-        self.save(finding.path, found, finding.trace, status="shrinking", accepted=finding.accepted)
+        self.save(finding.path, found, finding.trace, status="shrinking", accepted=finding.accepted,
+                  clock_start=finding.clock_start)
 
     def note_accepted(self, violations) -> None:
         for v in violations:
@@ -244,14 +251,14 @@ class Session:
         if self.report.time_to_find is None:
             self.report.time_to_find = time.monotonic() - self.report.started
             self.report.examples_to_find = self.report.examples
-        accepted = frozenset(self.accepted)
+        accepted, started = frozenset(self.accepted), machine.harness.started_at
         path = known.path if known else self.new_path(rule, machine.steps, accepted)
-        self.save(path, error.violations, machine.steps, status="shrinking", accepted=accepted)
+        self.save(path, error.violations, machine.steps, status="shrinking", accepted=accepted, clock_start=started)
         if known is None:
             known = Finding(path, error.violations, list(machine.steps), accepted)
             self.by_rule[rule] = known
             self.report.findings.append(known)
-        known.violations, known.trace = error.violations, list(machine.steps)
+        known.violations, known.trace, known.clock_start = error.violations, list(machine.steps), started
 
     def new_path(self, rule: str, steps: list[dict], accepted=frozenset()) -> Path:
         """A file name of its own: never overwrite a finding of another run's settings."""
@@ -262,12 +269,15 @@ class Session:
                 return path
         raise RuntimeError(f"too many findings named {base} in {self.config.findings_dir}")
 
-    def save(self, path: Path, violations, steps: list[dict], status: str, accepted=frozenset()) -> None:
+    def save(self, path: Path, violations, steps: list[dict], status: str, accepted=frozenset(),
+             clock_start: float | None = None) -> None:
         finding = findings.build(
             rule_violations=violations, steps=list(steps),
             frames=list(self.sut.csms.frames[self.sut.example_start:]), settings=self.settings_dict(accepted),
             identity=self.identity(), status=status,
         )
+        if clock_start is not None:
+            finding["clockStart"] = clock_start  # properties/rebase.py
         findings.save(path.parent, path.stem, finding)
 
     def identity(self) -> dict:

@@ -85,6 +85,7 @@ def combine(reports: list):
             setattr(total, field.name, sum(values, collections.Counter()))
     total.examples = sum(r.examples for r in reports)
     total.steps = sum(r.steps for r in reports)
+    total.judged = sum(r.judged for r in reports)
     total.seconds = sum(r.seconds for r in reports)
     total.findings = [f for r in reports for f in r.findings]
     total.interrupted = any(r.interrupted for r in reports)

@@ -21,7 +21,7 @@ from properties.runner import FuzzConfig, fuzz
 def campaign(profiles: str, mutant: str | None, seed: int, examples: int, directory: str) -> dict:
     """One fuzz run (in a worker process): what it found, as plain data."""
     report = fuzz(FuzzConfig(mutant=mutant, max_examples=examples, seed=seed, budget=None, shrink=False,
-                             feature_profiles=profiles, findings_dir=Path(directory)))
+                             feature_profiles=profiles, findings_dir=Path(directory), stop_at_first=True))
     return {"examples_to_find": report.examples_to_find,
             "findings": [{"path": str(f.path), "rules": [v.rule for v in f.violations], "trace": f.trace}
                          for f in report.findings]}

@@ -31,7 +31,8 @@ def test_clean_charge_point_gives_no_findings(capsys, tmp_path):
 
 def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
     code, out, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted",
-                       "--max-examples", "100", "--seed", "1", "--findings", str(tmp_path), "--json")
+                       "--max-examples", "100", "--seed", "1", "--findings", str(tmp_path), "--json",
+                       "--stop-at-first")
     assert code == 1
     summary = json.loads(out)
     finding = summary["findings"][0]
@@ -47,7 +48,7 @@ def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
 def test_same_seed_gives_the_same_trace(capsys, tmp_path):
     traces = []
     for run_dir in ("a", "b"):
-        code, out, _ = run(capsys, "fuzz", "--mutant", "MeterStopBelowMeterStart", "--max-examples", "200",
+        code, out, _ = run(capsys, "fuzz", "--mutant", "MeterStopBelowMeterStart", "--stop-at-first", "--max-examples", "200",
                            "--seed", "3", "--findings", str(tmp_path / run_dir), "--json")
         assert code == 1
         traces.append([f["trace"] for f in json.loads(out)["findings"]])
@@ -80,7 +81,7 @@ def test_mutants_list_names_one_a_line(capsys):
 
 def test_junit_report(capsys, tmp_path):
     junit = tmp_path / "fuzz.xml"
-    code, _, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted", "--max-examples", "50",
+    code, _, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted", "--stop-at-first", "--max-examples", "50",
                      "--findings", str(tmp_path / "f"), "--junit", str(junit))
     assert code == 1
     assert 'failures="1"' in junit.read_text() and "RemoteStartConnectorZero" in junit.read_text()

@@ -118,14 +118,14 @@ def test_an_external_mutant_is_found_as_in_process_and_replays(capsys, tmp_path,
                                                                 seed, examples):
     port, control_port, description = rig
     code, out, _ = run(capsys, "fuzz", "--mutant", mutant, "--max-examples", 100, "--seed", seed,
-                       "--no-shrink", "--findings", tmp_path / "in-process", "--json")
+                       "--no-shrink", "--stop-at-first", "--findings", tmp_path / "in-process", "--json")
     assert code == 1
     in_process = json.loads(out)["findings"][0]["violations"][0]["rule"]
 
     with simulator(port, control_port, mutant):
         code, out, err = run(capsys, "fuzz", "--sut", "external", "--description", description,
                              "--max-examples", examples, "--seed", seed, "--no-shrink",
-                             "--profile", "ci",
+                             "--profile", "ci", "--stop-at-first",
                              "--findings", tmp_path / "external", "--json")
         assert code == 1, err
         finding = json.loads(out)["findings"][0]

@@ -136,7 +136,7 @@ CLEAN_EXAMPLES = 100
 def campaign(mutant: str | None, seed: int, examples: int, shrink: bool, directory: str) -> dict:
     """One fuzz run (in a worker process): what it found, as plain data."""
     report = fuzz(FuzzConfig(mutant=mutant, max_examples=examples, seed=seed, findings_dir=Path(directory),
-                             shrink=shrink))
+                             shrink=shrink, stop_at_first=True))
     return {
         "examples_to_find": report.examples_to_find,
         "examples": report.examples,

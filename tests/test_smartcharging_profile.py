@@ -87,7 +87,7 @@ def test_every_mutant_has_a_budget():
 def test_fuzzing_kills_the_mutant(tmp_path: Path, mutant):
     seed, examples = EXAMPLES[mutant]
     report = fuzz(FuzzConfig(mutant=mutant, feature_profiles=PROFILES, max_examples=examples, seed=seed,
-                             findings_dir=tmp_path))
+                             findings_dir=tmp_path, stop_at_first=True))
     assert report.findings, f"{mutant} survived {examples} examples at seed {seed}"
     for finding in report.findings:
         data = findings.load(finding.path)

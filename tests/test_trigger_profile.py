@@ -40,7 +40,7 @@ def settings(profiles: str = PROFILES) -> dict:
 
 def assert_killed(mutant: str, seed: int, examples: int, rules: set[str], tmp_path) -> None:
     report = fuzz(FuzzConfig(mutant=mutant, feature_profiles=PROFILES, max_examples=examples, seed=seed,
-                             shrink=False, findings_dir=tmp_path))
+                             shrink=False, findings_dir=tmp_path, stop_at_first=True))
     assert report.findings, f"{mutant} survived {examples} examples at seed {seed}"
     profile_campaigns.assert_findings_replay(
         {"findings": [{"path": str(f.path), "trace": f.trace} for f in report.findings]}, mutant)

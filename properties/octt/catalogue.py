@@ -113,7 +113,7 @@ TRANSACTION_DURATION = 60     # <Configured Transaction Duration>
 RESERVATION_EXPIRY = 300      # <Configured Reservation Expiry Date Offset>
 SCHEDULE_DURATION = 300       # <Configured duration>
 STACK_LEVEL = 0               # <Configured StackLevel>
-CHARGING_RATE_UNIT = "A"      # <Configured chargingRateUnit>
+CHARGING_RATE_UNIT = "$unit"  # <Configured chargingRateUnit>: A or W, as the charge point allows (with_unit)
 NUMBER_PHASES = 3             # <Configured numberPhases>
 FIRMWARE_URL = "ftp://127.0.0.1/firmware.bin"
 FIRMWARE_DOWNLOAD_FAIL_URL = "ftp://127.0.0.1/download_fail.bin"
@@ -223,6 +223,21 @@ _TX = re.compile(r"^\$tx:(\d+)$")
 def _offset(text: str) -> float | None:
     m = _RELATIVE.match(text)
     return None if m is None else (1 if m.group(1) == "+" else -1) * int(m.group(2))
+
+
+def with_unit(step: Step, unit: str) -> Step:
+    """The step with the configured chargingRateUnit (``"$unit"``) in its request and its checks."""
+    def put(value: Any) -> Any:
+        if value == CHARGING_RATE_UNIT:
+            return unit
+        if isinstance(value, Mapping):
+            return freeze({k: put(v) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return type(value)(put(v) for v in value) if isinstance(value, tuple) else freeze([put(v) for v in value])
+        return value
+
+    expect = tuple(attrs.evolve(e, fields=tuple((k, put(v)) for k, v in e.fields)) for e in step.expect)
+    return attrs.evolve(step, op=tuple((k, put(v)) for k, v in step.op), expect=expect)
 
 
 def resolve(value: Any, *, now: float, transaction_id: Callable[[int], Any] = lambda c: None) -> Any:

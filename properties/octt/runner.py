@@ -13,9 +13,10 @@ import time
 import attrs
 
 from model import Answer, CpCall
+from model.configuration import value_of
 
 from ..harness import Harness
-from .catalogue import PREREQUISITES, match_step, resolve
+from .catalogue import PREREQUISITES, match_step, resolve, with_unit
 
 
 @attrs.frozen
@@ -55,9 +56,11 @@ def run_steps(scenario, harness: Harness) -> list[str]:
         problems += [str(v) for v in harness.step({"op": "ChangeConfiguration", "key": key, "value": value})]
     carried: tuple = ()
     transaction_ids = TransactionIds()
+    unit = rate_unit(harness)
     for number, step in enumerate(scenario.steps, 1):
         if problems:
             break
+        step = with_unit(step, unit)
         now = harness.sut.clock.now()
         op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids)
         problems += [f"step {number} {op['op']}: {v}" for v in harness.step(op)]
@@ -67,6 +70,17 @@ def run_steps(scenario, harness: Harness) -> list[str]:
         problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
         carried = check.unclaimed
     return problems
+
+
+def rate_unit(harness: Harness) -> str:
+    """The OCTT's <Configured chargingRateUnit>: the description's, else the one the charge point
+    allows (ChargingScheduleAllowedChargingRateUnit, OCPP 1.6 §9.4.2; A when it allows both)."""
+    declared = getattr(getattr(harness.sut, "description", None), "charging_rate_unit", None)
+    if declared:
+        return declared
+    allowed = value_of(harness.state.config, "ChargingScheduleAllowedChargingRateUnit") or ()
+    units = {unit.strip() for unit in (allowed.split(",") if isinstance(allowed, str) else allowed)}
+    return "W" if "Power" in units and "Current" not in units else "A"
 
 
 def run_scenario(scenario, harness: Harness, capabilities: frozenset[str],

@@ -65,7 +65,9 @@ def bundled_build(case_id: str) -> tuple:
 def _run_on(session: Session, scenarios, own: bool) -> list[CaseResult]:
     try:
         features = frozenset(getattr(session.sut, "features", ()))
-        return [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
+        results = [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
+        session.check_alive()
+        return results
     finally:
         if own:
             session.close()
@@ -99,7 +101,7 @@ def write_junit(path: Path, results: list[CaseResult]) -> None:
 
 def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None,
               config: FuzzConfig | None = None) -> int:
-    from ..cli import UsageError
+    from ..cli import UsageError, _checked
 
     try:
         scenarios = select(ids)
@@ -112,4 +114,6 @@ def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | N
         print(table(results))
     if junit:
         write_junit(junit, results)
-    return 1 if any(r.result == "failed" for r in results) else 0
+    if any(r.result == "failed" for r in results):
+        return 1
+    return _checked(sum(r.result == "passed" for r in results), "no case (every one is not automatable)")

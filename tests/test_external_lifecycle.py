@@ -1,0 +1,644 @@
+"""External runs that survive the charge point's own life (issue 14 items 2 and 3, issue 20 "a
+green run must mean something was checked"), against fake charge points over a real WebSocket.
+
+Each test takes a few seconds at most: the fakes' delays and the descriptions' [timing] are
+small. tests/test_external.py has the fake charge point these build on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from contextlib import asynccontextmanager, contextmanager
+
+import attrs
+import pytest
+
+from adapters.control import PHYSICAL_OPS, ControlServer
+from adapters.controllers import ControllerError, HttpController, MicroOcppController
+from adapters.external import Description, ExternalSut, PreconditionError, Skipped
+from fakes.microocpp import FakeMicroOcpp
+from fakes.sap import FakeSapSimulator
+from model import Options
+from properties.external import GuardedExternalSut, SutUnusable, model_options, start_from
+from properties.harness import Harness
+from properties.rebase import rebased
+from test_external import FakeChargePoint, _toml, description, external
+from vocabulary.dates import iso, seconds
+
+FAST = {"quiet": 0.05, "tolerance": 0.5, "call_timeout": 1, "connect_timeout": 3,
+        "settle_limit": 2, "max_advance": 0.2}
+
+
+KNOWN = frozenset({"RequiredKeyMissing"})
+"""The fake charge point reports only a few configuration keys: a known deviation."""
+
+
+@contextmanager
+def judging(configured: Description, controller=None, fake_class=None, options=None, **cp):
+    """(harness, sut, fake, run): an ExternalSut with a fake connected, fresh(), and a Harness that
+    judges steps on the same event loop (``run`` runs a coroutine on it)."""
+    loop = asyncio.new_event_loop()
+
+    async def enter():
+        sut = ExternalSut(configured, controller)
+        opening = asyncio.create_task(sut.open())
+        while sut.csms is None or sut.csms._server is None:
+            await asyncio.sleep(0.005)
+        fake = (fake_class or FakeChargePoint)(sut.csms.url, "CP1", **cp)
+        if controller is not None:
+            controller.fake = fake
+        await fake.connect()
+        await opening
+        return sut, fake
+    sut, fake = loop.run_until_complete(enter())
+    try:
+        loop.run_until_complete(sut.fresh())
+        options = options or Options(number_of_connectors=2, tolerance=0.5)
+        yield Harness(sut, loop, options, KNOWN), sut, fake, loop.run_until_complete
+    finally:
+        loop.run_until_complete(sut.close())
+        loop.run_until_complete(fake.close())
+        loop.close()
+
+
+def rules(violations) -> list[str]:
+    return [v.rule for v in violations]
+
+
+# --------------------------------------------------------------------------
+# A fake charge point that lives on: it reconnects by itself and retries a refused boot
+
+
+class LivingChargePoint(FakeChargePoint):
+    """Keeps connecting while its network is up (to whichever endpoint listens on the URL);
+    a BootNotification answered Pending or Rejected is sent again after the interval (§4.2)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.network = True
+        self.registration: str | None = None
+        self.keeper: asyncio.Task | None = None
+
+    def live(self) -> None:
+        self.keeper = asyncio.create_task(self._keep_connected())
+
+    async def _keep_connected(self) -> None:
+        while True:
+            if self.network and (self.ws is None or self.ws.close_code is not None):
+                try:
+                    await self.connect()
+                except (OSError, asyncio.TimeoutError):
+                    pass
+            await asyncio.sleep(0.05)
+
+    async def boot(self) -> None:
+        answer = await self.call("BootNotification", {"chargePointVendor": "Fake",
+                                                      "chargePointModel": "F1"})
+        self.registration = (answer or {}).get("status")
+        if self.registration != "Accepted":
+            self.later(self._boot_again((answer or {}).get("interval", 1)))
+            return
+        for connector in range(self.connectors + 1):
+            await self.report(connector)
+
+    async def _boot_again(self, interval: float) -> None:
+        await asyncio.sleep(interval)
+        await self.boot()
+
+    async def close(self) -> None:
+        if self.keeper is not None:
+            self.keeper.cancel()
+        await super().close()
+
+
+class Switches:
+    """A controller target (served by the control API) for a LivingChargePoint: cable, network, power."""
+
+    capabilities = frozenset({"PlugIn", "Unplug", "NetworkDown", "NetworkUp", "PowerLoss", "PowerOn"})
+
+    def __init__(self):
+        self.fake: LivingChargePoint | None = None
+        self.steps: list[dict] = []
+
+    async def perform(self, step: dict) -> None:
+        self.steps.append(step)
+        op = step["op"]
+        if op in ("PlugIn", "Unplug"):
+            await self.fake.set_status(step["connectorId"],
+                                       "Preparing" if op == "PlugIn" else "Available")
+        elif op in ("NetworkDown", "PowerLoss"):
+            self.fake.network = False
+            await self.fake.ws.close()
+        else:
+            self.fake.network = True
+
+
+@asynccontextmanager
+async def served(target, port: int = 0):
+    server = ControlServer(target, port=port)
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --------------------------------------------------------------------------
+# A run aborted mid-example leaves the charge point as found; the next run starts cleanly
+
+
+def test_an_abort_mid_example_restores_network_registration_and_plugs_and_a_new_run_starts():
+    async def main():
+        port, switches = free_port(), Switches()
+        async with served(switches) as control:
+            configured = description(port, controller={"kind": "http", "url": control.url},
+                                     timing=FAST, actions={"supported": ["PlugIn", "Unplug",
+                                                                         "NetworkDown", "NetworkUp"]})
+            fake = LivingChargePoint(f"ws://127.0.0.1:{port}")
+            switches.fake = fake
+            fake.live()
+            try:
+                first = ExternalSut(configured)
+                await first.open()
+                await first.fresh()
+                await first.start()
+                await first.perform({"op": "PlugIn", "connectorId": 1})
+                await first.perform({"op": "SetBootResponse", "status": "Rejected", "interval": 1})
+                await first.call("TriggerMessage", {"requestedMessage": "BootNotification"})
+                await first.settle()
+                assert fake.registration == "Rejected"
+                await first.perform({"op": "NetworkDown"})
+                await first.close()  # the run aborts here (a SutUnusable or a signal ends in close())
+                assert fake.network and fake.registration == "Accepted"
+                assert fake.status[1] == "Available"
+                assert [s["op"] for s in switches.steps][-2:] == ["NetworkUp", "Unplug"]
+
+                second = ExternalSut(configured)
+                await second.open()
+                await second.fresh()  # the OCTT §1.3 preconditions hold at once
+                assert second.observed.status[1][0] == "Available"
+                await second.close()
+            finally:
+                await fake.close()
+
+    asyncio.run(main())
+
+
+def test_a_charge_point_left_offline_by_an_earlier_run_is_brought_back_by_its_controller():
+    """open(): after half of connect_timeout without a connection, the controller's NetworkUp
+    (and PowerOn) come before a connect timeout is blamed on the charge point's URL."""
+    async def main():
+        port, switches = free_port(), Switches()
+        async with served(switches) as control:
+            configured = description(port, controller={"kind": "http", "url": control.url},
+                                     timing=FAST)
+            fake = LivingChargePoint(f"ws://127.0.0.1:{port}")
+            fake.network, switches.fake = False, fake
+            fake.live()
+            try:
+                sut = ExternalSut(configured)
+                await sut.open()
+                assert [s["op"] for s in switches.steps] == ["PowerOn", "NetworkUp"]
+                await sut.fresh()
+                await sut.close()
+            finally:
+                await fake.close()
+
+    asyncio.run(main())
+
+
+def test_a_cable_left_by_an_earlier_run_is_unplugged_by_the_controller_before_blaming():
+    async def main():
+        switches = Switches()
+        async with served(switches) as control:
+            configured = description(controller={"kind": "http", "url": control.url}, timing=FAST)
+            async with external(configured, fresh=False) as (sut, fake):
+                switches.fake = fake
+                await fake.set_status(1, "Preparing")  # a cable nobody in this run plugged
+                fake.answers["ChangeAvailability"] = {"status": "Accepted"}  # a cable stays
+                await sut.fresh()
+                assert {"op": "Unplug", "connectorId": 1} in switches.steps
+                assert sut.observed.status[1][0] == "Available"
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------
+# The controller's own life: a restart, a refusal, frames it injects
+
+
+def test_a_controller_that_refuses_for_a_moment_is_asked_again_within_connect_timeout():
+    async def main():
+        switches = Switches()
+        server = ControlServer(switches)
+        await server.start()
+        configured = description(controller={"kind": "http", "url": server.url}, timing=FAST)
+        async with external(configured) as (sut, fake):
+            switches.fake = fake
+            await server.stop()  # the simulator restarts: its API refuses connections
+
+            async def restart():
+                await asyncio.sleep(0.5)
+                await ControlServer(switches, port=server.port).start()
+            restarting = asyncio.create_task(restart())
+            assert await sut.perform({"op": "PlugIn", "connectorId": 1}) is None
+            await restarting
+            assert switches.steps[-1] == {"op": "PlugIn", "connectorId": 1}
+            assert sut.plugged == {1}
+
+    asyncio.run(main())
+
+
+class InjectingController:
+    """Like the SAP simulator: its PlugIn makes the charge point send a StatusNotification."""
+
+    def __init__(self, injects: bool = True):
+        self.fake, self.injects = None, injects
+
+    async def capabilities(self):
+        return frozenset({"PlugIn", "Unplug"})
+
+    async def perform(self, step: dict):
+        status = "Preparing" if step["op"] == "PlugIn" else "Available"
+        await self.fake.set_status(step["connectorId"], status)
+        return [{"action": "StatusNotification", "connectorId": step["connectorId"],
+                 "status": status}] if self.injects else []
+
+    async def close(self):
+        pass
+
+
+@pytest.mark.parametrize("injects", [True, False])
+def test_a_status_the_controller_injects_is_not_judged_as_the_charge_points_transition(injects):
+    with judging(description(timing=FAST), InjectingController(injects)) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        # the charge point last reported SuspendedEVSE: Preparing may not follow (§4.9)
+        harness.state = harness.state.with_connector(
+            attrs.evolve(harness.state.connector(1), reported="SuspendedEVSE"))
+        found = rules(harness.step({"op": "PlugIn", "connectorId": 1}))
+        assert ("StatusTransitionNotAllowed" in found) is not injects
+        assert harness.state.connector(1).reported == "Preparing"
+        assert bool(sut.injected) is injects
+
+
+def test_a_step_the_controller_refuses_in_the_charge_points_state_is_skipped_not_an_abort():
+    """A controller refusing a card while the station is not Accepted (the SAP simulator): the
+    step is skipped, judged as no change at all, and counted; the run goes on."""
+    class Refusing(InjectingController):
+        async def perform(self, step):
+            raise ControllerError("SAP simulator: authorize failed: not registered", refused=True)
+
+    with judging(description(timing=FAST), Refusing()) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        assert rules(harness.step({"op": "PlugIn", "connectorId": 1})) == []
+        assert [type(s) for s in sut.skipped] == [Skipped]
+        assert "not registered" in sut.skipped[0].reason
+        assert not harness.state.connector(1).plugged
+
+
+def test_the_sap_controller_names_the_statuses_it_injects():
+    from adapters.controllers import SapController
+
+    async def main():
+        sap = FakeSapSimulator()
+        await sap.start()
+        try:
+            controller = SapController(sap.url, basic_auth=("admin", "secret"))
+            assert await controller.perform({"op": "PlugIn", "connectorId": 1}) == [
+                {"action": "StatusNotification", "connectorId": 1, "status": "Preparing"}]
+            assert await controller.perform({"op": "PresentIdTag", "connectorId": 1,
+                                             "idTag": "TAG2"}) == []
+            assert await controller.perform({"op": "Unplug", "connectorId": 1}) == [
+                {"action": "StatusNotification", "connectorId": 1, "status": "Available"}]
+            assert await controller.perform({"op": "Unplug", "connectorId": 1}) == []
+            await controller.close()
+        finally:
+            await sap.stop()
+
+    asyncio.run(main())
+
+
+def test_controller_errors_say_whether_the_controller_refused_or_could_not_be_asked():
+    async def main():
+        micro = FakeMicroOcpp()
+        await micro.start()
+        try:
+            controller = MicroOcppController(micro.url)
+            with pytest.raises(ControllerError) as refused:
+                await controller.perform({"op": "NetworkUp"})
+            assert refused.value.refused  # no URL to restore: asking again will not help
+            controller.default_backend_url = "ws://127.0.0.1:9/"
+            await controller.perform({"op": "NetworkUp"})
+            assert micro.websocket["backendUrl"] == "ws://127.0.0.1:9/"
+        finally:
+            await micro.stop()
+        with pytest.raises(ControllerError) as unreachable:
+            await HttpController(f"http://127.0.0.1:{free_port()}").perform({"op": "PlugIn",
+                                                                           "connectorId": 1})
+        assert not unreachable.value.refused and unreachable.value.status is None
+
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------
+# Setup: a garbage frame, a connection lost in the middle of a call, a leftover
+
+
+def test_a_garbage_frame_during_setup_is_a_finding_of_the_examples_first_step():
+    class Garbling(FakeChargePoint):
+        async def answer(self, message):
+            if message[2] == "ClearCache":  # fresh() asks for it
+                await self.ws.send("{garbage")
+            await super().answer(message)
+
+    with judging(description(timing=FAST), fake_class=Garbling) as (harness, sut, fake, run):
+        [violation] = harness.start()
+        assert violation.rule == "OcppJFraming"
+        assert "during setup, before the example: OCPP-J 1.6 §4.1.2" in violation.detail
+
+
+def test_a_disconnect_in_the_middle_of_a_setup_call_is_waited_out():
+    """docs/external.md §6: the connection drops during fresh()'s ClearCache and comes back 1 s
+    later; the CALL is sent again, and fresh() succeeds."""
+    async def main():
+        async with external(description(timing=FAST), fresh=False) as (sut, fake):
+            async def hang_up(unique_id):
+                del fake.answers["ClearCache"]
+                await fake.ws.close()
+
+                async def back():
+                    await asyncio.sleep(1)
+                    await fake.connect(boot=False)
+                fake.later(back())
+            fake.answers["ClearCache"] = hang_up
+            await sut.fresh()
+            cleared = [m for m in fake.received if m[0] == 2 and m[2] == "ClearCache"]
+            assert len(cleared) == 2 and sut.csms.connected
+
+    asyncio.run(main())
+
+
+def test_a_local_list_the_charge_point_will_not_empty_is_where_the_model_starts():
+    """The SAP simulator refuses SendLocalList with listVersion 0: after an example filled its
+    list, fresh() cannot empty it. The next example's model starts from the list as our own
+    accepted updates left it, instead of every later example aborting."""
+    configured = description(timing=FAST, charge_point={
+        "profiles": ["Core", "RemoteTrigger", "LocalAuthListManagement"]})
+    with judging(configured) as (harness, sut, fake, run):
+        tag = {"idTag": "TAG1", "idTagInfo": {"status": "Accepted"}}
+        run(sut.perform({"op": "SendLocalList", "listVersion": 3, "updateType": "Full",
+                         "localAuthorizationList": [tag]}))
+        fake.list_stuck = True  # from now on every SendLocalList fails
+        run(sut.fresh())
+        assert sut.leftover == {"localList": ([tag], 3)}
+        assert harness.start() == ()
+        assert harness.state.local_list.versions == {3}
+        assert len(harness.state.local_list.entries) == 1
+        assert rules(harness.step({"op": "GetLocalListVersion"})) == []
+        fake.list_version = 4  # changed behind our back: no accepted update says what it holds
+        with pytest.raises(PreconditionError, match=r"\(version 4\) could not be emptied"):
+            run(sut.fresh())
+
+
+# --------------------------------------------------------------------------
+# A slow reboot: the description's [timing] reboot bounds it (no spec deadline, §4.2, §5.14)
+
+
+class SlowRebooter(FakeChargePoint):
+    """Answers Reset Accepted, goes on as a registered charge point (a Heartbeat) for
+    ``delay`` seconds, then reboots (MicroOcpp waits 10 s)."""
+
+    def __init__(self, *args, delay: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delay = delay
+
+    async def reboot(self) -> None:
+        await asyncio.sleep(self.delay / 2)
+        await self.call("Heartbeat", {})
+        await asyncio.sleep(self.delay / 2)
+        await super().reboot()
+
+
+def test_a_slow_reboot_within_the_descriptions_bound_is_no_finding():
+    configured = description(timing=FAST | {"reboot": 3})
+    with judging(configured, fake_class=SlowRebooter, options=model_options(configured),
+                 delay=1.0) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        assert rules(harness.step({"op": "Reset", "type": "Soft"})) == []
+        assert rules(harness.step({"op": "AdvanceTime", "seconds": 2})) == []
+        boots = [f for f in sut.csms.frames[sut.example_start:]
+                 if f.action == "BootNotification" and f.message_type == 2]
+        assert len(boots) == 2  # the example's boot and the reboot's, a second after the Reset
+
+
+# --------------------------------------------------------------------------
+# Absolute times replay relative to the replay's own clock
+
+
+def test_a_findings_absolute_times_move_with_the_replays_clock():
+    step = {"op": "SetChargingProfile", "connectorId": 1, "csChargingProfiles": {
+        "validFrom": "2025-01-01T00:00:00Z", "chargingSchedule": {
+            "startSchedule": "2025-01-01T00:00:10.500Z", "chargingRateUnit": "A"}}}
+    moved = rebased([step, {"op": "ReserveNow", "expiryDate": "2025-01-01T00:01:00Z",
+                            "idTag": "2025-01-01T00:00:00Z"}], 3600)
+    assert moved[0]["csChargingProfiles"]["validFrom"] == "2025-01-01T01:00:00Z"
+    assert moved[0]["csChargingProfiles"]["chargingSchedule"]["startSchedule"] == \
+        "2025-01-01T01:00:10.500Z"
+    assert moved[1] == {"op": "ReserveNow", "expiryDate": "2025-01-01T01:01:00Z",
+                        "idTag": "2025-01-01T00:00:00Z"}  # an idTag is no time
+    assert rebased([step], 0) == [step]
+
+
+def test_a_replay_sends_a_reservations_expiry_relative_to_its_own_start():
+    from properties.runner import FuzzConfig, Session
+
+    configured = description(timing=FAST, charge_point={
+        "profiles": ["Core", "RemoteTrigger", "Reservation"]})
+    with judging(configured) as (harness, sut, fake, run):
+        session = Session(FuzzConfig(accept=tuple(KNOWN)), sut=sut, loop=harness.loop)
+        an_hour_ago = time.time() - 3600
+        step = {"op": "ReserveNow", "connectorId": 1, "expiryDate": iso(an_hour_ago + 10),
+                "idTag": "TAG1", "reservationId": 1}
+        session.replay_steps([step], clock_start=an_hour_ago)
+        [sent] = [m[3] for m in fake.received if m[0] == 2 and m[2] == "ReserveNow"]
+        assert abs(seconds(sent["expiryDate"]) - (time.time() + 10)) < 5
+
+
+# --------------------------------------------------------------------------
+# The description's declarations
+
+
+def test_the_description_declares_lock_power_loss_reboot_and_charging_rate_unit():
+    d = Description.parse(_toml({
+        "charge_point": {"connectors": 1, "connector_lock": False, "charging_rate_unit": "W"},
+        "controller": {"kind": "sap", "url": "ws://127.0.0.1:1"},
+        "timing": {"reboot": 12}}))
+    assert (d.connector_lock, d.charging_rate_unit, d.controller.power_loss, d.timing.reboot) == (
+        False, "W", "graceful", 12.0)  # SAP's stopChargingStation is a graceful stop
+    cut = Description.parse("[charge_point]\nconnectors = 1\n[controller]\nkind = \"sap\"\n"
+                            "url = \"ws://h:1\"\npower_loss = \"cut\"\n")
+    assert cut.controller.power_loss == "cut"
+    options = model_options(d)
+    assert (options.connector_lock, options.graceful_power_loss, options.reboot_limit,
+            options.leftovers) == (False, True, 12.0, True)
+    for text, words in (
+            ("charging_rate_unit = \"kW\"\n", "must be \"A\" or \"W\""),
+            ("connector_lock = \"no\"\n", "connector_lock: must be true or false"),
+            ("[controller]\nkind = \"microocpp\"\nurl = \"http://h:1\"\npower_loss = \"graceful\"\n",
+             "a 'microocpp' controller cannot PowerLoss")):
+        with pytest.raises(ValueError, match=words):
+            Description.parse("[charge_point]\nconnectors = 1\n" + text)
+
+
+def test_the_octt_cases_take_the_charging_rate_unit_the_charge_point_allows():
+    from model.configuration import ConfigurationModel, judge_get_configuration
+    from properties.octt.catalogue import by_id, with_unit
+    from properties.octt.runner import rate_unit
+
+    step = next(s for s in by_id("TC_066_CS").steps if s.name == "GetCompositeSchedule")
+    assert step.as_dict()["chargingRateUnit"] == "$unit"
+    watts = with_unit(step, "W")
+    assert watts.as_dict()["chargingRateUnit"] == "W"
+    assert dict(watts.expect[0].fields)["chargingSchedule.chargingRateUnit"] == "W"
+
+    def harness(allowed, declared=None):
+        config, _ = judge_get_configuration(ConfigurationModel(), (), {"configurationKey": [
+            {"key": "ChargingScheduleAllowedChargingRateUnit", "readonly": True, "value": allowed}]})
+        sut = type("Sut", (), {"description": attrs.evolve(Description.parse(
+            "[charge_point]\nconnectors = 1\n"), charging_rate_unit=declared)})
+        return type("H", (), {"sut": sut, "state": type("S", (), {"config": config})})
+
+    assert rate_unit(harness("Power")) == "W"
+    assert rate_unit(harness("Current,Power")) == "A"
+    assert rate_unit(harness("Current")) == "A"
+    assert rate_unit(harness("Current", declared="W")) == "W"
+
+
+# --------------------------------------------------------------------------
+# The command line: every deviation in one run; a green run means something was checked
+
+
+def test_one_run_finds_a_rule_then_accepts_it_and_goes_on_until_the_budget(capsys, tmp_path,
+                                                                            monkeypatch):
+    from properties import runner
+    from properties.cli import main
+
+    monkeypatch.setattr(runner, "BATCH", 4)
+    argv = ["fuzz", "--mutant", "ConnectorZeroStatusNotReported", "--max-examples", "10",
+            "--seed", "0", "--no-shrink", "--findings", str(tmp_path), "--json"]
+    assert main(argv) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert "StatusNotReported" in summary["rules"] and summary["examples"] == 10
+    assert summary["accepted"]["StatusNotReported"] >= 1  # seen again after it was accepted
+    assert main(argv + ["--stop-at-first"]) == 1
+    first = json.loads(capsys.readouterr().out)
+    assert first["examples"] < 10 and first["rules"] == ["StatusNotReported"]
+
+
+@pytest.mark.parametrize("command", ["fuzz", "octt"])
+def test_an_unknown_rule_to_accept_is_refused_with_one_line(capsys, command):
+    from properties.cli import main
+
+    assert main([command, "--accept", "StatusNotReportd"]) == 2
+    err = capsys.readouterr().err
+    assert "--accept StatusNotReportd: the model has no rule 'StatusNotReportd'" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+class VanishingChargePoint(FakeChargePoint):
+    """Answers the run's first GetConfiguration, then hangs up at its second (the first
+    example's) and never comes back."""
+
+    asked = 0
+
+    async def answer(self, message: list) -> None:
+        if message[2] == "GetConfiguration":
+            self.asked += 1
+            if self.asked > 1:
+                await self.ws.close()
+                return
+        await super().answer(message)
+
+
+@contextmanager
+def charge_point_in_thread(port: int, cls=FakeChargePoint):
+    """A fake charge point on its own thread and event loop, connecting to ``port`` until a
+    command-line run (on this thread) listens there."""
+    stop = threading.Event()
+
+    async def run():
+        fake = cls(f"ws://127.0.0.1:{port}")
+        while not stop.is_set():
+            try:
+                await fake.connect()
+                break
+            except OSError:
+                await asyncio.sleep(0.05)
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await fake.close()
+    thread = threading.Thread(target=asyncio.run, args=(run(),))
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def described(tmp_path, port: int) -> str:
+    """A description file for a fake charge point without a controller; waits kept short (a
+    charge point that went away makes every step of an example a wait)."""
+    path = tmp_path / "cp.toml"
+    timing = FAST | {"connect_timeout": 1, "max_advance": 0.05}
+    path.write_text(_toml({"charge_point": {"connectors": 2, "profiles": ["Core", "RemoteTrigger"],
+                                            "boot": "trigger", "id": "CP1"},
+                           "endpoint": {"listen": f"127.0.0.1:{port}"}, "timing": timing}))
+    return str(path)
+
+
+def test_a_charge_point_that_goes_away_and_never_comes_back_is_no_green_run(capsys, tmp_path):
+    """Issue 20: not "findings: none" with exit 0, but exit 2 and one line that says so."""
+    from properties.cli import main
+
+    port = free_port()
+    with charge_point_in_thread(port, VanishingChargePoint):
+        code = main(["fuzz", "--sut", "external", "--description", described(tmp_path, port),
+                     "--max-examples", "1", "--findings", str(tmp_path / "f")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "at the end of the run: the charge point is not connected" in err
+    assert "did not come back within 1.0 s" in err and "Traceback" not in err
+
+
+def test_octt_with_every_case_not_automatable_checked_nothing_and_exits_5(capsys, tmp_path):
+    from properties.cli import EXIT_NOTHING_CHECKED, main
+
+    port = free_port()
+    with charge_point_in_thread(port):  # no controller: TC_003_CS needs a cable and a card
+        code = main(["octt", "--sut", "external", "--description", described(tmp_path, port),
+                     "--case", "TC_003_CS"])
+    out, err = capsys.readouterr()
+    assert code == EXIT_NOTHING_CHECKED == 5, err
+    assert "not automatable" in out and "nothing was checked" in err
+
+
+def test_a_run_that_judged_nothing_exits_5(capsys):
+    from properties import cli, shards
+    from properties.runner import Report
+
+    assert cli._checked(0, "no step of any example") == cli.EXIT_NOTHING_CHECKED
+    assert "nothing was checked: no step of any example was judged" in capsys.readouterr().err
+    assert cli._checked(3, "x") == cli.EXIT_OK
+    assert shards.combine([Report(judged=2), Report(judged=3)]).judged == 5
