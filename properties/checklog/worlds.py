@@ -156,8 +156,11 @@ class Worlds:
             if not world.state.online:
                 continue
             judgement = self._judgement(world.state, time)
-            judgement.observe(hidden.down(time))
-            judgement.settle()
+            try:
+                judgement.observe(hidden.down(time))
+                judgement.settle()
+            except Exception:  # noqa: BLE001 - the model must not stop the check
+                continue
             if not judgement.violations:
                 found.append(World(judgement.state, world.cost + 1, world.assumed + ("connection lost",)))
         return found
