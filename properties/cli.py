@@ -11,6 +11,7 @@ from pathlib import Path
 from vocabulary import CONTROLLER_KINDS
 
 from . import stopping
+from .checks import DEFAULT_FINDINGS
 from .findings import version as findings_version
 from .checklog import command as check_log
 from .explore import cli as explore
@@ -77,11 +78,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {findings_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     fuzz = sub.add_parser("fuzz", help="fuzz a charge point against the reference model")
-    fuzz.add_argument("--max-examples", type=int)
+    fuzz.add_argument("--max-examples", type=int, metavar="N",
+                      help="run N examples (each a fresh charge point and a random trace), not a time budget")
     fuzz.add_argument("--budget", type=float, default=60.0, help="seconds (default 60) when --max-examples is not given")
-    fuzz.add_argument("--seed", type=int, default=0)
-    fuzz.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev")
-    fuzz.add_argument("--findings", type=Path, default=Path("findings"))
+    fuzz.add_argument("--seed", type=int, default=0,
+                      help="the run's seed (default 0): the same seed gives the same run anywhere")
+    fuzz.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev",
+                      help="trace length and examples per batch: dev (default, 25 steps), ci (20), nightly (50)")
+    fuzz.add_argument("--findings", type=Path, default=DEFAULT_FINDINGS, metavar="DIR",
+                      help=f"where findings are saved (default ./{DEFAULT_FINDINGS}/; the repository's "
+                      "findings/ holds curated examples)")
     fuzz.add_argument("--database", metavar="DB", help="Hypothesis example database: a directory, "
                       "redis://HOST:PORT/DB, or github:OWNER/REPO[/ARTIFACT] (read-only, over .hypothesis/examples); "
                       "docs/nightly.md")
@@ -105,19 +111,28 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--no-shrink", action="store_true",
                       help="keep the first failing trace as it is (shrinking an external charge "
                       "point's trace takes real time)")
+    fuzz.add_argument("--states", type=Path, metavar="FILE",
+                      help="an exploration's state set (explore --states): report the fraction of its states "
+                      "and transitions this run reached, and steer toward the rare ones")
+    fuzz.add_argument("--no-steering", action="store_true", help="with --states: measure only, do not steer")
+    fuzz.add_argument("--link", choices=("websocket", "memory"), default="websocket",
+                      help="how the bundled charge point reaches the endpoint: a loopback WebSocket "
+                      "(default) or in memory, faster; a seed gives the same run on either")
     _add_sut_options(fuzz)
     replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
-    replay.add_argument("file", type=Path)
-    replay.add_argument("--mutant")
+    replay.add_argument("file", type=Path, help="a finding's JSON file")
+    replay.add_argument("--mutant", help="the bundled charge point's mutant (default: the one recorded in the "
+                        "finding; 'none': the charge point without a mutant)")
     _add_sut_options(replay)
     mutants = sub.add_parser("mutants", help="list the bundled charge point's mutants, or fuzz them")
     mutants.add_argument("names", nargs="*", help="mutants to run (default: all)")
-    mutants.add_argument("--list", action="store_true")
-    mutants.add_argument("--max-examples", type=int)
+    mutants.add_argument("--list", action="store_true", help="name each mutant and the bug it injects")
+    mutants.add_argument("--max-examples", type=int, metavar="N", help="examples per mutant, not a time budget")
     mutants.add_argument("--budget", type=float, default=60.0, help="seconds per mutant when --max-examples is not given")
-    mutants.add_argument("--seed", type=int, default=0)
-    mutants.add_argument("--findings", type=Path)
-    mutants.add_argument("--json", action="store_true")
+    mutants.add_argument("--seed", type=int, default=0, help="the seed of every mutant's run (default 0)")
+    mutants.add_argument("--findings", type=Path, metavar="DIR",
+                         help="where each kill's finding is saved (default: a temporary folder)")
+    mutants.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     mutants.add_argument("--octt", action="store_true",
                          help="also run the OCTT catalogue against each mutant: which cases catch it")
     merge = sub.add_parser("merge", help="combine the JSON summaries and findings of a matrix's shards")
@@ -127,15 +142,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="saved findings (e.g. findings/): found again, they are known, not new")
     merge.add_argument("--findings", type=Path, metavar="DIR", help="write the new findings here")
     merge.add_argument("--expect", type=int, metavar="N", help="exit 2 unless there are N shard summaries")
-    merge.add_argument("--html", type=Path, metavar="FILE")
-    merge.add_argument("--junit", type=Path, metavar="FILE")
+    merge.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
+    merge.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     merge.add_argument("--json", action="store_true", help="print the merged summary on stdout")
     octt = sub.add_parser("octt", help="run the OCTT charge-point test cases as scenarios")
     octt.add_argument("--case", action="append", default=[], help="an OCTT id (repeatable)")
-    octt.add_argument("--list", action="store_true")
-    octt.add_argument("--json", action="store_true")
-    octt.add_argument("--junit", type=Path)
-    octt.add_argument("--mutant")
+    octt.add_argument("--list", action="store_true", help="name the cases and their titles")
+    octt.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
+    octt.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)")
+    octt.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     octt.add_argument("--accept", action="append", default=[], metavar="RULE",
                       help="a rule this charge point is known to break: count it, do not fail the case "
                       "(repeatable)")
@@ -146,8 +161,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="the Central System; the last path segment is the chargePointId")
     simulate.add_argument("--control-port", type=int, default=0,
                           help="control API port on 127.0.0.1 (default 0: a free port, printed on stdout)")
-    simulate.add_argument("--connectors", type=int, default=2)
-    simulate.add_argument("--fixed-cable", action="store_true")
+    simulate.add_argument("--connectors", type=int, default=2, help="the charge point's connectors (default 2)")
+    simulate.add_argument("--fixed-cable", action="store_true",
+                          help="a cable fixed to the charge point (no lock at the charge point side)")
     simulate.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     simulate.add_argument("--store", type=Path, help="JSON file that keeps configuration, "
                           "transactions and the queue across runs")
@@ -265,8 +281,7 @@ def cmd_fuzz(args) -> int:
 
     external = _external_settings(args)
     _check_mutant(args.mutant)
-    if args.max_examples is not None and args.max_examples < 1:
-        raise UsageError("--max-examples must be at least 1")
+    _check_fuzz_input(args)
     if args.connectors is not None and args.connectors < 1:
         raise UsageError("--connectors must be at least 1")
     config = FuzzConfig(max_examples=args.max_examples, budget=args.budget, seed=args.seed,
@@ -274,9 +289,13 @@ def cmd_fuzz(args) -> int:
                         mutant=args.mutant, connectors=args.connectors or 2,
                         external=external,
                         shrink=not args.no_shrink, accept=_accepted_rules(args.accept),
-                        stop_at_first=args.stop_at_first, trace_out=_trace_out(args))
+                        stop_at_first=args.stop_at_first, trace_out=_trace_out(args), link=args.link,
+                        states=_explored_states(args), steer=not args.no_steering)
+    if external is not None and args.link != "websocket":
+        raise UsageError("--link memory is for the bundled charge point: an external one connects over a WebSocket")
     shard = _shard(args.shard)
     sets = args.feature_profiles or [None]
+    _announce("fuzz", config, sets)
     with _observing(args.observability):
         report = _fuzz_each(shards.plan(config, sets, shard))
     described = attrs.evolve(config, shard=shard, feature_profiles=" | ".join(p or "(default)" for p in sets)
@@ -285,7 +304,7 @@ def cmd_fuzz(args) -> int:
     if args.json:
         print(json.dumps(summary, indent=2))
     else:
-        print_summary(report, sys.stdout)
+        print_summary(report, sys.stdout, described)
     if args.junit:
         write_junit(args.junit, report, described)
     if args.html:
@@ -301,6 +320,61 @@ def _checked(count: int, what: str) -> int:
         return EXIT_OK
     print(f"ocpp-verify: nothing was checked: {what} was judged", file=sys.stderr)
     return EXIT_NOTHING_CHECKED
+
+
+def _explored_states(args) -> dict | None:
+    """``--states FILE``: the state set of an exploration of the same charge point; UsageError if not."""
+    if args.states is None:
+        return None
+    from .explore.bridge import incompatible
+    from .explore.report import StatesError, load_states
+
+    try:
+        data = load_states(args.states)
+    except StatesError as error:
+        raise UsageError(str(error)) from None
+    problem = incompatible(data, args.connectors or 2, args.feature_profiles)
+    if problem:
+        raise UsageError(f"{args.states}: {problem}")
+    return data
+
+
+def _check_fuzz_input(args) -> None:
+    """Everything a fuzz run is given, checked before it starts (properties/checks.py)."""
+    from . import checks
+
+    problem = checks.first(
+        checks.positive("--budget", args.budget), checks.positive("--max-examples", args.max_examples),
+        *(checks.feature_profiles(csl) for csl in args.feature_profiles or ()),
+        checks.output_folder("--findings", args.findings), checks.output_file("--junit", args.junit),
+        checks.output_file("--html", args.html), checks.output_folder("--observability", args.observability))
+    if problem is not None:
+        raise UsageError(problem)
+
+
+def _announce(command: str, config, profile_sets=(None,)) -> None:
+    """The run's first line on stderr; in external mode, where it waits for the charge point."""
+    from .banner import start_line
+
+    print(start_line(command, config, profile_sets), file=sys.stderr)
+    _listening(config.external)
+
+
+def _listening(external) -> None:
+    if external is not None:
+        from .banner import listening_line
+
+        print(listening_line(external), file=sys.stderr, flush=True)
+
+
+def _check_output(output_file=(None, None), output_folder=(None, None)) -> None:
+    """An output file and folder checked before a run starts (properties/checks.py)."""
+    from . import checks
+
+    problem = checks.first(checks.output_file(*output_file) if output_file[1] else None,
+                           checks.output_folder(*output_folder) if output_folder[1] else None)
+    if problem is not None:
+        raise UsageError(problem)
 
 
 def _fuzz_each(configs):
@@ -406,16 +480,25 @@ def cmd_merge(args) -> int:
 def cmd_replay(args) -> int:
     from .external import SutUnusable
     from .findings import FindingError, load
-    from .replay import ReplayError, replay
+    from .replay import ReplayError, chosen_mutant, replay
+    from .steps import settings_problem
 
-    _check_mutant(args.mutant)
+    if args.mutant != "none":
+        _check_mutant(args.mutant)
     try:
         finding = load(args.file)
     except FindingError as error:
         raise UsageError(str(error))
+    problem = settings_problem(finding.get("settings") or {})
+    if problem is not None:
+        raise UsageError(f"{args.file}: {problem}")
     external = _external_settings(args, recorded=finding.get("settings"))
+    mutant, line = chosen_mutant(finding, args.mutant) if external is None else (None, None)
+    if line:
+        print(line, file=sys.stderr)
+    _listening(external)
     try:
-        violations, steps_run = replay(finding, mutant=args.mutant, external=external, trace_out=_trace_out(args),
+        violations, steps_run = replay(finding, mutant=mutant, external=external, trace_out=_trace_out(args),
                                        name=str(args.file))
     except (ReplayError, SutUnusable) as error:
         raise UsageError(str(error)) from None
@@ -437,7 +520,7 @@ def cmd_mutants(args) -> int:
 
     if args.list:
         for name in sorted(MUTANTS):
-            print(name)
+            print(f"{name:<44} {_one_line(MUTANTS[name].__doc__)}")
         return EXIT_OK
     for name in args.names:
         _check_mutant(name)
@@ -463,6 +546,11 @@ def cmd_mutants(args) -> int:
     return EXIT_OK if all(r.killed for r in results) else EXIT_FINDINGS
 
 
+def _one_line(doc: str | None) -> str:
+    """A docstring's first paragraph on one line."""
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
 def cmd_octt(args) -> int:
     from .octt.suite import list_cases, run_cases
 
@@ -476,6 +564,8 @@ def cmd_octt(args) -> int:
     _check_mutant(args.mutant)
     config = FuzzConfig(mutant=args.mutant, external=external, accept=_accepted_rules(args.accept),
                         trace_out=_trace_out(args))
+    _check_output(output_file=("--junit", args.junit))
+    _listening(external)
     try:
         return run_cases(args.case, mutant=args.mutant, as_json=args.json, junit=args.junit,
                          config=config)

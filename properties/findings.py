@@ -77,7 +77,13 @@ def load(path: str | Path) -> dict:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise FindingError(f"{path}: no such file")
-    except (OSError, json.JSONDecodeError) as error:
+    except IsADirectoryError:
+        raise FindingError(f"{path}: is a folder, not a finding's JSON file")
+    except UnicodeDecodeError:
+        raise FindingError(f"{path}: not a JSON finding (not UTF-8 text)")
+    except RecursionError:
+        raise FindingError(f"{path}: not a JSON finding (nested too deeply)")
+    except (OSError, ValueError) as error:  # ValueError: JSONDecodeError, an integer too long
         raise FindingError(f"{path}: not a JSON finding ({error})")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FindingError(f"{path}: not an ocpp-verify finding (format {FORMAT!r} expected)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .external import ExternalSettings
 from .runner import FuzzConfig, Session
+from .steps import settings_problem, step_problem
 
 
 class ReplayError(ValueError):
@@ -18,9 +19,17 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
     charge point it was found on cannot be summoned from here.
     """
     settings = finding.get("settings") or {}
+    problem = settings_problem(settings)
+    if problem is not None:
+        raise ReplayError(f"{name}: {problem}")
     recorded = ExternalSettings.from_dict(settings)
     if recorded is not None and external is None:
         raise ReplayError(_external_hint(name, recorded))
+    connectors = external.load().connectors if external is not None else settings.get("connectors") or 2
+    for number, step in enumerate(finding["steps"], 1):
+        problem = step_problem(step, connectors)
+        if problem is not None:
+            raise ReplayError(f"{name}: step {number}: {problem}")
     config = FuzzConfig(mutant=mutant, connectors=int(settings.get("connectors") or 2),
                         feature_profiles=None if recorded else settings.get("featureProfiles"),
                         fixed_cable=bool(settings.get("fixedCable", False)),
@@ -32,6 +41,18 @@ def replay(finding: dict, mutant: str | None = None, external: ExternalSettings 
         return _run(session, finding["steps"], finding.get("clockStart"))
     finally:
         session.close()
+
+
+def chosen_mutant(finding: dict, given: str | None) -> tuple[str | None, str]:
+    """The mutant a replay runs (``--mutant``, else the one the finding records; ``none``: no mutant),
+    and a line that says which."""
+    recorded = (finding.get("settings") or {}).get("mutant")
+    mutant = recorded if given is None else None if given == "none" else given
+    if mutant is None:
+        return None, "replaying on the bundled charge point without a mutant" + (
+            f" (the finding records mutant {recorded}; --mutant {recorded} replays it)" if recorded else "")
+    source = "recorded in the finding" if given is None else "--mutant"
+    return mutant, f"replaying on the bundled charge point with mutant {mutant} ({source})"
 
 
 def _run(session: Session, steps: list[dict], clock_start=None) -> tuple[tuple, int]:

@@ -73,10 +73,13 @@ def test_replay_rejects_a_file_that_is_not_a_finding(capsys, tmp_path):
     assert code == 2 and "not an ocpp-verify finding" in err
 
 
-def test_mutants_list_names_one_a_line(capsys):
+def test_mutants_list_names_one_a_line_with_its_description(capsys):
     code, out, _ = run(capsys, "mutants", "--list")
-    names = out.split()
+    rows = [line.split(None, 1) for line in out.splitlines()]
+    names = [name for name, _ in rows]
     assert code == 0 and "SoftResetReportsHardReset" in names and names == sorted(names)
+    described = dict(rows)["SoftResetReportsHardReset"]
+    assert described.startswith("§5.14, §7.36: a transaction stopped by a soft reset has reason SoftReset")
 
 
 def test_junit_report(capsys, tmp_path):
