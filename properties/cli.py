@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     fuzz.add_argument("--observability", type=Path, metavar="DIR",
                       help="write Hypothesis observability JSON Lines (for Tyche) under DIR")
-    fuzz.add_argument("--junit", type=Path)
+    fuzz.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)")
     fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     fuzz.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
@@ -524,6 +524,12 @@ def cmd_mutants(args) -> int:
         return EXIT_OK
     for name in args.names:
         _check_mutant(name)
+    from . import checks
+
+    problem = checks.first(checks.positive("--budget", args.budget), checks.positive("--max-examples", args.max_examples),
+                           checks.output_folder("--findings", args.findings))
+    if problem is not None:
+        raise UsageError(problem)
     results = []
     for name in args.names or sorted(MUTANTS):
         result = run_mutant(name, MUTANTS[name], max_examples=args.max_examples, budget=args.budget,
