@@ -27,6 +27,9 @@ class BundledSut:
     """The bundled charge point (or one of its mutants) against our Central System endpoint."""
 
     capabilities = PHYSICAL_OPS | ENVIRONMENT_OPS
+    real_time = False  # virtual time: AdvanceTime costs nothing
+    description = timing = None  # an external charge point's; this one is set up by its Settings
+    skipped = ()  # every physical action can be done here
 
     def __init__(self, connectors: int = 2, mutant: str | None = None,
                  settings: Settings | None = None, host: str = "127.0.0.1", port: int = 0,
@@ -95,6 +98,9 @@ class BundledSut:
             await self.fresh()
         await self.cp.power_on()
         await self.settle()
+
+    async def check_alive(self) -> None:
+        """The bundled charge point never goes away: nothing to check at the end of a run."""
 
     async def close(self) -> None:
         if self.cp is not None:

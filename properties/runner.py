@@ -29,6 +29,7 @@ from .machine import OcppMachine
 from .checks import DEFAULT_FINDINGS
 from .outcomes import outcome_of
 from .phases import shrinking
+from .sut import Sut
 from .rules import judged, messages
 from .shards import Shard, batch_seeds
 from .checklog.export import SessionTrace
@@ -140,8 +141,8 @@ class Session:
     def __init__(self, config: FuzzConfig, sut=None, loop=None):
         self.config = config
         self.loop = loop or asyncio.new_event_loop()
-        self.sut = sut or build_sut(config)
-        description = getattr(self.sut, "description", None)
+        self.sut: Sut = sut or build_sut(config)
+        description = self.sut.description
         self.options = model_options(description) if description else Options(
             number_of_connectors=config.connectors, fixed_cable=config.fixed_cable,
             power_loss_stops_transactions=config.power_loss != "none")
@@ -182,10 +183,10 @@ class Session:
         if self.trace is not None:
             self.trace.flush()
         self.loop.run_until_complete(self.sut.fresh())
-        timing = getattr(self.sut, "timing", None)
+        timing = self.sut.timing
         accepted = frozenset(self.accepted if accepted is None else accepted)
         return Harness(self.sut, self.loop, self.options, accepted,
-                       on_accepted or self.note_accepted, answer_limit=getattr(timing, "answer_limit", 0.0),
+                       on_accepted or self.note_accepted, answer_limit=0.0 if timing is None else timing.answer_limit,
                        on_step_judged=None if on_accepted else self.note_step_judged)
 
     def note_step_judged(self) -> None:
@@ -289,12 +290,10 @@ class Session:
     def check_alive(self) -> None:
         """An external charge point must still be there at the end of the run: one that went away
         and never came back gave examples that checked little (properties/external.py)."""
-        check = getattr(self.sut, "check_alive", None)
-        if check is not None:
-            self.loop.run_until_complete(check())
+        self.loop.run_until_complete(self.sut.check_alive())
 
     def finalize(self) -> None:
-        self.report.skipped.update(skipped.step["op"] for skipped in getattr(self.sut, "skipped", ()))
+        self.report.skipped.update(skipped.step["op"] for skipped in self.sut.skipped)
         for finding in self.report.findings:
             data = findings.load(finding.path)
             data["status"] = "final"
@@ -321,7 +320,7 @@ class Session:
         self.loop.close()
 
 
-def build_sut(config: FuzzConfig):
+def build_sut(config: FuzzConfig) -> Sut:
     """The bundled charge point, or the external one ``config.external`` describes."""
     if config.external is not None:
         return build_external_sut(config.external)
@@ -334,7 +333,7 @@ def build_sut(config: FuzzConfig):
 def machine_class(session: Session) -> type:
     attributes = {"session": session, "connectors": session.options.number_of_connectors}
     bases = (OcppMachine,)
-    if getattr(session.sut, "real_time", False):  # AdvanceTime is a real wait (docs/external.md §5)
+    if session.sut.real_time:  # AdvanceTime is a real wait (docs/external.md §5)
         bases = (real_time_rules(session.sut.timing.max_advance), OcppMachine)
     return type("OcppMachineRun", bases, attributes)
 
@@ -370,7 +369,7 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
             run_batch(session, config, min(BATCH, remaining), next(seeds))
             session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
         session.check_alive()
-        if config.shrink and not getattr(session.sut, "real_time", False):
+        if config.shrink and not session.sut.real_time:
             for finding in session.report.findings:
                 session.minimize(finding)
     except KeyboardInterrupt:
@@ -394,5 +393,5 @@ def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: i
     except FlakyStrategyDefinition:
         # on the wall clock one example can go differently twice (the model, and so what the
         # machine may draw, follows real timing): the batch ends, the next seed goes on
-        if not getattr(session.sut, "real_time", False):
+        if not session.sut.real_time:
             raise

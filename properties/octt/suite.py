@@ -64,7 +64,7 @@ def bundled_build(case_id: str) -> tuple:
 
 def _run_on(session: Session, scenarios, own: bool) -> list[CaseResult]:
     try:
-        features = frozenset(getattr(session.sut, "features", ()))
+        features = frozenset(session.sut.features)
         results = [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
         session.check_alive()
         return results
