@@ -33,6 +33,8 @@ are kept:
 
 from __future__ import annotations
 
+import contextlib
+
 import attrs
 
 from vocabulary.dates import seconds
@@ -52,6 +54,11 @@ class Reservation:
     parent_id_tag: str | None
     expiry: float
     uncertain: bool = False
+    made_at: float = 0.0
+    """When it was accepted: a transaction that started before cannot have ended it."""
+    unseen_on: frozenset[int] = frozenset()
+    """Connectors that may have had a transaction the Central System could not see yet when it was
+    accepted (queued behind a retry, or offline): their next StartTransaction may be that one's."""
 
 
 @attrs.frozen
@@ -164,7 +171,9 @@ class ReservationRules:
     def reserve(self, stimulus) -> None:
         expiry = seconds(stimulus.get("expiryDate"))
         r = Reservation(stimulus.get("reservationId"), stimulus.get("connectorId"), stimulus.get("idTag"),
-                        stimulus.get("parentIdTag"), self.state.time if expiry is None else expiry)
+                        stimulus.get("parentIdTag"), self.state.time if expiry is None else expiry,
+                        made_at=self.state.time,
+                        unseen_on=frozenset(c.id for c in self.connectors() if self.hidden_tx(c) or c.offline_tags))
         self.set_live(self.book().live + (r,), self.book().issued | {r.reservation_id})
 
     def reserve_statuses(self, connector_id) -> set[str]:
@@ -300,8 +309,27 @@ class ReservationRules:
     def cp_StartTransaction(self, call) -> None:
         connector_id = call.payload.get("connectorId")
         if self.valid_connector(connector_id) and self.state.connector(connector_id).tx is None:
-            self.check_reservation_start(connector_id, call.payload.get("idTag"), call.payload.get("reservationId"))
+            with self.reservations_before(connector_id, seconds(call.payload.get("timestamp"))):
+                self.check_reservation_start(connector_id, call.payload.get("idTag"),
+                                             call.payload.get("reservationId"))
         super().cp_StartTransaction(call)
+
+    @contextlib.contextmanager
+    def reservations_before(self, connector_id: int, started: float | None):
+        """A StartTransaction may have waited in the queue behind a retry or while offline (§3.7): only a
+        reservation accepted before its transaction began can be the one it ended (§5.13). The others
+        are set aside for this start."""
+        slack = self.state.options.tolerance
+        later = tuple(r for r in self.book().live
+                      if connector_id in r.unseen_on or (started is not None and r.made_at > started + slack))
+        if later:
+            self.set_live(r for r in self.book().live if r not in later)
+        try:
+            yield
+        finally:
+            if later:
+                seen = tuple(attrs.evolve(r, unseen_on=r.unseen_on - {connector_id}) for r in later)
+                self.set_live(self.book().live + seen)
 
     def check_reservation_start(self, connector_id: int, id_tag: str, reservation_id) -> None:
         """§4.8, §5.13: a transaction that ends a reservation carries its reservationId; a reserved
