@@ -832,7 +832,9 @@ class CoreRules:
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
         )
         c = self.state.connector(c.id)
-        self.update(c.id, tx=None, finishing=not c.replugged, after_boot=c.replugged and c.plugged, replugged=False)
+        # stopped because the EV was disconnected, yet plugged now: plugged in again after the stop, unseen
+        replugged = c.replugged or (call.payload.get("reason") == "EVDisconnected" and c.plugged)
+        self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False)
         if not any(other.tx for other in self.connectors()):
             for other in self.state.connectors:
                 if other.scheduled:
@@ -951,6 +953,7 @@ class CoreRules:
             if owed.action != "MayStopTransaction" and owed.due <= now and owed not in waiting:
                 self.handled.add(f"rule:{owed.rule}")
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
+                self.overdue(owed)
         self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now or o in waiting))
         if self.state.registration == "Accepted" and not self.state.rebooting:
             self.check_offline_starts()
@@ -1006,9 +1009,18 @@ class CoreRules:
                 self.update(c.id, offline_tags=tags, offline_causes=c.offline_causes | {reason})
 
     def may_be_over(self, c: Connector) -> bool:
-        """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue."""
+        """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue,
+        or ended without the StopTransaction it owed (found once: what follows is not judged again)."""
+        if c.tx is not None and c.tx.overdue:
+            return True
         stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
+
+    def overdue(self, owed: Owed) -> None:
+        """A StopTransaction that did not come: the transaction may be over for the Charge Point."""
+        c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
+        if c is not None and c.tx is not None:
+            self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
 
     def expire_authorizations(self) -> None:
         """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""
