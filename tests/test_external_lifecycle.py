@@ -525,6 +525,19 @@ def test_the_octt_cases_take_the_charging_rate_unit_the_charge_point_allows():
     assert rate_unit(harness("Current", declared="W")) == "W"
 
 
+def test_an_octt_check_that_fails_names_only_the_fields_the_charge_point_did_not_send():
+    """TC_019_CS on the SAP simulator: the message named all 20 keys, 8 of which had come."""
+    from properties.octt.catalogue import Expect, Step, match_step
+
+    wanted = Expect("response", (("configurationKey.key", "A"), ("configurationKey.key", "B"),
+                                 ("configurationKey.key", "C")))
+    step = Step((("op", "GetConfiguration"),), (wanted,), "note")
+    answer = ("response", {"configurationKey": [{"key": "A"}, {"key": "C"}]})
+    assert match_step(step, [answer]).problems == (
+        "missing response(configurationKey.key='B') (the closest response matched the other fields)",)
+    assert match_step(step, []).problems == (f"missing {wanted}",)
+
+
 # --------------------------------------------------------------------------
 # The command line: every deviation in one run; a green run means something was checked
 

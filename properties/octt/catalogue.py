@@ -332,6 +332,20 @@ def expect_matches(expect: Expect, message: Any, *, now: float = 0.0,
         for path, wanted in expect.fields)
 
 
+def missing(expect: Expect, messages: list, **kw) -> str:
+    """An Expect no message met, said by what the closest message of its action lacked (the
+    fields it did not match), or whole when no message of that action came."""
+    payloads = [payload for action, payload in map(_view, messages) if action == expect.action]
+    if not payloads or not expect.fields:
+        return f"missing {expect}"
+    lacking = min(([(path, wanted) for path, wanted in expect.fields
+                    if not field_matches(payload, path, wanted, **kw)] for payload in payloads), key=len)
+    if not lacking:
+        return f"missing {expect} (the one that came met another check)"
+    inner = ", ".join(f"{path}={wanted!r}" for path, wanted in lacking)
+    return f"missing {expect.action}({inner}) (the closest {expect.action} matched the other fields)"
+
+
 @attrs.frozen
 class StepCheck:
     problems: tuple[str, ...]
@@ -369,7 +383,7 @@ def match_step(step: Step, observed: Iterable, *, carried: Iterable = (), now: f
     for e in range(len(wanted)):
         augment(e, set())
     matched = set(owner.values())
-    problems += [f"missing {wanted[e]}" for e in range(len(wanted)) if e not in matched]
+    problems += [missing(wanted[e], pool, **kw) for e in range(len(wanted)) if e not in matched]
     unclaimed = tuple(m for i, m in enumerate(pool) if i >= len(early) and i not in owner
                       and _view(m)[0] not in ("response", "no-response"))
     return StepCheck(tuple(problems), unclaimed)
