@@ -38,7 +38,7 @@ from ocpp.v16.enums import Action
 
 from adapters.clock import parse_iso
 
-from .configuration import Key
+from .keys import Key
 from .state import Outgoing
 from .unsupported import refuse
 

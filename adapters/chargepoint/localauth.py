@@ -37,7 +37,7 @@ from ocpp.routing import on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
-from .configuration import Key, boolean, non_negative
+from .keys import Key, boolean, non_negative
 from .state import Outgoing
 from .unsupported import refuse
 

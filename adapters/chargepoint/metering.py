@@ -6,7 +6,7 @@ import math
 
 from adapters.clock import iso
 
-from .configuration import MEASURANDS
+from .keys import MEASURANDS
 
 DAY = 86400.0
 DEFAULT_MEASURAND = MEASURANDS[0]

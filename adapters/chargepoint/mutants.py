@@ -8,7 +8,7 @@ charge point has booted with the default CsmsPolicy) that exposes it.
 from __future__ import annotations
 
 from .charge_point import ChargePoint
-from .configuration import Key
+from .keys import Key
 
 ACCEPT_A = {"op": "SetIdTag", "idTag": "A", "status": "Accepted"}
 CHARGING = [ACCEPT_A, {"op": "PlugIn", "connectorId": 1},

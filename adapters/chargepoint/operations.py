@@ -15,7 +15,7 @@ from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
-from .configuration import Key
+from .keys import Key
 
 
 class CentralSystemOperations:

@@ -34,7 +34,7 @@ from ocpp.v16.enums import Action
 
 from adapters.clock import parse_iso
 
-from .configuration import Key, boolean
+from .keys import Key, boolean
 from .unsupported import refuse
 
 PROFILE = "Reservation"

@@ -29,7 +29,7 @@ from ocpp.v16.enums import Action
 from adapters.clock import iso
 
 from .composite import Composer, Timeline, by_precedence
-from .configuration import Key, non_negative, split_csl
+from .keys import Key, non_negative, split_csl
 from .unsupported import refuse
 
 PROFILE = "SmartCharging"

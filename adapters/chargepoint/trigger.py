@@ -25,7 +25,7 @@ from ocpp.routing import after, on
 from ocpp.v16 import call_result
 from ocpp.v16.enums import Action
 
-from .configuration import Key
+from .keys import Key
 from .metering import DEFAULT_MEASURAND
 from .state import Outgoing
 from .unsupported import refuse

@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import UsageError
+    from ..usage import UsageError
     from . import LogError, check
     from .checker import CheckOptions
     from .report import as_dict, exit_code, markdown, summary, write_junit

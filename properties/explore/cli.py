@@ -33,14 +33,14 @@ def add_parser(sub) -> None:
                          help="write the abstract states and transitions reached (for fuzz --states)")
     explore.add_argument("--graph", type=Path, metavar="FILE",
                          help="draw the abstract state graph: Mermaid (.mmd, .md) or Graphviz (.dot)")
-    from ..cli import _add_sut_options
+    from ..usage import add_sut_options as _add_sut_options
 
     _add_sut_options(explore)
 
 
 def config_of(args):
     """The ExploreConfig the options ask for; UsageError for bad ones."""
-    from ..cli import UsageError, _check_mutant, _external_settings
+    from ..usage import UsageError, check_mutant as _check_mutant, external_settings as _external_settings
     from ..runner import FuzzConfig
     from .search import ExploreConfig
 
@@ -61,7 +61,7 @@ def config_of(args):
 
 
 def run(args) -> int:
-    from ..cli import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, _open_session
+    from ..usage import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError, open_session as _open_session
     from ..external import SutUnusable
     from . import report as out
     from .alphabet import AlphabetError

@@ -101,7 +101,7 @@ def write_junit(path: Path, results: list[CaseResult]) -> None:
 
 def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None,
               config: FuzzConfig | None = None) -> int:
-    from ..cli import UsageError, _checked
+    from ..usage import UsageError, checked as _checked
 
     try:
         scenarios = select(ids)
