@@ -1021,6 +1021,7 @@ class CoreRules:
         c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
         if c is not None and c.tx is not None:
             self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
+            self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
 
     def expire_authorizations(self) -> None:
         """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""

@@ -1363,6 +1363,18 @@ def test_9_1_24_invalid_id_without_stop_is_a_violation():
     assert rules == ["StopTransactionOnInvalidId"]
 
 
+def test_a_missing_stop_is_found_once_then_the_transaction_may_be_over():
+    """Issue 14 (SAP simulator): after StopTransactionOnInvalidId was found, a RemoteStop Rejected or an
+    Available is the same deviation, not a new one; a late StopTransaction is still taken."""
+    trace = offline_started(Trace(StopTransactionOnInvalidId=True))
+    assert trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Available")) == [
+        "StopTransactionOnInvalidId"]
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Rejected"))
+    late = offline_started(Trace(StopTransactionOnInvalidId=True))
+    late.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"))
+    late.ok(step("AdvanceTime", seconds=5), stop_tx(1, "DeAuthorized", t=5.0), sn(1, "Finishing", 5.0))
+
+
 def test_9_1_24_invalid_id_wrong_stop_reason_is_a_violation():
     trace = offline_started(Trace(StopTransactionOnInvalidId=True))
     rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),

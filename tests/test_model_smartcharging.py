@@ -262,6 +262,8 @@ def test_composite_with_no_profile_may_be_rejected_5_7():
     state, _ = set_profile(fresh(), 0, profile_id=1, purpose="ChargePointMaxProfile")
     assert call(state, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=2,
                 duration=60)[1] == ["GetCompositeScheduleStatus"]
+    later, _ = set_profile(fresh(), validFrom="2025-01-01T00:01:00Z")  # valid from X + 60 s (SAP, issue 14)
+    assert call(later, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1, duration=3600)[1] == []
 
 
 def test_tx_profile_ends_with_its_transaction_7_10():
