@@ -190,7 +190,7 @@ def _stop(state: ChargePointState, payload: dict, time: float, queued: bool) -> 
         tags = [t for t in (payload.get("idTag"), c.tx.id_tag) if isinstance(t, str)]
         found = [(present(c.id, tag),) for tag in dict.fromkeys(tags)]
     elif reason == "PowerLoss":
-        found = [(POWER_LOSS,), (POWER_LOSS, POWER_ON)] if state.powered else [(POWER_ON,)]
+        found = [(POWER_LOSS,)] if state.powered else []  # the power comes back with its BootNotification
     elif reason in ("Other", "EmergencyStop"):
         found = [(fault(c.id, OTHER_ERROR),)]
     else:
