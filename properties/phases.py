@@ -4,7 +4,7 @@ A run's "examples" are the traces it generated; once a batch fails, Hypothesis r
 of the failing trace to shrink it, and those runs are not examples. Hypothesis does not tell a
 test which phase it is in, so :func:`shrinking` reads the engine's phase from the call stack
 (``ConjectureRunner._current_phase``, a private name): when a Hypothesis release moves it,
-every run counts as an example again, as before, and tests/test_bad_input.py notices.
+every run counts as an example again, as before, and tests/test_cli_ux.py notices.
 """
 
 from __future__ import annotations

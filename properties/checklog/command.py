@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
                             description="Judge the recorded conversation of one or more charge points "
                             "against the reference model, assuming any physical event the log does not "
                             "show (docs/check-log.md, docs/log-formats.md).")
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="a log of OCPP-J frames (docs/log-formats.md)")
     parser.add_argument("--format", choices=FORMATS, help="the log format (default: detected per file)")
     parser.add_argument("--json", action="store_true", help="print a machine-readable report on stdout")
     parser.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML (one test per charge point)")

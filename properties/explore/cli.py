@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from ..checks import DEFAULT_FINDINGS
 from .alphabet import ALPHABETS
 
 
@@ -26,9 +27,10 @@ def add_parser(sub) -> None:
     explore.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
     explore.add_argument("--feature-profiles", metavar="CSL",
                          help="the bundled charge point's SupportedFeatureProfiles; their operations are explored")
-    explore.add_argument("--findings", type=Path, default=Path("findings"))
+    explore.add_argument("--findings", type=Path, default=DEFAULT_FINDINGS, metavar="DIR",
+                         help=f"where findings are saved (default ./{DEFAULT_FINDINGS}/)")
     explore.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
-    explore.add_argument("--junit", type=Path)
+    explore.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)")
     explore.add_argument("--states", type=Path, metavar="FILE",
                          help="write the abstract states and transitions reached (for fuzz --states)")
     explore.add_argument("--graph", type=Path, metavar="FILE",

@@ -41,6 +41,7 @@ from model.abstraction import key as abstract_key
 from model.invariants import broken
 
 from .. import stopping
+from ..checks import DEFAULT_FINDINGS
 from ..runner import Finding, FuzzConfig, Session
 from .alphabet import Letter, build, closed, in_real_time, symmetric_tags
 
@@ -326,4 +327,4 @@ def explore(config: ExploreConfig, session: Session | None = None, on_progress=N
 
 
 def findings_dir(path: Path | None) -> Path:
-    return Path(path) if path is not None else Path("findings")
+    return Path(path) if path is not None else DEFAULT_FINDINGS
