@@ -41,6 +41,8 @@ CHARGING_RATE_UNITS = ("A", "W")  # OCPP 1.6 §7.10
 POLL = 0.005  # seconds between looks at the recorded frames
 RETRY = 0.2  # seconds between requests to a controller that cannot be reached
 CABLE_STATUSES = ("Preparing", "Charging", "SuspendedEV", "SuspendedEVSE", "Finishing")  # §4.9
+BUSY_TRANSFERS = {"FirmwareStatusNotification": {"Downloading", "Downloaded", "Installing"},
+                  "DiagnosticsStatusNotification": {"Uploading"}}  # a transfer under way (§4.4, §4.5)
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
                  "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
 REAL_TIME_CONFIGURATION = (("HeartbeatInterval", "5"), ("MeterValueSampleInterval", "3"),
@@ -465,6 +467,7 @@ class Observed:
     requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
     boot_interval: int | None = None  # the interval of our answer to the last BootNotification
     disconnected_at: float | None = None  # when the connection was last lost
+    transfers: dict[str, str] = attrs.Factory(dict)  # Firmware/DiagnosticsStatusNotification -> status
     local_list: dict[str, dict] | None = None  # idTag -> AuthorizationData; None: not known
     list_version: int | None = None  # the listVersion of our last accepted SendLocalList
 
@@ -472,7 +475,7 @@ class Observed:
         """A different charge point: nothing learnt so far holds."""
         self.boot, self.registration, self.local_list, self.list_version = {}, None, None, None
         for known in (self.status, self.transactions, self.unconfirmed, self.reservations,
-                      self.changed_keys):
+                      self.changed_keys, self.transfers):
             known.clear()
 
     def update(self, frames: list[Frame]) -> list[tuple[str, str]]:
@@ -514,6 +517,8 @@ class Observed:
             self.boot = dict(payload)
         elif frame.action == "StatusNotification" and not frame.error:
             self.status[payload["connectorId"]] = (payload["status"], payload["errorCode"])
+        elif frame.action in BUSY_TRANSFERS and not frame.error:
+            self.transfers[frame.action] = payload.get("status")
         elif frame.action == "StopTransaction" and not frame.error:
             self.transactions.pop(payload.get("transactionId"), None)
             self.unconfirmed.add(payload.get("transactionId"))
@@ -997,6 +1002,8 @@ class ExternalSut:
         self.csms.policy = CsmsPolicy(next_transaction_id=self.csms.policy.next_transaction_id,
                                       heartbeat_interval=HEARTBEAT_INTERVAL)
         await self._reconnect()
+        if await self._wait_transfers():
+            await self._reconnect()  # an installed firmware reboots the charge point
         await self._ensure_registered()
         await self._stop_transactions()
         await self._undo_physical()
@@ -1069,6 +1076,20 @@ class ExternalSut:
         if self.observed.registration != "Accepted":
             raise PreconditionError("the charge point did not boot again with a BootNotification "
                                     f"(last answer {self.observed.registration})")
+
+    async def _wait_transfers(self) -> bool:
+        """A firmware update or diagnostics upload an earlier example asked for may still be under
+        way (the SAP simulator's lives through its power cycle): let it end (bounded by
+        connect_timeout), so that its statuses do not fall into the next example. True if one was."""
+        def busy() -> bool:
+            return any(status in BUSY_TRANSFERS[action]
+                       for action, status in self.observed.transfers.items())
+        self._observe()
+        if not busy():
+            return False
+        await self._wait(lambda: not busy(), self.timing.connect_timeout)
+        await self.settle()
+        return True
 
     async def _await_boot_retry(self) -> None:
         """A Pending or Rejected charge point boots again after the interval we answered

@@ -411,6 +411,27 @@ def test_a_local_list_the_charge_point_will_not_empty_is_where_the_model_starts(
             run(sut.fresh())
 
 
+def test_a_firmware_update_of_an_earlier_example_is_waited_out_before_the_next():
+    """The SAP simulator's firmware lifecycle lives through its power cycle; its statuses must not
+    fall into the next example (they would be FirmwareStatusOutOfOrder there)."""
+    with judging(description(timing=FAST)) as (harness, sut, fake, run):
+        async def update():
+            for status in ("Downloaded", "Installing", "Installed"):
+                await asyncio.sleep(0.3)
+                await fake.call("FirmwareStatusNotification", {"status": status})
+
+        async def begin():
+            await fake.call("FirmwareStatusNotification", {"status": "Downloading"})
+            fake.later(update())
+        run(begin())
+        run(sut.settle())
+        run(sut.fresh())
+        statuses = [f.payload["status"] for f in sut.csms.frames[:sut.example_start]
+                    if f.action == "FirmwareStatusNotification" and f.message_type == 2]
+        assert statuses[-1] == "Installed" and sut.observed.transfers == {
+            "FirmwareStatusNotification": "Installed"}
+
+
 # --------------------------------------------------------------------------
 # A slow reboot: the description's [timing] reboot bounds it (no spec deadline, §4.2, §5.14)
 
