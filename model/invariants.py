@@ -58,7 +58,9 @@ def one_entry_per_id_tag(state: ChargePointState) -> str | None:
 
 
 def reserved_connector_has_its_reservation(state: ChargePointState) -> str | None:
-    if state.rebooting or state.registration != "Accepted":
+    """While the Charge Point can report (powered, online, registered), a connector last reported
+    Reserved is covered by a reservation; one that ended while it could not report is reported later."""
+    if state.rebooting or state.registration != "Accepted" or not (state.online and state.powered):
         return None
     live = state.reservations.live
     for c in state.connectors[1:]:

@@ -29,6 +29,16 @@ def rules_judged(report) -> list[str]:
     return sorted(judged(report.handled))
 
 
+def requirements_exercised(report) -> dict | None:
+    """The register's judged requirements whose rules some step judged (properties/requirements)."""
+    try:
+        from ..requirements import coverage
+    except ImportError:
+        return None
+    found = coverage(set(rules_judged(report)))
+    return {"judged": found["judged"], "exercised": found["exercised"], "fraction": round(found["fraction"], 3)}
+
+
 def summary_dict(report, config) -> dict:
     return {
         "states": report.states,
@@ -47,6 +57,7 @@ def summary_dict(report, config) -> dict:
         "symmetry": config.symmetry,
         "letters": [x.name for x in report.letters],
         "rulesJudged": rules_judged(report),
+        "requirements": requirements_exercised(report),
         "findings": [
             {"file": str(f.path), "trace": f.trace, "deadEnd": f.rule in report.dead_ends,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
@@ -66,6 +77,10 @@ def print_summary(report, config, out) -> None:
     judged = rules_judged(report)
     if judged:
         out.write(f"rules judged: {len(judged)}\n")
+    requirements = requirements_exercised(report)
+    if requirements:
+        out.write(f"requirements exercised: {requirements['exercised']} of the {requirements['judged']} the model "
+                  f"judges ({requirements['fraction']:.0%})\n")
     if not report.findings:
         out.write("findings: none\n")
         return
