@@ -38,7 +38,7 @@ from websockets.protocol import State
 
 from adapters import schemas
 from adapters.clock import RealClock, iso
-from vocabulary import dates
+from vocabulary import CENTRAL_SYSTEM_OPS, dates
 
 SUBPROTOCOL = "ocpp1.6"
 MAX_UNIQUE_ID = 36  # OCPP-J 1.6 §4.1.4, Table 3
@@ -51,13 +51,8 @@ CP_ACTIONS = frozenset({
     "FirmwareStatusNotification", "Heartbeat", "MeterValues", "StartTransaction",
     "StatusNotification", "StopTransaction",
 })
-CS_ACTIONS = frozenset({
-    "CancelReservation", "ChangeAvailability", "ChangeConfiguration", "ClearCache",
-    "ClearChargingProfile", "DataTransfer", "GetCompositeSchedule", "GetConfiguration",
-    "GetDiagnostics", "GetLocalListVersion", "RemoteStartTransaction",
-    "RemoteStopTransaction", "ReserveNow", "Reset", "SendLocalList", "SetChargingProfile",
-    "TriggerMessage", "UnlockConnector", "UpdateFirmware",
-})
+CS_ACTIONS = CENTRAL_SYSTEM_OPS
+"""The Central System initiated actions of OCPP 1.6 (vocabulary/ops.py)."""
 ERROR_CODES = frozenset({  # OCPP-J 1.6 §4.2.3, Table 7
     "NotImplemented", "NotSupported", "InternalError", "ProtocolError", "SecurityError",
     "FormationViolation", "PropertyConstraintViolation", "OccurenceConstraintViolation",

@@ -30,11 +30,8 @@ from adapters.controllers import (
     SapController,
 )
 from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy, Frame
+from vocabulary import CONTROLLER_KINDS, ENVIRONMENT_OPS, FEATURE_PROFILES
 
-ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
-FEATURE_PROFILES = ("Core", "FirmwareManagement", "LocalAuthListManagement", "Reservation",
-                    "SmartCharging", "RemoteTrigger")  # OCPP 1.6 §3.3
-CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
 POWER_LOSS_KINDS = ("cut", "graceful")  # how the controller's PowerLoss happens ([controller] power_loss)
 CHARGING_RATE_UNITS = ("A", "W")  # OCPP 1.6 §7.10
