@@ -1,6 +1,16 @@
-"""``pytest --run-slow`` also runs the long fuzzing tests (nightly); the default run skips them."""
+"""``pytest --run-slow`` also runs the long fuzzing tests (nightly); the default run skips them.
+
+Tests marked ``campaign`` (fuzz campaigns: a mutant killed within its budget, a clean charge point
+fuzzed for its budget, shrunk traces pinned; the wheel build) run in the default run; the quick
+subset for the edit-test loop leaves them out: ``pytest -m "not campaign"``. A test is a campaign
+when it says so (``@pytest.mark.campaign``) or its name is in :data:`CAMPAIGNS`.
+"""
 
 import pytest
+
+CAMPAIGNS = frozenset({"test_mutant_is_killed", "test_clean_charge_point_has_no_findings",
+                       "test_shrunk_trace_is_nearly_minimal", "test_pinned_shrunk_trace"})
+"""The names the kill-budget tables' tests share (test_mutants_killed.py, test_<profile>_profile.py)."""
 
 
 def pytest_addoption(parser):
@@ -8,6 +18,9 @@ def pytest_addoption(parser):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if getattr(item, "originalname", item.name) in CAMPAIGNS:
+            item.add_marker(pytest.mark.campaign)
     if config.getoption("--run-slow"):
         return
     skip = pytest.mark.skip(reason="long fuzzing run: opt in with --run-slow")

@@ -79,6 +79,8 @@ def test_the_model_the_control_api_the_controllers_the_octt_catalogue_and_the_cl
     from adapters.control import PHYSICAL_OPS as CONTROL_OPS
     from adapters.controllers import PROMPTS, ManualController
     from adapters.bundled import BundledSut
+    from adapters.chargepoint.charge_point import ChargePoint
+    from adapters.csms import CS_ACTIONS
     from model.configuration import FEATURE_PROFILES
     from model.events import CSMS_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS, PROFILE_OPS
     from properties.cli import _parser
@@ -94,6 +96,9 @@ def test_the_model_the_control_api_the_controllers_the_octt_catalogue_and_the_cl
     assert asyncio.run(manual.capabilities()) == vocabulary.PHYSICAL_OPS
     assert BundledSut.capabilities == vocabulary.PHYSICAL_OPS | vocabulary.ENVIRONMENT_OPS
     assert all("unknown physical action" not in (step_error({"op": op}, 2) or "") for op in PHYSICAL_OPS)
+    power_and_network = {"PowerOn", "PowerLoss", "NetworkDown", "NetworkUp"}  # PhysicalActions.perform itself
+    assert {op for op in PHYSICAL_OPS if not hasattr(ChargePoint, f"_physical_{op}")} == power_and_network
+    assert CS_ACTIONS == vocabulary.CENTRAL_SYSTEM_OPS
     assert {st.name for s in SCENARIOS for st in s.steps} <= vocabulary.ALL_OPS
     assert set(PROFILE_ORDER) == set(vocabulary.FEATURE_PROFILES)
     assert {op for _, ops in operations_by_profile() for op in ops} == vocabulary.CENTRAL_SYSTEM_OPS
