@@ -283,7 +283,8 @@ class CoreRules:
         if connector_id is None:
             status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
             if status == "Accepted":
-                self.state = attrs.evolve(self.state, remote_tag=stimulus.get("idTag"), remote_at=self.state.time)
+                started = self.state.remote_starts + ((stimulus.get("idTag"), self.state.time),)
+                self.state = attrs.evolve(self.state, remote_starts=started)
             return
         c = self.state.connector(connector_id)
         free = self.usable(c) and c.tx is None and c.authorized is None and not c.finishing and self.state.registration == "Accepted"
@@ -371,6 +372,10 @@ class CoreRules:
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
+
+    def remote_start_for(self, id_tag: str) -> bool:
+        """An accepted RemoteStartTransaction without connectorId for ``id_tag`` still waits (§5.11)."""
+        return any(tag == id_tag for tag, _ in self.state.remote_starts)
 
     def authorizes_offline(self) -> bool:
         """No Authorize.req can be sent: offline, or before a BootNotification was Accepted (§4.2),
@@ -649,7 +654,7 @@ class CoreRules:
                       transaction_id=c.tx.transaction_id, reasons=frozenset(reasons), id_tag=id_tag))
 
     def may_start(self, c: Connector, id_tag: str) -> bool:
-        if id_tag == self.state.remote_tag or (c.authorized is not None and id_tag in c.alternatives):
+        if self.remote_start_for(id_tag) or (c.authorized is not None and id_tag in c.alternatives):
             return True
         if c.authorized == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return True
@@ -698,8 +703,10 @@ class CoreRules:
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False)
-        if id_tag == self.state.remote_tag:
-            self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)
+        waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag]
+        if waiting:
+            self.state = attrs.evolve(self.state, remote_starts=tuple(
+                e for e in self.state.remote_starts if e is not waiting[0]))
         self.state = attrs.evolve(self.state, owed=tuple(
             attrs.evolve(o, transaction_id=tx.transaction_id, due=max(o.due, self.due()))
             if o.action == "StopTransaction" and o.connector == c.id else o for o in self.state.owed))
@@ -1028,8 +1035,10 @@ class CoreRules:
         timeout = setting(self.state, "ConnectionTimeOut", None)
         if timeout is None:
             return
-        if self.state.remote_tag is not None and self.state.remote_at + timeout + self.state.options.tolerance < self.state.time:
-            self.state = attrs.evolve(self.state, remote_tag=None, remote_at=None)
+        if self.state.remote_starts:
+            late = self.state.time - timeout - self.state.options.tolerance
+            kept = tuple(e for e in self.state.remote_starts if e[1] >= late)
+            self.state = attrs.evolve(self.state, remote_starts=kept)
         for c in self.connectors():
             if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time:
                 self.update(c.id, authorized=None, authorized_at=None)
@@ -1103,7 +1112,7 @@ class CoreRules:
             return {"Finishing"} if c.plugged else {"Finishing", "Available"}
         if c.offline_tags:
             return {"Available", "Preparing", "Finishing"}
-        if self.state.remote_tag is not None and not c.plugged:
+        if self.state.remote_starts and not c.plugged:
             return {"Available", "Preparing"}
         if c.plugged:
             return self.plugged_statuses(c)

@@ -377,7 +377,7 @@ class SmartChargingRules:
 
     def pending_alive(self, p: ChargingProfile) -> bool:
         """The remote start that brought the profile still waits for its transaction."""
-        if p.connector is None and self.state.remote_tag == p.pending:
+        if p.connector is None and self.remote_start_for(p.pending):
             return True
         for connector_id in self.pending_connectors(p):
             c = self.state.connector(connector_id)

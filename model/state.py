@@ -137,12 +137,13 @@ class ChargePointState:
     """(transactionId, failed transmissions of its StopTransaction, the earliest time of its next
     retransmission or None) while it is retried (§3.7.1)."""
     exhausted: frozenset[int] = frozenset()
-    remote_tag: str | None = None
+    remote_starts: tuple[tuple[str, float], ...] = ()
+    """(idTag, when) of each accepted RemoteStartTransaction without connectorId still waiting: each may
+    hold a connector of the Charge Point's choice (§5.11) until it starts or ConnectionTimeOut ends it."""
     aligned_intervals: frozenset[int] = frozenset()
     aligned_since: float | None = None
     """When ClockAlignedDataInterval took its value (a ChangeConfiguration Accepted, a boot): readings are
     owed from one interval later (§3.16.2, errata 3.15)."""
-    remote_at: float | None = None
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
     firmware: FirmwareState = FirmwareState()
@@ -156,6 +157,8 @@ class ChargePointState:
         return self.connectors[connector_id]
 
     def with_connector(self, connector: Connector) -> "ChargePointState":
+        if self.connectors[connector.id] == connector:
+            return self  # most updates of a step change nothing: comparing costs less than a new state
         connectors = list(self.connectors)
         connectors[connector.id] = connector
         return attrs.evolve(self, connectors=tuple(connectors))
