@@ -23,6 +23,9 @@ in either order (OCTT §1.2), Authorize may be skipped where the cache allows
 
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 import attrs
 
 from . import configuration as cfgmodel
@@ -78,6 +81,15 @@ class CoreRules:
         self.handled: set[str] = set()
         """The handlers that ran: what this step judged (properties/rules.py names their rules)."""
 
+    @classmethod
+    @functools.cache
+    def handlers(cls, prefix: str) -> dict[str, Callable]:
+        """What judges each op, by the method's prefix: ``answer_<Op>`` the answer to a Central System
+        CALL, ``cp_<Action>`` a Charge Point's CALL, ``on_<Op>`` a physical or environment step. The
+        mixins of :mod:`model.judge` extend them; model.judge.DISPATCH is the table of the whole judge."""
+        return {name[len(prefix):]: getattr(cls, name) for name in dir(cls)
+                if name.startswith(prefix) and name != "cp_call" and callable(getattr(cls, name))}
+
     # -- helpers -----------------------------------------------------------
 
     def fail(self, rule: str, section: str, detail: str) -> None:
@@ -122,7 +134,7 @@ class CoreRules:
             self.call(stimulus, answer)
             return
         self.handled.add(f"on_{stimulus.op}")
-        getattr(self, f"on_{stimulus.op}")(stimulus)
+        self.handlers("on_")[stimulus.op](self, stimulus)
 
     def call(self, stimulus: Stimulus, answer: Answer | None) -> None:
         if answer is None or answer.kind in ("offline", "pending"):
@@ -143,7 +155,7 @@ class CoreRules:
                       f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
             return
         self.handled.add(f"answer_{stimulus.op}")
-        getattr(self, f"answer_{stimulus.op}")(stimulus, answer.payload or {})
+        self.handlers("answer_")[stimulus.op](self, stimulus, answer.payload or {})
 
     def supports(self, profile: str) -> bool:
         """Whether SupportedFeatureProfiles lists ``profile`` (§9.1.29); Core always."""
@@ -574,10 +586,10 @@ class CoreRules:
         if self.state.registration != "Accepted":
             self.fail("MessageBeforeAccepted", "OCPP 1.6 §4.2",
                       f"{call.action} sent before a BootNotification was Accepted")
-        handler = getattr(self, f"cp_{call.action}", None)
+        handler = self.handlers("cp_").get(call.action)
         self.handled.add(f"cp_{call.action}")
         if handler is not None:
-            handler(call)
+            handler(self, call)
 
     def boot(self, call: CpCall) -> None:
         self.check_boot_wait(call)
@@ -1002,10 +1014,12 @@ class CoreRules:
         return bool(self.state.retrying) or any(c.tx and c.tx.transaction_id is None for c in self.connectors())
 
     def hidden_tx(self, c: Connector) -> bool:
-        """A transaction may have started whose StartTransaction waits in the queue (§3.7.1)."""
+        """A transaction may have started whose StartTransaction waits in the queue (§3.7.1); a remote start
+        without connectorId (§5.11) may have chosen any plugged connector."""
         owed_start = any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed)
         unseen = self.queue_blocked() or not self.state.online
-        usage = (c.plugged and (c.authorized is not None or owed_start)) or bool(c.offline_tags)
+        authorized = c.authorized is not None or owed_start or bool(self.state.remote_starts)
+        usage = (c.plugged and authorized) or bool(c.offline_tags)
         return c.tx is None and unseen and usage
 
     def hidden_cause(self, reason: str, connector_id: int | None = None) -> None:

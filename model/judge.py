@@ -9,7 +9,9 @@ extends Core hooks with ``super()`` where its profile changes Core behaviour
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
+
+from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS
 
 import attrs
 
@@ -35,6 +37,14 @@ class Verdict:
 class Judgement(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
                 CoreRules):
     """The rules of every feature profile, judging one step."""
+
+
+DISPATCH: dict[str, dict[str, Callable]] = {prefix: Judgement.handlers(prefix) for prefix in ("answer_", "cp_", "on_")}
+"""The judge's composition: for each op, the method (and so the profile's class) that judges it."""
+
+_UNJUDGED = sorted((CENTRAL_SYSTEM_OPS - DISPATCH["answer_"].keys()) | (PHYSICAL_OPS | ENVIRONMENT_OPS) - DISPATCH["on_"].keys())
+if _UNJUDGED:
+    raise ImportError(f"model.judge: no handler judges {', '.join(_UNJUDGED)}")
 
 
 def judge(state: ChargePointState, stimulus: Stimulus, observed: Iterable, settle_checks: bool = True) -> Verdict:
