@@ -123,3 +123,10 @@ def test_the_vocabulary_imports_nothing_but_the_standard_library():
                 assert node.module in ("__future__", "datetime", "re"), (path.name, node.module)
             elif isinstance(node, ast.Import):
                 assert all(a.name in ("datetime", "re") for a in node.names), path.name
+
+
+def test_the_state_machine_can_generate_every_op():
+    """A new op without a Hypothesis rule (properties/machine.py, properties/profiles/) is never fuzzed."""
+    sources = [ROOT / "properties" / "machine.py", *(ROOT / "properties" / "profiles").glob("*.py")]
+    text = "".join(path.read_text(encoding="utf-8") for path in sources)
+    assert sorted(op for op in vocabulary.ALL_OPS if f'"{op}"' not in text) == []
