@@ -9,6 +9,7 @@ the clock back at its epoch and a default :class:`CsmsPolicy`.
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -21,6 +22,8 @@ from vocabulary import ENVIRONMENT_OPS, FEATURE_PROFILES, PHYSICAL_OPS
 
 CALL_TIMEOUT = 10.0
 SETTLE_TIMEOUT = 30.0
+LINKS = ("websocket", "memory")
+"""How the charge point reaches the endpoint: a loopback WebSocket, or in memory (adapters/memory.py)."""
 
 
 class BundledSut:
@@ -33,8 +36,12 @@ class BundledSut:
 
     def __init__(self, connectors: int = 2, mutant: str | None = None,
                  settings: Settings | None = None, host: str = "127.0.0.1", port: int = 0,
-                 cp_id: str = "CP001", feature_profiles: str | None = None):
-        """``feature_profiles`` overrides the charge point's SupportedFeatureProfiles (§9.1.29)."""
+                 cp_id: str = "CP001", feature_profiles: str | None = None, link: str = "websocket"):
+        """``feature_profiles`` overrides the charge point's SupportedFeatureProfiles (§9.1.29);
+        ``link`` is one of :data:`LINKS`."""
+        if link not in LINKS:
+            raise ValueError(f"link must be one of {', '.join(LINKS)}, got {link!r}")
+        self.link = link
         self.settings = settings or Settings(number_of_connectors=connectors)
         if feature_profiles is not None:
             configuration = {**self.settings.configuration, "SupportedFeatureProfiles": feature_profiles}
@@ -71,10 +78,11 @@ class BundledSut:
     # ---- life cycle
 
     async def open(self) -> None:
-        """Start the Central System endpoint (once per session)."""
+        """Start the Central System endpoint (once per session); in memory it needs no socket."""
         if self.csms is None:
             self.csms = CentralSystem(self.host, self.port, self.clock, CsmsPolicy())
-            await self.csms.start()
+            if self.link == "websocket":
+                await self.csms.start()
 
     async def fresh(self, mutant: str | None = ..., settings: Settings | None = None) -> None:
         """A new example: a new unpowered charge point with empty memory, time at the epoch."""
@@ -88,9 +96,14 @@ class BundledSut:
         self.clock.reset(EPOCH)
         self.csms.policy = CsmsPolicy()
         self.cp = self.charge_point_class(self.cp_id, self.csms.url, self.clock, self.settings, {})
+        if self.link == "memory":
+            self.cp.dial = self._dial_in_memory
         self._link_agreed()
         self.csms.forget_frames()
         self._event_cursor = self.example_start = 0
+
+    async def _dial_in_memory(self, url: str, subprotocols: list[str]):
+        return await self.csms.open_in_memory(urlsplit(url).path, subprotocols)
 
     async def start(self) -> None:
         """Power the charge point on; it connects and boots (§4.2)."""

@@ -37,6 +37,7 @@ from websockets.headers import parse_authorization_basic
 from websockets.protocol import State
 
 from adapters import schemas
+from adapters.memory import Handshake, MemoryConnection, Request
 from adapters.clock import RealClock, iso
 from vocabulary import CENTRAL_SYSTEM_OPS, dates
 
@@ -278,6 +279,7 @@ class CentralSystem:
         self._call_lock = asyncio.Lock()
         self._swap_lock = asyncio.Lock()
         self._online = asyncio.Event()
+        self._memory_handlers: set[asyncio.Task] = set()
 
     # ---- life cycle
 
@@ -381,6 +383,19 @@ class CentralSystem:
         return None
 
     # ---- connections
+
+    async def open_in_memory(self, path: str, offered: list[str]) -> MemoryConnection:
+        """The client's end of a new in-memory connection (adapters/memory.py), checked as a WebSocket
+        handshake is and served by the same handler; ConnectionRefusedError where a handshake fails."""
+        request = Request(path, MemoryConnection.headers(offered))
+        refusal = await self._process_request(Handshake(), request)
+        if refusal is not None:
+            raise ConnectionRefusedError(f"in-memory connection to {path!r} refused: HTTP {refusal.status}")
+        client, server = MemoryConnection.pair(request, SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        handler = asyncio.ensure_future(self._handler(server))
+        self._memory_handlers.add(handler)
+        handler.add_done_callback(self._memory_handlers.discard)
+        return client
 
     async def _handler(self, ws: ServerConnection) -> None:
         conn = _Connection(ws, _identity(ws.request.path), ws.subprotocol)

@@ -15,10 +15,44 @@ import attrs
 
 from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
                    judge_worlds)
+from model.invariants import broken
 
 from .external import start_from
 
 CALL_TIMEOUT = 10.0
+
+
+class Prefixes:
+    """Verdicts on the first steps of examples, kept for a session.
+
+    Most examples begin alike (the boot, the full GetConfiguration, a configuration preset), and the
+    model is a function: the same step, seeing the same, from the state the same earlier steps led
+    to, gets the same verdict. Each verdict is kept under (the node of the steps before, the step,
+    what was seen, the times), so a step is looked up only while every step before it was found.
+    """
+
+    STEPS = 4
+    """How many steps of an example are looked up (the boot, GetConfiguration and a preset of two)."""
+    LIMIT = 20_000
+    """Verdicts kept at most (memory stays bounded in a long run; the boot is among the first)."""
+
+    def __init__(self):
+        self.known: dict = {}
+        """key -> (node, verdict, the worlds after the step)"""
+
+    @staticmethod
+    def root(state, accepted: frozenset[str]) -> tuple:
+        return ("start", state, accepted)
+
+    def find(self, key):
+        return self.known.get(key)
+
+    def keep(self, key, verdict, worlds) -> int | None:
+        """The new node, or None when full."""
+        if len(self.known) >= self.LIMIT:
+            return None
+        self.known[key] = (len(self.known), verdict, worlds)
+        return len(self.known) - 1
 
 
 class ModelViolation(AssertionError):
@@ -80,14 +114,16 @@ class Harness:
 
     def __init__(self, sut, loop: asyncio.AbstractEventLoop, options: Options,
                  accepted: frozenset[str] = frozenset(), on_accepted=None, answer_limit: float = 0.0,
-                 on_step_judged=None):
+                 on_step_judged=None, prefixes: Prefixes | None = None):
         """``accepted``: rules the user knows the charge point breaks (``--accept``); their
         violations go to ``on_accepted`` instead of failing the step.
 
         ``answer_limit``: seconds a CALL's answer may take after our timeout (a wall-clock charge
         point); meanwhile the outcome is pending (model/worlds.py). 0: a timeout is no answer.
 
-        ``on_step_judged()`` is called after each step the model judged (a run counts what it checked)."""
+        ``on_step_judged()`` is called after each step the model judged (a run counts what it checked).
+
+        ``prefixes``: verdicts on the first steps of earlier examples of the session (:class:`Prefixes`)."""
         self.sut = sut
         self.loop = loop
         self.options = options
@@ -99,10 +135,18 @@ class Harness:
         self.pending: dict[str, tuple[str, float]] = {}
         """Our CALLs still unanswered: unique id -> (action, when sent)."""
         self.last_observed: list = []
+        self.deviated = False
+        """A step broke a rule (an accepted one too): the model's invariants may not hold from then on."""
         self.started_at: float | None = None
         """When the example started (the SUT's clock, at :meth:`start`)."""
         self.handled: set[str] = set()
         """The model's handlers that judged any step of this harness (properties/rules.py)."""
+        self.prefixes = prefixes
+        self.node = None
+        """Where the steps so far lead in ``prefixes``; None: not there (or past Prefixes.STEPS)."""
+        self.node_worlds: tuple = ()
+        """The worlds at ``node``: worlds set from outside since then leave the prefixes."""
+        self.depth = 0
 
     @property
     def state(self):
@@ -121,6 +165,8 @@ class Harness:
         self.state = attrs.evolve(initial_state(self.options), powered=False, online=False, registration="Booting")
         self.started_at = self.sut.clock.now()
         self.state = start_from(attrs.evolve(self.state, time=self.started_at), getattr(self.sut, "leftover", {}))
+        if self.prefixes is not None:
+            self.node, self.node_worlds = Prefixes.root(self.state, self.accepted), self.worlds
         found = self.step({"op": "PowerOn"}, perform=self.sut.start, before=self.setup_errors())
         found += self.step({"op": "GetConfiguration"})
         return found
@@ -152,16 +198,41 @@ class Harness:
         self.last_observed = seen
         start = self._start_time(stimulus)
         injected = injected_statuses(frames, getattr(self.sut, "injected", ()))
-        worlds = (resynchronised(attrs.evolve(w, time=start), injected) for w in self.worlds)
-        verdict = judge_worlds(worlds, stimulus, seen, self.accepted)
-        self.worlds = tuple(attrs.evolve(w, time=self.sut.clock.now()) for w in verdict.worlds)
+        verdict = self.judged(stimulus, seen, start, injected)
         self.handled |= verdict.handled | messages_in(seen, stimulus)
         known = [v for v in verdict.violations if v.rule in self.accepted]
         if known and self.on_accepted:
             self.on_accepted(known)
         if self.on_step_judged:
             self.on_step_judged()
-        return tuple(v for v in verdict.violations if v.rule not in self.accepted)
+        return self.found(verdict.violations)
+
+    def judged(self, stimulus: Stimulus, seen: list, start: float, injected: set[int]):
+        """The model's verdict on the step; the worlds after it become the harness's. A step among the
+        first of an example is looked up in ``prefixes`` (see :class:`Prefixes`)."""
+        now = self.sut.clock.now()
+        key = entry = None
+        if self.node is not None and self.depth < Prefixes.STEPS and self.worlds is self.node_worlds:
+            key = (self.node, stimulus, repr(seen), start, now, frozenset(injected))
+            entry = self.prefixes.find(key)
+        self.depth += 1
+        if entry is not None:
+            self.node, verdict, self.worlds = entry
+        else:
+            worlds = (resynchronised(at_time(w, start), injected) for w in self.worlds)
+            verdict = judge_worlds(worlds, stimulus, seen, self.accepted)
+            self.worlds = tuple(at_time(w, now) for w in verdict.worlds)
+            self.node = None if key is None else self.prefixes.keep(key, verdict, self.worlds)
+        self.node_worlds = self.worlds
+        return verdict
+
+    def found(self, violations) -> tuple[Violation, ...]:
+        """The step's violations not accepted; after a step without any, the model's own invariants
+        (model/invariants.py), whose breach is a bug of the model."""
+        if not violations and not self.deviated:
+            violations = broken(self.worlds)
+        self.deviated = self.deviated or bool(violations)
+        return tuple(v for v in violations if v.rule not in self.accepted)
 
     def wait_for_answer(self, frames, action: str) -> Answer | None:
         """Our CALL timed out: with an answer limit its outcome is pending until the answer comes."""
@@ -210,6 +281,11 @@ class Harness:
         found = self.step(step)
         if found:
             raise ModelViolation.of(found, step)
+
+
+def at_time(state, time: float):
+    """The state at ``time`` (itself when it is there already: most steps take no time)."""
+    return state if state.time == time and type(state.time) is type(time) else attrs.evolve(state, time=time)
 
 
 def injected_statuses(frames, injected) -> set[int]:

@@ -22,7 +22,7 @@ from .database import as_database
 from .determinism import no_local_constants
 from .external import ExternalSettings, build_sut as build_external_sut, model_options, real_time_rules
 from .explore.bridge import ExploredStates
-from .harness import Harness, ModelViolation
+from .harness import Harness, ModelViolation, Prefixes
 from .minimize import minimal_steps
 from .rebase import rebased
 from .machine import OcppMachine
@@ -148,6 +148,8 @@ class Session:
             power_loss_stops_transactions=config.power_loss != "none")
         self.report = Report()
         self.by_rule: dict[str, Finding] = {}
+        self.prefixes = Prefixes()
+        """The verdicts on examples' first steps, judged once (properties/harness.py)."""
         self.accepted: set[str] = set(config.accept)
         """``--accept`` and, once a batch has shrunk and saved them, the rules found in this run."""
         self.on_progress: Callable[[Report], None] | None = None
@@ -187,7 +189,7 @@ class Session:
         accepted = frozenset(self.accepted if accepted is None else accepted)
         return Harness(self.sut, self.loop, self.options, accepted,
                        on_accepted or self.note_accepted, answer_limit=0.0 if timing is None else timing.answer_limit,
-                       on_step_judged=None if on_accepted else self.note_step_judged)
+                       on_step_judged=None if on_accepted else self.note_step_judged, prefixes=self.prefixes)
 
     def note_step_judged(self) -> None:
         """One more step judged in one of the run's examples (replays for minimizing do not count)."""
