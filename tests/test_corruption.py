@@ -119,31 +119,29 @@ def corrupted_bytes(draw, data: bytes) -> bytes:
     return data
 
 
-def no_traceback_and_not_exit_1(code: int, err: str) -> None:
+def run_on(data: bytes, name: str, *argv) -> tuple[int, str]:
+    """Run the CLI on ``data`` saved as ``name`` ({file} and {folder} in ``argv``); no traceback, not exit 1."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder, name)
+        path.write_bytes(data)
+        code, out, err = run(*(str(a).format(file=path, folder=folder) for a in argv))
     assert code in (0, 2), err
     assert "Traceback" not in err
     if code == 2:
         assert [line for line in err.splitlines() if line.startswith("ocpp-verify: ")], err
+    return code, out
 
 
 @SETTINGS
 @given(data=corrupted_finding())
 def test_a_corrupted_finding_is_replayed_or_refused_in_one_line(data):
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "finding.json")
-        path.write_bytes(data)
-        code, out, err = run("replay", path)
-    no_traceback_and_not_exit_1(code, err)
+    code, out = run_on(data, "finding.json", "replay", "{file}")
     assert code == 2 or "passes:" in out
 
 
 @SETTINGS
 @given(data=corrupted_description())
 def test_a_corrupted_description_is_refused_in_one_line(data):
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder, "cp.toml")
-        path.write_bytes(data)
-        code, out, err = run("fuzz", "--sut", "external", "--description", path, "--max-examples", "1",
-                             "--findings", Path(folder, "findings"))
-    no_traceback_and_not_exit_1(code, err)
+    code, _ = run_on(data, "cp.toml", "fuzz", "--sut", "external", "--description", "{file}", "--max-examples", "1",
+                     "--findings", "{folder}/findings")
     assert code == 2, "nothing connects: a valid description ends in 'no charge point connected'"
