@@ -47,11 +47,8 @@ def _trace_out(args) -> Path | None:
     return args.trace_out
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.",
-                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {findings_version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+def _add_fuzz(sub) -> None:
+    """``fuzz``: the budget, where results go; then the charge point and how to fuzz it."""
     fuzz = sub.add_parser("fuzz", help="fuzz a charge point against the reference model")
     fuzz.add_argument("--max-examples", type=int, metavar="N",
                       help="run N examples (each a fresh charge point and a random trace), not a time budget")
@@ -73,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="write Hypothesis observability JSON Lines (for Tyche) under DIR")
     fuzz.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)")
     fuzz.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
+    _add_fuzz_charge_point_options(fuzz)
+    _add_sut_options(fuzz)
+
+
+def _add_fuzz_charge_point_options(fuzz) -> None:
+    """``fuzz``: which charge point, which rules count, how the run goes."""
     fuzz.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     fuzz.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
     fuzz.add_argument("--feature-profiles", metavar="CSL", action="append",
@@ -93,12 +96,19 @@ def _parser() -> argparse.ArgumentParser:
     fuzz.add_argument("--link", choices=("websocket", "memory"), default="websocket",
                       help="how the bundled charge point reaches the endpoint: a loopback WebSocket "
                       "(default) or in memory, faster; a seed gives the same run on either")
-    _add_sut_options(fuzz)
+
+
+def _add_replay(sub) -> None:
+    """``replay FILE`` and its options."""
     replay = sub.add_parser("replay", help="re-run a saved finding; exit 1 if it still fails")
     replay.add_argument("file", type=Path, help="a finding's JSON file")
     replay.add_argument("--mutant", help="the bundled charge point's mutant (default: the one recorded in the "
                         "finding; 'none': the charge point without a mutant)")
     _add_sut_options(replay)
+
+
+def _add_mutants(sub) -> None:
+    """``mutants [NAME...]`` and its options."""
     mutants = sub.add_parser("mutants", help="list the bundled charge point's mutants, or fuzz them")
     mutants.add_argument("names", nargs="*", help="mutants to run (default: all)")
     mutants.add_argument("--list", action="store_true", help="name each mutant and the bug it injects")
@@ -110,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
     mutants.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     mutants.add_argument("--octt", action="store_true",
                          help="also run the OCTT catalogue against each mutant: which cases catch it")
+
+
+def _add_merge(sub) -> None:
+    """``merge DIR...`` and its options."""
     merge = sub.add_parser("merge", help="combine the JSON summaries and findings of a matrix's shards")
     merge.add_argument("dirs", nargs="+", type=Path, metavar="DIR",
                        help="a shard's output: its --json summary and findings, at any depth")
@@ -120,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
     merge.add_argument("--html", type=Path, metavar="FILE", help="write a self-contained HTML report")
     merge.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
     merge.add_argument("--json", action="store_true", help="print the merged summary on stdout")
+
+
+def _add_octt(sub) -> None:
+    """``octt`` and its options."""
     octt = sub.add_parser("octt", help="run the OCTT charge-point test cases as scenarios")
     octt.add_argument("--case", action="append", default=[], help="an OCTT id (repeatable)")
     octt.add_argument("--list", action="store_true", help="name the cases and their titles")
@@ -130,6 +148,10 @@ def _parser() -> argparse.ArgumentParser:
                       help="a rule this charge point is known to break: count it, do not fail the case "
                       "(repeatable)")
     _add_sut_options(octt)
+
+
+def _add_simulate(sub) -> None:
+    """``simulate --csms URL`` and its options."""
     simulate = sub.add_parser("simulate", help="run the bundled charge point against a Central System, "
                               "driven through the control API (docs/control-api.md)")
     simulate.add_argument("--csms", required=True, metavar="ws://HOST:PORT/ID",
@@ -145,6 +167,19 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--reconnect-interval", type=float, metavar="SECONDS",
                           help="wait before connecting again after a lost or refused connection "
                           "(default 10)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocpp-verify", description="Verify OCPP 1.6-J charge points.",
+                                     epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {findings_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_fuzz(sub)
+    _add_replay(sub)
+    _add_mutants(sub)
+    _add_merge(sub)
+    _add_octt(sub)
+    _add_simulate(sub)
     requirements.add_parser(sub)
     check_log.add_parser(sub)
     explore.add_parser(sub)
