@@ -27,7 +27,6 @@ import attrs
 
 from adapters.chargepoint.mutants import MUTANTS
 from properties.explore.search import ExploreConfig, Explorer
-from properties.mutants import run_mutant
 from properties.runner import FuzzConfig, Session, fuzz
 
 ALL_SIX = None
@@ -114,15 +113,14 @@ def mutants(args) -> dict:
         cls = MUTANTS[name]
         profiles = PROFILE_OF_MODULE[cls.__module__]
         extra = {"link": args.link} if args.link else {}
-        killed = run_mutant(name, cls, max_examples=None, budget=args.fuzz_budget, seed=0, findings_dir=None)
+        killed = fuzz_mutant(name, args.fuzz_examples)
         explorer, explored = explore_cpu(ExploreConfig(depth=99, budget=args.budget, stop_at_first=True, fuzz=fuzz_config(
             mutant=name, feature_profiles=profiles, **extra)))
         report = explorer.report
         first = report.findings[0] if report.findings else None
         results[name] = {
             "profiles": profiles, "minimal": len(getattr(cls, "minimal_trace", ())),
-            "fuzz": {"killed": killed.killed, "seconds": killed.seconds, "length": killed.shrunk_length,
-                     "rule": killed.rule},
+            "fuzz": killed,
             "explore": {"killed": first is not None and first.rule not in report.dead_ends,
                         "cpuSeconds": round(report.time_to_find, 1) if first else None,
                         "length": len(first.trace) if first else None, "rule": first.rule if first else None,
@@ -131,7 +129,26 @@ def mutants(args) -> dict:
                         "letters": len(report.letters)},
         }
         print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)
+        with open(args.out / "mutants.jsonl", "a") as partial:
+            partial.write(json.dumps({name: results[name]}) + "\n")
     return results
+
+
+def fuzz_mutant(name: str, examples: int) -> dict:
+    """Fuzz until the first finding (at most ``examples``): CPU seconds to it, its shrunk length."""
+    first: dict = {}
+    started = time.process_time()
+
+    def note(report) -> None:
+        if report.findings and not first:
+            first["cpu"] = round(time.process_time() - started, 1)
+
+    report = fuzz(fuzz_config(max_examples=examples, budget=None, seed=0, mutant=name, stop_at_first=True),
+                  on_progress=note)
+    found = min(report.findings, key=lambda f: len(f.trace)) if report.findings else None
+    return {"killed": found is not None, "cpuSeconds": first.get("cpu", round(time.process_time() - started, 1))
+            if found else None, "examples": report.examples_to_find, "length": len(found.trace) if found else None,
+            "rule": found.rule if found else None}
 
 
 def markdown(results: dict) -> str:
@@ -153,13 +170,13 @@ def markdown(results: dict) -> str:
                          f"{r['depthSeconds']} |")
         lines.append("")
     if "mutants" in results:
-        lines += ["| mutant | profiles | minimal | fuzz killed | fuzz s | fuzz length | explore killed | explore CPU s "
+        lines += ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s | fuzz length | explore killed | explore CPU s "
                   "| explore length | explore depth completed |", "|---|---|---|---|---|---|---|---|---|---|"]
         for name, r in sorted(results["mutants"].items()):
             f, e = r["fuzz"], r["explore"]
             verdict = "dead end" if e["deadEnd"] else ("yes" if e["killed"] else "NO")
             lines.append(f"| {name} | {r['profiles']} | {r['minimal']} | {'yes' if f['killed'] else 'NO'} | "
-                         f"{f['seconds'] or '-'} | {f['length'] or '-'} | {verdict} | {e['cpuSeconds'] or '-'} | "
+                         f"{f['cpuSeconds'] or '-'} | {f['length'] if f['length'] is not None else '-'} | {verdict} | {e['cpuSeconds'] or '-'} | "
                          f"{e['length'] if e['length'] is not None else '-'} | {e['depthCompleted']} |")
     return "\n".join(lines) + "\n"
 
@@ -168,13 +185,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants"])
     parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
-    parser.add_argument("--fuzz-budget", type=float, default=60.0, help="seconds per mutant for fuzz (default 60)")
+    parser.add_argument("--fuzz-examples", type=int, default=1000,
+                        help="fuzz examples per mutant at most (default 1000, about 100 CPU seconds)")
     parser.add_argument("--examples", type=int, default=60, help="fuzz examples for the throughput (default 60)")
     parser.add_argument("--names", nargs="*", help="mutants (default: all)")
     parser.add_argument("--link", help="the bundled charge point's link for depth and mutants (default: its own)")
     parser.add_argument("--out", type=Path, default=Path("explore-bench"))
     args = parser.parse_args()
     results = {}
+    args.out.mkdir(parents=True, exist_ok=True)
     for part in args.parts:
         results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants}[part](args)
         args.out.mkdir(parents=True, exist_ok=True)

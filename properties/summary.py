@@ -37,6 +37,7 @@ def summary_dict(report, config) -> dict:
         "secondsToFind": None if report.time_to_find is None else round(report.time_to_find, 3),
         "rules": sorted({f.rule for f in report.findings}),
         "coverage": coverage_dict(report),
+        "explored": getattr(report, "explored", None),
         "findings": [
             {"file": str(f.path), "trace": f.trace,
              "violations": [{"rule": v.rule, "section": v.section, "detail": v.detail} for v in f.violations]}
@@ -100,6 +101,10 @@ def print_summary(report, out, config=None) -> None:
         out.write(f"  {op:<26} {count}\n")
     print_outcomes(report, out)
     print_coverage(report, out)
+    if getattr(report, "explored", None):
+        from .explore.bridge import coverage_line
+
+        out.write(coverage_line(report.explored) + "\n")
     found = {f.rule for f in report.findings}
     for rule, count in sorted(report.accepted.items()):
         why = "found below, then accepted" if rule in found else "--accept"

@@ -235,6 +235,7 @@ def test_cli_writes_summary_state_set_picture_and_junit(tmp_path, capsys):
     assert code == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["depthCompleted"] == 2 and summary["states"] == len(load_states(states)["states"])
+    assert summary["requirements"]["exercised"] > 0 and summary["rulesJudged"]
     assert summary["transitions"] >= len(load_states(states)["transitions"]) > 0
     assert graph.read_text().startswith("flowchart LR") and "PlugIn(1)" in graph.read_text()
     assert 'failures="0"' in junit.read_text()

@@ -21,8 +21,8 @@ again every time, and what it does decides the state reached.
 
 A step the model flags is a finding, saved in the ``fuzz`` format after one
 more judged run of its whole path (for its frames), so ``ocpp-verify replay``
-replays it unchanged. Besides the model's rules, the invariants of the
-model's own state (model/invariants.py) are checked in every state reached.
+replays it unchanged. Besides the model's rules, the harness checks the
+invariants of the model's own state (model/invariants.py) in every state reached.
 On the clean bundled charge point every finding is a *dead end*: a false
 alarm of the model or a bug of the bundled charge point. With a mutant, a
 finding whose path also fails on the clean charge point is a dead end too.
@@ -38,7 +38,6 @@ import attrs
 
 from model import Stimulus
 from model.abstraction import key as abstract_key
-from model.invariants import broken
 
 from .. import stopping
 from ..checks import DEFAULT_FINDINGS
@@ -158,7 +157,7 @@ class Explorer:
     def boot(self) -> list[Node]:
         """The root: the charge point powered on and its configuration read (judged)."""
         harness = self.session.fresh_harness()
-        found = harness.start() or broken(harness.worlds)
+        found = harness.start()
         self.report.handled |= getattr(harness, "handled", set())
         if found:
             self.found((), found)
@@ -191,7 +190,7 @@ class Explorer:
         harness, boot_frames = self.reach(node)
         if harness is None:
             return
-        found = harness.step(step) or broken(harness.worlds)
+        found = harness.step(step)
         self.report.transitions += 1
         self.report.handled |= getattr(harness, "handled", set())
         steps = node.steps + (step,)
@@ -253,12 +252,12 @@ class Explorer:
     def reach_judged(self, node: Node):
         """In real time the path is judged again: what the charge point does decides the state."""
         harness = self.session.fresh_harness()
-        found = harness.start() or broken(harness.worlds)
+        found = harness.start()
         for count, step in enumerate(node.steps, 1):
             if found:
                 self.found(node.steps[:count - 1], found)
                 return None, 0
-            found = harness.step(step) or broken(harness.worlds)
+            found = harness.step(step)
         if found:
             self.found(node.steps, found)
             return None, 0
@@ -271,7 +270,7 @@ class Explorer:
         rule = violations[0].rule
         if rule in self.session.by_rule:
             return
-        confirmed, count = self.run_path(list(steps))
+        confirmed, count = self.session.replay_steps(list(steps))
         if any(v.rule == rule for v in confirmed) and count == len(steps):
             violations = confirmed
         session = self.session
@@ -286,19 +285,6 @@ class Explorer:
         if self.dead_end(rule, list(steps)):
             self.report.dead_ends.add(rule)
 
-    def run_path(self, steps: list[dict]) -> tuple[tuple, int]:
-        """``steps`` judged from a fresh boot, invariants included: the first failing step's
-        violations and how many steps ran (0: the boot failed)."""
-        harness = self.session.fresh_harness(on_accepted=lambda violations: None)
-        found = harness.start() or broken(harness.worlds)
-        if found:
-            return found, 0
-        for count, step in enumerate(steps, 1):
-            found = harness.step(step) or broken(harness.worlds)
-            if found:
-                return found, count
-        return (), len(steps)
-
     def dead_end(self, rule: str, steps: list[dict]) -> bool:
         """Whether the path fails the same rule on the clean bundled charge point."""
         mutant = self.config.fuzz.mutant
@@ -309,7 +295,7 @@ class Explorer:
         sut = self.session.sut
         self.session.loop.run_until_complete(sut.fresh(mutant=None))
         try:
-            found, count = self.run_path(steps)
+            found, count = self.session.replay_steps(steps)
         finally:
             self.session.loop.run_until_complete(sut.fresh(mutant=mutant))
         return any(v.rule == rule for v in found)
