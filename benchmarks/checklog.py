@@ -46,7 +46,7 @@ def walk_step(state, rng: random.Random, connectors: int) -> dict:
         (8, {"op": "Unplug" if con.plugged else "PlugIn", "connectorId": c}),
         (8, {"op": "PresentIdTag", "connectorId": c, "idTag": rng.choice(TAGS)}),
         (1, {"op": "SetIdTag", "idTag": rng.choice(TAGS), "status": rng.choice(("Accepted",) * 4 + ("Blocked",))}),
-        (3, {"op": rng.choice(("EVSuspend", "EVResume")), "connectorId": c}),
+        (3 if con.plugged else 0, {"op": rng.choice(("EVSuspend", "EVResume")), "connectorId": c}),
         (1, {"op": "PowerLoss"}),
         (2, {"op": "NetworkUp" if not state.online else "NetworkDown"}),
     ]
