@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
                          help="the bundled charge point's SupportedFeatureProfiles; their operations are explored")
     explore.add_argument("--findings", type=Path, default=DEFAULT_FINDINGS, metavar="DIR",
                          help=f"where findings are saved (default ./{DEFAULT_FINDINGS}/)")
+    explore.add_argument("--link", choices=("memory", "websocket"),
+                         help="how the bundled charge point reaches the endpoint: in memory (default, faster) "
+                         "or over a loopback WebSocket; an external charge point always uses the WebSocket")
     explore.add_argument("--json", action="store_true", help="print a machine-readable summary on stdout")
     explore.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report (for CI)")
     explore.add_argument("--states", type=Path, metavar="FILE",
@@ -54,9 +57,12 @@ def config_of(args):
             raise UsageError(f"{name} must be at least {least}")
     if args.budget < 0:
         raise UsageError("--budget must be at least 0")
+    if external is not None and args.link == "memory":
+        raise UsageError("--link memory is for the bundled charge point; an external one connects over a WebSocket")
     ops = tuple(op.strip() for op in args.ops.split(",") if op.strip()) if args.ops else None
     fuzz = FuzzConfig(findings_dir=args.findings, mutant=args.mutant, connectors=args.connectors or 2,
-                      feature_profiles=args.feature_profiles, external=external)
+                      feature_profiles=args.feature_profiles, external=external,
+                      link=args.link or ("websocket" if external else "memory"))
     return ExploreConfig(depth=args.depth, budget=args.budget or None, states_limit=args.states_limit,
                          alphabet=args.alphabet, ops=ops, symmetry=args.symmetry, stop_at_first=args.stop_at_first,
                          fuzz=fuzz)
