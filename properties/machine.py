@@ -17,6 +17,7 @@ from model.configuration import value_of
 
 from . import stopping
 from .harness import ModelViolation
+from .profiles.core_gaps import CoreGapRules
 from .profiles.firmware import FirmwareRules
 from .profiles.localauth import LocalAuthListRules
 from .profiles.reservation import ReservationRules
@@ -64,7 +65,7 @@ where shrinking goes."""
 
 
 class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
-                  VocabularyRules, RuleBasedStateMachine):
+                  VocabularyRules, CoreGapRules, RuleBasedStateMachine):
     """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
 
     session = None

@@ -10,6 +10,8 @@ from __future__ import annotations
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from model.configuration import value_of
+
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 LIST_STATUSES = ("Accepted", "Blocked", None)
 """None: an entry without idTagInfo, which a Differential update deletes (§7.1)."""
@@ -78,6 +80,29 @@ class LocalAuthListRules:
         cached Accepted (its card on the other connector), then listed Blocked; under LocalPreAuthorize
         its card on a plugged connector must not start a transaction on the strength of the cache."""
         self.card_cached_then_blocked(c, tag, lambda: self.send_differential_update(False, [(tag, "Blocked")], False))
+
+    @precondition(lambda self: self.online() and self.connectors > 1 and self.can("PlugIn")
+                  and self.can("PresentIdTag") and self.can("SetIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS))
+    def card_after_list_removal(self, c, tag):
+        """§3.5.3: an idTag known in the Local Authorization List is not added to the cache. Listed Accepted
+        (LocalPreAuthorize on), it charges on the other connector, which brings its IdTagInfo, and stops;
+        removed from the list, its card on connector ``c`` must be authorized again, not from a cache."""
+        other = 3 - c
+        if any(self.connector(i).tx is not None or self.connector(i).plugged for i in (1, 2)):
+            return
+        if self.model.policy_for(tag)[0] != "Accepted":
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        if value_of(self.model.config, "LocalPreAuthorize") is not True:
+            self.do({"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"})
+        self.send_differential_update(False, [(tag, "Accepted")], False)
+        for step in ({"op": "PlugIn", "connectorId": other}, {"op": "PresentIdTag", "connectorId": other, "idTag": tag},
+                     {"op": "PresentIdTag", "connectorId": other, "idTag": tag}):
+            self.do(step)
+        self.send_differential_update(False, [(tag, None)], False)
+        for step in ({"op": "PlugIn", "connectorId": c}, {"op": "PresentIdTag", "connectorId": c, "idTag": tag}):
+            if self.model.powered:
+                self.do(step)
 
     @precondition(lambda self: self.online())
     @rule(disable=st.booleans())
