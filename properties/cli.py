@@ -416,7 +416,8 @@ def cmd_replay(args) -> int:
     if problem is not None:
         raise UsageError(f"{args.file}: {problem}")
     external = _external_settings(args, recorded=finding.get("settings"))
-    mutant, line = chosen_mutant(finding, args.mutant) if external is None else (None, None)
+    found_external = (finding.get("settings") or {}).get("sut") == "external"
+    mutant, line = chosen_mutant(finding, args.mutant) if not (external or found_external) else (None, None)
     if line:
         print(line, file=sys.stderr)
     _listening(external)

@@ -42,7 +42,8 @@ def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
     assert saved["status"] == "final" and saved["steps"] == finding["trace"]
     assert Path(finding["file"]).with_suffix(".md").exists()
     assert run(capsys, "replay", finding["file"], "--mutant", "RemoteStartOnConnectorZeroAccepted")[0] == 1
-    assert run(capsys, "replay", finding["file"])[0] == 0
+    assert run(capsys, "replay", finding["file"])[0] == 1  # the mutant recorded in the finding
+    assert run(capsys, "replay", finding["file"], "--mutant", "none")[0] == 0
 
 
 def test_same_seed_gives_the_same_trace(capsys, tmp_path):

@@ -63,4 +63,5 @@ def test_passes_against_the_clean_charge_point(example):
 def test_replay_command_exit_codes(example, capsys):
     path, _, mutant = example
     assert main(["replay", str(path), "--mutant", mutant]) == 1
-    assert main(["replay", str(path)]) == 0
+    assert main(["replay", str(path)]) == 1  # the mutant recorded in the finding
+    assert main(["replay", str(path), "--mutant", "none"]) == 0
