@@ -19,7 +19,7 @@ import asyncio
 import itertools
 import logging
 from dataclasses import fields
-from functools import cache
+from functools import cache, lru_cache
 
 from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import OCPPError
@@ -284,7 +284,7 @@ class Link(OcppChargePoint):
             await super()._handle_call(msg)  # NotImplemented / NotSupported
             return
         _validate(msg, self._ocpp_version)
-        arguments = camel_to_snake_case(msg.payload)
+        arguments = _snake_case(msg.payload)
         try:
             response = handlers["_on_action"](**arguments)
         except OCPPError:
@@ -447,6 +447,20 @@ def _validate(message: Call, ocpp_version: str) -> None:
     if message.action not in DECIMAL_ACTIONS and schemas.conforms(message.action, message.payload):
         return
     _validate_payload(message, ocpp_version)
+
+
+def _snake_case(data):
+    """``ocpp``'s camel_to_snake_case, each key worked out once: the same keys come again and again."""
+    if isinstance(data, dict):
+        return {_snake(key): _snake_case(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_snake_case(value) for value in data]
+    return data
+
+
+@lru_cache(maxsize=1024)
+def _snake(key: str) -> str:
+    return next(iter(camel_to_snake_case({key: None})))
 
 
 @cache
