@@ -32,6 +32,7 @@ from . import configuration as cfgmodel
 from . import metering
 from .events import PROFILE_OPS, Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
+from .phases import phase_of
 from .status import transition_code
 from .violations import Violation
 
@@ -1101,41 +1102,8 @@ class CoreRules:
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")
 
     def settled_statuses(self, c: Connector) -> set[str]:
-        """The statuses that fit a connector once nothing is happening (§4.9)."""
-        zero = self.state.connector(0)
-        if c.id == 0:
-            if zero.faulted:  # OCTT reusable state SetChargePointFaulted
-                return {"Faulted"}
-            if zero.scheduled:
-                return {"Unavailable", "Available"}
-            return {"Unavailable"} if zero.inoperative else {"Available"}
-        if c.faulted:
-            return {"Faulted"}
-        if self.may_be_over(c):
-            return self.transaction_statuses(c) | {"Finishing", "Available", "Unavailable", "Faulted"}
-        if c.tx is not None:
-            return self.transaction_statuses(c)
-        if self.hidden_tx(c) or (c.offline_tags and self.queue_blocked()):
-            return {"Preparing", "Finishing", "Charging", "SuspendedEV", "SuspendedEVSE", "Available", "Unavailable"}
-        if c.scheduled or zero.scheduled:
-            return {"Unavailable", "Available", "Preparing", "Finishing"}
-        if c.inoperative or zero.inoperative:
-            return {"Unavailable", "Finishing"} if c.finishing and c.plugged else {"Unavailable"}
-        if c.plugged and (c.after_boot or (c.finishing and c.authorized)):
-            return {"Preparing", "Finishing"}
-        if c.finishing and not c.plugged and (c.authorized is not None or self.offline_card_waits(c)):
-            return {"Finishing", "Available", "Preparing"}
-        if c.finishing:
-            return {"Finishing"} if c.plugged else {"Finishing", "Available"}
-        if c.offline_tags:
-            return {"Available", "Preparing", "Finishing"}
-        if self.state.remote_starts and not c.plugged:
-            return {"Available", "Preparing"}
-        if c.plugged:
-            return self.plugged_statuses(c)
-        if c.authorized is not None:
-            return {"Preparing", "Available"} if self.may_have_timed_out(c) or c.uncertain else {"Preparing"}
-        return {"Available"}
+        """The statuses that fit a connector once nothing is happening (§4.9): its phase (model/phases.py)."""
+        return phase_of(self, c).fitting(self, c)
 
     def plugged_statuses(self, c: Connector) -> set[str]:
         timeout = setting(self.state, "ConnectionTimeOut", None)
