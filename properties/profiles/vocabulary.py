@@ -34,7 +34,8 @@ def values_of(spec: KeySpec) -> dict[str, tuple[str, ...]]:
         items = spec.allowed or ("Energy.Active.Import.Register", "Current.Import", "Voltage.L1")
         return {"valid": (items[0], ",".join(items[:2])), "boundary": ("", ",".join(items)),
                 "invalid": ("NoSuchItem", f"{items[0]},NoSuchItem")}
-    return {"valid": ("0123456789abcdef",), "boundary": ("",), "invalid": ("x" * 600,)}
+    return {"valid": ("0123456789abcdef",), "boundary": ("", "x" * 500),  # CiString500Type (§6.9)
+            "invalid": ("x" * 500,)}
 
 
 def _integers(spec: KeySpec) -> dict[str, tuple[str, ...]]:
