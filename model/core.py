@@ -961,6 +961,17 @@ class CoreRules:
             self.set_availability(self.state.connector(connector_id), True)
         if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
             self.update(connector_id, authorized=None, authorized_at=None)
+        if status == "Preparing" and connector_id and self.state.remote_starts and c.tx is None \
+                and c.authorized is None and not c.plugged:
+            self.adopt_remote_start(c)
+
+    def adopt_remote_start(self, c: Connector) -> None:
+        """A RemoteStartTransaction without connectorId: the connector the Charge Point chose shows itself
+        Preparing (§5.11, §4.9 A2); it now waits there for its cable like any authorization."""
+        tags = frozenset(tag for tag, _ in self.state.remote_starts)
+        tag, at = self.state.remote_starts[0]
+        self.update(c.id, authorized=tag, authorized_at=at, alternatives=tags, uncertain=len(tags) > 1)
+        self.state = attrs.evolve(self.state, remote_starts=self.state.remote_starts[1:])
 
     # -- 3. settle ----------------------------------------------------------
 
