@@ -112,7 +112,8 @@ def rig(tmp_path):
 
 @pytest.mark.parametrize("mutant, seed, examples", [
     ("ConnectorZeroStatusNotReported", 0, 3),  # the boot shows it (example 1)
-    ("RemoteStartOnConnectorZeroAccepted", 3, 10),  # within a few examples (seeds 1 and 2 need more than 10)
+    ("RemoteStartOnConnectorZeroAccepted", 7, 10),  # within ten examples (seeds 2 and 3 need more, since the
+                                                    # machine's vocabulary rules changed generation)
 ])
 def test_an_external_mutant_is_found_as_in_process_and_replays(capsys, tmp_path, rig, mutant,
                                                                 seed, examples):
