@@ -300,11 +300,15 @@ class MicroOcppController:
             await self._network_up()
 
     async def _network_up(self) -> None:
+        """The remembered backend URL back; not written again when it is already set, since the
+        simulator drops and reopens its connection whenever the URL is written (a CALL lost on
+        the dropped connection then jams its queue for a minute)."""
         url = self.backend_url or self.default_backend_url
         if not url:
             raise ControllerError("MicroOcppSimulator: NetworkUp before NetworkDown: "
                                   "the backend URL to restore is unknown", refused=True)
-        await self.websocket({"backendUrl": url})
+        if (await self.websocket()).get("backendUrl") != url:
+            await self.websocket({"backendUrl": url})
 
     async def websocket(self, settings: dict | None = None) -> dict:
         """GET (or POST ``settings`` to) /api/websocket: backendUrl, chargeBoxId, ..."""

@@ -238,6 +238,30 @@ def test_a_cable_left_by_an_earlier_run_is_unplugged_by_the_controller_before_bl
 # The controller's own life: a restart, a refusal, frames it injects
 
 
+def test_an_authorization_waiting_for_a_cable_is_outwaited_for_connection_timeout():
+    """MicroOcpp keeps a card's (or a RemoteStart's) Preparing through Inoperative/Operative and an
+    Unplug until ConnectionTimeOut: fresh() waits that long before blaming the charge point."""
+    async def main():
+        switches = Switches()
+        async with served(switches) as control:
+            configured = description(controller={"kind": "http", "url": control.url}, timing=FAST,
+                                     configuration={"ConnectionTimeOut": "1"})
+            async with external(configured, fresh=False) as (sut, fake):
+                switches.fake = fake
+                fake.answers["ChangeAvailability"] = {"status": "Accepted"}
+                switches.perform = lambda step: asyncio.sleep(0)  # its Unplug changes nothing
+
+                async def time_out():
+                    await asyncio.sleep(1)
+                    await fake.set_status(1, "Available")
+                await fake.set_status(1, "Preparing")
+                fake.later(time_out())
+                await sut.fresh()
+                assert sut.observed.status[1][0] == "Available"
+
+    asyncio.run(main())
+
+
 def test_a_controller_that_refuses_for_a_moment_is_asked_again_within_connect_timeout():
     async def main():
         switches = Switches()
@@ -307,6 +331,47 @@ def test_a_step_the_controller_refuses_in_the_charge_points_state_is_skipped_not
         assert not harness.state.connector(1).plugged
 
 
+def test_a_graceful_power_loss_waits_for_the_reboot_an_accepted_reset_started():
+    """The SAP simulator's Reset sleeps resetTime, then starts the station whatever its controller
+    did meanwhile: a graceful PowerLoss in between would be undone (ConnectedWithoutPower)."""
+    switches = Switches()
+    seen_at_power_loss = []
+
+    async def perform(step):
+        seen_at_power_loss.append(len(sut.csms.frames))
+        await Switches.perform(switches, step)
+    switches.perform = perform
+    loop = asyncio.new_event_loop()
+    control = ControlServer(switches)
+    loop.run_until_complete(control.start())
+    configured = description(timing=FAST | {"reboot": 3}, controller={
+        "kind": "http", "url": control.url, "power_loss": "graceful"})
+    try:
+        sut = ExternalSut(configured)
+
+        async def enter():
+            opening = asyncio.create_task(sut.open())
+            while sut.csms is None or sut.csms._server is None:
+                await asyncio.sleep(0.005)
+            fake = LivingChargePoint(sut.csms.url, reboot_time=1.0)
+            switches.fake = fake
+            fake.live()
+            await opening
+            await sut.fresh()
+            return fake
+        fake = loop.run_until_complete(enter())
+        assert loop.run_until_complete(sut.call("Reset", {"type": "Soft"})).payload == {"status": "Accepted"}
+        loop.run_until_complete(sut.perform({"op": "PowerLoss"}))
+        [reset] = [f.seq for f in sut.csms.frames if f.action == "Reset" and f.message_type == 2]
+        boots = [f.seq for f in sut.csms.frames if f.action == "BootNotification" and f.message_type == 2]
+        assert any(reset < boot < seen_at_power_loss[-1] for boot in boots)  # rebooted, then PowerLoss
+        loop.run_until_complete(sut.close())
+        loop.run_until_complete(fake.close())
+    finally:
+        loop.run_until_complete(control.stop())
+        loop.close()
+
+
 def test_the_sap_controller_names_the_statuses_it_injects():
     from adapters.controllers import SapController
 
@@ -325,6 +390,25 @@ def test_the_sap_controller_names_the_statuses_it_injects():
             await controller.close()
         finally:
             await sap.stop()
+
+    asyncio.run(main())
+
+
+def test_microocpp_network_up_leaves_a_backend_url_already_set_alone():
+    """The simulator drops and reopens its connection whenever the URL is written, even unchanged."""
+    async def main():
+        micro = FakeMicroOcpp()
+        await micro.start()
+        try:
+            controller = MicroOcppController(micro.url)
+            controller.backend_url = micro.websocket["backendUrl"]
+            await controller.perform({"op": "NetworkUp"})
+            assert [m for m, path, _ in micro.requests if path == "/api/websocket"] == ["GET"]
+            await controller.perform({"op": "NetworkDown"})
+            await controller.perform({"op": "NetworkUp"})
+            assert micro.websocket["backendUrl"] == controller.backend_url
+        finally:
+            await micro.stop()
 
     asyncio.run(main())
 

@@ -30,6 +30,7 @@ class Observed:
     requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
     boot_interval: int | None = None  # the interval of our answer to the last BootNotification
     disconnected_at: float | None = None  # when the connection was last lost
+    rebooting: bool = False  # a Reset was accepted and no BootNotification has come since
     transfers: dict[str, str] = attrs.Factory(dict)  # Firmware/DiagnosticsStatusNotification -> status
     local_list: dict[str, dict] | None = None  # idTag -> AuthorizationData; None: not known
     list_version: int | None = None  # the listVersion of our last accepted SendLocalList
@@ -77,7 +78,7 @@ class Observed:
         if side == "cs":
             return
         if frame.action == "BootNotification" and not frame.error:
-            self.boot = dict(payload)
+            self.boot, self.rebooting = dict(payload), False
         elif frame.action == "StatusNotification" and not frame.error:
             self.status[payload["connectorId"]] = (payload["status"], payload["errorCode"])
         elif frame.action in BUSY_TRANSFERS and not frame.error:
@@ -114,6 +115,8 @@ class Observed:
             self.changed_keys.add(request.get("key"))
         elif action == "SendLocalList":
             self._list_updated(request)
+        elif action == "Reset":
+            self.rebooting = True
 
     def _list_updated(self, request: dict) -> None:
         """An accepted SendLocalList (§5.15): a Full update replaces the list, a Differential one

@@ -164,6 +164,23 @@ class Preconditions:
                 continue
             await self.settle()
         await self._controller_remedies()
+        await self._outwait_connection_timeout()
+
+    async def _outwait_connection_timeout(self) -> None:
+        """A connector still Preparing may hold an authorization (a card, a RemoteStart) that waits
+        for a cable, which neither Inoperative/Operative nor an Unplug ends on every charge point
+        (MicroOcpp): it ends after ConnectionTimeOut (§9.1.4, the run's baseline value); wait that
+        long, then ask for the statuses anew."""
+        def preparing() -> bool:
+            return any(connector > 0 and status == "Preparing"
+                       for connector, (status, _) in self.observed.status.items())
+        if not preparing():
+            return
+        timeout = self.baseline.get("ConnectionTimeOut", "")
+        seconds = float(timeout) if timeout.isdigit() else self.timing.connect_timeout
+        await self._wait(lambda: not preparing(), seconds + self.timing.tolerance)
+        await self.settle()
+        await self._learn_statuses()
 
     async def _controller_remedies(self) -> None:
         """A connector still not Available that the controller can mend, though not broken by us
@@ -253,9 +270,11 @@ class Preconditions:
         status, error_code = seen
         if status == "Available":
             return None
-        missing = {"Unplug", "ClearFault"} - self.capabilities
+        missing = ({"Unplug", "ClearFault"} if status == "Faulted" else {"Unplug"}) - self.capabilities
         hint = f" (its controller cannot {' or '.join(sorted(missing))}: do it by hand)" \
             if missing else ""
+        if status == "Preparing" and not missing:
+            hint = " (still after ConnectionTimeOut: an authorization waiting for a cable did not end)"
         return f"connector {connector} is {status} (errorCode {error_code}), not Available{hint}"
 
     async def _reboot_for_statuses(self) -> None:
