@@ -615,7 +615,14 @@ def test_the_octt_cases_take_the_charging_rate_unit_the_charge_point_allows():
     assert step.as_dict()["chargingRateUnit"] == "$unit"
     watts = with_unit(step, "W")
     assert watts.as_dict()["chargingRateUnit"] == "W"
-    assert dict(watts.expect[0].fields)["chargingSchedule.chargingRateUnit"] == "W"
+    fields = dict(watts.expect[0].fields)
+    assert fields["chargingSchedule.chargingRateUnit"] == "W"
+    assert fields["chargingSchedule.chargingSchedulePeriod.0.limit"] == 8000  # OCTT: limits x 1000 in W
+    assert dict(with_unit(step, "A").expect[0].fields)["chargingSchedule.chargingSchedulePeriod.0.limit"] == 8
+    setting = next(s for s in by_id("TC_066_CS").steps if s.name == "SetChargingProfile")
+    periods = with_unit(setting, "W").as_dict()["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]
+    assert [p["limit"] for p in periods] == [1000 * p["limit"] for p in with_unit(setting, "A").as_dict()[
+        "csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"]]
 
     def harness(allowed, declared=None):
         config, _ = judge_get_configuration(ConfigurationModel(), (), {"configurationKey": [

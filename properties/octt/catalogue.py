@@ -226,18 +226,24 @@ def _offset(text: str) -> float | None:
 
 
 def with_unit(step: Step, unit: str) -> Step:
-    """The step with the configured chargingRateUnit (``"$unit"``) in its request and its checks."""
-    def put(value: Any) -> Any:
+    """The step with the configured chargingRateUnit (``"$unit"``) in its request and its checks; in
+    W every limit is multiplied by 1000 (OCTT: "If <Configured chargingRateUnit> is W, then the
+    limit field will be multiplied by 1000")."""
+    scale = 1000 if unit == "W" else 1
+
+    def put(value: Any, key: str = "") -> Any:
         if value == CHARGING_RATE_UNIT:
             return unit
+        if key.rsplit(".", 1)[-1] == "limit" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value * scale
         if isinstance(value, Mapping):
-            return freeze({k: put(v) for k, v in value.items()})
+            return freeze({k: put(v, k) for k, v in value.items()})
         if isinstance(value, (list, tuple)):
             return type(value)(put(v) for v in value) if isinstance(value, tuple) else freeze([put(v) for v in value])
         return value
 
-    expect = tuple(attrs.evolve(e, fields=tuple((k, put(v)) for k, v in e.fields)) for e in step.expect)
-    return attrs.evolve(step, op=tuple((k, put(v)) for k, v in step.op), expect=expect)
+    expect = tuple(attrs.evolve(e, fields=tuple((k, put(v, k)) for k, v in e.fields)) for e in step.expect)
+    return attrs.evolve(step, op=tuple((k, put(v, k)) for k, v in step.op), expect=expect)
 
 
 def resolve(value: Any, *, now: float, transaction_id: Callable[[int], Any] = lambda c: None) -> Any:
