@@ -855,8 +855,10 @@ class CoreRules:
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
         )
         c = self.state.connector(c.id)
-        # stopped because the EV was disconnected, yet plugged now: plugged in again after the stop, unseen
-        replugged = c.replugged or (call.payload.get("reason") == "EVDisconnected" and c.plugged)
+        # stopped because the EV was disconnected, yet plugged now: plugged in again after the stop, unseen;
+        # or unplugged at some time the Central System could not see (offline): maybe after the stop
+        unseen_unplug = "EVDisconnected" in c.offline_causes or call.payload.get("reason") == "EVDisconnected"
+        replugged = c.replugged or (unseen_unplug and c.plugged)
         self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False)
         if not any(other.tx for other in self.connectors()):
             for other in self.state.connectors:
@@ -1093,7 +1095,7 @@ class CoreRules:
         §4.9 Available → Preparing) after the transaction the Central System sees ending was over;
         it then waits for its cable, Preparing, until ConnectionTimeOut (§9.1.6)."""
         return (c.tx is None and not c.plugged and c.offline_last is not None
-                and self.offline_authorizable(c.offline_last[0]))
+                and c.offline_last[0] not in c.offline_denied)  # as local authorization decided then
 
     def check_presented(self) -> None:
         for c in self.connectors():
