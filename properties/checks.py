@@ -25,6 +25,11 @@ def positive(option: str, value: float | None) -> str | None:
     return f"{option} must be a finite number above 0, got {value}"
 
 
+def at_least_one(option: str, count: int | None) -> str | None:
+    """A count of examples: 0 or less would check nothing."""
+    return None if count is None or count >= 1 else f"{option} must be at least 1, got {count}"
+
+
 def feature_profiles(csl: str | None) -> str | None:
     """A --feature-profiles list: known profile names (§9.1.29), Core among them."""
     if csl is None:

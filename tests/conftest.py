@@ -9,8 +9,10 @@ when it says so (``@pytest.mark.campaign``) or its name is in :data:`CAMPAIGNS`.
 import pytest
 
 CAMPAIGNS = frozenset({"test_mutant_is_killed", "test_clean_charge_point_has_no_findings",
-                       "test_shrunk_trace_is_nearly_minimal", "test_pinned_shrunk_trace"})
-"""The names the kill-budget tables' tests share (test_mutants_killed.py, test_<profile>_profile.py)."""
+                       "test_shrunk_trace_is_nearly_minimal", "test_pinned_shrunk_trace",
+                       "test_fuzzing_kills_the_mutant", "test_an_external_mutant_is_found_as_in_process_and_replays"})
+"""The names the kill-budget tables' tests share (test_mutants_killed.py, test_<profile>_profile.py), and
+the external-mode campaign of test_external_cli.py."""
 
 
 def pytest_addoption(parser):
