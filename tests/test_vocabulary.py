@@ -130,3 +130,14 @@ def test_the_state_machine_can_generate_every_op():
     sources = [ROOT / "properties" / "machine.py", *(ROOT / "properties" / "profiles").glob("*.py")]
     text = "".join(path.read_text(encoding="utf-8") for path in sources)
     assert sorted(op for op in vocabulary.ALL_OPS if f'"{op}"' not in text) == []
+
+
+def test_the_endpoint_flags_a_date_time_without_an_offset():
+    """OCPP-J 1.6's schemas give dateTime the format date-time (RFC 3339 §5.6: the offset is required)."""
+    from adapters.csms import schema_violation
+
+    status = {"connectorId": 1, "errorCode": "NoError", "status": "Available"}
+    assert schema_violation("StatusNotification", {**status, "timestamp": "2025-01-01T00:05:00Z"}) is None
+    assert schema_violation("StatusNotification", {**status, "timestamp": "2025-01-01T09:05:00+09:00"}) is None
+    code, detail = schema_violation("StatusNotification", {**status, "timestamp": "2025-01-01T00:05:00"})
+    assert code == "PropertyConstraintViolation" and "timestamp" in detail
