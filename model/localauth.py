@@ -244,7 +244,8 @@ class LocalAuthListRules:
             self.set_local_list(withheld=())
 
     def may_start(self, c, id_tag: str) -> bool:
-        """A start that only an IdTagInfo the cache must not have taken allows is ListedIdTagCached."""
+        """A start that only an IdTagInfo the cache must not have taken would allow is ListedIdTagCached (and,
+        since the Charge Point may as well have skipped authorization, still not authorized)."""
         allowed = super().may_start(c, id_tag)
         if allowed or not any(w[0] == id_tag for w in self.local_list.withheld):
             return allowed
@@ -256,7 +257,7 @@ class LocalAuthListRules:
             self.fail("ListedIdTagCached", "OCPP 1.6 §3.5.3",
                       f"{id_tag!r} started on connector {c.id} as if cached, but its IdTagInfo came while it was in "
                       "the Local Authorization List, which SHALL NOT be added to the Authorization Cache")
-        return cached
+        return False
 
     # -- LocalListConflict (§3.5.2) -----------------------------------------------
 

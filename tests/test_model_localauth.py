@@ -321,7 +321,7 @@ def test_3_5_3_an_idtag_no_longer_listed_is_authorized_again():
 def test_3_5_3_a_start_from_a_cache_entry_of_a_listed_idtag_is_a_violation():
     trace = listed_then_removed()
     assert trace.do(step("PresentIdTag", connectorId=2, idTag=TAG), start_tx(2, TAG, tx_id=2), sn(2, "Charging")) == [
-        "ListedIdTagCached"]
+        "ListedIdTagCached", "StartTransactionWithoutAuthorization"]
 
 
 def test_3_5_1_an_idtag_cached_before_it_was_listed_is_updated():
