@@ -68,7 +68,8 @@ def _rules(found: list[dict]) -> list[str]:
 def _settings(summary: dict) -> str:
     runs = summary.get("settings") or []
     runs = [runs] if isinstance(runs, dict) else runs
-    keys = [k for k in dict.fromkeys(k for run in runs for k in run) if any(run.get(k) not in (None, [], "") for run in runs)]
+    keys = [k for k in dict.fromkeys(k for run in runs for k in run)
+            if any(run.get(k) not in (None, [], "") for run in runs)]  # the settings some run has
     head = "".join(f"<th>{_e(k)}</th>" for k in keys)
     rows = "".join("<tr>" + "".join(f"<td>{_e(_plain(run.get(k)))}</td>" for k in keys) + "</tr>" for run in runs)
     return f"<h2>Settings</h2><table id='settings'><tr>{head}</tr>{rows}</table>"
@@ -156,7 +157,8 @@ def _finding(finding: dict) -> str:
     steps = "".join(f"<li><code>{_e(json.dumps(step))}</code></li>" for step in finding["steps"])
     path = finding.get("path", "FINDING.json")
     settings = finding.get("settings") or {}
-    where = ", ".join(f"{k} {v}" for k, v in settings.items() if k in ("mutant", "featureProfiles", "shard", "sut") and v)
+    where = ", ".join(f"{k} {v}" for k, v in settings.items()
+                      if k in ("mutant", "featureProfiles", "shard", "sut") and v)
     return (f"<div class='finding' data-rule='{_e(rule)}'><h3>{_e(rule)}{badge}</h3><ul>{violations}</ul>"
             f"<p>{_e(where)}</p><h4>Steps</h4><ol class='steps'>{steps}</ol>"
             f"<h4>Sequence</h4>{sequence_svg(finding.get('frames') or [])}"

@@ -32,7 +32,8 @@ ACTIONLINT_TOO_OLD = 'undefined variable "vars"'
 
 
 def yaml_load(path: Path):
-    yaml = pytest.importorskip("ruamel.yaml", reason="ruamel.yaml comes with check-jsonschema: pip install -e '.[test]'")
+    yaml = pytest.importorskip("ruamel.yaml",
+                               reason="ruamel.yaml comes with check-jsonschema: pip install -e '.[test]'")
     return yaml.YAML(typ="safe").load(path.read_text(encoding="utf-8"))
 
 
