@@ -657,6 +657,17 @@ class CoreRules:
                 self.authorize(c.id, id_tag)
             else:
                 self.update(c.id, presented=None, authorized=None, authorized_at=None)
+        if info.get("status") != "Accepted":
+            self.refuse_remote_start(id_tag)
+
+    def refuse_remote_start(self, id_tag: str) -> None:
+        """§5.11: with AuthorizeRemoteTxRequests the Charge Point first authorizes a remote start's idTag; a
+        refusal ends it, wherever it waited (its connector, if it had chosen one, goes back to Available)."""
+        self.state = attrs.evolve(self.state, remote_starts=tuple(
+            e for e in self.state.remote_starts if e[0] != id_tag))
+        for c in self.connectors():
+            if c.tx is None and c.authorized == id_tag and c.presented is None and not c.plugged:
+                self.update(c.id, uncertain=True)
 
     def stop_by_group(self, c: Connector, id_tag: str, info: dict) -> None:
         self.update(c.id, presented=None)
@@ -955,7 +966,9 @@ class CoreRules:
                       f"connector {connector_id} reports EVCommunicationError with status {status}; it SHALL only be "
                       f"used with {', '.join(EV_COMMUNICATION_STATUSES)}")
         c = self.state.connector(connector_id)
-        if transition_code(None if c.resync else c.reported, status, connector_id) is None:
+        commanded = status == "Unavailable" and (c.inoperative or c.scheduled == "Inoperative"
+                                                  or self.state.connector(0).inoperative)
+        if transition_code(None if c.resync else c.reported, status, connector_id) is None and not commanded:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)

@@ -741,6 +741,28 @@ def test_a_graceful_power_loss_may_stop_with_any_reason():
     assert strict.do(step("PowerLoss"), stop_tx(reason="Local")) == ["UnexpectedStopTransaction"]
 
 
+def test_5_11_a_remote_start_refused_by_its_authorize_ends():
+    """AuthorizeRemoteTxRequests: the Charge Point first authorizes the idTag; Invalid ends the remote start,
+    and the connector it had chosen goes back to Available (B1) (issue 14, MicroOcpp M17)."""
+    trace = Trace(AuthorizeRemoteTxRequests=True)
+    trace.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"), authorize(TAG, "Invalid"),
+             sn(1, "Preparing"), sn(1, "Available"))
+    other = Trace(AuthorizeRemoteTxRequests=True)
+    other.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"), sn(1, "Preparing"),
+             authorize(TAG, "Invalid"), sn(1, "Available"))
+    assert other.do(step("PlugIn", connectorId=2), sn(2, "Preparing"), start_tx(2, TAG),
+                    sn(2, "Charging")) == ["StartTransactionWithoutAuthorization"]
+
+
+def test_5_2_a_commanded_unavailable_may_follow_preparing():
+    """§5.2: not in a transaction, an accepted Inoperative makes the connector Unavailable at once and the Charge
+    Point SHALL report it; the §4.9 table has no B8, but the command leaves no other status (MicroOcpp M18)."""
+    trace = preparing()
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"), sn(1, "Unavailable"))
+    uncommanded = preparing()
+    assert uncommanded.do(step("AdvanceTime", seconds=1), sn(1, "Unavailable", 1.0))[0] == "StatusTransitionNotAllowed"
+
+
 def test_7_42_no_connector_lock_answers_not_supported():
     trace = Trace(Options(connector_lock=False))
     trace.ok(step("UnlockConnector", connectorId=1), result(status="NotSupported"))
