@@ -79,6 +79,14 @@ def test_5_13_free_connector_must_accept(status):
     assert trace.do(reserve_now(trace), result(status=status)) == ["ReserveNowStatus"]
 
 
+def test_5_13_an_identifier_the_central_system_refuses_may_be_rejected():
+    """§5.13: "RECOMMENDED to validate the Identifier with an authorize.req after reception of a ReserveNow.req";
+    for an idTag the Central System answers Invalid, Rejected is the status that fits (issue 14, SAP S6)."""
+    trace = with_reservation()
+    trace.ok(reserve_now(trace, tag="UNKNOWN"), result(status="Rejected"), authorize("UNKNOWN", "Invalid"))
+    assert trace.do(reserve_now(trace, tag=TAG), result(status="Rejected")) == ["ReserveNowStatus"]
+
+
 def test_octt_tc_048_1_faulted_connector_answers_faulted():
     trace = with_reservation().ok(step("Fault", connectorId=1, errorCode="GroundFailure"),
                                   sn(1, "Faulted", error="GroundFailure"))
