@@ -1068,7 +1068,13 @@ class CoreRules:
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:
-        """A StopTransaction that did not come: the transaction may be over for the Charge Point."""
+        """A StopTransaction that did not come: the transaction may be over for the Charge Point; a retry
+        that did not come was discarded (found once: the queue goes on without it, §3.7.1)."""
+        if owed.rule == "TransactionMessageRetry" and owed.transaction_id is not None:
+            self.state = attrs.evolve(
+                self.state, retrying=self.state.retrying - {owed.transaction_id},
+                failures=tuple(f for f in self.state.failures if f[0] != owed.transaction_id),
+                exhausted=self.state.exhausted | {owed.transaction_id})
         c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
         if c is not None and c.tx is not None:
             self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))

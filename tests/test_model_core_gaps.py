@@ -106,6 +106,15 @@ def test_3_7_a_start_transaction_waits_behind_the_retry():
     trace.ok(step("AdvanceTime", seconds=60), resend(60.0), start_tx(2, OTHER, tx_id=2, t=60.0))
 
 
+def test_3_7_a_retry_found_missing_was_discarded_and_the_queue_goes_on():
+    """Issue 14 (MicroOcpp M16): once TransactionMessageRetry was found, the message is taken as discarded;
+    the next transaction message is not TransactionMessageBeforeQueueEmptied as well."""
+    trace = preparing(failed_stop(), connector=2)
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(61.0))
+
+
 def test_3_7_messages_that_are_not_transaction_related_need_not_wait():
     trace = failed_stop()
     trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, status="Invalid"))
