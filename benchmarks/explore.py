@@ -113,7 +113,7 @@ def mutants(args) -> dict:
         cls = MUTANTS[name]
         profiles = PROFILE_OF_MODULE[cls.__module__]
         extra = {"link": args.link} if args.link else {}
-        killed = fuzz_mutant(name, args.fuzz_examples)
+        killed = fuzz_mutant(name, args.fuzz_examples, extra)
         explorer, explored = explore_cpu(ExploreConfig(depth=99, budget=args.budget, stop_at_first=True, fuzz=fuzz_config(
             mutant=name, feature_profiles=profiles, **extra)))
         report = explorer.report
@@ -134,7 +134,7 @@ def mutants(args) -> dict:
     return results
 
 
-def fuzz_mutant(name: str, examples: int) -> dict:
+def fuzz_mutant(name: str, examples: int, extra: dict) -> dict:
     """Fuzz until the first finding (at most ``examples``): CPU seconds to it, its shrunk length."""
     first: dict = {}
     started = time.process_time()
@@ -143,7 +143,7 @@ def fuzz_mutant(name: str, examples: int) -> dict:
         if report.findings and not first:
             first["cpu"] = round(time.process_time() - started, 1)
 
-    report = fuzz(fuzz_config(max_examples=examples, budget=None, seed=0, mutant=name, stop_at_first=True),
+    report = fuzz(fuzz_config(max_examples=examples, budget=None, seed=0, mutant=name, stop_at_first=True, **extra),
                   on_progress=note)
     found = min(report.findings, key=lambda f: len(f.trace)) if report.findings else None
     return {"killed": found is not None, "cpuSeconds": first.get("cpu", round(time.process_time() - started, 1))

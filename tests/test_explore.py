@@ -26,8 +26,8 @@ from properties.runner import FuzzConfig
 MODEL = Path(__file__).resolve().parents[1] / "model"
 
 
-def run(tmp_path: Path, depth: int, ops=None, mutant=None, profiles="Core", **options):
-    fuzz = FuzzConfig(feature_profiles=profiles, mutant=mutant, findings_dir=tmp_path / "findings")
+def run(tmp_path: Path, depth: int, ops=None, mutant=None, profiles="Core", link="memory", **options):
+    fuzz = FuzzConfig(feature_profiles=profiles, mutant=mutant, findings_dir=tmp_path / "findings", link=link)
     return explore(ExploreConfig(depth=depth, budget=None, ops=ops, fuzz=fuzz, **options))
 
 
@@ -41,6 +41,15 @@ def test_the_state_count_is_deterministic_for_a_bound(tmp_path):
     assert first.edges == second.edges
     assert first.depth_completed == 3 and first.stopped == "depth" and not first.findings
     assert first.per_depth[0] == 1 and first.states == sum(first.per_depth)
+
+
+def test_every_way_of_reaching_a_state_explores_the_same_graph(tmp_path):
+    """Replaying each state's path over either link, or trying each letter in a forked copy of the
+    process, gives the same states and transitions."""
+    ops = ("PlugIn", "PresentIdTag", "SetIdTag", "NetworkDown")
+    graphs = [run(tmp_path, 2, ops, link=link, restore=restore).edges
+              for link, restore in (("memory", "replay"), ("websocket", "replay"), ("memory", "fork"))]
+    assert graphs[0] == graphs[1] == graphs[2] and len(graphs[0]) > 20
 
 
 def test_symmetry_merges_mirrored_states(tmp_path):
@@ -256,13 +265,13 @@ def test_cli_exit_codes(tmp_path, capsys):
 
 def test_fuzz_reports_what_it_reached_of_an_exploration_and_steers(tmp_path, capsys, monkeypatch):
     states = tmp_path / "states.json"
-    assert main(["explore", "--depth", "2", "--feature-profiles", "Core", "--findings", str(tmp_path),
-                 "--states", str(states)]) == 0
+    assert main(["explore", "--depth", "2", "--feature-profiles", "Core", "--ops", "PlugIn,Unplug,PresentIdTag,SetIdTag",
+                 "--findings", str(tmp_path), "--states", str(states)]) == 0
     targets = []
     monkeypatch.setattr("properties.explore.bridge.target", lambda score, label: targets.append(score))
     capsys.readouterr()
-    code = main(["fuzz", "--feature-profiles", "Core", "--max-examples", "5", "--seed", "1", "--findings",
-                 str(tmp_path / "fuzz"), "--states", str(states), "--json"])
+    code = main(["fuzz", "--feature-profiles", "Core", "--max-examples", "5", "--seed", "1", "--link", "memory",
+                 "--findings", str(tmp_path / "fuzz"), "--states", str(states), "--json"])
     assert code == 0
     explored = json.loads(capsys.readouterr().out)["explored"]
     assert explored["bootStateKnown"] and explored["states"] == len(load_states(states)["states"])

@@ -136,6 +136,12 @@ def set_id_tag(state, tag, status, parent=None):
     return step | {"parentIdTag": parent} if parent else step
 
 
+def set_boot_response(state, status, interval):
+    if state.boot_response == (status, interval):
+        return None  # the Central System already answers so
+    return {"op": "SetBootResponse", "status": status, "interval": interval}
+
+
 def remote_start(state, c, tag):
     return {"op": "RemoteStartTransaction", "connectorId": c, "idTag": tag} if online(state) else None
 
@@ -251,7 +257,7 @@ BUILDERS: dict[str, Callable[..., dict | None]] = {
     "EVSuspend": ev_suspend, "SetUnlockFailure": set_unlock_failure, "Power": power, "Network": network,
     "SetIdTag": set_id_tag, "AdvanceTime": lambda state, seconds: {"op": "AdvanceTime", "seconds": seconds},
     "FailNext": lambda state, action, count: {"op": "FailNext", "action": action, "count": count},
-    "SetBootResponse": lambda state, status, interval: {"op": "SetBootResponse", "status": status, "interval": interval},
+    "SetBootResponse": set_boot_response,
     "Reset": lambda state, type: call("Reset", type=type)(state),
     "RemoteStartTransaction": remote_start, "RemoteStopTransaction": remote_stop,
     "UnlockConnector": connector_call("UnlockConnector"), "ChangeAvailability": change_availability,
@@ -281,7 +287,8 @@ def core(connectors: range, size: str) -> list[Letter]:
     letters += [letter("AdvanceTime", seconds=s) for s in (30, 300)]
     letters += [letter("Power"), letter("Network"), letter("Reset", type="Soft"), letter("ClearCache"),
                 letter("RemoteStartTransaction", c=0, tag="TAG1"), letter("RemoteStopTransaction", which="running"),
-                letter("GetConfiguration", keys=("NoSuchKey",)), letter("FailNext", action="StopTransaction", count=1)]
+                letter("GetConfiguration", keys=("NoSuchKey",)), letter("FailNext", action="StopTransaction", count=1),
+                letter("SetBootResponse", status="Pending", interval=300)]
     letters += [letter("ChangeConfiguration", key=k, value=v) for k, v in (
         ("NumberOfConnectors", "3"), ("LocalPreAuthorize", "true"), ("AuthorizationCacheEnabled", "false"),
         ("MeterValueSampleInterval", "10"), ("NoSuchKey", "1"))]
@@ -294,7 +301,7 @@ def core(connectors: range, size: str) -> list[Letter]:
         letters += [letter("AdvanceTime", seconds=s) for s in (5, 61)]
         letters += [letter("Reset", type="Hard"), letter("DataTransfer"), letter("GetConfiguration"),
                     letter("RemoteStopTransaction", which="unknown"),
-                    letter("SetBootResponse", status="Pending", interval=30),
+                    letter("SetBootResponse", status="Rejected", interval=30),
                     letter("SetBootResponse", status="Accepted", interval=300)]
         letters += [letter("ChangeConfiguration", key=k, value=v) for k, v in (
             ("StopTransactionOnInvalidId", "false"), ("StopTransactionOnEVSideDisconnect", "false"),

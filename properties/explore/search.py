@@ -30,6 +30,8 @@ finding whose path also fails on the clean charge point is a dead end too.
 
 from __future__ import annotations
 
+import os
+import pickle
 import time
 from pathlib import Path
 from typing import Callable
@@ -59,6 +61,10 @@ class ExploreConfig:
     stop_at_first: bool = False
     skip_boot_configuration: bool = True
     """When replaying a path without judging it, leave out the boot's GetConfiguration (read-only)."""
+    restore: str = "replay"
+    """How a state is reached for each letter: ``fork`` (the state's path replayed once, each letter
+    tried in a forked copy of the process; with the in-memory link only, else replay) or ``replay``
+    (the path replayed for every letter)."""
     fuzz: FuzzConfig = attrs.field(factory=FuzzConfig)
     """The system under test: mutant, connectors, feature profiles, findings directory, external mode."""
 
@@ -106,6 +112,41 @@ class ExploreReport:
         return self.transitions / self.seconds if self.seconds else 0.0
 
 
+@attrs.frozen
+class Outcome:
+    """What one step did: its violations, the worlds after it, the clock, the frames since the boot."""
+
+    found: tuple
+    worlds: tuple
+    time: float
+    frames: int
+    handled: frozenset = frozenset()
+
+
+def forked(run: Callable[[], Outcome]) -> Outcome:
+    """``run()`` in a child process (a copy of this one, charge point included), its outcome sent back:
+    this process's charge point stays as it was, ready for the next step from the same state."""
+    readable, writable = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one step, its outcome, and gone without any cleanup
+        os.close(readable)
+        try:
+            data = pickle.dumps(run())
+        except BaseException as error:  # noqa: BLE001 - whatever it was, the parent reports it
+            data = pickle.dumps(ExploreError(f"a step in the forked charge point failed: {error!r}"))
+        with os.fdopen(writable, "wb") as out:
+            out.write(data)
+        os._exit(0)
+    os.close(writable)
+    with os.fdopen(readable, "rb") as source:
+        data = source.read()
+    os.waitpid(pid, 0)
+    result = pickle.loads(data) if data else ExploreError("the forked charge point ended without an outcome")
+    if isinstance(result, ExploreError):
+        raise result
+    return result
+
+
 class ExploreError(RuntimeError):
     """The exploration cannot go on (the charge point did not repeat itself)."""
 
@@ -130,6 +171,7 @@ class Explorer:
         """What budgets and rates are measured on (benchmarks/explore.py uses CPU time)."""
         self.started = self.clock()
         self.real_time = getattr(self.session.sut, "real_time", False)
+        self.forking = config.restore == "fork" and can_fork(self.session)
         self.tags: tuple[str, ...] = ()
 
     # -- the search ------------------------------------------------------------------------------
@@ -178,28 +220,43 @@ class Explorer:
         """Every letter in every state of one depth: the states of the next depth."""
         following: list[Node] = []
         for index, node in enumerate(frontier):
+            reached = None
             for x in self.report.letters:
                 step = x.step(node.worlds[0])
                 if step is None:
                     continue
-                self.transition(node, x, step, following)
+                if reached is None:
+                    reached = self.reach(node)
+                if reached[0] is not None:
+                    outcome = self.try_step(reached, step)
+                    reached = reached if self.forking and not outcome.found else None
+                    self.transition(node, x, step, outcome, following)
                 self.check_bounds(len(frontier) - index + len(following))
         return following
 
-    def transition(self, node: Node, x: Letter, step: dict, following: list[Node]) -> None:
-        harness, boot_frames = self.reach(node)
-        if harness is None:
-            return
+    def try_step(self, reached, step: dict) -> "Outcome":
+        """The step judged on the charge point in the node's state: in a forked copy of this process,
+        which leaves the state for the next letter, or on the charge point itself."""
+        harness, boot_frames = reached
+        if self.forking:
+            return forked(lambda: self.outcome(harness, step, boot_frames))
+        return self.outcome(harness, step, boot_frames)
+
+    def outcome(self, harness, step: dict, boot_frames: int) -> "Outcome":
         found = harness.step(step)
+        sut = self.session.sut
+        return Outcome(found, harness.worlds, sut.clock.now(), len(sut.csms.frames) - boot_frames,
+                       frozenset(getattr(harness, "handled", ())))
+
+    def transition(self, node: Node, x: Letter, step: dict, outcome: "Outcome", following: list[Node]) -> None:
         self.report.transitions += 1
-        self.report.handled |= getattr(harness, "handled", set())
+        self.report.handled |= outcome.handled
         steps = node.steps + (step,)
-        if found:
-            self.report.edges.add((node.key, x.name, f"!{found[0].rule}"))
-            self.found(steps, found)
+        if outcome.found:
+            self.report.edges.add((node.key, x.name, f"!{outcome.found[0].rule}"))
+            self.found(steps, outcome.found)
             return
-        child = Node(self.key(harness.worlds), node.depth + 1, steps, harness.worlds,
-                     self.session.sut.clock.now(), len(self.session.sut.csms.frames) - boot_frames)
+        child = Node(self.key(outcome.worlds), node.depth + 1, steps, outcome.worlds, outcome.time, outcome.frames)
         self.report.edges.add((node.key, x.name, child.key))
         if child.key not in self.seen:
             self.add(child)
@@ -299,6 +356,12 @@ class Explorer:
         finally:
             self.session.loop.run_until_complete(sut.fresh(mutant=mutant))
         return any(v.rule == rule for v in found)
+
+
+def can_fork(session: Session) -> bool:
+    """A forked copy may run the charge point only when no socket links it to the endpoint: the copy
+    would share the socket (and the event loop's selector) with this process."""
+    return hasattr(os, "fork") and getattr(session.sut, "link", None) == "memory"
 
 
 def explore(config: ExploreConfig, session: Session | None = None, on_progress=None) -> ExploreReport:
