@@ -11,7 +11,10 @@ Three measures, each printed as a Markdown table (and kept as JSON under --out):
    against the hand-written minimal length. Explore runs on the mutant's feature profile (Core and
    the profile its module belongs to), breadth-first until the first finding or the budget.
 
-Usage: python benchmarks/explore.py [throughput|depth|mutants ...] [--budget S] [--out DIR]
+4. ``bridge``: ``fuzz --states``: the fraction of an exploration's states and transitions a fuzzing run
+   reaches, with and without steering toward the rare ones (same seeds, same number of examples).
+
+Usage: python benchmarks/explore.py [throughput|depth|mutants|bridge ...] [--budget S] [--out DIR]
 """
 
 from __future__ import annotations
@@ -97,6 +100,8 @@ def throughput(args) -> dict:
 def depth(args) -> dict:
     results = {}
     for name, profiles in (("Core, 2 connectors", "Core"), ("all six profiles", ALL_SIX)):
+        if args.configuration and args.configuration not in name:
+            continue
         extra = {"link": args.link} if args.link else {}
         _, result = explore_cpu(ExploreConfig(depth=99, budget=args.budget, fuzz=fuzz_config(
             feature_profiles=profiles, **extra)))
@@ -165,6 +170,25 @@ def fails_on_clean(finding, extra: dict) -> bool:
     return any(v.rule == finding.rule for v in found)
 
 
+def bridge(args) -> dict:
+    """fuzz --states: the fraction of an exploration's states and transitions fuzzing reaches, with and
+    without steering toward the rare ones, over the same seeds and examples."""
+    from properties.explore.report import states_dict
+
+    extra = {"link": args.link} if args.link else {}
+    config = ExploreConfig(depth=args.bridge_depth, budget=None, fuzz=fuzz_config(feature_profiles="Core", **extra))
+    explorer, explored = explore_cpu(config)
+    states = states_dict(explorer.report, config, explorer)
+    results = {"exploration": {k: explored[k] for k in ("states", "transitions", "depthCompleted")}, "runs": []}
+    for seed in range(1, args.seeds + 1):
+        for steer in (False, True):
+            report = fuzz(fuzz_config(max_examples=args.examples, budget=None, seed=seed, feature_profiles="Core",
+                                      states=states, steer=steer, **extra))
+            results["runs"].append({"seed": seed, "steer": steer, **report.explored})
+            print(json.dumps(results["runs"][-1]), file=sys.stderr, flush=True)
+    return results
+
+
 def markdown(results: dict) -> str:
     lines = []
     if "throughput" in results:
@@ -183,6 +207,13 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {r['letters']} | {r['depthIn60s']} | {r['depthIn600s']} | {r['perDepth']} | "
                          f"{r['depthSeconds']} |")
         lines.append("")
+    if "bridge" in results:
+        lines += ["| seed | steered | states reached | transitions reached | by depth |", "|---|---|---|---|---|"]
+        for r in results["bridge"]["runs"]:
+            lines.append(f"| {r['seed']} | {'yes' if r['steer'] else 'no'} | {r['statesReached']}/{r['states']} "
+                         f"({r['stateFraction']:.1%}) | {r['transitionsReached']}/{r['transitions']} "
+                         f"({r['transitionFraction']:.1%}) | {r['reachedByDepth']} |")
+        lines.append("")
     if "mutants" in results:
         lines += ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s | fuzz length | explore killed | explore CPU s "
                   "| explore length | explore depth completed |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -198,19 +229,22 @@ def markdown(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants"])
+    parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants", "bridge"])
     parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
     parser.add_argument("--fuzz-examples", type=int, default=1000,
                         help="fuzz examples per mutant at most (default 1000, about 100 CPU seconds)")
     parser.add_argument("--examples", type=int, default=60, help="fuzz examples for the throughput (default 60)")
     parser.add_argument("--names", nargs="*", help="mutants (default: all)")
+    parser.add_argument("--seeds", type=int, default=3, help="bridge: fuzz seeds (default 3)")
+    parser.add_argument("--bridge-depth", type=int, default=3, help="bridge: the exploration's depth (default 3)")
+    parser.add_argument("--configuration", help="depth: only the configuration whose name has this (Core, six)")
     parser.add_argument("--link", help="the bundled charge point's link for depth and mutants (default: its own)")
     parser.add_argument("--out", type=Path, default=Path("explore-bench"))
     args = parser.parse_args()
     results = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for part in args.parts:
-        results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants}[part](args)
+        results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants, "bridge": bridge}[part](args)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / f"{part}.json").write_text(json.dumps(results[part], indent=2))
     print(markdown(results))
