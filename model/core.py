@@ -695,11 +695,13 @@ class CoreRules:
         """Offline (§3.5): a cached Accepted idTag when LocalAuthorizeOffline (§9.1.12), an idTag the
         Charge Point does not know when AllowOfflineTxForUnknownId (§9.1.1); never a known invalid one.
         A key whose value the model has not learnt allows either."""
-        cache_on = setting(self.state, "AuthorizationCacheEnabled", True)
-        cached = self.state.cached(id_tag) if cache_on else None
-        if cached is not None:
-            return cached[0] == "Accepted" and bool(setting(self.state, "LocalAuthorizeOffline", True))
-        return bool(setting(self.state, "AllowOfflineTxForUnknownId", True))
+        cache_on = setting(self.state, "AuthorizationCacheEnabled", None)
+        cached = self.state.cached(id_tag) if cache_on is not False else None
+        as_unknown = bool(setting(self.state, "AllowOfflineTxForUnknownId", True))
+        if cached is None:
+            return as_unknown
+        as_cached = cached[0] == "Accepted" and bool(setting(self.state, "LocalAuthorizeOffline", True))
+        return as_cached or (cache_on is None and as_unknown)  # no such key: maybe no cache at all
 
     def cp_StartTransaction(self, call: CpCall) -> None:
         connector_id, id_tag = call.payload.get("connectorId"), call.payload.get("idTag")

@@ -869,6 +869,22 @@ def test_3_5_a_charge_point_without_local_pre_authorize_may_pre_authorize_from_i
                      sn(1, "Charging")) == ["StartTransactionWithoutAuthorization"]
 
 
+@pytest.mark.parametrize(("cache", "rules"), [(None, []), (True, ["StartTransactionWithoutAuthorization"])])
+def test_3_5_without_the_cache_key_an_offline_card_may_be_unknown_to_the_charge_point(cache, rules):
+    """MicroOcpp has no AuthorizationCacheEnabled (issue 14, M19/M20): it may have no cache, so a card the model
+    saw accepted may be unknown to it, and AllowOfflineTxForUnknownId lets it start while LocalAuthorizeOffline
+    forbids a cached one. With the key known true, the cached entry decides."""
+    config = {"LocalAuthorizeOffline": False, "AllowOfflineTxForUnknownId": True}
+    if cache is not None:
+        config["AuthorizationCacheEnabled"] = cache
+    trace = authorized(Trace(**config))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    go_offline(trace)
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    assert trace.do(step("NetworkUp"), up(), start_tx(1, TAG), sn(1, "Charging")) == rules
+
+
 def test_3_5_local_pre_authorize_may_still_send_authorize():
     """§4.1: in the cache, the Charge Point MAY send an Authorize.req."""
     trace = Trace(LocalPreAuthorize=True)
