@@ -355,6 +355,16 @@ class FirmwareRules:
 
     # -- physical actions ---------------------------------------------------------
 
+    def on_PresentIdTag(self, stimulus) -> None:
+        """A connector the Charge Point made Unavailable itself for an update (errata 3.49) may come back for a
+        user's card (§4.9 H2) or ignore it: the card may start there, and need not."""
+        c = self.state.connector(stimulus.get("connectorId"))
+        own_choice = (busy(self.state.firmware.update, FIRMWARE_KIND) and c.reported == "Unavailable"
+                      and c.tx is None and not (c.inoperative or self.state.connector(0).inoperative))
+        super().on_PresentIdTag(stimulus)
+        if own_choice and not self.authorizes_offline():
+            self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True)
+
     def on_SetFirmwareFailure(self, stimulus) -> None:
         firmware = attrs.evolve(self.state.firmware, firmware_failure=stimulus.get("stage"))
         self.state = attrs.evolve(self.state, firmware=firmware)

@@ -13,7 +13,7 @@ import pytest
 
 from model import CpCall
 from model.firmware import WINDOW
-from test_model_core import Trace, boot, charging, down, result, statuses, step, stop_tx, up
+from test_model_core import TAG, Trace, authorize, boot, charging, down, result, sn, start_tx, statuses, step, stop_tx, up
 from test_model_trigger import trigger, with_trigger
 
 ALL_AVAILABLE = ((0, "Available"), (1, "Available"), (2, "Available"))
@@ -309,3 +309,15 @@ def test_an_external_charge_point_may_go_on_with_an_earlier_examples_transfer():
     carried = Trace(Options(leftovers=True))
     carried.ok(step("AdvanceTime", seconds=5), fw("Installing", 5.0), fw("Installed", 5.0), diag("Uploaded", 5.0))
     assert with_trigger().do(step("AdvanceTime", seconds=5), fw("Installed", 5.0)) == ["FirmwareStatusWithoutRequest"]
+
+
+def test_errata_3_49_a_connector_unavailable_for_an_update_may_serve_a_card_or_not():
+    """Issue 14 (SAP S22): Unavailable by its own choice while updating, the connector may return to Preparing
+    for a card (§4.9 H2) and start, or stay Unavailable; neither is a violation."""
+    for served in (True, False):
+        trace = downloaded()
+        trace.ok(wait(1), fw("Installing"), sn(1, "Unavailable"))
+        observed = [authorize(), sn(1, "Preparing")] if served else []
+        trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), *observed)
+        if served:
+            trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
