@@ -171,7 +171,15 @@ class BundledSut:
 
     def _quiet(self) -> bool:
         return (self.csms is None or self.csms.idle) and self._link_agreed() and (
-            self.cp is None or self.cp.idle)
+            self.cp is None or self.cp.idle) and self._drained()
+
+    def _drained(self) -> bool:
+        """Every message sent either way on the connection has been read (a frame the charge point
+        answers nothing, or a reply nobody waits for, may still be on its way)."""
+        if self.cp is None or not self.cp.online or self.csms is None:
+            return True
+        exchanged = self.csms.exchanged
+        return exchanged is None or (exchanged[0], exchanged[1]) == (self.cp.exchanged[1], self.cp.exchanged[0])
 
     def _link_agreed(self) -> bool:
         """The endpoint has recorded the connect/disconnect the charge point has seen."""

@@ -20,6 +20,7 @@ has the WebSocket close ``"code"`` and ``"reason"``).
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import hmac
 import itertools
@@ -43,7 +44,7 @@ from vocabulary import CENTRAL_SYSTEM_OPS, dates
 
 SUBPROTOCOL = "ocpp1.6"
 MAX_UNIQUE_ID = 36  # OCPP-J 1.6 §4.1.4, Table 3
-MAX_FRAME = 16 * 2**20  # big enough to record (and reject) a 1 MB frame
+MAX_FRAME = 16 * 2**20  # big enough to record (and reject) a 1 MB frame; CentralSystem(max_frame=...)
 
 CALL, CALLRESULT, CALLERROR = 2, 3, 4
 
@@ -165,7 +166,7 @@ class Frame:
 
 @attrs.frozen
 class CallOutcome:
-    kind: str  # "result", "error", "timeout" or "offline"
+    kind: str  # "result", "error", "timeout" or "offline" ("sent": CentralSystem.send_raw, no reply awaited)
     payload: dict | None = None
     error_code: str | None = None
     error_description: str | None = None
@@ -252,6 +253,10 @@ class _Connection:
     answered: dict[str, str] = attrs.Factory(dict)  # our answered CALL id -> action
     expired: dict[str, str] = attrs.Factory(dict)  # our timed-out CALL id -> action
     finished: asyncio.Event = attrs.Factory(asyncio.Event)
+    hostile: set[str] = attrs.Factory(set)  # ids of frames sent by send_raw: their replies are judged by the model
+    strays: bool = False  # send_raw sent a frame without a UniqueId: a reply with an unknown id may be its
+    arrivals: collections.deque = attrs.Factory(collections.deque)  # loop times of recent messages (max_rate)
+    exchanged: list[int] = attrs.Factory(lambda: [0, 0])  # messages [sent, received] on this connection
 
 
 # --------------------------------------------------------------------------
@@ -263,8 +268,16 @@ class CentralSystem:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, clock=None,
                  policy: CsmsPolicy | None = None, *, basic_auth: dict[str, str] | None = None,
-                 ssl_context=None, close_timeout: float = 2.0):
+                 ssl_context=None, close_timeout: float = 2.0, max_frame: int = MAX_FRAME,
+                 max_rate: int | None = None):
+        """``max_frame``: the largest message (bytes) taken from the charge point; ``max_rate``: the most
+        messages it may send within a second (None: no limit). Beyond either the connection is closed and
+        a frame records why (docs/hostile.md, the endpoint's limits)."""
         self.host, self.port = host, port
+        self.max_frame, self.max_rate = max_frame, max_rate
+        self.crossing = None
+        """A crossing armed by a hostile step (adapters/hostile.py Crossing): it holds back our answer to
+        the charge point's next CALL of an action while a frame of ours crosses it."""
         self.clock = clock if clock is not None else RealClock()
         self.policy = policy if policy is not None else CsmsPolicy()
         self.basic_auth = basic_auth
@@ -286,7 +299,7 @@ class CentralSystem:
     async def start(self) -> None:
         self._server = await serve(
             self._handler, self.host, self.port, select_subprotocol=self._select_subprotocol,
-            process_request=self._process_request, max_size=MAX_FRAME, ping_interval=None,
+            process_request=self._process_request, max_size=self.max_frame, ping_interval=None,
             close_timeout=self.close_timeout, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
 
@@ -304,6 +317,12 @@ class CentralSystem:
     @property
     def connected(self) -> bool:
         return self._conn is not None and self._conn.ws.state is State.OPEN
+
+    @property
+    def exchanged(self) -> tuple[int, int] | None:
+        """Messages (sent, received) on the current connection; None: no connection."""
+        conn = self._conn
+        return None if conn is None else tuple(conn.exchanged)
 
     @property
     def idle(self) -> bool:
@@ -439,8 +458,8 @@ class CentralSystem:
             self._record("cp->cs", "", error=violation(
                 "4.1.2", "a text frame is not valid UTF-8; the connection was closed (1007)"))
         elif code == 1009:
-            self._record("cp->cs", "", error=f"a message is larger than {MAX_FRAME} bytes, "
-                         "the most this endpoint accepts; the connection was closed (1009)")
+            self._record("cp->cs", "", error=f"a message is larger than {self.max_frame} bytes, "
+                         "the most this endpoint accepts (max_frame); the connection was closed (1009)")
 
     def _closed(self, conn: _Connection) -> None:
         for _, future in conn.pending.values():
@@ -468,6 +487,7 @@ class CentralSystem:
         if conn.ws.state is not State.OPEN:
             return False
         self._record("cs->cp", text, message_type, unique_id, action, payload)
+        conn.exchanged[0] += 1
         try:
             await conn.ws.send(text)
         except ConnectionClosed:
@@ -477,6 +497,9 @@ class CentralSystem:
     # ---- inbound frames
 
     def _on_message(self, conn: _Connection, message: str | bytes) -> None:
+        conn.exchanged[1] += 1
+        if self._beyond_limits(conn, message):
+            return
         if isinstance(message, bytes):
             self._record("cp->cs", message.decode("utf-8", "backslashreplace"),
                          error=violation("4.1.2", "binary WebSocket frame; OCPP-J messages "
@@ -487,6 +510,26 @@ class CentralSystem:
         except Exception as exc:  # a bug of ours must not stop the endpoint
             self._record("cp->cs", message, error=f"internal error of the endpoint while "
                          f"handling this frame: {type(exc).__name__}: {exc}")
+
+    def _beyond_limits(self, conn: _Connection, message: str | bytes) -> bool:
+        """The endpoint's own limits (``max_frame`` where the link does not enforce it, ``max_rate``):
+        beyond them the message is recorded, not read, and the connection closed."""
+        if len(message) > self.max_frame // 4 and len(_bytes(message)) > self.max_frame:
+            why, code = f"a message is larger than {self.max_frame} bytes, the most this endpoint accepts (max_frame)", 1009
+        elif self.max_rate is not None and self._too_fast(conn):
+            why, code = f"more than {self.max_rate} messages within a second, the most this endpoint accepts (max_rate)", 1008
+        else:
+            return False
+        self._record("cp->cs", "", error=f"{why}; the connection was closed ({code})")
+        asyncio.ensure_future(conn.ws.close(code, why[:100]))
+        return True
+
+    def _too_fast(self, conn: _Connection) -> bool:
+        now = asyncio.get_running_loop().time()
+        conn.arrivals.append(now)
+        while conn.arrivals[0] <= now - 1.0:
+            conn.arrivals.popleft()
+        return len(conn.arrivals) > self.max_rate
 
     def _on_text(self, conn: _Connection, raw: str) -> None:
         try:
@@ -584,11 +627,14 @@ class CentralSystem:
         payload = {"errorCode": code, "errorDescription": description, "errorDetails": {}}
         self._reply(conn, _dumps(message), unique_id, action, CALLERROR, payload)
 
-    @staticmethod
-    def _reply(conn: _Connection, text: str, unique_id: str, action: str | None,
+    def _reply(self, conn: _Connection, text: str, unique_id: str, action: str | None,
                message_type: int, payload: dict) -> None:
         conn.unanswered.append(unique_id)
-        conn.outbox.put_nowait((text, unique_id, action, message_type, payload))
+        answer = (text, unique_id, action, message_type, payload)
+        if self.crossing is not None and self.crossing.takes(action):
+            self.crossing.hold(lambda: conn.outbox.put_nowait(answer))
+        else:
+            conn.outbox.put_nowait(answer)
 
     # CALLRESULT / CALLERROR from the charge point
 
@@ -627,6 +673,8 @@ class CentralSystem:
         if unique_id in conn.expired:  # a late answer to a timed-out CALL is no violation
             conn.answered[unique_id] = action = conn.expired.pop(unique_id)
             return action, None
+        if unique_id in conn.hostile or (conn.strays and unique_id not in conn.answered):
+            return None, None  # a reply to send_raw's frame: the model judges it
         if unique_id in conn.answered:
             return conn.answered[unique_id], violation(
                 "4.1.4", f"{kind} for UniqueId {unique_id!r}, but that CALL was already answered")
@@ -645,11 +693,11 @@ class CentralSystem:
 
     # ---- CALLs from the harness
 
-    async def call(self, action: str, payload: dict, timeout: float = 10.0) -> CallOutcome:
+    async def call(self, action: str, payload: dict, timeout: float = 10.0, sent=None) -> CallOutcome:
         """Send a CALL and wait (real seconds) for the charge point's answer.
 
         Raises ValueError when the request breaks the OCPP 1.6 schema. CALLs
-        are sent one at a time (OCPP-J 1.6 §4.1.1).
+        are sent one at a time (OCPP-J 1.6 §4.1.1). ``sent()`` is called once the CALL is out.
         """
         problem = request_violation(action, payload)
         if problem is not None:
@@ -658,10 +706,10 @@ class CentralSystem:
             conn = self._conn
             if conn is None or conn.ws.state is not State.OPEN:
                 return OFFLINE
-            return await self._call_on(conn, action, payload, timeout)
+            return await self._call_on(conn, action, payload, timeout, sent)
 
     async def _call_on(self, conn: _Connection, action: str, payload: dict,
-                       timeout: float) -> CallOutcome:
+                       timeout: float, sent=None) -> CallOutcome:
         unique_id = str(next(self._call_ids))
         future = asyncio.get_running_loop().create_future()
         conn.pending[unique_id] = (action, future)
@@ -671,11 +719,62 @@ class CentralSystem:
                 if not await self._send(conn, text, CALL, unique_id, action, payload):
                     conn.pending.pop(unique_id, None)
                     return OFFLINE
+                if sent is not None:
+                    sent()
                 return await future
         except TimeoutError:
             if conn.pending.pop(unique_id, None) is not None:
                 conn.expired[unique_id] = action
             return TIMEOUT
+
+
+    # ---- a hostile Central System (docs/hostile.md)
+
+    async def send_raw(self, data: str | bytes, unique_id: str | None = None, reply_within: float = 0.0) -> CallOutcome:
+        """Send ``data`` exactly as it is (a text frame, or a binary one for bytes) and record it.
+
+        Replies with ``unique_id`` (with an id we do not know, when it is None) are the frame's: the
+        endpoint records them without calling them violations, and the model judges them. With
+        ``reply_within`` seconds, wait as long for the first such reply: TIMEOUT if none came."""
+        conn = self._conn
+        if conn is None or conn.ws.state is not State.OPEN:
+            return OFFLINE
+        if unique_id is None:
+            conn.strays = True
+        conn.hostile.add(unique_id)
+        waiting = unique_id is not None and reply_within > 0
+        if waiting:
+            future = asyncio.get_running_loop().create_future()
+            conn.pending[unique_id] = (None, future)
+        self._record("cs->cp", data if isinstance(data, str) else data.decode("utf-8", "backslashreplace"),
+                     unique_id=unique_id)
+        conn.exchanged[0] += 1
+        try:
+            await conn.ws.send(data)
+            if waiting:
+                async with asyncio.timeout(reply_within):
+                    return await future
+        except ConnectionClosed:
+            return OFFLINE
+        except TimeoutError:
+            conn.pending.pop(unique_id, None)
+            return TIMEOUT
+        return CallOutcome("sent")
+
+    def last_call_id(self) -> str | None:
+        """The UniqueId of our last answered CALL on this connection (for a duplicate, §4.1.4)."""
+        conn = self._conn
+        answered = conn.answered if conn is not None else {}
+        return next((unique_id for unique_id in reversed(answered) if answered[unique_id] is not None), None)
+
+    def forget_strays(self) -> None:
+        """Replies with an unknown id are violations again (the frame without a UniqueId is done with)."""
+        if self._conn is not None:
+            self._conn.strays = False
+
+
+def _bytes(message: str | bytes) -> bytes:
+    return message if isinstance(message, bytes) else message.encode("utf-8", "surrogatepass")
 
 
 def _identity(path: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS, PROFILE_OPS
+from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, HOSTILE_OPS, PHYSICAL_OPS, PROFILE_OPS
 
 CSMS_OPS = CENTRAL_SYSTEM_OPS
 """Central System initiated operations of all six profiles (vocabulary/ops.py)."""
@@ -54,7 +54,7 @@ class Stimulus:
         if not isinstance(step, dict) or not isinstance(step.get("op"), str):
             raise ValueError(f"a step is an object with an 'op' string, not {step!r}")
         op = step["op"]
-        if op not in CSMS_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS:
+        if op not in CSMS_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS | HOSTILE_OPS:
             raise ValueError(f"unknown op {op!r}")
         params = {k: v for k, v in step.items() if k != "op"}
         return cls(op, _freeze(params))

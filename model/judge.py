@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
-from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS
+from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, HOSTILE_OPS, PHYSICAL_OPS
 
 import attrs
 
 from .core import CoreRules
 from .events import Answer, Stimulus
 from .firmware import FirmwareRules
+from .hostile import HostileRules
 from .localauth import LocalAuthListRules
 from .reservation import ReservationRules
 from .smartcharging import SmartChargingRules
@@ -34,15 +35,17 @@ class Verdict:
     """The handlers that judged this step (properties/rules.py: the rules they judge)."""
 
 
-class Judgement(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
-                CoreRules):
+class Judgement(HostileRules, LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules,
+                FirmwareRules, CoreRules):
     """The rules of every feature profile, judging one step."""
 
 
-DISPATCH: dict[str, dict[str, Callable]] = {prefix: Judgement.handlers(prefix) for prefix in ("answer_", "cp_", "on_")}
+DISPATCH: dict[str, dict[str, Callable]] = {prefix: Judgement.handlers(prefix)
+                                            for prefix in ("answer_", "cp_", "on_", "hostile_")}
 """The judge's composition: for each op, the method (and so the profile's class) that judges it."""
 
-_UNJUDGED = sorted((CENTRAL_SYSTEM_OPS - DISPATCH["answer_"].keys()) | (PHYSICAL_OPS | ENVIRONMENT_OPS) - DISPATCH["on_"].keys())
+_UNJUDGED = sorted((CENTRAL_SYSTEM_OPS - DISPATCH["answer_"].keys()) | (PHYSICAL_OPS | ENVIRONMENT_OPS) - DISPATCH["on_"].keys()
+                   | HOSTILE_OPS - DISPATCH["hostile_"].keys())
 if _UNJUDGED:
     raise ImportError(f"model.judge: no handler judges {', '.join(_UNJUDGED)}")
 

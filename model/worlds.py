@@ -35,6 +35,7 @@ from typing import Iterable
 import attrs
 
 from .events import Answer, Stimulus
+from .hostile import crossing_orders
 from .judge import Verdict, judge
 from .state import ChargePointState
 
@@ -84,7 +85,7 @@ def variants(stimulus: Stimulus, observed: tuple) -> list[tuple[tuple, bool]]:
     it is owed, but not checked at this step's end."""
     pending = next((i for i, e in enumerate(observed) if isinstance(e, Answer) and e.kind == "pending"), None)
     if pending is None:
-        return [(observed, True)]
+        return [(order, True) for order in crossing_orders(observed)]
     replaced = [(observed[:pending] + (Answer("result", payload),) + observed[pending + 1:], False)
                 for payload in RESULTS.get(stimulus.op, ())]
     return [(observed, True), *replaced]

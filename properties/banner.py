@@ -12,6 +12,8 @@ def start_line(command: str, config, profile_sets=(None,)) -> str:
     parts = [_sut(config), f"seed {config.seed}", _budget(config),
              "profiles " + " | ".join(_profiles(config, csl) for csl in profile_sets),
              f"{_connectors(config)} connector{'s' if _connectors(config) != 1 else ''}"]
+    if getattr(config, "hostile_family", False):
+        parts.append("hostile frames and crossing CALLs")
     return f"ocpp-verify {command}: " + ", ".join(parts)
 
 
@@ -54,6 +56,8 @@ def rerun_command(config) -> str:
     words += ["--max-examples", str(config.max_examples)] if config.max_examples else ["--budget", f"{config.budget:g}"]
     if config.profile != "dev":
         words += ["--profile", config.profile]
+    if config.hostile and config.profile != "nightly":
+        words.append("--hostile")
     for rule in config.accept:
         words += ["--accept", rule]
     if not config.shrink:

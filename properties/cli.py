@@ -93,6 +93,10 @@ def _add_fuzz_charge_point_options(fuzz) -> None:
                       help="an exploration's state set (explore --states): report the fraction of its states "
                       "and transitions this run reached, and steer toward the rare ones")
     fuzz.add_argument("--no-steering", action="store_true", help="with --states: measure only, do not steer")
+    fuzz.add_argument("--hostile", action="store_true",
+                      help="a hostile Central System too: frames that break OCPP-J (not JSON, binary, wrong "
+                      "message types, unknown actions, schema faults, 1 MB, duplicate and unsolicited ids) and "
+                      "CALLs that cross the charge point's own (docs/hostile.md); on in --profile nightly")
     fuzz.add_argument("--link", choices=("websocket", "memory"), default="websocket",
                       help="how the bundled charge point reaches the endpoint: a loopback WebSocket "
                       "(default) or in memory, faster; a seed gives the same run on either")
@@ -221,7 +225,7 @@ def cmd_fuzz(args) -> int:
                         external=external,
                         shrink=not args.no_shrink, accept=_accepted_rules(args.accept),
                         stop_at_first=args.stop_at_first, trace_out=_trace_out(args), link=args.link,
-                        states=_explored_states(args), steer=not args.no_steering)
+                        states=_explored_states(args), steer=not args.no_steering, hostile=args.hostile)
     if external is not None and args.link != "websocket":
         raise UsageError("--link memory is for the bundled charge point: an external one connects over a WebSocket")
     shard = _shard(args.shard)

@@ -16,8 +16,10 @@ import attrs
 from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
                    judge_worlds)
 from model.invariants import broken
+from vocabulary import HOSTILE_OPS
 
 from .external import start_from
+from .hostile import HostileSteps
 
 CALL_TIMEOUT = 10.0
 
@@ -147,6 +149,8 @@ class Harness:
         self.node_worlds: tuple = ()
         """The worlds at ``node``: worlds set from outside since then leave the prefixes."""
         self.depth = 0
+        self.hostile = HostileSteps(self, CALL_TIMEOUT)
+        """Hostile frames and crossing CALLs (properties/hostile.py, docs/hostile.md)."""
 
     @property
     def state(self):
@@ -195,6 +199,7 @@ class Harness:
             seen.append(Answer(outcome.kind))
         elif outcome is not None:
             seen = _place_answer(seen, outcome, frames, stimulus.op)
+        seen = self.hostile.observed(stimulus, frames, seen)
         self.last_observed = seen
         start = self._start_time(stimulus)
         injected = injected_statuses(frames, getattr(self.sut, "injected", ()))
@@ -266,6 +271,8 @@ class Harness:
             await perform()
             await self.sut.settle()
             return None
+        if stimulus.op in HOSTILE_OPS:
+            return await self.hostile.perform(stimulus)
         if stimulus.is_call:
             outcome = await self.sut.csms.call(stimulus.op, stimulus.payload(), CALL_TIMEOUT)
             await self.sut.settle()

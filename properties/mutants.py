@@ -29,7 +29,8 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
                seed: int, findings_dir: Path | None) -> KillResult:
     directory = findings_dir or Path(tempfile.mkdtemp(prefix="ocpp-verify-mutants-"))
     config = FuzzConfig(max_examples=max_examples, budget=budget, seed=seed,
-                        findings_dir=directory, mutant=name, stop_at_first=True)
+                        findings_dir=directory, mutant=name, stop_at_first=True,
+                        hostile=getattr(mutant_class, "hostile", False))
     report = fuzz(config)
     killed = bool(report.findings)
     first = min(report.findings, key=lambda f: len(f.trace)) if killed else None

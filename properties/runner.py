@@ -26,6 +26,7 @@ from .harness import Harness, ModelViolation, Prefixes
 from .minimize import minimal_steps
 from .rebase import rebased
 from .machine import OcppMachine
+from .profiles.hostile import HostileRules
 from .checks import DEFAULT_FINDINGS
 from .outcomes import outcome_of
 from .phases import shrinking
@@ -81,6 +82,13 @@ class FuzzConfig:
     """``--states FILE``: an exploration's state set; the run reports what it reached of it (properties/explore/bridge.py)."""
     steer: bool = True
     """With ``states``: steer toward the explored states the run seldom reached (Hypothesis ``target()``)."""
+    hostile: bool = False
+    """``--hostile``: the machine also sends frames that break OCPP-J and crossing CALLs (docs/hostile.md);
+    always on in the nightly profile. Off, generation is unchanged."""
+
+    @property
+    def hostile_family(self) -> bool:
+        return self.hostile or self.profile == "nightly"
 
 
 @attrs.define
@@ -309,6 +317,8 @@ class Session:
                     "mutant": c.mutant, "connectors": c.connectors, "featureProfiles": c.feature_profiles,
                     "fixedCable": c.fixed_cable, "powerLoss": c.power_loss, "oneReader": c.one_reader,
                     "accept": list(c.accept) + sorted(set(accepted) - set(c.accept))}
+        if c.hostile_family:
+            settings["hostile"] = True
         if c.shard is not None:
             settings["shard"] = str(c.shard)
         if c.external is not None:
@@ -334,9 +344,9 @@ def build_sut(config: FuzzConfig) -> Sut:
 
 def machine_class(session: Session) -> type:
     attributes = {"session": session, "connectors": session.options.number_of_connectors}
-    bases = (OcppMachine,)
+    bases = (HostileRules, OcppMachine) if session.config.hostile_family else (OcppMachine,)
     if session.sut.real_time:  # AdvanceTime is a real wait (docs/external.md §5)
-        bases = (real_time_rules(session.sut.timing.max_advance), OcppMachine)
+        bases = (real_time_rules(session.sut.timing.max_advance), *bases)
     return type("OcppMachineRun", bases, attributes)
 
 

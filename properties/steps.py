@@ -14,11 +14,12 @@ import math
 from adapters.chargepoint.physical import step_error
 from adapters.chargepoint.settings import POWER_LOSS_POLICIES
 from adapters.csms import CsmsPolicy, request_violation
-from vocabulary import ALL_OPS, CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, PHYSICAL_OPS, profiles_problem
+from .hostile import step_problem as hostile_problem
+from vocabulary import ALL_OPS, CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, HOSTILE_OPS, PHYSICAL_OPS, profiles_problem
 
 TYPES = {"connectors": int, "featureProfiles": str, "fixedCable": bool, "powerLoss": str, "oneReader": bool,
          "mutant": str, "accept": list, "sut": str, "description": str, "listen": str, "controller": str,
-         "controlUrl": str, "seed": int, "profile": str, "maxExamples": int}
+         "controlUrl": str, "seed": int, "profile": str, "maxExamples": int, "hostile": bool}
 """The settings a finding records (properties/runner.py Session.settings_dict), and their types."""
 
 
@@ -66,6 +67,8 @@ def step_problem(step, connectors: int) -> str | None:
         return step_error(step, connectors)
     if op in CENTRAL_SYSTEM_OPS:
         return request_violation(op, {key: value for key, value in step.items() if key != "op"})
+    if op in HOSTILE_OPS:
+        return hostile_problem(step)
     return _environment_problem(step)
 
 

@@ -108,7 +108,7 @@ def test_the_model_the_control_api_the_controllers_the_octt_catalogue_and_the_cl
 
 
 def test_the_ops_are_disjoint_and_every_profile_op_names_a_profile():
-    ops = (vocabulary.CENTRAL_SYSTEM_OPS, vocabulary.PHYSICAL_OPS, vocabulary.ENVIRONMENT_OPS)
+    ops = (vocabulary.CENTRAL_SYSTEM_OPS, vocabulary.PHYSICAL_OPS, vocabulary.ENVIRONMENT_OPS, vocabulary.HOSTILE_OPS)
     assert sum(map(len, ops)) == len(vocabulary.ALL_OPS)
     assert set(vocabulary.PROFILE_OPS.values()) == set(vocabulary.FEATURE_PROFILES) - {"Core"}
     assert vocabulary.profiles_problem(["Core", "Reservation"]) is None

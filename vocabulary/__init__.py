@@ -7,10 +7,10 @@ it while ``adapters/`` still never imports ``model/``.
 
 from .dates import iso, moment, seconds
 from .ops import (
-    ALL_OPS, CENTRAL_SYSTEM_OPS, CONTROLLER_KINDS, CORE_OPS, ENVIRONMENT_OPS, FEATURE_PROFILES, PHYSICAL_OPS,
-    PHYSICAL_PARAMS, PROFILE_OPS, profile_of, profiles_problem,
+    ALL_OPS, CENTRAL_SYSTEM_OPS, CONTROLLER_KINDS, CORE_OPS, ENVIRONMENT_OPS, FEATURE_PROFILES, HOSTILE_OPS,
+    PHYSICAL_OPS, PHYSICAL_PARAMS, PROFILE_OPS, profile_of, profiles_problem,
 )
 
 __all__ = ["ALL_OPS", "CENTRAL_SYSTEM_OPS", "CONTROLLER_KINDS", "CORE_OPS", "ENVIRONMENT_OPS",
-           "FEATURE_PROFILES", "PHYSICAL_OPS", "PHYSICAL_PARAMS", "PROFILE_OPS", "iso", "moment", "profile_of",
-           "profiles_problem", "seconds"]
+           "FEATURE_PROFILES", "HOSTILE_OPS", "PHYSICAL_OPS", "PHYSICAL_PARAMS", "PROFILE_OPS", "iso", "moment",
+           "profile_of", "profiles_problem", "seconds"]

@@ -54,7 +54,14 @@ PHYSICAL_OPS = frozenset(PHYSICAL_PARAMS)
 ENVIRONMENT_OPS = frozenset({"AdvanceTime", "SetIdTag", "SetBootResponse", "FailNext"})
 """Changes of the world around the charge point: time, and the Central System's answers."""
 
-ALL_OPS = CENTRAL_SYSTEM_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS
+HOSTILE_OPS = frozenset({
+    "NotJson", "BinaryFrame", "WrongMessageType", "UnknownAction", "MalformedCall", "LargeFrame",
+    "DuplicateMessageId", "UnsolicitedCallResult", "UnsolicitedCallError", "CrossingCall",
+})
+"""A hostile Central System (docs/hostile.md): frames that break OCPP-J 1.6, sent by the endpoint as they
+are, and a CALL that crosses one of the Charge Point's own (``fuzz --hostile``)."""
+
+ALL_OPS = CENTRAL_SYSTEM_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS | HOSTILE_OPS
 
 CONTROLLER_KINDS = ("http", "manual", "none", "sap", "microocpp")
 """How physical actions are done on an external charge point (docs/external.md §3)."""

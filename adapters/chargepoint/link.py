@@ -28,8 +28,7 @@ from ocpp.v16 import ChargePoint as OcppChargePoint
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from adapters import schemas
-
+from . import validation
 from .settings import Settings
 from .state import OFFLINE, TIMEOUT, Outgoing, Reply
 
@@ -67,6 +66,9 @@ class Link(OcppChargePoint):
         self._reconnect_timer = None
         self._idle_event: asyncio.Event | None = None
         self._last_exchange = clock.now()
+        self.exchanged = [0, 0]
+        """Messages [sent, received] on the current connection: the bundled SUT settles once the endpoint
+        has read all we sent and we have read all it sent (adapters/bundled.py)."""
         self.dial = None
         """None: connect over a WebSocket; else ``dial(url, subprotocols)`` opens the connection
         (the bundled SUT's in-memory link, adapters/memory.py)."""
@@ -197,6 +199,7 @@ class Link(OcppChargePoint):
             self._reconnect_later()
             return
         self._ws = self._connection = ws
+        self.exchanged = [0, 0]
         self._receiver = asyncio.ensure_future(self._receive(ws))
         await self._on_connected()
 
@@ -212,6 +215,7 @@ class Link(OcppChargePoint):
         try:
             async for raw in ws:
                 self._last_exchange = self.clock.now()
+                self.exchanged[1] += 1
                 await self.route_message(raw)
         except ConnectionClosed:
             pass
@@ -265,7 +269,7 @@ class Link(OcppChargePoint):
             try:
                 await self._handle_call(msg)
             except OCPPError as error:
-                await self._send(msg.create_call_error(error).to_json())
+                await self._send(self._call_error(msg, error))
         except ConnectionClosed:
             pass
         finally:
@@ -283,7 +287,7 @@ class Link(OcppChargePoint):
         if "_on_action" not in handlers:
             await super()._handle_call(msg)  # NotImplemented / NotSupported
             return
-        _validate(msg, self._ocpp_version)
+        self._check(msg)
         arguments = _snake_case(msg.payload)
         try:
             response = handlers["_on_action"](**arguments)
@@ -298,6 +302,14 @@ class Link(OcppChargePoint):
         after = handlers.get("_after_action")
         await self._reply(msg, payload, lambda: after(**arguments) if after is not None else None)
 
+    def _check(self, msg) -> None:
+        """Refuse a CALL that breaks its schema (raises the OCPPError of its CALLERROR)."""
+        _validate(msg, self._ocpp_version)
+
+    def _call_error(self, msg, error: OCPPError) -> str:
+        """The CALLERROR that refuses a CALL (OCPP-J 1.6 §4.2.3): the code of ``error``."""
+        return msg.create_call_error(error).to_json()
+
     async def _reply(self, msg, payload: dict, after) -> None:
         """The CALLRESULT first, then what the request sets off (the ``@after`` route): OCPP 1.6 §5.17
         "The Charge Point SHALL first send the TriggerMessage response"."""
@@ -306,6 +318,7 @@ class Link(OcppChargePoint):
 
     async def _send(self, message: str) -> None:
         self._last_exchange = self.clock.now()
+        self.exchanged[0] += 1
         await self._connection.send(message)
 
     # ---- our CALLs
@@ -442,10 +455,14 @@ DECIMAL_ACTIONS = frozenset({"SetChargingProfile", "RemoteStartTransaction"})
 
 
 def _validate(message: Call, ocpp_version: str) -> None:
-    """``ocpp``'s validation of a CALL (its errors, its decimals), after a fast first look: a payload
-    that conforms needs nothing more (adapters/schemas.py)."""
-    if message.action not in DECIMAL_ACTIONS and schemas.conforms(message.action, message.payload):
+    """A CALL that breaks its schema is refused with the CALLERROR of OCPP-J 1.6 Table 7 that names the
+    fault (validation.py); ``ocpp`` then reads the decimals. After a fast first look: a payload that
+    conforms needs nothing more (adapters/schemas.py)."""
+    if message.action not in DECIMAL_ACTIONS and validation.conforms(message.action, message.payload):
         return
+    refusal = validation.refusal(message.action, message.payload)
+    if refusal is not None:
+        raise refusal
     _validate_payload(message, ocpp_version)
 
 

@@ -303,6 +303,17 @@ class StartTransactionDroppedWhileOffline(ChargePoint):
         return item.transaction is not None and item.action != "StartTransaction"
 
 
+class MessagesDroppedWithoutTransactionId(ChargePoint):
+    """Errata 3.18: when the StartTransaction was given up (§3.7.1) the transaction's messages carry
+    transactionId -1; this one drops them, so its StopTransaction never comes."""
+
+    minimal_trace = [{"op": "FailNext", "action": "StartTransaction", "count": 3}, *CHARGING,
+                     {"op": "AdvanceTime", "seconds": 300}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}]
+
+    def _transaction_id(self, tx):
+        return tx.transaction_id
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -313,13 +324,16 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
         StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
+        MessagesDroppedWithoutTransactionId,
 )
 
 
 def _all() -> dict[str, type[ChargePoint]]:
-    from . import mutants_firmware, mutants_localauth, mutants_reservation, mutants_smartcharging, mutants_trigger
+    from . import (mutants_firmware, mutants_hostile, mutants_localauth, mutants_reservation, mutants_smartcharging,
+                   mutants_trigger)
 
-    profiles = (mutants_localauth, mutants_reservation, mutants_smartcharging, mutants_trigger, mutants_firmware)
+    profiles = (mutants_localauth, mutants_reservation, mutants_smartcharging, mutants_trigger, mutants_firmware,
+                mutants_hostile)
     return {cls.__name__: cls for cls in CORE_MUTANTS + sum((m.MUTANTS for m in profiles), ())}
 
 

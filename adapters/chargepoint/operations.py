@@ -193,8 +193,13 @@ class CentralSystemOperations:
 
     @on(Action.remote_stop_transaction, skip_schema_validation=True)
     def on_remote_stop_transaction(self, transaction_id: int, **_):
+        return call_result.RemoteStopTransaction(status=self._remote_stop_status(transaction_id))
+
+    def _remote_stop_status(self, transaction_id: int) -> str:
+        """§5.12: Accepted when "a transaction with the given transactionId is ongoing": not one already
+        stopped, whose StopTransaction may still wait for its answer."""
         running = self._registration == "Accepted" and self._running(transaction_id) is not None
-        return call_result.RemoteStopTransaction(status="Accepted" if running else "Rejected")
+        return "Accepted" if running else "Rejected"
 
     @after(Action.remote_stop_transaction)
     def after_remote_stop_transaction(self, transaction_id: int, **_):

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from adapters.control import PHYSICAL_OPS
+from adapters.csms import MAX_FRAME
 from vocabulary import FEATURE_PROFILES
 
 from .kinds import CONTROLLER_KINDS, CONTROLLERS, taking
@@ -61,6 +62,8 @@ class Endpoint:
     basic_auth: tuple[str, str] | None = None  # (user = charge point identity, password)
     tls_cert: Path | None = None
     tls_key: Path | None = None
+    max_frame: int = MAX_FRAME  # the endpoint's own limits (docs/hostile.md): bytes of a message,
+    max_rate: int | None = None  # messages within a second (None: no limit)
 
     def ssl_context(self) -> ssl.SSLContext | None:
         if self.tls_cert is None:
@@ -162,7 +165,7 @@ TABLES = {
     "actions": {"supported"},
     "configuration": None,  # any OCPP key
     "timing": set(attrs.fields_dict(Timing)),
-    "endpoint": {"listen", "basic_auth", "tls_cert", "tls_key"},
+    "endpoint": {"listen", "basic_auth", "tls_cert", "tls_key", "max_frame", "max_rate"},
 }
 
 
@@ -344,7 +347,12 @@ class _Parser:
         cert, key = (self.file(table, name) for name in ("tls_cert", "tls_key"))
         if (cert is None) != (key is None):
             raise self.fail("[endpoint] tls_cert", "give both tls_cert and tls_key, or neither")
-        return Endpoint(host, port, None if auth is None else self.basic_auth(auth), cert, key)
+        limits = {name: self.get(table, "endpoint", name, int) for name in ("max_frame", "max_rate")}
+        for name, value in limits.items():
+            if value is not None and value < 1:
+                raise self.fail(f"[endpoint] {name}", f"must be a whole number >= 1, got {value}")
+        return Endpoint(host, port, None if auth is None else self.basic_auth(auth), cert, key,
+                        limits["max_frame"] or MAX_FRAME, limits["max_rate"])
 
     def listen(self, text: str) -> tuple[str, int]:
         host, _, port = text.rpartition(":")

@@ -104,7 +104,7 @@ class ExternalSut(Preconditions):
             endpoint.host, endpoint.port, self.clock,
             CsmsPolicy(heartbeat_interval=HEARTBEAT_INTERVAL),
             basic_auth=None if endpoint.basic_auth is None else dict([endpoint.basic_auth]),
-            ssl_context=endpoint.ssl_context())
+            ssl_context=endpoint.ssl_context(), max_frame=endpoint.max_frame, max_rate=endpoint.max_rate)
         await self.csms.start()
         try:
             await self._open()
