@@ -14,7 +14,9 @@ Three measures, each printed as a Markdown table (and kept as JSON under --out):
 4. ``bridge``: ``fuzz --states``: the fraction of an exploration's states and transitions a fuzzing run
    reaches, with and without steering toward the rare ones (same seeds, same number of examples).
 
-Usage: python benchmarks/explore.py [throughput|depth|mutants|bridge ...] [--budget S] [--out DIR]
+5. ``symmetry``: states, transitions and CPU seconds with and without symmetry reduction.
+
+Usage: python benchmarks/explore.py [throughput|depth|mutants|bridge|symmetry ...] [--budget S] [--out DIR]
 """
 
 from __future__ import annotations
@@ -170,6 +172,20 @@ def fails_on_clean(finding, extra: dict) -> bool:
     return any(v.rule == finding.rule for v in found)
 
 
+def symmetry(args) -> dict:
+    """States, transitions and CPU seconds to a depth with and without symmetry reduction (connectors and
+    the alphabet's idTags; the alphabet closed under the permutations)."""
+    extra = {"link": args.link} if args.link else {}
+    results = {}
+    for name, profiles, depth_ in (("Core, 2 connectors", "Core", 3), ("all six profiles", ALL_SIX, 2)):
+        for reduced in (False, True):
+            _, result = explore_cpu(ExploreConfig(depth=depth_, budget=None, symmetry=reduced, fuzz=fuzz_config(
+                feature_profiles=profiles, **extra)))
+            results[f"{name}, depth {depth_}{', symmetry' if reduced else ''}"] = result
+            print(json.dumps(result), file=sys.stderr, flush=True)
+    return results
+
+
 def bridge(args) -> dict:
     """fuzz --states: the fraction of an exploration's states and transitions fuzzing reaches, with and
     without steering toward the rare ones, over the same seeds and examples."""
@@ -207,6 +223,11 @@ def markdown(results: dict) -> str:
             lines.append(f"| {name} | {r['letters']} | {r['depthIn60s']} | {r['depthIn600s']} | {r['perDepth']} | "
                          f"{r['depthSeconds']} |")
         lines.append("")
+    if "symmetry" in results:
+        lines += ["| exploration | letters | states | transitions | CPU s |", "|---|---|---|---|---|"]
+        for name, r in results["symmetry"].items():
+            lines.append(f"| {name} | {r['letters']} | {r['states']} | {r['transitions']} | {r['cpu']} |")
+        lines.append("")
     if "bridge" in results:
         lines += ["| seed | steered | states reached | transitions reached | by depth |", "|---|---|---|---|---|"]
         for r in results["bridge"]["runs"]:
@@ -229,7 +250,7 @@ def markdown(results: dict) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants", "bridge"])
+    parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants", "bridge", "symmetry"])
     parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
     parser.add_argument("--fuzz-examples", type=int, default=1000,
                         help="fuzz examples per mutant at most (default 1000, about 100 CPU seconds)")
@@ -244,7 +265,8 @@ def main() -> None:
     results = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for part in args.parts:
-        results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants, "bridge": bridge}[part](args)
+        results[part] = {"throughput": throughput, "depth": depth, "mutants": mutants, "bridge": bridge,
+                          "symmetry": symmetry}[part](args)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / f"{part}.json").write_text(json.dumps(results[part], indent=2))
     print(markdown(results))
