@@ -70,7 +70,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         offline_last=row(ID_TAG, TIME), alternatives=bag(ID_TAG), uncertain=PLAIN, finishing=PLAIN,
         after_boot=PLAIN, replugged=PLAIN, resync=PLAIN),
     Tx: dict(id_tag=ID_TAG, meter_start=PLAIN, transaction_id=TRANSACTION, parent_id_tag=ID_TAG, invalid=PLAIN,
-             sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, overdue=PLAIN),
+             sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, start_failures=PLAIN, overdue=PLAIN),
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
                transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,

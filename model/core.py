@@ -281,7 +281,7 @@ class CoreRules:
         transaction_id = stimulus.get("transactionId")
         running = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
         allowed = {"Accepted"} if running else {"Rejected"}
-        if running and self.may_be_over(running[0]):
+        if running and (self.may_be_over(running[0]) or transaction_id == -1):  # -1: errata 3.18, no real id
             allowed = {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "RemoteStopTransactionStatus", "OCPP 1.6 §5.12")
         if status == "Accepted":
@@ -550,6 +550,8 @@ class CoreRules:
     def owe_stop(self, c: Connector, reasons: set[str], rule: str, section: str, id_tag: str | None = None) -> None:
         if any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
             return
+        if c.tx.transaction_id == -1:  # errata 3.18: its StartTransaction was given up
+            rule, section = "TransactionIdMinusOne", f"{section}; OCPP 1.6 §4.8, errata 3.18"
         self.owe(Owed("StopTransaction", rule, section,
                       f"transaction {c.tx.transaction_id} on connector {c.id} must stop ({'/'.join(sorted(reasons))})",
                       self.due(), connector=c.id, transaction_id=c.tx.transaction_id,
@@ -717,7 +719,25 @@ class CoreRules:
             self.fail("StartTransactionWithoutAuthorization", "OCPP 1.6 §3.5, §4.8",
                       f"StartTransaction for {id_tag!r} on connector {c.id}, which was not authorized there")
         self.discharge(lambda o: o.action == "StartTransaction" and o.connector == c.id)
+        failed = c.tx.start_failures if c.tx is not None and c.tx.transaction_id is None else 0
         self.begin(c, call)
+        if call.error is not None:
+            self.start_failed(c.id, failed + 1)
+
+    def start_failed(self, connector_id: int, failed: int) -> None:
+        """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to
+        TransactionMessageAttempts times; errata 3.18: once it is given up the transaction has no
+        transactionId, and its messages carry transactionId -1."""
+        tx = attrs.evolve(self.state.connector(connector_id).tx, start_failures=failed)
+        attempts = setting(self.state, "TransactionMessageAttempts", None)
+        if isinstance(attempts, int) and failed >= attempts:
+            tx = attrs.evolve(tx, transaction_id=-1)
+            self.state = attrs.evolve(
+                self.state, stopped=self.state.stopped - {-1}, retrying=self.state.retrying - {-1},
+                exhausted=self.state.exhausted - {-1},
+                owed=tuple(attrs.evolve(o, transaction_id=-1) if o.action == "StopTransaction"
+                           and o.connector == connector_id else o for o in self.state.owed))
+        self.update(connector_id, tx=tx)
 
     def begin(self, c: Connector, call: CpCall) -> None:
         info = (call.answer or {}).get("idTagInfo") or {}
@@ -752,6 +772,11 @@ class CoreRules:
             self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
             return
         owners = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
+        if not owners and any(c.tx and c.tx.transaction_id == -1 for c in self.connectors()):
+            self.fail("TransactionIdMinusOne", "OCPP 1.6 §4.8, errata 3.18",
+                      f"StopTransaction for transaction {transaction_id}: a transaction whose StartTransaction was "
+                      "given up is stopped with transactionId -1")
+            return
         if not owners:
             self.fail("StopTransactionUnknownId", "OCPP 1.6 §4.10", f"StopTransaction for unknown transaction {transaction_id}")
             return

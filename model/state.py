@@ -62,6 +62,8 @@ class Tx:
     sample_interval: int | None = None
     sampled_stamp: float | None = None
     """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
+    start_failures: int = 0
+    """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
     overdue: bool = False
     """A StopTransaction owed for it did not come (a violation found once): it may be over."""
 

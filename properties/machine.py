@@ -241,8 +241,8 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
     @rule(index=st.integers(0, 3))
     def remote_stop(self, index):
         running = sorted(c.tx.transaction_id for c in self.model.connectors[1:]
-                         if c.tx is not None and c.tx.transaction_id is not None)
-        known = running + sorted(self.model.stopped) + [99999]
+                         if c.tx is not None and c.tx.transaction_id not in (None, -1))  # -1: errata 3.18
+        known = running + sorted(self.model.stopped - {-1}) + [99999]
         self.do({"op": "RemoteStopTransaction", "transactionId": known[min(index, len(known) - 1)]})
 
     @precondition(lambda self: self.online())

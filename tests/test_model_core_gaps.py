@@ -378,3 +378,43 @@ def test_3_5_4_a_start_held_behind_the_queue_is_not_yet_owed():
     trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER))
     trace.ok(step("NetworkUp"), up(), sn(2, "Charging"))
     trace.ok(step("AdvanceTime", seconds=60), resend(60.0), start_tx(2, OTHER, tx_id=2, t=60.0))
+
+
+# -- errata 3.18 a transaction whose StartTransaction was given up: transactionId -1 ------------------
+
+
+def start_given_up(attempts: int = 2) -> Trace:
+    """On connector 1 a transaction starts; the Central System fails its StartTransaction every time."""
+    trace = preparing(Trace(TransactionMessageAttempts=attempts, TransactionMessageRetryInterval=60))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0), sn(1, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=60), start_tx_failing(60.0))
+    return trace
+
+
+def start_tx_failing(t: float) -> CpCall:
+    payload = {"connectorId": 1, "idTag": TAG, "meterStart": 0, "timestamp": "2025-01-01T00:00:00Z"}
+    return CpCall("StartTransaction", payload, t, answer=None, error="InternalError")
+
+
+def test_errata_3_18_the_stop_of_a_transaction_without_transaction_id_carries_minus_one():
+    trace = start_given_up()
+    assert trace.connector(1).tx.transaction_id == -1
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(-1, tag=TAG, t=60.0), sn(1, "Finishing"))
+
+
+def test_errata_3_18_a_stop_with_another_transaction_id_is_a_violation():
+    trace = start_given_up()
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(0, tag=TAG, t=60.0),
+                    sn(1, "Finishing"))[0] == "TransactionIdMinusOne"
+
+
+def test_errata_3_18_a_stop_never_sent_is_a_violation():
+    assert start_given_up().do(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing")) == [
+        "TransactionIdMinusOne"]
+
+
+def test_errata_3_18_while_the_start_is_retried_the_stop_waits():
+    trace = start_given_up(attempts=3)
+    assert trace.connector(1).tx.transaction_id is None
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"))
+    trace.ok(step("AdvanceTime", seconds=120), start_tx_failing(180.0), stop_tx(-1, tag=TAG, t=180.0))

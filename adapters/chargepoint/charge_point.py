@@ -562,9 +562,15 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         if item.transaction is None or item.action == "StartTransaction":
             return item.payload
         tx = self.transactions.get(item.transaction)
-        if tx is None or tx.transaction_id is None:
-            return None  # its StartTransaction was discarded (§3.7.1)
-        return {**item.payload, "transactionId": tx.transaction_id}
+        transaction_id = None if tx is None else self._transaction_id(tx)
+        if transaction_id is None:
+            return None
+        return {**item.payload, "transactionId": transaction_id}
+
+    def _transaction_id(self, tx: Transaction) -> int | None:
+        """Errata 3.18: a transaction whose StartTransaction was given up (§3.7.1; messages go in order, so by
+        now it was answered or discarded) has no transactionId: its messages carry -1."""
+        return -1 if tx.transaction_id is None else tx.transaction_id
 
     def _on_result(self, item: Outgoing, reply: Reply) -> None:
         if item.action == "StartTransaction":

@@ -2,8 +2,9 @@
 
 Each rule is one short scenario of OCPP 1.6 whose timing or order the model
 judges on both sides: a StopTransaction the Central System fails to process
-(§3.7, §3.7.1), a BootNotification answered Pending or Rejected (§4.2),
-sampled and clock-aligned meter values (§3.16, errata 3.15), an EV that
+(§3.7, §3.7.1) or a StartTransaction it fails every time (errata 3.18), a
+BootNotification answered Pending or Rejected (§4.2), sampled and
+clock-aligned meter values (§3.16, errata 3.15), an EV that
 suspends (§4.9) and a transaction started offline (§3.5.4). Choices are small
 and fixed, the plainest first, so a failure shrinks to a readable trace.
 """
@@ -27,7 +28,7 @@ class CoreGapRules:
 
     def running_transaction(self) -> int | None:
         running = [c.tx.transaction_id for c in self.model.connectors[1:]
-                   if c.tx is not None and c.tx.transaction_id is not None]
+                   if c.tx is not None and c.tx.transaction_id not in (None, -1)]
         return min(running) if running else None
 
     @precondition(lambda self: self.online() and self.can("FailNext") and self.running_transaction() is not None)
@@ -46,6 +47,22 @@ class CoreGapRules:
             self.start_charging(free[-1], tag, True)
         for _ in range(2 if scenario == "every attempt fails" else 1):
             self.do({"op": "AdvanceTime", "seconds": 300})
+
+    @precondition(lambda self: self.online() and self.can("FailNext") and self.can("PlugIn")
+                  and self.can("PresentIdTag") and self.can("SetIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(("TAG1", "TAG2")))
+    def start_transaction_fails(self, c, tag):
+        """§3.7.1, errata 3.18: the Central System fails a StartTransaction every time, until it is given up;
+        then the card stops the transaction, whose StopTransaction carries transactionId -1."""
+        if c > self.connectors or self.connector(c).tx is not None or self.connector(c).plugged:
+            return
+        attempts = value_of(self.model.config, "TransactionMessageAttempts")
+        count = attempts if isinstance(attempts, int) and attempts > 0 else 1
+        self.do({"op": "FailNext", "action": "StartTransaction", "count": count})
+        self.start_charging(c, tag, True)
+        self.do({"op": "AdvanceTime", "seconds": 300})
+        if self.model.powered:
+            self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
 
     @precondition(lambda self: self.model.powered and self.can("SetBootResponse") and self.can("PowerLoss"))
     @rule(status=st.sampled_from(("Pending", "Rejected")))

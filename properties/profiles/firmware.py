@@ -40,14 +40,17 @@ class FirmwareRules:
 
     @precondition(lambda self: self.online() and not under_way(self.model, "update"))
     @rule(later=st.sampled_from((0, 60)), retries=st.integers(0, 2), interval=st.sampled_from((30, 60)),
-          failure=st.sampled_from(STAGES), wait=st.sampled_from(WAITS))
-    def update_firmware(self, later, retries, interval, failure, wait):
-        """The firmware at the location downloads and installs, or fails at ``failure`` (OCTT TC_044_x)."""
+          failure=st.sampled_from(STAGES), wait=st.sampled_from(WAITS), ask=st.booleans())
+    def update_firmware(self, later, retries, interval, failure, wait, ask):
+        """The firmware at the location downloads and installs, or fails at ``failure`` (OCTT TC_044_x); then
+        (``ask``) the Central System asks how it goes, if it still goes (§5.17)."""
         if self.model.firmware.firmware_failure != failure and self.can("SetFirmwareFailure"):
             self.do({"op": "SetFirmwareFailure", "stage": failure})
         self.do({"op": "UpdateFirmware", "location": FIRMWARE_URL, "retrieveDate": iso(self.model.time + later),
                  "retries": retries, "retryInterval": interval})
         self.wait(whole(wait, retries if failure == "Download" else 0, interval))
+        if ask and self.online() and under_way(self.model, "update"):
+            self.ask_progress(True)
 
     @precondition(lambda self: self.online() and not under_way(self.model, "upload"))
     @rule(retries=st.sampled_from((None, 0, 1, 2)), interval=st.sampled_from((30, 60)), window=st.booleans(),

@@ -78,7 +78,8 @@ class SmartChargingRules:
         if which == "wrong":
             return UNKNOWN_TRANSACTION
         tx = self.connector(connector).tx if 1 <= connector <= self.connectors else None
-        return tx.transaction_id if which == "current" and tx is not None else None
+        current = tx.transaction_id if tx is not None else None
+        return current if which == "current" and current != -1 else None  # -1: errata 3.18, unknown to the CS
 
     @precondition(lambda self: self.online())
     @rule(template=st.integers(0, len(TEMPLATES) - 1), connector=st.sampled_from(CONNECTORS),
