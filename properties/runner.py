@@ -350,7 +350,9 @@ def machine_class(session: Session) -> type:
     return type("OcppMachineRun", bases, attributes)
 
 
-def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
+def hypothesis_settings(config: FuzzConfig, examples: int, reuse: bool = True) -> Settings:
+    """``reuse``: replay the example database first (only a run's first batch: each batch is a Hypothesis
+    run of its own, and a shared database's examples would take a share of every batch)."""
     profile = PROFILES[config.profile]
     database = as_database(config.database)
     return Settings(
@@ -360,7 +362,7 @@ def hypothesis_settings(config: FuzzConfig, examples: int) -> Settings:
         database=database,
         derandomize=False,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if config.shrink else []),
+        phases=[Phase.explicit] + [Phase.reuse] * reuse + [Phase.generate] + [Phase.shrink] * config.shrink,
         report_multiple_bugs=True,
         print_blob=False,
     )
@@ -378,7 +380,7 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
             remaining = (total - session.report.examples) if by_examples else BATCH
             if remaining <= 0 or (not by_examples and time.monotonic() - started > config.budget):
                 break
-            run_batch(session, config, min(BATCH, remaining), next(seeds))
+            run_batch(session, config, min(BATCH, remaining), next(seeds), reuse=not session.report.examples)
             session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
         session.check_alive()
         if config.shrink and not session.sut.real_time:
@@ -394,11 +396,11 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
     return session.report
 
 
-def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: int) -> None:
+def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: int, reuse: bool = True) -> None:
     machine = hypothesis_seed(batch_seed)(machine_class(session))
     try:
         with no_local_constants():
-            run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples))
+            run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples, reuse))
     except (ModelViolation, ExceptionGroup) as error:
         if isinstance(error, ExceptionGroup) and not error.subgroup(ModelViolation):
             raise

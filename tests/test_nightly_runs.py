@@ -254,3 +254,26 @@ def test_observability_writes_a_json_line_per_example(cold_second_shard):
     assert len(cases) >= summary["examples"]
     assert "failed" in {case["status"] for case in cases}
     assert any(feature.startswith("judged ") for case in cases for feature in case["features"])
+
+
+def test_only_a_runs_first_batch_replays_the_database():
+    """Each batch is a Hypothesis run of its own: a shared database is replayed once per run, not per batch."""
+    from hypothesis.database import InMemoryExampleDatabase
+
+    from properties.runner import BATCH, FuzzConfig, Session, fuzz
+
+    fetched_at = []
+
+    class Counting(InMemoryExampleDatabase):
+        def fetch(self, key):
+            fetched_at.append(session.report.examples)
+            return super().fetch(key)
+
+    config = FuzzConfig(max_examples=BATCH + 10, seed=1003, shrink=False, database=Counting())
+    session = Session(config)
+    try:
+        report = fuzz(config, session=session)
+    finally:
+        session.close()
+    assert report.examples > BATCH + 5 and fetched_at, "two batches ran, the first replaying the database"
+    assert set(fetched_at) == {0}, f"the database was read again after {max(fetched_at)} examples"
