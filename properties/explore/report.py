@@ -164,32 +164,34 @@ def label(state) -> str:
     return " ".join(parts)
 
 
-def mermaid(report, explorer) -> str:
+def drawing(report, explorer, head: list[str], state, violation, edge, tail: list[str]) -> list[str]:
+    """The picture's lines: ``state(name, node)``, ``violation(name, rule)``, ``edge(source, letter, target)``."""
     names = {node.key: f"s{i}" for i, node in enumerate(explorer.seen.values())}
-    lines = ["flowchart LR"]
-    lines += [f'    {names[n.key]}["{label(n.worlds[0])} (d{n.depth})"]' for n in explorer.seen.values()]
+    lines = head + [state(names[n.key], n) for n in explorer.seen.values()]
     for source, letter, target in sorted(report.edges):
         if source == target:
             continue
         if target.startswith("!"):
             names.setdefault(target, f"v{len(names)}")
-            lines.append(f'    {names[target]}{{{{"{target[1:]}"}}}}')
-        lines.append(f'    {names[source]} -->|"{letter}"| {names[target]}')
-    return "\n".join(lines) + "\n"
+            lines.append(violation(names[target], target[1:]))
+        lines.append(edge(names[source], letter, names[target]))
+    return lines + tail
+
+
+def mermaid(report, explorer) -> str:
+    return "\n".join(drawing(
+        report, explorer, ["flowchart LR"],
+        lambda name, n: f'    {name}["{label(n.worlds[0])} (d{n.depth})"]',
+        lambda name, rule: f'    {name}{{{{"{rule}"}}}}',
+        lambda source, letter, target: f'    {source} -->|"{letter}"| {target}', [])) + "\n"
 
 
 def graphviz(report, explorer) -> str:
-    names = {node.key: f"s{i}" for i, node in enumerate(explorer.seen.values())}
-    lines = ["digraph explore {", "  rankdir=LR;"]
-    lines += [f'  {names[n.key]} [label="{label(n.worlds[0])}\\nd{n.depth}"];' for n in explorer.seen.values()]
-    for source, letter, target in sorted(report.edges):
-        if source == target:
-            continue
-        if target.startswith("!"):
-            names.setdefault(target, f"v{len(names)}")
-            lines.append(f'  {names[target]} [label="{target[1:]}", shape=octagon, color=red];')
-        lines.append(f'  {names[source]} -> {names[target]} [label="{letter}"];')
-    return "\n".join(lines + ["}"]) + "\n"
+    return "\n".join(drawing(
+        report, explorer, ["digraph explore {", "  rankdir=LR;"],
+        lambda name, n: f'  {name} [label="{label(n.worlds[0])}\\nd{n.depth}"];',
+        lambda name, rule: f'  {name} [label="{rule}", shape=octagon, color=red];',
+        lambda source, letter, target: f'  {source} -> {target} [label="{letter}"];', ["}"])) + "\n"
 
 
 def write_graph(path: Path, report, explorer) -> str | None:
