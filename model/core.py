@@ -1108,9 +1108,10 @@ class CoreRules:
             self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
 
     def expire_authorizations(self) -> None:
-        """ConnectionTimeOut ends an authorization that found no cable (§9.1.6)."""
+        """ConnectionTimeOut ends an authorization that found no cable (§9.1.6). The spec does not say what 0
+        means (at once, or never): then an authorization may end at any time (may_have_timed_out), not must."""
         timeout = setting(self.state, "ConnectionTimeOut", None)
-        if timeout is None:
+        if not timeout:
             return
         if self.state.remote_starts:
             late = self.state.time - timeout - self.state.options.tolerance

@@ -763,6 +763,15 @@ def test_5_2_a_commanded_unavailable_may_follow_preparing():
     assert uncommanded.do(step("AdvanceTime", seconds=1), sn(1, "Unavailable", 1.0))[0] == "StatusTransitionNotAllowed"
 
 
+@pytest.mark.parametrize("status", ["Preparing", "Available"])
+def test_9_1_6_connection_timeout_0_may_mean_at_once_or_never(status):
+    """§9.1.6 does not say what ConnectionTimeOut 0 means: a card waiting for its cable may stay Preparing or
+    time out at once (a boundary value the vocabulary rules set; a false StatusNotReported at seed 1000)."""
+    trace = Trace(ConnectionTimeOut=0)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=5), *([sn(1, status, 5.0)] if status == "Available" else []))
+
+
 def test_7_42_no_connector_lock_answers_not_supported():
     trace = Trace(Options(connector_lock=False))
     trace.ok(step("UnlockConnector", connectorId=1), result(status="NotSupported"))
