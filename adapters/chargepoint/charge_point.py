@@ -615,7 +615,11 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         c.sample_timer = None
         interval = self.config.integer("MeterValueSampleInterval")
         if interval > 0 and c.transaction is not None:
-            c.sample_timer = self._timer(interval, lambda: self._sample(c))
+            c.sample_timer = self._timer(self._sample_delay(interval), lambda: self._sample(c))
+
+    def _sample_delay(self, interval: int) -> float:
+        """§3.16.1: the next sample MeterValueSampleInterval seconds after the last (or the start)."""
+        return interval
 
     def _sample(self, c: Connector) -> None:
         """§3.16.1: every MeterValueSampleInterval from the start of the transaction."""

@@ -144,12 +144,8 @@ class MeterValueSampleIntervalOffByOne(ChargePoint):
     minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
                      *CHARGING, {"op": "AdvanceTime", "seconds": 30}]
 
-    def _arm_sampling(self, c) -> None:
-        self._cancel(c.sample_timer)
-        c.sample_timer = None
-        interval = self.config.integer("MeterValueSampleInterval")
-        if interval > 0 and c.transaction is not None:
-            c.sample_timer = self._timer(interval + 1, lambda: self._sample(c))
+    def _sample_delay(self, interval: int) -> float:
+        return interval + 1
 
 
 class ClearCacheKeepsEntries(ChargePoint):
@@ -234,12 +230,8 @@ class MeterValueSampleIntervalShort(ChargePoint):
     minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
                      *CHARGING, {"op": "AdvanceTime", "seconds": 30}]
 
-    def _arm_sampling(self, c) -> None:
-        self._cancel(c.sample_timer)
-        c.sample_timer = None
-        interval = self.config.integer("MeterValueSampleInterval")
-        if interval > 0 and c.transaction is not None:
-            c.sample_timer = self._timer(max(interval - 1, 1), lambda: self._sample(c))
+    def _sample_delay(self, interval: int) -> float:
+        return max(interval - 1, 1)
 
 
 class MeterValueWithUnitInValue(ChargePoint):
