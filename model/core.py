@@ -712,6 +712,12 @@ class CoreRules:
             return
         self.check_queue_order(call)
         c = self.state.connector(connector_id)
+        if c.tx is not None and c.tx.transaction_id == -1:
+            self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
+                      f"StartTransaction on connector {c.id} sent again after its final attempt (of "
+                      "TransactionMessageAttempts) failed: \"the Charge Point SHOULD discard the message\"")
+            self.update(c.id, tx=attrs.evolve(c.tx, transaction_id=None))
+            c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id is not None:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
             return

@@ -418,3 +418,9 @@ def test_errata_3_18_while_the_start_is_retried_the_stop_waits():
     assert trace.connector(1).tx.transaction_id is None
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"))
     trace.ok(step("AdvanceTime", seconds=120), start_tx_failing(180.0), stop_tx(-1, tag=TAG, t=180.0))
+
+
+def test_3_7_1_a_start_transaction_sent_again_after_its_final_attempt_is_a_violation():
+    trace = start_given_up()
+    assert trace.do(step("AdvanceTime", seconds=120), start_tx(1, TAG, tx_id=5, t=180.0)) == ["DiscardedMessageResent"]
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(5, tag=TAG, t=180.0), sn(1, "Finishing"))
