@@ -422,8 +422,13 @@ class ReservationRules:
         status = call.payload.get("status")
         if status == "Reserved":
             self.set_live(attrs.evolve(x, uncertain=False) if x is r else x for x in self.book().live)
-        elif status == "Available":
+        elif status == "Available" and not r.connector_id:  # connector 0 never shows Reserved (§4.9)
             self.drop(r)
+
+    def forgotten(self, r: Reservation) -> bool:
+        """An uncertain reservation whose connector ended the step Available was forgotten; an Available on the
+        way (a card taken back, then Reserved again, §4.9 B1, A7) decides nothing."""
+        return r.uncertain and bool(r.connector_id) and self.state.connector(r.connector_id).reported == "Available"
 
     # -- ending reservations ------------------------------------------------------
 
@@ -436,6 +441,8 @@ class ReservationRules:
         for r in self.book().live:
             if self.state.time >= r.expiry + self.state.options.tolerance or self.terminated(r):
                 self.release(r)
+            elif self.forgotten(r):
+                self.drop(r)
         super().settle()
 
     def terminated(self, r: Reservation) -> bool:
