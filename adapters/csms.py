@@ -735,7 +735,8 @@ class CentralSystem:
 
         Replies with ``unique_id`` (with an id we do not know, when it is None) are the frame's: the
         endpoint records them without calling them violations, and the model judges them. With
-        ``reply_within`` seconds, wait as long for the first such reply: TIMEOUT if none came."""
+        ``reply_within`` seconds, wait as long for the first such reply: TIMEOUT if none came. OFFLINE: not
+        sent; "sent": sent (and not waited for, or the connection closed before a reply)."""
         conn = self._conn
         if conn is None or conn.ws.state is not State.OPEN:
             return OFFLINE
@@ -751,15 +752,17 @@ class CentralSystem:
         conn.exchanged[0] += 1
         try:
             await conn.ws.send(data)
-            if waiting:
-                async with asyncio.timeout(reply_within):
-                    return await future
         except ConnectionClosed:
             return OFFLINE
+        if not waiting:
+            return CallOutcome("sent")
+        try:
+            async with asyncio.timeout(reply_within):
+                outcome = await future
         except TimeoutError:
             conn.pending.pop(unique_id, None)
             return TIMEOUT
-        return CallOutcome("sent")
+        return CallOutcome("sent") if outcome is OFFLINE else outcome  # closed after it was sent: sent
 
     def last_call_id(self) -> str | None:
         """The UniqueId of our last answered CALL on this connection (for a duplicate, §4.1.4)."""

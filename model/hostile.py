@@ -62,7 +62,7 @@ FITTING = {
     "missingField": {"ProtocolError", "OccurenceConstraintViolation", "FormationViolation"},
     "wrongType": {"TypeConstraintViolation", "FormationViolation"},
     "extraField": {"FormationViolation", "PropertyConstraintViolation", "OccurenceConstraintViolation"},
-    "outOfRange": {"PropertyConstraintViolation", "TypeConstraintViolation"},
+    "outOfRange": {"PropertyConstraintViolation", "TypeConstraintViolation", "FormationViolation"},
     "tooLong": {"TypeConstraintViolation", "PropertyConstraintViolation", "FormationViolation"},
     "invalidDateTime": {"PropertyConstraintViolation", "TypeConstraintViolation", "FormationViolation"},
     "invalidEnum": {"PropertyConstraintViolation", "TypeConstraintViolation", "FormationViolation"},
@@ -291,12 +291,12 @@ class HostileRules:
         if len(replies) > 1:
             self.fail("AnsweredTwice", "OCPP-J 1.6 §4.1.4",
                       f"{op} got {len(replies)} answers with its UniqueId: {_kinds(replies)}")
-        if outcome.closed and not rule.close:
+        if outcome.closed and not rule.close and not self.state.rebooting:
             self.fail("ClosedOnMalformedMessage", "OCPP-J 1.6 §4.1.3, §4.2.3",
                       f"the Charge Point closed the connection after {op}, which it must "
                       f"{'ignore' if rule.reply != 'one' else 'answer with a CALLERROR'}")
         if not replies:
-            if rule.reply == "one" and not outcome.closed:
+            if rule.reply == "one" and not (outcome.closed and (rule.close or self.state.rebooting)):
                 self.fail("MalformedMessageNotAnswered", "OCPP-J 1.6 §4.2.3, errata 3.2",
                           f"{op} got no answer; a failure to process the message is reported with a CALLERROR")
             return

@@ -81,6 +81,19 @@ def malformed_step(fault: str, entry: tuple) -> dict:
     return step
 
 
+def malformed_rule(fault: str):
+    """A rule that sends a MalformedCall of ``fault``: one rule per fault, so that each is as likely as
+    any other op of the machine."""
+
+    @precondition(lambda self: self.online())
+    @rule(entry=st.sampled_from(FAULTS[fault]))
+    def malformed_call(self, entry):
+        self.do(malformed_step(fault, entry))
+
+    malformed_call.__name__ = malformed_call.__qualname__ = f"malformed_{fault}"
+    return malformed_call
+
+
 class HostileRules:
     """Mixed into the state machine (``fuzz --hostile``); uses its ``do``, ``model``, ``online``,
     ``can`` and ``connectors``."""
@@ -105,40 +118,13 @@ class HostileRules:
     def unknown_action(self, action):
         self.do({"op": "UnknownAction", "action": action})
 
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(MISSING_FIELD))
-    def missing_field(self, entry):
-        self.do(malformed_step("missingField", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(WRONG_TYPE))
-    def wrong_type(self, entry):
-        self.do(malformed_step("wrongType", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(INVALID_ENUM))
-    def invalid_enum(self, entry):
-        self.do(malformed_step("invalidEnum", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(EXTRA_FIELD))
-    def extra_field(self, entry):
-        self.do(malformed_step("extraField", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(OUT_OF_RANGE))
-    def out_of_range(self, entry):
-        self.do(malformed_step("outOfRange", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(TOO_LONG))
-    def too_long(self, entry):
-        self.do(malformed_step("tooLong", entry))
-
-    @precondition(lambda self: self.online())
-    @rule(entry=st.sampled_from(INVALID_DATE_TIME))
-    def invalid_date_time(self, entry):
-        self.do(malformed_step("invalidDateTime", entry))
+    missing_field = malformed_rule("missingField")
+    wrong_type = malformed_rule("wrongType")
+    invalid_enum = malformed_rule("invalidEnum")
+    extra_field = malformed_rule("extraField")
+    out_of_range = malformed_rule("outOfRange")
+    too_long = malformed_rule("tooLong")
+    invalid_date_time = malformed_rule("invalidDateTime")
 
     @precondition(lambda self: self.online())
     @rule(size=st.sampled_from(LARGE_FRAMES))
@@ -166,8 +152,11 @@ class HostileRules:
     @precondition(lambda self: self.online() and self.can_charge())
     @rule(unsolicited=st.sampled_from(UNSOLICITED))
     def unsolicited_while_stopping(self, unsolicited):
-        """OCPP-J §4.1.4: an answer to no CALL of the Charge Point's while its StopTransaction waits."""
+        """OCPP-J §4.1.4: an answer to no CALL of the Charge Point's while its StopTransaction waits; then the
+        retry interval (§3.7.1), in which a Charge Point that took it for a failure would send it again."""
         self.cross_stop(unsolicited)
+        if self.can("AdvanceTime") and not self.session.sut.real_time:
+            self.do({"op": "AdvanceTime", "seconds": 61})
 
     def cross_stop(self, call) -> None:
         """A transaction (started now if none runs), then the crossing of its stop by a card."""
