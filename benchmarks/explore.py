@@ -191,11 +191,17 @@ def bridge(args) -> dict:
     without steering toward the rare ones, over the same seeds and examples."""
     from properties.explore.report import states_dict
 
+    import properties.runner
+
+    if args.batch:  # examples per Hypothesis run: target() steers within a run only
+        properties.runner.BATCH = args.batch
     extra = {"link": args.link} if args.link else {}
-    config = ExploreConfig(depth=args.bridge_depth, budget=None, fuzz=fuzz_config(feature_profiles="Core", **extra))
+    config = ExploreConfig(depth=args.bridge_depth, budget=None, alphabet=args.bridge_alphabet,
+                           fuzz=fuzz_config(feature_profiles="Core", **extra))
     explorer, explored = explore_cpu(config)
     states = states_dict(explorer.report, config, explorer)
-    results = {"exploration": {k: explored[k] for k in ("states", "transitions", "depthCompleted")}, "runs": []}
+    results = {"exploration": {k: explored[k] for k in ("states", "transitions", "depthCompleted")},
+               "batch": properties.runner.BATCH, "runs": []}
     for seed in range(1, args.seeds + 1):
         for steer in (False, True):
             report = fuzz(fuzz_config(max_examples=args.examples, budget=None, seed=seed, feature_profiles="Core",
@@ -258,6 +264,8 @@ def main() -> None:
     parser.add_argument("--names", nargs="*", help="mutants (default: all)")
     parser.add_argument("--seeds", type=int, default=3, help="bridge: fuzz seeds (default 3)")
     parser.add_argument("--bridge-depth", type=int, default=3, help="bridge: the exploration's depth (default 3)")
+    parser.add_argument("--bridge-alphabet", default="small", help="bridge: the exploration's alphabet")
+    parser.add_argument("--batch", type=int, help="bridge: fuzz examples per Hypothesis run (the runner's BATCH)")
     parser.add_argument("--configuration", help="depth: only the configuration whose name has this (Core, six)")
     parser.add_argument("--link", help="the bundled charge point's link for depth and mutants (default: its own)")
     parser.add_argument("--out", type=Path, default=Path("explore-bench"))
