@@ -96,11 +96,13 @@ def _summary(raw: str) -> str:
     try:
         message = json.loads(raw)
     except (json.JSONDecodeError, TypeError):
-        return "malformed frame"
+        return f"not JSON {json.dumps(raw[:60])}" if raw else "malformed frame"
     if isinstance(message, list) and message and message[0] == 2 and len(message) > 3:
         return f"{message[2]} {json.dumps(message[3], separators=(',', ':'))}"
-    if isinstance(message, list) and len(message) > 2:
+    if isinstance(message, list) and len(message) > 2 and message[0] in (3, 4):
         return f"{'result' if message[0] == 3 else 'error'} {json.dumps(message[2], separators=(',', ':'))}"
+    if isinstance(message, list) and message:
+        return f"MessageTypeId {json.dumps(message[0])} {json.dumps(message[1:], separators=(',', ':'))[:80]}"
     return "frame"
 
 

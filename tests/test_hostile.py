@@ -272,6 +272,16 @@ def test_a_crossing_is_seen_in_the_frames_and_both_answers_arrive():
     assert frames[start + 2][0] == "cs->cp" and frames[start + 2][1][:2] == [3, frames[start][1][1]]  # then its answer
 
 
+def test_a_finding_shows_the_hostile_frames_as_they_were_sent():
+    from properties import findings
+
+    frames = [{"seq": i, "time": 0.0, "direction": "cs->cp", "raw": raw, "error": None}
+              for i, raw in enumerate(["hello", '[5,"h1","GetConfiguration",{}]', '[3,"h2",{}]'])]
+    text = findings.markdown({"violations": [], "steps": [], "frames": frames, "settings": {}})
+    assert 'not JSON "hello"' in text
+    assert 'MessageTypeId 5 ["h1","GetConfiguration",{}]' in text and "result {}" in text
+
+
 # ---- the endpoint's limits
 
 
