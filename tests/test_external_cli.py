@@ -247,10 +247,11 @@ def test_real_time_waits_are_capped_by_max_advance(cap, times):
 
 
 def test_real_time_machine_draws_only_short_waits():
-    from properties.runner import machine_class
+    from properties.runner import FuzzConfig, machine_class
 
     class Session:
         options = model_options(Description.parse("[charge_point]\nconnectors = 1\n"))
+        config = FuzzConfig()
 
         class sut:
             real_time = True
