@@ -291,13 +291,15 @@ def core(connectors: range, size: str) -> list[Letter]:
                 letter("SetBootResponse", status="Pending", interval=300)]
     letters += [letter("ChangeConfiguration", key=k, value=v) for k, v in (
         ("NumberOfConnectors", "3"), ("LocalPreAuthorize", "true"), ("AuthorizationCacheEnabled", "false"),
-        ("MeterValueSampleInterval", "10"), ("NoSuchKey", "1"))]
+        ("MeterValueSampleInterval", "10"), ("ClockAlignedDataInterval", "60"), ("NoSuchKey", "1"))]
+    letters += [letter("EVSuspend", c=c, suspend=True) for c in connectors]
+    letters += [letter("ChangeAvailability", c=c, type="Inoperative") for c in connectors]
     if size == "large":
         letters += [letter("SetIdTag", tag=t, status=s) for t in tags for s in ("Blocked", "Invalid")]
         letters += [letter(kind, c=c) for c in connectors for kind in ("Fault", "ClearFault", "SetUnlockFailure")]
-        letters += [letter("EVSuspend", c=c, suspend=s) for c in connectors for s in (True, False)]
-        letters += [letter("ChangeAvailability", c=c, type=t) for c in (0, *connectors)
-                    for t in ("Inoperative", "Operative")]
+        letters += [letter("EVSuspend", c=c, suspend=False) for c in connectors]
+        letters += [letter("ChangeAvailability", c=0, type="Inoperative")]
+        letters += [letter("ChangeAvailability", c=c, type="Operative") for c in (0, *connectors)]
         letters += [letter("AdvanceTime", seconds=s) for s in (5, 61)]
         letters += [letter("Reset", type="Hard"), letter("DataTransfer"), letter("GetConfiguration"),
                     letter("RemoteStopTransaction", which="unknown"),
