@@ -48,21 +48,32 @@ EXAMPLES = {
     # changes nothing. Re-measure after a change of the machine: python benchmarks/kill_budgets.py
     # test_mutants_killed
     "ConnectorZeroStatusNotReported": 25,  # 1, 1 (the boot shows it)
-    "MeterStopBelowMeterStart": 25,  # 5, 5
-    "NoAuthorizeForUnknownIdTag": 25,  # 5, 3
-    "RemoteStartOnConnectorZeroAccepted": 25,  # 8, 3
-    "StatusNotReportedAfterReconnect": 150,  # 68, 39
-    "MeterValueSampleIntervalOffByOne": 350,  # 174, 145
-    "SoftResetReportsHardReset": 300,  # 148, 119
-    "UnknownKeyRejectedNotNotSupported": 375,  # 187, 158
-    "UnlockWithoutStoppingTransaction": 150,  # 74, 45
-    "NoAvailableAfterConnectionTimeOut": 175,  # 84, 55
-    "StopTransactionDroppedWhileOffline": 225,  # 5, 108
-    "PowerLossReportedAsReboot": 225,  # 5, 108
-    "ReadOnlyKeyAccepted": 250,  # 116, 87
-    "CacheUsedWhenDisabled": 1250,  # 7, 617
-    "ClearCacheKeepsEntries": 150,  # 70, 41 (the rule card_after_clear_cache)
-    "StopTransactionNotRetried": 25,  # 7, 10 (the rule stop_transaction_fails_once)
+    "MeterStopBelowMeterStart": 25,  # 3, 3
+    "NoAuthorizeForUnknownIdTag": 25,  # 3, 3
+    "RemoteStartOnConnectorZeroAccepted": 75,  # 3, 34
+    "StatusNotReportedAfterReconnect": 75,  # 32, 3
+    "MeterValueSampleIntervalOffByOne": 100,  # 44, 15
+    "SoftResetReportsHardReset": 200,  # 91, 62
+    "UnknownKeyRejectedNotNotSupported": 25,  # 6, 4
+    "UnlockWithoutStoppingTransaction": 25,  # 3, 4
+    "NoAvailableAfterConnectionTimeOut": 200,  # 91, 62
+    "StopTransactionDroppedWhileOffline": 150,  # 65, 36
+    "PowerLossReportedAsReboot": 150,  # 65, 36
+    "ReadOnlyKeyAccepted": 50,  # 21, 8
+    "CacheUsedWhenDisabled": 100,  # 39, 10
+    "ClearCacheKeepsEntries": 25,  # 6, 8 (the rule card_after_clear_cache)
+    "StopTransactionNotRetried": 25,  # 12, 3 (the rule stop_transaction_fails_once)
+    # issue 13: requirements the register showed were not judged before
+    "StopTransactionRetriedAtOnce": 25,  # 6, 3 (stop_transaction_fails_once)
+    "StartTransactionOvertakesRetry": 175,  # 82, 53 (stop_transaction_fails)
+    "BootRetryCappedAtOwnInterval": 25,  # 8, 9 (boot_not_accepted)
+    "MeterValueSampleIntervalShort": 100,  # 44, 15 (meter_values)
+    "MeterValueWithUnitInValue": 25,  # 8, 12
+    "EVCommunicationErrorWhileEVSuspended": 75,  # 6, 34 (ev_suspends_then)
+    "StopTransactionTriedOnceTooOften": 25,  # 6, 3 (stop_transaction_fails, start_transaction_fails)
+    "ClockAlignedReadingsStopAfterFirst": 25,  # 8, 12 (meter_values)
+    "StartTransactionDroppedWhileOffline": 75,  # 32, 3 (charge_offline)
+    "MessagesDroppedWithoutTransactionId": 50,  # 6, 24 (start_transaction_fails)
 }
 
 RULES = {
@@ -85,6 +96,18 @@ RULES = {
     "ClearCacheKeepsEntries": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
     "PowerLossReportedAsReboot": {"StopTransactionReason"},
     "StopTransactionNotRetried": {"TransactionMessageRetry"},
+    "StopTransactionRetriedAtOnce": {"TransactionMessageRetryEarly"},
+    "StartTransactionOvertakesRetry": {"TransactionMessageBeforeQueueEmptied"},
+    "BootRetryCappedAtOwnInterval": {"BootNotificationRetryEarly"},
+    "MeterValueSampleIntervalShort": {"MeterValuesSampleEarly"},
+    "MeterValueWithUnitInValue": {"SampledValueNotDecimal"},
+    "EVCommunicationErrorWhileEVSuspended": {"EVCommunicationErrorStatus"},
+    # the message it keeps holds the queue the model takes for empty: samples and starts behind it are late
+    "StopTransactionTriedOnceTooOften": {"DiscardedMessageResent", "MeterValuesSampleMissing",
+                                         "StartTransactionWhenAuthorizedAndPlugged"},
+    "ClockAlignedReadingsStopAfterFirst": {"ClockAlignedReadingMissing"},
+    "StartTransactionDroppedWhileOffline": {"OfflineTransactionNotSent"},
+    "MessagesDroppedWithoutTransactionId": {"TransactionIdMinusOne"},
 }
 
 SLOW = {"CacheUsedWhenDisabled"}
@@ -109,18 +132,12 @@ PINNED = {
     # mutant: the exact shrunk trace at SEEDS[0] (the same at SEEDS[1])
     "ReadOnlyKeyAccepted": [{"op": "ChangeConfiguration", "key": "NumberOfConnectors", "value": "3"}],
     "RemoteStartOnConnectorZeroAccepted": [{"op": "RemoteStartTransaction", "connectorId": 0, "idTag": "TAG1"}],
-    "UnknownKeyRejectedNotNotSupported": [{"op": "GetConfiguration", "key": ["NoSuchKey"]},
-                                          {"op": "ChangeConfiguration", "key": "NoSuchKey", "value": "1"}],
-    # Hypothesis prefers the Smart Charging rule "remote start with a TxProfile, plug in, ask the
-    # composite schedule" (one rule, three steps) to three Core rules; minimization drops the question
+    # a §9 key the charge point does not have (LightIntensity is absent from its full GetConfiguration)
+    "UnknownKeyRejectedNotNotSupported": [{"op": "ChangeConfiguration", "key": "LightIntensity", "value": "50"}],
     "SoftResetReportsHardReset": [
-        {"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"},
-        {"op": "RemoteStartTransaction", "connectorId": 1, "idTag": "TAG1", "chargingProfile": {
-            "chargingProfileId": 9, "stackLevel": 0, "chargingProfilePurpose": "TxProfile",
-            "chargingProfileKind": "Relative", "chargingSchedule": {
-                "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6.0}],
-                "duration": 60}}},
+        {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted", "parentIdTag": "GROUP1"},
         {"op": "PlugIn", "connectorId": 1},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG2"},
         {"op": "Reset", "type": "Soft"}],
     "UnlockWithoutStoppingTransaction": [TAG1_CHARGING[0], TAG1_CHARGING[2], TAG1_CHARGING[1],
                                          {"op": "UnlockConnector", "connectorId": 1}],

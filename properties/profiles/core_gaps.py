@@ -42,7 +42,8 @@ class CoreGapRules:
         count = attempts if scenario == "every attempt fails" and isinstance(attempts, int) and attempts > 0 else 1
         self.do({"op": "FailNext", "action": "StopTransaction", "count": count})
         self.do({"op": "RemoteStopTransaction", "transactionId": transaction_id})
-        free = [c for c in range(1, self.connectors + 1) if self.connector(c).tx is None and not self.connector(c).plugged]
+        free = [c for c in range(1, self.connectors + 1)
+                if self.connector(c).tx is None and not self.connector(c).plugged]
         if scenario == "start behind the retry" and free and self.online():
             self.start_charging(free[-1], tag, True)
         for _ in range(2 if scenario == "every attempt fails" else 1):
