@@ -92,6 +92,8 @@ class HostileSteps:
         """(the UniqueId the last frame's replies carry, whether it went out)"""
         self.crossing: tuple[Crossing, dict, bool] | None = None
         """(the armed crossing, its frame's step, armed by the step being run)"""
+        if getattr(harness.sut, "csms", None) is not None:
+            harness.sut.csms.crossing = None  # one armed by the last step of an example ends with it
 
     @property
     def csms(self):
@@ -160,8 +162,7 @@ class HostileSteps:
 
 
 def _held_index(seen: list, action: str) -> int | None:
-    """The CpCall whose answer was held: the first of its action left unanswered... or answered by the
-    release, which came in the same step: the first CpCall of that action."""
+    """The CpCall whose answer was held: the step's first of that action (a crossing holds one)."""
     return next((i for i, event in enumerate(seen) if isinstance(event, CpCall) and event.action == action), None)
 
 

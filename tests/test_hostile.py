@@ -282,6 +282,18 @@ def test_a_finding_shows_the_hostile_frames_as_they_were_sent():
     assert 'MessageTypeId 5 ["h1","GetConfiguration",{}]' in text and "result {}" in text
 
 
+def test_a_crossing_armed_by_an_example_s_last_step_ends_with_it():
+    last = {"op": "CrossingCall", "hold": "StatusNotification", "call": {"op": "Reset", "type": "Hard"}}
+    session = Session(FuzzConfig())
+    try:
+        assert session.replay_steps([last]) == ((), 1)
+        assert session.sut.csms.crossing is not None
+        assert session.replay_steps([{"op": "PlugIn", "connectorId": 1}]) == ((), 1)  # its boot holds nothing
+        assert not any(f.direction == "cs->cp" and f.action == "Reset" for f in session.sut.csms.frames)
+    finally:
+        session.close()
+
+
 # ---- the endpoint's limits
 
 
