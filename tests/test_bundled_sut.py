@@ -150,7 +150,7 @@ async def test_network_and_power_events_are_recorded_within_the_step():
 def test_charge_point_class_by_name():
     assert charge_point_class(None) is ChargePoint
     assert charge_point_class("ReadOnlyKeyAccepted") is MUTANTS["ReadOnlyKeyAccepted"]
-    with pytest.raises(ValueError, match="unknown mutant 'Nope'; known mutants: CacheUsedWhenDisabled"):
+    with pytest.raises(ValueError, match="unknown mutant 'Nope'; known mutants: .*CacheUsedWhenDisabled"):
         charge_point_class("Nope")
     with pytest.raises(ValueError):
         BundledSut(mutant="Nope")
@@ -193,7 +193,9 @@ EXPECTED = {
 
 def test_every_mutant_is_checked_and_documented():
     # the mutants of the other profiles need their profile supported: tests/test_<profile>_profile.py
-    assert set(EXPECTED) == {cls.__name__ for cls in CORE_MUTANTS} and len(MUTANTS) >= 8
+    # EXPECTED holds the first mutants' frame-level checks; every mutant's minimal trace is checked to raise
+    # a known, judged rule in tests/test_rules.py, and its kill in tests/test_mutants_killed.py
+    assert set(EXPECTED) <= {cls.__name__ for cls in CORE_MUTANTS} and len(MUTANTS) >= 8
     for name, cls in MUTANTS.items():
         assert cls.__name__ == name and issubclass(cls, ChargePoint)
         own = [attr for attr, value in vars(cls).items() if inspect.isfunction(value)]

@@ -510,11 +510,11 @@ async def test_transaction_message_retries_then_discards():
         await do(sut, "AdvanceTime", seconds=60 + 120)
         await do(sut, "PresentIdTag", connectorId=2, idTag="B")
         # §3.7.1: three attempts, 60 s then 120 s apart; then the StartTransaction is discarded and
-        # the StopTransaction of that transaction has no transactionId to carry, so it goes too.
+        # the StopTransaction of that transaction carries transactionId -1 (errata 3.18).
         times = [f.time - EPOCH for f in sut.csms.frames[start:] if f.action == "StartTransaction"
                  and f.direction == "cp->cs"]
         assert times[1] - times[0] == 60 and times[2] - times[1] == 120 and len(times) == 3
-        assert sent(sut, "StopTransaction", start) == []
+        assert [stop["transactionId"] for stop in sent(sut, "StopTransaction", start)] == [-1]
 
 
 # ---- configuration (§5.3, §5.8, §9.1)

@@ -12,7 +12,7 @@ from properties.octt import catalogue as cat
 from properties.octt import coverage
 from properties.octt.catalogue import (SCENARIOS, Expect, by_id, expect_matches, field_matches, match_step,
                                        resolve)
-from vocabulary import ALL_OPS as OPS, CENTRAL_SYSTEM_OPS as CALL_OPS, ENVIRONMENT_OPS as ENV_OPS, PHYSICAL_OPS
+from vocabulary import ALL_OPS as OPS, CENTRAL_SYSTEM_OPS as CALL_OPS, ENVIRONMENT_OPS as ENV_OPS, HOSTILE_OPS, PHYSICAL_OPS
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -191,8 +191,8 @@ def test_unique_ids():
 
 
 def test_vocabulary():
-    assert CALL_OPS | PHYSICAL_OPS | ENV_OPS == OPS
-    assert not (CALL_OPS & PHYSICAL_OPS or CALL_OPS & ENV_OPS or PHYSICAL_OPS & ENV_OPS)
+    assert CALL_OPS | PHYSICAL_OPS | ENV_OPS | HOSTILE_OPS == OPS
+    assert not (CALL_OPS & PHYSICAL_OPS or CALL_OPS & ENV_OPS or PHYSICAL_OPS & ENV_OPS or HOSTILE_OPS & CALL_OPS)
     for s in SCENARIOS:
         for st in s.steps:
             assert st.name in OPS, f"{s.id}: {st.name}"
