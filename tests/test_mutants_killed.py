@@ -254,14 +254,7 @@ def test_shrunk_trace_is_nearly_minimal(campaigns, run):
     assert len(trace) <= MAX_STEPS, trace
 
 
-REPIN = {"UnknownKeyRejectedNotNotSupported", "SoftResetReportsHardReset"}
-"""Their shrunk traces changed with the vocabulary rules (issue 13) and were not re-pinned yet: still run,
-expected to differ until re-pinned (benchmarks/kill_budgets.py prints the new ones)."""
-
-
-@pytest.mark.parametrize("run", [pytest.param((name, SEEDS[0], EXAMPLES[name], True), id=name,
-                                              marks=[pytest.mark.xfail(reason="re-pin after issue 13")]
-                                              if name in REPIN else []) for name in PINNED])
+@pytest.mark.parametrize("run", [pytest.param((name, SEEDS[0], EXAMPLES[name], True), id=name) for name in PINNED])
 def test_pinned_shrunk_trace(campaigns, run):
     found = result(campaigns, run)
     assert found["findings"]
