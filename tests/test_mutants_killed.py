@@ -102,9 +102,10 @@ RULES = {
     "MeterValueSampleIntervalShort": {"MeterValuesSampleEarly"},
     "MeterValueWithUnitInValue": {"SampledValueNotDecimal"},
     "EVCommunicationErrorWhileEVSuspended": {"EVCommunicationErrorStatus"},
-    # the message it keeps holds the queue the model takes for empty: samples and starts behind it are late
+    # the message it keeps holds the queue the model takes for empty: samples, starts and the -1 stop of a
+    # given-up start (errata 3.18) behind it are late
     "StopTransactionTriedOnceTooOften": {"DiscardedMessageResent", "MeterValuesSampleMissing",
-                                         "StartTransactionWhenAuthorizedAndPlugged"},
+                                         "StartTransactionWhenAuthorizedAndPlugged", "TransactionIdMinusOne"},
     "ClockAlignedReadingsStopAfterFirst": {"ClockAlignedReadingMissing"},
     "StartTransactionDroppedWhileOffline": {"OfflineTransactionNotSent"},
     "MessagesDroppedWithoutTransactionId": {"TransactionIdMinusOne"},
