@@ -420,6 +420,8 @@ class CoreRules:
         self.update(stimulus.get("connectorId"), ev_suspended=False)
 
     def on_Fault(self, stimulus: Stimulus) -> None:
+        for reason in ("Other", "EmergencyStop"):  # may stop a transaction started unseen (offline, queued)
+            self.hidden_cause(reason, stimulus.get("connectorId"))
         self.update(stimulus.get("connectorId"), faulted=True, authorized=None, presented=None)
 
     def on_ClearFault(self, stimulus: Stimulus) -> None:
