@@ -219,9 +219,9 @@ class CoreRules:
         self.state = attrs.evolve(self.state, config=config)
         self.violations.extend(found)
         key, accepted = str(stimulus.get("key")).casefold(), payload.get("status") == "Accepted"
-        if key == "metervaluesampleinterval" and accepted:
+        if key in ("metervaluesampleinterval", "metervaluessampleddata") and accepted:
             self.forget_sampling()
-        if key == "clockaligneddatainterval" and accepted:
+        if key in ("clockaligneddatainterval", "metervaluesaligneddata") and accepted:
             self.state = attrs.evolve(self.state, aligned_since=self.state.time)
 
     def forget_sampling(self) -> None:
@@ -472,6 +472,7 @@ class CoreRules:
         interval = setting(self.state, "ClockAlignedDataInterval", None)
         since = self.state.aligned_since
         if (not isinstance(interval, int) or interval <= 0 or since is None or self.state.rebooting
+                or not setting(self.state, "MeterValuesAlignedData", None)  # unknown, or no measurand to read
                 or not (self.state.online and self.state.powered and self.state.registration == "Accepted")
                 or self.queue_blocked()):
             return
@@ -983,6 +984,8 @@ class CoreRules:
         if tx is None or tx.transaction_id is None or not tx.sample_interval or self.queue_blocked():
             return
         if tx.sample_interval != setting(self.state, "MeterValueSampleInterval", None):
+            return
+        if setting(self.state, "MeterValuesSampledData", None) in ((), []):  # no measurand: nothing to send
             return
         due = tx.sampled_at + tx.sample_interval + self.state.options.tolerance
         if self.state.time > due:

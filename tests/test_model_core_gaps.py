@@ -313,7 +313,7 @@ def clock_reading(t: float) -> CpCall:
 
 
 def aligned(options: Options | None = None) -> Trace:
-    return Trace(options, ClockAlignedDataInterval=60)
+    return Trace(options, MeterValuesAlignedData="Energy.Active.Import.Register", ClockAlignedDataInterval=60)
 
 
 def test_errata_3_15_a_reading_at_every_boundary_is_allowed():
@@ -327,7 +327,7 @@ def test_errata_3_15_a_missing_reading_is_a_violation():
 
 
 def test_errata_3_15_the_first_boundary_after_a_change_may_pass():
-    trace = Trace()
+    trace = Trace(MeterValuesAlignedData="Energy.Active.Import.Register")
     trace.ok(step("AdvanceTime", seconds=30))
     trace.ok(step("ChangeConfiguration", key="ClockAlignedDataInterval", value="60"), result(status="Accepted"))
     trace.ok(step("AdvanceTime", seconds=60))
@@ -424,3 +424,13 @@ def test_3_7_1_a_start_transaction_sent_again_after_its_final_attempt_is_a_viola
     trace = start_given_up()
     assert trace.do(step("AdvanceTime", seconds=120), start_tx(1, TAG, tx_id=5, t=180.0)) == ["DiscardedMessageResent"]
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(5, tag=TAG, t=180.0), sn(1, "Finishing"))
+
+
+def test_errata_3_15_an_empty_measurand_list_owes_no_reading():
+    trace = Trace(ClockAlignedDataInterval=60, MeterValuesAlignedData="")
+    trace.ok(step("AdvanceTime", seconds=300))
+    trace = Trace(ClockAlignedDataInterval=60)  # MeterValuesAlignedData not known
+    trace.ok(step("AdvanceTime", seconds=300))
+    trace = sampling()
+    trace.ok(step("ChangeConfiguration", key="MeterValuesSampledData", value=""), result(status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=300))

@@ -16,7 +16,7 @@ from adapters.clock import iso, parse_iso
 
 from .configuration import Configuration
 from .link import Link, resolve
-from .metering import DEFAULT_MEASURAND, meter_value, next_aligned, sampled_values
+from .metering import meter_value, next_aligned, sampled_values
 from .firmware import FirmwareManagement
 from .localauth import LocalAuthList
 from .operations import CentralSystemOperations
@@ -627,9 +627,10 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         tx = c.transaction
         if tx is None:
             return
-        measurands = self.config.items("MeterValuesSampledData") or [DEFAULT_MEASURAND]
-        payload = {"connectorId": c.id, "meterValue": [self._reading(c, measurands, "Sample.Periodic")]}
-        self._enqueue(Outgoing("MeterValues", payload, tx.number))
+        measurands = self.config.items("MeterValuesSampledData")
+        if measurands:  # the list prescribes what a sample holds (§3.16.1): an empty one, no MeterValues
+            payload = {"connectorId": c.id, "meterValue": [self._reading(c, measurands, "Sample.Periodic")]}
+            self._enqueue(Outgoing("MeterValues", payload, tx.number))
         self._record_stop_sample(c, tx, "Sample.Periodic")
         self._save_transaction(tx)
         self._arm_sampling(c)
@@ -650,10 +651,11 @@ class ChargePoint(PhysicalActions, CentralSystemOperations, LocalAuthList, Reser
         self._arm_aligned()
 
     def _aligned_sample(self, c: Connector) -> None:
-        measurands = self.config.items("MeterValuesAlignedData") or [DEFAULT_MEASURAND]
+        measurands = self.config.items("MeterValuesAlignedData")
         tx = c.transaction
-        payload = {"connectorId": c.id, "meterValue": [self._reading(c, measurands, "Sample.Clock")]}
-        self._enqueue(Outgoing("MeterValues", payload, tx.number if tx else None))
+        if measurands:  # the list prescribes what a reading holds (§3.16.2): an empty one, no MeterValues
+            payload = {"connectorId": c.id, "meterValue": [self._reading(c, measurands, "Sample.Clock")]}
+            self._enqueue(Outgoing("MeterValues", payload, tx.number if tx else None))
         stop_measurands = self.config.items("StopTxnAlignedData")
         if tx is not None and stop_measurands:
             tx.data.append(self._reading(c, stop_measurands, "Sample.Clock"))
