@@ -546,6 +546,10 @@ class CoreRules:
         return bool(busy)
 
     def owe_start(self, c: Connector, id_tag: str) -> None:
+        """One transaction per connector: a start already owed (queued behind a retry, unseen) takes a later card
+        as a card presented during that transaction (§4.10), not as a second start."""
+        if any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+            return
         self.owe(Owed("StartTransaction", "StartTransactionWhenAuthorizedAndPlugged", "OCPP 1.6 §3.6, §4.8",
                       f"connector {c.id} is plugged and {id_tag!r} is authorized", self.due(),
                       connector=c.id, id_tag=id_tag))
