@@ -124,10 +124,18 @@ def states_dict(report, config, explorer) -> dict:
         "symmetry": config.symmetry,
         "tags": list(explorer.tags),
         "depthCompleted": report.depth_completed,
-        "states": {node.key: node.depth for node in explorer.seen.values()},
-        "transitions": sorted([source, letter, target] for source, letter, target in report.edges
-                              if not target.startswith("!")),
+        "states": model_depths(explorer),
+        "transitions": sorted({(explorer.seen[source].model_key, letter, explorer.seen[target].model_key)
+                               for source, letter, target in report.edges if not target.startswith("!")}),
     }
+
+
+def model_depths(explorer) -> dict[str, int]:
+    """Each model state's least depth (a state explored again under a key of its own counts once)."""
+    depths: dict[str, int] = {}
+    for node in explorer.seen.values():
+        depths[node.model_key] = min(node.depth, depths.get(node.model_key, node.depth))
+    return depths
 
 
 def save_states(path: Path, report, config, explorer) -> None:

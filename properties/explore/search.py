@@ -30,6 +30,7 @@ finding whose path also fails on the clean charge point is a dead end too.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 import time
@@ -59,6 +60,12 @@ class ExploreConfig:
     symmetry: bool = False
     """Connectors and the alphabet's idTags are interchangeable (the alphabet is closed under it)."""
     stop_at_first: bool = False
+    history: bool = True
+    """A state is the model's abstract state *and* the CALLs the charge point sent in the step that
+    reached it. The model keeps what the spec says a Charge Point keeps; a faulty one may differ in what
+    the model cannot see, and paths that the model says commute may not commute for it (a list sent
+    before a reboot and lost in it, against one sent after). Telling states apart by the charge point's
+    last words keeps such paths apart, at the price of more states (docs: notes/explore-results.md)."""
     skip_boot_configuration: bool = True
     """When replaying a path without judging it, leave out the boot's GetConfiguration (read-only)."""
     restore: str = "replay"
@@ -78,7 +85,9 @@ class Node:
     time: float
     frames: int
     """Frames recorded after the boot: how a replay shows that the charge point repeated itself."""
-
+    model_key: str = ""
+    """The model's abstract state; ``key`` adds what the charge point said in the step that reached it
+    (:attr:`ExploreConfig.history`)."""
 
 @attrs.define
 class ExploreReport:
@@ -121,6 +130,8 @@ class Outcome:
     time: float
     frames: int
     handled: frozenset = frozenset()
+    said: tuple[str, ...] = ()
+    """The actions of the CALLs the charge point sent during the step, in order."""
 
 
 def forked(run: Callable[[], Outcome]) -> Outcome:
@@ -205,13 +216,14 @@ class Explorer:
             self.found((), found)
             return []
         root = Node(self.key(harness.worlds), 0, (), harness.worlds, self.session.sut.clock.now(), 0)
+        root.model_key = root.key
         letters = build(root.worlds[0], self.config.alphabet, self.config.ops, self.session.capabilities)
         if self.real_time:
             letters = in_real_time(letters, self.session.sut.timing.max_advance)
         if self.config.symmetry:
             self.tags = symmetric_tags(letters)
             letters = closed(letters, root.worlds[0].options.number_of_connectors, self.tags, True)
-            root.key = self.key(root.worlds)
+            root.key = root.model_key = self.key(root.worlds)
         self.report.letters = letters
         self.add(root)
         return [root]
@@ -243,10 +255,12 @@ class Explorer:
         return self.outcome(harness, step, boot_frames)
 
     def outcome(self, harness, step: dict, boot_frames: int) -> "Outcome":
-        found = harness.step(step)
         sut = self.session.sut
+        first = len(sut.csms.frames)
+        found = harness.step(step)
+        said = tuple(f.action for f in sut.csms.frames[first:] if f.direction == "cp->cs" and f.message_type == 2)
         return Outcome(found, harness.worlds, sut.clock.now(), len(sut.csms.frames) - boot_frames,
-                       frozenset(getattr(harness, "handled", ())))
+                       frozenset(getattr(harness, "handled", ())), said)
 
     def transition(self, node: Node, x: Letter, step: dict, outcome: "Outcome", following: list[Node]) -> None:
         self.report.transitions += 1
@@ -256,7 +270,11 @@ class Explorer:
             self.report.edges.add((node.key, x.name, f"!{outcome.found[0].rule}"))
             self.found(steps, outcome.found)
             return
-        child = Node(self.key(outcome.worlds), node.depth + 1, steps, outcome.worlds, outcome.time, outcome.frames)
+        model_key = self.key(outcome.worlds)
+        key = model_key
+        if self.config.history and outcome.said:
+            key = hashlib.blake2b(f"{model_key} {' '.join(outcome.said)}".encode(), digest_size=8).hexdigest()
+        child = Node(key, node.depth + 1, steps, outcome.worlds, outcome.time, outcome.frames, model_key)
         self.report.edges.add((node.key, x.name, child.key))
         if child.key not in self.seen:
             self.add(child)
