@@ -185,7 +185,13 @@ class Harness:
                 for frame in self.sut.csms.frames[since:self.sut.example_start] if frame.is_violation]
 
     def step(self, step: dict, perform=None, before: list = ()) -> tuple[Violation, ...]:
-        """Perform and judge one step; ``before``: observations made before it, judged with it."""
+        """Perform and judge one step; ``before``: observations made before it, judged with it.
+        A step an external charge point's reboot must come before (``sut.reboot_first``) is judged
+        after that reboot, which is judged as time passing (its frames are not the step's doing)."""
+        reboot_first = getattr(self.sut, "reboot_first", None)
+        if perform is None and reboot_first is not None and reboot_first(step):
+            waited = self.step({"op": "AdvanceTime", "seconds": 0}, perform=lambda: self.sut.await_reboot(step))
+            return waited + self.step(step, before=before)
         stimulus = Stimulus.from_step(step)
         first = len(self.sut.csms.frames)
         outcome = self.run(self.execute(stimulus, perform))

@@ -372,6 +372,37 @@ def test_a_graceful_power_loss_waits_for_the_reboot_an_accepted_reset_started():
         loop.close()
 
 
+class GracefulPower:
+    """Like the SAP controller: PowerLoss stops the charge point gracefully, and a reboot its
+    accepted Reset started goes on regardless."""
+
+    def __init__(self):
+        self.fake = None
+
+    async def capabilities(self):
+        return frozenset({"PowerLoss", "PowerOn"})
+
+    async def perform(self, step: dict):
+        if step["op"] == "PowerLoss":
+            await self.fake.ws.close()
+        else:
+            await self.fake.connect(boot=True)
+        return []
+
+
+def test_a_reboot_a_power_loss_waits_for_is_judged_before_the_power_loss():
+    """sim-triage S26: Reset, then a graceful PowerLoss at once. The PowerLoss waits for the
+    reboot; its reconnection and boot happened before the power went, not while it was off."""
+    configured = description(timing=FAST | {"reboot": 3}, controller={
+        "kind": "http", "url": "http://127.0.0.1:1", "power_loss": "graceful"})
+    with judging(configured, GracefulPower(), options=model_options(configured),
+                 reboot_time=1.0) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        assert rules(harness.step({"op": "Reset", "type": "Soft"})) == []
+        assert rules(harness.step({"op": "PowerLoss"})) == []
+        assert not harness.state.powered and not sut.csms.connected
+
+
 def test_the_sap_controller_names_the_statuses_it_injects():
     from adapters.controllers import SapController
 
