@@ -267,9 +267,7 @@ def test_a_reboot_during_a_transaction(tmp_path):
 # -- bundled charge point: clean and mutants ------------------------------------------------
 
 
-@pytest.mark.parametrize("seed", [1, pytest.param(2, marks=pytest.mark.xfail(strict=True, reason=(
-    "open (issue 17): check-log raises StatusNotReported (Finishing, now Charging) on the clean charge point's "
-    "log at seed 2 since the vocabulary rules (issue 13); the harness, which knows the steps, does not"))), 3])
+@pytest.mark.parametrize("seed", [1, 2, 3])  # seed 2: a StopTransaction with transactionId -1 (errata 3.18)
 def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed):
     path = tmp_path / "clean.jsonl"
     export.start(path)

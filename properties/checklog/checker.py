@@ -194,7 +194,10 @@ class CpChecker:
         return failure
 
     def _before_log(self, transaction_id) -> bool:
-        return transaction_id is not None and transaction_id not in self.assigned
+        """A transactionId the judged part of the log never gave, nor a transaction of the model holds (-1: its
+        StartTransaction was given up, errata 3.18)."""
+        return (transaction_id is not None and transaction_id not in self.assigned
+                and not self.worlds.holds(transaction_id))
 
     def _queued(self, item: Item) -> bool:
         """The CALL's own timestamp is older than the frame: it waited in a queue, offline."""

@@ -49,6 +49,8 @@ without being settled: settling is the dearest step of the model."""
 IGNORED = 2
 """Cost of taking an event as it is though the model did not expect it."""
 MAX_CONNECTORS = 64
+MAX_RETRIED = 256
+"""Events of a burst remembered to judge it again when it cannot be explained (a longer burst is not retried)."""
 OFFLINE_GAP = 60.0
 """Seconds without a frame after which a log without connection events may hide a lost connection."""
 
@@ -93,15 +95,32 @@ class Worlds:
         self.grow = grow
         """The number of connectors is not known: a connector the log names is added."""
         self.largest = 1
+        self.unreported = set(range(len(state.connectors)))
+        """Connectors without a StatusNotification since the judged part began: their availability may have
+        been set before it (an Unavailable set by ChangeAvailability persists across reboots, §4.9)."""
+        self.since_boot: set = set()
+        """Connectors with a StatusNotification since the last BootNotification."""
+        self.thorough = False
+        """Retrying a burst: explanations are tried even for events the model expects as they are."""
+        self.burst: list | None = []
+        """The events of the burst so far (for a retry), None when it grew past :data:`MAX_RETRIED`."""
+        self.burst_start = (self.worlds, set(self.unreported), set(self.since_boot), self.largest)
 
     # -- events -------------------------------------------------------------------
 
     def cp_call(self, call: CpCall, queued: bool) -> Failure | None:
+        self._remember(self.cp_call, call, queued)
         self._grow_for(call)
         policy = hidden.central_system_answer(call)
         if policy is not None:
             self.worlds = [self._with_policy(w, policy) for w in self.worlds]
-        return self._advance(call.time, lambda w: self._call_options(w, call, queued))
+        failure = self._advance(call.time, lambda w: self._call_options(w, call, queued))
+        if call.action == "StatusNotification":
+            self.unreported.discard(call.payload.get("connectorId"))
+            self.since_boot.add(call.payload.get("connectorId"))
+        elif call.action == "BootNotification":
+            self.since_boot.clear()
+        return failure
 
     @staticmethod
     def _with_policy(world: World, policy: Stimulus) -> World:
@@ -114,9 +133,11 @@ class Worlds:
         return World(judgement.state, world.cost, world.assumed)
 
     def cs_call(self, stimulus: Stimulus, answer: Answer | None, time: float) -> Failure | None:
+        self._remember(self.cs_call, stimulus, answer, time)
         return self._advance(time, lambda w: self._stimulus_options(w, stimulus, answer))
 
     def connection(self, event: Connection) -> Failure | None:
+        self._remember(self.connection, event)
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
 
     def settle(self, time: float, quiet: float = 0.0) -> Failure | None:
@@ -140,14 +161,52 @@ class Worlds:
                     break
         if not passing and self.hidden_connections and quiet > OFFLINE_GAP:
             passing = self._gone_offline(failed, time)
+        if not passing and self._retry():
+            return self.settle(time, quiet)
         if passing:
             base = passing[0].cost
             self.worlds = [attrs.evolve(w, cost=w.cost - base) for w in passing]
+            self._begin_burst()
             return None
         world, judgement, violations = min(failed, key=lambda f: (len(f[2]), f[0].cost))
         self.worlds = [World(judgement.state)]
+        self._begin_burst()
         tried = (f"{len(failed)} state(s) consistent with the log so far were settled; each breaks a rule",)
         return Failure(violations, tried, world.assumed)
+
+    # -- a burst judged again, every explanation tried ------------------------------
+
+    def _remember(self, method, *args) -> None:
+        if self.thorough or self.burst is None:
+            return
+        self.burst.append((method, args))
+        if len(self.burst) > MAX_RETRIED:
+            self.burst = None
+
+    def _begin_burst(self) -> None:
+        self.thorough = False
+        self.burst = []
+        self.burst_start = (self.worlds, set(self.unreported), set(self.since_boot), self.largest)
+
+    def _retry(self) -> bool:
+        """No world explains the burst: judge it again from its start, trying the hidden events even where
+        the model expected an event as it was (an event it expected in one way may have come in another:
+        a Preparing for a card while a stale authorization made it look expected). True if that explains it;
+        else everything stays as it was."""
+        if self.thorough or not self.burst:
+            return False
+        events, self.burst = self.burst, None  # once per burst
+        saved = (self.worlds, self.unreported, self.since_boot, self.largest)
+        self.worlds, unreported, since_boot, self.largest = self.burst_start
+        self.unreported, self.since_boot = set(unreported), set(since_boot)
+        self.thorough = True
+        try:
+            if all(method(*args) is None for method, args in events):
+                return True
+        finally:
+            self.thorough = False
+        self.worlds, self.unreported, self.since_boot, self.largest = saved
+        return False
 
     def _gone_offline(self, failed: list, time: float) -> list[World]:
         """The Charge Point may have lost its connection right after the burst: what it owes then waits."""
@@ -171,16 +230,53 @@ class Worlds:
         tried = []
         if hidden.expected(self._judgement(world.state, call.time), call):
             tried.append(self._attempt(world, (), observe=call))
-            if tried[0].world is not None:
+            if tried[0].world is not None and not self.thorough:
                 return tried
         for sequence in self._explanations(world.state, call, queued):
             attempt = self._attempt(world, sequence, observe=call, must_expect=True)
             if attempt.counts:
                 tried.append(attempt)
+        for before in (self._inoperative_before(world, call), self._plugged_before_boot(world, call)):
+            if before is not None:
+                tried.append(self._attempt(before, (), observe=call))
         if not tried or tried[0].label != AS_IT_IS:
             base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
             tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
         return tried
+
+    def _inoperative_before(self, world: World, call: CpCall) -> World | None:
+        """A connector's first status in the judged part is Unavailable: a ChangeAvailability before it may
+        have made it Inoperative, which persists across reboots (§4.9)."""
+        connector_id = call.payload.get("connectorId")
+        if call.action != "StatusNotification" or call.payload.get("status") != "Unavailable" \
+                or connector_id not in self.unreported or type(connector_id) is not int \
+                or connector_id >= len(world.state.connectors) or world.state.connector(connector_id).inoperative:
+            return None
+        connector = attrs.evolve(world.state.connector(connector_id), inoperative=True)
+        return World(world.state.with_connector(connector), world.cost + 1,
+                     world.assumed + (f"connector {connector_id} made Inoperative before the judged part of the log",))
+
+    def _plugged_before_boot(self, world: World, call: CpCall) -> World | None:
+        """A connector's first status after a boot is Preparing or Finishing: the cable may have been plugged
+        in before the boot (while the Charge Point was off or rebooting), which §4.9 F2 allows to report so."""
+        connector_id, state = call.payload.get("connectorId"), world.state
+        if call.action != "StatusNotification" or call.payload.get("status") not in ("Preparing", "Finishing") \
+                or connector_id in self.since_boot or type(connector_id) is not int \
+                or not 1 <= connector_id < len(state.connectors) or state.boot_at is None:
+            return None
+        c = state.connector(connector_id)
+        if c.plugged or c.tx is not None:
+            return None
+        judgement = Judgement(state)
+        try:
+            judgement.stimulus(hidden.plug_in(connector_id), None)
+        except Exception:  # noqa: BLE001 - the model must not stop the check
+            return None
+        if judgement.violations:
+            return None
+        c = judgement.state.connector(connector_id)
+        state = judgement.state.with_connector(attrs.evolve(c, plugged_at=state.boot_at, after_boot=True))
+        return World(state, world.cost + 1, world.assumed + (f"PlugIn(connectorId={connector_id}) before the boot",))
 
     def _explanations(self, state: ChargePointState, call: CpCall, queued: bool) -> list:
         found = hidden.explanations(state, call, queued and self.hidden_connections)
@@ -252,18 +348,23 @@ class Worlds:
         if kept:
             self.worlds = _cheapest(kept)
             return None
+        if self._retry():
+            return None
         return self._failed(failed)
 
     def _failed(self, failed: list) -> Failure:
         """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
         world, best = min(failed, key=lambda f: (len(f[1].violations), f[0].cost))
         self.worlds = [World(best.state)]
+        self.burst = None  # reported: not judged again
         tried = tuple(dict.fromkeys(f"{a.label}: {a.violations[0]}" for _, a in failed))[:8]
         assumed = world.assumed + (() if best.label == AS_IT_IS else (best.label,))
         return Failure(best.violations, tried, assumed)
 
-    def resume(self, state: ChargePointState) -> None:
-        self.worlds = [World(state)]
+    def holds(self, transaction_id) -> bool:
+        """Some world has a transaction with this transactionId."""
+        return any(c.tx is not None and c.tx.transaction_id == transaction_id
+                   for w in self.worlds for c in w.state.connectors[1:])
 
     def _at(self, world: World, time: float) -> World:
         if time > world.state.time:
@@ -284,6 +385,7 @@ class Worlds:
             return
         if connector_id > MAX_CONNECTORS:
             return
+        self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
 
