@@ -26,6 +26,7 @@ Choices the spec leaves to the Charge Point are all accepted:
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -309,8 +310,10 @@ def _parse(spec: KeySpec, raw: str) -> Any:
     return _PARSERS[spec.type](raw)
 
 
+@functools.lru_cache(maxsize=4096)
 def value_of(cfg: ConfigurationModel, key: str) -> Any:
-    """The known value of ``key``, parsed; None if unknown or not of its type."""
+    """The known value of ``key``, parsed; None if unknown or not of its type (kept per configuration:
+    a step asks for the same keys many times, and a ConfigurationModel never changes)."""
     raw = _get(cfg.values, canonical_key(key))
     spec = spec_of(key)
     if raw is None or spec is None:

@@ -97,9 +97,9 @@ class CoreRules:
         self.violations.append(Violation(rule, section, detail))
 
     def update(self, connector_id: int, **changes) -> None:
-        self.state = self.state.with_connector(
-            attrs.evolve(self.state.connector(connector_id), **changes)
-        )
+        c = self.state.connector(connector_id)
+        if any(getattr(c, name) != value for name, value in changes.items()):  # most updates change nothing
+            self.state = self.state.with_connector(attrs.evolve(c, **changes))
 
     def owe(self, owed: Owed) -> None:
         self.state = attrs.evolve(self.state, owed=self.state.owed + (owed,))
@@ -1045,7 +1045,9 @@ class CoreRules:
                 self.handled.add(f"rule:{owed.rule}")
                 self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
                 self.overdue(owed)
-        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if o.due > now or o in waiting))
+        kept = tuple(o for o in self.state.owed if o.due > now or o in waiting)
+        if len(kept) != len(self.state.owed):
+            self.state = attrs.evolve(self.state, owed=kept)
         if self.state.registration == "Accepted" and not self.state.rebooting:
             self.check_offline_starts()
             for c in self.state.connectors:
@@ -1170,8 +1172,9 @@ class CoreRules:
                           f"{c.presented!r} presented on connector {c.id} but neither Authorize nor StartTransaction followed")
             self.update(c.id, presented=None)
 
-    def check_settled_status(self, c: Connector) -> None:
-        allowed = self.settled_statuses(c)
+    def check_settled_status(self, c: Connector, allowed: set[str] | None = None) -> None:
+        """``allowed``: :meth:`settled_statuses` of ``c``, if a mixin has it already."""
+        allowed = self.settled_statuses(c) if allowed is None else allowed
         if c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")

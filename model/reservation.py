@@ -400,7 +400,7 @@ class ReservationRules:
             return statuses | {"Reserved"}
         return {"Reserved"}
 
-    def check_settled_status(self, c) -> None:
+    def check_settled_status(self, c, allowed=None) -> None:
         if c.id:
             allowed = self.settled_statuses(c)
             if c.reported == "Reserved" and "Reserved" not in allowed and self.reservation_on(c.id) is None:
@@ -411,7 +411,7 @@ class ReservationRules:
                 self.fail("ReservedStatusNotReported", "OCPP 1.6 §5.13, §4.9 A7, OCTT TC_046_1_CS",
                           f"connector {c.id} is reserved but last reported {c.reported}")
                 return
-        super().check_settled_status(c)
+        super().check_settled_status(c, allowed)
 
     def cp_StatusNotification(self, call) -> None:
         """After a reboot the connector's status tells whether its reservation survived."""

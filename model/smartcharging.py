@@ -85,7 +85,8 @@ class SmartChargingRules:
         return self.state.smart_charging
 
     def set_charging(self, **changes) -> None:
-        self.state = attrs.evolve(self.state, smart_charging=attrs.evolve(self.charging, **changes))
+        if any(getattr(self.charging, name) != value for name, value in changes.items()):
+            self.state = attrs.evolve(self.state, smart_charging=attrs.evolve(self.charging, **changes))
 
     def set_profiles(self, profiles) -> None:
         self.set_charging(profiles=tuple(profiles))
