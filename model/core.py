@@ -43,6 +43,8 @@ from vocabulary.dates import iso
 STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other",
                           "PowerLoss", "Reboot", "Remote", "SoftReset", "UnlockCommand"})
 """§7.39 Reason."""
+RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
+"""§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
 """§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 
@@ -324,6 +326,8 @@ class CoreRules:
             if c.tx is not None:
                 self.owe_stop(c, {reason}, "ResetStopsTransactions", "OCPP 1.6 §5.14")
         self.reboot("Reset")
+        if reason == "HardReset":  # a transaction may be lost at the reboot (lose_transactions)
+            self.state = attrs.evolve(self.state, rebooting="Hard")
 
     # -- physical actions and environment ------------------------------------
 
@@ -606,6 +610,8 @@ class CoreRules:
 
     def boot(self, call: CpCall) -> None:
         self.check_boot_wait(call)
+        if self.state.rebooting == "Hard":
+            self.lose_transactions()
         status = (call.answer or {}).get("status")
         connectors = tuple(
             attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
@@ -629,6 +635,18 @@ class CoreRules:
             interval = answered or 60
             self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
                           f"a new BootNotification {interval}s after {status}", call.time + interval + 1 + self.state.options.tolerance))
+
+    def lose_transactions(self) -> None:
+        """§5.14: at a hard reset the Charge Point "is not required to gracefully stop ongoing transaction. If
+        possible [it] sends a StopTransaction.req for previously ongoing transactions after having restarted
+        ... (queued) information might get lost". A transaction still running at the reboot that owes no
+        StopTransaction (started while the reboot was under way) is over; its StopTransaction may come, with a
+        reason that says the Charge Point restarted (§7.36), or never."""
+        for c in self.connectors():
+            if c.tx is not None and not any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+                self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=c.tx.transaction_id,
+                              reasons=RESTART_REASONS))
+                self.update(c.id, tx=None, finishing=False)
 
     def check_boot_wait(self, call: CpCall) -> None:
         """§4.2: after Pending or Rejected "the value of the interval field indicates the minimum wait time
@@ -790,6 +808,8 @@ class CoreRules:
                       f"StopTransaction for transaction {transaction_id}: a transaction whose StartTransaction was "
                       "given up is stopped with transactionId -1")
             return
+        if not owners and self.lost_stopped(transaction_id, call.payload.get("reason", "Local")):
+            return
         if not owners:
             self.fail("StopTransactionUnknownId", "OCPP 1.6 §4.10", f"StopTransaction for unknown transaction {transaction_id}")
             return
@@ -800,6 +820,16 @@ class CoreRules:
         if call.error is not None:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
             self.stop_failed(transaction_id, call)
+
+    def lost_stopped(self, transaction_id, reason: str) -> bool:
+        """The StopTransaction of a transaction lost at a hard reset (:meth:`lose_transactions`) or over without
+        transactionId (:meth:`forget_ended`)."""
+        lost = self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector is None
+                              and o.transaction_id == transaction_id and transaction_id is not None)
+        if lost is not None and reason not in lost.reasons:
+            self.fail("StopTransactionReason", "OCPP 1.6 §5.14, §7.36",
+                      f"transaction {transaction_id}, lost at a hard reset, stopped with reason {reason}")
+        return lost is not None
 
     def retry_stop(self, transaction_id: int, call: CpCall) -> None:
         """A StopTransaction the Central System answered with a CALLERROR is sent again (§3.7.1, §9.1.31)."""
@@ -1014,6 +1044,9 @@ class CoreRules:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
+        if connector_id and c.tx is not None and c.tx.transaction_id == -1 and status in ("Finishing", "Available"):
+            self.owe_stop(self.state.connector(connector_id), STOP_REASONS, "TransactionIdMinusOne",
+                          "OCPP 1.6 §4.9 C1, C6: the transaction is over")
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
             self.set_availability(self.state.connector(connector_id), True)
         if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
@@ -1120,9 +1153,17 @@ class CoreRules:
                 failures=tuple(f for f in self.state.failures if f[0] != owed.transaction_id),
                 exhausted=self.state.exhausted | {owed.transaction_id})
         c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
-        if c is not None and c.tx is not None:
+        if c is not None and c.tx is not None and c.tx.transaction_id == -1 and c.reported in ("Finishing", "Available"):
+            self.forget_ended(c)
+        elif c is not None and c.tx is not None:
             self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
             self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
+
+    def forget_ended(self, c: Connector) -> None:
+        """A transaction without transactionId (errata 3.18) that the Charge Point reported over (§4.9 C1, C6)
+        and whose StopTransaction (-1) was found missing: it is over; a late StopTransaction may still come."""
+        self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=-1, reasons=STOP_REASONS))
+        self.update(c.id, tx=None, finishing=c.reported == "Finishing")
 
     def expire_authorizations(self) -> None:
         """ConnectionTimeOut ends an authorization that found no cable (§9.1.6). The spec does not say what 0

@@ -36,7 +36,7 @@ import attrs
 
 from .events import Answer, Stimulus
 from .hostile import crossing_orders
-from .judge import Verdict, judge
+from .judge import Judgement, Verdict, judge
 from .state import ChargePointState
 
 MAX_WORLDS = 8
@@ -109,6 +109,22 @@ def judge_worlds(worlds: Iterable[ChargePointState], stimulus: Stimulus, observe
     viable.sort(key=lambda v: len(v.violations))
     states: list[ChargePointState] = []
     for verdict in viable:
-        if verdict.state not in states:
-            states.append(verdict.state)
+        for state in (verdict.state, *retries_discarded(verdict.state, accepted)):
+            if state not in states:
+                states.append(state)
     return WorldsVerdict(tuple(states[:MAX_WORLDS]), viable[0].violations, handled)
+
+
+def retries_discarded(state: ChargePointState, accepted: frozenset[str]) -> tuple[ChargePointState, ...]:
+    """A Charge Point known to break TransactionMessageRetry (``--accept``) may have discarded a failed
+    transaction message at once, not after TransactionMessageAttempts (§3.7.1): the world in which it did,
+    whose queue goes on without the message (its next transaction messages are not out of order)."""
+    if "TransactionMessageRetry" not in accepted:
+        return ()
+    retries = [o for o in state.owed if o.rule == "TransactionMessageRetry"]
+    if not retries:
+        return ()
+    judgement = Judgement(state)
+    for owed in retries:
+        judgement.overdue(owed)
+    return (attrs.evolve(judgement.state, owed=tuple(o for o in judgement.state.owed if o not in retries)),)

@@ -288,6 +288,43 @@ def test_4_2_a_reboot_may_take_the_descriptions_reboot_limit():
     assert late.do(step("AdvanceTime", seconds=30)) == ["BootNotificationAtReboot"]
 
 
+def _started_while_a_hard_reset_waits() -> Trace:
+    """MicroOcppSimulator (sim-triage session 2): a Hard Reset Accepted, then, before it reboots, a
+    transaction starts on connector 1 (cable in)."""
+    trace = Trace(Options(reboot_limit=15.0))
+    trace.ok(step("Reset", type="Hard"), result(status="Accepted"))
+    return charging(trace)
+
+
+@pytest.mark.parametrize("stop", [None, "HardReset", "Reboot"])
+def test_5_14_a_transaction_running_at_a_hard_reset_reboot_may_be_lost(stop):
+    """§5.14: at a hard reset the Charge Point "is not required to gracefully stop ongoing transaction"; its
+    StopTransaction comes after the restart "if possible" ("information might get lost"). After the reboot
+    the cable still in gives Preparing, with no transaction."""
+    trace = _started_while_a_hard_reset_waits()
+    trace.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+             *statuses((0, "Available"), (1, "Preparing"), (2, "Available"), t=10.0),
+             *([stop_tx(1, reason=stop, t=10.0)] if stop else []))
+    assert trace.connector(1).tx is None
+    trace.ok(step("AdvanceTime", seconds=5))
+
+
+def test_5_14_a_transaction_lost_at_a_hard_reset_is_stopped_with_a_restart_reason():
+    trace = _started_while_a_hard_reset_waits()
+    assert trace.do(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+                    *statuses((0, "Available"), (1, "Preparing"), (2, "Available"), t=10.0),
+                    stop_tx(1, reason="Remote", t=10.0)) == ["StopTransactionReason"]
+
+
+def test_5_14_a_soft_reset_reboot_keeps_what_the_charge_point_must_stop():
+    trace = Trace(Options(reboot_limit=15.0))
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"))
+    charging(trace)
+    assert "StatusNotReported" in trace.do(
+        step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+        *statuses((0, "Available"), (1, "Preparing"), (2, "Available"), t=10.0))
+
+
 def test_4_2_a_power_on_boot_is_due_at_once_whatever_the_reboot_limit():
     trace = Trace(Options(reboot_limit=15.0))
     trace.ok(step("PowerLoss"))

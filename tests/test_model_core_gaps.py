@@ -413,6 +413,23 @@ def test_errata_3_18_a_stop_never_sent_is_a_violation():
         "TransactionIdMinusOne"]
 
 
+def test_errata_3_18_a_transaction_reported_over_without_its_stop_is_found_once_then_forgotten():
+    """MicroOcppSimulator (sim-triage session 2): its StartTransaction given up, it reports Finishing and
+    sends no StopTransaction (-1): that is the deviation, found once. The same card then starts a new
+    transaction: no AuthorizeWhenStoppingWithSameIdTag, no DiscardedMessageResent."""
+    trace = start_given_up()
+    assert trace.do(step("AdvanceTime", seconds=5), sn(1, "Finishing", 65.0)) == ["TransactionIdMinusOne"]
+    assert trace.connector(1).tx is None
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, t=65.0),
+             start_tx(1, TAG, tx_id=7, t=65.0), sn(1, "Charging", 65.0))
+
+
+def test_errata_3_18_a_transaction_reported_over_may_still_send_its_stop():
+    trace = start_given_up()
+    trace.ok(step("AdvanceTime", seconds=5), sn(1, "Finishing", 65.0), stop_tx(-1, reason="Other", t=65.0))
+    assert trace.connector(1).tx is None
+
+
 def test_errata_3_18_while_the_start_is_retried_the_stop_waits():
     trace = start_given_up(attempts=3)
     assert trace.connector(1).tx.transaction_id is None

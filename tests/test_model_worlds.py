@@ -88,3 +88,20 @@ def test_one_world_judges_like_judge():
     assert worlds.do(step("RemoteStartTransaction", idTag=TAG, connectorId=0), Answer("result", {"status": "Accepted"})) \
         == ["RemoteStartConnectorZero"]
     assert len(worlds.worlds) == 1
+
+
+def test_3_7_1_a_charge_point_known_to_discard_a_failed_message_at_once_is_not_flagged_again():
+    """Issue 14 (MicroOcpp, sim-triage session 2): with TransactionMessageRetry accepted, a StopTransaction
+    answered with a CALLERROR may have been discarded at once, so the next transaction's StartTransaction,
+    sent before the retry was due, is no TransactionMessageBeforeQueueEmptied. Not accepted: it is."""
+    from test_model_core import preparing
+    from test_model_core_gaps import OTHER, failed_stop, start_on_two
+
+    for accepted, expected in ((frozenset({"TransactionMessageRetry"}), []),
+                               (frozenset(), ["TransactionMessageBeforeQueueEmptied"])):
+        trace = preparing(failed_stop(), connector=2)
+        trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+        worlds = judge_worlds((trace.state,), Stimulus.from_step(step("AdvanceTime", seconds=0)), (), accepted).worlds
+        verdict = judge_worlds(worlds, Stimulus.from_step(step("PresentIdTag", connectorId=2, idTag=OTHER)),
+                               start_on_two(0.0), accepted)
+        assert [v.rule for v in verdict.violations] == expected
