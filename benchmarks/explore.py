@@ -43,9 +43,12 @@ PROFILE_OF_MODULE = {
     "adapters.chargepoint.mutants_smartcharging": "Core,SmartCharging",
     "adapters.chargepoint.mutants_trigger": "Core,RemoteTrigger",
     "adapters.chargepoint.mutants_firmware": "Core,FirmwareManagement,RemoteTrigger",
+    "adapters.chargepoint.mutants_hostile": "Core",
 }
 """The firmware mutants' set includes RemoteTrigger: a Central System asks for a transfer's status with
 TriggerMessage (the machine's ask_progress rule does the same)."""
+HOSTILE_MODULE = "adapters.chargepoint.mutants_hostile"
+"""Its mutants are fuzzed with ``--hostile`` and explored with the hostile letters (alphabet.py)."""
 LINKS = ("websocket", "memory") if "link" in attrs.fields_dict(FuzzConfig) else ()
 """The bundled charge point's links, where it has more than one (issue 16)."""
 
@@ -115,25 +118,32 @@ def depth(args) -> dict:
 
 
 def mutants(args) -> dict:
+    """Explore runs to the depth of the mutant's minimal trace (a shortest trace is never longer), with the
+    full budget where that depth is at most ``--required-depth`` and ``--short-budget`` beyond it."""
     results = {}
-    for name in args.names or sorted(MUTANTS):
+    for name in args.names or sorted(MUTANTS, key=lambda n: (len(MUTANTS[n].minimal_trace), n)):
         cls = MUTANTS[name]
+        hostile = cls.__module__ == HOSTILE_MODULE
         profiles = PROFILE_OF_MODULE[cls.__module__]
+        minimal = len(getattr(cls, "minimal_trace", ()))
         extra = {"link": args.link} if args.link else {}
-        killed = fuzz_mutant(name, args.fuzz_examples, extra)
-        explorer, explored = explore_cpu(ExploreConfig(depth=99, budget=args.budget, stop_at_first=True, fuzz=fuzz_config(
-            mutant=name, feature_profiles=profiles, **extra)))
+        killed = fuzz_mutant(name, args.fuzz_examples, {**extra, "hostile": hostile})
+        budget = args.budget if minimal <= args.required_depth else args.short_budget
+        explorer, explored = explore_cpu(ExploreConfig(
+            depth=max(minimal, 1), budget=budget, stop_at_first=True,
+            fuzz=fuzz_config(mutant=name, feature_profiles=profiles, hostile=hostile, **extra)))
         report = explorer.report
         first = report.findings[0] if report.findings else None
         results[name] = {
-            "profiles": profiles, "minimal": len(getattr(cls, "minimal_trace", ())),
-            "fuzz": killed,
+            "profiles": profiles + (" + hostile" if hostile else ""), "minimal": minimal, "fuzz": killed,
             "explore": {"killed": first is not None and first.rule not in report.dead_ends,
                         "cpuSeconds": round(report.time_to_find, 1) if first else None,
+                        "wallSeconds": explored["wall"] if first else None,
                         "length": len(first.trace) if first else None, "rule": first.rule if first else None,
-                        "deadEnd": bool(first and first.rule in report.dead_ends),
-                        "depthCompleted": report.depth_completed, "transitions": report.transitions,
-                        "letters": len(report.letters)},
+                        "deadEnd": bool(first and first.rule in report.dead_ends), "budget": budget,
+                        "depth": max(minimal, 1), "depthCompleted": report.depth_completed,
+                        "depthSeconds": report.depth_seconds, "stopped": report.stopped,
+                        "transitions": report.transitions, "letters": len(report.letters)},
         }
         print(json.dumps({name: results[name]}), file=sys.stderr, flush=True)
         with open(args.out / "mutants.jsonl", "a") as partial:
@@ -144,11 +154,12 @@ def mutants(args) -> dict:
 def fuzz_mutant(name: str, examples: int, extra: dict) -> dict:
     """Fuzz until the first finding (at most ``examples``): CPU seconds to it, its shrunk length."""
     first: dict = {}
-    started = time.process_time()
+    started, wall = time.process_time(), time.perf_counter()
 
     def note(report) -> None:
         if report.findings and not first:
             first["cpu"] = round(time.process_time() - started, 1)
+            first["wall"] = round(time.perf_counter() - wall, 1)
 
     report = fuzz(fuzz_config(max_examples=examples, budget=None, seed=0, mutant=name, stop_at_first=True, **extra),
                   on_progress=note)
@@ -157,7 +168,8 @@ def fuzz_mutant(name: str, examples: int, extra: dict) -> dict:
         return {"killed": False, "deadEnd": True, "rule": found.rule, "length": len(found.trace),
                 "cpuSeconds": first.get("cpu"), "examples": report.examples_to_find}
     return {"killed": found is not None, "cpuSeconds": first.get("cpu", round(time.process_time() - started, 1))
-            if found else None, "examples": report.examples_to_find, "length": len(found.trace) if found else None,
+            if found else None, "wallSeconds": first.get("wall"), "examples": report.examples_to_find,
+            "length": len(found.trace) if found else None, "totalCpuSeconds": round(time.process_time() - started, 1),
             "rule": found.rule if found else None}
 
 
@@ -258,10 +270,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("parts", nargs="*", default=["throughput", "depth", "mutants", "bridge", "symmetry"])
     parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
-    parser.add_argument("--fuzz-examples", type=int, default=1000,
-                        help="fuzz examples per mutant at most (default 1000, about 100 CPU seconds)")
+    parser.add_argument("--fuzz-examples", type=int, default=300,
+                        help="fuzz examples per mutant at most (default 300, about 30 CPU seconds)")
     parser.add_argument("--examples", type=int, default=60, help="fuzz examples for the throughput (default 60)")
-    parser.add_argument("--names", nargs="*", help="mutants (default: all)")
+    parser.add_argument("--names", nargs="*", help="mutants (default: all, shortest minimal trace first)")
+    parser.add_argument("--required-depth", type=int, default=4,
+                        help="mutants: minimal traces up to this length get --budget, longer ones --short-budget "
+                             "(default 4: the depth of Core with 2 connectors in 600 CPU s)")
+    parser.add_argument("--short-budget", type=float, default=60.0,
+                        help="mutants: CPU seconds for a mutant whose minimal trace is longer (default 60)")
     parser.add_argument("--seeds", type=int, default=3, help="bridge: fuzz seeds (default 3)")
     parser.add_argument("--bridge-depth", type=int, default=3, help="bridge: the exploration's depth (default 3)")
     parser.add_argument("--bridge-alphabet", default="small", help="bridge: the exploration's alphabet")

@@ -26,8 +26,9 @@ from properties.runner import FuzzConfig
 MODEL = Path(__file__).resolve().parents[1] / "model"
 
 
-def run(tmp_path: Path, depth: int, ops=None, mutant=None, profiles="Core", link="memory", **options):
-    fuzz = FuzzConfig(feature_profiles=profiles, mutant=mutant, findings_dir=tmp_path / "findings", link=link)
+def run(tmp_path: Path, depth: int, ops=None, mutant=None, profiles="Core", link="memory", hostile=False, **options):
+    fuzz = FuzzConfig(feature_profiles=profiles, mutant=mutant, findings_dir=tmp_path / "findings", link=link,
+                      hostile=hostile)
     return explore(ExploreConfig(depth=depth, budget=None, ops=ops, fuzz=fuzz, **options))
 
 
@@ -85,6 +86,39 @@ def test_the_counterexample_of_a_mutant_is_pinned(tmp_path, mutant, profiles, op
     report = run(tmp_path, depth, ops, mutant, profiles, stop_at_first=True)
     assert [(f.rule, f.trace) for f in report.findings] == [(rule, trace)]
     assert not report.dead_ends
+
+
+HOSTILE_PINNED = [
+    ("CaseInsensitiveActions", ("UnknownAction",), 1, "MalformedMessageNotRefused",
+     [{"op": "UnknownAction", "action": "clearCache"}]),
+    ("ResetSkipsUnconfirmedTransaction", ("SetIdTag", "PlugIn", "CrossingCall", "PresentIdTag"), 4,
+     "StopTransactionReason",
+     [{"op": "PlugIn", "connectorId": 1}, {"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"},
+      {"op": "CrossingCall", "hold": "StartTransaction", "call": {"op": "Reset", "type": "Soft"}},
+      {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}]),
+]
+
+
+@pytest.mark.parametrize("mutant, ops, depth, rule, trace", HOSTILE_PINNED, ids=[p[0] for p in HOSTILE_PINNED])
+def test_the_counterexample_of_a_hostile_mutant_is_pinned(tmp_path, mutant, ops, depth, rule, trace):
+    """With --hostile the alphabet has the frames and crossings of docs/hostile.md; a crossing armed by
+    one step and carried by the next is replayed as a judged run carries it."""
+    report = run(tmp_path, depth, ops, mutant, hostile=True, stop_at_first=True)
+    assert [(f.rule, f.trace) for f in report.findings] == [(rule, trace)]
+    assert not report.dead_ends
+
+
+def test_a_crossing_armed_is_a_state_of_its_own(tmp_path):
+    """A CrossingCall changes nothing the model keeps, only what the endpoint does at the next step:
+    the state after it is not the state before it, or the crossing would never be tried. The clean
+    charge point passes every crossing."""
+    report = run(tmp_path, 3, ("SetIdTag", "PlugIn", "CrossingCall"), hostile=True)
+    crossings = [(before, after) for before, name, after in report.edges if name.startswith("CrossingCall")]
+    armed = {after for _, after in crossings}
+    unarmed = [(before, after) for before, after in crossings if before not in armed]
+    assert unarmed and all(before != after for before, after in unarmed)
+    assert not report.findings
+    assert not [x for x in run(tmp_path, 1, ("PlugIn", "SetIdTag")).letters if x.profile == "Hostile"]
 
 
 def test_paths_the_model_says_commute_are_kept_apart_by_what_the_charge_point_said(tmp_path):

@@ -25,7 +25,10 @@ from model.configuration import supported_profiles
 from model.firmware import under_way
 from model.state import ChargePointState
 
+from vocabulary import HOSTILE_OPS
+
 from ..profiles.firmware import DIAGNOSTICS_URL, FIRMWARE_URL
+from ..profiles.hostile import DUPLICATED, FAULTS
 from ..profiles.smartcharging import STACKED, charging_profile, iso
 
 ALPHABETS = ("small", "large")
@@ -252,6 +255,36 @@ def set_local_list_failure(state, failing):
     return None if state.local_list.failing == failing else {"op": "SetLocalListFailure", "failing": failing}
 
 
+def hostile_frame(op: str):
+    """A hostile frame with fixed keys (docs/hostile.md), sent when a CALL could be."""
+    return lambda state, **keys: {"op": op, **keys} if online(state) else None
+
+
+def malformed_call(state, fault, call):
+    """The ``fault`` of properties/profiles/hostile.py's table on its first ``call``."""
+    if not online(state):
+        return None
+    well_formed, field, value = next(entry for entry in FAULTS[fault] if entry[0]["op"] == call)
+    step = {"op": "MalformedCall", "fault": fault, "call": well_formed, "field": field}
+    return step if fault == "missingField" else step | {"value": value}
+
+
+def duplicate_message_id(state, call):
+    return hostile_frame("DuplicateMessageId")(state, call=next(c for c in DUPLICATED if c["op"] == call))
+
+
+def crossing_call(state, hold, call):
+    """OCPP-J §4.1.1: ``call`` crosses the Charge Point's next CALL of ``hold`` (in the next step); a
+    RemoteStopTransaction of the lowest running transaction (none: no letter)."""
+    if not online(state):
+        return None
+    crossing = {"Reset": {"op": "Reset", "type": "Soft"}, "UnsolicitedCallError": {"op": "UnsolicitedCallError"},
+                "UnlockConnector": {"op": "UnlockConnector", "connectorId": 1}}.get(call)
+    if call == "RemoteStopTransaction":
+        crossing = remote_stop(state, "running")
+    return {"op": "CrossingCall", "hold": hold, "call": crossing} if crossing else None
+
+
 BUILDERS: dict[str, Callable[..., dict | None]] = {
     "PlugIn": plug_in, "Unplug": unplug, "PresentIdTag": present_id_tag, "Fault": fault, "ClearFault": clear_fault,
     "EVSuspend": ev_suspend, "SetUnlockFailure": set_unlock_failure, "Power": power, "Network": network,
@@ -272,6 +305,9 @@ BUILDERS: dict[str, Callable[..., dict | None]] = {
     "TriggerMessage": trigger_message,
     "UpdateFirmware": update_firmware, "GetDiagnostics": get_diagnostics,
     "SetFirmwareFailure": set_firmware_failure, "SetUploadFailure": set_upload_failure,
+    **{op: hostile_frame(op) for op in ("NotJson", "BinaryFrame", "WrongMessageType", "UnknownAction", "LargeFrame",
+                                        "UnsolicitedCallResult", "UnsolicitedCallError")},
+    "MalformedCall": malformed_call, "DuplicateMessageId": duplicate_message_id, "CrossingCall": crossing_call,
 }
 
 
@@ -374,6 +410,27 @@ def firmware(connectors: range, size: str) -> list[Letter]:
     return letters
 
 
+def hostile(connectors: range, size: str) -> list[Letter]:
+    """A hostile Central System (``--hostile``, docs/hostile.md): one frame of each kind the mutants of
+    adapters/chargepoint/mutants_hostile.py need, a HeartbeatInterval the probe reads, and crossings."""
+    p = "Hostile"
+    letters = [letter("NotJson", p, text="hello"), letter("WrongMessageType", p, messageTypeId=5),
+               letter("UnknownAction", p, action="NoSuchAction"), letter("UnknownAction", p, action="clearCache"),
+               letter("MalformedCall", p, fault="wrongType", call="RemoteStopTransaction"),
+               letter("DuplicateMessageId", p, call="GetConfiguration"), letter("UnsolicitedCallError", p),
+               letter("ChangeConfiguration", p, key="HeartbeatInterval", value="60")]
+    letters += [letter("CrossingCall", p, hold=h, call=c) for h, c in (
+        ("StopTransaction", "RemoteStopTransaction"), ("StopTransaction", "UnsolicitedCallError"),
+        ("StartTransaction", "Reset"))]
+    if size == "large":
+        letters += [letter("BinaryFrame", p, content="notUtf8"), letter("LargeFrame", p, size=1_000_000),
+                    letter("UnsolicitedCallResult", p),
+                    letter("MalformedCall", p, fault="missingField", call="Reset"),
+                    letter("MalformedCall", p, fault="invalidEnum", call="TriggerMessage"),
+                    letter("CrossingCall", p, hold="StatusNotification", call="UnlockConnector")]
+    return letters
+
+
 PROFILE_LETTERS = {"Core": core, "LocalAuthListManagement": local_auth_list, "Reservation": reservation,
                    "SmartCharging": smart_charging, "RemoteTrigger": remote_trigger, "FirmwareManagement": firmware}
 
@@ -383,9 +440,10 @@ class AlphabetError(ValueError):
 
 
 def build(root: ChargePointState, size: str = "small", ops: Iterable[str] | None = None,
-          capabilities: frozenset[str] | None = None) -> list[Letter]:
+          capabilities: frozenset[str] | None = None, hostile_frames: bool = False) -> list[Letter]:
     """The letters of every feature profile the Charge Point supports (read from ``root``'s
-    configuration), of ``size``, limited to ``ops`` and to what the SUT can perform."""
+    configuration), and the hostile ones if asked, of ``size``, limited to ``ops`` and to what the SUT
+    can perform."""
     if size not in ALPHABETS:
         raise AlphabetError(f"unknown alphabet {size!r}; choose one of {', '.join(ALPHABETS)}")
     connectors = range(1, root.options.number_of_connectors + 1)
@@ -394,6 +452,8 @@ def build(root: ChargePointState, size: str = "small", ops: Iterable[str] | None
         if profile in supported_profiles(root.config):
             names = {x.name for x in letters}
             letters += [x for x in PROFILE_LETTERS[profile](connectors, size) if x.name not in names]
+    if hostile_frames:
+        letters += hostile(connectors, size)
     wanted = set(ops) if ops is not None else None
     if wanted is not None:
         unknown = wanted - {op for x in letters for op in ops_of(x)}
@@ -401,7 +461,8 @@ def build(root: ChargePointState, size: str = "small", ops: Iterable[str] | None
             raise AlphabetError(f"--ops: no letter of this alphabet is {', '.join(sorted(unknown))}")
         letters = [x for x in letters if ops_of(x) & wanted]
     if capabilities is not None:
-        letters = [x for x in letters if all(op in capabilities or op in CALL_OPS for op in ops_of(x))]
+        sent = CALL_OPS | HOSTILE_OPS  # by the endpoint: every charge point gets them
+        letters = [x for x in letters if all(op in capabilities or op in sent for op in ops_of(x))]
     return letters
 
 

@@ -23,6 +23,9 @@ def add_parser(sub) -> None:
     explore.add_argument("--symmetry", action="store_true",
                          help="connectors and the alphabet's idTags are interchangeable (fewer states)")
     explore.add_argument("--stop-at-first", action="store_true", help="end at the first finding")
+    explore.add_argument("--hostile", action="store_true",
+                         help="hostile letters too: frames that break OCPP-J and CALLs that cross the charge "
+                         "point's own (docs/hostile.md)")
     explore.add_argument("--mutant", help="switch on one injected bug in the bundled charge point")
     explore.add_argument("--connectors", type=int, help="the bundled charge point's connectors (default 2)")
     explore.add_argument("--feature-profiles", metavar="CSL",
@@ -62,7 +65,7 @@ def config_of(args):
     ops = tuple(op.strip() for op in args.ops.split(",") if op.strip()) if args.ops else None
     fuzz = FuzzConfig(findings_dir=args.findings, mutant=args.mutant, connectors=args.connectors or 2,
                       feature_profiles=args.feature_profiles, external=external,
-                      link=args.link or ("websocket" if external else "memory"))
+                      link=args.link or ("websocket" if external else "memory"), hostile=args.hostile)
     return ExploreConfig(depth=args.depth, budget=args.budget or None, states_limit=args.states_limit,
                          alphabet=args.alphabet, ops=ops, symmetry=args.symmetry, stop_at_first=args.stop_at_first,
                          fuzz=fuzz)

@@ -31,6 +31,7 @@ finding whose path also fails on the clean charge point is a dead end too.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import pickle
 import time
@@ -132,6 +133,8 @@ class Outcome:
     handled: frozenset = frozenset()
     said: tuple[str, ...] = ()
     """The actions of the CALLs the charge point sent during the step, in order."""
+    armed: str = ""
+    """A crossing armed for the next step (``CrossingCall``): the harness's, not the model's."""
 
 
 def forked(run: Callable[[], Outcome]) -> Outcome:
@@ -184,6 +187,10 @@ class Explorer:
         self.real_time = getattr(self.session.sut, "real_time", False)
         self.forking = config.restore == "fork" and can_fork(self.session)
         self.tags: tuple[str, ...] = ()
+        self.hostile = config.fuzz.hostile_family
+        """Hostile letters too; the boot's GetConfiguration is then replayed (DuplicateMessageId repeats
+        the last CALL's UniqueId, and without it there may be none)."""
+        self.skip_boot_configuration = config.skip_boot_configuration and not self.hostile
 
     # -- the search ------------------------------------------------------------------------------
 
@@ -217,7 +224,8 @@ class Explorer:
             return []
         root = Node(self.key(harness.worlds), 0, (), harness.worlds, self.session.sut.clock.now(), 0)
         root.model_key = root.key
-        letters = build(root.worlds[0], self.config.alphabet, self.config.ops, self.session.capabilities)
+        letters = build(root.worlds[0], self.config.alphabet, self.config.ops, self.session.capabilities,
+                        self.hostile)
         if self.real_time:
             letters = in_real_time(letters, self.session.sut.timing.max_advance)
         if self.config.symmetry:
@@ -260,7 +268,7 @@ class Explorer:
         found = harness.step(step)
         said = tuple(f.action for f in sut.csms.frames[first:] if f.direction == "cp->cs" and f.message_type == 2)
         return Outcome(found, harness.worlds, sut.clock.now(), len(sut.csms.frames) - boot_frames,
-                       frozenset(getattr(harness, "handled", ())), said)
+                       frozenset(getattr(harness, "handled", ())), said, armed(harness))
 
     def transition(self, node: Node, x: Letter, step: dict, outcome: "Outcome", following: list[Node]) -> None:
         self.report.transitions += 1
@@ -274,6 +282,8 @@ class Explorer:
         key = model_key
         if self.config.history and outcome.said:
             key = hashlib.blake2b(f"{model_key} {' '.join(outcome.said)}".encode(), digest_size=8).hexdigest()
+        if outcome.armed:  # the model's state is the one before the CrossingCall; the harness's is not
+            key = hashlib.blake2b(f"{key} armed {outcome.armed}".encode(), digest_size=8).hexdigest()
         child = Node(key, node.depth + 1, steps, outcome.worlds, outcome.time, outcome.frames, model_key)
         self.report.edges.add((node.key, x.name, child.key))
         if child.key not in self.seen:
@@ -312,11 +322,11 @@ class Explorer:
         session = self.session
         harness = session.fresh_harness()
         harness.run(session.sut.start())
-        if not self.config.skip_boot_configuration:
+        if not self.skip_boot_configuration:
             harness.run(harness.execute(Stimulus.from_step({"op": "GetConfiguration"})))
         boot_frames = len(session.sut.csms.frames)
         for step in node.steps:
-            harness.run(harness.execute(Stimulus.from_step(step)))
+            replay_unjudged(harness, step)
         frames = len(session.sut.csms.frames) - boot_frames
         if session.sut.clock.now() != node.time or frames != node.frames:
             raise ExploreError(f"the charge point did not repeat itself: replaying {len(node.steps)} step(s) gave "
@@ -374,6 +384,25 @@ class Explorer:
         finally:
             self.session.loop.run_until_complete(sut.fresh(mutant=mutant))
         return any(v.rule == rule for v in found)
+
+
+def replay_unjudged(harness, step: dict) -> None:
+    """One step of a state's path, not judged; a crossing it arms or completes is kept as a judged
+    step keeps it (the step after a ``CrossingCall`` carries the crossing)."""
+    stimulus = Stimulus.from_step(step)
+    first = len(harness.sut.csms.frames)
+    harness.run(harness.execute(stimulus))
+    hostile = getattr(harness, "hostile", None)
+    if hostile is not None:
+        hostile.observed(stimulus, harness.sut.csms.frames[first:], [])
+
+
+def armed(harness) -> str:
+    """The crossing a ``CrossingCall`` armed for the next step, as text ("" when none is)."""
+    crossing = getattr(getattr(harness, "hostile", None), "crossing", None)
+    if crossing is None:
+        return ""
+    return f"{crossing[0].hold_action} {json.dumps(crossing[1], sort_keys=True)}"
 
 
 def can_fork(session: Session) -> bool:
