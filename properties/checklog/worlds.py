@@ -402,18 +402,38 @@ def grow(state: ChargePointState, connectors: int) -> ChargePointState:
 
 
 def _cheapest(worlds: list[World]) -> list[World]:
+    """The :data:`MAX_WORLDS` cheapest worlds, one per state. States that differ only in ``aligned_since``
+    are one world: the latest time (None latest of all) owes the fewest clock-aligned readings (§3.16.2),
+    so the merged world allows all that either did."""
     worlds.sort(key=lambda w: w.cost)
     if len(worlds) == 1:
         return worlds
-    kept, seen = [], set()
+    kept, seen = [], {}
     for world in worlds:
-        if world.state in seen:
+        key = _key(world.state)
+        same = seen.get(key)
+        if same is not None:
+            kept[same] = _later_alignment(kept[same], world.state.aligned_since)
             continue
-        seen.add(world.state)
-        kept.append(world)
         if len(kept) == MAX_WORLDS:
-            break
+            continue
+        seen[key] = len(kept)
+        kept.append(world)
     return kept
+
+
+_KEY_FIELDS = tuple(f.name for f in attrs.fields(ChargePointState) if f.name != "aligned_since")
+
+
+def _key(state: ChargePointState) -> tuple:
+    return tuple(getattr(state, name) for name in _KEY_FIELDS)
+
+
+def _later_alignment(world: World, since: float | None) -> World:
+    mine = world.state.aligned_since
+    if mine is None or (since is not None and since <= mine):
+        return world
+    return World(attrs.evolve(world.state, aligned_since=since), world.cost, world.assumed)
 
 
 MODEL_ERROR = "ModelError"
