@@ -331,6 +331,34 @@ def test_a_step_the_controller_refuses_in_the_charge_points_state_is_skipped_not
         assert not harness.state.connector(1).plugged
 
 
+def test_a_step_the_controller_calls_failed_after_the_charge_point_acted_on_it_is_judged():
+    """The SAP simulator calls a card's startTransaction failed when the Central System answered the
+    StartTransaction with a CALLERROR (FailNext): the card was presented, its Authorize and
+    StartTransaction sent. Judged as a skipped step, they looked like a start without a card."""
+    class FailsAfterActing(InjectingController):
+        async def capabilities(self):
+            return frozenset({"PlugIn", "PresentIdTag"})
+
+        async def perform(self, step):
+            if step["op"] == "PlugIn":
+                await self.fake.set_status(step["connectorId"], "Preparing")
+                return []
+            await self.fake.call("Authorize", {"idTag": step["idTag"]})
+            await self.fake.call("StartTransaction", {"connectorId": step["connectorId"], "idTag": step["idTag"],
+                                                      "meterStart": 0, "timestamp": iso(time.time())})
+            await self.fake.set_status(step["connectorId"], "Charging")
+            raise ControllerError("SAP simulator: startTransaction failed: FailNext", refused=True)
+
+    with judging(description(timing=FAST), FailsAfterActing()) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        assert rules(harness.step({"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"})) == []
+        assert rules(harness.step({"op": "PlugIn", "connectorId": 1})) == []
+        assert rules(harness.step({"op": "FailNext", "action": "StartTransaction", "count": 1})) == []
+        found = rules(harness.step({"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}))
+        assert "StartTransactionWithoutAuthorization" not in found
+        assert sut.skipped == []
+
+
 def test_a_graceful_power_loss_waits_for_the_reboot_an_accepted_reset_started():
     """The SAP simulator's Reset sleeps resetTime, then starts the station whatever its controller
     did meanwhile: a graceful PowerLoss in between would be undone (ConnectedWithoutPower)."""

@@ -31,6 +31,11 @@ The model allows ``tolerance`` either way on ConnectionTimeOut, so a timeout tha
 within a step is not judged early."""
 
 
+ACTED = frozenset({"Authorize", "StartTransaction", "StopTransaction", "StatusNotification"})
+"""What a charge point sends because of a physical step (a card, a cable): a step the controller calls
+refused after one of these was sent has happened (:meth:`ExternalSut._physical`)."""
+
+
 class ConnectTimeout(TimeoutError):
     """No charge point connected to the endpoint in time."""
 
@@ -418,8 +423,11 @@ class ExternalSut(Preconditions):
         except ControllerError as exc:
             if not exc.refused:
                 raise
-            self.skipped.append(Skipped(step, str(exc)))
-            return self.skipped[-1]
+            if not self._acted_since(since):
+                self.skipped.append(Skipped(step, str(exc)))
+                return self.skipped[-1]
+            injected = []  # the charge point acted on it: the SAP simulator calls a startTransaction failed
+            # when the Central System answered its StartTransaction with a CALLERROR (a FailNext)
         self._remember(step)
         await self._mark_injected(injected, since)
         if op in ("PowerOn", "NetworkUp"):
@@ -444,6 +452,11 @@ class ExternalSut(Preconditions):
     def _online(self) -> bool:
         """Connected, and the endpoint has recorded the connection."""
         return self.csms.connected and self.observed.connected
+
+    def _acted_since(self, index: int) -> bool:
+        """The charge point has sent a CALL a physical step leads to since frame ``index``."""
+        return any(frame.direction == "cp->cs" and frame.message_type == 2 and frame.action in ACTED
+                   for frame in self.csms.frames[index:])
 
     def _disconnected_since(self, index: int) -> bool:
         """The endpoint has recorded a disconnection since frame ``index``."""
