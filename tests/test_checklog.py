@@ -170,6 +170,32 @@ def test_trace_out_writes_trace_v1_0_records(tmp_path):
     assert not check([path]).violation_count
 
 
+def test_an_external_charge_points_trace_holds_the_frames_between_examples(tmp_path):
+    from types import SimpleNamespace
+
+    from adapters.csms import Frame
+    from properties.checklog.export import SessionTrace
+
+    def frame(seq: int, action: str) -> Frame:
+        raw = json.dumps([2, str(seq), action, {}])
+        return Frame(seq, T0 + seq, "cs->cp", raw, 2, str(seq), action, {}, None)
+
+    for real_time, expected in ((True, ["GetConfiguration", "ClearCache", "Reset"]),
+                                (False, ["GetConfiguration", "Reset"])):  # each example its own charge point
+        csms = SimpleNamespace(frames=[frame(0, "GetConfiguration")], charge_point_id="CP9")
+        sut = SimpleNamespace(csms=csms, example_start=0, real_time=real_time)
+        path = tmp_path / f"{real_time}.jsonl"
+        export.start(path)
+        trace = SessionTrace(path, sut)
+        trace.flush()  # the first example ends
+        csms.frames.append(frame(1, "ClearCache"))  # the run brings the charge point back between examples
+        sut.example_start = len(csms.frames)
+        csms.frames.append(frame(2, "Reset"))
+        trace.close()
+        actions = [json.loads(line)["action"] for line in open(path)]
+        assert actions == expected, real_time
+
+
 # -- hidden events --------------------------------------------------------------------
 
 

@@ -4,7 +4,10 @@ Each example of the bundled charge point starts a new charge point, with
 empty memory and the clock back at its epoch: its frames are written as a
 charge point of their own, ``<id>#<example>``, so that ``check-log`` judges
 each example from its own BootNotification. An external charge point keeps
-its id: its examples follow one another on one wall clock.
+its id: its examples follow one another on one wall clock, and its trace holds
+every frame of the connection, the frames with which the run brings it back to
+a known state between examples included (they are part of the conversation:
+without them the configuration and the lists it restores would change unseen).
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ class SessionTrace:
         csms = getattr(self.sut, "csms", None)
         if csms is None:
             return
-        frames = [f for f in csms.frames[self.sut.example_start:] if f.seq > self.last_seq]
+        frames = _after(csms.frames, self.last_seq, 0 if not self.virtual else self.sut.example_start)
         if not frames:
             return
         self.last_seq = frames[-1].seq
@@ -49,3 +52,11 @@ class SessionTrace:
     def close(self) -> None:
         self.flush()
         self.writer.close()
+
+
+def _after(frames: list, seq: int, start: int) -> list:
+    """The frames from index ``start`` on whose seq is above ``seq`` (frames come in seq order)."""
+    first = len(frames)
+    while first > start and frames[first - 1].seq > seq:
+        first -= 1
+    return frames[first:]
