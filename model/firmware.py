@@ -151,8 +151,9 @@ class FirmwareRules:
         return getattr(self.state.firmware, kind.field)
 
     def set_transfer(self, kind: Kind, transfer: Transfer | None) -> None:
-        firmware = attrs.evolve(self.state.firmware, **{kind.field: transfer})
-        self.state = attrs.evolve(self.state, firmware=firmware)
+        if self.transfer(kind) != transfer:
+            firmware = attrs.evolve(self.state.firmware, **{kind.field: transfer})
+            self.state = attrs.evolve(self.state, firmware=firmware)
 
     def drop_progress(self, kind: Kind) -> None:
         while self.discharge(lambda o: o.action == kind.action and kind.marker in o.reasons):
@@ -335,7 +336,8 @@ class FirmwareRules:
 
     def settle(self) -> None:
         """Errata 3.49: the installation may wait until no transaction runs."""
-        if any(c.tx is not None or self.hidden_tx(c) for c in self.connectors()):
+        waiting = any(o.rule == "FirmwareNotInstalled" for o in self.state.owed)
+        if waiting and any(c.tx is not None or self.hidden_tx(c) for c in self.connectors()):
             later = self.state.time + WINDOW + self.state.options.tolerance
             self.state = attrs.evolve(self.state, owed=tuple(
                 attrs.evolve(o, due=max(o.due, later)) if o.rule == "FirmwareNotInstalled" else o

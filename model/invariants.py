@@ -22,6 +22,9 @@ Check = Callable[[ChargePointState], "str | None"]
 
 
 def _repeated(values: Iterable) -> list:
+    values = list(values)
+    if len(set(values)) == len(values):  # the usual case, checked every step: no Counter needed
+        return []
     return sorted((v for v, n in Counter(values).items() if n > 1), key=repr)
 
 
@@ -87,11 +90,11 @@ def no_reservation_past_expiry(state: ChargePointState) -> str | None:
 def nothing_owed_overdue(state: ChargePointState) -> str | None:
     """At the end of a step, what was owed by then either came or was a violation; only messages that
     wait (for the transaction queue, the registration, a connection) may be past due."""
-    if not (state.online and state.powered):
+    due = [o for o in state.owed if o.action != "MayStopTransaction" and o.due <= state.time]
+    if not (due and state.online and state.powered):
         return None
     judgement = Judgement(state)
-    overdue = [o for o in state.owed if o.action != "MayStopTransaction" and o.due <= state.time
-               and not judgement.waits_for_start(o) and not judgement.waits_for_registration(o)]
+    overdue = [o for o in due if not judgement.waits_for_start(o) and not judgement.waits_for_registration(o)]
     return "; ".join(f"{o.action} ({o.rule}) due {state.time - o.due:.0f}s ago" for o in overdue) or None
 
 

@@ -110,7 +110,8 @@ class LocalAuthListRules:
         return self.state.local_list
 
     def set_local_list(self, **changes) -> None:
-        self.state = attrs.evolve(self.state, local_list=attrs.evolve(self.state.local_list, **changes))
+        if any(getattr(self.state.local_list, name) != value for name, value in changes.items()):
+            self.state = attrs.evolve(self.state, local_list=attrs.evolve(self.state.local_list, **changes))
 
     def list_in_use(self) -> bool:
         """§9.2.1 LocalAuthListEnabled; a value the model has not learnt counts as enabled."""
