@@ -26,7 +26,9 @@ from pathlib import Path
 
 import attrs
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from .preconditions import precondition
 
 from adapters.controllers import ControllerError
 from adapters.external import (

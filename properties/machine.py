@@ -11,11 +11,12 @@ what the Charge Point must do.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from model.configuration import value_of
 
 from . import stopping
+from .preconditions import precondition
 from .harness import ModelViolation
 from .profiles.core_gaps import CoreGapRules
 from .profiles.firmware import FirmwareRules

@@ -12,7 +12,9 @@ and fixed, the plainest first, so a failure shrinks to a readable trace.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from model.configuration import value_of
 

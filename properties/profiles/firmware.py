@@ -14,7 +14,9 @@ identically.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from vocabulary.dates import iso
 

@@ -9,7 +9,9 @@ shrinks to the plainest frame that still fails. Mixed into the machine only when
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 NOT_JSON = ("hello", "", "[2,\"1\",\"Reset\",", "{\"a\":}", "[2, 'x', 'Reset', {}]")
 BINARY = ("call", "notUtf8")

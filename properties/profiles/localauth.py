@@ -8,7 +8,9 @@ in a Differential update) and versions come from a small set (1, 2, 5; never
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from model.configuration import value_of
 

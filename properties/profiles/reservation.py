@@ -11,7 +11,9 @@ another one (§5.13: only the reservation's idTag or parent idTag may charge).
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from vocabulary.dates import iso
 

@@ -12,7 +12,9 @@ replays identically.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from vocabulary.dates import iso
 

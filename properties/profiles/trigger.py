@@ -10,7 +10,9 @@ Pending or Rejected answer to it is not the Charge Point's to get right.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 MESSAGES = ("StatusNotification", "MeterValues", "Heartbeat", "FirmwareStatusNotification",
             "DiagnosticsStatusNotification", "BootNotification")

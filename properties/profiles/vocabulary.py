@@ -10,7 +10,9 @@ or refused with a CALLERROR (OCTT TC_040_2), never Accepted.
 from __future__ import annotations
 
 from hypothesis import strategies as st
-from hypothesis.stateful import precondition, rule
+from hypothesis.stateful import rule
+
+from ..preconditions import precondition
 
 from model.configuration import KEYS, KeySpec, supported_profiles
 
