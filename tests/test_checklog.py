@@ -391,3 +391,38 @@ def test_facts_the_log_shows_late_a_lock_that_fails_or_none_at_all(tmp_path):
     log = Log().boot().cs(5, "UnlockConnector", {"connectorId": 1}, {"status": "NotSupported"})
     log.cs(6, "UnlockConnector", {"connectorId": 1}, {"status": "Unlocked"})  # a lock after all: no
     assert rules(check([log.jsonl(tmp_path / "both.jsonl")])) == {"UnlockConnectorNotSupported"}
+
+
+# -- facts from before the judged part of the log ------------------------------------------
+
+
+def test_a_connector_first_reported_unavailable_was_made_inoperative_before_the_log(tmp_path):
+    log = Log().cp(0, "BootNotification", BOOT, ACCEPTED).status(0, 0, "Available").status(0, 1, "Unavailable")
+    log.cs(20, "ChangeAvailability", {"connectorId": 1, "type": "Operative"}, {"status": "Accepted"})
+    log.status(20, 1, "Available")
+    assert check([log.jsonl(tmp_path / "inoperative.jsonl")]).violation_count == 0  # §4.9: persists a reboot
+    unexplained = Log().boot().status(20, 1, "Unavailable")  # Available first: nothing made it Inoperative
+    assert rules(check([unexplained.jsonl(tmp_path / "later.jsonl")])) == {"StatusNotReported"}
+
+
+def test_a_cable_plugged_in_before_a_boot_may_show_as_finishing(tmp_path):
+    log = Log().cp(0, "BootNotification", BOOT, ACCEPTED).status(0, 0, "Available").status(0, 1, "Finishing")
+    log.status(30, 1, "Available")  # the cable pulled out
+    assert check([log.jsonl(tmp_path / "plugged.jsonl")]).violation_count == 0  # §4.9 F2
+    unexplained = Log().boot().status(20, 1, "Finishing")  # after the boot's Available: no transaction ended
+    assert "StatusTransitionNotAllowed" in rules(check([unexplained.jsonl(tmp_path / "finishing.jsonl")]))
+
+
+def test_a_transaction_whose_start_was_given_up_is_stopped_with_id_minus_one(tmp_path):
+    log = Log().boot().cs(1, "ChangeConfiguration", {"key": "TransactionMessageAttempts", "value": "1"},
+                          {"status": "Accepted"})
+    log.cp(5, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+    log.cp(5, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0,
+                                   "timestamp": "2025-01-01T00:00:05Z"}, error="InternalError")
+    log.status(5, 1, "Charging")
+    log.cp(60, "StopTransaction", {"transactionId": -1, "meterStop": 9, "reason": "Local", "idTag": "T",
+                                   "timestamp": "2025-01-01T00:01:00Z"}, {"idTagInfo": {"status": "Accepted"}})
+    log.status(60, 1, "Finishing")
+    report = check([log.jsonl(tmp_path / "minus-one.jsonl")])
+    (cp,) = report.charge_points.values()
+    assert report.violation_count == 0 and not cp.not_judged  # errata 3.18: judged, not "from before the log"

@@ -49,8 +49,6 @@ without being settled: settling is the dearest step of the model."""
 IGNORED = 2
 """Cost of taking an event as it is though the model did not expect it."""
 MAX_CONNECTORS = 64
-MAX_RETRIED = 256
-"""Events of a burst remembered to judge it again when it cannot be explained (a longer burst is not retried)."""
 OFFLINE_GAP = 60.0
 """Seconds without a frame after which a log without connection events may hide a lost connection."""
 
@@ -100,16 +98,10 @@ class Worlds:
         been set before it (an Unavailable set by ChangeAvailability persists across reboots, §4.9)."""
         self.since_boot: set = set()
         """Connectors with a StatusNotification since the last BootNotification."""
-        self.thorough = False
-        """Retrying a burst: explanations are tried even for events the model expects as they are."""
-        self.burst: list | None = []
-        """The events of the burst so far (for a retry), None when it grew past :data:`MAX_RETRIED`."""
-        self.burst_start = (self.worlds, set(self.unreported), set(self.since_boot), self.largest)
 
     # -- events -------------------------------------------------------------------
 
     def cp_call(self, call: CpCall, queued: bool) -> Failure | None:
-        self._remember(self.cp_call, call, queued)
         self._grow_for(call)
         policy = hidden.central_system_answer(call)
         if policy is not None:
@@ -133,11 +125,9 @@ class Worlds:
         return World(judgement.state, world.cost, world.assumed)
 
     def cs_call(self, stimulus: Stimulus, answer: Answer | None, time: float) -> Failure | None:
-        self._remember(self.cs_call, stimulus, answer, time)
         return self._advance(time, lambda w: self._stimulus_options(w, stimulus, answer))
 
     def connection(self, event: Connection) -> Failure | None:
-        self._remember(self.connection, event)
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
 
     def settle(self, time: float, quiet: float = 0.0) -> Failure | None:
@@ -161,52 +151,14 @@ class Worlds:
                     break
         if not passing and self.hidden_connections and quiet > OFFLINE_GAP:
             passing = self._gone_offline(failed, time)
-        if not passing and self._retry():
-            return self.settle(time, quiet)
         if passing:
             base = passing[0].cost
             self.worlds = [attrs.evolve(w, cost=w.cost - base) for w in passing]
-            self._begin_burst()
             return None
         world, judgement, violations = min(failed, key=lambda f: (len(f[2]), f[0].cost))
         self.worlds = [World(judgement.state)]
-        self._begin_burst()
         tried = (f"{len(failed)} state(s) consistent with the log so far were settled; each breaks a rule",)
         return Failure(violations, tried, world.assumed)
-
-    # -- a burst judged again, every explanation tried ------------------------------
-
-    def _remember(self, method, *args) -> None:
-        if self.thorough or self.burst is None:
-            return
-        self.burst.append((method, args))
-        if len(self.burst) > MAX_RETRIED:
-            self.burst = None
-
-    def _begin_burst(self) -> None:
-        self.thorough = False
-        self.burst = []
-        self.burst_start = (self.worlds, set(self.unreported), set(self.since_boot), self.largest)
-
-    def _retry(self) -> bool:
-        """No world explains the burst: judge it again from its start, trying the hidden events even where
-        the model expected an event as it was (an event it expected in one way may have come in another:
-        a Preparing for a card while a stale authorization made it look expected). True if that explains it;
-        else everything stays as it was."""
-        if self.thorough or not self.burst:
-            return False
-        events, self.burst = self.burst, None  # once per burst
-        saved = (self.worlds, self.unreported, self.since_boot, self.largest)
-        self.worlds, unreported, since_boot, self.largest = self.burst_start
-        self.unreported, self.since_boot = set(unreported), set(since_boot)
-        self.thorough = True
-        try:
-            if all(method(*args) is None for method, args in events):
-                return True
-        finally:
-            self.thorough = False
-        self.worlds, self.unreported, self.since_boot, self.largest = saved
-        return False
 
     def _gone_offline(self, failed: list, time: float) -> list[World]:
         """The Charge Point may have lost its connection right after the burst: what it owes then waits."""
@@ -230,7 +182,7 @@ class Worlds:
         tried = []
         if hidden.expected(self._judgement(world.state, call.time), call):
             tried.append(self._attempt(world, (), observe=call))
-            if tried[0].world is not None and not self.thorough:
+            if tried[0].world is not None:
                 return tried
         for sequence in self._explanations(world.state, call, queued):
             attempt = self._attempt(world, sequence, observe=call, must_expect=True)
@@ -348,15 +300,12 @@ class Worlds:
         if kept:
             self.worlds = _cheapest(kept)
             return None
-        if self._retry():
-            return None
         return self._failed(failed)
 
     def _failed(self, failed: list) -> Failure:
         """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
         world, best = min(failed, key=lambda f: (len(f[1].violations), f[0].cost))
         self.worlds = [World(best.state)]
-        self.burst = None  # reported: not judged again
         tried = tuple(dict.fromkeys(f"{a.label}: {a.violations[0]}" for _, a in failed))[:8]
         assumed = world.assumed + (() if best.label == AS_IT_IS else (best.label,))
         return Failure(best.violations, tried, assumed)
