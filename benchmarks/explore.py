@@ -1,6 +1,7 @@
 """Exploration against fuzzing on the bundled charge point (issue 15).
 
-Three measures, each printed as a Markdown table (and kept as JSON under --out):
+Five measures, each printed as a Markdown table (and kept as JSON under --out). Rates and budgets are in
+CPU seconds of this process (``time.process_time()``: the machine is shared), wall seconds alongside.
 
 1. ``throughput``: explore transitions/s against fuzz steps/s, measured in the same run, for Core with
    2 connectors and for all six profiles, in CPU seconds and wall seconds; and the cost of reaching a
@@ -8,15 +9,20 @@ Three measures, each printed as a Markdown table (and kept as JSON under --out):
 2. ``depth``: the depth fully explored within 60 s and within 600 s (CPU time of this process, so that
    other work on the machine does not change it), for Core with 2 connectors and for all six profiles.
 3. ``mutants``: every mutant, fuzz against explore: killed or not, time to kill, the trace length
-   against the hand-written minimal length. Explore runs on the mutant's feature profile (Core and
-   the profile its module belongs to), breadth-first until the first finding or the budget.
+   against the hand-written minimal length (``minimal_trace``, replayed by the profile's tests). Explore
+   runs on the mutant's feature profiles (Core and the profile its module belongs to; the hostile mutants
+   with the hostile letters, and fuzz with --hostile), breadth-first to the depth of the minimal trace
+   (a shortest trace is never longer) until the first finding or the budget. Fuzz: seed 0, until the
+   first finding (shrunk), at most --fuzz-examples examples.
 
 4. ``bridge``: ``fuzz --states``: the fraction of an exploration's states and transitions a fuzzing run
    reaches, with and without steering toward the rare ones (same seeds, same number of examples).
 
 5. ``symmetry``: states, transitions and CPU seconds with and without symmetry reduction.
 
-Usage: python benchmarks/explore.py [throughput|depth|mutants|bridge|symmetry ...] [--budget S] [--out DIR]
+Usage: PYTHONPATH=. python benchmarks/explore.py [throughput|depth|mutants|bridge|symmetry ...] [--budget S]
+[--link memory] [--out DIR]; ``render`` alone prints the tables again from what a run left under --out (the
+mutants one by one from mutants.jsonl, so that a run split over several processes is one table).
 """
 
 from __future__ import annotations
@@ -225,45 +231,87 @@ def bridge(args) -> dict:
 
 def markdown(results: dict) -> str:
     lines = []
-    if "throughput" in results:
-        lines += ["| configuration | fuzz steps/s (CPU, wall) | explore transitions/s (CPU, wall) | "
-                  "explore with the boot's GetConfiguration (CPU) |", "|---|---|---|---|"]
-        for name, r in results["throughput"].items():
-            f, e, g = r["fuzz"], r["explore"], r["exploreWithBootGetConfiguration"]
-            lines.append(f"| {name} | {f['stepsPerCpuSecond']}, {f['stepsPerWallSecond']} | "
-                         f"{e['transitionsPerCpuSecond']}, {e['transitionsPerWallSecond']} | "
-                         f"{g['transitionsPerCpuSecond']} |")
-        lines.append("")
-    if "depth" in results:
-        lines += ["| configuration | letters | depth in 60 s | depth in 600 s | new states per depth | "
-                  "depth completed at (CPU s) |", "|---|---|---|---|---|---|"]
-        for name, r in results["depth"].items():
-            lines.append(f"| {name} | {r['letters']} | {r['depthIn60s']} | {r['depthIn600s']} | {r['perDepth']} | "
-                         f"{r['depthSeconds']} |")
-        lines.append("")
-    if "symmetry" in results:
-        lines += ["| exploration | letters | states | transitions | CPU s |", "|---|---|---|---|---|"]
-        for name, r in results["symmetry"].items():
-            lines.append(f"| {name} | {r['letters']} | {r['states']} | {r['transitions']} | {r['cpu']} |")
-        lines.append("")
-    if "bridge" in results:
-        lines += ["| seed | steered | states reached | transitions reached | by depth |", "|---|---|---|---|---|"]
-        for r in results["bridge"]["runs"]:
-            lines.append(f"| {r['seed']} | {'yes' if r['steer'] else 'no'} | {r['statesReached']}/{r['states']} "
-                         f"({r['stateFraction']:.1%}) | {r['transitionsReached']}/{r['transitions']} "
-                         f"({r['transitionFraction']:.1%}) | {r['reachedByDepth']} |")
-        lines.append("")
-    if "mutants" in results:
-        lines += ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s | fuzz length | explore killed | explore CPU s "
-                  "| explore length | explore depth completed |", "|---|---|---|---|---|---|---|---|---|---|"]
-        for name, r in sorted(results["mutants"].items()):
-            f, e = r["fuzz"], r["explore"]
-            verdict = "dead end" if e["deadEnd"] else ("yes" if e["killed"] else "NO")
-            fuzzed = "dead end" if f.get("deadEnd") else ("yes" if f["killed"] else "NO")
-            lines.append(f"| {name} | {r['profiles']} | {r['minimal']} | {fuzzed} | "
-                         f"{f['cpuSeconds'] or '-'} | {f['length'] if f['length'] is not None else '-'} | {verdict} | {e['cpuSeconds'] or '-'} | "
-                         f"{e['length'] if e['length'] is not None else '-'} | {e['depthCompleted']} |")
-    return "\n".join(lines) + "\n"
+    for part, table in (("throughput", throughput_table), ("depth", depth_table), ("symmetry", symmetry_table),
+                        ("bridge", bridge_table), ("mutants", mutants_table)):
+        if part in results:
+            lines += table(results[part]) + [""]
+    return "\n".join(lines)
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}" if b else "-"
+
+
+def throughput_table(results: dict) -> list[str]:
+    lines = ["| configuration | fuzz steps/s CPU (wall) | explore transitions/s CPU (wall) | explore/fuzz CPU (wall) "
+             "| explore with the boot's GetConfiguration, CPU |", "|---|---|---|---|---|"]
+    for name, r in results.items():
+        f, e, g = r["fuzz"], r["explore"], r["exploreWithBootGetConfiguration"]
+        lines.append(f"| {name} | {f['stepsPerCpuSecond']} ({f['stepsPerWallSecond']}) | "
+                     f"{e['transitionsPerCpuSecond']} ({e['transitionsPerWallSecond']}) | "
+                     f"{ratio(e['transitionsPerCpuSecond'], f['stepsPerCpuSecond'])} "
+                     f"({ratio(e['transitionsPerWallSecond'], f['stepsPerWallSecond'])}) | "
+                     f"{g['transitionsPerCpuSecond']} |")
+    return lines
+
+
+def depth_table(results: dict) -> list[str]:
+    lines = ["| configuration | letters | depth in 60 s | depth in 600 s | new states per depth | "
+             "depth completed at (CPU s) | transitions, CPU s, wall s | stopped |", "|---|---|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(f"| {name} | {r['letters']} | {r['depthIn60s']} | {r['depthIn600s']} | {r['perDepth']} | "
+                     f"{r['depthSeconds']} | {r['transitions']}, {r['cpu']}, {r['wall']} | {r['stopped']} |")
+    return lines
+
+
+def symmetry_table(results: dict) -> list[str]:
+    lines = ["| exploration | letters | states | transitions | CPU s |", "|---|---|---|---|---|"]
+    lines += [f"| {name} | {r['letters']} | {r['states']} | {r['transitions']} | {r['cpu']} |"
+              for name, r in results.items()]
+    return lines
+
+
+def bridge_table(results: dict) -> list[str]:
+    lines = ["| seed | steered | states reached | transitions reached | by depth |", "|---|---|---|---|---|"]
+    lines += [f"| {r['seed']} | {'yes' if r['steer'] else 'no'} | {r['statesReached']}/{r['states']} "
+              f"({r['stateFraction']:.1%}) | {r['transitionsReached']}/{r['transitions']} "
+              f"({r['transitionFraction']:.1%}) | {r['reachedByDepth']} |" for r in results["runs"]]
+    return lines
+
+
+def verdict(side: dict) -> str:
+    return "dead end" if side.get("deadEnd") else ("yes" if side["killed"] else "no")
+
+
+def mutants_table(results: dict) -> list[str]:
+    lines = ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s (wall) | fuzz length | explore killed "
+             "| explore CPU s (wall) | explore length | explore: depth completed / asked, budget CPU s |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in sorted(results.items(), key=lambda item: (item[1]["minimal"], item[0])):
+        f, e = r["fuzz"], r["explore"]
+        lines.append(f"| {name} | {r['profiles']} | {r['minimal']} | {verdict(f)} | "
+                     f"{seconds(f['cpuSeconds'], f.get('wallSeconds'))} | {dash(f['length'])} | {verdict(e)} | "
+                     f"{seconds(e['cpuSeconds'], e.get('wallSeconds'))} | {dash(e['length'])} | "
+                     f"{e['depthCompleted']} / {e.get('depth', '-')}, {e.get('budget', '-'):g} |")
+    return lines
+
+
+def seconds(cpu, wall) -> str:
+    return "-" if cpu is None else f"{cpu} ({wall})" if wall is not None else f"{cpu}"
+
+
+def dash(value) -> str:
+    return "-" if value is None else str(value)
+
+
+def render(args) -> dict:
+    """The tables again from the JSON a run left under --out (mutants.jsonl: every mutant run so far)."""
+    results = {part: json.loads((args.out / f"{part}.json").read_text())
+               for part in ("throughput", "depth", "symmetry", "bridge") if (args.out / f"{part}.json").exists()}
+    rows = args.out / "mutants.jsonl"
+    if rows.exists():
+        results["mutants"] = {k: v for line in rows.read_text().splitlines() if line for k, v in json.loads(line).items()}
+    return results
 
 
 def main() -> None:
@@ -287,6 +335,9 @@ def main() -> None:
     parser.add_argument("--link", help="the bundled charge point's link for depth and mutants (default: its own)")
     parser.add_argument("--out", type=Path, default=Path("explore-bench"))
     args = parser.parse_args()
+    if args.parts == ["render"]:
+        print(markdown(render(args)))
+        return
     results = {}
     args.out.mkdir(parents=True, exist_ok=True)
     for part in args.parts:
