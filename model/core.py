@@ -1015,8 +1015,8 @@ class CoreRules:
     def check_sampling(self, c: Connector) -> None:
         """MeterValueSampleInterval > 0: samples every interval from the start of the transaction (§3.16.1, §9.1.19)."""
         tx = c.tx
-        if tx is None or tx.transaction_id is None or not tx.sample_interval or self.queue_blocked():
-            return
+        if tx is None or tx.transaction_id is None or not tx.sample_interval or self.queue_blocked() or tx.overdue:
+            return  # overdue: it may be over (its StopTransaction was found missing), its samples are not owed
         if tx.sample_interval != setting(self.state, "MeterValueSampleInterval", None):
             return
         if setting(self.state, "MeterValuesSampledData", None) in ((), []):  # no measurand: nothing to send
@@ -1044,9 +1044,9 @@ class CoreRules:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
-        if connector_id and c.tx is not None and c.tx.transaction_id == -1 and status in ("Finishing", "Available"):
-            self.owe_stop(self.state.connector(connector_id), STOP_REASONS, "TransactionIdMinusOne",
-                          "OCPP 1.6 §4.9 C1, C6: the transaction is over")
+        if connector_id and status in ("Finishing", "Available") and self.unstoppable(c):
+            self.owe_stop(self.state.connector(connector_id), STOP_REASONS, "StopTransactionOnInvalidId",
+                          "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
             self.set_availability(self.state.connector(connector_id), True)
         if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
@@ -1153,16 +1153,24 @@ class CoreRules:
                 failures=tuple(f for f in self.state.failures if f[0] != owed.transaction_id),
                 exhausted=self.state.exhausted | {owed.transaction_id})
         c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
-        if c is not None and c.tx is not None and c.tx.transaction_id == -1 and c.reported in ("Finishing", "Available"):
+        if c is not None and c.tx is not None and (c.reported == "Finishing" or c.reported == "Available" and not c.plugged):
             self.forget_ended(c)
         elif c is not None and c.tx is not None:
             self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
             self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
 
+    @staticmethod
+    def unstoppable(c: Connector) -> bool:
+        """A transaction the Charge Point may end without a StopTransaction the model already owes: one without
+        transactionId (errata 3.18: its StopTransaction carries -1) or one whose StartTransaction.conf was not
+        Accepted (§3.5.4: stopped normally, or only its energy delivery)."""
+        return c.tx is not None and (c.tx.transaction_id == -1 or c.tx.invalid)
+
     def forget_ended(self, c: Connector) -> None:
-        """A transaction without transactionId (errata 3.18) that the Charge Point reported over (§4.9 C1, C6)
-        and whose StopTransaction (-1) was found missing: it is over; a late StopTransaction may still come."""
-        self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=-1, reasons=STOP_REASONS))
+        """A transaction the Charge Point reported over (§4.9 C1, C6) and whose StopTransaction was found
+        missing: it is over (found once: its MeterValues are not owed); a late StopTransaction may still come."""
+        self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=c.tx.transaction_id,
+                      reasons=STOP_REASONS))
         self.update(c.id, tx=None, finishing=c.reported == "Finishing")
 
     def expire_authorizations(self) -> None:

@@ -326,9 +326,11 @@ class FirmwareRules:
         self.drop_progress(kind)
 
     def unowed_stop(self, c, reason: str) -> None:
-        """Errata 3.49 leaves installing during a transaction to the Charge Point; its reboot stops it (§7.36 Reboot)."""
+        """Errata 3.49 leaves installing during a transaction to the Charge Point; its reboot stops it (§7.36 Reboot).
+        An update the model cannot follow (``uncertain``: an earlier example's, whose statuses may be lost) may be
+        installing too (the SAP simulator's reboots after Installed, sim-triage session 2)."""
         update = self.state.firmware.update
-        installing = self.install_reboot_owed() or (update is not None and update.last == "Installing")
+        installing = self.install_reboot_owed() or (update is not None and (update.last == "Installing" or update.uncertain))
         if reason == "Reboot" and installing:
             self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id)
             return

@@ -226,9 +226,10 @@ class SmartChargingRules:
     def has_schedule(self, connector_id: int) -> bool:
         """§5.7: a Charge Point "not able to report the requested schedule, for instance if the connectorId
         is unknown" answers Rejected. With no charging profile for the connector valid now (none, or one
-        whose validFrom is still to come) there is nothing to compose from X, so Rejected is allowed; one
-        it has accepted and that is valid it can compose."""
-        return any(p.connector in (0, connector_id, None) and comp.valid(p, self.state.time)
+        whose validFrom is still to come, a TxProfile that ceased to be valid with its transaction, §7.10,
+        or one still waiting for its transaction, §5.16.2) there is nothing to compose from X, so Rejected
+        is allowed; one it has accepted and that is valid it can compose."""
+        return any(p.connector in (0, connector_id, None) and p.live and comp.valid(p, self.state.time)
                    for p in self.charging.profiles)
 
     def check_composite(self, stimulus, payload) -> None:

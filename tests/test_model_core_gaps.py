@@ -430,6 +430,23 @@ def test_errata_3_18_a_transaction_reported_over_may_still_send_its_stop():
     assert trace.connector(1).tx is None
 
 
+def test_3_5_4_a_refused_transaction_reported_over_without_its_stop_is_found_once():
+    """SAP simulator (sim-triage S15, S19, session 2): StartTransaction.conf Invalid, the Charge Point reports
+    Available (here, cable in: Finishing) and sends no StopTransaction. Found once (StopTransactionOnInvalidId);
+    then the transaction is over for the model too: no MeterValuesSampleMissing for it afterwards."""
+    trace = preparing(Trace(MeterValueSampleInterval=3))
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                    start_tx(1, TAG, tx_id=4, status="Invalid"), sn(1, "Finishing")) == ["StopTransactionOnInvalidId"]
+    assert trace.connector(1).tx is None
+    trace.ok(step("AdvanceTime", seconds=10))
+    other = preparing(Trace(MeterValueSampleInterval=3))  # no cable model (SAP): Available, cable in
+    other.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    assert other.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                    start_tx(1, TAG, tx_id=4, status="Invalid"), sn(1, "Available")) == ["StopTransactionOnInvalidId"]
+    other.ok(step("AdvanceTime", seconds=10))
+
+
 def test_errata_3_18_while_the_start_is_retried_the_stop_waits():
     trace = start_given_up(attempts=3)
     assert trace.connector(1).tx.transaction_id is None

@@ -311,6 +311,18 @@ def test_an_external_charge_point_may_go_on_with_an_earlier_examples_transfer():
     assert with_trigger().do(step("AdvanceTime", seconds=5), fw("Installed", 5.0)) == ["FirmwareStatusWithoutRequest"]
 
 
+def test_an_earlier_examples_update_may_install_and_reboot_during_a_transaction():
+    """SAP simulator (sim-triage session 2): an update of an earlier example, whose statuses were lost in its
+    power cycles, reboots the Charge Point after Installed: a transaction stops with reason Reboot. Without
+    a leftover update that stop has no cause."""
+    from model import Options
+
+    carried = charging(Trace(Options(leftovers=True)))
+    carried.ok(wait(1), stop_tx(1, "Reboot"), *statuses((1, "Finishing")))
+    assert charging(Trace()).do(wait(1), stop_tx(1, "Reboot"), *statuses((1, "Finishing"))) == [
+        "UnexpectedStopTransaction"]
+
+
 def test_errata_3_49_a_connector_unavailable_for_an_update_may_serve_a_card_or_not():
     """Issue 14 (SAP S22): Unavailable by its own choice while updating, the connector may return to Preparing
     for a card (§4.9 H2) and start, or stay Unavailable; neither is a violation."""

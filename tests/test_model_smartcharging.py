@@ -266,6 +266,16 @@ def test_composite_with_no_profile_may_be_rejected_5_7():
     assert call(later, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1, duration=3600)[1] == []
 
 
+def test_composite_with_only_an_ended_tx_profile_may_be_rejected_5_7_7_10():
+    """SAP simulator (sim-triage session 2): a TxProfile ceases to be valid when its transaction ends
+    (§7.10); with no other profile there is nothing to compose, and Rejected is allowed (§5.7)."""
+    state = charging(fresh())
+    state, _ = set_profile(state, profile_id=2, purpose="TxProfile")
+    assert call(state, "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1,
+                duration=60)[1] == ["GetCompositeScheduleStatus"]
+    assert call(stop(state), "GetCompositeSchedule", {"status": "Rejected"}, connectorId=1, duration=60)[1] == []
+
+
 def test_tx_profile_ends_with_its_transaction_7_10():
     state = charging(fresh())
     state, _ = set_profile(state, profile_id=1, periods=((0, 8.0),))
