@@ -426,3 +426,9 @@ def test_a_transaction_whose_start_was_given_up_is_stopped_with_id_minus_one(tmp
     report = check([log.jsonl(tmp_path / "minus-one.jsonl")])
     (cp,) = report.charge_points.values()
     assert report.violation_count == 0 and not cp.not_judged  # errata 3.18: judged, not "from before the log"
+
+
+def test_a_transfer_may_be_under_way_from_before_the_judged_part(tmp_path):
+    log = Log().boot().cp(5, "FirmwareStatusNotification", {"status": "Downloading"})
+    log.cp(40, "FirmwareStatusNotification", {"status": "DownloadFailed"})
+    assert check([log.jsonl(tmp_path / "transfer.jsonl")]).violation_count == 0  # §4.4, §4.5

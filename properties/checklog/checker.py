@@ -268,7 +268,8 @@ class CpChecker:
         connectors = self.options.connectors or (known if type(known) is int and known > 0 else None)
         options = Options(number_of_connectors=connectors or max(self.largest_connector, 1),
                           power_loss_stops_transactions=self.options.power_loss_stops_transactions,
-                          tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT)
+                          tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT,
+                          leftovers=True)  # a firmware or diagnostics transfer may be under way from before
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
                              grow=connectors is None)
         self.worlds.largest = options.number_of_connectors
