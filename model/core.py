@@ -83,6 +83,8 @@ class CoreRules:
         self.violations: list[Violation] = []
         self.handled: set[str] = set()
         """The handlers that ran: what this step judged (properties/rules.py names their rules)."""
+        self.stamps: dict = {}
+        """connectorId -> the latest StatusNotification timestamp of this step (:meth:`outdated`)."""
 
     @classmethod
     @functools.cache
@@ -1030,6 +1032,8 @@ class CoreRules:
 
     def cp_StatusNotification(self, call: CpCall) -> None:
         connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
+        if self.outdated(call):
+            return
         if connector_id != 0 and not self.valid_connector(connector_id):
             self.fail("StatusNotificationConnector", "OCPP 1.6 §4.9", f"StatusNotification for connector {connector_id}")
             return
@@ -1054,6 +1058,19 @@ class CoreRules:
         if status == "Preparing" and connector_id and self.state.remote_starts and c.tx is None \
                 and c.authorized is None and not c.plugged:
             self.adopt_remote_start(c)
+
+    def outdated(self, call: CpCall) -> bool:
+        """§6.47: timestamp is "The time for which the status is reported". One stamped earlier than a status
+        for the same connector received before it in this step is history, not the connector's status now
+        (MicroOcppSimulator sends statuses captured before its clock was set, stamped 1970, after the current
+        ones at boot: sim-triage M21)."""
+        connector_id, stamp = call.payload.get("connectorId"), metering.seconds(call.payload.get("timestamp"))
+        if stamp is None:
+            return False
+        if stamp < self.stamps.get(connector_id, stamp):
+            return True
+        self.stamps[connector_id] = stamp
+        return False
 
     def adopt_remote_start(self, c: Connector) -> None:
         """A RemoteStartTransaction without connectorId: the connector the Charge Point chose shows itself

@@ -262,6 +262,22 @@ class LocalAuthListRules:
 
     # -- LocalListConflict (§3.5.2) -----------------------------------------------
 
+    def cp_Authorize(self, call) -> None:
+        """§3.5.2: "Conflicts between the local authorization list and the validity reported ... might occur";
+        the Charge Point reports them (LocalListConflict) but which of the two it follows is not said. An
+        Authorize.conf refusing an idTag the list has Accepted leaves the card waiting there may start or not
+        (MicroOcppSimulator starts from its list, sim-triage M10)."""
+        id_tag = call.payload.get("idTag")
+        listed = self.list_entry(id_tag)
+        waiting = [c.id for c in self.connectors() if c.presented == id_tag and c.tx is None]
+        super().cp_Authorize(call)
+        refused = ((call.answer or {}).get("idTagInfo") or {}).get("status") not in (None, "Accepted")
+        if listed is None or listed[0] != "Accepted" or not refused:
+            return
+        for connector_id in waiting:
+            if self.usable(self.state.connector(connector_id)):
+                self.update(connector_id, authorized=id_tag, authorized_at=self.state.time, uncertain=True)
+
     def cp_StartTransaction(self, call) -> None:
         """A conflict is owed when the status in the list and its expiryDate (§3.5.4) both say it."""
         listed = self.list_entry(call.payload.get("idTag"))

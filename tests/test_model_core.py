@@ -288,6 +288,23 @@ def test_4_2_a_reboot_may_take_the_descriptions_reboot_limit():
     assert late.do(step("AdvanceTime", seconds=30)) == ["BootNotificationAtReboot"]
 
 
+def stamped(connector: int, status: str, timestamp: str) -> CpCall:
+    return CpCall("StatusNotification", {"connectorId": connector, "errorCode": "NoError", "status": status,
+                                         "timestamp": timestamp}, 0.0, answer={})
+
+
+def test_6_47_a_status_stamped_before_one_already_received_is_history():
+    """MicroOcppSimulator (sim-triage M21): at boot it sends statuses captured before its clock was set, stamped
+    1970, after the current ones. By their timestamp the connectors are Available, not Unavailable."""
+    now, old = "2026-12-07T00:00:00.000Z", "1970-01-01T00:00:00.005Z"
+    trace = Trace()
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot(),
+             stamped(0, "Unavailable", old), *[stamped(c, "Available", now) for c in (0, 1, 2)],
+             stamped(1, "Unavailable", old), stamped(2, "Unavailable", old))
+    assert trace.connector(1).reported == "Available"
+    assert Trace().do(step("AdvanceTime", seconds=1), stamped(1, "Unavailable", now)) == ["StatusNotReported"]
+
+
 def _started_while_a_hard_reset_waits() -> Trace:
     """MicroOcppSimulator (sim-triage session 2): a Hard Reset Accepted, then, before it reboots, a
     transaction starts on connector 1 (cable in)."""

@@ -343,3 +343,13 @@ def test_3_5_3_with_the_list_disabled_either_cache_is_allowed():
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG), sn(1, "Charging"))
     assert trace.state.cached(TAG) == ("Accepted", None)
+
+
+def test_3_5_2_an_authorize_conf_in_conflict_with_the_list_may_be_followed_or_not():
+    """MicroOcppSimulator (sim-triage M10): TAG1 Accepted in the list, LocalPreAuthorize false, its Authorize
+    answered Invalid. It reports LocalListConflict and starts from its list; not starting is allowed too."""
+    for starts in (True, False):
+        trace = plugged(Trace().installed(1, (TAG, "Accepted")))
+        observed = [start_tx(1, TAG, status="Invalid"), sn(0, "Available", "LocalListConflict"), sn(1, "Charging"),
+                    core.stop_tx(1, reason="DeAuthorized"), sn(1, "Finishing")] if starts else []
+        trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, "Invalid"), *observed)
