@@ -432,3 +432,12 @@ def test_a_transfer_may_be_under_way_from_before_the_judged_part(tmp_path):
     log = Log().boot().cp(5, "FirmwareStatusNotification", {"status": "Downloading"})
     log.cp(40, "FirmwareStatusNotification", {"status": "DownloadFailed"})
     assert check([log.jsonl(tmp_path / "transfer.jsonl")]).violation_count == 0  # §4.4, §4.5
+
+
+def test_a_log_that_ends_right_after_a_boot_is_not_blamed_for_the_statuses_it_did_not_wait_for(tmp_path):
+    cut = Log().boot().status(10, 1, "Preparing").cp(20, "BootNotification", BOOT, ACCEPTED)  # the recording stops
+    report = check([cut.jsonl(tmp_path / "cut.jsonl")])
+    (cp,) = report.charge_points.values()
+    assert report.violation_count == 0 and any("log ends" in why for why in cp.not_judged)
+    wrong = Log().boot().cp(20, "BootNotification", BOOT, ACCEPTED).status(20, 1, "Charging")
+    assert "StatusNotReported" in rules(check([wrong.jsonl(tmp_path / "wrong.jsonl")]))  # a status it did report

@@ -81,6 +81,7 @@ virtual clock reboots at once)."""
 QUEUED_AFTER = 1.0
 """Seconds a message's own timestamp may lie before the frame before it counts as queued (sent after an
 offline period)."""
+CUT_AFTER_BOOT = "the log ends before the statuses owed after a boot (a real clock: no time shown for them)"
 LOST_TRACK = ("a message queued during an offline period the log does not show, that no hidden event explains "
               "(judged again from the next BootNotification)")
 
@@ -108,6 +109,7 @@ class CpChecker:
         self.largest_connector = 0
         self.events_recorded = False
         self.virtual: bool | None = None
+        self.settled_end = False
         self.worlds: Worlds | None = None
         self.burst_end: float | None = None
         self.assigned: set = set()
@@ -127,6 +129,7 @@ class CpChecker:
     def feed(self, record: Record) -> None:
         if self.virtual is None:
             self.virtual = record.virtual
+        self.settled_end = record.settled_end
         if record.direction == "event":
             self.events_recorded = True
         message = self.framer.parse(self.frames, record)
@@ -141,7 +144,7 @@ class CpChecker:
         for item in self.segmenter.finish():
             self._item(item)
         if self.worlds is not None and self.burst_end is not None:
-            self._settle()
+            self._settle(cut=not (self.virtual or self.settled_end))
         for violation in self.open_context:
             violation.after.append("(end of log)")
         self.open_context = []
@@ -224,14 +227,25 @@ class CpChecker:
             answer = Answer("error", None, item.answer.error_code)
         return self.worlds.cs_call(stimulus, answer, item.time)
 
-    def _settle(self, quiet: float = 0.0) -> None:
+    def _settle(self, quiet: float = 0.0, cut: bool = False) -> None:
+        """The end of a burst. ``cut``: the log's last burst, on a real clock, with no sign that the recording
+        went on after it (a finding's does)."""
         failure = self.worlds.settle(self.burst_end, quiet)
         self.burst_end = None
         queued, self.burst_queued = self.burst_queued, False
-        if failure is not None and queued and not _about_content(failure):
+        if failure is not None and cut and self._unreported_since_boot(failure):
+            self.not_judged[CUT_AFTER_BOOT] += 1
+        elif failure is not None and queued and not _about_content(failure):
             self._lose_track(self.burst_message)
         elif failure is not None:
             self._failed(self.burst_message, failure, at_end=True)
+
+    def _unreported_since_boot(self, failure: Failure) -> bool:
+        """Only statuses not yet reported since a boot are missing: the log may end before they came."""
+        unreported = {f"connector {c.id} last reported None," for c in self.worlds.worlds[0].state.connectors
+                      if c.reported is None}
+        return all(v.rule == "StatusNotReported" and v.detail.startswith(tuple(unreported))
+                   for v in failure.violations) if unreported else False
 
     def _lose_track(self, message: Message) -> None:
         """Messages that waited through an offline period the log does not show, and that no short sequence

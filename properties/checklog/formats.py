@@ -41,6 +41,9 @@ class Record(NamedTuple):
     cp: str | None = None
     virtual: bool = False
     """Recorded on a virtual clock (the bundled charge point): no latency, so no tolerance is needed."""
+    settled_end: bool = False
+    """The recording went on until the Charge Point had done all it owed (a finding, a virtual clock): the
+    end of the log is the end of a quiet period, not only of the recording."""
 
 
 class FormatError(ValueError):
@@ -142,7 +145,7 @@ def finding_records(document: dict, source: str) -> list[Record]:
         time = frame.get("time")
         if type(time) not in (int, float) or not isinstance(raw, str):
             raise FormatError(f"frame {number} needs a numeric 'time' and a string 'raw'")
-        records.append(Record(source, number, float(time), frame["direction"], raw, None, virtual))
+        records.append(Record(source, number, float(time), frame["direction"], raw, None, virtual, True))
     return records
 
 
