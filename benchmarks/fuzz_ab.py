@@ -1,0 +1,144 @@
+"""Fuzzing speed of two source trees, before and after, in the same run (issue 16's "Shown by").
+
+Each tree runs in a child process of its own (a tree's packages cannot share a process with another
+tree's), the children taking turns, round after round, so that both see the same load. Each child
+measures, in its own process, fuzz steps/s on each link and the two baselines of
+benchmarks/fuzz_throughput.py (websockets echo round trips, Hypothesis's trivial state machine): the
+ratios fuzz/echo and fuzz/trivial are taken within one process, per CPU second (steady on a shared
+machine) and per wall second.
+
+    python benchmarks/fuzz_ab.py BEFORE_TREE AFTER_TREE [--examples 100] [--rounds 2] [--seed 1]
+    python benchmarks/fuzz_ab.py BEFORE_TREE AFTER_TREE --budget-runs 2   # examples per default 60 s run
+
+A tree is a checkout or an export (``git archive COMMIT | tar -x -C DIR``). ``--budget-runs N``:
+instead, N default runs (``ocpp-verify fuzz``, 60 s, the WebSocket link) of each tree, taking turns;
+examples per run, and per CPU second of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+TRIVIAL_EXAMPLES = 200
+"""Examples of the trivial machine per measurement (5,000 steps, about 2.5 s of CPU)."""
+
+
+def child(examples: int, seed: int, links: list[str]) -> dict:
+    """In a tree's own process: each link's fuzz rate and the baselines, as (count, wall, cpu)."""
+    import asyncio
+
+    sys.path.insert(1, str(HERE))
+    import fuzz_throughput as bench  # this file's neighbour: it imports only what every tree has
+
+    out = {"tree": str(Path(bench.fuzz.__code__.co_filename).parents[1]), "echo": [0, 0.0, 0.0],
+           "trivial": [0, 0.0, 0.0]}
+
+    def baselines() -> None:  # before and after the fuzzing: a short spike of load weighs less
+        for name, rate in (("echo", asyncio.run(bench._echo_round_trips(3000))),
+                           ("trivial", bench.hypothesis_rate(TRIVIAL_EXAMPLES))):
+            out[name] = [total + part for total, part in zip(out[name], (rate.count, rate.wall, rate.cpu))]
+
+    baselines()
+    for link in links:
+        rate, done = bench.fuzz_rate(examples, seed, link)
+        out[link] = [rate.count, rate.wall, rate.cpu, done]
+    baselines()
+    return out
+
+
+def in_tree(tree: Path, args: list[str]) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(tree))
+    return subprocess.run([sys.executable, *args], cwd=tree, env=env, capture_output=True, text=True)
+
+
+def rates(trees: dict[str, Path], examples: int, rounds: int, seed: int, links: list[str]) -> dict:
+    totals: dict = {}
+    for _ in range(rounds):
+        for name, tree in trees.items():
+            done = in_tree(tree, [__file__, "--child", "--examples", str(examples), "--seed", str(seed),
+                                  "--links", ",".join(links)])
+            if done.returncode:
+                sys.exit(f"fuzz_ab: the child for {tree} failed: {done.stderr.strip().splitlines()[-1:]}")
+            measured = json.loads(done.stdout.strip().splitlines()[-1])
+            if Path(measured["tree"]).resolve() != tree.resolve():
+                sys.exit(f"fuzz_ab: the child ran {measured['tree']}, not {tree}")
+            for part in [*links, "echo", "trivial"]:
+                acc = totals.setdefault((name, part), [0, 0.0, 0.0])
+                for i in range(3):
+                    acc[i] += measured[part][i]
+    return totals
+
+
+def report_rates(totals: dict, trees: dict[str, Path], links: list[str]) -> None:
+    print("| tree | link | fuzz steps/s CPU (wall) | echo /s CPU | trivial steps/s CPU | fuzz/echo CPU (wall) "
+          "| fuzz/trivial CPU (wall) |")
+    print("|---|---|---|---|---|---|---|")
+    for name in trees:
+        echo, trivial = totals[name, "echo"], totals[name, "trivial"]
+        for link in links:
+            count, wall, cpu = totals[name, link]
+            fuzz_cpu, fuzz_wall = count / cpu, count / wall
+            print(f"| {name} | {link} | {fuzz_cpu:.0f} ({fuzz_wall:.0f}) | {echo[0] / echo[2]:.0f} "
+                  f"| {trivial[0] / trivial[2]:.0f} | {fuzz_cpu / (echo[0] / echo[2]):.3f} "
+                  f"({fuzz_wall / (echo[0] / echo[1]):.3f}) | {fuzz_cpu / (trivial[0] / trivial[2]):.3f} "
+                  f"({fuzz_wall / (trivial[0] / trivial[1]):.3f}) |")
+
+
+def budget_runs(trees: dict[str, Path], runs: int) -> None:
+    """Default runs (60 s, WebSocket), taking turns: examples per run and per CPU second."""
+    rows: dict[str, list] = {name: [] for name in trees}
+    for _ in range(runs):
+        for name, tree in trees.items():
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            wall = time.perf_counter()
+            done = in_tree(tree, ["-m", "properties.cli", "fuzz", "--seed", "1", "--json",
+                                  "--findings", f"/tmp/fuzz_ab-{os.getpid()}"])
+            wall = time.perf_counter() - wall
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            try:
+                examples = json.loads(done.stdout)["examples"]
+            except (ValueError, KeyError):
+                examples = None
+            rows[name].append((examples, wall, cpu, done.returncode))
+    print("| tree | examples per run | wall s (whole process) | CPU s | examples per CPU s | exit |")
+    print("|---|---|---|---|---|---|")
+    for name, found in rows.items():
+        for examples, wall, cpu, code in found:
+            per_cpu = f"{examples / cpu:.2f}" if examples else "-"
+            print(f"| {name} | {examples} | {wall:.1f} | {cpu:.1f} | {per_cpu} | {code} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("trees", nargs="*", type=Path, help="BEFORE_TREE AFTER_TREE")
+    parser.add_argument("--examples", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--links", default="websocket,memory")
+    parser.add_argument("--budget-runs", type=int, default=0)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    links = args.links.split(",")
+    if args.child:
+        print(json.dumps(child(args.examples, args.seed, links)))
+        return
+    if len(args.trees) != 2:
+        parser.error("give two trees: BEFORE_TREE AFTER_TREE")
+    trees = {"before": args.trees[0], "after": args.trees[1]}
+    if args.budget_runs:
+        budget_runs(trees, args.budget_runs)
+        return
+    report_rates(rates(trees, args.examples, args.rounds, args.seed, links), trees, links)
+
+
+if __name__ == "__main__":
+    main()
