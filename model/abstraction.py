@@ -61,7 +61,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
-        aligned_intervals=PLAIN, aligned_since=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
+        aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(
         id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,

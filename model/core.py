@@ -225,6 +225,7 @@ class CoreRules:
         key, accepted = str(stimulus.get("key")).casefold(), payload.get("status") == "Accepted"
         if key in ("metervaluesampleinterval", "metervaluessampleddata") and accepted:
             self.forget_sampling()
+            self.state = attrs.evolve(self.state, sampling_since=self.state.time)
         if key in ("clockaligneddatainterval", "metervaluesaligneddata") and accepted:
             self.state = attrs.evolve(self.state, aligned_since=self.state.time)
 
@@ -346,7 +347,7 @@ class CoreRules:
     def on_Unplug(self, stimulus: Stimulus) -> None:
         self.hidden_cause("EVDisconnected", stimulus.get("connectorId"))
         c = self.state.connector(stimulus.get("connectorId"))
-        keep = c.tx is not None or not self.state.online or self.queue_blocked()
+        keep = c.tx is not None or self.authorizes_offline() or self.queue_blocked()
         self.update(c.id, plugged=False, plugged_at=None, finishing=False, presented=None, after_boot=False,
                     ev_suspended=False,
                     offline_tags=c.offline_tags if keep else frozenset())
@@ -372,9 +373,12 @@ class CoreRules:
             self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time),
                         offline_denied=denied)
         if c.tx is not None:
-            if not self.state.online:
+            over = self.may_be_over(c)  # then the card may stop it, or start the next transaction (§3.7.1, §4.1)
+            if not self.state.online or over:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
-            if id_tag == c.tx.id_tag:
+            if id_tag == c.tx.id_tag and over:
+                self.allow_stop(c, {"Local"}, id_tag)
+            elif id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
             elif self.state.online:
                 self.update(c.id, presented=id_tag)
@@ -777,9 +781,11 @@ class CoreRules:
         id_tag = call.payload.get("idTag")
         self.learn(id_tag, info)
         invalid = call.answer is not None and info.get("status") != "Accepted"
-        tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)),
-                sampled_at=call.time, sample_interval=setting(self.state, "MeterValueSampleInterval", None),
-                sampled_stamp=metering.seconds(call.payload.get("timestamp")),
+        stamp, since = metering.seconds(call.payload.get("timestamp")), self.state.sampling_since
+        resampled = stamp is not None and since is not None and stamp < since + self.state.options.tolerance
+        tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)), sampled_at=call.time,
+                sample_interval=None if resampled else setting(self.state, "MeterValueSampleInterval", None),
+                sampled_stamp=stamp,
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
@@ -901,8 +907,12 @@ class CoreRules:
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
             self.fail("MeterStopBelowMeterStart", "OCPP 1.6 §4.10, §3.16",
                       f"meterStop {payload.get('meterStop')} < meterStart {c.tx.meter_start}")
-        owed = (self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id and reason in o.reasons)
-                or self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector == c.id and reason in o.reasons))
+        owed = self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id and reason in o.reasons)
+        if owed is None and reason in c.offline_causes:  # over unseen (§3.5, §3.7) before what owes a stop now
+            self.unowed_stop(c, reason)
+            return
+        owed = owed or self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector == c.id
+                                      and reason in o.reasons)
         if owed is None:
             self.unowed_stop(c, reason)
         elif owed.id_tag and reason == "Local" and payload.get("idTag") != owed.id_tag:

@@ -311,19 +311,20 @@ class ReservationRules:
     def cp_StartTransaction(self, call) -> None:
         connector_id = call.payload.get("connectorId")
         if self.valid_connector(connector_id) and self.state.connector(connector_id).tx is None:
-            with self.reservations_before(connector_id, seconds(call.payload.get("timestamp"))):
+            with self.reservations_before(connector_id, seconds(call.payload.get("timestamp")),
+                                          call.payload.get("reservationId")):
                 self.check_reservation_start(connector_id, call.payload.get("idTag"),
                                              call.payload.get("reservationId"))
         super().cp_StartTransaction(call)
 
     @contextlib.contextmanager
-    def reservations_before(self, connector_id: int, started: float | None):
+    def reservations_before(self, connector_id: int, started: float | None, reservation_id=None):
         """A StartTransaction may have waited in the queue behind a retry or while offline (§3.7): only a
         reservation accepted before its transaction began can be the one it ended (§5.13). The others
-        are set aside for this start."""
+        are set aside for this start, but never the one whose reservationId it carries (§4.8)."""
         slack = self.state.options.tolerance
-        later = tuple(r for r in self.book().live
-                      if connector_id in r.unseen_on or (started is not None and r.made_at > started + slack))
+        later = tuple(r for r in self.book().live if r.reservation_id != reservation_id and (
+                      connector_id in r.unseen_on or (started is not None and r.made_at > started + slack)))
         if later:
             self.set_live(r for r in self.book().live if r not in later)
         try:
@@ -389,7 +390,8 @@ class ReservationRules:
 
     def settled_statuses(self, c) -> set[str]:
         statuses = super().settled_statuses(c)
-        if c.id == 0 or c.tx is not None or not self.usable(c) or self.state.connector(0).faulted:
+        busy = c.tx is not None and not self.may_be_over(c)  # one that may be over may be reserved again
+        if c.id == 0 or busy or not self.usable(c) or self.state.connector(0).faulted:
             return statuses
         r = self.reservation_on(c.id)
         if r is None:

@@ -146,6 +146,9 @@ class ChargePointState:
     aligned_since: float | None = None
     """When ClockAlignedDataInterval took its value (a ChangeConfiguration Accepted, a boot): readings are
     owed from one interval later (§3.16.2, errata 3.15)."""
+    sampling_since: float | None = None
+    """When MeterValueSampleInterval or MeterValuesSampledData last changed (a ChangeConfiguration Accepted): a
+    transaction that started unseen before it may sample from then (§9.1.19 says nothing)."""
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
     firmware: FirmwareState = FirmwareState()
