@@ -376,7 +376,10 @@ class CoreRules:
             over = self.may_be_over(c)  # then the card may stop it, or start the next transaction (§3.7.1, §4.1)
             if not self.state.online or over:
                 self.update(c.id, offline_tags=c.offline_tags | {id_tag})
-            if id_tag == c.tx.id_tag and over:
+            if id_tag == c.tx.id_tag and self.start_maybe_given_up(c.tx):
+                self.allow_stop(c, {"Local"}, id_tag)  # or, the transaction given up, a new start (§3.7.1)
+                self.update(c.id, presented=id_tag)
+            elif id_tag == c.tx.id_tag and over:
                 self.allow_stop(c, {"Local"}, id_tag)
             elif id_tag == c.tx.id_tag:
                 self.owe_stop(c, {"Local"}, "StopByPresentingIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS", id_tag=id_tag)
@@ -397,6 +400,13 @@ class CoreRules:
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
+
+    def start_maybe_given_up(self, tx) -> bool:
+        """§3.7.1, §9.1.31: a StartTransaction the Central System failed to process, TransactionMessageAttempts
+        unknown (it may be 1): the Charge Point may have given it up, and with it the transaction (the SAP
+        simulator does, sim-triage session 2); a card of its idTag may then start a new one."""
+        return tx.transaction_id is None and tx.start_failures > 0 and \
+            setting(self.state, "TransactionMessageAttempts", None) is None
 
     def remote_start_for(self, id_tag: str) -> bool:
         """An accepted RemoteStartTransaction without connectorId for ``id_tag`` still waits (§5.11)."""
@@ -1169,6 +1179,8 @@ class CoreRules:
         if c.tx is not None and c.tx.overdue:
             return True
         stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
+        if stop_owed and self.unstoppable(c):  # reported over, its StopTransaction owed (cp_StatusNotification)
+            return True
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:

@@ -51,6 +51,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("Charge Point inoperative", lambda r, c: c.id == 0 and _zero(r).inoperative, {"Unavailable"}, "§5.2"),
     Phase("Charge Point operative", lambda r, c: c.id == 0, {"Available"}, "§4.9: connector 0"),
     Phase("faulted", lambda r, c: c.faulted, {"Faulted"}, "§4.9 I"),
+    Phase("transaction whose StartTransaction may have been given up", lambda r, c: c.tx is not None
+          and r.start_maybe_given_up(c.tx), ANY_STATUS_BUT_RESERVED | {"Faulted"},
+          "§3.7.1, §9.1.31: TransactionMessageAttempts unknown, the transaction may be dropped"),
     Phase("transaction that may be over, cards taken unseen", lambda r, c: r.may_be_over(c) and c.offline_tags,
           ANY_STATUS_BUT_RESERVED, "§3.7.1, §3.5: over, and a card may wait for its cable or have started the next"),
     Phase("transaction that may be over", lambda r, c: r.may_be_over(c),

@@ -424,6 +424,27 @@ def test_errata_3_18_a_transaction_reported_over_without_its_stop_is_found_once_
              start_tx(1, TAG, tx_id=7, t=65.0), sn(1, "Charging", 65.0))
 
 
+def test_errata_3_18_a_transaction_reported_over_is_not_charging_while_its_stop_is_owed():
+    """MicroOcppSimulator: Finishing right after its StartTransaction was given up; until its StopTransaction
+    (-1) is due, Finishing is no StatusNotReported."""
+    trace = preparing(Trace(Options(tolerance=2.0), TransactionMessageAttempts=2, TransactionMessageRetryInterval=60))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0), sn(1, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=60), start_tx_failing(60.0), sn(1, "Finishing", 60.0))
+    assert trace.do(step("AdvanceTime", seconds=5)) == ["TransactionIdMinusOne"]
+
+
+def test_3_7_1_a_start_given_up_after_unknown_attempts_may_end_its_transaction():
+    """SAP simulator (sim-triage session 2): no TransactionMessageAttempts key, its StartTransaction answered
+    with a CALLERROR and never sent again, the transaction dropped. The same card then starts a new one (or
+    stops the first): neither is AuthorizeWhenStoppingWithSameIdTag."""
+    trace = preparing(Trace())
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG, tx_id=3),
+             sn(1, "Charging"))
+    assert trace.connector(1).tx.transaction_id == 3
+
+
 def test_errata_3_18_a_transaction_reported_over_may_still_send_its_stop():
     trace = start_given_up()
     trace.ok(step("AdvanceTime", seconds=5), sn(1, "Finishing", 65.0), stop_tx(-1, reason="Other", t=65.0))
