@@ -441,3 +441,24 @@ def test_a_log_that_ends_right_after_a_boot_is_not_blamed_for_the_statuses_it_di
     assert report.violation_count == 0 and any("log ends" in why for why in cp.not_judged)
     wrong = Log().boot().cp(20, "BootNotification", BOOT, ACCEPTED).status(20, 1, "Charging")
     assert "StatusNotReported" in rules(check([wrong.jsonl(tmp_path / "wrong.jsonl")]))  # a status it did report
+
+
+def test_an_accepted_transaction_message_retry_deviation_allows_the_message_discarded_at_once(tmp_path):
+    log = Log().boot()
+    for key, value in (("TransactionMessageAttempts", "3"), ("TransactionMessageRetryInterval", "60")):
+        log.cs(1, "ChangeConfiguration", {"key": key, "value": value}, {"status": "Accepted"})
+    for t, transaction_id in ((5, 10), (30, 11)):
+        log.cp(t, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+        log.cp(t, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": t, "timestamp": iso(T0 + t)},
+               {"transactionId": transaction_id, "idTagInfo": {"status": "Accepted"}})
+        log.status(t, 1, "Charging")
+        if transaction_id == 10:  # its StopTransaction fails: a retry is owed, and the queue waits for it (§3.7.1)
+            log.cp(20, "StopTransaction", {"transactionId": 10, "meterStop": 20, "reason": "EVDisconnected",
+                                           "timestamp": iso(T0 + 20)}, error="InternalError")
+            log.status(20, 1, "Available")
+    log.cp(35, "MeterValues", {"connectorId": 1, "transactionId": 11, "meterValue": [
+        {"timestamp": iso(T0 + 35), "sampledValue": [{"value": "36"}]}]})
+    path = log.jsonl(tmp_path / "retry.jsonl")
+    assert rules(check([path])) == {"TransactionMessageBeforeQueueEmptied"}
+    accepted = CheckOptions(accept=frozenset({"TransactionMessageRetry"}))  # as the harness (model/worlds.py)
+    assert check([path], options=accepted).violation_count == 0

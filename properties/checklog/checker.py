@@ -285,7 +285,7 @@ class CpChecker:
                           tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT,
                           leftovers=True)  # a firmware or diagnostics transfer may be under way from before
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
-                             grow=connectors is None)
+                             grow=connectors is None, accepted=self.options.accept)
         self.worlds.largest = options.number_of_connectors
         self.judged_from = item.message.index if self.judged_from is None else self.judged_from
         self.framer.judging = True

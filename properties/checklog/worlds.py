@@ -39,7 +39,7 @@ from model.events import Answer, Connection, CpCall, Stimulus
 from model.judge import Judgement
 from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
-from model.worlds import RESULTS
+from model.worlds import RESULTS, retries_discarded
 
 MAX_WORLDS = 8
 """Worlds kept after each event (the cheapest)."""
@@ -86,8 +86,11 @@ class Failure:
 class Worlds:
     """The worlds of one charge point, from its first BootNotification on."""
 
-    def __init__(self, state: ChargePointState, hidden_connections: bool, grow: bool):
+    def __init__(self, state: ChargePointState, hidden_connections: bool, grow: bool,
+                 accepted: frozenset = frozenset()):
         self.worlds = [World(state)]
+        self.accepted = accepted
+        """Rules the Charge Point is known to break (``--accept``): the worlds they allow are kept too."""
         self.hidden_connections = hidden_connections
         """The log does not record connection events: a lost connection may be assumed."""
         self.grow = grow
@@ -298,9 +301,17 @@ class Worlds:
                 else:
                     failed.append((world, attempt))
         if kept:
-            self.worlds = _cheapest(kept)
+            self.worlds = _cheapest(kept + self._discarded(kept))
             return None
         return self._failed(failed)
+
+    def _discarded(self, worlds: list[World]) -> list[World]:
+        """As the harness does (model/worlds.py): with TransactionMessageRetry accepted, a failed transaction
+        message may have been discarded at once (§3.7.1)."""
+        if "TransactionMessageRetry" not in self.accepted:
+            return []
+        return [World(state, w.cost + 1, w.assumed + ("a failed transaction message discarded at once",))
+                for w in worlds for state in retries_discarded(w.state, self.accepted)]
 
     def _failed(self, failed: list) -> Failure:
         """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
