@@ -1,6 +1,6 @@
 """properties/preconditions.py: the machine's preconditions are named, so Hypothesis describes them for free."""
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.internal.reflection import get_pretty_function_description
 from hypothesis.stateful import RULE_MARKER, RuleBasedStateMachine, rule, run_state_machine_as_test
@@ -43,7 +43,8 @@ def test_a_named_precondition_still_decides_whether_its_rule_runs():
 
     for _ in range(5):
         Machine.allowed = False
-        run_state_machine_as_test(Machine, settings=settings(max_examples=20, stateful_step_count=10, database=None))
+        run_state_machine_as_test(Machine, settings=settings(max_examples=20, stateful_step_count=10, database=None,
+                                                             deadline=None, suppress_health_check=list(HealthCheck)))
     assert ran and all(ran)
 
 
