@@ -147,12 +147,12 @@ def _status(state: ChargePointState, payload: dict, time: float, queued: bool) -
         found.append((plug_in(c.id),))
     if status in ("Preparing", "Finishing") and c.plugged:
         found.append((unplug(c.id), plug_in(c.id)))
+    if status == "SuspendedEV" and not c.ev_suspended:  # before the cable: an EV pausing leaves no other trace
+        found.append((on_connector("EVSuspend", c.id),))
     if status in ("Available", "SuspendedEV", "SuspendedEVSE", "Finishing") and c.plugged:
         found.append((unplug(c.id),))
     if status == "Available" and c.authorized is not None and not c.plugged:
         found.append((present(c.id, c.authorized),))
-    if status == "SuspendedEV" and not c.ev_suspended:
-        found.append((on_connector("EVSuspend", c.id),))
     if status == "Charging" and c.ev_suspended:
         found.append((on_connector("EVResume", c.id),))
     if status == "Finishing" and c.tx is not None:

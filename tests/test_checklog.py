@@ -462,3 +462,13 @@ def test_an_accepted_transaction_message_retry_deviation_allows_the_message_disc
     assert rules(check([path])) == {"TransactionMessageBeforeQueueEmptied"}
     accepted = CheckOptions(accept=frozenset({"TransactionMessageRetry"}))  # as the harness (model/worlds.py)
     assert check([path], options=accepted).violation_count == 0
+
+
+def test_an_ev_pausing_is_the_first_explanation_of_a_suspended_ev_during_a_transaction(tmp_path):
+    log = Log().boot().cp(5, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}}).status(5, 1, "Preparing")
+    log.cp(5, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": iso(T0 + 5)},
+           {"transactionId": 3, "idTagInfo": {"status": "Accepted"}})
+    log.status(5, 1, "Charging").status(20, 1, "SuspendedEV")
+    (cp,) = check([log.jsonl(tmp_path / "pause.jsonl")]).charge_points.values()
+    # the cable pulled out is kept too, but it owes a StopTransaction: when worlds must be dropped, it goes first
+    assert cp.worlds.worlds[0].assumed[-1] == "EVSuspend(connectorId=1)"
