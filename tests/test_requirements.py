@@ -235,6 +235,17 @@ def test_coverage_counts_a_judged_requirement_once_any_of_its_rules_was_judged()
     assert some["fraction"] == pytest.approx(len(expected) / some["judged"])
 
 
+def test_a_field_of_a_type_is_exercised_when_a_message_carrying_it_was_seen():
+    entries = req.classified()
+    sampled = [e["id"] for e in entries if e.get("class") == "judged" and set(e["rules"]) == {"OcppJFraming"}
+               and (e.get("field") or {}).get("owner") in ("MeterValue", "SampledValue")]
+    assert sampled
+    seen = req.coverage({"OcppJFraming"}, entries, seen_messages={"MeterValues.req"})
+    assert set(sampled) <= set(seen["exercised_ids"])
+    unseen = req.coverage({"OcppJFraming"}, entries, seen_messages={"Authorize.req"})
+    assert set(sampled) <= set(unseen["missed_ids"])
+
+
 def test_coverage_of_every_rule_is_complete():
     every = req.coverage(set(req.model_rules()))
     assert every["fraction"] == 1.0 and every["fraction_reached"] == 1.0 and every["missed_ids"] == []

@@ -209,11 +209,16 @@ def counts(entries: list[dict] | None = None) -> dict:
     }
 
 
+CARRIED_BY = {"MeterValue": "MeterValues.req", "SampledValue": "MeterValues.req"}
+"""Types whose fields the frame schemas judge inside a message: §6.31 meterValue [1..*] of §7.33 MeterValue,
+each with sampledValue [1..*] of §7.43 SampledValue (a StopTransaction.req's transactionData may be empty)."""
+
+
 def _exercised(entry: dict, judged_rules: set[str], seen_messages) -> bool:
     rules = set(entry.get("rules", ()))
     owner = (entry.get("field") or {}).get("owner")
     if seen_messages is not None and owner and rules <= {"OcppJFraming"}:
-        return bool(rules & judged_rules) and owner in seen_messages
+        return bool(rules & judged_rules) and CARRIED_BY.get(owner, owner) in seen_messages
     return bool(rules & judged_rules)
 
 
