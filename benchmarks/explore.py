@@ -133,7 +133,7 @@ def mutants(args) -> dict:
         profiles = PROFILE_OF_MODULE[cls.__module__]
         minimal = len(getattr(cls, "minimal_trace", ()))
         extra = {"link": args.link} if args.link else {}
-        killed = fuzz_mutant(name, args.fuzz_examples, {**extra, "hostile": hostile})
+        killed = fuzz_mutant(name, args.fuzz_examples, {**extra, "hostile": hostile, "shrink": args.fuzz_shrink})
         budget = args.budget if minimal <= args.required_depth else args.short_budget
         explorer, explored = explore_cpu(ExploreConfig(
             depth=max(minimal, 1), budget=budget, stop_at_first=True,
@@ -170,12 +170,13 @@ def fuzz_mutant(name: str, examples: int, extra: dict) -> dict:
     report = fuzz(fuzz_config(max_examples=examples, budget=None, seed=0, mutant=name, stop_at_first=True, **extra),
                   on_progress=note)
     found = min(report.findings, key=lambda f: len(f.trace)) if report.findings else None
-    if found is not None and fails_on_clean(found, extra):
+    if found is not None and fails_on_clean(found, {k: v for k, v in extra.items() if k != "shrink"}):
         return {"killed": False, "deadEnd": True, "rule": found.rule, "length": len(found.trace),
                 "cpuSeconds": first.get("cpu"), "examples": report.examples_to_find}
     return {"killed": found is not None, "cpuSeconds": first.get("cpu", round(time.process_time() - started, 1))
             if found else None, "wallSeconds": first.get("wall"), "examples": report.examples_to_find,
             "length": len(found.trace) if found else None, "totalCpuSeconds": round(time.process_time() - started, 1),
+            "shrunk": extra.get("shrink", True),
             "rule": found.rule if found else None}
 
 
@@ -284,16 +285,27 @@ def verdict(side: dict) -> str:
 
 
 def mutants_table(results: dict) -> list[str]:
-    lines = ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s (wall) | fuzz length | explore killed "
-             "| explore CPU s (wall) | explore length | explore: depth completed / asked, budget CPU s |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| mutant | profiles | minimal | fuzz killed | fuzz CPU s (wall) to the failure | fuzz CPU s with shrinking "
+             "| fuzz length | explore killed | explore CPU s (wall) | explore length "
+             "| explore: depth completed / asked, budget CPU s |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, r in sorted(results.items(), key=lambda item: (item[1]["minimal"], item[0])):
         f, e = r["fuzz"], r["explore"]
         lines.append(f"| {name} | {r['profiles']} | {r['minimal']} | {verdict(f)} | "
-                     f"{seconds(f['cpuSeconds'], f.get('wallSeconds'))} | {dash(f['length'])} | {verdict(e)} | "
+                     f"{seconds(f['cpuSeconds'], f.get('wallSeconds'))} | {shrinking(f)} | {fuzz_length(f)} | {verdict(e)} | "
                      f"{seconds(e['cpuSeconds'], e.get('wallSeconds'))} | {dash(e['length'])} | "
                      f"{e['depthCompleted']} / {e.get('depth', '-')}, {e.get('budget', '-'):g} |")
     return lines
+
+
+def shrinking(side: dict) -> str:
+    return f"{side['totalCpuSeconds']}" if side.get("shrunk", True) and side["killed"] else "-"
+
+
+def fuzz_length(side: dict) -> str:
+    """The shrunk length, or the failing example's (unshrunk, in brackets)."""
+    if side["length"] is None:
+        return "-"
+    return str(side["length"]) if side.get("shrunk", True) else f"({side['length']})"
 
 
 def seconds(cpu, wall) -> str:
@@ -320,6 +332,9 @@ def main() -> None:
     parser.add_argument("--budget", type=float, default=600.0, help="CPU seconds per exploration (default 600)")
     parser.add_argument("--fuzz-examples", type=int, default=300,
                         help="fuzz examples per mutant at most (default 300, about 30 CPU seconds)")
+    parser.add_argument("--no-fuzz-shrink", dest="fuzz_shrink", action="store_false",
+                        help="mutants: fuzz without shrinking (the length is then the failing example's, not a "
+                             "shortest one; shrinking is most of fuzz's CPU time to a kill)")
     parser.add_argument("--examples", type=int, default=60, help="fuzz examples for the throughput (default 60)")
     parser.add_argument("--names", nargs="*", help="mutants (default: all, shortest minimal trace first)")
     parser.add_argument("--required-depth", type=int, default=4,
