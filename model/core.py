@@ -461,6 +461,9 @@ class CoreRules:
         for c in self.connectors():
             if c.tx is not None:
                 self.allow_stop(c, reasons, None)
+        if self.state.options.graceful_power_loss:  # its controller's stop reports them Unavailable: not a §4.9 transition
+            for c in self.state.connectors:
+                self.update(c.id, resync=True)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=True)

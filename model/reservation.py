@@ -310,12 +310,23 @@ class ReservationRules:
 
     def cp_StartTransaction(self, call) -> None:
         connector_id = call.payload.get("connectorId")
+        before, known = len(self.violations), self.state.cached(call.payload.get("idTag"))
         if self.valid_connector(connector_id) and self.state.connector(connector_id).tx is None:
             with self.reservations_before(connector_id, seconds(call.payload.get("timestamp")),
                                           call.payload.get("reservationId")):
                 self.check_reservation_start(connector_id, call.payload.get("idTag"),
                                              call.payload.get("reservationId"))
         super().cp_StartTransaction(call)
+        self.one_deviation(before, known)
+
+    def one_deviation(self, before: int, known) -> None:
+        """An idTag the Central System had accepted (``known``: its idTagInfo before this StartTransaction),
+        started on a connector reserved for another: the start was refused only for the reservation (§5.13),
+        so it is ReservedConnectorStartedForAnotherIdTag and not StartTransactionWithoutAuthorization as well
+        (MicroOcppSimulator, sim-triage session 2)."""
+        found = self.violations[before:]
+        if any(v.rule == "ReservedConnectorStartedForAnotherIdTag" for v in found) and known and known[0] == "Accepted":
+            self.violations[before:] = [v for v in found if v.rule != "StartTransactionWithoutAuthorization"]
 
     @contextlib.contextmanager
     def reservations_before(self, connector_id: int, started: float | None, reservation_id=None):

@@ -795,6 +795,17 @@ def test_a_graceful_power_loss_may_stop_with_any_reason():
     assert strict.do(step("PowerLoss"), stop_tx(reason="Local")) == ["UnexpectedStopTransaction"]
 
 
+def test_a_graceful_power_loss_may_report_every_connector_unavailable():
+    """SAP simulator (sim-triage session 2): its controller's stopChargingStation reports each connector
+    Unavailable before it closes, a Preparing one too (no B8 in §4.9): the controller's doing, not judged as a
+    transition. A power cut reports nothing, so without the option it is."""
+    graceful = preparing(Trace(Options(graceful_power_loss=True)))
+    graceful.ok(step("PowerLoss"), *statuses((1, "Unavailable"), (2, "Unavailable")), down())
+    strict = preparing()
+    assert strict.do(step("PowerLoss"), *statuses((1, "Unavailable"), (2, "Unavailable")), down()) == [
+        "StatusTransitionNotAllowed"]
+
+
 def test_5_11_a_remote_start_refused_by_its_authorize_ends():
     """AuthorizeRemoteTxRequests: the Charge Point first authorizes the idTag; Invalid ends the remote start,
     and the connector it had chosen goes back to Available (B1) (issue 14, MicroOcpp M17)."""

@@ -236,8 +236,17 @@ def test_4_8_reservation_id_missing_in_start_transaction():
 
 
 def test_5_13_another_idtag_must_not_start_on_a_reserved_connector():
+    """One deviation, found once: the Central System accepted the idTag, only the reservation refuses it
+    (issue 14, MicroOcppSimulator: not StartTransactionWithoutAuthorization as well)."""
     trace = reserved().ok(step("PlugIn", connectorId=1))
     assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER),
+                    start_with(tag=OTHER, reservation_id=None), sn(1, "Preparing"), sn(1, "Charging")) == [
+        "ReservedConnectorStartedForAnotherIdTag"]
+
+
+def test_5_13_an_idtag_refused_by_the_central_system_started_on_a_reserved_connector_is_both():
+    trace = reserved().ok(step("PlugIn", connectorId=1))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, status="Invalid"),
                     start_with(tag=OTHER, reservation_id=None), sn(1, "Preparing"), sn(1, "Charging")) == [
         "ReservedConnectorStartedForAnotherIdTag", "StartTransactionWithoutAuthorization"]
 
