@@ -554,6 +554,28 @@ def test_a_local_list_the_charge_point_will_not_empty_is_where_the_model_starts(
             run(sut.fresh())
 
 
+class ListedOnlyWhileEnabled(FakeChargePoint):
+    """Like the SAP simulator: SendLocalList is Failed while LocalAuthListEnabled is false."""
+
+    def on_SendLocalList(self, payload):
+        if self.configuration.get("LocalAuthListEnabled") == "false":
+            return {"status": "Failed"}, None
+        return super().on_SendLocalList(payload)
+
+
+def test_a_list_left_by_an_earlier_run_is_emptied_with_the_list_enabled_for_a_moment():
+    """sim-triage sap-8: a list of an earlier run (entries unknown) on a charge point whose list is
+    disabled; fresh() enables it, empties it, and disables it again, instead of exit 2."""
+    configured = description(timing=FAST, charge_point={
+        "profiles": ["Core", "RemoteTrigger", "LocalAuthListManagement"]})
+    with judging(configured, fake_class=ListedOnlyWhileEnabled,
+                 configuration={"LocalAuthListEnabled": "false"}) as (harness, sut, fake, run):
+        fake.list_version = 2
+        run(sut.fresh())
+        assert fake.list_version == 0 and sut.leftover == {}
+        assert fake.configuration["LocalAuthListEnabled"] == "false"
+
+
 def test_a_firmware_update_of_an_earlier_example_is_waited_out_before_the_next():
     """The SAP simulator's firmware lifecycle lives through its power cycle; its statuses must not
     fall into the next example (they would be FirmwareStatusOutOfOrder there)."""

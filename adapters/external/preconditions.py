@@ -211,13 +211,14 @@ class Preconditions:
         version 0) with the next version. A list it will not give up is left to the model as
         observed (``leftover``), when the frames tell its entries."""
         self.leftover.pop("localList", None)
-        version = await self._local_list_version()
-        for attempt in (0, version + 1 if isinstance(version, int) else 1):
-            if version in (0, -1):  # empty, or not supported (OCPP 1.6 §5.10)
-                return
-            await self.call("SendLocalList", {"listVersion": attempt, "updateType": "Full",
-                                              "localAuthorizationList": []})
-            version = await self._local_list_version()
+        version = await self._empty_local_list()
+        if version not in (0, -1) and await self._local_list_enabled() == "false":
+            # a charge point may refuse to update a list it does not use (the SAP simulator answers Failed)
+            await self._change_configuration("LocalAuthListEnabled", "true", "emptying the local list")
+            version = await self._empty_local_list()
+            await self._change_configuration("LocalAuthListEnabled", "false", "emptying the local list")
+        if version in (0, -1):
+            return
         self._observe()
         entries = self.observed.local_list
         if entries is None or version != self.observed.list_version:
@@ -227,6 +228,25 @@ class Preconditions:
                 "accepted SendLocalList of this run has that version)")
         self.leftover["localList"] = (sorted(entries.values(), key=lambda d: str(d.get("idTag"))),
                                       version)
+
+    async def _empty_local_list(self) -> Any:
+        """SendLocalList Full, empty, listVersion 0, then the next version; the version afterwards."""
+        version = await self._local_list_version()
+        for attempt in (0, version + 1 if isinstance(version, int) else 1):
+            if version in (0, -1):  # empty, or not supported (OCPP 1.6 §5.10)
+                return version
+            await self.call("SendLocalList", {"listVersion": attempt, "updateType": "Full",
+                                              "localAuthorizationList": []})
+            version = await self._local_list_version()
+        return version
+
+    async def _local_list_enabled(self) -> str | None:
+        """LocalAuthListEnabled as the charge point reports it now, when it is writable."""
+        outcome = await self.call("GetConfiguration", {"key": ["LocalAuthListEnabled"]})
+        for entry in (outcome.payload or {}).get("configurationKey") or ():
+            if isinstance(entry, dict) and entry.get("key") == "LocalAuthListEnabled" and not entry.get("readonly"):
+                return entry.get("value")
+        return None
 
     async def _local_list_version(self) -> Any:
         outcome = await self.call("GetLocalListVersion", {})
