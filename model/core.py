@@ -310,8 +310,9 @@ class CoreRules:
         status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
         if status == "Accepted" and c.tx is None and self.usable(c):
             self.remote_start(c, stimulus.get("idTag"))
-        elif status == "Accepted" and self.may_be_over(c):
-            self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True)
+        elif status == "Accepted" and self.may_be_over(c):  # over unseen: the next transaction may start unseen
+            self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True,
+                        offline_tags=c.offline_tags | {stimulus.get("idTag")})
 
     def remote_start(self, c: Connector, id_tag: str) -> None:
         if setting(self.state, "AuthorizeRemoteTxRequests", False):
@@ -556,7 +557,8 @@ class CoreRules:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
         in_use = self.tag_in_use(id_tag, connector_id)
-        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=in_use)
+        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=in_use,
+                    offline_denied=c.offline_denied - {id_tag})  # allowed now, whatever was refused offline
         if c.plugged and not (c.finishing or c.after_boot or in_use):
             self.owe_start(self.state.connector(connector_id), id_tag)
 
@@ -691,7 +693,8 @@ class CoreRules:
         id_tag = call.payload.get("idTag")
         info = (call.answer or {}).get("idTagInfo") or {}
         self.learn(id_tag, info)
-        if any(o.action == "StopTransaction" and o.id_tag == id_tag for o in self.state.owed):
+        charging = self.remote_start_for(id_tag) or any(c.presented == id_tag and c.tx is None for c in self.connectors())
+        if any(o.action == "StopTransaction" and o.id_tag == id_tag for o in self.state.owed) and not charging:
             self.fail("AuthorizeWhenStoppingWithSameIdTag", "OCPP 1.6 §4.1",
                       f"Authorize for {id_tag!r}, the idTag that started the transaction it stops")
         for c in self.connectors():
@@ -1172,7 +1175,7 @@ class CoreRules:
     def hidden_cause(self, reason: str, connector_id: int | None = None) -> None:
         """Something that may stop a transaction the Central System cannot see yet."""
         for c in self.connectors():
-            if connector_id in (None, c.id) and self.hidden_tx(c):
+            if connector_id in (None, c.id) and (self.hidden_tx(c) or (self.may_be_over(c) and c.offline_tags)):
                 tags = c.offline_tags | ({c.authorized} if c.authorized else set())
                 self.update(c.id, offline_tags=tags, offline_causes=c.offline_causes | {reason})
 
