@@ -20,7 +20,7 @@ CPU seconds of this process (``time.process_time()``: the machine is shared), wa
 
 5. ``symmetry``: states, transitions and CPU seconds with and without symmetry reduction.
 
-Usage: PYTHONPATH=. python benchmarks/explore.py [throughput|depth|mutants|bridge|symmetry ...] [--budget S]
+Usage: python benchmarks/explore.py [throughput|depth|mutants|bridge|symmetry ...] [--budget S]
 [--link memory] [--out DIR]; ``render`` alone prints the tables again from what a run left under --out (the
 mutants one by one from mutants.jsonl, so that a run split over several processes is one table).
 """
@@ -36,9 +36,11 @@ from pathlib import Path
 
 import attrs
 
-from adapters.chargepoint.mutants import MUTANTS
-from properties.explore.search import ExploreConfig, Explorer
-from properties.runner import FuzzConfig, Session, fuzz
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tree this file is in, installed or not
+
+from adapters.chargepoint.mutants import MUTANTS  # noqa: E402
+from properties.explore.search import ExploreConfig, Explorer  # noqa: E402
+from properties.runner import FuzzConfig, Session, fuzz  # noqa: E402
 
 ALL_SIX = None
 """The bundled charge point's default SupportedFeatureProfiles: all six."""
@@ -97,7 +99,8 @@ def throughput(args) -> dict:
     for name, profiles, depth in (("Core, 2 connectors", "Core", 3), ("all six profiles", ALL_SIX, 2)):
         for link in LINKS or (None,):
             extra = {"link": link} if link else {}
-            fuzzed = fuzz_cpu(fuzz_config(max_examples=args.examples, seed=1, feature_profiles=profiles, **extra))
+            fuzzed = fuzz_cpu(fuzz_config(max_examples=args.examples, seed=1, feature_profiles=profiles, shrink=False,
+                                          **extra))  # steps/s of generation: a finding's shrinking is not it
             _, explored = explore_cpu(ExploreConfig(depth=depth, budget=None, fuzz=fuzz_config(
                 feature_profiles=profiles, **extra)))
             _, full_boot = explore_cpu(ExploreConfig(depth=min(depth, 2), budget=None, skip_boot_configuration=False,
