@@ -687,6 +687,18 @@ def test_the_description_declares_lock_power_loss_reboot_and_charging_rate_unit(
             Description.parse("[charge_point]\nconnectors = 1\n" + text)
 
 
+def test_octt_unlock_cases_that_expect_unlocked_are_not_automatable_without_a_lock():
+    """sim-triage mo-octt-2: TC_017_1_CS on MicroOcppSimulator (no lock) failed on NotSupported, which §7.46
+    allows; with connector_lock = false it does not apply."""
+    from properties.octt.catalogue import by_id
+    from properties.octt.runner import blockers
+
+    for lock, expected in ((False, ["prerequisite connector-lock"]), (True, [])):
+        sut = ExternalSut(description(charge_point={"connector_lock": lock}), InjectingController())
+        for case in ("TC_017_1_CS", "TC_018_1_CS"):
+            assert blockers(by_id(case), frozenset(PHYSICAL_OPS) | {"SetIdTag"}, sut.features) == expected
+
+
 def test_the_octt_cases_take_the_charging_rate_unit_the_charge_point_allows():
     from model.configuration import ConfigurationModel, judge_get_configuration
     from properties.octt.catalogue import by_id, with_unit
@@ -848,3 +860,31 @@ def test_a_run_that_judged_nothing_exits_5(capsys):
     assert "nothing was checked: no step of any example was judged" in capsys.readouterr().err
     assert cli._checked(3, "x") == cli.EXIT_OK
     assert shards.combine([Report(judged=2), Report(judged=3)]).judged == 5
+
+
+class VanishingAtTheSecondCase(VanishingChargePoint):
+    """Answers GetConfiguration at open() and at the first case's start; hangs up at the second's."""
+
+    async def answer(self, message: list) -> None:
+        if message[2] == "GetConfiguration" and self.asked == 1:
+            self.asked = 0  # the first case's start: let it through once
+            await FakeChargePoint.answer(self, message)
+            self.asked = 2
+            return
+        await super().answer(message)
+
+
+def test_octt_verdicts_of_the_cases_run_before_an_abort_are_printed(capsys, tmp_path):
+    """sim-triage mo-octt-1: a charge point that becomes unusable in a later case ended the run with
+    exit 2 and lost the verdicts of the cases already run."""
+    from properties.cli import main
+
+    port = free_port()
+    with charge_point_in_thread(port, VanishingAtTheSecondCase):
+        code = main(["octt", "--sut", "external", "--description", described(tmp_path, port),
+                     "--case", "TC_017_1_CS", "--case", "TC_021_CS", "--case", "TC_040_1_CS"])
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert "TC_017_1_CS" in out and "TC_021_CS" in out and "(then the run stopped: 1 not run)" in out
+    errors = [line for line in err.splitlines() if line.startswith("ocpp-verify:")]
+    assert len(errors) == 1 and "did not come back" in errors[0] and "Traceback" not in err

@@ -96,7 +96,8 @@ class ExternalSut(Preconditions):
                     for p in FEATURE_PROFILES if p != "Core"}
         cable = "fixed-cable" if d.fixed_cable else "no-fixed-cable"
         power = set() if "backup-power" in d.features else {"no-backup-power"}
-        return frozenset({cable, *profiles, *power, *d.features})
+        lock = {"connector-lock"} if d.connector_lock else set()  # without one, TC_017_1/TC_018_1 do not apply
+        return frozenset({cable, *profiles, *power, *lock, *d.features})
 
     # ---- life cycle
 

@@ -1831,14 +1831,14 @@ IF_IMPLEMENTED: dict[str, frozenset[str]] = {
 #   fixed-cable / no-fixed-cable, backup-power / no-backup-power, authorization-cache, local-stop,
 #   offline-authorization (local list, cache or unknown offline authorization),
 #   profile:<FeatureProfile> / no-profile:<FeatureProfile>, reserve-connector-zero,
-#   one-reader (one reader for several connectors).
+#   one-reader (one reader for several connectors), connector-lock (UnlockConnector can answer Unlocked).
 PREREQUISITES: dict[str, tuple[str, ...]] = {
     "TC_005_1_CS": ("no-fixed-cable",),
     "TC_007_CS": ("authorization-cache",),
     "TC_061_CS": ("authorization-cache",),
-    "TC_017_1_CS": ("no-fixed-cable",),
+    "TC_017_1_CS": ("no-fixed-cable", "connector-lock"),
     "TC_017_2_CS": ("fixed-cable",),
-    "TC_018_1_CS": ("no-fixed-cable",),
+    "TC_018_1_CS": ("no-fixed-cable", "connector-lock"),
     "TC_018_2_CS": ("fixed-cable",),
     "TC_024_CS": ("no-fixed-cable",),
     "TC_032_1_CS": ("backup-power",),

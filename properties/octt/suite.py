@@ -62,12 +62,27 @@ def bundled_build(case_id: str) -> tuple:
     return tuple(sorted(build.items()))
 
 
+class CasesAborted(BaseException):
+    """An external charge point became unusable (``SutUnusable``) after ``results``: their verdicts are
+    printed before the one-line error (sim-triage mo-octt-1 lost seven)."""
+
+    def __init__(self, results: list[CaseResult], error: BaseException):
+        super().__init__(str(error))
+        self.results, self.error = results, error
+
+
 def _run_on(session: Session, scenarios, own: bool) -> list[CaseResult]:
+    from ..external import SutUnusable
+
+    results: list[CaseResult] = []
     try:
         features = frozenset(session.sut.features)
-        results = [run_scenario(s, session.new_harness(), session.capabilities, features) for s in scenarios]
+        for scenario in scenarios:
+            results.append(run_scenario(scenario, session.new_harness(), session.capabilities, features))
         session.check_alive()
         return results
+    except SutUnusable as error:
+        raise CasesAborted(results, error) from None
     finally:
         if own:
             session.close()
@@ -107,7 +122,12 @@ def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | N
         scenarios = select(ids)
     except UnknownCase as error:
         raise UsageError(str(error))
-    results = run_all(scenarios, mutant, config=config)
+    try:
+        results = run_all(scenarios, mutant, config=config)
+    except CasesAborted as aborted:
+        if aborted.results:
+            print(table(aborted.results) + f" (then the run stopped: {len(scenarios) - len(aborted.results)} not run)")
+        raise aborted.error from None
     if as_json:
         print(json.dumps([attrs.asdict(r) for r in results], indent=2))
     else:
