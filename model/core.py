@@ -1074,9 +1074,8 @@ class CoreRules:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
-        if connector_id and status in ("Finishing", "Available") and self.unstoppable(c):
-            self.owe_stop(self.state.connector(connector_id), STOP_REASONS, "StopTransactionOnInvalidId",
-                          "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
+        if connector_id and status in ("Finishing", "Available") and c.tx is not None:
+            self.reported_over(self.state.connector(connector_id))
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
             self.set_availability(self.state.connector(connector_id), True)
         if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
@@ -1185,8 +1184,6 @@ class CoreRules:
         if c.tx is not None and c.tx.overdue:
             return True
         stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
-        if stop_owed and self.unstoppable(c):  # reported over, its StopTransaction owed (cp_StatusNotification)
-            return True
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:
@@ -1203,6 +1200,16 @@ class CoreRules:
         elif c is not None and c.tx is not None:
             self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
             self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
+
+    def reported_over(self, c: Connector) -> None:
+        """The Charge Point reports a connector whose transaction runs Finishing or Available (§4.9 C1, C6): the
+        transaction is over for it. Its StopTransaction is owed (for one without transactionId or refused,
+        from now), and until it comes the transaction may be over (may_be_over)."""
+        if self.unstoppable(c):
+            self.owe_stop(c, STOP_REASONS, "StopTransactionOnInvalidId",
+                          "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
+        if any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+            self.update(c.id, tx=attrs.evolve(self.state.connector(c.id).tx, overdue=True))
 
     @staticmethod
     def unstoppable(c: Connector) -> bool:

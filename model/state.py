@@ -65,7 +65,8 @@ class Tx:
     start_failures: int = 0
     """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
     overdue: bool = False
-    """A StopTransaction owed for it did not come (a violation found once): it may be over."""
+    """A StopTransaction owed for it did not come (a violation found once), or the Charge Point reported it over
+    (Finishing, Available) while its StopTransaction is owed: it may be over."""
 
 
 @attrs.frozen

@@ -379,3 +379,17 @@ def test_5_13_a_connector_zero_reservation_may_count_out_an_idtag_whose_local_en
     trace.ok(reserve_now(trace, connector=0, parent=PARENT), result(status="Accepted"))
     trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+
+
+def test_5_13_a_connector_whose_refused_transaction_was_reported_over_may_be_reserved():
+    """SAP simulator (sim-triage session 2, = S15): StartTransaction.conf Invalid, the Charge Point reports
+    Available at once and owes its StopTransaction (DeAuthorized); a ReserveNow before that is due may be
+    Accepted: the transaction may be over (one deviation, StopTransactionOnInvalidId, found once)."""
+    import attrs
+
+    trace = with_reservation(AuthorizeRemoteTxRequests=False)
+    trace.state = attrs.evolve(trace.state, options=attrs.evolve(trace.state.options, tolerance=2.0))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag="TAG9"), result(status="Accepted"),
+             start_tx(1, "TAG9", 4, status="Invalid"), sn(1, "Available"))
+    trace.ok(reserve_now(trace), result(status="Accepted"), sn(1, "Reserved"))
