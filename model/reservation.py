@@ -162,6 +162,8 @@ class ReservationRules:
         allowed = self.reserve_statuses(connector_id)
         if replaced is not None and self.doubtful(replaced):
             allowed |= {"Occupied"}
+        if replaced is not None:  # §5.13: a matching reservationId "SHALL replace that reservation"; the
+            allowed |= {"Accepted"}  # Occupied rule is for one that "does not match any" (MicroOcpp, session 2)
         if self.state.policy_for(stimulus.get("idTag"))[0] != "Accepted":
             allowed |= {"Rejected"}  # §5.13: "RECOMMENDED to validate the Identifier with an Authorize.req"
         status = self.expect_status(stimulus, payload, allowed, "ReserveNowStatus", "OCPP 1.6 §5.13, §7.40")

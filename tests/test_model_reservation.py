@@ -393,3 +393,15 @@ def test_5_13_a_connector_whose_refused_transaction_was_reported_over_may_be_res
     trace.ok(step("RemoteStartTransaction", connectorId=1, idTag="TAG9"), result(status="Accepted"),
              start_tx(1, "TAG9", 4, status="Invalid"), sn(1, "Available"))
     trace.ok(reserve_now(trace), result(status="Accepted"), sn(1, "Reserved"))
+
+
+def test_5_13_a_matching_reservation_id_replaces_even_on_a_connector_in_use():
+    """§5.13: "If the reservationId in the request matches a reservation in the Charge Point, then the Charge
+    Point SHALL replace that reservation"; Occupied is for one that "does not match any" (MicroOcppSimulator,
+    sim-triage session 2: its connector-0 reservation replaced by one for a connector with a cable in)."""
+    trace = with_reservation()
+    trace.ok(reserve_now(trace, connector=0, reservation_id=2), result(status="Accepted"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    assert trace.do(reserve_now(trace, connector=2, reservation_id=3), result(status="Accepted")) == [
+        "ReserveNowStatus"]
+    trace.ok(reserve_now(trace, connector=2, reservation_id=2), result(status="Accepted"))
