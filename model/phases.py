@@ -57,8 +57,9 @@ PHASES: tuple[Phase, ...] = (
     Phase("transaction that may be over, cards taken unseen", lambda r, c: r.may_be_over(c) and c.offline_tags,
           ANY_STATUS_BUT_RESERVED, "§3.7.1, §3.5: over, and a card may wait for its cable or have started the next"),
     Phase("transaction that may be over", lambda r, c: r.may_be_over(c),
-          lambda r, c: r.transaction_statuses(c) | {"Finishing", "Available", "Unavailable", "Faulted"},
-          "§3.7.1: its StopTransaction waits in the queue"),
+          lambda r, c: r.transaction_statuses(c) | {"Finishing", "Available", "Unavailable", "Faulted"}
+          | ({"Preparing"} if c.plugged else set()),
+          "§3.7.1: its StopTransaction waits in the queue; §4.9 H2: available again, the cable still in"),
     Phase("transaction", lambda r, c: c.tx is not None, lambda r, c: r.transaction_statuses(c), "§4.9 C, D, E"),
     Phase("transaction the Central System cannot see yet",
           lambda r, c: r.hidden_tx(c) or (c.offline_tags and r.queue_blocked()), ANY_STATUS_BUT_RESERVED,
