@@ -25,7 +25,7 @@ from model import Options
 from properties.external import GuardedExternalSut, SutUnusable, model_options, start_from
 from properties.harness import Harness
 from properties.rebase import rebased
-from test_external import FakeChargePoint, _toml, description, external
+from test_external import CONFIGURATION, FakeChargePoint, _toml, description, external
 from vocabulary.dates import iso, seconds
 
 FAST = {"quiet": 0.05, "tolerance": 0.5, "call_timeout": 1, "connect_timeout": 3,
@@ -888,3 +888,17 @@ def test_octt_verdicts_of_the_cases_run_before_an_abort_are_printed(capsys, tmp_
     assert "TC_017_1_CS" in out and "TC_021_CS" in out and "(then the run stopped: 1 not run)" in out
     errors = [line for line in err.splitlines() if line.startswith("ocpp-verify:")]
     assert len(errors) == 1 and "did not come back" in errors[0] and "Traceback" not in err
+
+
+def test_close_sets_back_the_configuration_the_run_changed():
+    """sim-triage open item 6: MicroOcppSimulator persists its configuration; a run left its short intervals,
+    its [configuration] and its examples' changes for the next run. close() restores what open() found."""
+    async def main():
+        configured = description(configuration={"ConnectionTimeOut": "45"})
+        async with external(configured) as (sut, fake):
+            assert fake.configuration["HeartbeatInterval"] == "5"
+            await sut.perform({"op": "ChangeConfiguration", "key": "MinimumStatusDuration", "value": "1"})
+            await sut.close()
+            assert fake.configuration == CONFIGURATION
+
+    asyncio.run(main())

@@ -68,6 +68,7 @@ class ExternalSut(Preconditions):
         self.example_start = 0
         self.observed = Observed(charge_point_id=description.id)
         self.baseline: dict[str, str] = {}  # configuration to restore before each example
+        self.original: dict[str, str] = {}  # the writable configuration as found at open(), restored at close()
         self.plugged: set[int] = set()
         self.faulted: set[int] = set()
         self.unlock_failing: set[int] = set()
@@ -223,11 +224,12 @@ class ExternalSut(Preconditions):
         answered its boot Rejected, or plugged its cables, nor the transactions we started
         (their StopTransaction would come as news to it)."""
         undo = [self._restore_power_and_network, self._restore_registration,
-                self._stop_transactions]
+                self._stop_transactions, self._restore_original]
         undo += [functools.partial(self._controller_step, step) for step in self._undo_steps()]
+        online_only = (self._stop_transactions, self._restore_original)
         for part in undo:
             try:
-                if part != self._stop_transactions or self.csms is not None and self.csms.connected:
+                if part not in online_only or self.csms is not None and self.csms.connected:
                     await part()
             except (ControllerError, PreconditionError):
                 pass  # the next run's fresh() will say what is wrong
@@ -274,6 +276,16 @@ class ExternalSut(Preconditions):
                          if isinstance(entry, dict) and not entry.get("readonly")
                          and isinstance(entry.get("key"), str) and isinstance(entry.get("value"), str)
                          } if isinstance(keys, list) else {}
+        self.original = dict(self.baseline)
+
+    async def _restore_original(self) -> None:
+        """The keys this run changed (its [configuration], the short intervals, the examples' changes) back
+        to what open() found: a charge point that persists its configuration (MicroOcppSimulator) would
+        otherwise start the next run from this one's (sim-triage, open item 6)."""
+        self._observe()
+        changed = self.observed.changed_keys | {k for k, v in self.baseline.items() if self.original.get(k) != v}
+        for key in sorted(changed & self.original.keys()):
+            await self.call("ChangeConfiguration", {"key": key, "value": self.original[key]})
 
     async def _apply_configuration(self) -> None:
         await self._shorten_intervals()
