@@ -1,10 +1,14 @@
 """check-log: speed on a long log of the bundled charge point, and which mutants' logs it flags.
 
     python benchmarks/checklog.py speed [--frames 100000] [--seed 1]   # frames/s and peak memory
+    python benchmarks/checklog.py speed --log FILE --tree OLD --tree NEW [--rounds 2]  # trees compared
     python benchmarks/checklog.py mutants [--examples 30]              # check-log vs fuzz, per mutant
     python benchmarks/checklog.py record FILE [--steps N] [--seed S] [--mutant M]
 
-``record`` drives one bundled charge point (one session, one clock, no fresh
+``--tree DIR`` (repeatable) times the check-log of each source tree on the same
+log (``--log``, else one recorded), taking turns, each in its own child
+process: a before/after comparison in one run on a shared machine, in CPU
+seconds. ``record`` drives one bundled charge point (one session, one clock, no fresh
 start) through a random walk of steps, judged by the harness as it goes, and
 writes its frames in the trace format v1.0. ``speed`` records such a log and
 times ``ocpp-verify check-log`` on it in a child process (peak RSS from
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -90,28 +95,36 @@ def record(path: Path, steps: int | None = None, frames: int | None = None, seed
     return {"steps": done, "frames": writer.written, "harness": dict(flagged)}
 
 
-def speed(frames: int, seed: int) -> None:
+def speed(frames: int, seed: int, log: Path | None = None, trees: list[Path] | None = None, rounds: int = 1) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        log = Path(tmp) / "long.jsonl"
-        started = time.monotonic()
-        recorded = record(log, frames=frames, seed=seed)
-        print(f"recorded {recorded['frames']} frames in {recorded['steps']} steps "
-              f"({time.monotonic() - started:.0f} s); harness verdicts: {recorded['harness'] or 'none'}")
-        for extra in ([], ["--no-schemas"]):
-            result = _timed_check(log, extra)
-            print(f"| {' '.join(extra) or '(default)'} | {result['frames']} | {result['seconds']:.1f} | "
-                  f"{result['frames'] / result['seconds']:.0f} | {result['peak_mb']:.0f} | {result['violations']} |")
+        if log is None:
+            log = Path(tmp) / "long.jsonl"
+            started = time.monotonic()
+            recorded = record(log, frames=frames, seed=seed)
+            print(f"recorded {recorded['frames']} frames in {recorded['steps']} steps "
+                  f"({time.monotonic() - started:.0f} s); harness verdicts: {recorded['harness'] or 'none'}")
+        runs = [(tree, extra) for tree in (trees or [ROOT]) for extra in ([], ["--no-schemas"])]
+        for _ in range(rounds):
+            for tree, extra in runs:  # taking turns: the machine's load falls on each alike
+                r = _timed_check(log, extra, tree)
+                print(f"| {tree.name if trees else ''} {' '.join(extra) or '(default)'} | {r['frames']} | "
+                      f"{r['cpu']:.1f} | {r['frames'] / r['cpu']:.0f} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | "
+                      f"{r['violations']} |", flush=True)
 
 
-def _timed_check(log: Path, extra: list[str]) -> dict:
-    """check-log in a child process: its own wall time and peak resident memory."""
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _timed_check(log: Path, extra: list[str], tree: Path = ROOT) -> dict:
+    """check-log of ``tree`` in a child process: its CPU and wall seconds and peak resident memory."""
     code = ("import json, resource, sys, time; from properties.checklog import check, CheckOptions;"
             "t = time.monotonic(); r = check([sys.argv[1]], options=CheckOptions(schemas=sys.argv[2] == '1'));"
+            "u = resource.getrusage(resource.RUSAGE_SELF);"
             "print(json.dumps({'frames': r.frames, 'seconds': time.monotonic() - t, 'violations': r.violation_count,"
-            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+            "'cpu': u.ru_utime + u.ru_stime, 'peak_mb': u.ru_maxrss / 1024}))")
     schemas = "0" if "--no-schemas" in extra else "1"
     out = subprocess.run([sys.executable, "-c", code, str(log), schemas], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parent.parent, check=True)
+                         cwd=tree, check=True, env={**os.environ, "PYTHONPATH": str(tree)})
     return json.loads(out.stdout)
 
 
@@ -142,6 +155,9 @@ def main() -> None:
     s = sub.add_parser("speed")
     s.add_argument("--frames", type=int, default=100_000)
     s.add_argument("--seed", type=int, default=1)
+    s.add_argument("--log", type=Path, help="time this log instead of recording one")
+    s.add_argument("--tree", type=Path, action="append", help="a source tree to time (repeat: before, after)")
+    s.add_argument("--rounds", type=int, default=1)
     m = sub.add_parser("mutants")
     m.add_argument("--examples", type=int, default=30)
     m.add_argument("--seed", type=int, default=0)
@@ -152,9 +168,9 @@ def main() -> None:
     r.add_argument("--mutant")
     args = parser.parse_args()
     if args.command == "speed":
-        print("| options | frames | seconds | frames/s | peak RSS (MB) | violations |")
-        print("|---|---|---|---|---|---|")
-        speed(args.frames, args.seed)
+        print("| tree, options | frames | CPU s | frames/CPU s | wall s | peak RSS (MB) | violations |")
+        print("|---|---|---|---|---|---|---|")
+        speed(args.frames, args.seed, args.log, [t.resolve() for t in args.tree or []] or None, args.rounds)
     elif args.command == "mutants":
         mutants(args.examples, args.seed)
     else:

@@ -432,6 +432,14 @@ def test_a_transfer_may_be_under_way_from_before_the_judged_part(tmp_path):
     log = Log().boot().cp(5, "FirmwareStatusNotification", {"status": "Downloading"})
     log.cp(40, "FirmwareStatusNotification", {"status": "DownloadFailed"})
     assert check([log.jsonl(tmp_path / "transfer.jsonl")]).violation_count == 0  # §4.4, §4.5
+    virtual = tmp_path / "virtual.jsonl"  # ours: each example a fresh charge point, nothing from before
+    with open(virtual, "w") as out:
+        for t, direction, raw in log.lines:
+            kind = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}[json.loads(raw)[0]]
+            out.write(json.dumps({"schemaVersion": "1.0", "timestamp": iso(t), "messageType": kind,
+                                  "direction": "cp-to-csms" if direction == "cp->cs" else "csms-to-cp",
+                                  "meta": {"raw": raw, "clock": "virtual"}}) + "\n")
+    assert "FirmwareStatusWithoutRequest" in rules(check([virtual]))
 
 
 def test_a_log_that_ends_right_after_a_boot_is_not_blamed_for_the_statuses_it_did_not_wait_for(tmp_path):
@@ -472,3 +480,20 @@ def test_an_ev_pausing_is_the_first_explanation_of_a_suspended_ev_during_a_trans
     (cp,) = check([log.jsonl(tmp_path / "pause.jsonl")]).charge_points.values()
     # the cable pulled out is kept too, but it owes a StopTransaction: when worlds must be dropped, it goes first
     assert cp.worlds.worlds[0].assumed[-1] == "EVSuspend(connectorId=1)"
+
+
+def test_a_message_held_back_by_a_pending_registration_is_judged_not_taken_for_an_offline_one(tmp_path):
+    def cut(reason: str) -> Log:
+        log = Log().boot().cp(5, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+        log.cp(5, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": iso(T0 + 5)},
+               {"transactionId": 3, "idTagInfo": {"status": "Accepted"}}).status(5, 1, "Charging")
+        pending = {"status": "Pending", "currentTime": iso(T0 + 10), "interval": 300}
+        log.cp(10, "BootNotification", BOOT, pending).cp(310, "BootNotification", BOOT, ACCEPTED)  # a power cut
+        log.cp(310, "StopTransaction", {"transactionId": 3, "meterStop": 4, "reason": reason,
+                                        "timestamp": iso(T0 + 10)})  # made at the boot, held until Accepted (§4.2)
+        return log.status(310, 0, "Available").status(310, 1, "Finishing")
+
+    assert check([cut("PowerLoss").jsonl(tmp_path / "power.jsonl")]).violation_count == 0
+    report = check([cut("Remote").jsonl(tmp_path / "remote.jsonl")])  # no RemoteStopTransaction asked for it
+    (cp,) = report.charge_points.values()
+    assert report.violation_count and not cp.not_judged  # not lost track of as an unseen offline period

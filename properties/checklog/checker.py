@@ -117,6 +117,10 @@ class CpChecker:
         self.burst_message: Message | None = None
         self.burst_queued = False
         self.lost_track: list[int] = []
+        self.registering_since: float | None = None
+        """When the first BootNotification not Accepted of the registration going on was made."""
+        self.registered_after: float | None = None
+        """The same, for the registration that ended Accepted last (None: the first boot was Accepted)."""
 
     @property
     def tolerance(self) -> float:
@@ -194,7 +198,17 @@ class CpChecker:
         failure = self.worlds.cp_call(call, queued)
         if item.action == "StartTransaction" and answer is not None:
             self.assigned.add(answer.get("transactionId"))
+        elif item.action == "BootNotification":
+            self._registration((answer or {}).get("status"), item.time)
         return failure
+
+    def _registration(self, status, time: float) -> None:
+        """Until a BootNotification is Accepted the Charge Point holds its other messages (§4.2): those it
+        made from the first boot not Accepted on waited for the registration, not for a connection."""
+        if status == "Accepted":
+            self.registered_after, self.registering_since = self.registering_since, None
+        elif self.registering_since is None:
+            self.registering_since = time
 
     def _before_log(self, transaction_id) -> bool:
         """A transactionId the judged part of the log never gave, nor a transaction of the model holds (-1: its
@@ -210,7 +224,8 @@ class CpChecker:
         if stamp is None and isinstance(values, list) and values and isinstance(values[0], dict):
             stamp = values[0].get("timestamp")
         stamp = seconds(stamp)
-        return stamp is not None and stamp < item.time - self.tolerance - QUEUED_AFTER
+        waited = self.registered_after is not None and stamp is not None and stamp >= self.registered_after
+        return stamp is not None and stamp < item.time - self.tolerance - QUEUED_AFTER and not waited
 
     def _cs_call(self, item: Item) -> Failure | None:
         from adapters.csms import request_violation
@@ -283,13 +298,18 @@ class CpChecker:
         options = Options(number_of_connectors=connectors or max(self.largest_connector, 1),
                           power_loss_stops_transactions=self.options.power_loss_stops_transactions,
                           tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT,
-                          leftovers=True)  # a firmware or diagnostics transfer may be under way from before
+                          leftovers=self._before_unknown())
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,
                              grow=connectors is None, accepted=self.options.accept)
         self.worlds.largest = options.number_of_connectors
         self.judged_from = item.message.index if self.judged_from is None else self.judged_from
         self.framer.judging = True
         self.burst_end, self.burst_queued = None, False
+
+    def _before_unknown(self) -> bool:
+        """Whether a firmware or diagnostics transfer may be under way from before the judged part: always,
+        but at the first boot of a virtual-clock log (ours: each example a fresh charge point)."""
+        return not self.virtual or bool(self.lost_track)
 
     # -- reporting ------------------------------------------------------------------
 
