@@ -337,6 +337,8 @@ class CoreRules:
 
     def on_PlugIn(self, stimulus: Stimulus) -> None:
         c = self.state.connector(stimulus.get("connectorId"))
+        if c.plugged:  # a cable already in cannot be plugged in again (a step-minimized trace may ask): nothing happens
+            return
         self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
         if c.tx is not None:
             self.update(c.id, replugged=True)
@@ -693,7 +695,8 @@ class CoreRules:
         id_tag = call.payload.get("idTag")
         info = (call.answer or {}).get("idTagInfo") or {}
         self.learn(id_tag, info)
-        charging = self.remote_start_for(id_tag) or any(c.presented == id_tag and c.tx is None for c in self.connectors())
+        charging = (self.remote_start_for(id_tag) or any(c.presented == id_tag and c.tx is None for c in self.connectors())
+                    or any(o.action == "MayStopTransaction" and o.id_tag == id_tag for o in self.state.owed))
         if any(o.action == "StopTransaction" and o.id_tag == id_tag for o in self.state.owed) and not charging:
             self.fail("AuthorizeWhenStoppingWithSameIdTag", "OCPP 1.6 §4.1",
                       f"Authorize for {id_tag!r}, the idTag that started the transaction it stops")
