@@ -266,6 +266,9 @@ class MicroOcppController:
 
     OPS = frozenset({"PlugIn", "Unplug", "PresentIdTag", "EVSuspend", "EVResume",
                      "NetworkDown", "NetworkUp"})
+    restarts_with_charge_point = True
+    """Its API is the simulator's own: after an accepted Reset, a step may reach the charge point only
+    after its reboot (ExternalSut.reboot_first)."""
     EVSE_INPUTS = {
         "PlugIn": {"evPlugged": True, "evsePlugged": True, "evReady": True, "evseReady": True},
         "Unplug": {"evPlugged": False, "evsePlugged": False, "evReady": False},

@@ -628,6 +628,36 @@ def test_a_slow_reboot_within_the_descriptions_bound_is_no_finding():
         assert len(boots) == 2  # the example's boot and the reboot's, a second after the Reset
 
 
+class RestartingWithTheChargePoint(InjectingController):
+    """Like MicroOcpp's REST API: the simulator's own, it is down while the charge point restarts."""
+
+    restarts_with_charge_point = True
+
+    def __init__(self):
+        super().__init__(injects=False)
+        self.boots = lambda: 0  # BootNotifications recorded so far
+        self.boots_seen: list[int] = []
+
+    async def perform(self, step: dict):
+        self.boots_seen.append(self.boots())
+        return await super().perform(step)
+
+
+def test_a_step_of_a_controller_that_restarts_with_the_charge_point_waits_for_the_reboot():
+    """MicroOcppSimulator (sim-triage session 2): a card presented while it restarts after a Reset reached it
+    only after the reboot; judged at the step's start it looked offline. The step now waits for the reboot."""
+    configured = description(timing=FAST | {"reboot": 3})
+    controller = RestartingWithTheChargePoint()
+    with judging(configured, controller, fake_class=SlowRebooter, options=model_options(configured),
+                 delay=1.0) as (harness, sut, fake, run):
+        controller.boots = lambda: sum(f.action == "BootNotification" and f.message_type == 2 for f in sut.csms.frames)
+        assert harness.start() == ()
+        before = controller.boots()
+        assert rules(harness.step({"op": "Reset", "type": "Soft"})) == []
+        assert rules(harness.step({"op": "PlugIn", "connectorId": 1})) == []
+        assert controller.boots_seen == [before + 1]  # performed after the reboot's BootNotification
+
+
 # --------------------------------------------------------------------------
 # Absolute times replay relative to the replay's own clock
 

@@ -508,9 +508,15 @@ class ExternalSut(Preconditions):
         """A controller whose PowerLoss is a graceful stop (SAP) does not cut the charge point's
         power: a reboot after an accepted Reset still under way (SAP's reset sleeps resetTime, then
         starts the station whatever the controller did meanwhile) would undo its PowerLoss or
-        PowerOn. Such a step waits for that reboot's BootNotification first (:meth:`await_reboot`);
-        the harness judges the wait as time passing before the step (sim-triage S26)."""
-        if step.get("op") not in ("PowerLoss", "PowerOn") or self.description.controller.power_loss != "graceful":
+        PowerOn (sim-triage S26). A controller that restarts with the charge point (MicroOcpp's API)
+        carries a step out only once the charge point is back: judged at the step's start, its card
+        would be taken as one presented offline (session 2). Such a step waits for that reboot's
+        BootNotification first (:meth:`await_reboot`); the harness judges the wait as time passing
+        before the step."""
+        op = step.get("op")
+        graceful = op in ("PowerLoss", "PowerOn") and self.description.controller.power_loss == "graceful"
+        restarting = op in PHYSICAL_OPS and getattr(self.controller, "restarts_with_charge_point", False)
+        if not (graceful or restarting):
             return False
         self._observe()
         return self.observed.rebooting
