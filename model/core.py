@@ -1288,9 +1288,9 @@ class CoreRules:
         return phase_of(self, c).fitting(self, c)
 
     def plugged_statuses(self, c: Connector) -> set[str]:
-        timeout = setting(self.state, "ConnectionTimeOut", None)
-        timed_out = (timeout is not None and c.plugged_at is not None
-                     and self.state.time >= c.plugged_at + timeout - self.state.options.tolerance)
+        timeout = setting(self.state, "ConnectionTimeOut", None)  # unknown: it may have run out (§9.1.6)
+        timed_out = c.plugged_at is not None and self.state.time >= c.plugged_at + (
+            timeout if timeout is not None else 0) - self.state.options.tolerance
         return {"Preparing", "Finishing"} if timed_out else {"Preparing"}
 
     def transaction_statuses(self, c: Connector) -> set[str]:

@@ -497,3 +497,12 @@ def test_a_message_held_back_by_a_pending_registration_is_judged_not_taken_for_a
     report = check([cut("Remote").jsonl(tmp_path / "remote.jsonl")])  # no RemoteStopTransaction asked for it
     (cp,) = report.charge_points.values()
     assert report.violation_count and not cp.not_judged  # not lost track of as an unseen offline period
+
+
+def test_a_cable_plugged_in_while_the_connection_was_lost_may_come_back_finishing(tmp_path):
+    log = Log().boot().cs(1, "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "60"}, {"status": "Accepted"})
+    log.status(600, 1, "Finishing")  # the log shows no Preparing: sent while offline, or not at all (§4.9)
+    assert check([log.jsonl(tmp_path / "silence.jsonl")]).violation_count == 0
+    soon = Log().boot().cs(1, "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "60"}, {"status": "Accepted"})
+    soon.status(30, 1, "Finishing")  # too soon after the last frame for its ConnectionTimeOut to run out
+    assert check([soon.jsonl(tmp_path / "soon.jsonl")]).violation_count

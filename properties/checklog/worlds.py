@@ -96,6 +96,8 @@ class Worlds:
         self.grow = grow
         """The number of connectors is not known: a connector the log names is added."""
         self.largest = 1
+        self.since = state.time
+        """The time of the worlds before the event being judged: the end of the silence before it."""
         self.unreported = set(range(len(state.connectors)))
         """Connectors without a StatusNotification since the judged part began: their availability may have
         been set before it (an Unavailable set by ChangeAvailability persists across reboots, §4.9)."""
@@ -194,6 +196,11 @@ class Worlds:
         for before in (self._inoperative_before(world, call), self._plugged_before_boot(world, call)):
             if before is not None:
                 tried.append(self._attempt(before, (), observe=call))
+        silence = self._plugged_in_silence(world, call)
+        if silence is not None:
+            attempt = self._attempt(silence, (hidden.up(call.time),), observe=call, must_expect=True)
+            if attempt.counts:
+                tried.append(attempt)
         if not tried or tried[0].label != AS_IT_IS:
             base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
             tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
@@ -210,6 +217,27 @@ class Worlds:
         connector = attrs.evolve(world.state.connector(connector_id), inoperative=True)
         return World(world.state.with_connector(connector), world.cost + 1,
                      world.assumed + (f"connector {connector_id} made Inoperative before the judged part of the log",))
+
+    def _plugged_in_silence(self, world: World, call: CpCall) -> World | None:
+        """A Preparing or Finishing after more than :data:`OFFLINE_GAP` of silence: the connection may have
+        been lost right after the last frame and the cable plugged in then, the statuses of the meantime unsent
+        (§4.9): the cable as old as the silence (its ConnectionTimeOut may have run out, §9.1.6)."""
+        connector_id, state = call.payload.get("connectorId"), world.state
+        if not self.hidden_connections or call.action != "StatusNotification" \
+                or call.payload.get("status") not in ("Preparing", "Finishing") or type(connector_id) is not int \
+                or not 1 <= connector_id < len(state.connectors) or call.time - self.since <= OFFLINE_GAP \
+                or not state.online or state.connector(connector_id).plugged or state.connector(connector_id).tx:
+            return None
+        judgement = Judgement(attrs.evolve(state, time=self.since))
+        try:
+            judgement.observe(hidden.down(self.since))
+            judgement.stimulus(hidden.plug_in(connector_id), None)
+        except Exception:  # noqa: BLE001 - the model must not stop the check
+            return None
+        if judgement.violations:
+            return None
+        return World(judgement.state, world.cost + 2,
+                     world.assumed + ("connection lost", f"PlugIn(connectorId={connector_id})"))
 
     def _plugged_before_boot(self, world: World, call: CpCall) -> World | None:
         """A connector's first status after a boot is Preparing or Finishing: the cable may have been plugged
@@ -291,6 +319,7 @@ class Worlds:
     # -- the set -------------------------------------------------------------------
 
     def _advance(self, time: float, options: Callable[[World], list]) -> Failure | None:
+        self.since = max(w.state.time for w in self.worlds)
         kept: list[World] = []
         failed: list[tuple[World, Attempt]] = []
         for world in self.worlds:
