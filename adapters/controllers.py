@@ -396,6 +396,10 @@ class SapController:
 
     async def _present(self, connector_id: int, id_tag: str) -> None:
         state = await self.connector(connector_id)
+        if state.get("availability") == "Inoperative" and not state.get("transactionStarted"):
+            # its authorize and startTransaction procedures send the messages whatever the availability:
+            # a start the station itself would not make (sim-triage session 2)
+            raise ControllerError(f"SAP simulator: connector {connector_id} is Inoperative", refused=True)
         if state.get("transactionStarted"):
             if state.get("transactionIdTag") == id_tag:
                 await self.station_request("stopTransaction", {

@@ -1266,8 +1266,13 @@ class CoreRules:
                 and c.offline_last[0] not in c.offline_denied)  # as local authorization decided then
 
     def check_presented(self) -> None:
+        """§4.1: a card presented for charging is authorized (Authorize.req, or locally). At a connector already
+        authorized for another idTag and waiting for its cable (Preparing: "no longer available for a new
+        user", §4.9) a card has nothing to start or stop: the Charge Point may ignore it (MicroOcpp, sim-triage
+        M4) or authorize it."""
         for c in self.connectors():
-            if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c):
+            if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c) \
+                    or c.authorized not in (None, c.presented):  # held for another idTag (below)
                 self.update(c.id, presented=None)
                 continue
             cached = self.local_entry(c.presented)

@@ -170,6 +170,21 @@ def test_sap_present_id_tag_authorizes_starts_and_stops():
     asyncio.run(main())
 
 
+def test_sap_a_card_on_an_inoperative_connector_is_refused_not_started():
+    """The simulator's procedures send Authorize and StartTransaction whatever the connector's availability: a
+    card on an Inoperative connector (ChangeAvailability) is refused by the controller (the step is skipped)."""
+    async def main():
+        async with running(FakeSapSimulator(accepted=("TAG1",))) as fake:
+            controller = sap(fake)
+            fake.stations["hash-SAP-SIM-1"]["connectors"][1]["availability"] = "Inoperative"
+            with pytest.raises(ControllerError, match="Inoperative") as refused:
+                await controller.perform({"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"})
+            assert refused.value.refused and station_requests(fake) == []
+            await controller.close()
+
+    asyncio.run(main())
+
+
 def test_sap_unplug_stops_the_transaction_and_reports_available():
     async def main():
         async with running(FakeSapSimulator()) as fake:

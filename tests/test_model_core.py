@@ -1747,3 +1747,13 @@ def test_4_9_silence_after_usage_is_initiated_is_a_violation(op, connector):
     params = {"idTag": TAG} if op == "PresentIdTag" else {}
     rules = Trace().do(step(op, connectorId=connector, **params))
     assert rules and set(rules) <= {"StatusNotReported", "IdTagNotAuthorized"}
+
+
+def test_4_1_a_card_at_a_connector_held_for_another_idtag_may_be_ignored():
+    """MicroOcppSimulator (sim-triage M4, session 2): a remote start for TAG1 holds connector 1 (Preparing, no
+    cable yet); a card TAG3 there starts nothing and stops nothing, and may be ignored. At a free connector
+    the same card must be authorized."""
+    trace = Trace(AuthorizeRemoteTxRequests=False)
+    trace.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG3"))
+    assert Trace().do(step("PresentIdTag", connectorId=1, idTag="TAG3")) == ["IdTagNotAuthorized"]
