@@ -675,8 +675,10 @@ class CoreRules:
         """§4.2: after Pending or Rejected "the value of the interval field indicates the minimum wait time
         before sending a next BootNotification request"; "A Charge Point SHOULD NOT send a
         BootNotification.req earlier, unless requested to do so with a TriggerMessage.req". A (re)boot sends
-        one at once ("each time it boots or reboots")."""
-        wait = self.state.boot_not_before
+        one at once ("each time it boots or reboots"). A graceful power loss (a controller that stops and starts
+        the charge point's software, the SAP simulator's) may leave the boot retries of before it running: then
+        the wait is not judged (sim-triage S23)."""
+        wait = None if self.state.options.graceful_power_loss else self.state.boot_not_before
         asked = self.state.rebooting or any(o.action == "BootNotification" and o.rule != "BootNotificationRetry"
                                             for o in self.state.owed)
         if wait is not None and call.time < wait and not asked:
@@ -762,6 +764,9 @@ class CoreRules:
             return
         self.check_queue_order(call)
         c = self.state.connector(connector_id)
+        if c.tx is not None and c.tx.overdue and c.tx.transaction_id is not None:  # (None: this is its resend)
+            self.ended_unstopped(c)
+            c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id == -1:
             self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
                       f"StartTransaction on connector {c.id} sent again after its final attempt (of "
@@ -779,6 +784,15 @@ class CoreRules:
         self.begin(c, call)
         if call.error is not None:
             self.start_failed(c.id, failed + 1)
+
+    def ended_unstopped(self, c: Connector) -> None:
+        """A StartTransaction on a connector whose transaction may be over (reported over, or its StopTransaction
+        found missing): transaction messages go in order (§3.7), so that StopTransaction will not come now. Any
+        still owed is found missing; the transaction is over (not a second one on the connector, §4.8)."""
+        for owed in [o for o in self.state.owed if o.action == "StopTransaction" and o.connector == c.id]:
+            self.discharge(lambda o: o is owed)
+            self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
+        self.update(c.id, tx=None)
 
     def start_failed(self, connector_id: int, failed: int) -> None:
         """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to

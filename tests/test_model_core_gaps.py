@@ -489,3 +489,28 @@ def test_errata_3_15_an_empty_measurand_list_owes_no_reading():
     trace = sampling()
     trace.ok(step("ChangeConfiguration", key="MeterValuesSampledData", value=""), result(status="Accepted"))
     trace.ok(step("AdvanceTime", seconds=300))
+
+
+def test_errata_3_18_a_new_start_after_a_transaction_reported_over_finds_its_stop_missing_once():
+    """MicroOcppSimulator (sim-triage session 2): Finishing right after its StartTransaction was given up, then
+    the next card's StartTransaction before the StopTransaction (-1) was due: that Stop will not come (§3.7
+    order), TransactionIdMinusOne once; the new start is no DiscardedMessageResent."""
+    trace = preparing(Trace(Options(tolerance=10.0), TransactionMessageAttempts=2, TransactionMessageRetryInterval=60))
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0), sn(1, "Charging"))
+    trace.ok(step("AdvanceTime", seconds=60), start_tx_failing(60.0), sn(1, "Finishing", 60.0))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, t=61.0),
+                    start_tx(1, OTHER, tx_id=9, t=61.0), sn(1, "Charging", 61.0)) == ["TransactionIdMinusOne"]
+    assert trace.connector(1).tx.transaction_id == 9
+    trace.ok(step("AdvanceTime", seconds=20))
+
+
+def test_4_2_a_graceful_power_loss_leaves_the_boot_retry_wait_unjudged():
+    """SAP simulator (sim-triage S23): its stop/start keeps the boot retries of before; a BootNotification
+    10 s after Rejected (interval 300) is not judged with power_loss "graceful"; without it, it is."""
+    for graceful, expected in ((True, []), (False, ["BootNotificationRetryEarly"])):
+        trace = Trace(Options(graceful_power_loss=graceful))
+        trace.ok(step("SetBootResponse", status="Rejected", interval=300))
+        trace.ok(step("PowerLoss"), down())
+        trace.ok(step("PowerOn"), up(), boot("Rejected", interval=300))
+        assert trace.do(step("AdvanceTime", seconds=10), boot("Accepted", t=10.0), *statuses(*IDLE, t=10.0)) == expected
