@@ -119,8 +119,8 @@ class CpChecker:
         self.lost_track: list[int] = []
         self.registering_since: float | None = None
         """When the first BootNotification not Accepted of the registration going on was made."""
-        self.registered_after: float | None = None
-        """The same, for the registration that ended Accepted last (None: the first boot was Accepted)."""
+        self.registration_wait: tuple[float, float] | None = None
+        """From that first boot to the Accepted one, for the registration that ended last (None: at once)."""
 
     @property
     def tolerance(self) -> float:
@@ -206,7 +206,8 @@ class CpChecker:
         """Until a BootNotification is Accepted the Charge Point holds its other messages (§4.2): those it
         made from the first boot not Accepted on waited for the registration, not for a connection."""
         if status == "Accepted":
-            self.registered_after, self.registering_since = self.registering_since, None
+            self.registration_wait = None if self.registering_since is None else (self.registering_since, time)
+            self.registering_since = None
         elif self.registering_since is None:
             self.registering_since = time
 
@@ -224,7 +225,8 @@ class CpChecker:
         if stamp is None and isinstance(values, list) and values and isinstance(values[0], dict):
             stamp = values[0].get("timestamp")
         stamp = seconds(stamp)
-        waited = self.registered_after is not None and stamp is not None and stamp >= self.registered_after
+        wait = self.registration_wait
+        waited = wait is not None and stamp is not None and wait[0] <= stamp <= wait[1]
         return stamp is not None and stamp < item.time - self.tolerance - QUEUED_AFTER and not waited
 
     def _cs_call(self, item: Item) -> Failure | None:
