@@ -90,6 +90,16 @@ def report_rates(totals: dict, trees: dict[str, Path], links: list[str]) -> None
                   f"| {trivial[0] / trivial[2]:.0f} | {fuzz_cpu / (echo[0] / echo[2]):.3f} "
                   f"({fuzz_wall / (echo[0] / echo[1]):.3f}) | {fuzz_cpu / (trivial[0] / trivial[2]):.3f} "
                   f"({fuzz_wall / (trivial[0] / trivial[1]):.3f}) |")
+    pooled = {part: [sum(totals[name, part][i] for name in trees) for i in range(3)] for part in ("echo", "trivial")}
+    echo_cpu, trivial_cpu = (pooled[part][0] / pooled[part][2] for part in ("echo", "trivial"))
+    print(f"\nThe baselines do not depend on the tree; pooled over both: echo {echo_cpu:.0f}/s CPU, trivial "
+          f"{trivial_cpu:.0f} steps/s CPU.")
+    print("| tree | link | fuzz steps/s CPU | fuzz/echo CPU | fuzz/trivial CPU |")
+    print("|---|---|---|---|---|")
+    for name in trees:
+        for link in links:
+            fuzz_cpu = totals[name, link][0] / totals[name, link][2]
+            print(f"| {name} | {link} | {fuzz_cpu:.0f} | {fuzz_cpu / echo_cpu:.3f} | {fuzz_cpu / trivial_cpu:.3f} |")
 
 
 def budget_runs(trees: dict[str, Path], runs: int) -> None:
