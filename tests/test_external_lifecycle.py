@@ -932,3 +932,45 @@ def test_close_sets_back_the_configuration_the_run_changed():
             assert fake.configuration == CONFIGURATION
 
     asyncio.run(main())
+
+
+class MuteUntilRebooted(LivingChargePoint):
+    """Like the SAP simulator left Rejected by a boot retry it kept across its stop/start: it answers no
+    CALL until its next boot is Accepted."""
+
+    mute = False
+
+    async def answer(self, message: list) -> None:
+        if not self.mute:
+            await super().answer(message)
+
+    async def boot(self) -> None:
+        await super().boot()
+        self.mute = self.mute and self.registration != "Accepted"
+
+
+@pytest.mark.slow  # about 25 s: the setup CALLs it does not answer time out
+def test_a_charge_point_that_answers_nothing_gets_one_power_cycle_before_the_preconditions_fail():
+    """sim-triage sap-s2-4 (aborted, exit 2): SAP stuck in its Rejected state answered no setup CALL."""
+    async def main():
+        port, switches = free_port(), Switches()
+        async with served(switches) as control:
+            configured = description(port, controller={"kind": "http", "url": control.url}, timing=FAST,
+                                     charge_point={"boot": "power-cycle"})
+            fake = MuteUntilRebooted(f"ws://127.0.0.1:{port}")
+            switches.fake = fake
+            fake.live()
+            try:
+                sut = ExternalSut(configured)
+                await sut.open()
+                await sut.fresh()
+                await sut.start()
+                fake.mute = True
+                await sut.fresh()  # a ClearCache is not answered: PowerLoss, PowerOn, then the preconditions
+                assert not fake.mute
+                assert [s["op"] for s in switches.steps].count("PowerOn") >= 2
+                await sut.close()
+            finally:
+                await fake.close()
+
+    asyncio.run(main())
