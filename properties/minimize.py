@@ -29,13 +29,37 @@ def minimal_steps(steps: list[dict], fails: Fails, max_replays: int = MAX_REPLAY
     budget = [max_replays]
 
     def still_fails(candidate: list[dict]) -> bool:
-        if budget[0] <= 0:
+        if budget[0] <= 0 or not possible(candidate):
             return False
         budget[0] -= 1
         return fails(candidate)
 
     steps = _ddmin(list(steps), still_fails)
     return _one_minimal(steps, still_fails)
+
+
+POWERED_OPS = frozenset({"PlugIn", "Unplug", "PresentIdTag", "EVSuspend", "EVResume", "Fault", "ClearFault",
+                         "NetworkDown", "NetworkUp"})
+"""Physical steps the machine takes only while the Charge Point has power (properties/machine.py)."""
+
+
+def possible(steps: list) -> bool:
+    """Whether the machine's guards allow ``steps``: a cable goes in only where none is and out only where one
+    is, an EV suspends or resumes only on a cable, a fault comes only where none is and clears only where one
+    is, power goes only when on and comes only when off. Leaving a step out may break them (PlugIn twice): the
+    Charge Point then does nothing where the model would assume something, and the failure is not the finding's."""
+    plugged, faulted, powered = set(), set(), True
+    for step in steps:
+        op, c = (step.get("op"), step.get("connectorId")) if isinstance(step, dict) else (None, None)
+        if (op in POWERED_OPS and not powered or op == "PlugIn" and c in plugged or op == "Unplug" and c not in plugged
+                or op in ("EVSuspend", "EVResume") and c not in plugged or op == "Fault" and c in faulted
+                or op == "ClearFault" and c not in faulted or op == "PowerLoss" and not powered
+                or op == "PowerOn" and powered):
+            return False
+        plugged = plugged | {c} if op == "PlugIn" else plugged - {c} if op == "Unplug" else plugged
+        faulted = faulted | {c} if op == "Fault" else faulted - {c} if op == "ClearFault" else faulted
+        powered = {"PowerLoss": False, "PowerOn": True}.get(op, powered)
+    return True
 
 
 def _ddmin(steps: list[dict], fails: Fails) -> list[dict]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, strategies as st
 
 from adapters.chargepoint.mutants import MUTANTS
-from properties.minimize import minimal_steps
+from properties.minimize import minimal_steps, possible
 from properties.runner import Finding, FuzzConfig, Session
 
 
@@ -17,6 +17,16 @@ def needs(*wanted):
         it = iter(steps)
         return all(any(s == w for s in it) for w in wanted)
     return fails
+
+
+def test_a_step_whose_absence_breaks_the_machines_guards_stays():
+    plug, unplug = {"op": "PlugIn", "connectorId": 1}, {"op": "Unplug", "connectorId": 1}
+    steps = [plug, unplug, plug, {"op": "Marker"}]  # the failure needs two PlugIn: the Unplug between stays
+    assert minimal_steps(steps, needs(plug, plug, {"op": "Marker"})) == steps
+    assert not possible([plug, plug]) and not possible([unplug]) and not possible([{"op": "PowerOn"}])
+    assert not possible([{"op": "PowerLoss"}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "T"}])
+    assert possible([{"op": "PowerLoss"}, {"op": "PowerOn"}, plug, unplug, {"op": "Fault", "connectorId": 2},
+                     {"op": "ClearFault", "connectorId": 2}])
 
 
 def test_superfluous_steps_go_and_the_order_stays():
