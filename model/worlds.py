@@ -115,6 +115,18 @@ def judge_worlds(worlds: Iterable[ChargePointState], stimulus: Stimulus, observe
     return WorldsVerdict(tuple(states[:MAX_WORLDS]), viable[0].violations, handled)
 
 
+SAME_DEVIATION: dict[str, frozenset[str]] = {
+    "TransactionMessageRetry": frozenset({"TransactionMessageBeforeQueueEmptied"}),
+}
+"""Rules a known deviation (``--accept``) breaks as well, seen from the wire: a Charge Point that discards a failed
+transaction message at once sends its next ones without waiting for a retry that never comes (§3.7, §3.7.1)."""
+
+
+def with_same_deviations(accepted: frozenset[str]) -> frozenset[str]:
+    """``accepted`` and the rules :data:`SAME_DEVIATION` says each of them breaks as well."""
+    return frozenset(accepted).union(*(SAME_DEVIATION.get(rule, frozenset()) for rule in accepted))
+
+
 def retries_discarded(state: ChargePointState, accepted: frozenset[str]) -> tuple[ChargePointState, ...]:
     """A Charge Point known to break TransactionMessageRetry (``--accept``) may have discarded a failed
     transaction message at once, not after TransactionMessageAttempts (§3.7.1): the world in which it did,

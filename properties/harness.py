@@ -16,6 +16,7 @@ import attrs
 from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
                    judge_worlds)
 from model.invariants import broken
+from model.worlds import with_same_deviations
 from vocabulary import HOSTILE_OPS
 
 from .external import start_from
@@ -129,7 +130,7 @@ class Harness:
         self.sut = sut
         self.loop = loop
         self.options = options
-        self.accepted = accepted
+        self.accepted = with_same_deviations(accepted)
         self.on_accepted = on_accepted
         self.answer_limit = answer_limit
         self.on_step_judged = on_step_judged

@@ -105,3 +105,26 @@ def test_3_7_1_a_charge_point_known_to_discard_a_failed_message_at_once_is_not_f
         verdict = judge_worlds(worlds, Stimulus.from_step(step("PresentIdTag", connectorId=2, idTag=OTHER)),
                                start_on_two(0.0), accepted)
         assert [v.rule for v in verdict.violations] == expected
+
+
+def test_3_7_1_a_message_sent_in_the_step_its_failed_predecessor_was_discarded_is_the_same_deviation():
+    """MicroOcppSimulator (sim-triage session 2): its StopTransaction answered with a CALLERROR is dropped and
+    the next transaction's MeterValues follows within the same step. With TransactionMessageRetry accepted,
+    TransactionMessageBeforeQueueEmptied is that deviation too (the harness accepts it with it)."""
+    import attrs
+
+    from model.worlds import with_same_deviations
+    from properties.harness import Harness
+    from test_model_core import meter_values, stop_tx
+
+    accepted = with_same_deviations(frozenset({"TransactionMessageRetry"}))
+    assert accepted == {"TransactionMessageRetry", "TransactionMessageBeforeQueueEmptied"}
+    assert with_same_deviations(frozenset({"StatusNotReported"})) == {"StatusNotReported"}
+    trace = charging(charging(Trace(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60)),
+                     connector=2, tag="TAG2", tx_id=2)
+    failed = attrs.evolve(stop_tx(1, reason="Remote"), answer=None, error="InternalError")
+    verdict = judge_worlds((trace.state,), Stimulus.from_step(step("RemoteStopTransaction", transactionId=1)),
+                           (Answer("result", {"status": "Accepted"}), failed, sn(1, "Finishing"),
+                            meter_values(2, 2)), accepted)
+    assert {v.rule for v in verdict.violations} == {"TransactionMessageBeforeQueueEmptied"}  # all accepted
+    assert Harness.__init__.__code__.co_names.count("with_same_deviations") == 1
