@@ -974,3 +974,44 @@ def test_a_charge_point_that_answers_nothing_gets_one_power_cycle_before_the_pre
                 await fake.close()
 
     asyncio.run(main())
+
+
+class StuckFromTheStart(MuteUntilRebooted):
+    """Answers no CALL from the start; only a boot after a power cycle brings it back."""
+
+    mute, cycled = True, False  # cycled: its controller switched it off and on
+
+    async def boot(self) -> None:
+        await LivingChargePoint.boot(self)
+        self.mute = self.mute and not (self.cycled and self.registration == "Accepted")
+
+
+class CyclingSwitches(Switches):
+    async def perform(self, step: dict) -> None:
+        self.fake.cycled = self.fake.cycled or step["op"] == "PowerOn"
+        await super().perform(step)
+
+
+@pytest.mark.slow  # about 20 s: its setup CALLs time out first
+def test_a_charge_point_that_answers_nothing_at_open_gets_one_power_cycle():
+    """sim-triage sap-s2-5 (exit 2 at the start): the SAP simulator, still Rejected after an earlier run, did not
+    answer the ChangeConfiguration of [configuration]."""
+    async def main():
+        port, switches = free_port(), CyclingSwitches()
+        async with served(switches) as control:
+            configured = description(port, controller={"kind": "http", "url": control.url}, timing=FAST,
+                                     charge_point={"boot": "power-cycle"},
+                                     configuration={"MinimumStatusDuration": "0"})
+            fake = StuckFromTheStart(f"ws://127.0.0.1:{port}")
+            switches.fake = fake
+            fake.live()
+            try:
+                sut = ExternalSut(configured)
+                await sut.open()
+                assert not fake.mute and fake.configuration["MinimumStatusDuration"] == "0"
+                assert [s["op"] for s in switches.steps][:2] == ["PowerLoss", "PowerOn"]
+                await sut.close()
+            finally:
+                await fake.close()
+
+    asyncio.run(main())
