@@ -950,28 +950,36 @@ class MuteUntilRebooted(LivingChargePoint):
 
 
 @pytest.mark.slow  # about 25 s: the setup CALLs it does not answer time out
+@asynccontextmanager
+async def behind_switches(fake_class, switches: Switches, **tables):
+    """(description, fake, switches): a living fake charge point of ``fake_class`` behind a control API of
+    ``switches``, the description's [timing] FAST and ``tables``."""
+    port = free_port()
+    async with served(switches) as control:
+        configured = description(port, controller={"kind": "http", "url": control.url}, timing=FAST, **tables)
+        fake = fake_class(f"ws://127.0.0.1:{port}")
+        switches.fake = fake
+        fake.live()
+        try:
+            yield configured, fake, switches
+        finally:
+            await fake.close()
+
+
 def test_a_charge_point_that_answers_nothing_gets_one_power_cycle_before_the_preconditions_fail():
     """sim-triage sap-s2-4 (aborted, exit 2): SAP stuck in its Rejected state answered no setup CALL."""
     async def main():
-        port, switches = free_port(), Switches()
-        async with served(switches) as control:
-            configured = description(port, controller={"kind": "http", "url": control.url}, timing=FAST,
-                                     charge_point={"boot": "power-cycle"})
-            fake = MuteUntilRebooted(f"ws://127.0.0.1:{port}")
-            switches.fake = fake
-            fake.live()
-            try:
-                sut = ExternalSut(configured)
-                await sut.open()
-                await sut.fresh()
-                await sut.start()
-                fake.mute = True
-                await sut.fresh()  # a ClearCache is not answered: PowerLoss, PowerOn, then the preconditions
-                assert not fake.mute
-                assert [s["op"] for s in switches.steps].count("PowerOn") >= 2
-                await sut.close()
-            finally:
-                await fake.close()
+        async with behind_switches(MuteUntilRebooted, Switches(), charge_point={"boot": "power-cycle"}) as (
+                configured, fake, switches):
+            sut = ExternalSut(configured)
+            await sut.open()
+            await sut.fresh()
+            await sut.start()
+            fake.mute = True
+            await sut.fresh()  # a ClearCache is not answered: PowerLoss, PowerOn, then the preconditions
+            assert not fake.mute
+            assert [s["op"] for s in switches.steps].count("PowerOn") >= 2
+            await sut.close()
 
     asyncio.run(main())
 
@@ -997,21 +1005,12 @@ def test_a_charge_point_that_answers_nothing_at_open_gets_one_power_cycle():
     """sim-triage sap-s2-5 (exit 2 at the start): the SAP simulator, still Rejected after an earlier run, did not
     answer the ChangeConfiguration of [configuration]."""
     async def main():
-        port, switches = free_port(), CyclingSwitches()
-        async with served(switches) as control:
-            configured = description(port, controller={"kind": "http", "url": control.url}, timing=FAST,
-                                     charge_point={"boot": "power-cycle"},
-                                     configuration={"MinimumStatusDuration": "0"})
-            fake = StuckFromTheStart(f"ws://127.0.0.1:{port}")
-            switches.fake = fake
-            fake.live()
-            try:
-                sut = ExternalSut(configured)
-                await sut.open()
-                assert not fake.mute and fake.configuration["MinimumStatusDuration"] == "0"
-                assert [s["op"] for s in switches.steps][:2] == ["PowerLoss", "PowerOn"]
-                await sut.close()
-            finally:
-                await fake.close()
+        async with behind_switches(StuckFromTheStart, CyclingSwitches(), charge_point={"boot": "power-cycle"},
+                                   configuration={"MinimumStatusDuration": "0"}) as (configured, fake, switches):
+            sut = ExternalSut(configured)
+            await sut.open()
+            assert not fake.mute and fake.configuration["MinimumStatusDuration"] == "0"
+            assert [s["op"] for s in switches.steps][:2] == ["PowerLoss", "PowerOn"]
+            await sut.close()
 
     asyncio.run(main())
