@@ -949,7 +949,6 @@ class MuteUntilRebooted(LivingChargePoint):
         self.mute = self.mute and self.registration != "Accepted"
 
 
-@pytest.mark.slow  # about 25 s: the setup CALLs it does not answer time out
 @asynccontextmanager
 async def behind_switches(fake_class, switches: Switches, **tables):
     """(description, fake, switches): a living fake charge point of ``fake_class`` behind a control API of
@@ -966,6 +965,7 @@ async def behind_switches(fake_class, switches: Switches, **tables):
             await fake.close()
 
 
+@pytest.mark.slow  # about 25 s: the setup CALLs it does not answer time out
 def test_a_charge_point_that_answers_nothing_gets_one_power_cycle_before_the_preconditions_fail():
     """sim-triage sap-s2-4 (aborted, exit 2): SAP stuck in its Rejected state answered no setup CALL."""
     async def main():
