@@ -637,9 +637,8 @@ class CoreRules:
             self.lose_transactions()
         status = (call.answer or {}).get("status")
         connectors = tuple(
-            attrs.evolve(c, reported=None, authorized=None, presented=None, authorized_at=None,
-                         faulted=False if c.id == 0 else c.faulted,
-                         after_boot=c.plugged and c.tx is None)
+            attrs.evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted,
+                         after_boot=c.plugged and c.tx is None, **self.kept_at_boot(c))
             for c in self.state.connectors
         )
         self.discharge(lambda o: o.action == "BootNotification")
@@ -658,6 +657,13 @@ class CoreRules:
             interval = answered or 60
             self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
                           f"a new BootNotification {interval}s after {status}", call.time + interval + 1 + self.state.options.tolerance))
+
+    def kept_at_boot(self, c: Connector) -> dict:
+        """An authorization waiting for its cable may outlive a reboot or not (the spec does not say; MicroOcpp
+        keeps a remote start's across its restart for a moment): it becomes uncertain, it is not owed."""
+        if c.authorized is not None and c.tx is None and not c.plugged:
+            return {"uncertain": True}
+        return {"authorized": None, "authorized_at": None}
 
     def lose_transactions(self) -> None:
         """§5.14: at a hard reset the Charge Point "is not required to gracefully stop ongoing transaction. If

@@ -1757,3 +1757,15 @@ def test_4_1_a_card_at_a_connector_held_for_another_idtag_may_be_ignored():
     trace.ok(step("RemoteStartTransaction", idTag=TAG), result(status="Accepted"), sn(1, "Preparing"))
     trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG3"))
     assert Trace().do(step("PresentIdTag", connectorId=1, idTag="TAG3")) == ["IdTagNotAuthorized"]
+
+
+def test_4_2_an_authorization_waiting_for_its_cable_may_outlive_a_reboot():
+    """MicroOcppSimulator (sim-triage session 2): a remote start waiting for its cable on connector 2 is still
+    Preparing after the restart of an accepted Soft Reset, then Available; dropped at once is allowed too."""
+    for kept in (True, False):
+        trace = Trace(Options(reboot_limit=15.0), AuthorizeRemoteTxRequests=False)
+        trace.ok(step("RemoteStartTransaction", connectorId=2, idTag=TAG), result(status="Accepted"), sn(2, "Preparing"))
+        trace.ok(step("Reset", type="Soft"), result(status="Accepted"))
+        trace.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+                 *statuses((0, "Available"), (1, "Available"), (2, "Preparing" if kept else "Available"), t=10.0))
+        trace.ok(step("AdvanceTime", seconds=1), *([sn(2, "Available", 11.0)] if kept else []))
