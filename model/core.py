@@ -305,7 +305,8 @@ class CoreRules:
                 self.state = attrs.evolve(self.state, remote_starts=started)
             return
         c = self.state.connector(connector_id)
-        free = self.usable(c) and c.tx is None and c.authorized is None and not c.finishing and self.state.registration == "Accepted"
+        free = (self.usable(c) and c.tx is None and c.authorized is None and not c.finishing
+                and self.state.registration == "Accepted" and not self.hidden_tx(c))  # no card taken there unseen
         allowed = {"Accepted"} if free else {"Accepted", "Rejected"}
         status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
         if status == "Accepted" and c.tx is None and self.usable(c):
@@ -830,7 +831,8 @@ class CoreRules:
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False)
-        waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag]
+        waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
+                   and c.authorized != id_tag]  # authorized there: another connector's remote start waits on (§5.11)
         if waiting:
             self.state = attrs.evolve(self.state, remote_starts=tuple(
                 e for e in self.state.remote_starts if e is not waiting[0]))
@@ -1255,7 +1257,7 @@ class CoreRules:
         timeout = setting(self.state, "ConnectionTimeOut", None)
         if not timeout:
             return
-        if self.state.remote_starts:
+        if self.state.remote_starts and not self.queue_blocked():  # else it may have started, queued unseen (§3.7)
             late = self.state.time - timeout - self.state.options.tolerance
             kept = tuple(e for e in self.state.remote_starts if e[1] >= late)
             self.state = attrs.evolve(self.state, remote_starts=kept)
