@@ -373,7 +373,8 @@ class CoreRules:
         if self.authorizes_offline():
             if id_tag in c.offline_tags:  # it may stop a transaction it started offline, unseen (§4.10)
                 self.offline_cause(c.id, "Local")
-            denied = c.offline_denied - {id_tag} if self.offline_authorizable(id_tag) else c.offline_denied | {id_tag}
+            allowed = self.offline_authorizable(id_tag) or id_tag == c.authorized  # authorized there already
+            denied = c.offline_denied - {id_tag} if allowed else c.offline_denied | {id_tag}
             self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time),
                         offline_denied=denied)
         if c.tx is not None:
