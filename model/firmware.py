@@ -369,6 +369,17 @@ class FirmwareRules:
         if own_choice and not self.authorizes_offline():
             self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True)
 
+    def answer_RemoteStartTransaction(self, stimulus, payload) -> None:
+        """The same for a remote start Accepted on such a connector (the SAP simulator starts it, sim-triage
+        session 2): it may start there, and need not."""
+        connector_id = stimulus.get("connectorId")
+        c = self.state.connector(connector_id) if self.valid_connector(connector_id) else None
+        own_choice = (c is not None and busy(self.state.firmware.update, FIRMWARE_KIND) and c.reported == "Unavailable"
+                      and c.tx is None and not (c.inoperative or self.state.connector(0).inoperative))
+        super().answer_RemoteStartTransaction(stimulus, payload)
+        if own_choice and (payload or {}).get("status") == "Accepted":
+            self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True)
+
     def on_SetFirmwareFailure(self, stimulus) -> None:
         firmware = attrs.evolve(self.state.firmware, firmware_failure=stimulus.get("stage"))
         self.state = attrs.evolve(self.state, firmware=firmware)

@@ -333,3 +333,17 @@ def test_errata_3_49_a_connector_unavailable_for_an_update_may_serve_a_card_or_n
         trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), *observed)
         if served:
             trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+
+
+def test_errata_3_49_a_remote_start_on_a_connector_unavailable_for_an_update_may_start():
+    """SAP simulator (sim-triage session 2): Unavailable by its own choice for an earlier example's update, a
+    RemoteStartTransaction for the connector is Accepted and started (§4.9 H2); not starting is allowed too."""
+    from model import Options
+
+    for started in (True, False):
+        trace = Trace(Options(leftovers=True), AuthorizeRemoteTxRequests=False)
+        trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+        trace.ok(wait(1), sn(1, "Unavailable"), sn(2, "Unavailable"), fw("Installing"))
+        trace.ok(step("PlugIn", connectorId=1))
+        observed = [sn(1, "Preparing"), start_tx(1, TAG), sn(1, "Charging")] if started else []
+        trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"), *observed)
