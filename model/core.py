@@ -830,8 +830,9 @@ class CoreRules:
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
+        later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
-                    uncertain=False)
+                    uncertain=False, offline_tags=c.offline_tags | later)
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
                    and c.authorized != id_tag]  # authorized there: another connector's remote start waits on (§5.11)
         if waiting:
