@@ -9,8 +9,9 @@ import pytest
 
 from properties.runner import FuzzConfig, fuzz
 
-FRESH_SEEDS = range(1000, 1010)
-"""Seeds no kill budget or pinned trace was chosen with."""
+FRESH_SEEDS = range(1000, 1400, 40)
+"""Seeds no kill budget or pinned trace was chosen with. A run of 1000 examples is 40 batches seeded SEED,
+SEED+1, ... (properties/shards.py batch_seeds): seeds 40 apart share no batch, so the ten runs are ten."""
 
 
 @pytest.mark.slow
@@ -26,3 +27,13 @@ def test_clean_charge_point_has_no_findings_over_a_long_budget(seed, tmp_path):
     report = fuzz(FuzzConfig(budget=300, seed=seed, findings_dir=tmp_path))
     assert report.examples > 0
     assert not report.findings, [f"{f.rule}: {f.trace}" for f in report.findings]
+
+
+def test_the_fresh_seeds_share_no_batch():
+    """Ten runs of 1000 examples at FRESH_SEEDS are ten distinct samples, not one sample shifted by a batch."""
+    from itertools import islice
+    from properties.runner import BATCH
+    from properties.shards import batch_seeds
+    batches = [set(islice(batch_seeds(FuzzConfig(max_examples=1000, seed=seed)), -(-1000 // BATCH)))
+               for seed in FRESH_SEEDS]
+    assert len(batches) == 10 and sum(map(len, batches)) == len(set().union(*batches))
