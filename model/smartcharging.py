@@ -176,13 +176,19 @@ class SmartChargingRules:
 
     def answer_ClearChargingProfile(self, stimulus, payload) -> None:
         matched = [p for p in self.charging.profiles if self.clear_matches(p, stimulus)]
-        certain = [p for p in matched if p.live and not p.uncertain]
+        certain = [p for p in matched if p.live and not p.uncertain and not self.stop_owed(p)]
         allowed = {"Accepted"} if certain else {"Accepted", "Unknown"} if matched else {"Unknown"}
         status = self.expect_status(stimulus, payload, allowed, "ClearChargingProfileStatus",
                                     "OCPP 1.6 §5.5, §7.21, errata 3.25, 3.26, OCTT TC_067_CS")
         if status in ("Accepted", "Unknown"):
             kept = (self.after_clear(p, p in matched, status == "Accepted") for p in self.charging.profiles)
             self.set_profiles(p for p in kept if p is not None)
+
+    def stop_owed(self, p: ChargingProfile) -> bool:
+        """§7.10: a TxProfile ends with its transaction; one whose StopTransaction is owed (a power loss
+        ended it, the message not sent yet) may be gone already."""
+        return p.purpose == "TxProfile" and any(o.action == "StopTransaction" and o.connector == p.connector
+                                                for o in self.state.owed)
 
     @staticmethod
     def after_clear(p: ChargingProfile, matched: bool, accepted: bool) -> ChargingProfile | None:
