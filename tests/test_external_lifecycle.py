@@ -683,12 +683,24 @@ def test_a_replay_sends_a_reservations_expiry_relative_to_its_own_start():
         "profiles": ["Core", "RemoteTrigger", "Reservation"]})
     with judging(configured) as (harness, sut, fake, run):
         session = Session(FuzzConfig(accept=tuple(KNOWN)), sut=sut, loop=harness.loop)
-        an_hour_ago = time.time() - 3600
+        replays = recorded(session)
+        an_hour_ago = sut.clock.now() - 3600
         step = {"op": "ReserveNow", "connectorId": 1, "expiryDate": iso(an_hour_ago + 10),
                 "idTag": "TAG1", "reservationId": 1}
         session.replay_steps([step], clock_start=an_hour_ago)
         [sent] = [m[3] for m in fake.received if m[0] == 2 and m[2] == "ReserveNow"]
-        assert abs(seconds(sent["expiryDate"]) - (time.time() + 10)) < 5
+        assert seconds(sent["expiryDate"]) == pytest.approx(replays[0].started_at + 10, abs=1)
+
+
+def recorded(session) -> list:
+    """The harnesses ``session`` makes from now on (a replay's own start is its harness's)."""
+    made, fresh = [], session.fresh_harness
+
+    def recording(**kwargs):
+        made.append(fresh(**kwargs))
+        return made[-1]
+    session.fresh_harness = recording
+    return made
 
 
 # --------------------------------------------------------------------------
