@@ -584,7 +584,7 @@ class CoreRules:
                       connector=c.id, id_tag=id_tag))
 
     def owe_stop(self, c: Connector, reasons: set[str], rule: str, section: str, id_tag: str | None = None) -> None:
-        if any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+        if self.stop_owed_on(c.id):
             return
         if c.tx.transaction_id == -1:  # errata 3.18: its StartTransaction was given up
             rule, section = "TransactionIdMinusOne", f"{section}; OCPP 1.6 §4.8, errata 3.18"
@@ -674,7 +674,7 @@ class CoreRules:
         StopTransaction (started while the reboot was under way) is over; its StopTransaction may come, with a
         reason that says the Charge Point restarted (§7.36), or never."""
         for c in self.connectors():
-            if c.tx is not None and not any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+            if c.tx is not None and not self.stop_owed_on(c.id):
                 self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=c.tx.transaction_id,
                               reasons=RESTART_REASONS))
                 self.update(c.id, tx=None, finishing=False)
@@ -1206,12 +1206,16 @@ class CoreRules:
                 tags = c.offline_tags | ({c.authorized} if c.authorized else set())
                 self.update(c.id, offline_tags=tags, offline_causes=c.offline_causes | {reason})
 
+    def stop_owed_on(self, connector_id: int) -> bool:
+        """A StopTransaction is owed for the transaction on the connector (§3.7: not sent yet)."""
+        return any(o.action == "StopTransaction" and o.connector == connector_id for o in self.state.owed)
+
     def may_be_over(self, c: Connector) -> bool:
         """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue,
         or ended without the StopTransaction it owed (found once: what follows is not judged again)."""
         if c.tx is not None and c.tx.overdue:
             return True
-        stop_owed = any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed)
+        stop_owed = self.stop_owed_on(c.id)
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:
@@ -1236,7 +1240,7 @@ class CoreRules:
         if self.unstoppable(c):
             self.owe_stop(c, STOP_REASONS, "StopTransactionOnInvalidId",
                           "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
-        if any(o.action == "StopTransaction" and o.connector == c.id for o in self.state.owed):
+        if self.stop_owed_on(c.id):
             self.update(c.id, tx=attrs.evolve(self.state.connector(c.id).tx, overdue=True))
 
     @staticmethod

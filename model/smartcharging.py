@@ -187,8 +187,7 @@ class SmartChargingRules:
     def stop_owed(self, p: ChargingProfile) -> bool:
         """§7.10: a TxProfile ends with its transaction; one whose StopTransaction is owed (a power loss
         ended it, the message not sent yet) may be gone already."""
-        return p.purpose == "TxProfile" and any(o.action == "StopTransaction" and o.connector == p.connector
-                                                for o in self.state.owed)
+        return p.purpose == "TxProfile" and self.stop_owed_on(p.connector)
 
     @staticmethod
     def after_clear(p: ChargingProfile, matched: bool, accepted: bool) -> ChargingProfile | None:
