@@ -834,7 +834,8 @@ class CoreRules:
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False, offline_tags=c.offline_tags | later)
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
-                   and c.authorized != id_tag]  # authorized there: another connector's remote start waits on (§5.11)
+                   and c.authorized != id_tag  # authorized there: another connector's remote start waits on (§5.11)
+                   and c.tx is None]  # a StartTransaction sent again (§3.7.1) starts nothing new: it takes none
         if waiting:
             self.state = attrs.evolve(self.state, remote_starts=tuple(
                 e for e in self.state.remote_starts if e is not waiting[0]))
