@@ -1314,7 +1314,11 @@ class CoreRules:
     def check_settled_status(self, c: Connector, allowed: set[str] | None = None) -> None:
         """``allowed``: :meth:`settled_statuses` of ``c``, if a mixin has it already."""
         allowed = self.settled_statuses(c) if allowed is None else allowed
-        if c.reported not in allowed:
+        if c.id == 0 and c.reported is None:  # a rule of its own: accepting it hides no other missing status
+            self.fail("ConnectorZeroStatusNotReported", "OCPP 1.6 errata v4.0 3.22, §4.9, OCTT TC_001_CS",
+                      f"connector 0 last reported None, but it is now {'/'.join(sorted(allowed))}: no "
+                      "StatusNotification for connectorId 0 since the BootNotification was Accepted")
+        elif c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")
 

@@ -156,7 +156,8 @@ def test_trace_v1_0_without_raw_is_rebuilt_from_its_fields(tmp_path):
     path.write_text("".join(json.dumps(r) + "\n" for r in records))
     report = check([path])
     assert report.frames == 4 and not report.errors
-    assert rules(report) == {"StatusNotReported"}  # Charging with no transaction: nothing hidden explains it
+    # Charging with no transaction: nothing hidden explains it; connector 0 never reported (errata 3.22)
+    assert rules(report) == {"StatusNotReported", "ConnectorZeroStatusNotReported"}
 
 
 def test_trace_out_writes_trace_v1_0_records(tmp_path):

@@ -135,9 +135,9 @@ def test_accept_counts_a_known_deviation_and_fuzzing_goes_on(tmp_path, capsys):
     mutant's other violations are still found, and the finding records what was accepted."""
     from properties.cli import main as cli_main
 
-    code = cli_main(["fuzz", "--mutant", "ConnectorZeroStatusNotReported", "--accept", "StatusNotReported",
+    code = cli_main(["fuzz", "--mutant", "ConnectorZeroStatusNotReported", "--accept", "ConnectorZeroStatusNotReported",
                      "--max-examples", "5", "--findings", str(tmp_path), "--json"])
     summary = json.loads(capsys.readouterr().out)
-    assert summary["accepted"]["StatusNotReported"] >= 1
-    assert all(f["violations"][0]["rule"] != "StatusNotReported" for f in summary["findings"])
+    assert summary["accepted"]["ConnectorZeroStatusNotReported"] >= 1
+    assert all(f["violations"][0]["rule"] != "ConnectorZeroStatusNotReported" for f in summary["findings"])
     assert code in (0, 1)

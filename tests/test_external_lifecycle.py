@@ -799,11 +799,11 @@ def test_one_run_finds_a_rule_then_accepts_it_and_goes_on_until_the_budget(capsy
             "--seed", "0", "--no-shrink", "--findings", str(tmp_path), "--json"]
     assert main(argv) == 1
     summary = json.loads(capsys.readouterr().out)
-    assert "StatusNotReported" in summary["rules"] and summary["examples"] == 10
-    assert summary["accepted"]["StatusNotReported"] >= 1  # seen again after it was accepted
+    assert "ConnectorZeroStatusNotReported" in summary["rules"] and summary["examples"] == 10
+    assert summary["accepted"]["ConnectorZeroStatusNotReported"] >= 1  # seen again after it was accepted
     assert main(argv + ["--stop-at-first"]) == 1
     first = json.loads(capsys.readouterr().out)
-    assert first["examples"] < 10 and first["rules"] == ["StatusNotReported"]
+    assert first["examples"] < 10 and first["rules"] == ["ConnectorZeroStatusNotReported"]
 
 
 @pytest.mark.parametrize("command", ["fuzz", "octt"])

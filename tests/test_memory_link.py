@@ -95,6 +95,6 @@ def test_a_boot_that_sees_otherwise_is_judged_again():
         assert session.fresh_harness().start() == () and len(session.prefixes.known) == kept
         session.loop.run_until_complete(session.sut.fresh(mutant="ConnectorZeroStatusNotReported"))
         found = session.fresh_harness().start()
-        assert "StatusNotReported" in {v.rule for v in found}
+        assert "ConnectorZeroStatusNotReported" in {v.rule for v in found}
     finally:
         session.close()

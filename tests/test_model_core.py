@@ -352,7 +352,25 @@ def test_4_2_reboot_requires_every_connector_status_again():
     """OCTT TC_001_CS: a StatusNotification per connector and connectorId 0."""
     trace = Trace()
     rules = trace.do(step("Reset", type="Soft"), result(status="Accepted"),
-                     *reboot_observations((1, "Available"), (2, "Available")))
+                     *reboot_observations((0, "Available"), (1, "Available")))
+    assert rules == ["StatusNotReported"]
+
+
+def test_errata_3_22_connector_0_missing_at_boot_is_a_rule_of_its_own():
+    """Errata v4.0 3.22: "SHALL send a StatusNotification.req PDU for connectorId 0 and all connectors" after an
+    accepted boot. Connector 0's alone is ConnectorZeroStatusNotReported, so that accepting it hides no other."""
+    reset = (step("Reset", type="Soft"), result(status="Accepted"))
+    assert Trace().do(*reset, *reboot_observations((1, "Available"), (2, "Available"))) \
+        == ["ConnectorZeroStatusNotReported"]
+    assert Trace().do(*reset, *reboot_observations((2, "Available"))) \
+        == ["ConnectorZeroStatusNotReported", "StatusNotReported"]
+    Trace().ok(*reset, *reboot_observations(*IDLE))
+
+
+def test_4_9_connector_0_reported_once_then_silent_is_status_not_reported():
+    """A connector 0 that reported at boot but not its Unavailable (§5.2) is the general rule, not errata 3.22's."""
+    rules = Trace().do(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Accepted"),
+                       *statuses((1, "Unavailable"), (2, "Unavailable")))
     assert rules == ["StatusNotReported"]
 
 

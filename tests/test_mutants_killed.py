@@ -87,7 +87,7 @@ RULES = {
     "RemoteStartOnConnectorZeroAccepted": {"RemoteStartConnectorZero"},
     "CacheUsedWhenDisabled": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
     "MeterStopBelowMeterStart": {"MeterStopBelowMeterStart"},
-    "ConnectorZeroStatusNotReported": {"StatusNotReported"},
+    "ConnectorZeroStatusNotReported": {"ConnectorZeroStatusNotReported"},
     "UnlockWithoutStoppingTransaction": {"UnlockStopsTransaction"},
     "UnknownKeyRejectedNotNotSupported": {"NotSupportedExpected"},
     "StatusNotReportedAfterReconnect": {"StatusNotReported"},
