@@ -322,6 +322,21 @@ def value_of(cfg: ConfigurationModel, key: str) -> Any:
     return None if parsed is _INVALID else parsed
 
 
+_MADE: dict[ConfigurationModel, ConfigurationModel] = {}
+MADE_LIMIT = 4096
+
+
+def one(cfg: ConfigurationModel) -> ConfigurationModel:
+    """The configuration equal to ``cfg`` made before, if any: equal configurations are one object, so that
+    :func:`value_of`'s memo finds theirs without comparing them (a comparison goes over every pair)."""
+    made = _MADE.get(cfg)
+    if made is None:
+        if len(_MADE) >= MADE_LIMIT:
+            _MADE.clear()
+        made = _MADE[cfg] = cfg
+    return made
+
+
 def _known_int(cfg: ConfigurationModel | None, key: str) -> int | None:
     value = value_of(cfg, key) if cfg is not None else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -409,12 +424,12 @@ def on_reboot(cfg: ConfigurationModel) -> ConfigurationModel:
     values = cfg.values
     for key, value in cfg.pending:
         values = _put(values, key, value)
-    return attrs.evolve(cfg, values=values, pending=frozenset())
+    return one(attrs.evolve(cfg, values=values, pending=frozenset()))
 
 
 def forget_value(cfg: ConfigurationModel, key: str) -> ConfigurationModel:
     """Make ``key``'s value unknown, e.g. HeartbeatInterval after BootNotification.conf (§4.2)."""
-    return attrs.evolve(cfg, values=_drop(cfg.values, canonical_key(key)))
+    return one(attrs.evolve(cfg, values=_drop(cfg.values, canonical_key(key))))
 
 
 # --- GetConfiguration ------------------------------------------------------------
@@ -633,7 +648,7 @@ def judge_get_configuration(
     for entry in reply.entries:
         violations += _check_entry(cfg, learned, entry)
     gone = _required_absent(learned, reply)
-    return attrs.evolve(learned, missing=learned.missing | gone) if gone else learned, tuple(violations)
+    return one(attrs.evolve(learned, missing=learned.missing | gone) if gone else learned), tuple(violations)
 
 
 def _required_absent(cfg: ConfigurationModel, reply: _Reply) -> frozenset[str]:
@@ -712,4 +727,4 @@ def judge_change_configuration(
         return cfg, (Violation("InvalidConfigurationStatus", "OCPP 1.6 §6.10, §7.22",
                                f"ChangeConfiguration.conf status {status!r}"),)
     violations = _check_status(cfg, key, value, status)
-    return _apply(cfg, key, value, status), tuple(violations)
+    return one(_apply(cfg, key, value, status)), tuple(violations)

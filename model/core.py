@@ -33,6 +33,7 @@ from . import metering
 from .events import PROFILE_OPS, Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .phases import phase_of
+from .records import evolve
 from .status import transition_code
 from .violations import Violation
 
@@ -103,10 +104,10 @@ class CoreRules:
     def update(self, connector_id: int, **changes) -> None:
         c = self.state.connector(connector_id)
         if any(getattr(c, name) != value for name, value in changes.items()):  # most updates change nothing
-            self.state = self.state.with_connector(attrs.evolve(c, **changes))
+            self.state = self.state.with_connector(evolve(c, **changes))
 
     def owe(self, owed: Owed) -> None:
-        self.state = attrs.evolve(self.state, owed=self.state.owed + (owed,))
+        self.state = evolve(self.state, owed=self.state.owed + (owed,))
 
     def owe_message(self, action: str, rule: str, section: str, detail: str, due: float | None = None,
                     **narrowing) -> None:
@@ -118,7 +119,7 @@ class CoreRules:
             if match(owed):
                 self.handled.add(f"rule:{owed.rule}")
                 rest = tuple(o for o in self.state.owed if o is not owed)
-                self.state = attrs.evolve(self.state, owed=rest)
+                self.state = evolve(self.state, owed=rest)
                 return owed
         return None
 

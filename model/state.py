@@ -16,6 +16,7 @@ from .localauth import LocalList
 from .firmware import FirmwareState
 from .smartcharging import SmartChargingState
 from .reservation import Reservations
+from .records import evolve
 
 
 @attrs.frozen
@@ -167,7 +168,7 @@ class ChargePointState:
             return self  # most updates of a step change nothing: comparing costs less than a new state
         connectors = list(self.connectors)
         connectors[connector.id] = connector
-        return attrs.evolve(self, connectors=tuple(connectors))
+        return evolve(self, connectors=tuple(connectors))
 
     def policy_for(self, id_tag: str) -> tuple[str, str | None]:
         """The Central System's (status, parentIdTag) for ``id_tag``."""
