@@ -776,6 +776,10 @@ class CoreRules:
         if c.tx is not None and c.tx.overdue and c.tx.transaction_id is not None:  # (None: this is its resend)
             self.ended_unstopped(c)
             c = self.state.connector(connector_id)
+        anew = c.tx is not None and self.started_anew(c.tx, call)
+        if anew:  # (its card may start anew, :meth:`start_maybe_given_up`: not judged again below)
+            self.ended_without_minus_one(c)
+            c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id == -1:
             self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
                       f"StartTransaction on connector {c.id} sent again after its final attempt (of "
@@ -785,7 +789,7 @@ class CoreRules:
         if c.tx is not None and c.tx.transaction_id is not None:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
             return
-        if c.tx is None and not self.may_start(c, id_tag):
+        if c.tx is None and not anew and not self.may_start(c, id_tag):
             self.fail("StartTransactionWithoutAuthorization", "OCPP 1.6 §3.5, §4.8",
                       f"StartTransaction for {id_tag!r} on connector {c.id}, which was not authorized there")
         self.discharge(lambda o: o.action == "StartTransaction" and o.connector == c.id)
@@ -807,16 +811,44 @@ class CoreRules:
         """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to
         TransactionMessageAttempts times; errata 3.18: once it is given up the transaction has no
         transactionId, and its messages carry transactionId -1."""
-        tx = attrs.evolve(self.state.connector(connector_id).tx, start_failures=failed)
+        self.update(connector_id, tx=attrs.evolve(self.state.connector(connector_id).tx, start_failures=failed))
         attempts = setting(self.state, "TransactionMessageAttempts", None)
         if isinstance(attempts, int) and failed >= attempts:
-            tx = attrs.evolve(tx, transaction_id=-1)
-            self.state = attrs.evolve(
-                self.state, stopped=self.state.stopped - {-1}, retrying=self.state.retrying - {-1},
-                exhausted=self.state.exhausted - {-1},
-                owed=tuple(attrs.evolve(o, transaction_id=-1) if o.action == "StopTransaction"
-                           and o.connector == connector_id else o for o in self.state.owed))
-        self.update(connector_id, tx=tx)
+            self.given_up(connector_id)
+
+    def given_up(self, connector_id: int) -> None:
+        """Errata 3.18: the transaction's StartTransaction given up, its messages carry transactionId -1."""
+        self.update(connector_id, tx=attrs.evolve(self.state.connector(connector_id).tx, transaction_id=-1))
+        self.state = attrs.evolve(
+            self.state, stopped=self.state.stopped - {-1}, retrying=self.state.retrying - {-1},
+            exhausted=self.state.exhausted - {-1},
+            owed=tuple(attrs.evolve(o, transaction_id=-1) if o.action == "StopTransaction"
+                       and o.connector == connector_id else o for o in self.state.owed))
+
+    def adopt_given_up_start(self) -> None:
+        """A StopTransaction with transactionId -1 (errata 3.18) where a StartTransaction may have been given up
+        (:meth:`start_maybe_given_up`): it was."""
+        given_up = [c for c in self.connectors() if c.tx is not None and self.start_maybe_given_up(c.tx)]
+        if len(given_up) == 1:
+            self.given_up(given_up[0].id)
+
+    def started_anew(self, tx, call: CpCall) -> bool:
+        """A StartTransaction where one may have been given up (:meth:`start_maybe_given_up`) that is not that one
+        sent again (§3.7.1 sends "this message again": the same timestamp): a later start is a new transaction."""
+        stamp = metering.seconds(call.payload.get("timestamp"))
+        return self.start_maybe_given_up(tx) and None not in (stamp, tx.sampled_stamp) and stamp > tx.sampled_stamp
+
+    def ended_without_minus_one(self, c: Connector) -> None:
+        """Errata 3.18, §3.7: a new transaction on the connector shows the one whose StartTransaction was given
+        up over; its StopTransaction (transactionId -1) did not come before (in order, §3.7). Found once; a late
+        one is still taken."""
+        self.fail("TransactionIdMinusOne", "OCPP 1.6 §4.8, errata 3.18, §3.7",
+                  f"a new StartTransaction on connector {c.id}, but the transaction whose StartTransaction was given "
+                  "up there ended without a StopTransaction with transactionId -1")
+        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if not (
+            o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id)))
+        self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=-1, reasons=STOP_REASONS))
+        self.update(c.id, tx=None)
 
     def begin(self, c: Connector, call: CpCall) -> None:
         info = (call.answer or {}).get("idTagInfo") or {}
@@ -852,6 +884,8 @@ class CoreRules:
             self.retry_stop(transaction_id, call)
             return
         self.check_queue_order(call)
+        if transaction_id == -1:
+            self.adopt_given_up_start()
         if transaction_id in self.state.stopped:
             self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
             return
@@ -878,7 +912,8 @@ class CoreRules:
         """The StopTransaction of a transaction lost at a hard reset (:meth:`lose_transactions`) or over without
         transactionId (:meth:`forget_ended`)."""
         lost = self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector is None
-                              and o.transaction_id == transaction_id and transaction_id is not None)
+                              and transaction_id is not None and (o.transaction_id == transaction_id or
+                                                                  transaction_id == -1 and o.transaction_id is None))
         if lost is not None and reason not in lost.reasons:
             self.fail("StopTransactionReason", "OCPP 1.6 §5.14, §7.36",
                       f"transaction {transaction_id}, lost at a hard reset, stopped with reason {reason}")

@@ -445,6 +445,41 @@ def test_3_7_1_a_start_given_up_after_unknown_attempts_may_end_its_transaction()
     assert trace.connector(1).tx.transaction_id == 3
 
 
+def given_up_unknown_attempts() -> Trace:
+    """SAP simulator (sim-triage T12): no TransactionMessageAttempts key; its StartTransaction answered with a
+    CALLERROR at 00:00:00 and (so far) not sent again."""
+    trace = preparing(Trace())
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0))
+    return trace
+
+
+def later_start(tx_id: int, t: float) -> CpCall:
+    payload = {"connectorId": 1, "idTag": TAG, "meterStart": 0, "timestamp": "2025-01-01T00:00:30Z"}
+    return CpCall("StartTransaction", payload, t, answer={"transactionId": tx_id, "idTagInfo": {"status": "Accepted"}})
+
+
+def test_errata_3_18_a_start_given_up_after_unknown_attempts_owes_its_stop_minus_one_before_the_next_start():
+    """Errata 3.18: a StartTransaction given up after unknown attempts (one may be all) leaves its transaction
+    without transactionId; its StopTransaction carries -1 and comes before the next transaction's start (§3.7).
+    A later start without it is TransactionIdMinusOne, found once; the resend (same timestamp) is none."""
+    trace = given_up_unknown_attempts()
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, t=30.0),
+                    later_start(3, 30.0), sn(1, "Charging", 30.0)) == ["TransactionIdMinusOne"]
+    assert trace.connector(1).tx.transaction_id == 3
+    trace.ok(step("AdvanceTime", seconds=5), stop_tx(-1, reason="Other", t=35.0))  # late: still taken
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(3, tag=TAG, t=36.0), sn(1, "Finishing", 36.0))
+    sent = given_up_unknown_attempts()
+    sent.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(-1, tag=TAG, t=30.0), sn(1, "Finishing", 30.0))
+    sent.ok(step("Unplug", connectorId=1), sn(1, "Available", 31.0))
+    assert sent.connector(1).tx is None
+    sent.ok(step("PlugIn", connectorId=1), sn(1, "Preparing", 32.0))
+    sent.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, t=33.0), later_start(4, 33.0),
+            sn(1, "Charging", 33.0))
+    given_up_unknown_attempts().ok(step("AdvanceTime", seconds=30), start_tx(1, TAG, tx_id=5, t=30.0),
+                                   sn(1, "Charging", 30.0))  # the resend
+
+
 def test_errata_3_18_a_transaction_reported_over_may_still_send_its_stop():
     trace = start_given_up()
     trace.ok(step("AdvanceTime", seconds=5), sn(1, "Finishing", 65.0), stop_tx(-1, reason="Other", t=65.0))
