@@ -388,6 +388,10 @@ class SapController:
         return []
 
     async def _status(self, step: dict) -> dict:
+        if step["op"] in ("EVSuspend", "EVResume") and not (await self.connector(step["connectorId"])).get(
+                "transactionStarted"):  # no EV model: it would report SuspendedEV/Charging with no transaction
+            raise ControllerError(f"SAP simulator: no transaction on connector {step['connectorId']} for "
+                                  f"{step['op']} (sim-triage session 3)", refused=True)
         code, status = self.STATUS_STEPS.get(step["op"], (None, "Faulted"))
         await self.station_request("statusNotification", {
             "connectorId": step["connectorId"], "status": status,

@@ -132,6 +132,7 @@ def test_sap_status_steps_send_status_notifications():
         async with running(FakeSapSimulator()) as fake:
             controller = sap(fake)
             await controller.perform({"op": "PlugIn", "connectorId": 1})
+            fake.stations["hash-SAP-SIM-1"]["connectors"][1]["transactionStarted"] = True
             await controller.perform({"op": "EVSuspend", "connectorId": 1})
             await controller.perform({"op": "Fault", "connectorId": 2, "errorCode": "GroundFailure"})
             await controller.perform({"op": "ClearFault", "connectorId": 2})
@@ -180,6 +181,24 @@ def test_sap_a_card_on_an_inoperative_connector_is_refused_not_started():
             with pytest.raises(ControllerError, match="Inoperative") as refused:
                 await controller.perform({"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"})
             assert refused.value.refused and station_requests(fake) == []
+            await controller.close()
+
+    asyncio.run(main())
+
+
+def test_sap_an_ev_suspend_or_resume_without_a_transaction_is_refused_not_reported():
+    """The simulator has no EV: EVSuspend/EVResume only make it report SuspendedEV/Charging. Without a transaction
+    that is a status the station is not in (sim-triage session 3, a false StatusNotReported): refused, skipped."""
+    async def main():
+        async with running(FakeSapSimulator()) as fake:
+            controller = sap(fake)
+            await controller.perform({"op": "PlugIn", "connectorId": 1})
+            del fake.requests[:]
+            for op in ("EVSuspend", "EVResume"):
+                with pytest.raises(ControllerError, match="no transaction") as refused:
+                    await controller.perform({"op": op, "connectorId": 1})
+                assert refused.value.refused
+            assert station_requests(fake) == []
             await controller.close()
 
     asyncio.run(main())
