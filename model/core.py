@@ -343,7 +343,7 @@ class CoreRules:
             return
         self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
         if c.tx is not None:
-            self.update(c.id, replugged=True)
+            self.update(c.id, replugged=True, tx=attrs.evolve(c.tx, cableless=False))
             return
         if c.authorized is not None and self.usable(c) and not c.uncertain:
             self.owe_start(self.state.connector(c.id), c.authorized)
@@ -859,7 +859,7 @@ class CoreRules:
         resampled = stamp is not None and since is not None and stamp < since + self.state.options.tolerance
         tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)), sampled_at=call.time,
                 sample_interval=None if resampled else setting(self.state, "MeterValueSampleInterval", None),
-                sampled_stamp=stamp,
+                sampled_stamp=stamp, cableless=not c.plugged,
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
@@ -1369,8 +1369,8 @@ class CoreRules:
         return {"Preparing", "Finishing"} if timed_out else {"Preparing"}
 
     def transaction_statuses(self, c: Connector) -> set[str]:
-        if not c.plugged:
-            return {"SuspendedEV", "SuspendedEVSE"}
+        if not c.plugged:  # §4.9: SuspendedEV, SuspendedEVSE "when the EV is connected"; none ever was: Charging too
+            return {"SuspendedEV", "SuspendedEVSE", "Charging"} if c.tx.cableless else {"SuspendedEV", "SuspendedEVSE"}
         if c.tx.invalid:
             max_energy = setting(self.state, "MaxEnergyOnInvalidId", None)
             return {"SuspendedEVSE", "Charging"} if max_energy else {"SuspendedEVSE"}

@@ -65,6 +65,10 @@ class Tx:
     """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
     start_failures: int = 0
     """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
+    cableless: bool = False
+    """Started with no cable plugged in, and none since (a Charge Point that starts at authorization; the SAP
+    simulator has no cable at all): §4.9 defines no status for it (SuspendedEV/SuspendedEVSE: "the EV is
+    connected"), so Charging fits as well."""
     overdue: bool = False
     """A StopTransaction owed for it did not come (a violation found once), or the Charge Point reported it over
     (Finishing, Available) while its StopTransaction is owed: it may be over."""

@@ -1406,6 +1406,19 @@ def test_9_1_23_no_stop_on_ev_side_disconnect():
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
 
 
+def test_4_9_a_transaction_started_with_no_cable_may_be_charging_until_a_cable_comes():
+    """SAP simulator (sim-triage session 3, no cable model): a card starts a transaction with no cable in, and the
+    Charge Point reports Charging. §4.9 SuspendedEV/SuspendedEVSE are for "the EV is connected"; with none ever
+    connected the spec names no status, so Charging fits too. Once a cable was in, the unplugged rule holds again."""
+    for status in ("Charging", "SuspendedEV", "SuspendedEVSE"):
+        Trace().ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG), sn(1, status))
+    trace = Trace(StopTransactionOnEVSideDisconnect=False)
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+             start_tx(1, TAG), sn(1, "Charging"))
+    trace.ok(step("PlugIn", connectorId=1))
+    assert trace.do(step("Unplug", connectorId=1)) == ["StatusNotReported"]  # Charging, but the EV left
+
+
 def test_9_1_23_no_stop_on_ev_side_disconnect_fixed_cable_remote_stop():
     """OCTT TC_005_3_CS steps 3-8 with a fixed cable: Available after the remote stop."""
     trace = charging(Trace(Options(fixed_cable=True), StopTransactionOnEVSideDisconnect=False,
