@@ -866,8 +866,9 @@ class CoreRules:
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False, offline_tags=c.offline_tags | later)
+        own = c.authorized == id_tag or id_tag in c.offline_tags - c.offline_denied  # authorized there, maybe unseen
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
-                   and c.authorized != id_tag  # authorized there: another connector's remote start waits on (§5.11)
+                   and not own  # then another connector's remote start waits on (§5.11)
                    and c.tx is None]  # a StartTransaction sent again (§3.7.1) starts nothing new: it takes none
         if waiting:
             self.state = attrs.evolve(self.state, remote_starts=tuple(
