@@ -103,8 +103,12 @@ class CoreRules:
 
     def update(self, connector_id: int, **changes) -> None:
         c = self.state.connector(connector_id)
-        if any(getattr(c, name) != value for name, value in changes.items()):  # most updates change nothing
-            self.state = self.state.with_connector(evolve(c, **changes))
+        for name, value in changes.items():
+            if getattr(c, name) != value:  # most updates change nothing
+                connectors = list(self.state.connectors)
+                connectors[connector_id] = evolve(c, **changes)
+                self.state = evolve(self.state, connectors=tuple(connectors))
+                return
 
     def owe(self, owed: Owed) -> None:
         self.state = evolve(self.state, owed=self.state.owed + (owed,))
@@ -214,14 +218,16 @@ class CoreRules:
         config, found = cfgmodel.judge_get_configuration(
             self.state.config, tuple(keys) if keys else None, payload
         )
-        self.state = attrs.evolve(self.state, config=config)
+        if config is not self.state.config:  # an equal configuration is the same object (configuration.one)
+            self.state = evolve(self.state, config=config)
         self.violations.extend(found)
 
     def answer_ChangeConfiguration(self, stimulus, payload) -> None:
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
-        self.state = attrs.evolve(self.state, config=config)
+        if config is not self.state.config:
+            self.state = evolve(self.state, config=config)
         self.violations.extend(found)
         key, accepted = str(stimulus.get("key")).casefold(), payload.get("status") == "Accepted"
         if key in ("metervaluesampleinterval", "metervaluessampleddata") and accepted:
@@ -612,13 +618,13 @@ class CoreRules:
             self.forget_aligned_readings()
             slow = self.state.options.reboot_limit and self.state.powered
             booting = "Booting" if self.state.rebooting and not slow else self.state.registration
-            self.state = attrs.evolve(self.state, online=False, registration=booting)
+            self.state = evolve(self.state, online=False, registration=booting)
             return
         if not self.state.powered:
             self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
         # a new connection may follow a reboot the Central System cannot see: the §4.2 wait is not judged
-        self.state = attrs.evolve(self.state, online=True, boot_not_before=None,
-                                  connectors=tuple(attrs.evolve(c, resync=True) for c in self.state.connectors))
+        self.state = evolve(self.state, online=True, boot_not_before=None,
+                            connectors=tuple(evolve(c, resync=True) for c in self.state.connectors))
 
     def cp_call(self, call: CpCall) -> None:
         if not self.state.online:
@@ -640,8 +646,8 @@ class CoreRules:
             self.lose_transactions()
         status = (call.answer or {}).get("status")
         connectors = tuple(
-            attrs.evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted,
-                         after_boot=c.plugged and c.tx is None, **self.kept_at_boot(c))
+            evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted,
+                   after_boot=c.plugged and c.tx is None, **self.kept_at_boot(c))
             for c in self.state.connectors
         )
         self.discharge(lambda o: o.action == "BootNotification")
@@ -651,11 +657,11 @@ class CoreRules:
             self.state = attrs.evolve(self.state, failures=failures, aligned_since=call.time)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
-        self.state = attrs.evolve(self.state, registration=status or "Pending", rebooting=False,
-                                  boot_at=call.time, connectors=connectors, config=config)
+        self.state = evolve(self.state, registration=status or "Pending", rebooting=False,
+                            boot_at=call.time, connectors=connectors, config=config)
         answered = int((call.answer or {}).get("interval", 0))
         wait = call.time + answered - self.state.options.tolerance if status != "Accepted" and answered > 0 else None
-        self.state = attrs.evolve(self.state, boot_not_before=wait)
+        self.state = evolve(self.state, boot_not_before=wait)
         if status != "Accepted":
             interval = answered or 60
             self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
@@ -700,7 +706,8 @@ class CoreRules:
             return
         entry = (id_tag, info.get("status"), info.get("parentIdTag"))
         cache = tuple(e for e in self.state.cache if e[0] != id_tag) + (entry,)
-        self.state = attrs.evolve(self.state, cache=cache)
+        if cache != self.state.cache:
+            self.state = evolve(self.state, cache=cache)
 
     def cp_Authorize(self, call: CpCall) -> None:
         id_tag = call.payload.get("idTag")
@@ -1061,7 +1068,7 @@ class CoreRules:
         if connector_id and c.tx is not None and metering.periodic(values):
             stamp = metering.periodic_timestamp(values)
             self.check_sample_drift(c.tx, stamp)
-            self.update(connector_id, tx=attrs.evolve(c.tx, sampled_at=call.time, sampled_stamp=stamp))
+            self.update(connector_id, tx=evolve(c.tx, sampled_at=call.time, sampled_stamp=stamp))
 
     def check_sample_drift(self, tx: Tx, stamp: float | None) -> None:
         """Samples are taken every MeterValueSampleInterval seconds (§3.16.1, §9.1.19): a gap a little
@@ -1188,7 +1195,7 @@ class CoreRules:
                 self.overdue(owed)
         kept = tuple(o for o in self.state.owed if o.due > now or o in waiting)
         if len(kept) != len(self.state.owed):
-            self.state = attrs.evolve(self.state, owed=kept)
+            self.state = evolve(self.state, owed=kept)
         if self.state.registration == "Accepted" and not self.state.rebooting:
             self.check_offline_starts()
             for c in self.state.connectors:

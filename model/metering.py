@@ -6,10 +6,11 @@ Pure functions over the payloads the Charge Point sent; the judge in
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Iterable
 
-from vocabulary.dates import moment, seconds
+from vocabulary import dates
 
 from .configuration import PHASES
 
@@ -18,6 +19,20 @@ DEFAULT_MEASURAND = "Energy.Active.Import.Register"
 
 KEY_FOR_CONTEXT = {"Sample.Periodic": "MeterValuesSampledData", "Sample.Clock": "MeterValuesAlignedData"}
 STOP_KEY_FOR_CONTEXT = {"Sample.Periodic": "StopTxnSampledData", "Sample.Clock": "StopTxnAlignedData"}
+
+_seconds = functools.lru_cache(maxsize=4096)(dates.seconds)
+_moment = functools.lru_cache(maxsize=4096)(dates.moment)
+
+
+def seconds(text) -> float | None:
+    """:func:`vocabulary.dates.seconds`, kept per text: a message's timestamps are read again in every state
+    it is judged in."""
+    return _seconds(text) if isinstance(text, str) else None
+
+
+def moment(text):
+    """:func:`vocabulary.dates.moment`, kept per text."""
+    return _moment(text) if isinstance(text, str) else None
 
 
 def base_measurand(item: str) -> str:

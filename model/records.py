@@ -20,9 +20,11 @@ def evolve(inst, **changes):
 
 @functools.cache
 def _maker(cls):
-    fields = [f for f in attrs.fields(cls) if f.init]
-    args = ", ".join(f"{f.alias}=changes.pop({f.alias!r}) if {f.alias!r} in changes else inst.{f.name}"
-                     for f in fields)
+    fields = sorted((f for f in attrs.fields(cls) if f.init), key=lambda f: f.kw_only)
+    args = ", ".join(("" if not f.kw_only else f"{f.alias}=")
+                     + f"changes.pop({f.alias!r}) if {f.alias!r} in changes else inst.{f.name}" for f in fields)
     namespace = {"cls": cls}
-    exec(f"def make(inst, changes):\n    return cls({args}, **changes)\n", namespace)  # noqa: S102 - our own fields
+    exec(f"def make(inst, changes):\n    new = cls({args})\n"  # positional: the fastest call  # noqa: S102
+         f"    if changes:\n        raise TypeError(f'{cls.__name__} has no field {{next(iter(changes))!r}}')\n"
+         f"    return new\n", namespace)
     return namespace["make"]

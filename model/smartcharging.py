@@ -37,6 +37,7 @@ import attrs
 
 from . import composite as comp
 from .composite import ChargingProfile
+from .records import evolve
 
 PROFILE = "SmartCharging"
 REFUSAL_ERRORS = ("PropertyConstraintViolation", "TypeConstraintViolation")
@@ -86,7 +87,7 @@ class SmartChargingRules:
 
     def set_charging(self, **changes) -> None:
         if any(getattr(self.charging, name) != value for name, value in changes.items()):
-            self.state = attrs.evolve(self.state, smart_charging=attrs.evolve(self.charging, **changes))
+            self.state = evolve(self.state, smart_charging=evolve(self.charging, **changes))
 
     def set_profiles(self, profiles) -> None:
         self.set_charging(profiles=tuple(profiles))

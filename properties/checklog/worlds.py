@@ -30,6 +30,7 @@ tried. The check goes on from that world, so one fault is reported once.
 
 from __future__ import annotations
 
+import operator
 from typing import Callable, NamedTuple
 
 import attrs
@@ -37,6 +38,7 @@ import attrs
 from model import hidden
 from model.events import Answer, Connection, CpCall, Stimulus
 from model.judge import Judgement
+from model.records import evolve
 from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
 from model.worlds import RESULTS, retries_discarded
@@ -357,13 +359,13 @@ class Worlds:
 
     def _at(self, world: World, time: float) -> World:
         if time > world.state.time:
-            return World(attrs.evolve(world.state, time=time), world.cost, world.assumed)
+            return World(evolve(world.state, time=time), world.cost, world.assumed)
         return world
 
     @staticmethod
     def _judgement(state: ChargePointState, time: float) -> Judgement:
         if time > state.time:
-            state = attrs.evolve(state, time=time)
+            state = evolve(state, time=time)
         return Judgement(state)
 
     # -- connectors ------------------------------------------------------------------
@@ -414,8 +416,8 @@ def _cheapest(worlds: list[World]) -> list[World]:
 _KEY_FIELDS = tuple(f.name for f in attrs.fields(ChargePointState) if f.name != "aligned_since")
 
 
-def _key(state: ChargePointState) -> tuple:
-    return tuple(getattr(state, name) for name in _KEY_FIELDS)
+_key = operator.attrgetter(*_KEY_FIELDS)
+"""A state's fields but ``aligned_since``, as a tuple."""
 
 
 def _later_alignment(world: World, since: float | None) -> World:
