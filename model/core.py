@@ -401,7 +401,10 @@ class CoreRules:
                 if cached and cached[1] and cached[1] == c.tx.parent_id_tag and cached[0] == "Accepted":
                     self.allow_stop(c, {"Local"}, id_tag)
             return
-        if c.authorized == id_tag and not c.plugged:
+        if c.authorized == id_tag and not c.plugged and c.uncertain:  # maybe not held: or a first presentation
+            self.update(c.id, authorized_at=self.state.time)
+            return
+        if c.authorized == id_tag and not c.plugged:  # §4.9 B1: "second presentation of idTag" ends it
             self.update(c.id, authorized=None, authorized_at=None)
             return
         if c.authorized is not None:
