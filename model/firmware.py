@@ -307,6 +307,10 @@ class FirmwareRules:
         """A boot while offline after Installing is the reboot into new firmware, unseen: it may end an upload."""
         if not self.state.rebooting and self.install_reboot_owed():
             self.abandon(DIAGNOSTICS_KIND)
+        if self.install_reboot_owed():  # it stopped a transaction still running (§7.36 Reboot), maybe queued (§3.7)
+            for c in self.connectors():
+                if c.tx is not None:
+                    self.update(c.id, offline_causes=c.offline_causes | {"Reboot"})
         super().boot(call)
 
     def on_PowerLoss(self, stimulus) -> None:
