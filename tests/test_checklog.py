@@ -507,3 +507,43 @@ def test_a_cable_plugged_in_while_the_connection_was_lost_may_come_back_finishin
     soon = Log().boot().cs(1, "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "60"}, {"status": "Accepted"})
     soon.status(30, 1, "Finishing")  # too soon after the last frame for its ConnectionTimeOut to run out
     assert check([soon.jsonl(tmp_path / "soon.jsonl")]).violation_count
+
+
+def _start_given_up_then_started_again() -> Log:
+    """A StartTransaction given up after TransactionMessageAttempts failures; no StopTransaction with transactionId
+    -1 (errata 3.18) follows, a new card starts the connector again (MicroOcppSimulator, sim-triage session 2)."""
+    log = Log().boot(connectors=2)
+    for key, value in (("TransactionMessageAttempts", "3"), ("TransactionMessageRetryInterval", "1")):
+        log.cs(1, "ChangeConfiguration", {"key": key, "value": value}, {"status": "Accepted"})
+    log.status(5, 1, "Preparing").cp(5, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+    start = {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": iso(T0 + 5)}
+    log.cp(5, "StartTransaction", start, error="InternalError").status(5, 1, "Charging")
+    log.cp(6, "StartTransaction", start, error="InternalError").cp(8, "StartTransaction", start, error="InternalError")
+    log.status(9, 1, "Finishing").cp(12, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Accepted"}})
+    log.cp(12, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 9, "timestamp": iso(T0 + 12)},
+           {"transactionId": 3, "idTagInfo": {"status": "Accepted"}})
+    return log.status(12, 1, "Charging")
+
+
+def test_what_follows_from_an_accepted_deviation_is_not_a_second_violation(tmp_path):
+    path = _start_given_up_then_started_again().jsonl(tmp_path / "minus-one.jsonl")
+    assert "TransactionIdMinusOne" in rules(check([path]))
+    # known (--accept): the transaction it gave up silently is over, so the new card authorizes the new start
+    report = check([path], options=CheckOptions(accept=frozenset({"TransactionIdMinusOne"})))
+    (cp,) = report.charge_points.values()
+    assert report.violation_count == 0
+    assert any("given up at once (TransactionIdMinusOne" in e for w in cp.worlds.worlds for e in w.assumed)
+
+
+def test_a_transaction_whose_stop_transaction_is_missing_is_not_stopped_again_at_a_power_cut(tmp_path):
+    log = Log().cp(0, "BootNotification", BOOT, ACCEPTED)  # the SAP simulator's shape, sim-triage session 2
+    log.cp(17, "StartTransaction", {"connectorId": 1, "idTag": "T", "meterStart": 0, "timestamp": iso(T0 + 17)},
+           {"transactionId": 39, "idTagInfo": {"status": "Invalid"}})  # ended at once, with no StopTransaction
+    rejected = {"status": "Rejected", "currentTime": iso(T0 + 146), "interval": 300}
+    log.status(140, 2, "Preparing").cp(146, "BootNotification", BOOT, rejected)  # a power cut
+    log.cp(159, "BootNotification", BOOT, rejected).cp(172.5, "BootNotification", BOOT, ACCEPTED)
+    path = log.jsonl(tmp_path / "invalid.jsonl")
+    found = rules(check([path]))  # one fault: no PowerLossStopsTransactions for the transaction it never stopped
+    assert "StopTransactionOnInvalidId" in found and "PowerLossStopsTransactions" not in found
+    known = frozenset({"StopTransactionOnInvalidId", "StatusNotReported", "ConnectorZeroStatusNotReported"})
+    assert check([path], options=CheckOptions(accept=known)).violation_count == 0

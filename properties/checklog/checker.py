@@ -28,6 +28,7 @@ from model import configuration as cfgmodel
 from model.configuration import ConfigurationModel
 from model.events import Answer, Connection, CpCall, Stimulus
 from model.state import Options
+from model.worlds import with_same_deviations
 from vocabulary.dates import seconds
 
 from .formats import Record
@@ -92,6 +93,8 @@ class CpChecker:
     def __init__(self, name: str, options: CheckOptions):
         self.name = name
         self.options = options
+        self.accept = with_same_deviations(options.accept)
+        """The rules accepted, and those each of them breaks as well (model/worlds.py SAME_DEVIATION)."""
         self.framer = Framer(options.schemas)
         self.segmenter = Segmenter()
         self.frames = 0
@@ -170,7 +173,7 @@ class CpChecker:
         queued = item.kind == "cp" and self._queued(item)
         self.burst_queued = self.burst_queued or queued
         failure = self._judge(item, queued)
-        if failure is not None and queued and not _about_content(failure):
+        if failure is not None and queued and not failure.kept and not _about_content(failure):
             self._lose_track(item.message)
         elif failure is not None:
             self._failed(item.message, failure)
@@ -252,7 +255,7 @@ class CpChecker:
         queued, self.burst_queued = self.burst_queued, False
         if failure is not None and cut and self._unreported_since_boot(failure):
             self.not_judged[CUT_AFTER_BOOT] += 1
-        elif failure is not None and queued and not _about_content(failure):
+        elif failure is not None and queued and not failure.kept and not _about_content(failure):
             self._lose_track(self.burst_message)
         elif failure is not None:
             self._failed(self.burst_message, failure, at_end=True)
@@ -321,7 +324,7 @@ class CpChecker:
             self.not_judged[failure.violations[0].detail] += 1
             return
         why = failure.tried
-        if at_end:
+        if at_end and why:
             why = (f"at the end of the burst that ends with this frame (no frame for more than "
                    f"{self.tolerance:g} s after it): {why[0]}",)
         for v in failure.violations:
@@ -330,7 +333,7 @@ class CpChecker:
 
     def _report(self, message: Message, rule: str, section: str, detail: str, why: tuple = (),
                 assumed: tuple = ()) -> None:
-        if rule in self.options.accept:
+        if rule in self.accept:
             self.accepted[rule] += 1
             return
         self.by_rule[rule] += 1

@@ -25,7 +25,12 @@ cheapest first; worlds that break a rule there are dropped too.
 A violation is reported when no world remains: at an event, when every way
 of explaining it breaks a rule; at the end of a burst, when every world
 breaks a rule. The report names the rule of the cheapest world, and what was
-tried. The check goes on from that world, so one fault is reported once.
+tried. The check goes on from every state that broke as few rules, so one
+fault is reported once, not again by what follows from it.
+
+Rules the Charge Point is known to break (``--accept``) rule no world out, as
+in ``fuzz`` (model/worlds.py); a message such a rule says it owes may also
+have been given up at once.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from model.judge import Judgement
 from model.records import evolve
 from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
-from model.worlds import RESULTS, retries_discarded
+from model.worlds import RESULTS, with_same_deviations
 
 MAX_WORLDS = 8
 """Worlds kept after each event (the cheapest)."""
@@ -74,6 +79,10 @@ class Attempt(NamedTuple):
     """The state after the attempt, kept even when it broke a rule: the check goes on from the best one."""
     counts: bool = True
     """False: the hidden events did not make the event expected, so the attempt was not made."""
+    cost: int = 0
+    """What the world it leads to costs (as :attr:`World.cost`), broken rules aside."""
+    before: tuple = ()
+    """What the world owed before the attempt."""
 
 
 @attrs.frozen
@@ -83,6 +92,9 @@ class Failure:
     violations: tuple
     tried: tuple[str, ...]
     assumed: tuple
+    kept: bool = False
+    """The rules broken are all accepted (``--accept``): the worlds that broke them were kept, as ``fuzz`` keeps
+    them (model/worlds.py); they are counted, not reported."""
 
 
 class Worlds:
@@ -91,7 +103,7 @@ class Worlds:
     def __init__(self, state: ChargePointState, hidden_connections: bool, grow: bool,
                  accepted: frozenset = frozenset()):
         self.worlds = [World(state)]
-        self.accepted = accepted
+        self.accepted = with_same_deviations(accepted)
         """Rules the Charge Point is known to break (``--accept``): the worlds they allow are kept too."""
         self.hidden_connections = hidden_connections
         """The log does not record connection events: a lost connection may be assumed."""
@@ -140,7 +152,7 @@ class Worlds:
     def settle(self, time: float, quiet: float = 0.0) -> Failure | None:
         """The end of a burst: the Charge Point had time to do all it owes. ``quiet``: seconds until the
         log's next event; after :data:`OFFLINE_GAP` of silence the connection may have been lost."""
-        passing, failed = [], []
+        passing, tolerated, failed = [], [], []
         for world in sorted(self.worlds, key=lambda w: w.cost):
             if passing and world.cost > passing[0].cost + SETTLE_SLACK:
                 break
@@ -148,24 +160,26 @@ class Worlds:
             try:
                 judgement.settle()
             except Exception as error:  # noqa: BLE001 - the model must not stop the check
-                failed.append((world, judgement, (model_error(error),)))
+                failed.append((world, judgement.state, (model_error(error),)))
                 continue
-            if judgement.violations:
-                failed.append((world, judgement, tuple(judgement.violations)))
-            else:
+            if not judgement.violations:
                 passing.append(World(judgement.state, world.cost, world.assumed))
                 if len(passing) == MAX_WORLDS:
                     break
-        if not passing and self.hidden_connections and quiet > OFFLINE_GAP:
+            elif self._blocking(judgement.violations):
+                failed += [(world, state, tuple(judgement.violations)) for state in _after_missing(world.state, judgement)]
+            else:
+                tolerated += [(World(state, world.cost + IGNORED, world.assumed), tuple(judgement.violations))
+                              for state in _after_missing(world.state, judgement)]
+        if not passing and not tolerated and self.hidden_connections and quiet > OFFLINE_GAP:
             passing = self._gone_offline(failed, time)
-        if passing:
-            base = passing[0].cost
-            self.worlds = [attrs.evolve(w, cost=w.cost - base) for w in passing]
-            return None
-        world, judgement, violations = min(failed, key=lambda f: (len(f[2]), f[0].cost))
-        self.worlds = [World(judgement.state)]
+        if passing or tolerated:
+            kept = sorted(passing + [w for w, _ in tolerated], key=lambda w: w.cost)[:MAX_WORLDS]
+            self.worlds = [attrs.evolve(w, cost=w.cost - kept[0].cost) for w in kept]
+            return None if passing else Failure(tolerated[0][1], (), tolerated[0][0].assumed, kept=True)
+        violations, assumed = self._go_on_after([(w.cost, state, v, w.assumed) for w, state, v in failed])
         tried = (f"{len(failed)} state(s) consistent with the log so far were settled; each breaks a rule",)
-        return Failure(violations, tried, world.assumed)
+        return Failure(violations, tried, assumed)
 
     def _gone_offline(self, failed: list, time: float) -> list[World]:
         """The Charge Point may have lost its connection right after the burst: what it owes then waits."""
@@ -313,44 +327,83 @@ class Worlds:
                 judgement.observe(observe)
         except Exception as error:  # noqa: BLE001 - the model must not stop the check
             return Attempt(None, label, (model_error(error),), world.state)
-        if judgement.violations:
-            return Attempt(None, label, tuple(judgement.violations), judgement.state)
+        violations, cost = tuple(judgement.violations), world.cost + len(sequence) + extra
+        if self._blocking(violations):
+            return Attempt(None, label, violations, judgement.state, cost=cost)
         assumed = world.assumed + tuple(describe(e) for e in sequence)
-        return Attempt(World(judgement.state, world.cost + len(sequence) + extra, assumed), label, (), judgement.state)
+        cost += IGNORED if violations else 0  # only accepted rules broken: kept, as fuzz keeps it
+        return Attempt(World(judgement.state, cost, assumed), label, violations, judgement.state, cost=cost,
+                       before=world.state.owed)
 
     # -- the set -------------------------------------------------------------------
 
     def _advance(self, time: float, options: Callable[[World], list]) -> Failure | None:
         self.since = max(w.state.time for w in self.worlds)
-        kept: list[World] = []
+        kept: list[Attempt] = []
         failed: list[tuple[World, Attempt]] = []
         for world in self.worlds:
             world = self._at(world, time)
             for attempt in options(world):
                 if attempt.world is not None:
-                    kept.append(attempt.world)
+                    kept.append(attempt)
                 else:
                     failed.append((world, attempt))
         if kept:
-            self.worlds = _cheapest(kept + self._discarded(kept))
-            return None
+            worlds = [a.world for a in kept]
+            self.worlds = _cheapest(self._given_up(kept) + worlds)
+            if any(not a.violations for a in kept):
+                return None
+            best = min(kept, key=lambda a: a.cost)
+            return Failure(best.violations, (), best.world.assumed, kept=True)
         return self._failed(failed)
 
-    def _discarded(self, worlds: list[World]) -> list[World]:
-        """As the harness does (model/worlds.py): with TransactionMessageRetry accepted, a failed transaction
-        message may have been discarded at once (§3.7.1)."""
-        if "TransactionMessageRetry" not in self.accepted:
+    def _given_up(self, kept: list[Attempt]) -> list[World]:
+        """A Charge Point known to break a rule about a message it owes (``--accept``) may have given the message
+        up at once: the world in which it did, as if found missing as soon as owed (the harness keeps it for
+        TransactionMessageRetry, model/worlds.py ``retries_discarded``; a StopTransaction never sent for a
+        transaction the Charge Point ended silently is the same). What follows then is not a second violation.
+        It is what this Charge Point is known to do: it costs nothing and comes first among equals."""
+        if not self.accepted:
             return []
-        return [World(state, w.cost + 1, w.assumed + ("a failed transaction message discarded at once",))
-                for w in worlds for state in retries_discarded(w.state, self.accepted)]
+        found = []
+        for attempt in kept:
+            world, before = attempt.world, {_owed_key(o) for o in attempt.before}
+            owed = [o for o in world.state.owed if o.rule in self.accepted and o.action != "MayStopTransaction"
+                    and _owed_key(o) not in before]
+            if owed:
+                judgement = Judgement(world.state)
+                for o in owed:
+                    judgement.overdue(o)
+                    c = judgement.state.connector(o.connector) if o.action == "StopTransaction" and o.connector else None
+                    if c is not None and c.tx is not None and o.rule != "TransactionMessageRetry":
+                        judgement.forget_ended(c)  # the Charge Point ended it without the message
+                state = attrs.evolve(judgement.state, owed=tuple(o for o in judgement.state.owed if o not in owed))
+                found.append(World(state, world.cost, world.assumed + tuple(
+                    f"{o.action} given up at once ({o.rule}, accepted)" for o in owed)))
+        return found
 
     def _failed(self, failed: list) -> Failure:
-        """No world explains the event: report the attempt that broke the fewest rules, go on from it."""
-        world, best = min(failed, key=lambda f: (len(f[1].violations), f[0].cost))
-        self.worlds = [World(best.state)]
+        """No world explains the event: report the attempt that broke the fewest rules."""
+        violations, assumed = self._go_on_after([
+            (a.cost, a.state, a.violations, w.assumed + (() if a.label == AS_IT_IS else (a.label,)))
+            for w, a in failed])
         tried = tuple(dict.fromkeys(f"{a.label}: {a.violations[0]}" for _, a in failed))[:8]
-        assumed = world.assumed + (() if best.label == AS_IT_IS else (best.label,))
-        return Failure(best.violations, tried, assumed)
+        return Failure(violations, tried, assumed)
+
+    def _go_on_after(self, failed: list[tuple]) -> tuple:
+        """(cost, state after, violations, assumed) of each failed attempt: the one that broke the fewest rules
+        not accepted, cheapest first, is reported; the check goes on from the states of every attempt that broke
+        as few, so that what follows from the violation is explained by any of them, not reported again."""
+        ranked = sorted(failed, key=lambda f: (self._blocking(f[2]), f[0]))
+        fewest = self._blocking(ranked[0][2])
+        states = [f for f in ranked if self._blocking(f[2]) == fewest
+                  and not any(v.rule == MODEL_ERROR for v in f[2])] or ranked[:1]
+        self.worlds = _cheapest([World(state, cost - states[0][0]) for cost, state, _, _ in states])
+        return ranked[0][2], ranked[0][3]
+
+    def _blocking(self, violations) -> int:
+        """The rules broken that are not accepted."""
+        return sum(v.rule not in self.accepted for v in violations)
 
     def holds(self, transaction_id) -> bool:
         """Some world has a transaction with this transactionId."""
@@ -379,6 +432,22 @@ class Worlds:
         self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def _after_missing(before: ChargePointState, judgement: Judgement) -> list[ChargePointState]:
+    """The states after a settle that found messages missing: the model's (a transaction whose StopTransaction
+    is missing may still run, its stop allowed: model ``overdue``) and, when such a transaction is still there,
+    the one in which the Charge Point ended it without the message, so that what it does next with the
+    connector (a power cut, a new start) is not a second violation of the same fault."""
+    rules = {v.rule for v in judgement.violations} - {"TransactionMessageRetry"}
+    missing = {o.transaction_id for o in before.owed if o.action == "StopTransaction" and o.rule in rules}
+    running = [c for c in judgement.state.connectors[1:] if c.tx is not None and c.tx.transaction_id in missing]
+    if not running:
+        return [judgement.state]
+    ended = Judgement(judgement.state)
+    for c in running:
+        ended.forget_ended(ended.state.connector(c.id))
+    return [judgement.state, ended.state]
 
 
 def grow(state: ChargePointState, connectors: int) -> ChargePointState:
@@ -414,6 +483,10 @@ def _cheapest(worlds: list[World]) -> list[World]:
 
 
 _KEY_FIELDS = tuple(f.name for f in attrs.fields(ChargePointState) if f.name != "aligned_since")
+
+
+def _owed_key(owed) -> tuple:
+    return owed.action, owed.rule, owed.connector, owed.transaction_id
 
 
 _key = operator.attrgetter(*_KEY_FIELDS)
