@@ -547,3 +547,15 @@ def test_a_transaction_whose_stop_transaction_is_missing_is_not_stopped_again_at
     assert "StopTransactionOnInvalidId" in found and "PowerLossStopsTransactions" not in found
     known = frozenset({"StopTransactionOnInvalidId", "StatusNotReported", "ConnectorZeroStatusNotReported"})
     assert check([path], options=CheckOptions(accept=known)).violation_count == 0
+
+
+def test_a_transaction_ended_by_the_power_cut_of_a_boot_is_stopped_after_that_boot(tmp_path):
+    # a walk log of the clean bundled charge point (benchmarks/checklog.py record, frame 80,655): a card taken
+    # offline started a transaction, a power cut ended it; both messages come after the boot, stamped with its time
+    log = Log().cp(0, "BootNotification", BOOT, ACCEPTED)
+    log.cp(0, "StartTransaction", {"connectorId": 2, "idTag": "T", "meterStart": 5, "timestamp": iso(T0)},
+           {"transactionId": 7, "idTagInfo": {"status": "Accepted"}})
+    log.cp(0, "StopTransaction", {"transactionId": 7, "meterStop": 5, "reason": "PowerLoss", "timestamp": iso(T0)})
+    log.status(0, 0, "Available").status(0, 1, "Unavailable").status(0, 2, "Finishing").status(127, 2, "Available")
+    log.status(1569, 2, "Finishing")  # a cable plugged in after 24 silent minutes (not a power cut after the boot)
+    assert check([log.jsonl(tmp_path / "walk.jsonl")]).violation_count == 0

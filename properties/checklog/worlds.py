@@ -209,7 +209,8 @@ class Worlds:
             attempt = self._attempt(world, sequence, observe=call, must_expect=True)
             if attempt.counts:
                 tried.append(attempt)
-        for before in (self._inoperative_before(world, call), self._plugged_before_boot(world, call)):
+        for before in (self._inoperative_before(world, call), self._plugged_before_boot(world, call),
+                       self._ended_before_boot(world, call)):
             if before is not None:
                 tried.append(self._attempt(before, (), observe=call))
         silence = self._plugged_in_silence(world, call)
@@ -276,6 +277,22 @@ class Worlds:
         c = judgement.state.connector(connector_id)
         state = judgement.state.with_connector(attrs.evolve(c, plugged_at=state.boot_at, after_boot=True))
         return World(state, world.cost + 1, world.assumed + (f"PlugIn(connectorId={connector_id}) before the boot",))
+
+    @staticmethod
+    def _ended_before_boot(world: World, call: CpCall) -> World | None:
+        """A StopTransaction with reason PowerLoss for a transaction whose StartTransaction was made no later than
+        the last boot (held until after it): the transaction started before the power cut that caused the boot,
+        which ended it, unseen (§4.10); not a power cut after the boot, which would owe another one."""
+        state, transaction_id = world.state, call.payload.get("transactionId")
+        c = next((c for c in state.connectors[1:] if c.tx is not None and c.tx.transaction_id == transaction_id), None)
+        if call.action != "StopTransaction" or call.payload.get("reason") != "PowerLoss" or c is None \
+                or state.boot_at is None or c.tx.sampled_stamp is None or c.tx.sampled_stamp > state.boot_at \
+                or "PowerLoss" in c.offline_causes:
+            return None
+        judgement = Judgement(state)
+        judgement.offline_cause(c.id, "PowerLoss")
+        return World(judgement.state, world.cost + 1,
+                     world.assumed + (f"transaction on connector {c.id} started before the power cut of the boot",))
 
     def _explanations(self, state: ChargePointState, call: CpCall, queued: bool) -> list:
         found = hidden.explanations(state, call, queued and self.hidden_connections)
