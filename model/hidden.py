@@ -105,9 +105,9 @@ def _stop_expected(judgement: Judgement, payload: dict) -> bool:
 
 
 def _boot_expected(judgement: Judgement, payload: dict) -> bool:
-    state = judgement.state
-    return (state.rebooting or state.registration != "Accepted" or not state.powered
-            or any(o.action == "BootNotification" for o in state.owed))
+    state = judgement.state  # powered off (a power cut assumed before): the power must come back first
+    return state.powered and (state.rebooting or state.registration != "Accepted"
+                              or any(o.action == "BootNotification" for o in state.owed))
 
 
 _EXPECTED = {
@@ -130,7 +130,9 @@ def explanations(state: ChargePointState, call: CpCall, queued: bool = False) ->
     reconnected first: every sequence then starts with that."""
     suggest = _SUGGEST.get(call.action)
     found = list(suggest(state, call.payload, call.time, queued)) if suggest else []
-    if not state.online:
+    if not state.online and call.action == "BootNotification":  # powered on first, then connected
+        found = [hidden + (up(call.time),) for hidden in found + [()]]
+    elif not state.online:
         found = [(up(call.time),) + hidden for hidden in [()] + found]
     return found
 
@@ -188,8 +190,8 @@ def _stop(state: ChargePointState, payload: dict, time: float, queued: bool) -> 
     if c is None:
         return []
     reason = payload.get("reason", "Local")
-    if reason == "EVDisconnected":
-        found = [(unplug(c.id),)] if c.plugged else []
+    if reason == "EVDisconnected":  # a transaction started with no cable seen: one was plugged in unseen too
+        found = [(unplug(c.id),)] if c.plugged else [(plug_in(c.id), unplug(c.id))]
     elif reason == "Local":
         tags = [t for t in (payload.get("idTag"), c.tx.id_tag) if isinstance(t, str)]
         found = [(present(c.id, tag),) for tag in dict.fromkeys(tags)]

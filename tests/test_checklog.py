@@ -559,3 +559,17 @@ def test_a_transaction_ended_by_the_power_cut_of_a_boot_is_stopped_after_that_bo
     log.status(0, 0, "Available").status(0, 1, "Unavailable").status(0, 2, "Finishing").status(127, 2, "Available")
     log.status(1569, 2, "Finishing")  # a cable plugged in after 24 silent minutes (not a power cut after the boot)
     assert check([log.jsonl(tmp_path / "walk.jsonl")]).violation_count == 0
+
+
+def test_a_transaction_started_with_no_cable_seen_may_end_with_the_ev_disconnected(tmp_path):
+    # the 100k walk log of the clean charge point (frame 29,087): a start out of an offline period, a cable plugged
+    # in unseen; since 289ad3c a transaction with no cable seen may report SuspendedEV or Charging, so no status
+    # puts one in before its StopTransaction EVDisconnected
+    log = Log().cp(1200, "BootNotification", BOOT, ACCEPTED)
+    log.cp(1200, "StartTransaction", {"connectorId": 2, "idTag": "T", "meterStart": 0, "timestamp": iso(T0)},
+           {"transactionId": 461, "idTagInfo": {"status": "Accepted"}})
+    log.status(1200, 0, "Available").status(1200, 1, "Unavailable").status(1200, 2, "SuspendedEV")
+    log.cp(1271, "StopTransaction", {"transactionId": 461, "meterStop": 9, "reason": "EVDisconnected",
+                                     "timestamp": iso(T0 + 1271)})
+    log.status(1271, 2, "Finishing").status(1271, 2, "Available")
+    assert check([log.jsonl(tmp_path / "cableless.jsonl")]).violation_count == 0
