@@ -248,7 +248,7 @@ def _is_variant(key: str) -> bool:
     return spec_of(key) is not None and key not in KEY_TABLE
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class ConfigurationModel:
     """What the model knows of the Charge Point's configuration keys.
 
@@ -399,6 +399,7 @@ def _normal(spec: KeySpec, raw: str | None) -> Any:
     return parsed
 
 
+@functools.lru_cache(maxsize=1024)
 def supported_profiles(cfg: ConfigurationModel) -> frozenset[str]:
     """Core plus the profiles a known SupportedFeatureProfiles value lists (§9.1.29)."""
     listed = value_of(cfg, "SupportedFeatureProfiles") or ()

@@ -46,7 +46,7 @@ FIRMWARE_REBOOT = "firmware installation"
 FIRMWARE, DIAGNOSTICS = "Firmware", "Diagnostics"
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Transfer:
     """A firmware update or a diagnostics upload in progress.
 
@@ -68,7 +68,7 @@ class Transfer:
     idle: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class FirmwareState:
     """The profile's part of :class:`model.state.ChargePointState`."""
 

@@ -45,7 +45,7 @@ Entry = tuple[str, str, "str | None", "float | None"]
 """(idTag, status, parentIdTag, expiryDate as epoch seconds) of one list entry (§7.1, §7.27)."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class LocalList:
     """The Local Authorization List (§3.5.2) and the storage failure the test injected.
 

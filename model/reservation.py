@@ -61,7 +61,7 @@ class Reservation:
     accepted (queued behind a retry, or offline): their next StartTransaction may be that one's."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Reservations:
     """The reservations in force, and every reservationId ever accepted (a queued
     StartTransaction may carry one that has ended since)."""

@@ -44,7 +44,7 @@ REFUSAL_ERRORS = ("PropertyConstraintViolation", "TypeConstraintViolation")
 UNIT_NAMES = {"A": "Current", "W": "Power"}
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class SmartChargingState:
     """The installed charging profiles, and when each connector's transaction started (Relative profiles)."""
 

@@ -45,7 +45,7 @@ class Options:
     first): at a PowerLoss a transaction may be stopped with any reason (§7.39), not only PowerLoss."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed again for every world kept (check-log)
 class Tx:
     """A transaction the Charge Point started (§4.8).
 
@@ -74,7 +74,7 @@ class Tx:
     (Finishing, Available) while its StopTransaction is owed: it may be over."""
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Connector:
     """One connector (index 0 is the Charge Point as a whole, §3.8)."""
 
@@ -104,7 +104,7 @@ class Connector:
     resync: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Owed:
     """A message the Charge Point must send by ``due``.
 
