@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -11,6 +12,7 @@ from typing import Callable
 import attrs
 from hypothesis import HealthCheck, Phase, event, seed as hypothesis_seed, settings as Settings
 from hypothesis.errors import FlakyStrategyDefinition
+from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
 from adapters.bundled import BundledSut
@@ -396,10 +398,16 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
     return session.report
 
 
+def report_on_stderr(text: str) -> None:
+    """Hypothesis's own words (a slow shrink, a falsifying example) go to stderr: stdout is the summary, which
+    ``--json`` makes a JSON document."""
+    print(text, file=sys.stderr)
+
+
 def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: int, reuse: bool = True) -> None:
     machine = hypothesis_seed(batch_seed)(machine_class(session))
     try:
-        with no_local_constants():
+        with no_local_constants(), with_reporter(report_on_stderr):
             run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples, reuse))
     except (ModelViolation, ExceptionGroup) as error:
         if isinstance(error, ExceptionGroup) and not error.subgroup(ModelViolation):

@@ -141,3 +141,20 @@ def test_accept_counts_a_known_deviation_and_fuzzing_goes_on(tmp_path, capsys):
     assert summary["accepted"]["ConnectorZeroStatusNotReported"] >= 1
     assert all(f["violations"][0]["rule"] != "ConnectorZeroStatusNotReported" for f in summary["findings"])
     assert code in (0, 1)
+
+
+def test_hypothesis_own_words_go_to_stderr_so_json_stays_json(capsys, tmp_path, monkeypatch):
+    """Hypothesis reports a shrink it gave up after five minutes on its reporter: with --json that line
+    went to stdout before the summary, which was then no JSON document (nightly seed 1120)."""
+    from hypothesis.reporting import report
+    from properties import runner
+
+    def reporting(machine, settings):
+        report("WARNING: Hypothesis has spent more than five minutes working to shrink")
+        return run_state_machine_as_test(machine, settings=settings)
+
+    run_state_machine_as_test = runner.run_state_machine_as_test
+    monkeypatch.setattr(runner, "run_state_machine_as_test", reporting)
+    code, out, err = run(capsys, "fuzz", "--max-examples", "3", "--findings", str(tmp_path), "--json")
+    assert code == 0 and json.loads(out)["examples"] >= 1
+    assert "five minutes" in err
