@@ -26,7 +26,8 @@ Point changes it by no other means). Choices the spec leaves open are kept:
 * An IdTagInfo of a listed idTag is not added to the authorization cache
   (§3.5.3); one already cached is updated (§3.5.1). With LocalAuthListEnabled
   false whether the idTag is "known in the Local Authorization List" is left
-  open: the cache takes it (a Charge Point that does not only asks more).
+  open: the cache takes it (a Charge Point that does not only asks more online;
+  offline the idTag is unknown to it, allowed under AllowOfflineTxForUnknownId).
 """
 
 from __future__ import annotations
@@ -210,8 +211,12 @@ class LocalAuthListRules:
 
     def offline_authorizable(self, id_tag: str) -> bool:
         """§3.5.4: a listed idTag that is not valid "MUST be rejected"; a valid one is authorized
-        offline under LocalAuthorizeOffline (§9.1.12)."""
+        offline under LocalAuthorizeOffline (§9.1.12). An idTag kept in a list that is not used (§9.2.1) may not
+        be "known in the Local Authorization List" (§3.5.3): its IdTagInfo may not be cached, so it may be unknown."""
         listed = self.list_entry(id_tag)
+        if listed is None and self.local_list.entry(id_tag) is not None and \
+                setting(self.state, "AllowOfflineTxForUnknownId", True):
+            return True
         if listed is None:
             return super().offline_authorizable(id_tag)
         return listed[0] not in REFUSED and setting(self.state, "LocalAuthorizeOffline", True) is not False
