@@ -228,12 +228,13 @@ class ReservationRules:
         """What connector ``c`` may answer: {"Accepted"} when it is free, else its refusals (§7.40),
         with Accepted among them when the Central System cannot know."""
         reasons = {"Faulted"} if c.faulted else set()
-        if c.inoperative or c.scheduled == "Inoperative":
+        own = self.unavailable_for_update(c)  # "SHALL return 'Unavailable' if ... in the Unavailable state" (§5.13)
+        if c.inoperative or c.scheduled == "Inoperative" or own:
             reasons.add("Unavailable")
         occupied = self.occupied(c)
         if occupied is not False:
             reasons.add("Occupied")
-        if not reasons or occupied is None or (c.scheduled and c.tx is None and not c.faulted):
+        if not reasons or occupied is None or (c.scheduled and c.tx is None and not c.faulted) or own:
             reasons.add("Accepted")
         return reasons
 

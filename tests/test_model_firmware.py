@@ -311,6 +311,19 @@ def test_an_external_charge_point_may_go_on_with_an_earlier_examples_transfer():
     assert with_trigger().do(step("AdvanceTime", seconds=5), fw("Installed", 5.0)) == ["FirmwareStatusWithoutRequest"]
 
 
+def test_an_earlier_examples_update_may_report_installed_twice():
+    """SAP simulator (sim-triage session 3): an earlier example's update reports Installed at the boot and again from
+    its own timer 5 s later. With ``leftovers`` both are that update's; an update the model follows says it once."""
+    from model import Options
+
+    Trace(Options(leftovers=True)).ok(wait(5), fw("Installed", 5.0), fw("Installed", 5.0))
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing", 31.0))
+    rebooted = [down(32.0), up(32.0), boot(t=32.0), *statuses((0, "Available"), (1, "Available"), (2, "Available"), t=32.0)]
+    trace.ok(wait(1), fw("Installed", 32.0), *rebooted)
+    assert trace.do(wait(1), fw("Installed", 33.0)) == ["FirmwareStatusWithoutRequest"]
+
+
 def test_an_earlier_examples_update_may_install_and_reboot_during_a_transaction():
     """SAP simulator (sim-triage session 2): an update of an earlier example, whose statuses were lost in its
     power cycles, reboots the Charge Point after Installed: a transaction stops with reason Reboot. Without
@@ -347,3 +360,21 @@ def test_errata_3_49_a_remote_start_on_a_connector_unavailable_for_an_update_may
         trace.ok(step("PlugIn", connectorId=1))
         observed = [sn(1, "Preparing"), start_tx(1, TAG), sn(1, "Charging")] if started else []
         trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"), *observed)
+
+
+def test_5_13_a_connector_unavailable_for_an_update_may_answer_reserve_now_unavailable():
+    """SAP simulator (sim-triage session 3): Unavailable by its own choice while an update downloads, a ReserveNow
+    for the connector is answered Unavailable: §5.13 "SHALL return 'Unavailable' if the Charge Point or connector
+    are in the Unavailable state". It may have come back (§4.9 H2): Accepted fits too. Without the update, a free
+    connector's Unavailable is ReserveNowStatus."""
+    from test_model_reservation import reserve_now, with_reservation
+
+    keys = [{"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,FirmwareManagement,Reservation"}]
+    for status in ("Unavailable", "Accepted"):
+        trace = Trace().ok(step("GetConfiguration", key=["SupportedFeatureProfiles"]), result(configurationKey=keys))
+        trace = downloaded(trace.ok(step("SetIdTag", idTag=TAG, status="Accepted")))
+        trace.ok(wait(1), sn(1, "Unavailable"))
+        back = [sn(1, "Available"), sn(1, "Reserved")] if status == "Accepted" else []  # §4.9 H1, A7
+        trace.ok(reserve_now(trace), result(status=status), *back)
+    trace = with_reservation()
+    assert trace.do(reserve_now(trace), result(status="Unavailable")) == ["ReserveNowStatus"]
