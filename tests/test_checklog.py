@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 from xml.etree import ElementTree
 
+import attrs
 import pytest
 
+from model.state import Options
 from properties.checklog import CheckOptions, check, export
 from properties.checklog.formats import TRACE_VERSION, detect
 from properties.cli import main
@@ -81,6 +83,16 @@ class Log:
         for c in range(connectors + 1):
             self.status(t, c, "Available")
         return self
+
+    def virtual(self, path: Path) -> Path:
+        """The trace format v1.0 on a virtual clock, as the bundled charge point's logs are."""
+        with open(path, "w") as out:
+            for t, direction, raw in self.lines:
+                kind = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}[json.loads(raw)[0]]
+                out.write(json.dumps({"schemaVersion": "1.0", "timestamp": iso(t), "messageType": kind,
+                                      "direction": "cp-to-csms" if direction == "cp->cs" else "csms-to-cp",
+                                      "meta": {"raw": raw, "clock": "virtual"}}) + "\n")
+        return path
 
     def jsonl(self, path: Path, cp: str | None = None) -> Path:
         with open(path, "w") as out:
@@ -433,13 +445,7 @@ def test_a_transfer_may_be_under_way_from_before_the_judged_part(tmp_path):
     log = Log().boot().cp(5, "FirmwareStatusNotification", {"status": "Downloading"})
     log.cp(40, "FirmwareStatusNotification", {"status": "DownloadFailed"})
     assert check([log.jsonl(tmp_path / "transfer.jsonl")]).violation_count == 0  # §4.4, §4.5
-    virtual = tmp_path / "virtual.jsonl"  # ours: each example a fresh charge point, nothing from before
-    with open(virtual, "w") as out:
-        for t, direction, raw in log.lines:
-            kind = {2: "CALL", 3: "CALLRESULT", 4: "CALLERROR"}[json.loads(raw)[0]]
-            out.write(json.dumps({"schemaVersion": "1.0", "timestamp": iso(t), "messageType": kind,
-                                  "direction": "cp-to-csms" if direction == "cp->cs" else "csms-to-cp",
-                                  "meta": {"raw": raw, "clock": "virtual"}}) + "\n")
+    virtual = log.virtual(tmp_path / "virtual.jsonl")  # ours: each example a fresh charge point, nothing from before
     assert "FirmwareStatusWithoutRequest" in rules(check([virtual]))
 
 
@@ -573,3 +579,20 @@ def test_a_transaction_started_with_no_cable_seen_may_end_with_the_ev_disconnect
                                      "timestamp": iso(T0 + 1271)})
     log.status(1271, 2, "Finishing").status(1271, 2, "Available")
     assert check([log.jsonl(tmp_path / "cableless.jsonl")]).violation_count == 0
+
+
+def test_an_authorization_may_have_run_out_during_a_silence_before_the_next_event():
+    # the 100k walk log of the clean charge point (frame 9,561): a card authorized with no cable, then a quarter of
+    # an hour of silence: ConnectionTimeOut (§9.1.6), a timer the model applies at the end of a burst, may have ended
+    # the authorization before the next event (a Preparing then is a cable, not the card's)
+    from model import configuration
+    from properties.checklog.worlds import World, _after_silence, initial
+
+    state = initial(Options(number_of_connectors=1), configuration.ConfigurationModel(), T0)
+    waiting = state.with_connector(attrs.evolve(state.connector(1), authorized="T", authorized_at=T0))
+    later = World(attrs.evolve(waiting, time=T0 + 900))
+    assert [w.state.connector(1).authorized for w in _after_silence(later)] == ["T", None]  # the timeout unknown
+    known = attrs.evolve(later.state, config=configuration.judge_change_configuration(
+        later.state.config, "ConnectionTimeOut", "60", "Accepted")[0])
+    assert [w.state.connector(1).authorized for w in _after_silence(World(known))] == [None]  # it has run out
+    assert _after_silence(World(attrs.evolve(waiting, time=T0 + 30))) == [World(attrs.evolve(waiting, time=T0 + 30))]

@@ -40,6 +40,7 @@ from typing import Callable, NamedTuple
 
 import attrs
 
+from model import configuration as cfgmodel
 from model import hidden
 from model.events import Answer, Connection, CpCall, Stimulus
 from model.judge import Judgement
@@ -358,8 +359,7 @@ class Worlds:
         self.since = max(w.state.time for w in self.worlds)
         kept: list[Attempt] = []
         failed: list[tuple[World, Attempt]] = []
-        for world in self.worlds:
-            world = self._at(world, time)
+        for world in (w for before in self.worlds for w in _after_silence(self._at(before, time))):
             for attempt in options(world):
                 if attempt.world is not None:
                     kept.append(attempt)
@@ -449,6 +449,26 @@ class Worlds:
         self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def _after_silence(world: World) -> list[World]:
+    """An authorization that found no cable ends with ConnectionTimeOut (§9.1.6), a timer the model applies at the
+    end of a burst: after a silence it may have ended before the next event. With the timeout known it has;
+    unknown (or 0: at any time), the world in which it did is kept too."""
+    state = world.state
+    waiting = [c for c in state.connectors[1:] if c.authorized is not None and not c.plugged and c.tx is None
+               and c.authorized_at is not None and state.time - c.authorized_at > OFFLINE_GAP]
+    if not waiting:
+        return [world]
+    judgement = Judgement(state)
+    judgement.expire_authorizations()
+    if judgement.state != state:
+        return [World(judgement.state, world.cost, world.assumed)]
+    if cfgmodel.value_of(state.config, "ConnectionTimeOut"):  # known, not run out yet
+        return [world]
+    for c in waiting:
+        judgement.update(c.id, authorized=None, authorized_at=None)
+    return [world, World(judgement.state, world.cost + 1, world.assumed + ("ConnectionTimeOut ran out",))]
 
 
 def _after_missing(before: ChargePointState, judgement: Judgement) -> list[ChargePointState]:
