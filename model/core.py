@@ -1045,12 +1045,18 @@ class CoreRules:
         unseen_unplug = "EVDisconnected" in c.offline_causes or call.payload.get("reason") == "EVDisconnected"
         replugged = c.replugged or (unseen_unplug and c.plugged)
         self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False)
+        if any(other.offline_tags for other in self.connectors()):  # a transaction that started before the change
+            return  # may follow in the queue (§3.7): the change waits for the end of the step (settle)
         if not any(other.tx for other in self.connectors()):
-            for other in self.state.connectors:
-                if other.scheduled:
-                    self.update(other.id, inoperative=other.scheduled == "Inoperative", scheduled=None)
+            self.apply_scheduled()
         elif c.scheduled:
             self.update(c.id, inoperative=c.scheduled == "Inoperative", scheduled=None)
+
+    def apply_scheduled(self) -> None:
+        """§5.2: a change answered Scheduled "is scheduled to occur after the transaction has finished"."""
+        for c in self.state.connectors:
+            if c.scheduled:
+                self.update(c.id, inoperative=c.scheduled == "Inoperative", scheduled=None)
 
     def cp_MeterValues(self, call: CpCall) -> None:
         connector_id = call.payload.get("connectorId")
@@ -1211,6 +1217,8 @@ class CoreRules:
         if len(kept) != len(self.state.owed):
             self.state = evolve(self.state, owed=kept)
         if self.state.registration == "Accepted" and not self.state.rebooting:
+            if not self.queue_blocked() and not any(c.tx for c in self.connectors()):
+                self.apply_scheduled()
             self.check_offline_starts()
             for c in self.state.connectors:
                 self.check_settled_status(c)
