@@ -354,7 +354,9 @@ class SmartChargingRules:
             # start on another connector may be replaced or kept: the spec does not say
             profiles = [p if p.pending is None else attrs.evolve(p, uncertain=True) for p in profiles
                         if p is not waiting[0] and not (p.id == bound.id and p.pending is None)] + [bound]
-        profiles = [p for p in profiles if not (p.pending is not None and p.connector == c.id)]
+        # another idTag's transaction: its remote start may be void, or this start came queued from before it (§3.7)
+        profiles = [attrs.evolve(p, uncertain=True) if p.pending is not None and p.connector == c.id else p
+                    for p in profiles]
         self.set_charging(profiles=tuple(profiles), starts=starts)
 
     def end(self, c, call) -> None:
