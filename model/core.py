@@ -650,7 +650,7 @@ class CoreRules:
         status = (call.answer or {}).get("status")
         connectors = tuple(
             evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted,
-                   after_boot=c.plugged and c.tx is None, **self.kept_at_boot(c))
+                   after_boot=c.plugged and c.tx is None and self.state.options.cable_sensed, **self.kept_at_boot(c))
             for c in self.state.connectors
         )
         self.discharge(lambda o: o.action == "BootNotification")
@@ -673,9 +673,10 @@ class CoreRules:
     def kept_at_boot(self, c: Connector) -> dict:
         """An authorization waiting for its cable may outlive a reboot or not (the spec does not say; MicroOcpp
         keeps a remote start's across its restart for a moment): it becomes uncertain, it is not owed."""
+        unsensed = {} if self.state.options.cable_sensed or c.tx is not None else {"plugged": False, "plugged_at": None}
         if c.authorized is not None and c.tx is None and not c.plugged:
-            return {"uncertain": True}
-        return {"authorized": None, "authorized_at": None}
+            return {"uncertain": True, **unsensed}
+        return {"authorized": None, "authorized_at": None, **unsensed}
 
     def lose_transactions(self) -> None:
         """§5.14: at a hard reset the Charge Point "is not required to gracefully stop ongoing transaction. If

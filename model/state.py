@@ -40,6 +40,9 @@ class Options:
     leftovers: bool = False
     """Each example starts where the last one left the Charge Point (an external one): a firmware update
     or diagnostics upload asked for earlier may still report its progress (§4.4, §4.5)."""
+    cable_sensed: bool = True
+    """False: the Charge Point has no cable sensor (the SAP simulator: a PlugIn is only a StatusNotification its
+    controller makes it send), so after a boot it knows of no cable plugged in before it."""
     graceful_power_loss: bool = False
     """The controller can only take power away gracefully (the SAP simulator stops its transactions
     first): at a PowerLoss a transaction may be stopped with any reason (§7.39), not only PowerLoss."""

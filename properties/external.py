@@ -31,6 +31,7 @@ from hypothesis.stateful import rule
 from .preconditions import precondition
 
 from adapters.controllers import ControllerError
+from adapters.external.kinds import CONTROLLERS
 from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
 )
@@ -140,6 +141,7 @@ def model_options(description: Description) -> Options:
                    fixed_cable=description.fixed_cable, tolerance=description.timing.tolerance,
                    connector_lock=description.connector_lock,
                    graceful_power_loss=description.controller.power_loss == "graceful",
+                   cable_sensed=CONTROLLERS[description.controller.kind].cable,
                    reboot_limit=description.timing.reboot, leftovers=True)
 
 

@@ -719,7 +719,8 @@ def test_the_description_declares_lock_power_loss_reboot_and_charging_rate_unit(
     assert cut.controller.power_loss == "cut"
     options = model_options(d)
     assert (options.connector_lock, options.graceful_power_loss, options.reboot_limit,
-            options.leftovers) == (False, True, 12.0, True)
+            options.leftovers, options.cable_sensed) == (False, True, 12.0, True, False)  # SAP: no cable sensor
+    assert model_options(Description.parse("[charge_point]\nconnectors = 1\n")).cable_sensed
     for text, words in (
             ("charging_rate_unit = \"kW\"\n", "must be \"A\" or \"W\""),
             ("connector_lock = \"no\"\n", "connector_lock: must be true or false"),

@@ -374,6 +374,20 @@ def test_4_9_connector_0_reported_once_then_silent_is_status_not_reported():
     assert rules == ["StatusNotReported"]
 
 
+def test_4_2_a_charge_point_without_a_cable_sensor_knows_no_cable_after_a_boot():
+    """SAP simulator (sim-triage session 3): its PlugIn is only a Preparing its controller makes it send; after a
+    reboot it reports the connector Available (Options.cable_sensed False). A Charge Point that senses its cables
+    reports the cable still in (Preparing, §4.9)."""
+    reset = (step("Reset", type="Soft"), result(status="Accepted"))
+    unsensed = Trace(Options(cable_sensed=False))
+    unsensed.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    unsensed.ok(*reset, *reboot_observations(*IDLE))
+    assert not unsensed.connector(1).plugged
+    sensed = Trace()
+    sensed.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    assert sensed.do(*reset, *reboot_observations(*IDLE)) == ["StatusNotReported"]
+
+
 def test_4_2_connecting_without_power_is_a_violation():
     trace = Trace().ok(step("PowerLoss"), down())
     assert trace.do(step("AdvanceTime", seconds=1), up(1.0)) == ["ConnectedWithoutPower"]
