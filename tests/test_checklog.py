@@ -531,9 +531,13 @@ def _start_given_up_then_started_again() -> Log:
     return log.status(12, 1, "Charging")
 
 
-def test_what_follows_from_an_accepted_deviation_is_not_a_second_violation(tmp_path):
+def test_what_follows_from_a_deviation_is_not_a_second_violation(tmp_path, capsys):
     path = _start_given_up_then_started_again().jsonl(tmp_path / "minus-one.jsonl")
-    assert "TransactionIdMinusOne" in rules(check([path]))
+    first, then = check([path]).violations  # one fault: the start's missing authorization is listed under it
+    assert (first.rule, then.rule, then.follows) == ("TransactionIdMinusOne", "StartTransactionWithoutAuthorization",
+                                                     "TransactionIdMinusOne")
+    assert main(["check-log", str(path)]) == 1
+    assert "    with TransactionIdMinusOne at " in capsys.readouterr().out
     # known (--accept): the transaction it gave up silently is over, so the new card authorizes the new start
     report = check([path], options=CheckOptions(accept=frozenset({"TransactionIdMinusOne"})))
     (cp,) = report.charge_points.values()

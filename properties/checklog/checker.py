@@ -58,6 +58,8 @@ class LogViolation:
     after: list = attrs.Factory(list)
     repeats: int = 0
     """How many more times the same rule was broken with the same detail later in the log."""
+    follows: str = ""
+    """The rule reported first at the same frame, by the same attempt: this one is listed under it."""
 
     @property
     def where(self) -> str:
@@ -327,12 +329,14 @@ class CpChecker:
         if at_end and why:
             why = (f"at the end of the burst that ends with this frame (no frame for more than "
                    f"{self.tolerance:g} s after it): {why[0]}",)
+        first = ""
         for v in failure.violations:
             if v.rule != MODEL_ERROR:
-                self._report(message, v.rule, v.section, v.detail, why, failure.assumed)
+                self._report(message, v.rule, v.section, v.detail, why, failure.assumed, follows=first)
+                first = first or (v.rule if v.rule not in self.accept else "")
 
     def _report(self, message: Message, rule: str, section: str, detail: str, why: tuple = (),
-                assumed: tuple = ()) -> None:
+                assumed: tuple = (), follows: str = "") -> None:
         if rule in self.accept:
             self.accepted[rule] += 1
             return
@@ -345,7 +349,7 @@ class CpChecker:
             return
         record = message.record
         violation = LogViolation(self.name, message.index, record.source, record.line, record.time, rule, section,
-                                 detail, why, assumed[-6:], before=list(self.recent))
+                                 detail, why, assumed[-6:], before=list(self.recent), follows=follows)
         self.violations.append(violation)
         self.listed[rule, detail] = violation
         self.open_context.append(violation)

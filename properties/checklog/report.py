@@ -45,6 +45,9 @@ def _violations(report) -> list[str]:
     lines = [f"violations ({report.violation_count}):"]
     for v in report.violations:
         again = f" (and {v.repeats} more time(s) later)" if v.repeats else ""
+        if v.follows:  # broken by the same attempt at the same frame: listed under the first
+            lines.append(f"    with {v.follows} at {frame_name(v)}: {v.rule} ({v.section}): {v.detail}{again}")
+            continue
         lines.append(f"  {frame_name(v)}: {v.rule} ({v.section}): {v.detail}{again}")
         lines += [f"    why no hidden event explains it: {w}" for w in v.why[:3]]
         if v.assumed:
@@ -110,7 +113,7 @@ def as_dict(report) -> dict:
         "violations": [
             {"chargePoint": v.cp, "frame": v.index, "file": v.source, "line": v.line, "time": when(v.time),
              "rule": v.rule, "section": v.section, "detail": v.detail, "repeats": v.repeats, "why": list(v.why),
-             "assumed": list(v.assumed)}
+             "assumed": list(v.assumed)} | ({"follows": v.follows} if v.follows else {})
             for v in report.violations],
         "errors": [{"file": e.source, "line": e.line, "message": e.message} for e in report.errors],
     }
