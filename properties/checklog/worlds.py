@@ -285,9 +285,10 @@ class Worlds:
         the last boot (held until after it): the transaction started before the power cut that caused the boot,
         which ended it, unseen (§4.10); not a power cut after the boot, which would owe another one."""
         state, transaction_id = world.state, call.payload.get("transactionId")
+        if call.action != "StopTransaction" or call.payload.get("reason") != "PowerLoss" or state.boot_at is None:
+            return None
         c = next((c for c in state.connectors[1:] if c.tx is not None and c.tx.transaction_id == transaction_id), None)
-        if call.action != "StopTransaction" or call.payload.get("reason") != "PowerLoss" or c is None \
-                or state.boot_at is None or c.tx.sampled_stamp is None or c.tx.sampled_stamp > state.boot_at \
+        if c is None or c.tx.sampled_stamp is None or c.tx.sampled_stamp > state.boot_at \
                 or "PowerLoss" in c.offline_causes:
             return None
         judgement = Judgement(state)
