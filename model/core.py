@@ -1051,13 +1051,13 @@ class CoreRules:
         if not any(other.tx for other in self.connectors()):
             self.apply_scheduled()
         elif c.scheduled:
-            self.update(c.id, inoperative=c.scheduled == "Inoperative", scheduled=None)
+            self.set_availability(self.state.connector(c.id), c.scheduled == "Inoperative")
 
     def apply_scheduled(self) -> None:
         """§5.2: a change answered Scheduled "is scheduled to occur after the transaction has finished"."""
         for c in self.state.connectors:
             if c.scheduled:
-                self.update(c.id, inoperative=c.scheduled == "Inoperative", scheduled=None)
+                self.set_availability(c, c.scheduled == "Inoperative")
 
     def cp_MeterValues(self, call: CpCall) -> None:
         connector_id = call.payload.get("connectorId")
