@@ -310,6 +310,9 @@ class CoreRules:
             if status == "Accepted":
                 started = self.state.remote_starts + ((stimulus.get("idTag"), self.state.time),)
                 self.state = attrs.evolve(self.state, remote_starts=started)
+                for c in self.connectors():  # over unseen: the Charge Point may choose it, and start there unseen
+                    if self.may_be_over(c):
+                        self.update(c.id, offline_tags=c.offline_tags | {stimulus.get("idTag")})
             return
         c = self.state.connector(connector_id)
         free = (self.usable(c) and c.tx is None and c.authorized is None and not c.finishing
