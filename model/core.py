@@ -1393,8 +1393,13 @@ class CoreRules:
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")
 
     def settled_statuses(self, c: Connector) -> set[str]:
-        """The statuses that fit a connector once nothing is happening (§4.9): its phase (model/phases.py)."""
-        return phase_of(self, c).fitting(self, c)
+        """The statuses that fit a connector once nothing is happening (§4.9): its phase (model/phases.py). A Charge
+        Point that senses no cable (``Options.cable_sensed``) may report one without a transaction Available, whatever
+        cable our controller "plugged" (the SAP simulator after a card's stop: Available, not Finishing)."""
+        allowed = phase_of(self, c).fitting(self, c)
+        if c.plugged and c.tx is None and not self.state.options.cable_sensed:
+            return allowed | {"Available"}
+        return allowed
 
     def plugged_statuses(self, c: Connector) -> set[str]:
         timeout = setting(self.state, "ConnectionTimeOut", None)  # unknown: it may have run out (§9.1.6)

@@ -388,6 +388,14 @@ def test_4_2_a_charge_point_without_a_cable_sensor_knows_no_cable_after_a_boot()
     assert sensed.do(*reset, *reboot_observations(*IDLE)) == ["StatusNotReported"]
 
 
+def test_4_9_a_charge_point_without_a_cable_sensor_may_report_available_after_a_stop():
+    """SAP simulator (sim-triage session 3): a card stops the transaction, the controller's cable still "in"; it
+    reports Available, not Finishing, for it knows of no cable. One that senses its cable reports Finishing."""
+    for options, rules in ((Options(cable_sensed=False), []), (Options(), ["StatusNotReported"])):
+        trace = charging(Trace(options))
+        assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Available")) == rules
+
+
 def test_4_2_connecting_without_power_is_a_violation():
     trace = Trace().ok(step("PowerLoss"), down())
     assert trace.do(step("AdvanceTime", seconds=1), up(1.0)) == ["ConnectedWithoutPower"]
