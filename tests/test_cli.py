@@ -158,3 +158,23 @@ def test_hypothesis_own_words_go_to_stderr_so_json_stays_json(capsys, tmp_path, 
     code, out, err = run(capsys, "fuzz", "--max-examples", "3", "--findings", str(tmp_path), "--json")
     assert code == 0 and json.loads(out)["examples"] >= 1
     assert "five minutes" in err
+
+
+def test_octt_a_signal_stops_before_the_next_case_and_keeps_the_verdicts(capsys, monkeypatch):
+    """sim-triage sap-octt-s3: SIGTERM ended `octt` at the next case with exit 2 and no verdict of the
+    cases already run. They are printed (here as --json), then the one-line interruption."""
+    from properties import stopping
+    from properties.octt import suite
+
+    run_scenario = suite.run_scenario
+
+    def signalled(*args):
+        result = run_scenario(*args)
+        stopping._handler(signal.SIGTERM, None)
+        return result
+
+    monkeypatch.setattr(suite, "run_scenario", signalled)
+    code, out, err = run(capsys, "octt", "--case", "TC_001_CS", "--case", "TC_003_CS", "--json")
+    assert code == 2
+    assert [case["id"] for case in json.loads(out)] == ["TC_001_CS"]
+    assert "1 not run" in err and "interrupted" in err

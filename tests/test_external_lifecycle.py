@@ -928,7 +928,7 @@ def test_octt_verdicts_of_the_cases_run_before_an_abort_are_printed(capsys, tmp_
                      "--case", "TC_017_1_CS", "--case", "TC_021_CS", "--case", "TC_040_1_CS"])
     out, err = capsys.readouterr()
     assert code == 2, err
-    assert "TC_017_1_CS" in out and "TC_021_CS" in out and "(then the run stopped: 1 not run)" in out
+    assert "TC_017_1_CS" in out and "TC_021_CS" in out and "the run stopped after 2 cases: 1 not run" in err
     errors = [line for line in err.splitlines() if line.startswith("ocpp-verify:")]
     assert len(errors) == 1 and "did not come back" in errors[0] and "Traceback" not in err
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -45,8 +46,11 @@ def run_all(scenarios, mutant: str | None = None, session: Session | None = None
     results = {}
     for build, members in groups.items():
         variant = attrs.evolve(config, **dict(build))
-        for result in _run_on(Session(variant), members, own=True):
-            results[result.id] = result
+        try:
+            for result in _run_on(Session(variant), members, own=True):
+                results[result.id] = result
+        except CasesAborted as aborted:
+            raise CasesAborted([*results.values(), *aborted.results], aborted.error) from None
     return [results[s.id] for s in scenarios]
 
 
@@ -63,8 +67,9 @@ def bundled_build(case_id: str) -> tuple:
 
 
 class CasesAborted(BaseException):
-    """An external charge point became unusable (``SutUnusable``) after ``results``: their verdicts are
-    printed before the one-line error (sim-triage mo-octt-1 lost seven)."""
+    """An external charge point became unusable (``SutUnusable``), or a second signal stopped the run
+    (a first one stops it before the next case), after ``results``: their verdicts are printed before the
+    one-line error (sim-triage mo-octt-1 lost seven; sap-octt-s3 lost every one to SIGTERM)."""
 
     def __init__(self, results: list[CaseResult], error: BaseException):
         super().__init__(str(error))
@@ -81,7 +86,7 @@ def _run_on(session: Session, scenarios, own: bool) -> list[CaseResult]:
             results.append(run_scenario(scenario, session.new_harness(), session.capabilities, features))
         session.check_alive()
         return results
-    except SutUnusable as error:
+    except (SutUnusable, KeyboardInterrupt) as error:
         raise CasesAborted(results, error) from None
     finally:
         if own:
@@ -114,6 +119,13 @@ def write_junit(path: Path, results: list[CaseResult]) -> None:
     ElementTree.ElementTree(suite).write(path, encoding="utf-8", xml_declaration=True)
 
 
+def report(results: list[CaseResult], as_json: bool, junit: Path | None) -> None:
+    """The verdicts on stdout (a table, or JSON), and in ``junit`` when given."""
+    print(json.dumps([attrs.asdict(r) for r in results], indent=2) if as_json else table(results))
+    if junit:
+        write_junit(junit, results)
+
+
 def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | None,
               config: FuzzConfig | None = None) -> int:
     from ..usage import UsageError, checked as _checked
@@ -126,14 +138,11 @@ def run_cases(ids: list[str], mutant: str | None, as_json: bool, junit: Path | N
         results = run_all(scenarios, mutant, config=config)
     except CasesAborted as aborted:
         if aborted.results:
-            print(table(aborted.results) + f" (then the run stopped: {len(scenarios) - len(aborted.results)} not run)")
+            report(aborted.results, as_json, junit)
+            print(f"octt: the run stopped after {len(aborted.results)} cases: "
+                  f"{len(scenarios) - len(aborted.results)} not run", file=sys.stderr)
         raise aborted.error from None
-    if as_json:
-        print(json.dumps([attrs.asdict(r) for r in results], indent=2))
-    else:
-        print(table(results))
-    if junit:
-        write_junit(junit, results)
+    report(results, as_json, junit)
     if any(r.result == "failed" for r in results):
         return 1
     return _checked(sum(r.result == "passed" for r in results), "no case (every one is not automatable)")
