@@ -380,18 +380,25 @@ class SapController:
         if op in self.PROCEDURES:
             await self.station_request(self.PROCEDURES[op], {})
         elif op in self.STATUS_STEPS or op == "Fault":
-            return [await self._status(step)]
+            status = await self._status(step)
+            return [status] if status else []
         elif op == "PresentIdTag":
             await self._present(step["connectorId"], step["idTag"])
         else:
             return await self._unplug(step["connectorId"])
         return []
 
-    async def _status(self, step: dict) -> dict:
-        if step["op"] in ("EVSuspend", "EVResume") and not (await self.connector(step["connectorId"])).get(
-                "transactionStarted"):  # no EV model: it would report SuspendedEV/Charging with no transaction
-            raise ControllerError(f"SAP simulator: no transaction on connector {step['connectorId']} for "
-                                  f"{step['op']} (sim-triage session 3)", refused=True)
+    async def _status(self, step: dict) -> dict | None:
+        """No cable or EV model (sim-triage session 3): EVSuspend/EVResume without a transaction would report a status
+        the station is not in (refused); a PlugIn into a running transaction (one started with no cable) has
+        nothing to report."""
+        if step["op"] in ("PlugIn", "EVSuspend", "EVResume"):
+            started = (await self.connector(step["connectorId"])).get("transactionStarted")
+            if step["op"] == "PlugIn" and started:
+                return None
+            if step["op"] != "PlugIn" and not started:
+                raise ControllerError(f"SAP simulator: no transaction on connector {step['connectorId']} for "
+                                      f"{step['op']}", refused=True)
         code, status = self.STATUS_STEPS.get(step["op"], (None, "Faulted"))
         await self.station_request("statusNotification", {
             "connectorId": step["connectorId"], "status": status,

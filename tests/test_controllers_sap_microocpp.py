@@ -204,6 +204,21 @@ def test_sap_an_ev_suspend_or_resume_without_a_transaction_is_refused_not_report
     asyncio.run(main())
 
 
+def test_sap_a_plug_in_into_a_running_transaction_reports_nothing():
+    """A card started a transaction with no cable (the simulator has none); the cable then plugged in changes nothing
+    it could report: no Preparing in the middle of Charging (sim-triage session 3, a false StatusNotReported)."""
+    async def main():
+        async with running(FakeSapSimulator()) as fake:
+            controller = sap(fake)
+            fake.stations["hash-SAP-SIM-1"]["connectors"][1]["transactionStarted"] = True
+            del fake.requests[:]
+            assert await controller.perform({"op": "PlugIn", "connectorId": 1}) == []
+            assert station_requests(fake) == []
+            await controller.close()
+
+    asyncio.run(main())
+
+
 def test_sap_unplug_stops_the_transaction_and_reports_available():
     async def main():
         async with running(FakeSapSimulator()) as fake:
