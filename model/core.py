@@ -630,7 +630,14 @@ class CoreRules:
             self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
         # a new connection may follow a reboot the Central System cannot see: the §4.2 wait is not judged
         self.state = evolve(self.state, online=True, boot_not_before=None,
-                            connectors=tuple(evolve(c, resync=True) for c in self.state.connectors))
+                            connectors=tuple(evolve(c, resync=True, tx=self.resampled(c.tx))
+                                             for c in self.state.connectors))
+
+    def resampled(self, tx: Tx | None) -> Tx | None:
+        """Samples taken offline are queued (§3.7), and the spec sets no time for sending them once the connection is
+        back: the next is owed one MeterValueSampleInterval after the reconnection (the SAP simulator flushes its
+        queue on a timer of its own, sim-triage session 3)."""
+        return tx if tx is None or tx.sampled_at >= self.state.time else evolve(tx, sampled_at=self.state.time)
 
     def cp_call(self, call: CpCall) -> None:
         if not self.state.online:

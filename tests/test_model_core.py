@@ -396,6 +396,17 @@ def test_4_9_a_charge_point_without_a_cable_sensor_may_report_available_after_a_
         assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Available")) == rules
 
 
+def test_3_16_1_samples_queued_offline_are_owed_one_interval_after_the_reconnection():
+    """SAP simulator (sim-triage session 3): a transaction sampling every 3 s goes offline; once back, the queued
+    samples come when its own queue timer sends them. The spec sets no time for that (§3.7): the next sample is owed
+    one interval (+ tolerance) after the reconnection, not counted from the last one before the outage."""
+    trace = charging(Trace(Options(tolerance=1.0), MeterValueSampleInterval=3))
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("AdvanceTime", seconds=5))
+    trace.ok(step("NetworkUp"), up(5.0))
+    assert trace.do(step("AdvanceTime", seconds=5)) == ["MeterValuesSampleMissing"]
+
+
 def test_4_2_connecting_without_power_is_a_violation():
     trace = Trace().ok(step("PowerLoss"), down())
     assert trace.do(step("AdvanceTime", seconds=1), up(1.0)) == ["ConnectedWithoutPower"]
