@@ -628,6 +628,18 @@ def test_a_slow_reboot_within_the_descriptions_bound_is_no_finding():
         assert len(boots) == 2  # the example's boot and the reboot's, a second after the Reset
 
 
+def test_octt_a_hard_reset_case_waits_for_a_slow_reboot_within_the_descriptions_bound():
+    """MicroOcpp reboots 10 s after an accepted Reset: TC_013_CS failed with 'missing BootNotification', its
+    Reset step judged before the reboot came. The Reset step now waits up to [timing] reboot."""
+    from properties.octt.catalogue import by_id
+    from properties.octt.runner import run_steps
+
+    configured = description(timing=FAST | {"reboot": 3})
+    with judging(configured, fake_class=SlowRebooter, options=model_options(configured),
+                 delay=1.0) as (harness, sut, fake, run):
+        assert run_steps(by_id("TC_013_CS"), harness) == []
+
+
 class RestartingWithTheChargePoint(InjectingController):
     """Like MicroOcpp's REST API: the simulator's own, it is down while the charge point restarts."""
 

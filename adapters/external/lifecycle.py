@@ -547,6 +547,14 @@ class ExternalSut(Preconditions):
             await self._wait(lambda: not self.observed.rebooting, self.timing.reboot)
             self.observed.rebooting = False
 
+    async def await_reset_reboot(self) -> None:
+        """Up to [timing] reboot for the reboot an accepted Reset started (no spec deadline, §5.14): an
+        OCTT case takes its BootNotification as the Reset step's doing (MicroOcpp reboots 10 s later)."""
+        self._observe()
+        if self.observed.rebooting:
+            await self._wait(lambda: not self.observed.rebooting, self.timing.reboot)
+            self.observed.rebooting = False
+
     async def _control(self, step: dict) -> list[dict]:
         """The controller performs the step; while it cannot be reached (a simulator restarting
         after a Reset), it is asked again until connect_timeout. Returns the messages it made

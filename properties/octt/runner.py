@@ -63,13 +63,25 @@ def run_steps(scenario, harness: Harness) -> list[str]:
         step = with_unit(step, unit)
         now = harness.sut.clock.now()
         op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids)
-        problems += [f"step {number} {op['op']}: {v}" for v in harness.step(op)]
-        messages = [e for e in harness.last_observed if isinstance(e, (CpCall, Answer))]
+        violations, messages = performed(harness, op)
+        problems += [f"step {number} {op['op']}: {v}" for v in violations]
         transaction_ids.learn(messages)
         check = match_step(step, messages, carried=carried, now=now, transaction_id=transaction_ids)
         problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
         carried = check.unclaimed
     return problems
+
+
+def performed(harness: Harness, op: dict) -> tuple[list, list]:
+    """The step's violations and the messages it brought; after a Reset, those of the reboot too, which an
+    external charge point may take its time over (``await_reset_reboot``, [timing] reboot)."""
+    violations = list(harness.step(op))
+    messages = [e for e in harness.last_observed if isinstance(e, (CpCall, Answer))]
+    reboot = getattr(harness.sut, "await_reset_reboot", None)
+    if op["op"] == "Reset" and reboot is not None:
+        violations += harness.step({"op": "AdvanceTime", "seconds": 0}, perform=reboot)
+        messages += [e for e in harness.last_observed if isinstance(e, (CpCall, Answer))]
+    return violations, messages
 
 
 def rate_unit(harness: Harness) -> str:
