@@ -659,7 +659,7 @@ class CoreRules:
             self.lose_transactions()
         status = (call.answer or {}).get("status")
         connectors = tuple(
-            evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted,
+            evolve(c, reported=None, presented=None, faulted=False if c.id == 0 else c.faulted, changed_at=call.time,
                    after_boot=c.plugged and c.tx is None and self.state.options.cable_sensed, **self.kept_at_boot(c))
             for c in self.state.connectors
         )
@@ -1174,7 +1174,8 @@ class CoreRules:
         c = self.state.connector(connector_id)
         commanded = status == "Unavailable" and (c.inoperative or c.scheduled == "Inoperative"
                                                   or self.state.connector(0).inoperative)
-        if transition_code(None if c.resync else c.reported, status, connector_id) is None and not commanded:
+        if transition_code(None if c.resync else c.reported, status, connector_id, self.omits_short_statuses()) is None \
+                and not commanded:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
@@ -1391,6 +1392,9 @@ class CoreRules:
     def check_settled_status(self, c: Connector, allowed: set[str] | None = None) -> None:
         """``allowed``: :meth:`settled_statuses` of ``c``, if a mixin has it already."""
         allowed = self.settled_statuses(c) if allowed is None else allowed
+        c = self.note_status_change(c, allowed)
+        if self.status_may_wait(c):
+            return
         if c.id == 0 and c.reported is None:  # a rule of its own: accepting it hides no other missing status
             self.fail("ConnectorZeroStatusNotReported", "OCPP 1.6 errata v4.0 3.22, §4.9, OCTT TC_001_CS",
                       f"connector 0 last reported None, but it is now {'/'.join(sorted(allowed))}: no "
@@ -1398,6 +1402,24 @@ class CoreRules:
         elif c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")
+
+    def note_status_change(self, c: Connector, allowed: set[str]) -> Connector:
+        """The connector as updated with the statuses that fit it now, and since when (:attr:`Connector.changed_at`)."""
+        if c.fitting != allowed:
+            self.update(c.id, fitting=frozenset(allowed), changed_at=self.state.time)
+        return self.state.connector(c.id)
+
+    def omits_short_statuses(self) -> bool:
+        """MinimumStatusDuration is set: a status active for less time than it may go unreported (§4.9, §9.1.20)."""
+        return (setting(self.state, "MinimumStatusDuration", 0) or 0) > 0
+
+    def status_may_wait(self, c: Connector) -> bool:
+        """§4.9: "Setting a high MinimumStatusDuration time may result in the delayed sending of all
+        StatusNotifications, since the Charge Point will only send the StatusNotification.req once the
+        MinimumStatusDuration time is passed" (§9.1.20): a status that does not fit yet is owed only then."""
+        minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
+        return c.reported not in c.fitting and minimum > 0 and c.changed_at is not None \
+            and self.state.time < c.changed_at + minimum + self.state.options.tolerance
 
     def settled_statuses(self, c: Connector) -> set[str]:
         """The statuses that fit a connector once nothing is happening (§4.9): its phase (model/phases.py). A Charge

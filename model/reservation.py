@@ -419,6 +419,8 @@ class ReservationRules:
     def check_settled_status(self, c, allowed=None) -> None:
         if c.id:
             allowed = self.settled_statuses(c)
+            if self.status_may_wait(self.note_status_change(c, allowed)):  # §4.9, §9.1.20
+                return
             if c.reported == "Reserved" and "Reserved" not in allowed and self.reservation_on(c.id) is None:
                 self.fail("ReservedAfterReservationEnded", "OCPP 1.6 §5.13, §5.1, §4.9 G1",
                           f"connector {c.id} still reported Reserved, but it is now {'/'.join(sorted(allowed))}")

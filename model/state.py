@@ -105,6 +105,12 @@ class Connector:
     after_boot: bool = False
     replugged: bool = False
     resync: bool = False
+    fitting: frozenset[str] = frozenset()
+    """The statuses that fitted it (§4.9) at the end of the last step."""
+    changed_at: float | None = None
+    """When ``fitting`` last changed (seen at the end of a step) or the Charge Point booted: the status it is in has
+    been active since then at the latest, and one active for less than MinimumStatusDuration need not be reported
+    yet (§4.9, §9.1.20)."""
 
 
 @attrs.frozen(cache_hash=True)

@@ -54,17 +54,21 @@ SHORT_PREPARING = frozenset({"Charging", "SuspendedEV", "SuspendedEVSE"})
 its manufacturer's own minimum: Reserved → (Preparing) → Charging may be reported as Reserved → Charging."""
 
 
-def transition_code(old: str | None, new: str, connector_id: int) -> str | None:
+def transition_code(old: str | None, new: str, connector_id: int, omitting: bool = False) -> str | None:
     """The table cell that allows ``old`` → ``new`` (two cells joined by "+" where a short Preparing in
     between went unreported), or None if it is not allowed.
 
     The first report after a (re)boot has no previous status, so any status is
-    allowed; so is repeating the current one.
+    allowed; so is repeating the current one. ``omitting``: MinimumStatusDuration is set, so every status
+    active for less than it may have gone unreported (§4.9, §9.1.20): any path through the table, which
+    reaches every status from every other ("~").
     """
     if connector_id == 0:
         return "0" if new in CONNECTOR_ZERO_STATUSES else None
     if old is None or old == new:
         return "="
+    if omitting:
+        return "~"
     direct = TRANSITIONS.get((old, new))
     if direct is not None:
         return direct

@@ -1833,3 +1833,51 @@ def test_4_2_an_authorization_waiting_for_its_cable_may_outlive_a_reboot():
         trace.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
                  *statuses((0, "Available"), (1, "Available"), (2, "Preparing" if kept else "Available"), t=10.0))
         trace.ok(step("AdvanceTime", seconds=1), *([sn(2, "Available", 11.0)] if kept else []))
+
+
+def test_4_9_9_1_20_a_status_active_less_than_minimum_status_duration_is_not_owed_yet():
+    """MicroOcppSimulator (sim-triage mo-s3-1): with MinimumStatusDuration 60 a card makes connector 2 Preparing,
+    and the example ends before 60 s have passed. §4.9: "the Charge Point will only send the
+    StatusNotification.req once the MinimumStatusDuration time is passed" (§9.1.20). After it has passed the
+    status is owed; with MinimumStatusDuration 0 it is owed at once."""
+    trace = Trace(MinimumStatusDuration=60)
+    trace.ok(step("PlugIn", connectorId=2))
+    trace.ok(step("AdvanceTime", seconds=50))
+    assert trace.do(step("AdvanceTime", seconds=20)) == ["StatusNotReported"]
+    late = Trace(MinimumStatusDuration=60)
+    late.ok(step("PlugIn", connectorId=2))
+    late.ok(step("AdvanceTime", seconds=60), sn(2, "Preparing", 60.0))
+    assert Trace(MinimumStatusDuration=0).do(step("PlugIn", connectorId=2)) == ["StatusNotReported"]
+
+
+def test_4_9_9_1_20_minimum_status_duration_counts_from_the_last_change_of_status():
+    """A status that changes again within MinimumStatusDuration starts the wait anew (§4.9: "if it was active for
+    less time than" MinimumStatusDuration, the earlier one MAY go unreported)."""
+    trace = Trace(MinimumStatusDuration=60)
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("AdvanceTime", seconds=50))
+    trace.ok(step("Unplug", connectorId=1))  # back to Available: the Preparing never went out, nor need it
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, t=50.0))
+    trace.ok(step("AdvanceTime", seconds=50))  # 100 s after the PlugIn, 50 s after the card: not owed yet
+    assert trace.do(step("AdvanceTime", seconds=20)) == ["StatusNotReported"]
+
+
+def test_4_9_9_1_20_after_a_boot_statuses_may_wait_for_minimum_status_duration():
+    """A boot starts every connector's status anew: with MinimumStatusDuration 60 the statuses after an accepted
+    reboot may come 60 s later (MicroOcpp); without it they are owed at once (errata v4.0 3.22)."""
+    reset = (step("Reset", type="Soft"), result(status="Accepted"))
+    slow = Trace(MinimumStatusDuration=60)
+    slow.ok(*reset, down(), up(), boot())
+    assert slow.do(step("AdvanceTime", seconds=70)) == ["ConnectorZeroStatusNotReported", "StatusNotReported",
+                                                        "StatusNotReported"]
+    assert "ConnectorZeroStatusNotReported" in Trace(MinimumStatusDuration=0).do(*reset, down(), up(), boot())
+
+
+def test_4_9_9_1_20_with_minimum_status_duration_a_short_status_between_two_reports_may_be_omitted():
+    """Connected, charging, then stopped within MinimumStatusDuration: Preparing → (Charging, Finishing unreported)
+    → Available. Without MinimumStatusDuration only a short Preparing may be skipped (Preparing → Available is B1;
+    Available → Finishing has no cell)."""
+    assert "StatusTransitionNotAllowed" not in Trace(MinimumStatusDuration=60).do(
+        step("AdvanceTime", seconds=1), sn(1, "Finishing", 1.0))
+    assert "StatusTransitionNotAllowed" in Trace(MinimumStatusDuration=0).do(
+        step("AdvanceTime", seconds=1), sn(1, "Finishing", 1.0))

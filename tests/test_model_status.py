@@ -169,3 +169,21 @@ def test_4_9_judge_flags_a_status_notification_iff_the_table_forbids_it(old, new
     flagged = "StatusTransitionNotAllowed" in [v.rule for v in verdict.violations]
     assert flagged == (transition_code(old, new, connector_id) is None)
     assert verdict.state.connector(connector_id).reported == new
+
+
+@pytest.mark.parametrize(("old", "new"), FORBIDDEN_PAIRS)
+def test_4_9_9_1_20_with_minimum_status_duration_any_status_may_follow_any_other(old, new):
+    """§4.9: a status "active for less time than" MinimumStatusDuration MAY go unreported; the table reaches every
+    status from every other, so with MinimumStatusDuration set every pair is a path with statuses omitted."""
+    assert transition_code(old, new, 1, omitting=True) == "~"
+    assert transition_code(old, new, 0, omitting=True) == transition_code(old, new, 0)
+
+
+def test_4_9_the_table_reaches_every_status_from_every_other():
+    reached = {s: {s} for s in STATUSES}
+    for _ in STATUSES:
+        for old, new in TRANSITIONS:
+            for start in STATUSES:
+                if old in reached[start]:
+                    reached[start].add(new)
+    assert all(reached[s] == set(STATUSES) for s in STATUSES)
