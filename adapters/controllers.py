@@ -338,6 +338,10 @@ class MicroOcppController:
 # SAP e-mobility charging-stations-simulator (UI WebSocket protocol ui0.0.1)
 
 
+WEBSOCKET_OPEN = 1
+"""The SAP simulator's ``wsState``: its OCPP WebSocket's readyState (ws: OPEN)."""
+
+
 class SapController:
     """The SAP simulator's UI server: frames ``[uuid, procedureName, payload]``.
 
@@ -379,7 +383,9 @@ class SapController:
         op = check_step(step, self.OPS, "SAP simulator")["op"]
         if op in self.PROCEDURES:
             await self.station_request(self.PROCEDURES[op], {})
-        elif op in self.STATUS_STEPS or op == "Fault":
+            return []
+        await self._require_online(op)
+        if op in self.STATUS_STEPS or op == "Fault":
             status = await self._status(step)
             return [status] if status else []
         elif op == "PresentIdTag":
@@ -387,6 +393,18 @@ class SapController:
         else:
             return await self._unplug(step["connectorId"])
         return []
+
+    async def _require_online(self, op: str) -> None:
+        """The other ops are only OCPP messages the station is made to send. With its OCPP connection not open
+        (NetworkDown, PowerLoss) it keeps them in its buffer, which it flushes at its next boot, into a later
+        example (sim-triage G12: a Preparing and an Authorize of a card presented offline): refused, nothing
+        is sent."""
+        hash_id = await self.hash_id()
+        station = next((s for s in await self.stations()
+                        if (s.get("stationInfo") or {}).get("hashId") == hash_id), {})
+        if station.get("wsState") != WEBSOCKET_OPEN:
+            raise ControllerError(f"SAP simulator: {op}: the station's OCPP connection is not open: it would "
+                                  "only buffer the message until its next boot", refused=True)
 
     async def _status(self, step: dict) -> dict | None:
         """No cable or EV model (sim-triage session 3): EVSuspend/EVResume without a transaction would report a status

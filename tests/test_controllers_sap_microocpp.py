@@ -219,6 +219,34 @@ def test_sap_a_plug_in_into_a_running_transaction_reports_nothing():
     asyncio.run(main())
 
 
+def test_sap_a_step_while_the_stations_connection_is_closed_is_refused_and_nothing_buffered():
+    """Offline the simulator keeps what a procedure sends and sends it after its next boot, in a later example
+    (sim-triage G12): a cable, card or unplug while its OCPP connection is closed is refused, nothing is sent."""
+    async def main():
+        async with running(FakeSapSimulator()) as fake:
+            controller = sap(fake)
+            for off, on in (("NetworkDown", "NetworkUp"), ("PowerLoss", "PowerOn")):
+                await controller.perform({"op": off})
+                for step in ({"op": "PlugIn", "connectorId": 1}, {"op": "Unplug", "connectorId": 1},
+                             {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}):
+                    with pytest.raises(ControllerError, match="connection is not open") as refused:
+                        await controller.perform(step)
+                    assert refused.value.refused
+                await controller.perform({"op": on})
+            assert [p for p, _ in station_requests(fake)] == [
+                "closeConnection", "openConnection", "stopChargingStation", "startChargingStation"]
+            await controller.perform({"op": "PlugIn", "connectorId": 1})
+            assert "buffered" not in fake.stations["hash-SAP-SIM-1"]
+            await controller.perform({"op": "NetworkDown"})
+            with pytest.raises(ControllerError, match="WebSocket closed for buffered message"):
+                await controller.station_request("statusNotification", {  # what the refusal keeps from happening
+                    "connectorId": 1, "status": "Preparing", "errorCode": "NoError"})
+            assert [p for p, _ in fake.stations["hash-SAP-SIM-1"]["buffered"]] == ["statusNotification"]
+            await controller.close()
+
+    asyncio.run(main())
+
+
 def test_sap_unplug_stops_the_transaction_and_reports_available():
     async def main():
         async with running(FakeSapSimulator()) as fake:

@@ -1039,3 +1039,117 @@ def test_a_charge_point_that_answers_nothing_at_open_gets_one_power_cycle():
             await sut.close()
 
     asyncio.run(main())
+
+
+# --------------------------------------------------------------------------
+# The SAP simulator's offline buffer (sim-triage G12): what its procedures send while its OCPP connection
+# is closed it keeps, and sends after its next boot, into the next example
+
+
+class SapStation(LivingChargePoint):
+    """The charge point behind :class:`SapOverAFake`: after each boot it sends what the simulator buffered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.buffered: list[tuple[str, dict]] = []
+
+    async def boot(self) -> None:
+        await super().boot()
+        while self.buffered:
+            await SapOverAFake.send(self, *self.buffered.pop(0))
+
+
+class SapOverAFake(FakeSapSimulator):
+    """The SAP simulator's UI server (tests/fakes/sap.py) whose procedures drive a :class:`SapStation`: an OCPP
+    command is sent while the station is connected, else buffered; closeConnection/openConnection drop and
+    restore the connection (no boot), stopChargingStation/startChargingStation power-cycle it (a boot)."""
+
+    station: SapStation | None = None
+
+    async def _client(self, ws) -> None:
+        async for text in ws:
+            request_id, procedure, payload = json.loads(text)
+            self.requests.append((procedure, payload))
+            answer = self.handle(procedure, payload)
+            await self.act(procedure, payload)
+            await ws.send(json.dumps([request_id, answer]))
+
+    async def act(self, procedure: str, payload: dict) -> None:
+        state = self.stations["hash-SAP-SIM-1"]
+        self.station.buffered += state.pop("buffered", [])
+        if procedure in ("closeConnection", "stopChargingStation"):
+            self.station.network = False
+            await self.station.ws.close()
+        elif procedure in ("openConnection", "startChargingStation"):
+            self.station.boots = procedure == "startChargingStation"
+            self.station.network = True
+        elif state["connected"] and state["started"] and procedure in ("statusNotification", "authorize"):
+            await self.send(self.station, procedure, payload)
+
+    @staticmethod
+    async def send(station: SapStation, procedure: str, payload: dict) -> None:
+        if procedure == "statusNotification":
+            await station.set_status(payload["connectorId"], payload["status"])
+        elif procedure == "authorize":
+            await station.call("Authorize", {"idTag": payload["idTag"]})
+
+
+@contextmanager
+def behind_sap(configured: Description):
+    """(harness, sut, sap, run) as :func:`judging`, the charge point behind the SAP controller and :class:`SapOverAFake`."""
+    from adapters.controllers import SapController
+
+    loop = asyncio.new_event_loop()
+    sap = SapOverAFake(accepted=())
+    controller = SapController("ws://127.0.0.1:9", basic_auth=("admin", "secret"))
+
+    async def enter():
+        await sap.start()
+        controller.url = sap.url
+        sut = ExternalSut(configured, controller)
+        opening = asyncio.create_task(sut.open())
+        while sut.csms is None or sut.csms._server is None:
+            await asyncio.sleep(0.005)
+        sap.station = SapStation(sut.csms.url, "CP1")
+        await sap.station.connect()
+        await opening
+        sap.station.live()
+        await sut.fresh()
+        return sut
+    sut = loop.run_until_complete(enter())
+    try:
+        yield Harness(sut, loop, Options(number_of_connectors=2, tolerance=0.5), KNOWN), sut, sap, \
+            loop.run_until_complete
+    finally:
+        loop.run_until_complete(sut.close())
+        loop.run_until_complete(sap.station.close())
+        loop.run_until_complete(sap.stop())
+        loop.close()
+
+
+@pytest.mark.parametrize("online_check", [True, False])
+def test_sap_a_card_and_a_cable_while_offline_leave_nothing_for_the_next_example(online_check, monkeypatch):
+    """sim-triage G12: NetworkDown, PlugIn, PresentIdTag, NetworkUp; the simulator buffered the controller's
+    Preparing and Authorize and sent them after the next example's boot (a false StatusNotReported there). The
+    controller now refuses such a step while the station is offline (skipped); without that check the leftovers
+    still reach the next example."""
+    from adapters.controllers import SapController
+
+    if not online_check:
+        async def no_check(self, op):
+            return None
+        monkeypatch.setattr(SapController, "_require_online", no_check)
+    with behind_sap(description(timing=FAST, charge_point={"boot": "power-cycle"})) as (harness, sut, sap, run):
+        assert harness.start() == ()
+        for step in ({"op": "NetworkDown"}, {"op": "PlugIn", "connectorId": 1},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG9"}, {"op": "NetworkUp"}):
+            assert rules(harness.step(step)) == []
+        assert [s.step["op"] for s in sut.skipped] == ["PlugIn", "PresentIdTag"]
+        run(sut.fresh())
+        found = rules(Harness(sut, harness.loop, harness.options, KNOWN).start())
+        late = [f.action for f in sut.csms.frames[sut.example_start:]
+                if f.message_type == 2 and f.action in ("Authorize", "StatusNotification")]
+        if online_check:
+            assert (found, late) == ([], ["StatusNotification"] * 3)
+        else:
+            assert (found, late[-2:]) == (["StatusNotReported"], ["StatusNotification", "Authorize"])

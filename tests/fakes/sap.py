@@ -7,7 +7,10 @@ What it mirrors: subprotocol ``ui0.0.1`` (refused without it); ``protocol-basic-
 ``basic-auth`` (Authorization header); requests ``[uuid, procedureName, payload]`` and
 responses ``[uuid, {"status": "success" | "failure", ...}]``; a ``["refresh"]`` server
 notification before answers; station procedures targeted by ``hashIds``; failed OCPP
-commands answered with ``responsesFailed: [{commandResponse, hashId, ...}]``.
+commands answered with ``responsesFailed: [{commandResponse, hashId, ...}]``; ``wsState``, the
+OCPP WebSocket's readyState (1 open); with the connection closed (closeConnection,
+stopChargingStation) an OCPP command fails and its message is kept in the station's buffer
+(``buffered``), which the simulator sends at its next boot.
 It keeps each connector's status and transaction; it runs no OCPP.
 """
 
@@ -24,6 +27,7 @@ from websockets.http11 import Response
 STATION_PROCEDURES = {"authorize", "closeConnection", "openConnection", "startChargingStation",
                       "stopChargingStation", "startTransaction", "statusNotification",
                       "stopTransaction"}
+OCPP_COMMANDS = {"authorize", "startTransaction", "statusNotification", "stopTransaction"}
 
 
 class FakeSapSimulator:
@@ -113,12 +117,17 @@ class FakeSapSimulator:
             {"connectorId": c, "connectorStatus": dict(state)}
             for c, state in station["connectors"].items()]
         return {"stationInfo": {"chargingStationId": station["name"], "hashId": hash_id},
-                "started": station["started"], "connectors": connectors}
+                "started": station["started"], "connectors": connectors,
+                "wsState": 1 if station["started"] and station["connected"] else 3}
 
     def _run(self, hash_id: str, procedure: str, payload: dict) -> dict | None:
         station = self.stations.get(hash_id)
         if station is None:
             return {"hashId": hash_id, "status": "failure", "errorMessage": "no such station"}
+        if procedure in OCPP_COMMANDS and not (station["started"] and station["connected"]):
+            station.setdefault("buffered", []).append((procedure, payload))
+            return {"hashId": hash_id, "status": "failure", "command": procedure,
+                    "errorMessage": f"WebSocket closed for buffered message with content {payload}"}
         response = getattr(self, "_" + procedure)(station, payload)
         return None if response is None else {"hashId": hash_id, "status": "failure",
                                               "command": procedure, **response}
