@@ -15,6 +15,7 @@ import attrs
 from model import Answer, CpCall
 from model.configuration import value_of
 
+from .. import stopping
 from ..harness import Harness
 from .catalogue import PREREQUISITES, match_step, resolve, with_unit
 
@@ -60,6 +61,7 @@ def run_steps(scenario, harness: Harness) -> list[str]:
     for number, step in enumerate(scenario.steps, 1):
         if problems:
             break
+        stopping.check()  # a signal stops the case after its step under way, not after its last (TC_036_CS waits 4 min)
         step = with_unit(step, unit)
         now = harness.sut.clock.now()
         op = resolve(step.as_dict(), now=now, transaction_id=transaction_ids)
