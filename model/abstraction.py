@@ -53,12 +53,14 @@ def row(*shapes) -> tuple:
 
 
 ENTRY = row(ID_TAG, PLAIN, ID_TAG)
-"""(idTag, status, parentIdTag) of the cache and of the Central System's answers."""
+"""(idTag, status, parentIdTag) of the Central System's answers."""
+CACHE_ENTRY = row(ID_TAG, PLAIN, ID_TAG, TIME)
+"""(idTag, status, parentIdTag, expiryDate) of the authorization cache."""
 
 FIELDS: dict[type, dict[str, Any]] = {
     ChargePointState: dict(
         time=IGNORED, options=PLAIN, connectors="connectors", config=PLAIN, registration=PLAIN,
-        boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(ENTRY), policy=bag(ENTRY),
+        boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(CACHE_ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
         aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
@@ -75,7 +77,7 @@ FIELDS: dict[type, dict[str, Any]] = {
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
                transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,
-                   withheld=bag(ENTRY)),
+                   withheld=bag(CACHE_ENTRY)),
     FirmwareState: dict(update=PLAIN, upload=PLAIN, firmware_failure=PLAIN, upload_failing=PLAIN),
     Transfer: dict(start_at=TIME, retries=PLAIN, retry_interval=PLAIN, last=PLAIN, attempts=PLAIN, unseen=PLAIN,
                    uncertain=PLAIN, idle=PLAIN),

@@ -440,6 +440,8 @@ class CoreRules:
         self.update(c.id, presented=id_tag)
         if self.pre_authorized(id_tag):
             self.update(c.id, authorized=id_tag, authorized_at=self.state.time)
+            if self.expiring(id_tag):  # it may as well take the entry as Expired and ask (Authorize.req)
+                self.update(c.id, uncertain=True)
 
     def pre_authorized(self, id_tag: str) -> bool:
         """LocalPreAuthorize lets a cached Accepted idTag start without waiting for Authorize (§3.5, §9.1.13)."""
@@ -450,6 +452,10 @@ class CoreRules:
         """What local authorization knows of ``id_tag`` (§3.5): its cache entry while the cache is enabled.
         The Local Auth List Management profile puts its list first (§3.5.3)."""
         return self.state.cached(id_tag) if setting(self.state, "AuthorizationCacheEnabled", True) else None
+
+    def expiring(self, id_tag: str) -> bool:
+        """The entry of :meth:`local_entry` reaches its expiryDate now: it may be taken as valid or Expired (§3.5.1)."""
+        return bool(setting(self.state, "AuthorizationCacheEnabled", True)) and self.state.cache_expiring(id_tag)
 
     def on_EVSuspend(self, stimulus: Stimulus) -> None:
         self.update(stimulus.get("connectorId"), ev_suspended=True)
@@ -715,10 +721,10 @@ class CoreRules:
                       f"a BootNotification {wait - call.time:.0f}s before the interval of the last answer had passed")
 
     def learn(self, id_tag: str | None, info: dict | None) -> None:
-        """Every idTagInfo received updates the authorization cache (§3.5.1)."""
+        """Every idTagInfo received updates the authorization cache (§3.5.1), its expiryDate too (§7.27)."""
         if not id_tag or not info:
             return
-        entry = (id_tag, info.get("status"), info.get("parentIdTag"))
+        entry = (id_tag, info.get("status"), info.get("parentIdTag"), metering.seconds(info.get("expiryDate")))
         cache = tuple(e for e in self.state.cache if e[0] != id_tag) + (entry,)
         if cache != self.state.cache:
             self.state = evolve(self.state, cache=cache)
@@ -777,8 +783,10 @@ class CoreRules:
 
     def offline_authorizable(self, id_tag: str) -> bool:
         """Offline (§3.5): a cached Accepted idTag when LocalAuthorizeOffline (§9.1.12), an idTag the
-        Charge Point does not know when AllowOfflineTxForUnknownId (§9.1.1); never a known invalid one.
-        A key whose value the model has not learnt allows either."""
+        Charge Point does not know when AllowOfflineTxForUnknownId (§9.1.1); never a known invalid one, nor
+        a cached one whose expiryDate has passed: it is Expired in the cache (§3.5.1), not unknown, and
+        "Identifiers that were valid but are apparently expired due to passage of time MUST also be
+        rejected" (§3.5.4). A key whose value the model has not learnt allows either."""
         cache_on = setting(self.state, "AuthorizationCacheEnabled", None)
         cached = self.state.cached(id_tag) if cache_on is not False else None
         as_unknown = bool(setting(self.state, "AllowOfflineTxForUnknownId", True))

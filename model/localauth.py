@@ -57,8 +57,8 @@ class LocalList:
     entries: tuple[Entry, ...] = ()
     versions: frozenset[int] = frozenset({0})
     failing: bool = False
-    withheld: tuple[tuple[str, str, "str | None"], ...] = ()
-    """(idTag, status, parentIdTag) of IdTagInfos the cache must not have taken (§3.5.3): the idTag was listed."""
+    withheld: tuple[tuple[str, str, "str | None", "float | None"], ...] = ()
+    """(idTag, status, parentIdTag, expiryDate) of IdTagInfos the cache must not have taken (§3.5.3): the idTag was listed."""
 
     def entry(self, id_tag: str) -> Entry | None:
         return next((e for e in self.entries if e[0] == id_tag), None)
@@ -209,6 +209,9 @@ class LocalAuthListRules:
         listed = self.list_entry(id_tag)
         return listed if listed is not None else super().local_entry(id_tag)
 
+    def expiring(self, id_tag: str) -> bool:
+        return self.list_entry(id_tag) is None and super().expiring(id_tag)
+
     def offline_authorizable(self, id_tag: str) -> bool:
         """§3.5.4: a listed idTag that is not valid "MUST be rejected"; a valid one is authorized
         offline under LocalAuthorizeOffline (§9.1.12). An idTag kept in a list that is not used (§9.2.1) may not
@@ -238,7 +241,8 @@ class LocalAuthListRules:
         withheld = tuple(w for w in self.local_list.withheld if w[0] != id_tag)
         listed = self.list_in_use() and self.local_list.entry(id_tag) is not None
         if id_tag and info and listed and self.state.cached(id_tag) is None:
-            self.set_local_list(withheld=withheld + ((id_tag, info.get("status"), info.get("parentIdTag")),))
+            self.set_local_list(withheld=withheld + ((id_tag, info.get("status"), info.get("parentIdTag"),
+                                                      seconds(info.get("expiryDate"))),))
             return
         if id_tag and info:
             self.set_local_list(withheld=withheld)

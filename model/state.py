@@ -144,7 +144,8 @@ class ChargePointState:
     online: bool = True
     powered: bool = True
     rebooting: bool = False
-    cache: tuple[tuple[str, str, str | None], ...] = ()
+    cache: tuple[tuple[str, str, str | None, float | None], ...] = ()
+    """(idTag, status, parentIdTag, expiryDate as epoch seconds or None) of the last IdTagInfo of each idTag (§3.5.1)."""
     policy: tuple[tuple[str, str, str | None], ...] = ()
     boot_response: tuple[str, int] = ("Accepted", 300)
     owed: tuple[Owed, ...] = ()
@@ -191,7 +192,17 @@ class ChargePointState:
         return "Invalid", None
 
     def cached(self, id_tag: str) -> tuple[str, str | None] | None:
-        for tag, status, parent in self.cache:
+        """(status, parentIdTag) of the idTag's cache entry. "When the validity of a Cache entry expires, it SHALL
+        be changed to expired in the Cache" (§3.5.1): an Accepted entry whose expiryDate has passed (beyond the
+        tolerance) is Expired; at its expiryDate itself it may be either (:meth:`cache_expiring`)."""
+        for tag, status, parent, expiry in self.cache:
             if tag == id_tag:
-                return status, parent
+                expired = status == "Accepted" and expiry is not None and expiry + self.options.tolerance < self.time
+                return ("Expired" if expired else status), parent
         return None
+
+    def cache_expiring(self, id_tag: str) -> bool:
+        """The idTag's Accepted cache entry reaches its expiryDate now (within the tolerance): the spec does not
+        say whether the instant itself is valid, so the Charge Point may take the entry as Accepted or Expired."""
+        return any(tag == id_tag and status == "Accepted" and expiry is not None
+                   and abs(self.time - expiry) <= self.options.tolerance for tag, status, _, expiry in self.cache)

@@ -261,7 +261,7 @@ def test_each_invariant_can_fail():
         state.with_connector(attrs.evolve(state.connector(0), tx=tx)))
     assert broken_names(attrs.evolve(both.with_connector(state.connector(2)), stopped=frozenset({1}))) == [
         "InvariantRunningTransactionNotStopped"]
-    assert broken_names(attrs.evolve(state, cache=(("TAG1", "Accepted", None),) * 2)) == ["InvariantOneEntryPerIdTag"]
+    assert broken_names(attrs.evolve(state, cache=(("TAG1", "Accepted", None, None),) * 2)) == ["InvariantOneEntryPerIdTag"]
     reserved = state.with_connector(attrs.evolve(state.connector(1), reported="Reserved"))
     assert broken_names(reserved) == ["InvariantReservedConnectorHasItsReservation"]
     live = Reservations((Reservation(1, 1, "TAG1", None, 50.0),), frozenset())
