@@ -51,10 +51,18 @@ class TransactionIds:
         return self.by_connector.get(connector)
 
 
+class BeforeStateRefused(Exception):
+    """The charge point answered Rejected to a key of the case's "Before" configuration state (a read-only key,
+    OCPP 1.6 §5.3): the case cannot start from the state it is written for."""
+
+
 def run_steps(scenario, harness: Harness) -> list[str]:
     problems = list(map(str, harness.start()))
     for key, value in scenario.configuration:
         problems += [str(v) for v in harness.step({"op": "ChangeConfiguration", "key": key, "value": value})]
+        answer = next((e for e in harness.last_observed if isinstance(e, Answer)), None)
+        if not problems and answer is not None and (answer.payload or {}).get("status") == "Rejected":
+            raise BeforeStateRefused(f"Before state: ChangeConfiguration {key} = {value!r} was answered Rejected")
     carried: tuple = ()
     transaction_ids = TransactionIds()
     unit = rate_unit(harness)
@@ -103,6 +111,9 @@ def run_scenario(scenario, harness: Harness, capabilities: frozenset[str],
     if why_not:
         return CaseResult(scenario.id, scenario.title, "not automatable", 0.0, "; ".join(why_not))
     started = time.monotonic()
-    problems = run_steps(scenario, harness)
+    try:
+        problems = run_steps(scenario, harness)
+    except BeforeStateRefused as refused:
+        return CaseResult(scenario.id, scenario.title, "not automatable", time.monotonic() - started, str(refused))
     result = "failed" if problems else "passed"
     return CaseResult(scenario.id, scenario.title, result, time.monotonic() - started, "; ".join(problems[:3]))
