@@ -635,7 +635,7 @@ class CoreRules:
         if not self.state.powered:
             self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
         # a new connection may follow a reboot the Central System cannot see: the §4.2 wait is not judged
-        self.state = evolve(self.state, online=True, boot_not_before=None,
+        self.state = evolve(self.state, online=True, boot_not_before=None, accepted_on_connection=False,
                             connectors=tuple(evolve(c, resync=True, tx=self.resampled(c.tx))
                                              for c in self.state.connectors))
 
@@ -677,7 +677,8 @@ class CoreRules:
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         self.state = evolve(self.state, registration=status or "Pending", rebooting=False,
-                            boot_at=call.time, connectors=connectors, config=config)
+                            accepted_on_connection=status == "Accepted", boot_at=call.time, connectors=connectors,
+                            config=config)
         answered = int((call.answer or {}).get("interval", 0))
         wait = call.time + answered - self.state.options.tolerance if status != "Accepted" and answered > 0 else None
         self.state = evolve(self.state, boot_not_before=wait)

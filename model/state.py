@@ -138,6 +138,9 @@ class ChargePointState:
     connectors: tuple[Connector, ...]
     config: ConfigurationModel = attrs.field(factory=ConfigurationModel)
     registration: str = "Accepted"
+    accepted_on_connection: bool = True
+    """A BootNotification.conf Accepted came on this connection: until a reset, reboot or reconnect a
+    TriggerMessage for BootNotification is RECOMMENDED to be Rejected (errata 3.35)."""
     boot_at: float | None = None
     boot_not_before: float | None = None
     """After a BootNotification that was not Accepted: the earliest time of the next one (§4.2 interval)."""

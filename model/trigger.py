@@ -72,6 +72,10 @@ class RemoteTriggerRules:
                                     "TriggerMessageStatus", "OCPP 1.6 §5.17, §7.44, OCTT TC_054_CS, TC_055_CS")
         if status == "Accepted":
             self.owe_triggered(message, connector_id)
+        if status == "Accepted" and message == "BootNotification" and self.state.accepted_on_connection:
+            self.fail("TriggeredBootNotificationAccepted", "OCPP 1.6 errata 3.35 (§5.17)",
+                      "TriggerMessage BootNotification was Accepted after an Accepted BootNotification on the "
+                      "same connection (RECOMMENDED: Rejected)")
 
     def trigger_statuses(self, message: str, connector_id) -> set[str]:
         if message not in MESSAGES:

@@ -20,3 +20,12 @@ class Violation:
 
     def __str__(self) -> str:
         return f"{self.rule} ({self.section}): {self.detail}"
+
+
+RECOMMENDATIONS: frozenset[str] = frozenset({
+    "TriggeredBootNotificationAccepted",
+})
+"""Rules that judge a SHOULD or RECOMMENDED statement (RFC 2119: there may be valid reasons to ignore it).
+
+The model judges them like any rule, but breaking one is never a finding and never rules a world out: a run
+reports each as a recommendation not followed (``recommendations`` in ``--json``)."""

@@ -38,6 +38,7 @@ from .events import Answer, Stimulus
 from .hostile import crossing_orders
 from .judge import Judgement, Verdict, judge
 from .state import ChargePointState
+from .violations import RECOMMENDATIONS
 
 MAX_WORLDS = 8
 """More would make every step that many judgements; the first ones (fewest violations) are kept."""
@@ -123,8 +124,9 @@ transaction message at once sends its next ones without waiting for a retry that
 
 
 def with_same_deviations(accepted: frozenset[str]) -> frozenset[str]:
-    """``accepted`` and the rules :data:`SAME_DEVIATION` says each of them breaks as well."""
-    return frozenset(accepted).union(*(SAME_DEVIATION.get(rule, frozenset()) for rule in accepted))
+    """``accepted``, the rules :data:`SAME_DEVIATION` says each of them breaks as well, and the
+    recommendations (:data:`model.violations.RECOMMENDATIONS`): the rules whose breach rules no world out."""
+    return frozenset(accepted).union(RECOMMENDATIONS, *(SAME_DEVIATION.get(rule, frozenset()) for rule in accepted))
 
 
 def retries_discarded(state: ChargePointState, accepted: frozenset[str]) -> tuple[ChargePointState, ...]:

@@ -16,6 +16,7 @@ import attrs
 from model import (Answer, Connection, CpCall, NoAnswer, Options, ProtocolError, Stimulus, Violation, initial_state,
                    judge_worlds)
 from model.invariants import broken
+from model.violations import RECOMMENDATIONS
 from model.worlds import with_same_deviations
 from vocabulary import HOSTILE_OPS
 
@@ -139,7 +140,8 @@ class Harness:
         """Our CALLs still unanswered: unique id -> (action, when sent)."""
         self.last_observed: list = []
         self.deviated = False
-        """A step broke a rule (an accepted one too): the model's invariants may not hold from then on."""
+        """A step broke a rule (an accepted one too, not a recommendation): the model's invariants may not
+        hold from then on."""
         self.started_at: float | None = None
         """When the example started (the SUT's clock, at :meth:`start`)."""
         self.handled: set[str] = set()
@@ -243,7 +245,7 @@ class Harness:
         (model/invariants.py), whose breach is a bug of the model."""
         if not violations and not self.deviated:
             violations = broken(self.worlds)
-        self.deviated = self.deviated or bool(violations)
+        self.deviated = self.deviated or any(v.rule not in RECOMMENDATIONS for v in violations)
         return tuple(v for v in violations if v.rule not in self.accepted)
 
     def wait_for_answer(self, frames, action: str) -> Answer | None:

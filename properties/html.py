@@ -88,6 +88,8 @@ def _totals(summary: dict) -> str:
             ("steps/s per shard", summary.get("stepsPerSecond")),
             ("stopped early by a signal", "yes" if summary.get("interrupted") else "no")]
     rows += [(f"accepted deviation: {rule}", n) for rule, n in (summary.get("accepted") or {}).items()]
+    rows += [(f"recommendation not followed: {rule} ({r['section']})", r["count"])
+             for rule, r in (summary.get("recommendations") or {}).items()]
     body = "".join(f"<tr><th>{_e(k)}</th><td class='n'>{_e(v)}</td></tr>" for k, v in rows)
     return f"<h2>Summary</h2><table id='summary'>{body}</table>"
 

@@ -104,6 +104,7 @@ def merge_summaries(summaries: list[dict], unique: list[dict]) -> dict:
         "operations": add_counts(s.get("operations") for s in summaries),
         "outcomes": add_outcomes([s.get("outcomes") or [] for s in summaries]),
         "accepted": add_counts(s.get("accepted") for s in summaries),
+        "recommendations": merged_recommendations(summaries),
         "interrupted": any(s.get("interrupted") for s in summaries),
         "rules": sorted({f["violations"][0]["rule"] for f in unique}),
         "findings": [{"file": f["path"], "trace": f["steps"], "violations": f["violations"], "known": f["known"]}
@@ -113,6 +114,15 @@ def merge_summaries(summaries: list[dict], unique: list[dict]) -> dict:
     if coverage:
         merged["coverage"] = add_coverage(coverage)
     return merged
+
+
+def merged_recommendations(summaries) -> dict:
+    """Each recommendation not followed in any shard: counts added, the first shard's section and detail."""
+    merged: dict[str, dict] = {}
+    for summary in summaries:
+        for rule, seen in (summary.get("recommendations") or {}).items():
+            merged.setdefault(rule, dict(seen, count=0))["count"] += seen["count"]
+    return dict(sorted(merged.items()))
 
 
 def add_counts(dicts) -> dict:

@@ -18,6 +18,7 @@ from hypothesis.stateful import run_state_machine_as_test
 from adapters.bundled import BundledSut
 from adapters.chargepoint.settings import Settings as BundledSettings
 from model import Options
+from model.violations import RECOMMENDATIONS
 
 from . import findings, stopping
 from .database import as_database
@@ -122,7 +123,10 @@ class Report:
     outcomes: collections.Counter = attrs.field(factory=collections.Counter)
     accepted: collections.Counter = attrs.field(factory=collections.Counter)
     """Violations of the rules the user accepted (``--accept``), by rule: known deviations, not findings."""
-    """(op, outcome) -> count; see :mod:`.outcomes`."""
+    recommendations: collections.Counter = attrs.field(factory=collections.Counter)
+    """Recommendations not followed (model/violations.py RECOMMENDATIONS), by rule: never findings."""
+    recommended: dict = attrs.field(factory=dict)
+    """Rule -> the first violation of that recommendation, for the summary."""
     findings: list[Finding] = attrs.field(factory=list)
     started: float = attrs.field(factory=time.monotonic)
     time_to_find: float | None = None
@@ -238,7 +242,11 @@ class Session:
 
     def note_accepted(self, violations) -> None:
         for v in violations:
-            self.report.accepted[v.rule] += 1
+            if v.rule in RECOMMENDATIONS:
+                self.report.recommendations[v.rule] += 1
+                self.report.recommended.setdefault(v.rule, v)
+            else:
+                self.report.accepted[v.rule] += 1
 
     def record(self, machine) -> None:
         if machine.steps:

@@ -30,6 +30,7 @@ def summary_dict(report, config) -> dict:
         "operations": dict(sorted(report.operations.items())),
         "outcomes": outcome_table(report.outcomes),
         "accepted": dict(sorted(report.accepted.items())),
+        "recommendations": recommendations_dict(report),
         "skipped": dict(sorted(report.skipped.items())),
         "judgedSteps": report.judged,
         "interrupted": report.interrupted,
@@ -44,6 +45,20 @@ def summary_dict(report, config) -> dict:
             for f in report.findings
         ],
     }
+
+
+def recommendations_dict(report) -> dict:
+    """Recommendations not followed: rule -> its section, how many steps broke it, and the first detail."""
+    return {rule: {"section": report.recommended[rule].section, "count": count,
+                   "first": report.recommended[rule].detail}
+            for rule, count in sorted(report.recommendations.items())}
+
+
+def print_recommendations(report, out) -> None:
+    for rule, count in sorted(report.recommendations.items()):
+        first = report.recommended[rule]
+        out.write(f"recommendation not followed (not a finding): {rule} ({first.section}) x{count}, "
+                  f"first: {first.detail}\n")
 
 
 def run_settings(config) -> dict:
@@ -109,6 +124,7 @@ def print_summary(report, out, config=None) -> None:
     for rule, count in sorted(report.accepted.items()):
         why = "found below, then accepted" if rule in found else "--accept"
         out.write(f"accepted deviation ({why}): {rule} x{count}\n")
+    print_recommendations(report, out)
     for op, count in sorted(report.skipped.items()):
         out.write(f"skipped (the controller refused it in the charge point's state): {op} x{count}\n")
     if not report.findings:

@@ -119,10 +119,12 @@ def test_5_17_triggered_meter_values_are_outside_the_sampling_schedule():
 
 def test_errata_3_35_a_triggered_boot_notification_is_no_reboot():
     trace = charging(with_trigger())
-    trace.ok(trigger("BootNotification"), result(status="Accepted"), boot())
+    assert trace.do(trigger("BootNotification"), result(status="Accepted"), boot()) == [
+        "TriggeredBootNotificationAccepted"]
     assert trace.connector(1).tx is not None and trace.connector(1).reported == "Charging"
     assert not trace.state.rebooting
-    assert trace.do(trigger("BootNotification"), result(status="Accepted")) == ["TriggeredMessageNotSent"]
+    assert trace.do(trigger("BootNotification"), result(status="Accepted")) == [
+        "TriggeredBootNotificationAccepted", "TriggeredMessageNotSent"]
 
 
 def test_5_17_a_triggered_message_is_owed_once():
@@ -161,3 +163,34 @@ def test_5_17_the_same_message_sent_for_another_reason_before_the_answer_is_allo
 
 def test_5_17_an_answer_still_pending_judges_no_order():
     assert with_trigger().do(trigger("Heartbeat"), HEARTBEAT, Answer("pending")) == []
+
+
+# -- errata 3.35: "the Charge Point is RECOMMENDED to Reject a TriggerMessage request for BootNotification" ----
+
+
+def test_errata_3_35_a_boot_notification_trigger_accepted_after_an_accepted_boot_is_a_recommendation_not_followed():
+    assert with_trigger().do(trigger("BootNotification"), result(status="Accepted"), boot()) == [
+        "TriggeredBootNotificationAccepted"]
+
+
+def test_errata_3_35_a_boot_notification_trigger_rejected_after_an_accepted_boot_follows_the_recommendation():
+    with_trigger().ok(trigger("BootNotification"), result(status="Rejected"))
+
+
+def test_errata_3_35_after_a_reconnect_a_boot_notification_trigger_may_be_accepted():
+    trace = with_trigger()
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("NetworkUp"), up(), *statuses((0, "Available"), (1, "Available"), (2, "Available")))
+    trace.ok(trigger("BootNotification"), result(status="Accepted"), boot())
+
+
+def test_errata_3_35_the_recommendation_is_never_a_finding():
+    from model.violations import RECOMMENDATIONS
+    from model.worlds import judge_worlds
+    from model import Stimulus
+
+    trace = with_trigger()
+    verdict = judge_worlds((trace.state,), Stimulus.from_step(trigger("BootNotification")),
+                           (result(status="Accepted"), boot()))
+    assert [v.rule for v in verdict.violations] == ["TriggeredBootNotificationAccepted"]
+    assert "TriggeredBootNotificationAccepted" in RECOMMENDATIONS and verdict.worlds

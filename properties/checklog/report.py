@@ -7,6 +7,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from vocabulary.dates import iso
+from model.violations import RECOMMENDATIONS
 
 FORMAT = "ocpp-verify/check-log-1"
 LISTED_CHARGE_POINTS = 20
@@ -63,7 +64,14 @@ def _accepted(report) -> list[str]:
     for cp in report.charge_points.values():
         for rule, n in cp.accepted.items():
             counts[rule] = counts.get(rule, 0) + n
-    return [f"accepted (--accept): {rule} x{n}" for rule, n in sorted(counts.items())]
+    return [f"recommendation not followed (not a violation): {rule} x{n}" if rule in RECOMMENDATIONS
+            else f"accepted (--accept): {rule} x{n}" for rule, n in sorted(counts.items())]
+
+
+def _split(accepted) -> tuple[dict, dict]:
+    """(rules accepted with --accept, recommendations not followed), each rule -> count."""
+    return ({r: n for r, n in sorted(accepted.items()) if r not in RECOMMENDATIONS},
+            {r: n for r, n in sorted(accepted.items()) if r in RECOMMENDATIONS})
 
 
 def _not_judged(report) -> list[str]:
@@ -108,7 +116,8 @@ def as_dict(report) -> dict:
         "chargePoints": [
             {"id": cp.name, "frames": cp.frames, "judgedFrom": cp.judged_from, "judgedEvents": cp.judged,
              "violations": sum(cp.by_rule.values()), "byRule": dict(sorted(cp.by_rule.items())),
-             "notJudged": dict(cp.not_judged), "accepted": dict(cp.accepted)}
+             "notJudged": dict(cp.not_judged), "accepted": _split(cp.accepted)[0],
+             "recommendations": _split(cp.accepted)[1]}
             for cp in report.charge_points.values()],
         "violations": [
             {"chargePoint": v.cp, "frame": v.index, "file": v.source, "line": v.line, "time": when(v.time),

@@ -47,6 +47,7 @@ from model.judge import Judgement
 from model.records import evolve
 from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
+from model.violations import RECOMMENDATIONS
 from model.worlds import RESULTS, with_same_deviations
 
 MAX_WORLDS = 8
@@ -381,7 +382,7 @@ class Worlds:
         TransactionMessageRetry, model/worlds.py ``retries_discarded``; a StopTransaction never sent for a
         transaction the Charge Point ended silently is the same). What follows then is not a second violation.
         It is what this Charge Point is known to do: it costs nothing and comes first among equals."""
-        if not self.accepted:
+        if not self.accepted - RECOMMENDATIONS:
             return []
         found = []
         for attempt in kept:
