@@ -66,6 +66,7 @@ def run_steps(scenario, harness: Harness) -> list[str]:
     carried: tuple = ()
     transaction_ids = TransactionIds()
     unit = rate_unit(harness)
+    began, advanced = harness.sut.clock.now(), 0.0
     for number, step in enumerate(scenario.steps, 1):
         if problems:
             break
@@ -76,7 +77,9 @@ def run_steps(scenario, harness: Harness) -> list[str]:
         violations, messages = performed(harness, op)
         problems += [f"step {number} {op['op']}: {v}" for v in violations]
         transaction_ids.learn(messages)
-        check = match_step(step, messages, carried=carried, now=now, transaction_id=transaction_ids)
+        check = match_step(step, messages, carried=carried, now=now, transaction_id=transaction_ids,
+                           lag=max(0.0, now - began - advanced))
+        advanced += op.get("seconds", 0) if op["op"] == "AdvanceTime" else 0
         problems += [f"step {number} {op['op']}: OCTT validation: {p}" for p in check.problems]
         carried = check.unclaimed
     return problems
