@@ -186,13 +186,18 @@ class CsmsPolicy:
     next_transaction_id: int = 1
     data_transfer_status: str = "UnknownVendorId"
     fail_next: dict[str, int] = attrs.Factory(dict)
+    failure: dict[str, str] = attrs.Factory(dict)
+    """action -> how its next CALLs fail (:data:`FAILURES`); "CallError" where none is given."""
 
     def apply(self, step: dict) -> None:
         """SetIdTag / SetBootResponse / FailNext change how the endpoint answers (architecture §1)."""
         op = step.get("op")
         if op == "SetIdTag":
             _require(step, "status", AUTHORIZATION_STATUSES)
-            self.id_tags[_text(step, "idTag")] = {"status": step["status"], "parentIdTag": step.get("parentIdTag")}
+            if "expiryDate" in step and dates.seconds(step["expiryDate"]) is None:
+                raise ValueError(f"SetIdTag: 'expiryDate' must be a dateTime with an offset, got {step['expiryDate']!r}")
+            self.id_tags[_text(step, "idTag")] = {"status": step["status"], "parentIdTag": step.get("parentIdTag"),
+                                                  "expiryDate": step.get("expiryDate")}
         elif op == "SetBootResponse":
             _require(step, "status", REGISTRATION_STATUSES)
             interval = step.get("interval", self.heartbeat_interval)
@@ -203,7 +208,11 @@ class CsmsPolicy:
             count = step.get("count", 1)
             if type(count) is not int or count < 0:
                 raise ValueError(f"FailNext: count must be a non-negative integer, got {count!r}")
+            failure = step.get("failure", "CallError")
+            if failure not in FAILURES:
+                raise ValueError(f"FailNext: 'failure' must be one of {sorted(FAILURES)}, got {failure!r}")
             self.fail_next[_text(step, "action")] = count
+            self.failure[step["action"]] = failure
         else:
             raise ValueError(f"{op!r} is not an environment op (SetIdTag, SetBootResponse, FailNext)")
 
@@ -212,13 +221,13 @@ class CsmsPolicy:
         return {key: value for key, value in known.items()
                 if key in ("status", "parentIdTag", "expiryDate") and value is not None}
 
-    def take_failure(self, action: str) -> bool:
-        """True (and one fewer to go) when this CALL must get an InternalError."""
+    def take_failure(self, action: str) -> str | None:
+        """How this CALL must fail (:data:`FAILURES`, and one fewer to go), or None."""
         left = self.fail_next.get(action, 0)
         if left <= 0:
-            return False
+            return None
         self.fail_next[action] = left - 1
-        return True
+        return self.failure.get(action, "CallError")
 
     def answer(self, action: str, payload: dict, now: float) -> dict:
         """The CALLRESULT payload for a valid charge point CALL."""
@@ -480,6 +489,9 @@ class CentralSystem:
         while True:
             text, unique_id, action, message_type, payload = await conn.outbox.get()
             conn.unanswered.remove(unique_id)  # answered once written, before any drain
+            if text is None:  # :meth:`_lose_connection`
+                await conn.ws.close(1001, f"FailNext: the connection is lost before the answer to {action}")
+                return
             await self._send(conn, text, message_type, unique_id, action, payload)
 
     async def _send(self, conn: _Connection, text: str, message_type: int,
@@ -573,7 +585,9 @@ class CentralSystem:
         conn.call_ids.add(unique_id)
         if problem is not None:
             self._reply_error(conn, unique_id, action, problem[0], problem[1])
-        elif self.policy.take_failure(action):
+        elif (failure := self.policy.take_failure(action)) == "ConnectionLost":
+            self._lose_connection(conn, unique_id, action)
+        elif failure is not None:
             self._reply_error(conn, unique_id, action, "InternalError",
                               f"FailNext: {action} fails on purpose")
         else:
@@ -626,6 +640,12 @@ class CentralSystem:
         message = [CALLERROR, unique_id, code, description, {}]
         payload = {"errorCode": code, "errorDescription": description, "errorDetails": {}}
         self._reply(conn, _dumps(message), unique_id, action, CALLERROR, payload)
+
+    def _lose_connection(self, conn: _Connection, unique_id: str, action: str) -> None:
+        """FailNext ConnectionLost: the connection closes where the answer would go, so the charge point never
+        receives it (OCPP 1.6 errata v4.0 3.36: "If the Charge Point fails to receive a StopTransaction.conf")."""
+        conn.unanswered.append(unique_id)
+        conn.outbox.put_nowait((None, unique_id, action, None, None))
 
     def _reply(self, conn: _Connection, text: str, unique_id: str, action: str | None,
                message_type: int, payload: dict) -> None:
@@ -817,6 +837,9 @@ def _error_problem(message: list, code: str | None, description: str | None,
 
 AUTHORIZATION_STATUSES = frozenset({"Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx"})
 REGISTRATION_STATUSES = frozenset({"Accepted", "Pending", "Rejected"})
+FAILURES = frozenset({"CallError", "ConnectionLost"})
+"""How FailNext fails a CALL: a CALLERROR InternalError (a failure to process it, OCPP 1.6 §3.7.1), or a connection
+lost before the answer (the charge point never receives it, errata v4.0 3.36)."""
 
 
 def _text(step: dict, key: str) -> str:

@@ -44,6 +44,8 @@ from vocabulary.dates import iso
 STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "HardReset", "Local", "Other",
                           "PowerLoss", "Reboot", "Remote", "SoftReset", "UnlockCommand"})
 """§7.39 Reason."""
+UNCONFIRMED = "Unconfirmed"
+"""Not a §7.39 Reason: marks the MayStopTransaction of a StopTransaction whose .conf never came (errata 3.36)."""
 RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
@@ -914,6 +916,8 @@ class CoreRules:
         if transaction_id in self.state.retrying | self.state.exhausted:
             self.retry_stop(transaction_id, call)
             return
+        if self.resent_unconfirmed(transaction_id, call):
+            return
         self.check_queue_order(call)
         if transaction_id == -1:
             self.adopt_given_up_start()
@@ -938,6 +942,43 @@ class CoreRules:
         if call.error is not None:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
             self.stop_failed(transaction_id, call)
+        self.queue_unconfirmed(call)
+
+    def queue_unconfirmed(self, call: CpCall) -> None:
+        """Errata v4.0 3.36 (§5.14): "If the Charge Point fails to receive a StopTransaction.conf from the Central
+        System, it SHALL queue the StopTransaction.req": it may come again, however often (the Charge Point cannot
+        know the Central System has it). After a soft reset it is owed once the queue can go (§3.7); after a hard
+        reset "(queued) information might get lost" (§5.14), and a connection lost at another time is left to it."""
+        if call.answer is not None or call.error is not None:
+            return
+        transaction_id = call.payload.get("transactionId")
+        if not self.unconfirmed(transaction_id):
+            self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=transaction_id,
+                          reasons=frozenset({UNCONFIRMED})))
+        if call.payload.get("reason") == "SoftReset":
+            self.owe(Owed("StopTransaction", "UnconfirmedStopTransactionNotQueued",
+                          "OCPP 1.6 errata v4.0 3.36 (§5.14), §3.7",
+                          f"transaction {transaction_id}: its StopTransaction.conf never came before the soft reset, "
+                          "so the StopTransaction stays queued and is sent again", self.due(),
+                          transaction_id=transaction_id))
+
+    def unconfirmed(self, transaction_id) -> bool:
+        """A StopTransaction of the transaction was sent and its .conf never came (:meth:`queue_unconfirmed`)."""
+        return any(o.action == "MayStopTransaction" and UNCONFIRMED in o.reasons and o.transaction_id == transaction_id
+                   for o in self.state.owed)
+
+    def resent_unconfirmed(self, transaction_id, call: CpCall) -> bool:
+        """The StopTransaction of :meth:`queue_unconfirmed` again: the Central System may fail to process it now
+        (retried as any, §3.7.1), or answer it, or again not."""
+        if transaction_id not in self.state.stopped or not self.unconfirmed(transaction_id):
+            return False
+        self.discharge(lambda o: o.rule == "UnconfirmedStopTransactionNotQueued" and o.transaction_id == transaction_id)
+        self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
+        if call.error is not None:
+            self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
+            self.stop_failed(transaction_id, call)
+        self.queue_unconfirmed(call)
+        return True
 
     def lost_stopped(self, transaction_id, reason: str) -> bool:
         """The StopTransaction of a transaction lost at a hard reset (:meth:`lose_transactions`) or over without
@@ -964,6 +1005,7 @@ class CoreRules:
                                       failures=tuple(f for f in self.state.failures if f[0] != transaction_id))
         elif transaction_id in self.state.retrying:
             self.stop_failed(transaction_id, call)
+        self.queue_unconfirmed(call)
 
     def stop_failed(self, transaction_id: int, call: CpCall) -> None:
         """§3.7.1: after the n-th failure, resend within TransactionMessageRetryInterval × n seconds, until
@@ -1083,6 +1125,10 @@ class CoreRules:
         if connector_id != 0 and not self.valid_connector(connector_id):
             self.fail("MeterValuesConnector", "OCPP 1.6 §4.7", f"MeterValues for connector {connector_id}")
             return
+        if connector_id == 0 and "transactionId" in call.payload:
+            self.fail("TransactionIdInMainMeterValues", "OCPP 1.6 errata 3.16 (§4.7)",
+                      f"MeterValues for connectorId 0 (the main energy meter) carries transactionId "
+                      f"{call.payload['transactionId']!r}: RECOMMENDED NOT to add a TransactionId")
         values = call.payload.get("meterValue")
         allowed = metering.allowed_sets(lambda key: cfgmodel.value_of(self.state.config, key), metering.KEY_FOR_CONTEXT)
         for measurand in metering.unexpected_measurands(self.sampled_since_change(values), allowed):

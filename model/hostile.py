@@ -337,6 +337,8 @@ class HostileRules:
         elif call.action == "StopTransaction":
             self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
             transaction_id = call.payload.get("transactionId")
+            self.discharge(lambda o: o.rule == "UnconfirmedStopTransactionNotQueued"  # its answer came after all
+                           and o.transaction_id == transaction_id)
             if call.error is not None and transaction_id in self.state.stopped - self.state.retrying:
                 self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
                 self.stop_failed(transaction_id, call)

@@ -241,10 +241,12 @@ class ReservationRules:
     def occupied(self, c) -> bool | None:
         """In use (a transaction, a cable, an idTag waiting, a session finishing) or reserved (§5.13);
         None when the Central System cannot know (a queued transaction message, an unplugged cable
-        whose session may be over, §4.9 F1)."""
+        whose session may be over, §4.9 F1, a cable of ours that a Charge Point without a cable sensor does not
+        know of, ``Options.cable_sensed``)."""
         r = self.reservation_on(c.id)
         in_use = c.tx is not None or c.plugged or c.finishing or c.authorized is not None
-        unsure = (c.uncertain or self.may_be_over(c) or self.may_have_timed_out(c) or self.hidden_tx(c)
+        unsensed = c.plugged and c.tx is None and not self.state.options.cable_sensed
+        unsure = (c.uncertain or self.may_be_over(c) or self.may_have_timed_out(c) or self.hidden_tx(c) or unsensed
                   or bool(c.offline_tags) or self.queue_blocked() or (c.finishing and not c.plugged))
         if in_use:
             return None if unsure else True

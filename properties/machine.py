@@ -214,9 +214,13 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
         self.do({"op": "SetBootResponse", "status": status, "interval": interval})
 
     @precondition(lambda self: self.can("FailNext"))
-    @rule(action=st.just("StopTransaction"), count=st.integers(1, 2))
-    def fail_next(self, action, count):
-        self.do({"op": "FailNext", "action": action, "count": count})
+    @rule(action=st.just("StopTransaction"), count=st.integers(1, 2), lost=st.booleans())
+    def fail_next(self, action, count, lost):
+        """A CALLERROR (§3.7.1), or a connection lost before the answer (errata 3.36; the bundled charge point's)."""
+        step = {"op": "FailNext", "action": action, "count": count}
+        if lost and not self.harness.sut.real_time:
+            step["failure"] = "ConnectionLost"
+        self.do(step)
 
     @precondition(lambda self: self.online() and self.can("FailNext") and any(
         c.tx is not None and c.tx.transaction_id is not None for c in self.model.connectors[1:]))

@@ -405,3 +405,24 @@ def test_5_13_a_matching_reservation_id_replaces_even_on_a_connector_in_use():
     assert trace.do(reserve_now(trace, connector=2, reservation_id=3), result(status="Accepted")) == [
         "ReserveNowStatus"]
     trace.ok(reserve_now(trace, connector=2, reservation_id=2), result(status="Accepted"))
+
+
+def test_5_13_a_cable_a_charge_point_cannot_sense_may_leave_its_connector_free_to_reserve():
+    """SAP simulator (sim-triage session 4, sap-s4-1): the controller "plugged" connector 1, a card started and stopped
+    a transaction, the simulator (no cable sensor) reported Available and accepted a ReserveNow. It knows of no cable, so
+    the connector may be free (Accepted) or still in use (Occupied); one that senses its cable is Occupied."""
+    from model import Options
+    from test_model_core import stop_tx
+
+    def after_a_stop(options: Options) -> Trace:
+        trace = with_reservation(options=options)
+        trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+        trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG, 1), sn(1, "Charging"))
+        return trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG),
+                        sn(1, "Finishing" if options.cable_sensed else "Available"))
+
+    for options, expected in ((Options(cable_sensed=False), {"Accepted": [], "Occupied": []}),
+                              (Options(), {"Accepted": ["ReserveNowStatus"], "Occupied": []})):
+        for status, rules in expected.items():
+            trace = after_a_stop(options)
+            assert trace.do(reserve_now(trace), result(status=status)) == rules

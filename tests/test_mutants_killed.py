@@ -74,6 +74,7 @@ EXAMPLES = {
     "ClockAlignedReadingsStopAfterFirst": 25,  # 8, 12 (meter_values)
     "StartTransactionDroppedWhileOffline": 75,  # 32, 3 (charge_offline)
     "MessagesDroppedWithoutTransactionId": 50,  # 6, 24 (start_transaction_fails)
+    "UnconfirmedStopTransactionForgottenAtReset": 200,  # 94, 62 (reset_stop_unconfirmed)
 }
 
 RULES = {
@@ -109,6 +110,8 @@ RULES = {
     "ClockAlignedReadingsStopAfterFirst": {"ClockAlignedReadingMissing"},
     "StartTransactionDroppedWhileOffline": {"OfflineTransactionNotSent"},
     "MessagesDroppedWithoutTransactionId": {"TransactionIdMinusOne"},
+    # a second transaction's StopTransaction, not sent yet when the connection went, is forgotten too
+    "UnconfirmedStopTransactionForgottenAtReset": {"UnconfirmedStopTransactionNotQueued", "ResetStopsTransactions"},
 }
 
 SLOW = {"CacheUsedWhenDisabled"}

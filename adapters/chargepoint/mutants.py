@@ -306,6 +306,24 @@ class MessagesDroppedWithoutTransactionId(ChargePoint):
         return tx.transaction_id
 
 
+class UnconfirmedStopTransactionForgottenAtReset(ChargePoint):
+    """Errata v4.0 3.36 (§5.14): a StopTransaction sent before a reset whose StopTransaction.conf never came SHALL be
+    queued; this one forgets it at the reboot (one the Central System failed to process it keeps, §3.7.1), so the
+    Central System never learns the transaction ended."""
+
+    minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 1, "failure": "ConnectionLost"},
+                     {"op": "Reset", "type": "Soft"}]
+
+    async def _reset(self, kind: str) -> None:
+        for c in self.connectors[1:]:
+            if c.transaction is not None:
+                self._stop_transaction(c, self._reset_stop_reason(kind))
+        await self._flush()
+        self._outbox = [item for item in self._outbox if item.action != "StopTransaction" or item.attempts]
+        self._save_queue()
+        await self._reboot()
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -316,7 +334,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
         StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
-        MessagesDroppedWithoutTransactionId,
+        MessagesDroppedWithoutTransactionId, UnconfirmedStopTransactionForgottenAtReset,
 )
 
 

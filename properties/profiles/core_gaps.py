@@ -51,6 +51,18 @@ class CoreGapRules:
         for _ in range(2 if scenario == "every attempt fails" else 1):
             self.do({"op": "AdvanceTime", "seconds": 300})
 
+    @precondition(lambda self: self.online() and self.can("FailNext") and not self.harness.sut.real_time
+                  and self.running_transaction() is not None)
+    @rule(kind=st.sampled_from(("Soft", "Hard")), lost=st.integers(1, 2))
+    def reset_stop_unconfirmed(self, kind, lost):
+        """Errata v4.0 3.36 (§5.14): a reset, and the connection is lost before the StopTransaction.conf of its
+        StopTransaction reaches the Charge Point (``lost`` times: the one sent again after the reboot too): the
+        StopTransaction stays queued and comes again once the connection is back (§3.7)."""
+        self.do({"op": "FailNext", "action": "StopTransaction", "count": lost, "failure": "ConnectionLost"})
+        self.do({"op": "Reset", "type": kind})
+        if not self.model.online:
+            self.do({"op": "AdvanceTime", "seconds": 30})
+
     @precondition(lambda self: self.online() and self.can("FailNext") and self.can("PlugIn")
                   and self.can("PresentIdTag") and self.can("SetIdTag"))
     @rule(c=st.integers(1, 2), tag=st.sampled_from(("TAG1", "TAG2")))
