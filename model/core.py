@@ -895,6 +895,9 @@ class CoreRules:
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
+        if c.tx is not None and c.tx.transaction_id is None and c.tx.id_tag == id_tag:
+            # its StartTransaction sent again (§3.7.1) starts nothing new: what was seen of it stays (reported over)
+            tx = attrs.evolve(c.tx, transaction_id=tx.transaction_id, parent_id_tag=tx.parent_id_tag, invalid=tx.invalid)
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False, offline_tags=c.offline_tags | later)

@@ -549,3 +549,16 @@ def test_4_2_a_graceful_power_loss_leaves_the_boot_retry_wait_unjudged():
         trace.ok(step("PowerLoss"), down())
         trace.ok(step("PowerOn"), up(), boot("Rejected", interval=300))
         assert trace.do(step("AdvanceTime", seconds=10), boot("Accepted", t=10.0), *statuses(*IDLE, t=10.0)) == expected
+
+
+def test_3_7_1_a_start_sent_again_keeps_what_was_seen_of_its_transaction():
+    """MicroOcppSimulator (sim-triage mo-s4-1): its StartTransaction answered with CALLERRORs, the same card stops the
+    transaction (Finishing; its StopTransaction waits behind the start, §3.7), the start is sent again and given up
+    after TransactionMessageAttempts 3 (errata 3.18). A resend starts nothing new: the transaction stays reported
+    over, Finishing is no StatusNotReported; its StopTransaction (-1) is still owed."""
+    trace = preparing(Trace(Options(tolerance=2.0), TransactionMessageAttempts=3, TransactionMessageRetryInterval=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), start_tx_failing(1.0))
+    assert trace.do(step("AdvanceTime", seconds=3), start_tx_failing(2.0)) == []
+    assert trace.connector(1).tx.transaction_id == -1 and trace.connector(1).tx.overdue
+    assert "StatusNotReported" not in trace.do(step("AdvanceTime", seconds=5))
