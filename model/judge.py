@@ -4,7 +4,8 @@
 other feature profile. Each mixin judges its own operations (``answer_<Op>``
 for the Central System's CALLs, ``cp_<Action>`` for the Charge Point's) and
 extends Core hooks with ``super()`` where its profile changes Core behaviour
-(a Reserved connector, an idTag in the Local Authorization List, ...).
+(a Reserved connector, an idTag in the Local Authorization List, ...). The recommendations of
+:mod:`model.advisory` come first: each looks at the step, then lets the profiles judge it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, HOSTILE_OPS, PHYSICA
 
 import attrs
 
+from .advisory import AdvisoryRules
 from .core import CoreRules
 from .events import Answer, Stimulus
 from .firmware import FirmwareRules
@@ -35,8 +37,8 @@ class Verdict:
     """The handlers that judged this step (properties/rules.py: the rules they judge)."""
 
 
-class Judgement(HostileRules, LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules,
-                FirmwareRules, CoreRules):
+class Judgement(AdvisoryRules, HostileRules, LocalAuthListRules, ReservationRules, SmartChargingRules,
+                RemoteTriggerRules, FirmwareRules, CoreRules):
     """The rules of every feature profile, judging one step."""
 
 

@@ -24,6 +24,9 @@ class Violation:
 
 RECOMMENDATIONS: frozenset[str] = frozenset({
     "TriggeredBootNotificationAccepted",
+    "EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
+    "ChannelClosedWhilePending", "NonAsciiOutsideNaturalLanguageText", "VendorIdNotReversedDns",
+    "ConnectorNotInUseNotUnavailable",
 })
 """Rules that judge a SHOULD or RECOMMENDED statement (RFC 2119: there may be valid reasons to ignore it).
 

@@ -34,8 +34,13 @@ def id_tag_info(status: str = "Accepted", parent: str | None = None) -> dict:
     return info
 
 
-def sn(connector: int, status: str, t: float = 0.0, error: str = "NoError") -> CpCall:
-    return CpCall("StatusNotification", {"connectorId": connector, "errorCode": error, "status": status}, t, answer={})
+def sn(connector: int, status: str, t: float = 0.0, error: str = "NoError", info: str | None = None) -> CpCall:
+    payload = {"connectorId": connector, "errorCode": error, "status": status}
+    return CpCall("StatusNotification", payload | ({"info": info} if info else {}), t, answer={})
+
+
+EV_GONE = "EV side disconnected"
+"""§4.9: the info a Charge Point SHOULD add to the status an EV-side disconnect leads to."""
 
 
 def statuses(*pairs, t: float = 0.0) -> list[CpCall]:
@@ -302,7 +307,7 @@ def test_6_47_a_status_stamped_before_one_already_received_is_history():
              stamped(0, "Unavailable", old), *[stamped(c, "Available", now) for c in (0, 1, 2)],
              stamped(1, "Unavailable", old), stamped(2, "Unavailable", old))
     assert trace.connector(1).reported == "Available"
-    assert Trace().do(step("AdvanceTime", seconds=1), stamped(1, "Unavailable", now)) == ["StatusNotReported"]
+    assert Trace().do(step("AdvanceTime", seconds=1), stamped(1, "Unavailable", old)) == ["StatusNotReported"]
 
 
 def _started_while_a_hard_reset_waits() -> Trace:
@@ -1421,20 +1426,20 @@ def test_9_1_23_stop_on_ev_side_disconnect_and_unlock():
 
 def test_9_1_23_stop_on_ev_side_disconnect_and_unlock_via_finishing():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
-    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"), sn(1, "Finishing"),
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE), sn(1, "Finishing", info=EV_GONE),
              stop_tx(1, "EVDisconnected"), sn(1, "Available"))
 
 
 def test_9_1_33_stop_on_ev_side_disconnect_without_unlock():
     """OCTT TC_005_2_CS: the connector stays locked, Finishing."""
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=False))
-    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing", info=EV_GONE))
 
 
 def test_9_1_23_no_stop_on_ev_side_disconnect():
     """OCTT TC_005_3_CS: SuspendedEV, the transaction goes on; plugging back in charges again."""
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=True))
-    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE))
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Charging"))
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(1, tag=TAG), sn(1, "Finishing"))
 
@@ -1456,7 +1461,7 @@ def test_9_1_23_no_stop_on_ev_side_disconnect_fixed_cable_remote_stop():
     """OCTT TC_005_3_CS steps 3-8 with a fixed cable: Available after the remote stop."""
     trace = charging(Trace(Options(fixed_cable=True), StopTransactionOnEVSideDisconnect=False,
                            UnlockConnectorOnEVSideDisconnect=False))
-    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE))
     trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
              sn(1, "Available"), stop_tx(1, "Remote"))
 
@@ -1468,20 +1473,20 @@ def test_9_1_23_no_stop_on_ev_side_disconnect_may_be_suspended_evse():
 
 def test_9_1_23_no_stop_on_ev_side_disconnect_remote_stop_is_finishing():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=False, UnlockConnectorOnEVSideDisconnect=False))
-    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE))
     trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
              sn(1, "Finishing"), stop_tx(1, "Remote"))
 
 
 def test_9_1_23_stop_on_ev_side_disconnect_and_unlock_reports_finishing():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=True))
-    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing", info=EV_GONE))
 
 
 def test_9_1_33_locked_cable_released_by_unlock_connector():
     """OCTT TC_005_2_CS steps 5-6, then the cable is taken out."""
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True, UnlockConnectorOnEVSideDisconnect=False))
-    trace.ok(step("Unplug", connectorId=1), sn(1, "Finishing"), stop_tx(1, "EVDisconnected"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Finishing", info=EV_GONE), stop_tx(1, "EVDisconnected"))
     trace.ok(step("UnlockConnector", connectorId=1), result(status="Unlocked"))
     trace.ok(step("AdvanceTime", seconds=5), sn(1, "Available", 5.0))
 
@@ -1500,7 +1505,7 @@ def test_9_1_23_no_stop_on_ev_side_disconnect_stop_is_a_violation():
 
 def test_9_1_23_stop_on_ev_side_disconnect_missing_is_a_violation():
     trace = charging(Trace(StopTransactionOnEVSideDisconnect=True))
-    rules = trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV"))
+    rules = trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE))
     assert rules == ["StopTransactionOnEVSideDisconnect"]
 
 
@@ -1512,7 +1517,8 @@ def test_9_1_23_stop_on_ev_side_disconnect_wrong_reason_is_a_violation():
 
 def test_9_1_23_stop_on_ev_side_disconnect_is_the_default():
     trace = charging()
-    assert trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV")) == ["StopTransactionOnEVSideDisconnect"]
+    assert trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE)) == [
+        "StopTransactionOnEVSideDisconnect"]
 
 
 # -- StartTransaction.conf not Accepted (§3.5.4, §9.1.24) ----------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from model import CpCall
 from model.firmware import WINDOW
-from test_model_core import TAG, Trace, authorize, boot, charging, down, result, sn, start_tx, statuses, step, stop_tx, up
+from test_model_core import EV_GONE, TAG, Trace, authorize, boot, charging, down, result, sn, start_tx, statuses, step, stop_tx, up
 from test_model_trigger import trigger, with_trigger
 
 ALL_AVAILABLE = ((0, "Available"), (1, "Available"), (2, "Available"))
@@ -119,8 +119,9 @@ def test_5_19_stalled_download():
 
 def test_errata_3_49_installation_may_wait_for_the_transaction():
     trace = downloaded(charging(with_trigger()))
-    trace.ok(wait(WINDOW * 3))
-    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), *statuses((1, "Finishing"), (1, "Available")))
+    assert trace.do(wait(WINDOW * 3)) == ["ConnectorNotInUseNotUnavailable"]  # connector 2: a recommendation
+    trace.ok(step("Unplug", connectorId=1), stop_tx(1, "EVDisconnected"), sn(1, "Finishing", info=EV_GONE),
+             sn(1, "Available"))
     assert trace.do(wait(WINDOW + 1)) == ["FirmwareNotInstalled"]
 
 
