@@ -63,6 +63,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         accepted_on_connection=PLAIN, boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, cache=bag(CACHE_ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
+        charging_id_tags=bag(ID_TAG), stop_sampled_since=TIME,
         aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(
@@ -73,7 +74,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         after_boot=PLAIN, replugged=PLAIN, resync=PLAIN),
     Tx: dict(id_tag=ID_TAG, meter_start=PLAIN, transaction_id=TRANSACTION, parent_id_tag=ID_TAG, invalid=PLAIN,
              sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, start_failures=PLAIN, cableless=PLAIN,
-             overdue=PLAIN),
+             stop_measurands=PLAIN, overdue=PLAIN),
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
                transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,

@@ -50,6 +50,8 @@ RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
 """§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
+CHARGING_OPS = frozenset({"PresentIdTag", "RemoteStartTransaction", "ReserveNow"})
+"""The steps that give the Charge Point an idTag for charging (§4.1: what Authorize.req SHOULD only be used for)."""
 
 
 def initial_state(options: Options = Options(), time: float = 0.0) -> ChargePointState:
@@ -145,10 +147,12 @@ class CoreRules:
         if stimulus.is_call:
             self.call(stimulus, answer)
             return
+        self.note_charging_id_tags(stimulus)
         self.handled.add(f"on_{stimulus.op}")
         self.handlers("on_")[stimulus.op](self, stimulus)
 
     def call(self, stimulus: Stimulus, answer: Answer | None) -> None:
+        self.note_charging_id_tags(stimulus)
         if answer is None or answer.kind in ("offline", "pending"):
             return
         self.handled.add("call")
@@ -168,6 +172,16 @@ class CoreRules:
             return
         self.handled.add(f"answer_{stimulus.op}")
         self.handlers("answer_")[stimulus.op](self, stimulus, answer.payload or {})
+
+    def note_charging_id_tags(self, stimulus: Stimulus) -> None:
+        """The idTags given for charging (ChargePointState.charging_id_tags): a card, a RemoteStartTransaction, a
+        ReserveNow (§4.1, §5.11, §5.13), however it was answered (a CALL whose answer crossed another's too)."""
+        if stimulus.op not in CHARGING_OPS:
+            return
+        tags = {stimulus.get("idTag"), stimulus.get("parentIdTag")}
+        new = {tag for tag in tags if isinstance(tag, str)} - self.state.charging_id_tags
+        if new:
+            self.state = attrs.evolve(self.state, charging_id_tags=self.state.charging_id_tags | new)
 
     def supports(self, profile: str) -> bool:
         """Whether SupportedFeatureProfiles lists ``profile`` (§9.1.29); Core always."""
@@ -237,6 +251,8 @@ class CoreRules:
             self.state = attrs.evolve(self.state, sampling_since=self.state.time)
         if key in ("clockaligneddatainterval", "metervaluesaligneddata") and accepted:
             self.state = attrs.evolve(self.state, aligned_since=self.state.time)
+        if key == "stoptxnsampleddata" and payload.get("status") in ("Accepted", "RebootRequired"):
+            self.stop_sampled_changed(payload.get("status"))
 
     def forget_sampling(self) -> None:
         """A new MeterValueSampleInterval may apply at once or from the next sample (§9.1.19 says nothing):
@@ -741,6 +757,10 @@ class CoreRules:
         if any(o.action == "StopTransaction" and o.id_tag == id_tag for o in self.state.owed) and not charging:
             self.fail("AuthorizeWhenStoppingWithSameIdTag", "OCPP 1.6 §4.1",
                       f"Authorize for {id_tag!r}, the idTag that started the transaction it stops")
+        if id_tag not in self.state.charging_id_tags and not self.state.options.leftovers:
+            self.fail("AuthorizeNotForCharging", "OCPP 1.6 §4.1",
+                      f"Authorize for {id_tag!r}, an idTag never presented nor sent in a RemoteStartTransaction or "
+                      "ReserveNow: Authorize.req SHOULD only be used for the authorization of an identifier for charging")
         for c in self.connectors():
             if c.presented != id_tag:
                 continue
@@ -891,7 +911,7 @@ class CoreRules:
         resampled = stamp is not None and since is not None and stamp < since + self.state.options.tolerance
         tx = Tx(id_tag=id_tag, meter_start=int(call.payload.get("meterStart", 0)), sampled_at=call.time,
                 sample_interval=None if resampled else setting(self.state, "MeterValueSampleInterval", None),
-                sampled_stamp=stamp, cableless=not c.plugged,
+                sampled_stamp=stamp, cableless=not c.plugged, stop_measurands=self.stop_measurands_at(stamp),
                 transaction_id=(call.answer or {}).get("transactionId"),
                 parent_id_tag=info.get("parentIdTag"),
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
@@ -913,6 +933,23 @@ class CoreRules:
             if o.action == "StopTransaction" and o.connector == c.id else o for o in self.state.owed))
         if invalid and setting(self.state, "StopTransactionOnInvalidId", True):
             self.owe_stop(self.state.connector(c.id), {"DeAuthorized"}, "StopTransactionOnInvalidId", "OCPP 1.6 §9.1.24")
+
+    def stop_measurands_at(self, stamp: float | None) -> tuple[str, ...] | None:
+        """StopTxnSampledData when a transaction stamped ``stamp`` began, where the model is sure of it (Tx.stop_measurands)."""
+        since = self.state.stop_sampled_since
+        if stamp is None or (since is not None and stamp <= since + self.state.options.tolerance):
+            return None
+        return setting(self.state, "StopTxnSampledData", None)
+
+    def stop_sampled_changed(self, status: str) -> None:
+        """StopTxnSampledData took a new value (Accepted), or will at a reboot (RebootRequired, §5.3): the values of a
+        running transaction may follow either, and so may those of one that began unseen (errata 3.14)."""
+        for c in self.connectors():
+            if c.tx is not None:
+                self.update(c.id, tx=attrs.evolve(c.tx, stop_measurands=None))
+        unseen = self.queue_blocked() or any(self.hidden_tx(c) or c.offline_tags for c in self.connectors())
+        since = float("inf") if status == "RebootRequired" else self.state.time if unseen else None
+        self.state = attrs.evolve(self.state, stop_sampled_since=since)
 
     def cp_StopTransaction(self, call: CpCall) -> None:
         transaction_id = call.payload.get("transactionId")
@@ -1059,6 +1096,7 @@ class CoreRules:
         payload = call.payload
         reason = payload.get("reason", "Local")
         self.check_transaction_data(payload.get("transactionData"))
+        self.check_start_and_stop_values(c.tx, payload.get("transactionData"))
         self.check_raw_values(payload.get("transactionData"), "StopTransaction.transactionData")
         self.check_alignment(payload.get("transactionData"), "StopTransaction.transactionData")
         if int(payload.get("meterStop", 0)) < c.tx.meter_start:
@@ -1083,6 +1121,21 @@ class CoreRules:
         for measurand in metering.unexpected_measurands(data, allowed):
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.25, §9.1.27",
                       f"StopTransaction.transactionData carries {measurand}, which its configuration key does not list")
+
+    def check_start_and_stop_values(self, tx: Tx, data) -> None:
+        """Errata 3.14 (§3.16.6): "When the Charge Point is configured to provide metering data in the
+        StopTransaction.req, the Charge Point is RECOMMENDED to always provide the start (Transaction.Begin) and stop
+        (Transaction.End) values of every measurand configured": judged where StopTxnSampledData is known and was
+        the same all through the transaction (Tx.stop_measurands)."""
+        configured = setting(self.state, "StopTxnSampledData", None)
+        if not configured or tx.stop_measurands != configured:
+            return
+        missing = [f"{measurand} ({context})" for context in ("Transaction.Begin", "Transaction.End")
+                   for measurand in metering.missing_measurands(data, configured, context)]
+        if missing:
+            self.fail("StartAndStopValuesMissing", "OCPP 1.6 errata 3.14 (§3.16.6)",
+                      f"StopTransaction of transaction {tx.transaction_id} lacks {', '.join(missing)} of "
+                      f"StopTxnSampledData {','.join(configured)} in transactionData (RECOMMENDED: always provided)")
 
     def unowed_stop(self, c: Connector, reason: str) -> None:
         owed = [o for o in self.state.owed if o.action == "StopTransaction" and o.connector == c.id]

@@ -58,6 +58,13 @@ def unexpected_measurands(meter_values: Iterable[dict], allowed_by_context: dict
     return found
 
 
+def missing_measurands(meter_values: Iterable[dict], configured: Iterable[str], context: str) -> list[str]:
+    """The items of a measurand list key (``configured``) without a sampled value of ``context`` among ``meter_values``."""
+    found = {str(v.get("measurand", DEFAULT_MEASURAND)).casefold() for v in sampled_values(meter_values)
+             if v.get("context") == context}
+    return [item for item in configured if base_measurand(item).casefold() not in found]
+
+
 DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 """§7.43 SampledValue.value: 'Value as a "Raw" (decimal) number or "SignedData"'."""
 

@@ -72,6 +72,10 @@ class Tx:
     """Started with no cable plugged in, and none since (a Charge Point that starts at authorization; the SAP
     simulator has no cable at all): §4.9 defines no status for it (SuspendedEV/SuspendedEVSE: "the EV is
     connected"), so Charging fits as well."""
+    stop_measurands: tuple[str, ...] | None = None
+    """StopTxnSampledData when it began, None where the model cannot be sure of it (unknown, or changed while it may
+    have begun unseen): with the same value at its stop, its Transaction.Begin and Transaction.End values of every
+    measurand configured are RECOMMENDED in StopTransaction.req transactionData (errata 3.14)."""
     overdue: bool = False
     """A StopTransaction owed for it did not come (a violation found once), or the Charge Point reported it over
     (Finishing, Available) while its StopTransaction is owed: it may be over."""
@@ -161,6 +165,13 @@ class ChargePointState:
     remote_starts: tuple[tuple[str, float], ...] = ()
     """(idTag, when) of each accepted RemoteStartTransaction without connectorId still waiting: each may
     hold a connector of the Charge Point's choice (§5.11) until it starts or ConnectionTimeOut ends it."""
+    charging_id_tags: frozenset[str] = frozenset()
+    """The idTags given to the Charge Point for charging: presented at a reader, in a RemoteStartTransaction or a
+    ReserveNow (its parentIdTag too). "Authorize.req SHOULD only be used for the authorization of an identifier for
+    charging" (§4.1)."""
+    stop_sampled_since: float | None = None
+    """When StopTxnSampledData changed while a transaction may have begun unseen (queued, offline), or infinity
+    after a RebootRequired: a transaction stamped no later began under a value the model cannot be sure of."""
     aligned_intervals: frozenset[int] = frozenset()
     aligned_since: float | None = None
     """When ClockAlignedDataInterval took its value (a ChangeConfiguration Accepted, a boot): readings are

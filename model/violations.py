@@ -24,6 +24,9 @@ class Violation:
 
 RECOMMENDATIONS: frozenset[str] = frozenset({
     "TriggeredBootNotificationAccepted",
+    "AuthorizeNotForCharging",  # §4.1
+    "TransactionIdInMainMeterValues",  # errata 3.16
+    "StartAndStopValuesMissing",  # errata 3.14
     "EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
     "ChannelClosedWhilePending", "NonAsciiOutsideNaturalLanguageText", "VendorIdNotReversedDns",
     "ConnectorNotInUseNotUnavailable",

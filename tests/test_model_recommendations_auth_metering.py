@@ -1,0 +1,189 @@
+"""Recommendations of authorization and metering (model/violations.py RECOMMENDATIONS), each both ways.
+
+Each rule judges a SHOULD or RECOMMENDED statement only where the model is certain: it fires on behaviour that
+does not follow the recommendation, and is silent where the Charge Point follows it or where the model cannot
+know (OCPP 1.6 §3.13.1, §4.1, §5.13; errata 3.14, 3.16).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from model import Answer, CpCall, Options, Stimulus
+from model.violations import RECOMMENDATIONS
+from model.worlds import judge_worlds
+from vocabulary.dates import seconds
+from test_model_core import (TAG, OTHER, Trace, authorize, charging, down, result, sn, start_tx, start_tx_unanswered,
+                             step, stop_tx, up)
+
+ENERGY = "Energy.Active.Import.Register"
+EPOCH = seconds("2025-01-01T00:00:00Z")
+"""The time of the timestamps test_model_core's messages carry."""
+
+
+def values(*pairs, stamp: str = "2025-01-01T00:00:00Z") -> list[dict]:
+    """One MeterValue holding a sampled value per (measurand, context)."""
+    return [{"timestamp": stamp, "sampledValue": [{"value": "1", "measurand": m, "context": c} for m, c in pairs]}]
+
+
+def stop_with(data, tx_id: int = 1) -> CpCall:
+    call = stop_tx(tx_id, reason="Remote")
+    call.payload["transactionData"] = data
+    return call
+
+
+def remote_stop(trace: Trace, data, tx_id: int = 1) -> list[str]:
+    return trace.do(step("RemoteStopTransaction", transactionId=tx_id), result(status="Accepted"), stop_with(data, tx_id),
+                    sn(1, "Finishing"))
+
+
+# -- errata 3.14: Transaction.Begin and Transaction.End of every measurand of StopTxnSampledData ---------------------
+
+
+def test_errata_3_14_begin_and_end_values_of_every_measurand_follow_the_recommendation():
+    trace = charging(Trace(StopTxnSampledData=f"{ENERGY},Voltage.L1"))
+    data = values((ENERGY, "Transaction.Begin"), ("Voltage", "Transaction.Begin"), (ENERGY, "Sample.Periodic"),
+                  (ENERGY, "Transaction.End"), ("Voltage", "Transaction.End"))
+    assert remote_stop(trace, data) == []
+
+
+def test_errata_3_14_a_missing_end_value_is_a_recommendation_not_followed():
+    trace = charging(Trace(StopTxnSampledData=ENERGY))
+    assert remote_stop(trace, values((ENERGY, "Transaction.Begin"))) == ["StartAndStopValuesMissing"]
+    assert "StartAndStopValuesMissing" in RECOMMENDATIONS
+
+
+def test_errata_3_14_no_transaction_data_at_all_is_a_recommendation_not_followed():
+    trace = charging(Trace(StopTxnSampledData=ENERGY))
+    assert trace.do(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"), stop_tx(1, "Remote"),
+                    sn(1, "Finishing")) == ["StartAndStopValuesMissing"]
+
+
+def test_errata_3_14_an_absent_measurand_is_energy_active_import_register():
+    trace = charging(Trace(StopTxnSampledData=ENERGY))
+    data = [{"timestamp": "2025-01-01T00:00:00Z", "sampledValue": [
+        {"value": "1", "context": "Transaction.Begin"}, {"value": "2", "context": "Transaction.End"}]}]
+    assert remote_stop(trace, data) == []
+
+
+def test_errata_3_14_empty_or_unknown_stop_txn_sampled_data_is_not_judged():
+    assert remote_stop(charging(Trace(StopTxnSampledData="")), []) == []
+    assert remote_stop(charging(Trace()), values((ENERGY, "Transaction.End"))) == []
+
+
+def test_errata_3_14_a_change_during_the_transaction_is_not_judged():
+    trace = charging(Trace(StopTxnSampledData=ENERGY))
+    trace.ok(step("ChangeConfiguration", key="StopTxnSampledData", value="Current.Import"), result(status="Accepted"))
+    assert remote_stop(trace, values((ENERGY, "Transaction.Begin"), ("Current.Import", "Transaction.End"))) == []
+
+
+def test_errata_3_14_a_transaction_begun_offline_is_judged_at_its_stop():
+    trace = Trace(StopTxnSampledData=ENERGY)
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    trace.ok(step("NetworkUp"), up(), start_tx(1, TAG, 1), sn(0, "Available"), sn(1, "Charging"), sn(2, "Available"))
+    assert remote_stop(trace, values((ENERGY, "Transaction.End"))) == ["StartAndStopValuesMissing"]
+
+
+def queued_start(change: bool) -> Trace:
+    """A StartTransaction the Central System fails, sent again a minute later with its first timestamp; ``change``:
+    StopTxnSampledData changes meanwhile, while the transaction may have begun unseen (the queue is held)."""
+    trace = Trace(StopTxnSampledData=ENERGY)
+    trace.state = attrs.evolve(trace.state, time=EPOCH)  # the clock of the messages' timestamps
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_unanswered(1, TAG),
+             sn(1, "Charging"))
+    if change:
+        trace.ok(step("ChangeConfiguration", key="StopTxnSampledData", value=ENERGY), result(status="Accepted"))
+    return trace.ok(step("AdvanceTime", seconds=60), start_tx(1, TAG, 1))
+
+
+def test_errata_3_14_a_transaction_that_may_have_begun_before_a_change_is_not_judged():
+    assert remote_stop(queued_start(change=False), []) == ["StartAndStopValuesMissing"]
+    assert remote_stop(queued_start(change=True), []) == []
+
+
+def test_errata_3_14_reboot_required_leaves_every_later_transaction_unjudged():
+    trace = Trace(StopTxnSampledData=ENERGY)
+    trace.ok(step("ChangeConfiguration", key="StopTxnSampledData", value="Current.Import"),
+             result(status="RebootRequired"))
+    assert remote_stop(charging(trace), []) == []
+
+
+# -- errata 3.16: no transactionId in MeterValues of connectorId 0 ---------------------------------------------------
+
+
+def main_meter(transaction_id: int | None = None) -> CpCall:
+    payload = {"connectorId": 0, "meterValue": values((ENERGY, "Sample.Clock"))}
+    if transaction_id is not None:
+        payload["transactionId"] = transaction_id
+    return CpCall("MeterValues", payload, 0.0, answer={})
+
+
+def test_errata_3_16_main_meter_values_without_transaction_id_follow_the_recommendation():
+    Trace().ok(step("AdvanceTime", seconds=5), main_meter())
+
+
+def test_errata_3_16_main_meter_values_with_a_transaction_id_are_a_recommendation_not_followed():
+    trace = charging()
+    assert trace.do(step("AdvanceTime", seconds=5), main_meter(1)) == ["TransactionIdInMainMeterValues"]
+    assert "TransactionIdInMainMeterValues" in RECOMMENDATIONS
+
+
+def test_errata_3_16_a_connector_s_meter_values_may_carry_its_transaction_id():
+    trace = charging()
+    payload = {"connectorId": 1, "transactionId": 1, "meterValue": values((ENERGY, "Sample.Clock"))}
+    trace.ok(step("AdvanceTime", seconds=5), CpCall("MeterValues", payload, 5.0, answer={}))
+
+
+# -- §4.1: Authorize.req SHOULD only be used for the authorization of an identifier for charging --------------------
+
+
+def test_4_1_authorize_for_a_card_presented_follows_the_recommendation():
+    Trace().ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+
+
+def test_4_1_authorize_for_an_idtag_nobody_gave_for_charging_is_a_recommendation_not_followed():
+    assert Trace().do(step("AdvanceTime", seconds=5), authorize(OTHER)) == ["AuthorizeNotForCharging"]
+    assert "AuthorizeNotForCharging" in RECOMMENDATIONS
+
+
+def test_4_1_a_card_presented_earlier_may_be_authorized_again_later():
+    trace = Trace()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, status="Invalid"))
+    trace.ok(step("AdvanceTime", seconds=60), authorize(TAG, status="Invalid"))
+
+
+def test_4_1_a_remote_start_is_authorization_for_charging():
+    trace = Trace(AuthorizeRemoteTxRequests=True)
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"), authorize(TAG),
+             sn(1, "Preparing"))
+
+
+def test_4_1_a_reservation_s_idtag_and_parent_are_authorization_for_charging():
+    from test_model_reservation import reserved
+
+    trace = reserved(parent="GROUP1")
+    trace.ok(step("AdvanceTime", seconds=5), authorize(TAG))
+    trace.ok(step("AdvanceTime", seconds=5), authorize("GROUP1"))
+
+
+def test_4_1_a_remote_start_whose_answer_never_came_is_authorization_for_charging():
+    trace = Trace(AuthorizeRemoteTxRequests=True)
+    trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), Answer("pending"))
+    assert "AuthorizeNotForCharging" not in trace.do(step("AdvanceTime", seconds=5), authorize(TAG))
+
+
+def test_4_1_a_charge_point_that_starts_where_the_last_example_left_it_is_not_judged():
+    Trace(Options(leftovers=True)).ok(step("AdvanceTime", seconds=5), authorize(OTHER))
+
+
+def test_4_1_the_recommendation_is_never_a_finding_and_rules_no_world_out():
+    trace = Trace()
+    verdict = judge_worlds((trace.state,), Stimulus.from_step(step("AdvanceTime", seconds=5)), (authorize(OTHER),))
+    assert [v.rule for v in verdict.violations] == ["AuthorizeNotForCharging"] and verdict.worlds
