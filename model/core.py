@@ -49,6 +49,8 @@ UNCONFIRMED = "Unconfirmed"
 RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
+TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
+"""§4.9: the statuses of a connector whose transaction runs."""
 """§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 CHARGING_OPS = frozenset({"PresentIdTag", "RemoteStartTransaction", "ReserveNow"})
 """The steps that give the Charge Point an idTag for charging (§4.1: what Authorize.req SHOULD only be used for)."""
@@ -1162,7 +1164,8 @@ class CoreRules:
         # or unplugged at some time the Central System could not see (offline): maybe after the stop
         unseen_unplug = "EVDisconnected" in c.offline_causes or call.payload.get("reason") == "EVDisconnected"
         replugged = c.replugged or (unseen_unplug and c.plugged)
-        self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False)
+        self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False,
+                    stop_failed=call.error is not None)
         if any(other.offline_tags for other in self.connectors()):  # a transaction that started before the change
             return  # may follow in the queue (§3.7): the change waits for the end of the step (settle)
         if not any(other.tx for other in self.connectors()):
@@ -1510,6 +1513,10 @@ class CoreRules:
             self.fail("ConnectorZeroStatusNotReported", "OCPP 1.6 errata v4.0 3.22, §4.9, OCTT TC_001_CS",
                       f"connector 0 last reported None, but it is now {'/'.join(sorted(allowed))}: no "
                       "StatusNotification for connectorId 0 since the BootNotification was Accepted")
+        elif c.reported not in allowed and c.stop_failed and c.tx is None and c.reported in TRANSACTION_STATUSES:
+            self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
+                      f"connector {c.id} last reported {c.reported}, but its transaction is over (its StopTransaction.req "
+                      f"was sent; the CALLERROR asks for a retry of the message only): it is now {'/'.join(sorted(allowed))}")
         elif c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")

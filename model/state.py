@@ -115,6 +115,9 @@ class Connector:
     """When ``fitting`` last changed (seen at the end of a step) or the Charge Point booted: the status it is in has
     been active since then at the latest, and one active for less than MinimumStatusDuration need not be reported
     yet (§4.9, §9.1.20)."""
+    stop_failed: bool = False
+    """The StopTransaction of its last transaction was answered with a CALLERROR (§3.7.1): the transaction is over all
+    the same, and a transaction status still reported after it is a rule of its own (StatusNotReportedAfterFailedStop)."""
 
 
 @attrs.frozen(cache_hash=True)
