@@ -59,6 +59,10 @@ class Reservation:
     unseen_on: frozenset[int] = frozenset()
     """Connectors that may have had a transaction the Central System could not see yet when it was
     accepted (queued behind a retry, or offline): their next StartTransaction may be that one's."""
+    unvalidated: bool = True
+    """No Authorize.req for its idTag came since it was accepted, and the connection stayed up (offline the Charge
+    Point could not ask): "It is RECOMMENDED to validate the Identifier with an authorize.req after reception of a
+    ReserveNow.req and before the start of the transaction" (§5.13)."""
 
 
 @attrs.frozen(cache_hash=True)
@@ -264,8 +268,11 @@ class ReservationRules:
 
     def answer_RemoteStartTransaction(self, stimulus, payload) -> None:
         """On a connector reserved for another idTag the Charge Point may refuse (§5.13 "SHALL refuse
-        charging") or accept and then not start (§5.11)."""
+        charging") or accept and then not start (§5.11). One the Charge Point is not to authorize (AuthorizeRemoteTxRequests
+        not true, §9.1.3) is the Central System's own word for the idTag: no Authorize.req is RECOMMENDED then."""
         connector_id, id_tag = stimulus.get("connectorId"), stimulus.get("idTag")
+        if payload.get("status") == "Accepted" and value_of(self.state.config, "AuthorizeRemoteTxRequests") is not True:
+            self.validated(id_tag)
         if not self.valid_connector(connector_id) or not self.reserved_for_other(self.state.connector(connector_id), id_tag):
             super().answer_RemoteStartTransaction(stimulus, payload)
             return
@@ -401,6 +408,26 @@ class ReservationRules:
         if not self.may_match(r, id_tag):
             self.fail("ReservationUsedByAnotherIdTag", "OCPP 1.6 §5.13",
                       f"{id_tag!r} used reservation {reservation_id} of {r.id_tag!r}")
+        elif r.unvalidated and id_tag == r.id_tag:
+            self.fail("ReservedIdTagNotValidated", "OCPP 1.6 §5.13",
+                      f"the transaction of {id_tag!r} started with reservation {reservation_id}, but no Authorize.req "
+                      "validated its idTag after the ReserveNow.req (RECOMMENDED)")
+
+    def cp_Authorize(self, call) -> None:
+        """An Authorize.req for a reservation's idTag validates it (§5.13)."""
+        super().cp_Authorize(call)
+        self.validated(call.payload.get("idTag"))
+
+    def validated(self, id_tag) -> None:
+        """The reservations of ``id_tag`` need no Authorize.req any more (Reservation.unvalidated)."""
+        if any(r.unvalidated and r.id_tag == id_tag for r in self.book().live):
+            self.set_live(attrs.evolve(r, unvalidated=False) if r.id_tag == id_tag else r for r in self.book().live)
+
+    def connection(self, event) -> None:
+        """Offline the Charge Point cannot validate an idTag (§5.13): its reservations are not judged for it."""
+        super().connection(event)
+        if not event.connected and any(r.unvalidated for r in self.book().live):
+            self.set_live(attrs.evolve(r, unvalidated=False) for r in self.book().live)
 
     # -- status (§4.9) ----------------------------------------------------------
 

@@ -10,8 +10,9 @@ What the model accepts where the spec leaves a choice:
   connector's Composite Schedule until that is settled.
 * After its transaction a TxProfile ceased to be valid (§7.10) but SHOULD, not
   SHALL, be deleted (§3.13.1): ClearChargingProfile matching only such
-  profiles may answer Accepted or Unknown, and they may still count towards
-  MaxChargingProfilesInstalled.
+  profiles may answer Accepted or Unknown (Accepted, a recommendation not
+  followed: TxProfileNotDeletedAfterTransaction), and they may still count
+  towards MaxChargingProfilesInstalled.
 * A TxProfile given in RemoteStartTransaction (§5.16.2) waits for the
   transaction the remote start begins; a ClearChargingProfile meanwhile may or
   may not remove it. If the remote start gives up, a later transaction of the
@@ -181,9 +182,19 @@ class SmartChargingRules:
         allowed = {"Accepted"} if certain else {"Accepted", "Unknown"} if matched else {"Unknown"}
         status = self.expect_status(stimulus, payload, allowed, "ClearChargingProfileStatus",
                                     "OCPP 1.6 §5.5, §7.21, errata 3.25, 3.26, OCTT TC_067_CS")
+        if status == "Accepted":
+            self.check_tx_profiles_deleted(matched)
         if status in ("Accepted", "Unknown"):
             kept = (self.after_clear(p, p in matched, status == "Accepted") for p in self.charging.profiles)
             self.set_profiles(p for p in kept if p is not None)
+
+    def check_tx_profiles_deleted(self, matched: list[ChargingProfile]) -> None:
+        """§3.13.1: "After the transaction is stopped, the profile SHOULD be deleted": ClearChargingProfile Accepted
+        where it matched only TxProfiles whose transaction ended (the model sure of each) found one still there."""
+        if matched and all(p.ended and not p.uncertain for p in matched) and not self.state.options.leftovers:
+            self.fail("TxProfileNotDeletedAfterTransaction", "OCPP 1.6 §3.13.1, §5.5",
+                      f"ClearChargingProfile matching only the TxProfile(s) {', '.join(str(p.id) for p in matched)} of "
+                      "transactions stopped was Accepted: the profile was not deleted after its transaction (SHOULD)")
 
     def stop_owed(self, p: ChargingProfile) -> bool:
         """§7.10: a TxProfile ends with its transaction; one whose StopTransaction is owed (a power loss

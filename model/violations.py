@@ -27,6 +27,8 @@ RECOMMENDATIONS: frozenset[str] = frozenset({
     "AuthorizeNotForCharging",  # §4.1
     "TransactionIdInMainMeterValues",  # errata 3.16
     "StartAndStopValuesMissing",  # errata 3.14
+    "ReservedIdTagNotValidated",  # §5.13
+    "TxProfileNotDeletedAfterTransaction",  # §3.13.1
     "EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
     "ChannelClosedWhilePending", "NonAsciiOutsideNaturalLanguageText", "VendorIdNotReversedDns",
     "ConnectorNotInUseNotUnavailable",

@@ -187,3 +187,106 @@ def test_4_1_the_recommendation_is_never_a_finding_and_rules_no_world_out():
     trace = Trace()
     verdict = judge_worlds((trace.state,), Stimulus.from_step(step("AdvanceTime", seconds=5)), (authorize(OTHER),))
     assert [v.rule for v in verdict.violations] == ["AuthorizeNotForCharging"] and verdict.worlds
+
+
+# -- §5.13: validate the reservation's identifier with an Authorize.req before the start of the transaction ---------
+
+
+def started_with_reservation(trace: Trace, validated: bool) -> list[str]:
+    """The reserved idTag's card starts the transaction: with an Authorize.req, or from the cache (LocalPreAuthorize)."""
+    from test_model_reservation import start_with
+
+    observed = [authorize(TAG)] if validated else []
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    return trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), *observed, start_with(), sn(1, "Charging"))
+
+
+def cached_and_reserved(**config) -> Trace:
+    from test_model_reservation import reserved, with_reservation
+
+    trace = with_reservation(LocalPreAuthorize=True, **config)
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))
+    return reserved(trace)
+
+
+def test_5_13_an_authorize_after_reserve_now_follows_the_recommendation():
+    assert started_with_reservation(cached_and_reserved(), validated=True) == []
+
+
+def test_5_13_a_start_from_the_cache_without_validating_the_reserved_idtag_is_a_recommendation_not_followed():
+    assert started_with_reservation(cached_and_reserved(), validated=False) == ["ReservedIdTagNotValidated"]
+    assert "ReservedIdTagNotValidated" in RECOMMENDATIONS
+
+
+def test_5_13_an_authorize_before_the_reserve_now_does_not_validate_it():
+    trace = cached_and_reserved()  # TAG was authorized before the reservation only
+    assert trace.state.reservations.live[0].unvalidated
+
+
+def test_5_13_an_authorize_in_the_step_of_the_reserve_now_validates_it():
+    from test_model_reservation import reserve_now, with_reservation
+
+    trace = with_reservation()
+    trace.ok(reserve_now(trace), result(status="Accepted"), authorize(TAG), sn(1, "Reserved"))
+    assert not trace.state.reservations.live[0].unvalidated
+
+
+def test_5_13_a_reservation_that_saw_the_connection_lost_is_not_judged():
+    trace = cached_and_reserved()
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("NetworkUp"), up(), sn(0, "Available"), sn(1, "Reserved"), sn(2, "Available"))
+    assert started_with_reservation(trace, validated=False) == []
+
+
+# -- §3.13.1: after the transaction is stopped, the TxProfile SHOULD be deleted --------------------------------------
+
+
+def tx_profile_of_a_stopped_transaction():
+    from test_model_smartcharging import charging as charging_sc, fresh, set_profile, stop
+
+    state, found = set_profile(charging_sc(fresh()), profile_id=2, purpose="TxProfile")
+    assert found == []
+    return stop(state)
+
+
+def test_3_13_1_a_tx_profile_deleted_after_its_transaction_follows_the_recommendation():
+    from test_model_smartcharging import clear
+
+    assert clear(tx_profile_of_a_stopped_transaction(), "Unknown", id=2)[1] == []
+
+
+def test_3_13_1_a_tx_profile_still_there_after_its_transaction_is_a_recommendation_not_followed():
+    from test_model_smartcharging import clear
+
+    assert clear(tx_profile_of_a_stopped_transaction(), "Accepted", id=2)[1] == ["TxProfileNotDeletedAfterTransaction"]
+    assert "TxProfileNotDeletedAfterTransaction" in RECOMMENDATIONS
+
+
+def test_3_13_1_clearing_a_live_profile_with_it_is_not_judged():
+    from test_model_smartcharging import clear, set_profile
+
+    state, _ = set_profile(tx_profile_of_a_stopped_transaction(), profile_id=1, purpose="TxDefaultProfile")
+    assert clear(state, "Accepted")[1] == []
+
+
+def test_3_13_1_a_tx_profile_the_model_is_unsure_of_is_not_judged():
+    from test_model_smartcharging import clear
+
+    state = tx_profile_of_a_stopped_transaction()
+    unsure = attrs.evolve(state.smart_charging, profiles=tuple(
+        attrs.evolve(p, uncertain=True) for p in state.smart_charging.profiles))
+    assert clear(attrs.evolve(state, smart_charging=unsure), "Accepted", id=2)[1] == []
+
+
+def test_5_13_a_remote_start_the_charge_point_is_not_to_authorize_needs_no_validation():
+    """AuthorizeRemoteTxRequests false: the Central System vouches for the idTag (OCTT TC_046_2_CS); true, and the
+    Charge Point takes it from its cache (LocalPreAuthorize) without asking: not validated."""
+    from test_model_reservation import reserved, start_with, with_reservation
+
+    trace = reserved(with_reservation(AuthorizeRemoteTxRequests=False)).ok(step("PlugIn", connectorId=1))
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+             sn(1, "Preparing"), start_with(), sn(1, "Charging"))
+    trace = cached_and_reserved(AuthorizeRemoteTxRequests=True).ok(step("PlugIn", connectorId=1))
+    assert trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+                    sn(1, "Preparing"), start_with(), sn(1, "Charging")) == ["ReservedIdTagNotValidated"]
