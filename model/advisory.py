@@ -138,10 +138,11 @@ class AdvisoryRules:
     def check_channel_kept(self, event) -> None:
         """§4.2: "If the Central System returns the Pending status, the communication channel SHOULD NOT be closed
         by either the Charge Point or the Central System". A close in a step that neither took the network or the
-        power away, nor sent a frame that breaks OCPP-J, nor asked for a reboot (Reset, a firmware installation)."""
+        power away, nor sent a frame that breaks OCPP-J, nor asked for a reboot (Reset), with no firmware update
+        that may be installing (one kept across a power loss may install while Pending, its statuses unsent)."""
         caused = self.step_op in (None, "NetworkDown", "PowerLoss") or self.step_op in HOSTILE_OPS
         if caused or self.state.registration != "Pending" or self.state.boot_response[0] != "Pending" \
-                or self.state.rebooting or self.install_reboot_owed():
+                or self.state.rebooting or self.state.firmware.update is not None:
             return
         self.fail("ChannelClosedWhilePending", "OCPP 1.6 §4.2",
                   "the Charge Point closed the connection while its BootNotification was answered Pending")

@@ -13,7 +13,7 @@ from model.firmware import WINDOW
 from model.violations import RECOMMENDATIONS
 from test_model_core import (EV_GONE, IDLE, Trace, boot, charging, down, go_offline, preparing, result, sn, statuses,
                              step, stop_tx, up)
-from test_model_firmware import downloaded, fw, wait
+from test_model_firmware import downloaded, fw, update, wait
 from test_model_trigger import with_trigger
 
 RULES = ("EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
@@ -195,6 +195,17 @@ def test_4_2_a_network_or_power_loss_while_pending_is_no_close_of_the_charge_poi
 
 def test_4_2_a_reset_while_pending_may_close_the_channel():
     pending().ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot("Pending"))
+
+
+def test_4_2_a_firmware_update_kept_across_a_power_loss_may_reboot_to_install_while_pending():
+    """The bundled charge point (seed 6): an update Downloading at the power loss goes on after the boot and
+    installs, rebooting, while the registration is Pending (its FirmwareStatusNotifications wait for Accepted)."""
+    trace = with_trigger()
+    trace.ok(step("SetBootResponse", status="Pending", interval=300))
+    trace.ok(update(trace), result(), fw("Downloading"))
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot("Pending"))
+    trace.ok(step("AdvanceTime", seconds=61), down(61.0))
 
 
 def test_4_2_a_close_after_an_accepted_boot_is_not_judged_here():
