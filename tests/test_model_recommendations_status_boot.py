@@ -288,3 +288,29 @@ def test_errata_3_49_before_the_installation_is_due_the_charge_point_may_still_b
 def test_errata_3_49_without_a_transaction_nothing_waits():
     trace = downloaded(with_trigger())
     assert trace.do(wait(WINDOW * 3)) == ["FirmwareNotInstalled"]
+
+
+# -- the bundled charge point, through the harness ------------------------------------------------------------------
+
+
+CHARGING = [{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"}, {"op": "PlugIn", "connectorId": 1},
+            {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}]
+
+
+def test_errata_3_49_the_bundled_charge_point_leaves_free_connectors_available_a_recommendation_not_a_finding():
+    from test_recommendations import run_steps
+
+    found, report = run_steps(CHARGING + [
+        {"op": "UpdateFirmware", "location": "ftp://127.0.0.1/firmware.bin", "retrieveDate": "2025-01-01T00:00:00Z"},
+        {"op": "AdvanceTime", "seconds": 400}])
+    assert all(f == () for f in found)
+    assert report.recommendations == {"ConnectorNotInUseNotUnavailable": 1}
+
+
+def test_4_9_the_bundled_charge_point_follows_the_ev_side_and_reconnection_recommendations():
+    from test_recommendations import run_steps
+
+    found, report = run_steps(CHARGING + [{"op": "Unplug", "connectorId": 1}, {"op": "NetworkDown"},
+                                          {"op": "PlugIn", "connectorId": 2}, {"op": "Unplug", "connectorId": 2},
+                                          {"op": "NetworkUp"}])
+    assert all(f == () for f in found) and report.recommendations == {}
