@@ -290,3 +290,32 @@ def test_5_13_a_remote_start_the_charge_point_is_not_to_authorize_needs_no_valid
     trace = cached_and_reserved(AuthorizeRemoteTxRequests=True).ok(step("PlugIn", connectorId=1))
     assert trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
                     sn(1, "Preparing"), start_with(), sn(1, "Charging")) == ["ReservedIdTagNotValidated"]
+
+
+# -- end to end: the bundled charge point, the harness and the model ------------------------------------------------
+
+
+def test_errata_3_14_3_16_the_bundled_charge_point_follows_both_recommendations():
+    from test_recommendations import run_steps
+
+    found, report = run_steps([
+        {"op": "ChangeConfiguration", "key": "StopTxnSampledData", "value": f"{ENERGY},Current.Import"},
+        {"op": "SetIdTag", "idTag": TAG, "status": "Accepted"}, {"op": "PlugIn", "connectorId": 1},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG}, {"op": "AdvanceTime", "seconds": 30},
+        {"op": "TriggerMessage", "requestedMessage": "MeterValues", "connectorId": 0},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG}])
+    assert all(f == () for f in found) and report.recommendations == {}
+
+
+def test_5_13_the_bundled_charge_point_starts_a_reservation_from_its_cache_reported_never_a_finding():
+    from test_recommendations import run_steps
+    from vocabulary.dates import iso
+
+    found, report = run_steps([
+        {"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"},
+        {"op": "SetIdTag", "idTag": TAG, "status": "Accepted"},
+        {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG}, {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG},
+        {"op": "ReserveNow", "connectorId": 1, "expiryDate": iso(EPOCH + 3600), "idTag": TAG, "reservationId": 1},
+        {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG}])
+    assert all(f == () for f in found)
+    assert report.recommendations == {"ReservedIdTagNotValidated": 1} and report.accepted == {}
