@@ -103,14 +103,16 @@ class AdvisoryRules:
         the reconnection, before the connector's status at the reconnection, that fits the connector neither then
         nor before it went offline: a history, the Charge Point itself says so by sending the current one after it
         ("in the order in which the events that they describe occurred"). The current one fits at the reconnection
-        or once the messages of the burst so far are known (a StopTransaction queued offline tells of a stop)."""
+        or once the messages of the burst so far are known (a StopTransaction queued offline tells of a stop); a
+        status that fits then too is no history."""
         connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
         if connector_id not in self.reconnected:
             return
         then, prior, history = self.reconnected[connector_id]
-        if status in then | set(self.settled_statuses(self.state.connector(connector_id))):
+        fits = then | set(self.settled_statuses(self.state.connector(connector_id)))
+        if status in fits:
             del self.reconnected[connector_id]
-            for old in dict.fromkeys(old for old in history if old != status):
+            for old in dict.fromkeys(old for old in history if old not in fits):
                 self.fail("HistoricalStatusNotification", "OCPP 1.6 §4.9",
                           f"connector {connector_id} reported {old} after the reconnection, before its current status "
                           f"{status}: a status change of the time offline that is neither an error nor the current status")

@@ -95,6 +95,12 @@ def test_4_9_a_status_the_model_may_still_take_for_current_is_not_called_history
                          sn(1, "Available"))
 
 
+def test_4_9_a_status_before_the_stop_that_tells_of_it_is_judged_once_the_stop_is_known():
+    """A StatusNotification may come before or after the StopTransaction (OCTT §1.2)."""
+    stopped_offline().ok(step("NetworkUp"), up(), sn(1, "Finishing", info=EV_GONE), stop_tx(1, "EVDisconnected"),
+                         sn(1, "Available"))
+
+
 def test_4_9_only_the_current_status_after_a_reconnection_follows_the_recommendation():
     stopped_offline().ok(step("NetworkUp"), up(), stop_tx(1, "EVDisconnected"), sn(1, "Available"))
 
