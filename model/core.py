@@ -1199,10 +1199,17 @@ class CoreRules:
         if "transactionId" in call.payload and (metering.periodic(values) or metering.clock_timestamps(values)):
             self.check_queue_order(call)
         c = self.state.connector(connector_id)
-        if connector_id and c.tx is not None and metering.periodic(values):
+        if connector_id and c.tx is not None and metering.periodic(values) and self.sampled_for(c.tx, call):
             stamp = metering.periodic_timestamp(values)
             self.check_sample_drift(c.tx, stamp)
             self.update(connector_id, tx=evolve(c.tx, sampled_at=call.time, sampled_stamp=stamp))
+
+    @staticmethod
+    def sampled_for(tx: Tx, call: CpCall) -> bool:
+        """A periodic sample is this transaction's unless it names another (one queued for an earlier transaction, §3.7:
+        the SAP simulator sends samples of an earlier example's transaction, sim-triage session 4)."""
+        named = call.payload.get("transactionId")
+        return named is None or tx.transaction_id is None or named == tx.transaction_id
 
     def sampled_since_change(self, values) -> list[dict]:
         """The readings taken since their measurand key last changed: one stamped before was taken under the value
