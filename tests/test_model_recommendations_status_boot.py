@@ -320,3 +320,20 @@ def test_4_9_the_bundled_charge_point_follows_the_ev_side_and_reconnection_recom
                                           {"op": "PlugIn", "connectorId": 2}, {"op": "Unplug", "connectorId": 2},
                                           {"op": "NetworkUp"}])
     assert all(f == () for f in found) and report.recommendations == {}
+
+
+# -- check-log: a Charge Point's own DataTransfer.req, which the machine cannot make one send ------------------------
+
+
+@pytest.mark.parametrize("vendor, expected", [("MicroOcpp", {"VendorIdNotReversedDns": 1}),
+                                              ("com.example.charger", {})])
+def test_4_3_check_log_reports_a_vendor_id_that_is_no_reversed_dns_name_and_exits_0(tmp_path, capsys, vendor, expected):
+    import json
+
+    from properties.cli import main
+    from test_checklog import Log
+
+    log = Log().boot().cp(5, "DataTransfer", {"vendorId": vendor, "messageId": "m"}, {"status": "UnknownVendorId"})
+    assert main(["check-log", str(log.jsonl(tmp_path / "log.jsonl")), "--json"]) == 0
+    cp = json.loads(capsys.readouterr().out)["chargePoints"][0]
+    assert cp["recommendations"] == expected and cp["accepted"] == {}
