@@ -5,8 +5,8 @@ followed, never a finding. A recommendation is judged only where the model is ce
 is the one seen; where it is not (or where the worlds of :mod:`model.worlds` disagree), it says nothing.
 
 What a rule needs to know of the step being judged (a cable pulled out in it, the statuses sent since a
-reconnection in it) is kept on the judgement, not in the state: a step of check-log, which judges each event on
-its own, then sees too little and judges nothing.
+reconnection in it) is kept on the judgement, not in the state: check-log, which judges each event on its own
+(with the hidden events it assumes before it), judges these less often, never more.
 """
 
 from __future__ import annotations
