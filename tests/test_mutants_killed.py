@@ -110,8 +110,7 @@ RULES = {
     "ClockAlignedReadingsStopAfterFirst": {"ClockAlignedReadingMissing"},
     "StartTransactionDroppedWhileOffline": {"OfflineTransactionNotSent"},
     "MessagesDroppedWithoutTransactionId": {"TransactionIdMinusOne"},
-    # a second transaction's StopTransaction, not sent yet when the connection went, is forgotten too
-    "UnconfirmedStopTransactionForgottenAtReset": {"UnconfirmedStopTransactionNotQueued", "ResetStopsTransactions"},
+    "UnconfirmedStopTransactionForgottenAtReset": {"UnconfirmedStopTransactionNotQueued"},
 }
 
 SLOW = {"CacheUsedWhenDisabled"}

@@ -307,9 +307,9 @@ class MessagesDroppedWithoutTransactionId(ChargePoint):
 
 
 class UnconfirmedStopTransactionForgottenAtReset(ChargePoint):
-    """Errata v4.0 3.36 (§5.14): a StopTransaction sent before a reset whose StopTransaction.conf never came SHALL be
-    queued; this one forgets it at the reboot (one the Central System failed to process it keeps, §3.7.1), so the
-    Central System never learns the transaction ended."""
+    """Errata v4.0 3.36 (§5.14): a StopTransaction sent before a soft reset whose StopTransaction.conf never came
+    SHALL be queued; this one forgets it at the reboot (the first StopTransaction of its queue, if the Central System
+    did not fail to process it, §3.7.1), so the Central System never learns the transaction ended."""
 
     minimal_trace = [*CHARGING, {"op": "FailNext", "action": "StopTransaction", "count": 1, "failure": "ConnectionLost"},
                      {"op": "Reset", "type": "Soft"}]
@@ -319,8 +319,10 @@ class UnconfirmedStopTransactionForgottenAtReset(ChargePoint):
             if c.transaction is not None:
                 self._stop_transaction(c, self._reset_stop_reason(kind))
         await self._flush()
-        self._outbox = [item for item in self._outbox if item.action != "StopTransaction" or item.attempts]
-        self._save_queue()
+        lost = next((item for item in self._outbox if item.action == "StopTransaction"), None)
+        if kind == "Soft" and lost is not None and not lost.attempts:
+            self._outbox.remove(lost)
+            self._save_queue()
         await self._reboot()
 
 
