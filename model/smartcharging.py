@@ -191,10 +191,16 @@ class SmartChargingRules:
     def check_tx_profiles_deleted(self, matched: list[ChargingProfile]) -> None:
         """§3.13.1: "After the transaction is stopped, the profile SHOULD be deleted": ClearChargingProfile Accepted
         where it matched only TxProfiles whose transaction ended (the model sure of each) found one still there."""
-        if matched and all(p.ended and not p.uncertain for p in matched) and not self.state.options.leftovers:
+        if matched and all(self.surely_over(p) for p in matched) and not self.state.options.leftovers:
             self.fail("TxProfileNotDeletedAfterTransaction", "OCPP 1.6 §3.13.1, §5.5",
                       f"ClearChargingProfile matching only the TxProfile(s) {', '.join(str(p.id) for p in matched)} of "
                       "transactions stopped was Accepted: the profile was not deleted after its transaction (SHOULD)")
+
+    def surely_over(self, p: ChargingProfile) -> bool:
+        """A TxProfile whose transaction ended, and no transaction runs on its connector, seen or not: a profile the
+        model retired at a StartTransaction sent again (§3.7.1) is still its transaction's."""
+        c = self.state.connector(p.connector) if p.connector else None
+        return p.ended and not p.uncertain and c is not None and c.tx is None and not self.hidden_tx(c)
 
     def stop_owed(self, p: ChargingProfile) -> bool:
         """§7.10: a TxProfile ends with its transaction; one whose StopTransaction is owed (a power loss

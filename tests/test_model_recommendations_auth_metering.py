@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import attrs
 
-from model import Answer, CpCall, Options, Stimulus
+from model import Answer, CpCall, Options, Stimulus, judge
 from model.violations import RECOMMENDATIONS
 from model.worlds import judge_worlds
 from vocabulary.dates import seconds
@@ -319,3 +319,19 @@ def test_5_13_the_bundled_charge_point_starts_a_reservation_from_its_cache_repor
         {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": TAG}])
     assert all(f == () for f in found)
     assert report.recommendations == {"ReservedIdTagNotValidated": 1} and report.accepted == {}
+
+
+def test_3_13_1_a_tx_profile_whose_transaction_still_runs_is_not_judged():
+    """A remote start's TxProfile, its StartTransaction failed once and sent again (§3.7.1): the transaction runs."""
+    from test_model_smartcharging import START, T0, clear, fresh, profile
+
+    state = attrs.evolve(fresh(), policy=((TAG, "Accepted", None),))
+    state = judge(state, Stimulus.from_step(step("PlugIn", connectorId=1)), [sn(1, "Preparing")]).state
+    payload = {"connectorId": 1, "idTag": TAG, "meterStart": 0, "timestamp": START}
+    remote = step("RemoteStartTransaction", connectorId=1, idTag=TAG, chargingProfile=profile(9, "TxProfile"))
+    state = judge(state, Stimulus.from_step(remote), [Answer("result", {"status": "Accepted"}),
+                                                       CpCall("StartTransaction", payload, T0, error="InternalError"),
+                                                       sn(1, "Charging")]).state
+    again = CpCall("StartTransaction", payload, T0 + 60, answer={"transactionId": 7, "idTagInfo": {"status": "Accepted"}})
+    state = judge(state, Stimulus.from_step(step("AdvanceTime", seconds=60)), [again]).state
+    assert clear(state, "Accepted", id=9)[1] == []
