@@ -18,6 +18,7 @@ from model.configuration import value_of
 from . import stopping
 from .preconditions import precondition
 from .harness import ModelViolation
+from .profiles.cache import AuthorizationCacheRules
 from .profiles.core_gaps import CoreGapRules
 from .profiles.firmware import FirmwareRules
 from .profiles.localauth import LocalAuthListRules
@@ -66,7 +67,7 @@ where shrinking goes."""
 
 
 class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
-                  VocabularyRules, CoreGapRules, RuleBasedStateMachine):
+                  VocabularyRules, CoreGapRules, AuthorizationCacheRules, RuleBasedStateMachine):
     """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
 
     session = None

@@ -326,6 +326,20 @@ class UnconfirmedStopTransactionForgottenAtReset(ChargePoint):
         await self._reboot()
 
 
+class CacheEntryNeverExpires(ChargePoint):
+    """§3.5.1, §3.5.4: "When the validity of a Cache entry expires, it SHALL be changed to expired in the Cache";
+    this one keeps it Accepted past its expiryDate, so the card still starts under LocalPreAuthorize (or offline)."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "LocalPreAuthorize", "value": "true"},
+                     {**ACCEPT_A, "expiryDate": "2025-01-01T00:00:30Z"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"},
+                     {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}, {"op": "AdvanceTime", "seconds": 61},
+                     {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "A"}]
+
+    def _cached(self, id_tag: str) -> dict | None:
+        return self.store["cache"].get(id_tag) if self._cache_enabled() else None
+
+
 CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         SoftResetReportsHardReset, NoAvailableAfterConnectionTimeOut, ReadOnlyKeyAccepted,
         StopTransactionDroppedWhileOffline, RemoteStartOnConnectorZeroAccepted,
@@ -336,7 +350,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
         StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
-        MessagesDroppedWithoutTransactionId, UnconfirmedStopTransactionForgottenAtReset,
+        MessagesDroppedWithoutTransactionId, UnconfirmedStopTransactionForgottenAtReset, CacheEntryNeverExpires,
 )
 
 
