@@ -409,11 +409,15 @@ class SapController:
     async def _status(self, step: dict) -> dict | None:
         """No cable or EV model (sim-triage session 3): EVSuspend/EVResume without a transaction would report a status
         the station is not in (refused); a PlugIn into a running transaction (one started with no cable) has
-        nothing to report."""
+        nothing to report, and one into an Inoperative connector would report Preparing where the station stays
+        Unavailable (refused, session 4)."""
         if step["op"] in ("PlugIn", "EVSuspend", "EVResume"):
-            started = (await self.connector(step["connectorId"])).get("transactionStarted")
+            state = await self.connector(step["connectorId"])
+            started = state.get("transactionStarted")
             if step["op"] == "PlugIn" and started:
                 return None
+            if step["op"] == "PlugIn" and state.get("availability") == "Inoperative":
+                raise ControllerError(f"SAP simulator: connector {step['connectorId']} is Inoperative", refused=True)
             if step["op"] != "PlugIn" and not started:
                 raise ControllerError(f"SAP simulator: no transaction on connector {step['connectorId']} for "
                                       f"{step['op']}", refused=True)
@@ -448,8 +452,8 @@ class SapController:
                 "transactionId": state["transactionId"], "reason": "EVDisconnected"},
                 refused_ok=True)
             state = await self.connector(connector_id)
-        if state.get("status") == "Available":
-            return []
+        if state.get("status") == "Available" or state.get("availability") == "Inoperative":
+            return []  # Inoperative: the station stays Unavailable, nothing to report (session 4)
         await self.station_request("statusNotification", {
             "connectorId": connector_id, "errorCode": "NoError", "status": "Available"})
         return [{"action": "StatusNotification", "connectorId": connector_id, "status": "Available"}]

@@ -247,6 +247,29 @@ def test_sap_a_step_while_the_stations_connection_is_closed_is_refused_and_nothi
     asyncio.run(main())
 
 
+def test_sap_a_cable_into_or_out_of_an_inoperative_connector_reports_nothing():
+    """An Inoperative connector stays Unavailable whatever its cable does (§4.9): the controller's PlugIn would report
+    Preparing (refused: skipped) and its Unplug Available (nothing sent), statuses the station is not in (sim-triage
+    session 4, sap-s4-4: a false StatusNotReported). An Operative one still reports both."""
+    async def main():
+        async with running(FakeSapSimulator()) as fake:
+            controller = sap(fake)
+            connector = fake.stations["hash-SAP-SIM-1"]["connectors"][2]
+            connector.update(availability="Inoperative", status="Unavailable")
+            with pytest.raises(ControllerError, match="Inoperative") as refused:
+                await controller.perform({"op": "PlugIn", "connectorId": 2})
+            assert refused.value.refused
+            assert await controller.perform({"op": "Unplug", "connectorId": 2}) == []
+            assert station_requests(fake) == []
+            connector.update(availability="Operative")
+            await controller.perform({"op": "PlugIn", "connectorId": 2})
+            await controller.perform({"op": "Unplug", "connectorId": 2})
+            assert [payload["status"] for _, payload in station_requests(fake)] == ["Preparing", "Available"]
+            await controller.close()
+
+    asyncio.run(main())
+
+
 def test_sap_unplug_stops_the_transaction_and_reports_available():
     async def main():
         async with running(FakeSapSimulator()) as fake:
