@@ -71,7 +71,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         inoperative=PLAIN, scheduled=PLAIN, presented=ID_TAG, authorized=ID_TAG, authorized_at=TIME,
         plugged_at=TIME, tx=PLAIN, offline_tags=bag(ID_TAG), offline_denied=bag(ID_TAG), offline_causes=PLAIN,
         offline_last=row(ID_TAG, TIME), alternatives=bag(ID_TAG), uncertain=PLAIN, finishing=PLAIN,
-        after_boot=PLAIN, replugged=PLAIN, resync=PLAIN),
+        after_boot=PLAIN, replugged=PLAIN, resync=PLAIN, fitting=PLAIN, changed_at=TIME, stop_failed=PLAIN),
     Tx: dict(id_tag=ID_TAG, meter_start=PLAIN, transaction_id=TRANSACTION, parent_id_tag=ID_TAG, invalid=PLAIN,
              sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, start_failures=PLAIN, cableless=PLAIN,
              stop_measurands=PLAIN, overdue=PLAIN),
