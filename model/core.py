@@ -973,6 +973,7 @@ class CoreRules:
                       "given up is stopped with transactionId -1")
             return
         if not owners and self.lost_stopped(transaction_id, call.payload.get("reason", "Local")):
+            self.queue_unconfirmed(call)
             return
         if not owners:
             self.fail("StopTransactionUnknownId", "OCPP 1.6 §4.10", f"StopTransaction for unknown transaction {transaction_id}")
@@ -1012,7 +1013,8 @@ class CoreRules:
     def resent_unconfirmed(self, transaction_id, call: CpCall) -> bool:
         """The StopTransaction of :meth:`queue_unconfirmed` again: the Central System may fail to process it now
         (retried as any, §3.7.1), or answer it, or again not."""
-        if transaction_id not in self.state.stopped or not self.unconfirmed(transaction_id):
+        if not self.unconfirmed(transaction_id) or any(c.tx and c.tx.transaction_id == transaction_id
+                                                       for c in self.connectors()):  # -1: another one given up
             return False
         self.discharge(lambda o: o.rule == "UnconfirmedStopTransactionNotQueued" and o.transaction_id == transaction_id)
         self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))

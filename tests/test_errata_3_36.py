@@ -15,7 +15,7 @@ import pytest
 
 from adapters.bundled import BundledSut
 from adapters.csms import CsmsPolicy
-from model import CpCall
+from model import CpCall, Options
 from properties.replay import replay
 
 from test_model_core import IDLE, Trace, boot, charging, down, result, sn, statuses, step, up
@@ -101,6 +101,17 @@ def test_errata_3_36_stop_sent_again_and_failed_to_process_is_retried():
     assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
 
 
+def test_errata_3_36_stop_of_a_transaction_lost_at_a_hard_reset_may_be_sent_again():
+    """A transaction started while a hard reset waits is lost at the reboot (§5.14); its StopTransaction after the
+    restart may get no answer either, and come again."""
+    trace = Trace(Options(reboot_limit=15.0))
+    trace.ok(step("Reset", type="Hard"), result(status="Accepted"))
+    charging(trace)
+    trace.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+             *statuses(*AFTER_REBOOT, t=10.0), unconfirmed_stop("HardReset", t=10.0), down(10.0))
+    trace.ok(step("AdvanceTime", seconds=30), up(40.0), sent_again("HardReset", t=40.0))
+
+
 def test_errata_3_36_a_stop_that_was_answered_is_not_sent_again():
     trace = charging()
     trace.ok(step("Reset", type="Soft"), result(status="Accepted"), sent_again("SoftReset"), down())
@@ -162,3 +173,25 @@ def test_errata_3_36_endpoint_loses_the_connection_before_the_answer():
 def test_errata_3_36_fail_next_failure_must_be_known(failure):
     with pytest.raises(ValueError, match="failure"):
         CsmsPolicy().apply({"op": "FailNext", "action": "StopTransaction", "count": 1, "failure": failure})
+
+
+def test_errata_3_36_stop_minus_one_sent_again_and_the_next_given_up_transaction_stopped_anew():
+    """Errata 3.18: the StopTransaction (-1) of a transaction whose StartTransaction was given up, its answer lost,
+    comes again; the next transaction given up stops with -1 too, which is its own StopTransaction, not a resend."""
+    from test_model_core_gaps import start_given_up, start_tx_failing
+
+    def minus_one(t: float, answered: bool = True) -> CpCall:
+        return CpCall("StopTransaction", {"transactionId": -1, "meterStop": 0, "timestamp": "2025-01-01T01:00:00Z",
+                                          "reason": "Local", "idTag": "TAG1"}, t, answer={} if answered else None)
+
+    trace = start_given_up()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG1"), minus_one(60.0, answered=False), down(60.0))
+    trace.ok(step("AdvanceTime", seconds=30), up(90.0), minus_one(90.0), sn(1, "Finishing", 90.0))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available", 90.0))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing", 90.0))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG1"), CpCall("Authorize", {"idTag": "TAG1"}, 90.0,
+             answer={"idTagInfo": {"status": "Accepted"}}), start_tx_failing(90.0), sn(1, "Charging", 90.0))
+    trace.ok(step("AdvanceTime", seconds=60), start_tx_failing(150.0))
+    assert trace.connector(1).tx.transaction_id == -1
+    trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG1"), minus_one(150.0), sn(1, "Finishing", 150.0))
+    assert trace.connector(1).tx is None
