@@ -1043,7 +1043,9 @@ class CoreRules:
                       f"StopTransaction of transaction {transaction_id} sent again after its final attempt (of "
                       "TransactionMessageAttempts) failed: \"the Charge Point SHOULD discard the message\"")
         self.discharge(lambda o: o.rule == "TransactionMessageRetry" and o.transaction_id == transaction_id)
-        if call.error is None:  # its StopTransaction.conf's IdTagInfo updates the cache as any (§3.5.1)
+        if call.error is None and call.answer is None:
+            pass  # its .conf never came: it stays queued (errata 3.36), its failures counted so far
+        elif call.error is None:  # its StopTransaction.conf's IdTagInfo updates the cache as any (§3.5.1)
             self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
             self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id},
                                       failures=tuple(f for f in self.state.failures if f[0] != transaction_id))

@@ -8,6 +8,7 @@ behaviour the spec allows.
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from model import CpCall, Options
@@ -562,3 +563,31 @@ def test_3_7_1_a_start_sent_again_keeps_what_was_seen_of_its_transaction():
     assert trace.do(step("AdvanceTime", seconds=3), start_tx_failing(2.0)) == []
     assert trace.connector(1).tx.transaction_id == -1 and trace.connector(1).tx.overdue
     assert "StatusNotReported" not in trace.do(step("AdvanceTime", seconds=5))
+
+
+# -- §3.7.1 with errata 3.36: a transmission whose .conf never came is neither a success nor a failure ---------
+
+
+def unanswered(t: float) -> CpCall:
+    return attrs.evolve(resend(t), answer=None, error=None)
+
+
+def lost_then_failed(attempts: int) -> Trace:
+    """Failure 1, a resend whose connection was lost before its .conf (errata 3.36), a resend that fails again."""
+    trace = preparing(failed_stop(attempts=attempts), connector=2)
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("AdvanceTime", seconds=60), unanswered(60.0), down(), up(), resend(60.0, error="InternalError"))
+    return trace
+
+
+def test_3_7_1_errata_3_36_a_lost_conf_keeps_the_failures_counted_so_the_last_attempt_may_discard():
+    """Hostile nightly (session 4, seed 13): the model took the StopTransaction without a .conf as delivered and
+    counted failures from 1 again, so the Charge Point that discarded it after its last failure was flagged."""
+    trace = lost_then_failed(attempts=2)
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(60.0))
+
+
+def test_3_7_1_errata_3_36_a_lost_conf_is_no_success_the_queue_still_waits_for_the_retry():
+    trace = lost_then_failed(attempts=3)
+    assert trace.do(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(60.0)) == [
+        "TransactionMessageBeforeQueueEmptied"]
