@@ -650,7 +650,9 @@ class CoreRules:
             self.forget_aligned_readings()
             slow = self.state.options.reboot_limit and self.state.powered
             booting = "Booting" if self.state.rebooting and not slow else self.state.registration
-            self.state = evolve(self.state, online=False, registration=booting)
+            last, tolerance = self.state.last_call_at, self.state.options.tolerance
+            self.state = evolve(self.state, online=False, registration=booting,
+                                held=tolerance > 0 and last is not None and event.time - last <= tolerance)
             return
         if not self.state.powered:
             self.fail("ConnectedWithoutPower", "OCPP 1.6 §4.2", "the Charge Point connected while powered off")
@@ -666,6 +668,7 @@ class CoreRules:
         return tx if tx is None or tx.sampled_at >= self.state.time else evolve(tx, sampled_at=self.state.time)
 
     def cp_call(self, call: CpCall) -> None:
+        self.state = evolve(self.state, last_call_at=call.time, held=False)
         if not self.state.online:
             self.fail("MessageWhileOffline", "OCPP-J 1.6 §3", f"{call.action} arrived while the model has the Charge Point offline")
         if call.action == "BootNotification":
@@ -1341,7 +1344,7 @@ class CoreRules:
         self.handled.add("settle")
         self.note_aligned_interval()
         self.expire_authorizations()
-        if not (self.state.online and self.state.powered):
+        if not (self.state.online and self.state.powered) or self.state.held:  # held: as good as offline (State.held)
             return
         now = self.state.time
         waiting = tuple(o for o in self.state.owed if self.waits_for_start(o) or self.waits_for_registration(o))

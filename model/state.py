@@ -154,6 +154,12 @@ class ChargePointState:
     online: bool = True
     powered: bool = True
     rebooting: bool = False
+    last_call_at: float | None = None
+    """When the Charge Point's last CALL came."""
+    held: bool = False
+    """The connection was lost within ``tolerance`` of the Charge Point's last CALL, so our answer may not have reached
+    it; until its next CALL it may be holding its messages for that CALL's timeout (OCPP-J §4.1.1: no CALL before the
+    earlier ones are "responded to or have timed out", an "implementation-dependent timeout interval"; MicroOcpp 40 s)."""
     cache: tuple[tuple[str, str, str | None, float | None], ...] = ()
     """(idTag, status, parentIdTag, expiryDate as epoch seconds or None) of the last IdTagInfo of each idTag (§3.5.1)."""
     policy: tuple[tuple[str, str, str | None], ...] = ()

@@ -406,9 +406,10 @@ def test_3_16_1_samples_queued_offline_are_owed_one_interval_after_the_reconnect
     samples come when its own queue timer sends them. The spec sets no time for that (§3.7): the next sample is owed
     one interval (+ tolerance) after the reconnection, not counted from the last one before the outage."""
     trace = charging(Trace(Options(tolerance=1.0), MeterValueSampleInterval=3))
-    trace.ok(step("NetworkDown"), down())
+    trace.ok(step("AdvanceTime", seconds=2))  # its last CALL well before the outage: no answer lost with it (State.held)
+    trace.ok(step("NetworkDown"), down(2.0))
     trace.ok(step("AdvanceTime", seconds=5))
-    trace.ok(step("NetworkUp"), up(5.0))
+    trace.ok(step("NetworkUp"), up(7.0))
     assert trace.do(step("AdvanceTime", seconds=5)) == ["MeterValuesSampleMissing"]
 
 
@@ -1887,3 +1888,25 @@ def test_4_9_9_1_20_with_minimum_status_duration_a_short_status_between_two_repo
         step("AdvanceTime", seconds=1), sn(1, "Finishing", 1.0))
     assert "StatusTransitionNotAllowed" in Trace(MinimumStatusDuration=0).do(
         step("AdvanceTime", seconds=1), sn(1, "Finishing", 1.0))
+
+
+def _remote_start_then_network_down(heartbeat_at: float) -> Trace:
+    """A remote start waits for its cable on connector 1 (ConnectionTimeOut 10 s); the Charge Point's last CALL is a
+    Heartbeat at ``heartbeat_at``; the connection is lost at 5 s and comes back at once."""
+    trace = Trace(Options(tolerance=2.0), AuthorizeRemoteTxRequests=False, ConnectionTimeOut=10)
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"), sn(1, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=5), CpCall("Heartbeat", {}, heartbeat_at, answer={"currentTime": "x"}))
+    trace.ok(step("NetworkDown"), down(5.0))
+    trace.ok(step("NetworkUp"), up(5.0))
+    return trace
+
+
+def test_ocppj_4_1_1_a_charge_point_whose_last_answer_the_lost_connection_may_have_taken_may_hold_its_messages():
+    """MicroOcppSimulator (sim-triage mo-s4-2): a Heartbeat answered just as NetworkDown closed the connection never
+    reached it; it waits for that CALL's timeout (40 s, OCPP-J §4.1.1: "implementation-dependent") and sends
+    nothing meanwhile, also after NetworkUp: the end of an authorization's ConnectionTimeOut goes unreported until
+    then. Until its next CALL nothing is owed; with its last CALL well before the disconnection, it is."""
+    held = _remote_start_then_network_down(heartbeat_at=4.5)
+    held.ok(step("AdvanceTime", seconds=20))
+    held.ok(step("AdvanceTime", seconds=20), sn(1, "Available", 45.0))
+    assert _remote_start_then_network_down(heartbeat_at=1.0).do(step("AdvanceTime", seconds=20)) == ["StatusNotReported"]
