@@ -51,6 +51,7 @@ class Preconditions:
         if await self._wait_transfers():
             await self._reconnect()  # an installed firmware reboots the charge point
         await self._ensure_registered()
+        await self._drain_queue()
         await self._stop_transactions()
         await self._undo_physical()
         await self._clear_ocpp_state()
@@ -270,6 +271,15 @@ class Preconditions:
         if status not in allowed:
             raise PreconditionError(f"{action} {payload or ''} was answered {status}, "
                                     f"expected {' or '.join(allowed)}")
+
+    async def _drain_queue(self) -> None:
+        """What the charge point held back comes now, before anything is undone or verified: a charge point whose
+        answer the lost connection took sends nothing until that CALL times out (OCPP-J §4.1.1; MicroOcpp 40 s), then
+        all it queued at once, an earlier example's transaction too (sim-triage mo-s4-2). The StatusNotifications a
+        trigger asks for come behind it: once they came, and the burst settled, the queue is free."""
+        if "RemoteTrigger" in self.profiles:
+            await self._trigger_statuses(range(1, self.description.connectors + 1))
+            await self.settle()
 
     async def _learn_statuses(self) -> None:
         """Every connector's status: asked for (RemoteTrigger), or as last reported."""
