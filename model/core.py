@@ -879,8 +879,15 @@ class CoreRules:
         self.state = attrs.evolve(
             self.state, stopped=self.state.stopped - {-1}, retrying=self.state.retrying - {-1},
             exhausted=self.state.exhausted - {-1},
-            owed=tuple(attrs.evolve(o, transaction_id=-1) if o.action == "StopTransaction"
+            owed=tuple(self.owed_with_minus_one(o) if o.action == "StopTransaction"
                        and o.connector == connector_id else o for o in self.state.owed))
+
+    @staticmethod
+    def owed_with_minus_one(owed: Owed) -> Owed:
+        """A StopTransaction owed before its StartTransaction was given up now carries -1 (errata 3.18); missing, it is
+        that deviation (as :meth:`owe_stop` names it), not a second one."""
+        return attrs.evolve(owed, transaction_id=-1, rule="TransactionIdMinusOne",
+                            section=f"{owed.section}; OCPP 1.6 §4.8, errata 3.18")
 
     def adopt_given_up_start(self) -> None:
         """A StopTransaction with transactionId -1 (errata 3.18) where a StartTransaction may have been given up

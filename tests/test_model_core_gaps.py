@@ -591,3 +591,14 @@ def test_3_7_1_errata_3_36_a_lost_conf_is_no_success_the_queue_still_waits_for_t
     trace = lost_then_failed(attempts=3)
     assert trace.do(step("PresentIdTag", connectorId=2, idTag=OTHER), *start_on_two(60.0)) == [
         "TransactionMessageBeforeQueueEmptied"]
+
+
+def test_errata_3_18_a_stop_owed_before_its_start_was_given_up_is_owed_with_minus_one():
+    """MicroOcppSimulator (sim-triage mo-s4-2): the card stopped the transaction while its StartTransaction was sent
+    again; once the start is given up, the StopTransaction owed carries transactionId -1 (errata 3.18), and its
+    absence is that deviation (TransactionIdMinusOne, accepted for MO), not a second one (StopByPresentingIdTag)."""
+    trace = preparing(Trace(Options(tolerance=2.0), TransactionMessageAttempts=3, TransactionMessageRetryInterval=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx_failing(0.0), sn(1, "Charging"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), start_tx_failing(1.0))
+    trace.ok(step("AdvanceTime", seconds=3), start_tx_failing(2.0))
+    assert trace.do(step("AdvanceTime", seconds=5)) == ["TransactionIdMinusOne"]
