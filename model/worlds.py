@@ -36,6 +36,7 @@ import attrs
 
 from .events import Answer, Stimulus
 from .hostile import crossing_orders
+from .invariants import nothing_owed_overdue
 from .judge import Judgement, Verdict, judge
 from .state import ChargePointState
 from .violations import RECOMMENDATIONS
@@ -141,4 +142,5 @@ def retries_discarded(state: ChargePointState, accepted: frozenset[str]) -> tupl
     judgement = Judgement(state)
     for owed in retries:
         judgement.overdue(owed)
-    return (attrs.evolve(judgement.state, owed=tuple(o for o in judgement.state.owed if o not in retries)),)
+    discarded = attrs.evolve(judgement.state, owed=tuple(o for o in judgement.state.owed if o not in retries))
+    return () if nothing_owed_overdue(discarded) else (discarded,)  # else what it owes would have come by now

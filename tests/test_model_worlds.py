@@ -130,3 +130,21 @@ def test_3_7_1_a_message_sent_in_the_step_its_failed_predecessor_was_discarded_i
                             meter_values(2, 2)), accepted)
     assert {v.rule for v in verdict.violations} == {"TransactionMessageBeforeQueueEmptied"}  # all accepted
     assert Harness.__init__.__code__.co_names.count("with_same_deviations") == 1
+
+
+def test_3_7_1_a_discarded_retry_world_in_which_a_queued_start_would_be_overdue_is_not_kept():
+    """Nightly seed 1040 (session 4): with TransactionMessageRetry accepted (found earlier in the run), the world in
+    which the failed StopTransaction was discarded at once owes the StartTransaction queued behind it at once. The
+    Charge Point did not send it in the step, so that world is ruled out, not kept to break InvariantNothingOwedOverdue."""
+    from model.invariants import broken
+    from model.worlds import with_same_deviations
+    from test_model_core import authorize
+    from test_model_core_gaps import OTHER, failed_stop
+    from test_model_core import preparing
+
+    trace = preparing(failed_stop(), connector=2)
+    trace.ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    accepted = with_same_deviations(frozenset({"TransactionMessageRetry"}))
+    verdict = judge_worlds((trace.state,), Stimulus.from_step(step("PresentIdTag", connectorId=2, idTag=OTHER)),
+                           (authorize(OTHER), sn(2, "Charging")), accepted)
+    assert verdict.violations == () and broken(verdict.worlds) == ()
