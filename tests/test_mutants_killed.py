@@ -75,7 +75,7 @@ EXAMPLES = {
     "StartTransactionDroppedWhileOffline": 75,  # 32, 3 (charge_offline)
     "MessagesDroppedWithoutTransactionId": 50,  # 6, 24 (start_transaction_fails)
     "UnconfirmedStopTransactionForgottenAtReset": 200,  # 94, 62 (reset_stop_unconfirmed)
-    "CacheEntryNeverExpires": 100,  # 6, 49 (card_cached_until_expiry)
+    "CacheEntryNeverExpires": 150,  # 64, 32 (card_cached_until_expiry)
 }
 
 RULES = {

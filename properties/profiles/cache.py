@@ -35,12 +35,17 @@ class AuthorizationCacheRules:
           wait=st.sampled_from(WAITS), way=st.sampled_from(tuple(WAYS)))
     def card_cached_until_expiry(self, c, tag, valid_for, wait, way):
         """§3.5.1: the cache cleared, the card is accepted until ``valid_for`` seconds from now (Authorize.conf's
-        expiryDate) and presented again to cancel; ``wait`` seconds later it comes back with a cable."""
-        free = [i for i in (c, 3 - c) if i <= self.connectors and self.connector(i).tx is None
-                and not self.connector(i).plugged and self.connector(i).authorized is None]
+        expiryDate) and presented again to cancel; ``wait`` seconds later it comes back with a cable (one left in
+        without a transaction is taken out first)."""
+        free = sorted((i for i in (c, 3 - c) if i <= self.connectors and self.connector(i).tx is None
+                       and self.connector(i).authorized is None), key=lambda i: self.connector(i).plugged)
         if not free or (way == "offline" and not self.can("NetworkDown")):
             return
         c = free[0]
+        if self.connector(c).plugged and self.can("Unplug"):  # the cable comes with the card, at the end
+            self.do({"op": "Unplug", "connectorId": c})
+        if self.connector(c).plugged:
+            return
         if value_of(self.model.config, WAYS[way]) is not True:
             self.do({"op": "ChangeConfiguration", "key": WAYS[way], "value": "true"})
         self.do({"op": "ClearCache"})  # so that the card is asked for (Authorize.req), not pre-authorized
