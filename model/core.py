@@ -1052,7 +1052,8 @@ class CoreRules:
             self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
                       f"StopTransaction of transaction {transaction_id} sent again after its final attempt (of "
                       "TransactionMessageAttempts) failed: \"the Charge Point SHOULD discard the message\"")
-        self.discharge(lambda o: o.rule == "TransactionMessageRetry" and o.transaction_id == transaction_id)
+        self.discharge(lambda o: o.rule in ("TransactionMessageRetry", "UnconfirmedStopTransactionNotQueued")
+                       and o.transaction_id == transaction_id)
         if call.error is None and call.answer is None:
             pass  # its .conf never came: it stays queued (errata 3.36), its failures counted so far
         elif call.error is None:  # its StopTransaction.conf's IdTagInfo updates the cache as any (§3.5.1)

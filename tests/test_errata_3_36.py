@@ -195,3 +195,14 @@ def test_errata_3_36_stop_minus_one_sent_again_and_the_next_given_up_transaction
     assert trace.connector(1).tx.transaction_id == -1
     trace.ok(step("PresentIdTag", connectorId=1, idTag="TAG1"), minus_one(150.0), sn(1, "Finishing", 150.0))
     assert trace.connector(1).tx is None
+
+
+def test_errata_3_36_a_retry_after_a_soft_reset_whose_answer_is_lost_comes_again_once():
+    """§3.7.1: the Central System failed the StopTransaction of a soft reset; its retry after the reboot gets no answer
+    (the connection is lost); sent once more and answered, nothing is owed any more."""
+    trace = charging(Trace(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60))
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), sent_again("SoftReset", error="InternalError"),
+             down())
+    trace.ok(step("AdvanceTime", seconds=10), *rebooted(sent_again("SoftReset", t=10.0, answered=False)), down(10.0))
+    trace.ok(step("AdvanceTime", seconds=30), up(40.0), sent_again("SoftReset", t=40.0))
+    trace.ok(step("AdvanceTime", seconds=300))
