@@ -170,11 +170,27 @@ class ReservationRules:
             allowed |= {"Accepted"}  # Occupied rule is for one that "does not match any" (MicroOcpp, session 2)
         if self.state.policy_for(stimulus.get("idTag"))[0] != "Accepted":
             allowed |= {"Rejected"}  # §5.13: "RECOMMENDED to validate the Identifier with an Authorize.req"
+        if replaced is not None and payload.get("status") == "Occupied" and "Occupied" not in allowed:
+            self.fail_not_replaced(stimulus, replaced, allowed)
+            self.set_live(self.book().live + (replaced,))
+            return
         status = self.expect_status(stimulus, payload, allowed, "ReserveNowStatus", "OCPP 1.6 §5.13, §7.40")
         if status == "Accepted":
             self.reserve(stimulus)
         elif replaced is not None:
             self.set_live(self.book().live + (attrs.evolve(replaced, uncertain=True),))
+
+    def fail_not_replaced(self, stimulus, replaced, allowed: set[str]) -> None:
+        """§5.13: "If the reservationId in the request matches a reservation in the Charge Point, then the Charge Point
+        SHALL replace that reservation with the new reservation in the request"; 'Occupied' for "reserved for the same or
+        another idTag" is for a reservationId that "does not match any". An 'Occupied' that only the reservation of the
+        same reservationId explains is a rule of its own, so that accepting it (the SAP simulator answers Occupied to any
+        known reservationId) hides no other wrong ReserveNow status. The reservation is kept as it was."""
+        self.handled.add("rule:ReservationNotReplaced")
+        self.fail("ReservationNotReplaced", "OCPP 1.6 §5.13",
+                  f"ReserveNow {stimulus.payload()} answered 'Occupied' though reservationId {replaced.reservation_id} "
+                  f"matches the reservation of connector {replaced.connector_id}, which it SHALL replace "
+                  f"(allowed {sorted(allowed)})")
 
     def reserve(self, stimulus) -> None:
         expiry = seconds(stimulus.get("expiryDate"))

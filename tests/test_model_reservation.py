@@ -426,3 +426,26 @@ def test_5_13_a_cable_a_charge_point_cannot_sense_may_leave_its_connector_free_t
         for status, rules in expected.items():
             trace = after_a_stop(options)
             assert trace.do(reserve_now(trace), result(status=status)) == rules
+
+
+def test_5_13_occupied_for_a_matching_reservation_id_is_reservation_not_replaced():
+    """§5.13 "If the reservationId in the request matches a reservation in the Charge Point, then the Charge Point SHALL
+    replace that reservation": the SAP simulator answers Occupied to any reservationId it knows (its own rule,
+    ReservationNotReplaced, so that accepting it hides no other wrong ReserveNow status); the old reservation stays."""
+    trace = reserved()
+    assert trace.do(reserve_now(trace, connector=2, reservation_id=1), result(status="Occupied")) == [
+        "ReservationNotReplaced"]
+    assert [r.connector_id for r in trace.state.reservations.live] == [1]
+
+
+def test_5_13_occupied_for_a_new_reservation_id_on_a_free_connector_is_still_reserve_now_status():
+    """The other way: a reservationId that "does not match any" on a free connector SHALL be Accepted (§5.13)."""
+    trace = reserved()
+    assert trace.do(reserve_now(trace, connector=2, reservation_id=2, tag=OTHER),
+                    result(status="Occupied")) == ["ReserveNowStatus"]
+
+
+def test_5_13_occupied_for_a_matching_reservation_id_on_an_occupied_connector_is_allowed():
+    """A replacement onto a connector that is occupied: 'Occupied' fits the new reservation (§5.13), no finding."""
+    trace = reserved().ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    trace.ok(reserve_now(trace, connector=2, reservation_id=1), result(status="Occupied"))
