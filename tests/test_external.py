@@ -779,7 +779,7 @@ def test_environment_ops_change_the_endpoint_policy():
             await sut.perform({"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"})
             await sut.perform({"op": "SetBootResponse", "status": "Pending", "interval": 30})
             await sut.perform({"op": "FailNext", "action": "Heartbeat", "count": 2})
-            assert policy.id_tags["TAG1"] == {"status": "Accepted", "parentIdTag": None}
+            assert policy.id_tags["TAG1"] == {"status": "Accepted", "parentIdTag": None, "expiryDate": None}
             assert (policy.boot_status, policy.heartbeat_interval) == ("Pending", 30)
             assert policy.fail_next == {"Heartbeat": 2}
             for bad in ({"op": "SetIdTag", "idTag": "", "status": "Accepted"},
