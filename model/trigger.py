@@ -39,6 +39,10 @@ MESSAGES = ("BootNotification", "DiagnosticsStatusNotification", "FirmwareStatus
             "MeterValues", "StatusNotification")
 """§7.32 MessageTrigger."""
 ABOUT_A_CONNECTOR = ("MeterValues", "StatusNotification")
+CHARGE_POINT_ACTIONS = frozenset({
+    "Authorize", "BootNotification", "DataTransfer", "DiagnosticsStatusNotification", "FirmwareStatusNotification",
+    "Heartbeat", "MeterValues", "StartTransaction", "StatusNotification", "StopTransaction"})
+"""The CALLs a Charge Point initiates (§4, §6); any other action is already OcppJFraming (OCPP-J §4.2.3)."""
 SECTION = "OCPP 1.6 §5.17"
 
 
@@ -119,7 +123,16 @@ class RemoteTriggerRules:
             while self.discharge(lambda o: is_triggered(o, "MeterValues", 0) and ALL_CONNECTORS in o.reasons):
                 triggered = True
         triggered = bool(self.discharge(lambda o: is_triggered(o, call.action, connector))) or triggered
+        if call.action not in CHARGE_POINT_ACTIONS:
+            self.sent_misnamed()
         self.note_trigger_order(call.action, connector, triggered)
+
+    def sent_misnamed(self) -> None:
+        """A CALL whose action OCPP does not have (the endpoint flags it: OcppJFraming, OCPP-J §4.2.3 NotImplemented),
+        sent while a triggered message not about a connector is owed, is taken as that message under a wrong name:
+        one deviation, not a second one of §5.17 (TriggeredMessageNotSent). MicroOcppSimulator answers TriggerMessage
+        FirmwareStatusNotification with a CALL 'CustomOperation' (sim-mo; docs/external.md, OcppJFraming)."""
+        self.discharge(lambda o: TRIGGERED in o.reasons and o.connector is None and o.action in MESSAGES)
 
     # -- §5.17 "The Charge Point SHALL first send the TriggerMessage response" ------
 

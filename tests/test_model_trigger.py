@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from model import Answer, CpCall
+from model import Answer, CpCall, ProtocolError
 from test_model_core import Trace, boot, charging, down, result, sn, statuses, step, up
 
 PROFILES = "Core,RemoteTrigger,FirmwareManagement"
@@ -40,6 +40,20 @@ HEARTBEAT = CpCall("Heartbeat", {}, 0.0, answer={"currentTime": "2025-01-01T00:0
 
 
 # -- TriggerMessage.conf (§5.17, §7.44) ------------------------------------------
+
+
+def test_5_17_ocppj_4_2_3_a_triggered_message_sent_under_an_unknown_action_is_one_deviation():
+    """sim-mo (MicroOcppSimulator): TriggerMessage FirmwareStatusNotification Accepted, then a CALL 'CustomOperation'.
+    That is OcppJFraming (OCPP-J §4.2.3, flagged by the endpoint), not TriggeredMessageNotSent (§5.17) as well; with no
+    CALL at all it is TriggeredMessageNotSent still."""
+    misnamed = CpCall("CustomOperation", {}, 0.0, answer=None)
+    framing = ProtocolError("OCPP-J 1.6 §4.2.3: unknown action 'CustomOperation' (NotImplemented)", 0.0)
+    trace = with_trigger()
+    assert trace.do(trigger("FirmwareStatusNotification"), result(status="Accepted"), framing, misnamed) == \
+        ["OcppJFraming"]
+    assert trace.do(step("AdvanceTime", seconds=60)) == []
+    assert with_trigger().do(trigger("FirmwareStatusNotification"), result(status="Accepted")) == \
+        ["TriggeredMessageNotSent"]
 
 
 @pytest.mark.parametrize("status", ["Accepted", "Rejected", "NotImplemented"])
