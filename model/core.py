@@ -92,6 +92,8 @@ class CoreRules:
         """The handlers that ran: what this step judged (properties/rules.py names their rules)."""
         self.stamps: dict = {}
         """connectorId -> the latest StatusNotification timestamp of this step (:meth:`outdated`)."""
+        self.lost: dict = {}
+        """connectorId -> the transaction :meth:`lose_transactions` took as over at this step's boot (:meth:`kept_across_reset`)."""
 
     @classmethod
     @functools.cache
@@ -728,7 +730,25 @@ class CoreRules:
             if c.tx is not None and not self.stop_owed_on(c.id):
                 self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=c.tx.transaction_id,
                               reasons=RESTART_REASONS))
+                self.lost[c.id] = c.tx
                 self.update(c.id, tx=None, finishing=False)
+
+    def kept_across_reset(self, c: Connector, status: str) -> None:
+        """§5.14: "After receipt of a Reset.req, The Charge Point SHALL send a StopTransaction.req for any ongoing
+        transaction before performing the reset", and a hard reset restarts "(all) the hardware": a transaction
+        running when it reset (started while the accepted Reset waited) is over, its StopTransaction may only come
+        after the restart. A connector that reports Charging/SuspendedEV/SuspendedEVSE at the boot for it kept the
+        transaction across the reset (MicroOcppSimulator, sim-mo): ResetStopsTransactions, once, and the model
+        follows the transaction it kept, so its MeterValues and StopTransaction are judged as any."""
+        tx = self.lost.pop(c.id, None)
+        if tx is None or c.tx is not None or status not in ("Charging", "SuspendedEV", "SuspendedEVSE"):
+            return
+        self.fail("ResetStopsTransactions", "OCPP 1.6 §5.14",
+                  f"transaction {tx.transaction_id} on connector {c.id} was running when the accepted hard Reset "
+                  f"restarted the Charge Point, with no StopTransaction, and goes on after the reboot ({status})")
+        self.discharge(lambda o: o.action == "MayStopTransaction" and o.transaction_id == tx.transaction_id
+                       and o.reasons == RESTART_REASONS)
+        self.update(c.id, tx=tx, after_boot=False)
 
     def check_boot_wait(self, call: CpCall) -> None:
         """§4.2: after Pending or Rejected "the value of the interval field indicates the minimum wait time
@@ -1308,6 +1328,9 @@ class CoreRules:
                       f"connector {connector_id} reports EVCommunicationError with status {status}; it SHALL only be "
                       f"used with {', '.join(EV_COMMUNICATION_STATUSES)}")
         c = self.state.connector(connector_id)
+        if connector_id in self.lost:
+            self.kept_across_reset(c, status)
+            c = self.state.connector(connector_id)
         commanded = status == "Unavailable" and (c.inoperative or c.scheduled == "Inoperative"
                                                   or self.state.connector(0).inoperative)
         if transition_code(None if c.resync else c.reported, status, connector_id, self.omits_short_statuses()) is None \

@@ -338,6 +338,34 @@ def test_5_14_a_transaction_lost_at_a_hard_reset_is_stopped_with_a_restart_reaso
                     stop_tx(1, reason="Remote", t=10.0)) == ["StopTransactionReason"]
 
 
+def test_5_14_a_transaction_kept_across_a_hard_reset_is_reset_stops_transactions():
+    """§5.14 "SHALL send a StopTransaction.req for any ongoing transaction before performing the reset" (sim-mo:
+    MicroOcppSimulator starts a transaction while an accepted Hard Reset waits and reports it Charging after its
+    restart). One violation, ResetStopsTransactions, not a StatusNotReported at the example's end; the model then
+    follows the transaction the Charge Point kept: its MeterValues and its RemoteStop's StopTransaction are fine."""
+    trace = _started_while_a_hard_reset_waits()
+    assert trace.do(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+                    *statuses((0, "Available"), (1, "Charging"), (2, "Available"), t=10.0)) == ["ResetStopsTransactions"]
+    assert trace.connector(1).tx is not None
+    trace.ok(step("AdvanceTime", seconds=2), meter_values(1, 1, t=12.0))
+    trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
+             stop_tx(1, reason="Remote", t=12.0), sn(1, "Finishing", t=12.0))
+    trace.ok(step("AdvanceTime", seconds=5))
+
+
+def test_5_14_a_status_after_a_hard_reset_reboot_without_a_kept_transaction_is_not_reset_stops_transactions():
+    """The other way: the same reboot with the transaction over (Preparing, its StopTransaction after the restart) or a
+    hard reset with no transaction running at it: no ResetStopsTransactions."""
+    trace = _started_while_a_hard_reset_waits()
+    trace.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+             *statuses((0, "Available"), (1, "Preparing"), (2, "Available"), t=10.0), stop_tx(1, "HardReset", t=10.0))
+    assert trace.do(step("AdvanceTime", seconds=1), sn(1, "Charging", t=11.0)) != ["ResetStopsTransactions"]
+    idle = Trace(Options(reboot_limit=15.0))
+    idle.ok(step("Reset", type="Hard"), result(status="Accepted"))
+    idle.ok(step("AdvanceTime", seconds=10), down(10.0), up(10.0), boot(t=10.0),
+            *statuses((0, "Available"), (1, "Available"), (2, "Available"), t=10.0))
+
+
 def test_5_14_a_soft_reset_reboot_keeps_what_the_charge_point_must_stop():
     trace = Trace(Options(reboot_limit=15.0))
     trace.ok(step("Reset", type="Soft"), result(status="Accepted"))
