@@ -92,6 +92,8 @@ class CoreRules:
         """The handlers that ran: what this step judged (properties/rules.py names their rules)."""
         self.stamps: dict = {}
         """connectorId -> the latest StatusNotification timestamp of this step (:meth:`outdated`)."""
+        self.answered_at: float | None = None
+        """When the answer to this step's CALL came (:attr:`model.events.Answer.time`), if the harness saw it."""
         self.lost: dict = {}
         """connectorId -> the transaction :meth:`lose_transactions` took as over at this step's boot (:meth:`kept_across_reset`)."""
 
@@ -175,6 +177,7 @@ class CoreRules:
                       f"{stimulus.op} got {answer.kind} {answer.error_code or ''}".strip())
             return
         self.handled.add(f"answer_{stimulus.op}")
+        self.answered_at = answer.time
         self.handlers("answer_")[stimulus.op](self, stimulus, answer.payload or {})
 
     def note_charging_id_tags(self, stimulus: Stimulus) -> None:

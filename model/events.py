@@ -103,6 +103,9 @@ class Answer:
     kind: str
     payload: dict | None = None
     error_code: str | None = None
+    time: float | None = attrs.field(default=None, repr=False)
+    """When the answer came, where the harness saw it (a real clock): a step may go on long after it (settling a
+    chatty Charge Point), and a field stamped at the answer (scheduleStart) is judged against this time."""
 
 
 @attrs.frozen(eq=False)

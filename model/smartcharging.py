@@ -295,9 +295,16 @@ class SmartChargingRules:
             return f"duration {schedule.get('duration')!r}, requested {stimulus.get('duration')}"
         if schedule.get("chargingRateUnit") not in comp.UNITS or unit not in (None, schedule.get("chargingRateUnit")):
             return f"chargingRateUnit {schedule.get('chargingRateUnit')!r}, requested {unit}"
-        if start is not None and abs(start - self.state.time) > self.state.options.tolerance + 1:
+        if start is not None and min(abs(start - at) for at in self.request_times()) > self.state.options.tolerance + 1:
             return f"scheduleStart {payload.get('scheduleStart')} is not the time of the request"
         return None
+
+    def request_times(self) -> tuple[float, ...]:
+        """§5.7, §6.22 scheduleStart: the time of the request, which is when the answer came (its time, on a real
+        clock) or, as the model knows it, the step's time. A step goes on after the answer until the Charge Point is
+        quiet, up to [timing] settle_limit (sim-mo: MicroOcppSimulator with HeartbeatInterval 0 sends Heartbeats
+        without pause, the step ended 10 s after an answer stamped at once: a false CompositeScheduleShape)."""
+        return (self.state.time,) if self.answered_at is None else (self.answered_at, self.state.time)
 
     def composite_unknown(self, connector_id: int) -> bool:
         """The model cannot predict the composite: a profile it is unsure of, a transaction it cannot see."""
@@ -367,14 +374,21 @@ class SmartChargingRules:
         waiting = [p for p in profiles if p.pending == tag and p.connector in (c.id, None)]
         if waiting:
             bound = attrs.evolve(waiting[0], connector=c.id, pending=None, transaction_id=tx.transaction_id)
-            # an installed profile of the same id is replaced (§5.16.2); one still waiting for a remote
-            # start on another connector may be replaced or kept: the spec does not say
-            profiles = [p if p.pending is None else attrs.evolve(p, uncertain=True) for p in profiles
-                        if p is not waiting[0] and not (p.id == bound.id and p.pending is None)] + [bound]
+            profiles = [kept for p in profiles if p is not waiting[0] and (kept := self.beside(p, bound))] + [bound]
         # another idTag's transaction: its remote start may be void, or this start came queued from before it (§3.7)
         profiles = [attrs.evolve(p, uncertain=True) if p.pending is not None and p.connector == c.id else p
                     for p in profiles]
         self.set_charging(profiles=tuple(profiles), starts=starts)
+
+    @staticmethod
+    def beside(p: ChargingProfile, bound: ChargingProfile) -> ChargingProfile | None:
+        """What becomes of a profile when a remote start's TxProfile binds to its new transaction: §5.16.2 (errata
+        3.42) says only that it applies to that transaction. One of the same id on its connector is replaced; on
+        another connector it may be replaced ("exists on the Charge Point", §5.16.3) or kept (one per transaction),
+        and one still waiting for a remote start elsewhere may be too: the spec does not say."""
+        if p.pending is not None or (p.id == bound.id and p.connector != bound.connector):
+            return attrs.evolve(p, uncertain=True)
+        return None if p.id == bound.id else p
 
     def end(self, c, call) -> None:
         super().end(c, call)

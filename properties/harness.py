@@ -338,8 +338,8 @@ def late_answer(frames, action: str) -> Answer | None:
     for frame in frames:
         if frame.direction == "cp->cs" and frame.message_type in (3, 4) and frame.unique_id == ours:
             if frame.message_type == 3:
-                return Answer("result", frame.payload)
-            return Answer("error", None, (frame.payload or {}).get("errorCode"))
+                return Answer("result", frame.payload, time=frame.time)
+            return Answer("error", None, (frame.payload or {}).get("errorCode"), time=frame.time)
     return None
 
 
@@ -352,12 +352,13 @@ def _our_call(frames, action: str) -> str | None:
 def _place_answer(seen: list, outcome, frames, action: str) -> list:
     """Put the answer to our own CALL among the observations where it came: after the Charge Point's CALLs
     sent before it (it is judged first anyway; the order is the Charge Point's, §5.17)."""
-    answer = Answer(outcome.kind, outcome.payload, outcome.error_code)
     ours = _our_call(frames, action)
-    answered = next((f.seq for f in frames if f.direction == "cp->cs" and f.message_type in (3, 4)
-                     and f.unique_id == ours), None)
-    if answered is None:
+    frame = next((f for f in frames if f.direction == "cp->cs" and f.message_type in (3, 4) and f.unique_id == ours),
+                 None)
+    answer = Answer(outcome.kind, outcome.payload, outcome.error_code, time=None if frame is None else frame.time)
+    if frame is None:
         return [answer] + seen
+    answered = frame.seq
     calls_before = sum(1 for f in frames if f.direction == "cp->cs" and f.message_type == 2 and f.seq < answered)
     at = len(seen)
     for index, event in enumerate(seen):

@@ -1155,3 +1155,52 @@ def test_sap_a_card_and_a_cable_while_offline_leave_nothing_for_the_next_example
             assert (found, late) == ([], ["StatusNotification"] * 3)
         else:
             assert (found, late[-2:]) == (["StatusNotReported"], ["StatusNotification", "Authorize"])
+
+
+# --------------------------------------------------------------------------
+# A step that goes on long after the answer (a chatty charge point)
+
+
+class ChattyComposer(FakeChargePoint):
+    """Answers GetCompositeSchedule at once, its scheduleStart ``skew`` seconds off its clock, then sends Heartbeats
+    without pause for 3 s, as MicroOcppSimulator does with HeartbeatInterval 0 (sim-mo): the step settles until
+    [timing] settle_limit."""
+
+    def __init__(self, *args, skew: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.skew = skew
+
+    def on_GetConfiguration(self, payload):
+        answer, then = super().on_GetConfiguration(payload)
+        for key in answer["configurationKey"]:
+            key["readonly"] = key["readonly"] or key["key"] == "SupportedFeatureProfiles"
+        return answer, then
+
+    def on_GetCompositeSchedule(self, payload):
+        schedule = {"duration": payload["duration"], "chargingRateUnit": "A",
+                    "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 16.0}]}
+        return {"status": "Accepted", "connectorId": payload["connectorId"],
+                "scheduleStart": iso(time.time() + self.skew), "chargingSchedule": schedule}, self.chatter()
+
+    async def chatter(self) -> None:
+        end = time.monotonic() + 3
+        while time.monotonic() < end:
+            await self.call("Heartbeat", {})
+            await asyncio.sleep(0.01)
+
+
+@pytest.mark.parametrize("skew", [0.0, -5.0])
+def test_5_7_schedule_start_is_judged_at_the_answer_not_at_the_end_of_a_step_a_chatty_charge_point_prolongs(skew):
+    """§5.7, §6.22: scheduleStart is the time of the request. The step's answer came at once, stamped then, and the
+    step settled 2 s more ([timing] settle_limit): no CompositeScheduleShape (it was one, judged at the step's end).
+    A scheduleStart 5 s before the answer still is."""
+    configured = description(timing=FAST, charge_point={"profiles": ["Core", "RemoteTrigger", "SmartCharging"]})
+    features = {"SupportedFeatureProfiles": "Core,RemoteTrigger,SmartCharging"}
+    with judging(configured, fake_class=ChattyComposer, options=model_options(configured), skew=skew,
+                 configuration=features) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        began = time.monotonic()
+        found = rules(harness.step({"op": "GetCompositeSchedule", "connectorId": 1, "duration": 60,
+                                    "chargingRateUnit": "A"}))
+        assert time.monotonic() - began > 1.5  # the step went on settling after the answer
+        assert found == ([] if skew == 0 else ["CompositeScheduleShape"])

@@ -232,6 +232,25 @@ def test_composite_shape_tc_056():
                 chargingRateUnit="A")[1] == ["CompositeScheduleShape"]
 
 
+def test_5_7_schedule_start_is_the_time_of_the_answer_not_the_end_of_a_long_step():
+    """§5.7, §6.22 (sim-mo, MicroOcppSimulator with HeartbeatInterval 0): the answer came at once, stamped then, and
+    the step went on settling for 10 s (a Charge Point that never goes quiet). scheduleStart is judged against the time
+    the answer came (Answer.time); one 20 s before it, or an answer without its time judged at the step's end, is
+    still CompositeScheduleShape."""
+    state = attrs.evolve(fresh(), time=T0 + 10)
+    stimulus = Stimulus.from_step({"op": "GetCompositeSchedule", "connectorId": 1, "duration": 300,
+                                   "chargingRateUnit": "A"})
+
+    def rules(answer_time, schedule_start):
+        answer = composite_answer([(0, 16.0)])
+        answer["scheduleStart"] = schedule_start
+        return [v.rule for v in judge(state, stimulus, [Answer("result", answer, time=answer_time)]).violations]
+
+    assert rules(T0, START) == []
+    assert rules(T0, "2024-12-31T23:59:40Z") == ["CompositeScheduleShape"]
+    assert rules(None, START) == ["CompositeScheduleShape"]
+
+
 def test_composite_of_an_unknown_connector_is_rejected():
     assert call(fresh(), "GetCompositeSchedule", {"status": "Rejected"}, connectorId=3, duration=60)[1] == []
     assert call(fresh(), "GetCompositeSchedule", composite_answer([(0, 16.0)], 3), connectorId=3,
@@ -290,10 +309,10 @@ def test_tx_profile_ends_with_its_transaction_7_10():
 # -- RemoteStartTransaction with a chargingProfile (§5.11, §5.16.2) ------------------------------
 
 
-def remote_start(state, status="Accepted", error=None, starts=True, **kw):
-    preparing = [sn(1, "Preparing")] if status == "Accepted" and starts and not error else []
+def remote_start(state, status="Accepted", error=None, starts=True, connector=1, tag="TAG1", **kw):
+    preparing = [sn(connector, "Preparing")] if status == "Accepted" and starts and not error else []
     return call(state, "RemoteStartTransaction", None if error else {"status": status}, *preparing, error=error,
-                connectorId=1, idTag="TAG1", chargingProfile=profile(**kw))
+                connectorId=connector, idTag=tag, chargingProfile=profile(**kw))
 
 
 def sn(connector: int, status: str) -> CpCall:
@@ -301,10 +320,11 @@ def sn(connector: int, status: str) -> CpCall:
                   answer={})
 
 
-def plug_in_starts(state, tx_id=7, tag="TAG1"):
-    start = CpCall("StartTransaction", {"connectorId": 1, "idTag": tag, "meterStart": 0, "timestamp": START},
+def plug_in_starts(state, tx_id=7, tag="TAG1", connector=1):
+    start = CpCall("StartTransaction", {"connectorId": connector, "idTag": tag, "meterStart": 0, "timestamp": START},
                    T0, answer={"transactionId": tx_id, "idTagInfo": {"status": "Accepted"}})
-    verdict = judge(state, Stimulus.from_step({"op": "PlugIn", "connectorId": 1}), [start, sn(1, "Charging")])
+    verdict = judge(state, Stimulus.from_step({"op": "PlugIn", "connectorId": connector}),
+                    [start, sn(connector, "Charging")])
     assert verdict.violations == ()
     return verdict.state
 
@@ -322,6 +342,18 @@ def test_remote_start_profile_applies_to_the_started_transaction_tc_059():
     assert state.smart_charging.profiles[0].pending is None
     assert get_composite(state, [(0, 6.0)])[1] == []
     assert get_composite(state, [(0, 16.0)])[1] == ["CompositeScheduleMismatch"]
+
+
+def test_remote_start_profile_of_an_id_in_use_on_another_connector_may_replace_it_or_not_5_16_2():
+    """Regression (clean fuzz, seed 0, 100 examples): two remote starts bring TxProfile 9, for connectors 2 and 1.
+    §5.16.2 (errata 3.42) only says the profile applies to the newly started transaction; whether it replaces the
+    other connector's profile 9 (as a SetChargingProfile would, §5.16.3) is not said, so connector 1's may go or stay."""
+    tx_profile = dict(purpose="TxProfile", kind="Relative", start=None, profile_id=9)
+    state, found = remote_start(fresh(), connector=2, **tx_profile)
+    state = plug_in_starts(remote_start(state, **tx_profile)[0])
+    assert found == [] and get_composite(state, [(0, 16.0)])[1] == ["CompositeScheduleMismatch"]
+    state = plug_in_starts(state, tx_id=8, connector=2)
+    assert get_composite(state, [(0, 6.0)])[1] == [] and get_composite(state, [(0, 16.0)])[1] == []
 
 
 def test_remote_start_profile_without_smart_charging_is_ignored_5_11():
