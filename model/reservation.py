@@ -311,9 +311,14 @@ class ReservationRules:
             self.keep_earlier_card(c, id_tag)
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
+        """An idTag the Central System accepted (Authorize.conf, or its own RemoteStartTransaction, §5.11) that the
+        reservation refuses (§5.13) is refused for the reservation only: no start is owed, and a start of it is
+        ReservedConnectorStartedForAnotherIdTag alone, not StartTransactionWithoutAuthorization as well (sim-mo:
+        MicroOcppSimulator starts a RemoteStartTransaction of another idTag on a reserved connector)."""
         c = self.state.connector(connector_id)
         if self.refused_here(c, id_tag):
-            self.update(connector_id, presented=None)
+            self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time)
+            self.keep_earlier_card(c, id_tag)
             return
         super().authorize(connector_id, id_tag)
         if self.reserved_for_other(c, id_tag):

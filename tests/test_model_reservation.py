@@ -289,6 +289,21 @@ def test_5_11_remote_start_for_another_idtag_on_a_reserved_connector(answer):
     trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=OTHER), result(status=answer))
 
 
+def test_5_13_5_11_a_remote_start_of_another_idtag_started_on_a_reserved_connector_is_one_deviation():
+    """sim-mo (MicroOcppSimulator): RemoteStartTransaction of another idTag for a reserved connector Accepted
+    (AuthorizeRemoteTxRequests false: the Central System's own word, §5.11), then its StartTransaction with no
+    Authorize: ReservedConnectorStartedForAnotherIdTag (§5.13) alone, not StartTransactionWithoutAuthorization too.
+    A card the Charge Point never authorized started there is both still."""
+    trace = reserved(with_reservation(AuthorizeRemoteTxRequests=False)).ok(step("PlugIn", connectorId=1))
+    trace.ok(step("RemoteStartTransaction", connectorId=1, idTag=OTHER), result(status="Accepted"))
+    assert trace.do(step("AdvanceTime", seconds=1), start_with(tag=OTHER, reservation_id=None),
+                    sn(1, "Charging")) == ["ReservedConnectorStartedForAnotherIdTag"]
+    card = reserved(with_reservation(AuthorizeRemoteTxRequests=False)).ok(step("PlugIn", connectorId=1))
+    assert card.do(step("PresentIdTag", connectorId=1, idTag=OTHER), start_with(tag=OTHER, reservation_id=None),
+                   sn(1, "Charging")) == ["ReservedConnectorStartedForAnotherIdTag",
+                                          "StartTransactionWithoutAuthorization"]
+
+
 def test_5_13_connector_zero_reservation_keeps_one_connector():
     trace = with_reservation().ok(step("ChangeAvailability", connectorId=2, type="Inoperative"),
                                   result(status="Accepted"), sn(2, "Unavailable"))
