@@ -52,6 +52,10 @@ EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finis
 TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
 """§4.9: the statuses of a connector whose transaction runs."""
 """§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
+STOPPING_STATUSES = TRANSACTION_STATUSES + ("Finishing",)
+"""§4.9: those and Finishing ("a Transaction has stopped at a Connector"): still reported after a StopTransaction.req the
+Central System answered with a CALLERROR, they are StatusNotReportedAfterFailedStop (a Charge Point that keeps such a
+transaction open inside stays Finishing when the cable is plugged in again or taken out: the SAP simulator, sim-sap r2)."""
 CHARGING_OPS = frozenset({"PresentIdTag", "RemoteStartTransaction", "ReserveNow"})
 """The steps that give the Charge Point an idTag for charging (§4.1: what Authorize.req SHOULD only be used for)."""
 
@@ -1561,7 +1565,7 @@ class CoreRules:
             self.fail("ConnectorZeroStatusNotReported", "OCPP 1.6 errata v4.0 3.22, §4.9, OCTT TC_001_CS",
                       f"connector 0 last reported None, but it is now {'/'.join(sorted(allowed))}: no "
                       "StatusNotification for connectorId 0 since the BootNotification was Accepted")
-        elif c.reported not in allowed and c.stop_failed and c.tx is None and c.reported in TRANSACTION_STATUSES:
+        elif c.reported not in allowed and c.stop_failed and c.tx is None and c.reported in STOPPING_STATUSES:
             self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
                       f"connector {c.id} last reported {c.reported}, but its transaction is over (its StopTransaction.req "
                       f"was sent; the CALLERROR asks for a retry of the message only): it is now {'/'.join(sorted(allowed))}")

@@ -26,3 +26,16 @@ def test_4_9_a_later_transaction_stopped_well_is_judged_by_the_general_rule():
     trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
     charging(trace, tx_id=2)
     assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(2, tag=TAG)) == ["StatusNotReported"]
+
+
+def test_4_9_finishing_still_reported_after_a_failed_stop_is_the_failed_stop_rule():
+    """§4.9 Finishing ("a Transaction has stopped"), §3.7.1: the SAP simulator reports Finishing, its StopTransaction gets
+    a CALLERROR and it keeps the transaction open inside, so it stays Finishing when the cable goes (sim-sap r2: and when
+    one is plugged in again); the same known deviation, not a second one. After a stop answered well it is StatusNotReported."""
+    card = step("PresentIdTag", connectorId=1, idTag=TAG)
+    trace = charging()
+    trace.ok(card, sn(1, "Finishing"), failed_stop())
+    assert trace.do(step("Unplug", connectorId=1)) == ["StatusNotReportedAfterFailedStop"]
+    trace = charging()
+    trace.ok(card, sn(1, "Finishing"), stop_tx(1, tag=TAG))
+    assert trace.do(step("Unplug", connectorId=1)) == ["StatusNotReported"]
