@@ -283,11 +283,17 @@ class FirmwareRules:
 
     def stimulus(self, stimulus, answer) -> None:
         self.cause = stimulus.op
+        self.unanswered = False
         super().stimulus(stimulus, answer)
 
+    def cp_call(self, call) -> None:
+        super().cp_call(call)
+        self.unanswered = call.answer is None and call.error is None
+
     def connection(self, event) -> None:
-        """Offline, statuses may be lost; a disconnect of its own after Installing is the firmware's reboot."""
-        own = self.cause not in ("NetworkDown", "PowerLoss")
+        """Offline, statuses may be lost; a disconnect of its own after Installing is the firmware's reboot. One that
+        follows a CALL the Central System left unanswered is the Central System's (FailNext ConnectionLost)."""
+        own = self.cause not in ("NetworkDown", "PowerLoss") and not self.unanswered
         if not event.connected and own and self.install_reboot_owed() and not self.state.rebooting:
             self.reboot(FIRMWARE_REBOOT)
         super().connection(event)

@@ -291,6 +291,23 @@ def test_5_19_a_network_outage_while_installing_is_no_reboot():
              fw("Installed"))
 
 
+def test_5_19_a_connection_the_central_system_drops_while_installing_is_no_reboot():
+    """Regression (nightly seed 1200, clean bundled charge point): after Installing, the Central System closed the
+    connection at a StopTransaction.req it did not answer (FailNext ConnectionLost); the Charge Point reconnected and
+    sent the StopTransaction again without a BootNotification, rightly (§4.2 needs one only after a reboot). A
+    disconnect of the Charge Point's own after Installing is still the firmware's reboot."""
+    dropped = charging(downloaded())
+    dropped.ok(wait(1), fw("Installing"))
+    unanswered = CpCall("StopTransaction", {"transactionId": 1, "meterStop": 100, "timestamp": "2025-01-01T01:00:00Z",
+                                            "reason": "Local", "idTag": TAG}, 0.0, answer=None)
+    dropped.ok(step("FailNext", action="StopTransaction", count=1, failure="ConnectionLost"))
+    dropped.ok(step("PresentIdTag", connectorId=1, idTag=TAG), unanswered, down(), up(), stop_tx(1, "Local", tag=TAG),
+               *statuses((1, "Finishing")))
+    own = downloaded()
+    own.ok(wait(1), fw("Installing"))
+    assert "MessageBeforeAccepted" in own.do(step("PlugIn", connectorId=1), down(), up(), *statuses((1, "Preparing")))
+
+
 @pytest.mark.parametrize("attempts", [2, 3])
 def test_6_55_retries_read_as_tries_or_as_retries(attempts):
     """§6.55 says "how many times Charge Point must try"; errata 3.50 reads it as retries for uploads only."""
