@@ -144,6 +144,8 @@ class FirmwareRules:
 
     cause: str | None = None
     """The op of the step being judged: a disconnect it caused is no reboot of the Charge Point's own."""
+    unanswered: bool = False
+    """The last CALL of the Charge Point was left unanswered: a disconnect right after it is the Central System's."""
 
     # -- helpers --------------------------------------------------------------
 
