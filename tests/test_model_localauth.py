@@ -293,6 +293,29 @@ def test_3_5_2_a_conflict_with_start_transaction_conf_is_reported_on_connector_0
                    sn(1, "SuspendedEVSE")) == []
 
 
+def test_3_5_2_3_7_4_9_a_conflict_report_lost_with_the_connection_is_not_owed_after_it():
+    """§3.7: only transaction-related messages MUST be queued while offline; §4.9 after being offline: the Charge
+    Point "MAY send a StatusNotification.req PDU to report an error". A LocalListConflict report (§3.5.2) not yet
+    sent when the connection went (the bundled charge point had it queued behind a StopTransaction whose answer
+    the lost connection took; nightly seed 1000) is lost with it: not owed after the reconnection, and may
+    still come. A conflict while the connection stays up, and one after the reconnection, are owed."""
+    def conflict_then_lost(*observed) -> list[str]:
+        trace = plugged(Trace(LocalPreAuthorize=True, StopTransactionOnInvalidId=False).installed(1, (TAG, "Accepted")))
+        assert present(trace, TAG, start_tx(status="Invalid"), sn(1, "SuspendedEVSE"), core.down()) == []
+        return trace.do(step("NetworkUp"), core.up(), *observed)
+
+    assert conflict_then_lost() == []
+    assert conflict_then_lost(sn(0, "Available", "LocalListConflict")) == []
+    trace = plugged(Trace(LocalPreAuthorize=True, StopTransactionOnInvalidId=False).installed(1, (TAG, "Accepted")))
+    assert present(trace, TAG, start_tx(status="Invalid"), sn(1, "SuspendedEVSE")) == ["LocalListConflictNotReported"]
+    trace = Trace(LocalPreAuthorize=True, StopTransactionOnInvalidId=False).installed(1, (TAG, "Accepted"))
+    trace.ok(step("NetworkDown"), core.down())
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG))
+    assert trace.do(step("NetworkUp"), core.up(), start_tx(status="Invalid"),
+                    sn(1, "SuspendedEVSE")) == ["LocalListConflictNotReported"]
+
+
 def test_3_5_2_no_conflict_when_start_transaction_conf_agrees():
     trace = plugged(Trace(LocalPreAuthorize=True).installed(1, (TAG, "Accepted")))
     assert present(trace, TAG, start_tx(), sn(1, "Charging")) == []
