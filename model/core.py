@@ -872,6 +872,7 @@ class CoreRules:
             c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id is not None:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
+            self.update(c.id, second_start=True)
             return
         if c.tx is None and not anew and not self.may_start(c, id_tag):
             self.fail("StartTransactionWithoutAuthorization", "OCPP 1.6 §3.5, §4.8",
@@ -959,7 +960,7 @@ class CoreRules:
             tx = attrs.evolve(c.tx, transaction_id=tx.transaction_id, parent_id_tag=tx.parent_id_tag, invalid=tx.invalid)
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
-                    uncertain=False, offline_tags=c.offline_tags | later)
+                    uncertain=False, offline_tags=c.offline_tags | later, second_start=False)
         own = c.authorized == id_tag or id_tag in c.offline_tags - c.offline_denied  # authorized there, maybe unseen
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
                    and not own  # then another connector's remote start waits on (§5.11)
@@ -1569,6 +1570,12 @@ class CoreRules:
             self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
                       f"connector {c.id} last reported {c.reported}, but its transaction is over (its StopTransaction.req "
                       f"was sent; the CALLERROR asks for a retry of the message only): it is now {'/'.join(sorted(allowed))}")
+        elif c.reported not in allowed and c.second_start and c.tx is not None:
+            # the same deviation, not a second one: the Charge Point that started a second transaction on a connector
+            # reported it Preparing and, refusing that start itself (the SAP simulator), never reported the first again
+            self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8, §4.9",
+                      f"connector {c.id} last reported {c.reported} for the second StartTransaction on it, but its "
+                      f"transaction runs: it is now {'/'.join(sorted(allowed))}")
         elif c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")

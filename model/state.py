@@ -118,6 +118,9 @@ class Connector:
     stop_failed: bool = False
     """The StopTransaction of its last transaction was answered with a CALLERROR (§3.7.1): the transaction is over all
     the same, and a transaction status still reported after it is a rule of its own (StatusNotReportedAfterFailedStop)."""
+    second_start: bool = False
+    """A second StartTransaction came for it while its transaction ran (SecondTransactionOnConnector, §4.8): the statuses
+    the Charge Point reported for that start (Preparing) may stand for the rest of the transaction (sim-sap r3)."""
 
 
 @attrs.frozen(cache_hash=True)

@@ -1107,6 +1107,22 @@ def test_4_8_second_start_transaction_on_a_connector_is_a_violation():
     assert rules == ["SecondTransactionOnConnector"]
 
 
+def test_4_8_4_9_preparing_of_a_second_start_left_standing_is_that_deviation_not_status_not_reported():
+    """§4.8, §4.9 (sim-sap r3): the SAP simulator accepts a RemoteStartTransaction for a connector whose transaction
+    runs, reports it Preparing, sends a second StartTransaction, then drops that start itself and never reports the
+    running transaction's Charging again: one deviation (SecondTransactionOnConnector), not also StatusNotReported.
+    The other way: a Preparing in the middle of a transaction without a second start is still StatusNotReported."""
+    trace = charging()
+    rules = trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+                     sn(1, "Preparing"), start_tx(1, TAG, 2))
+    assert "SecondTransactionOnConnector" in rules and "StatusNotReported" not in rules
+    assert trace.do(step("AdvanceTime", seconds=5)) == ["SecondTransactionOnConnector"]
+    trace = charging()
+    rules = trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+                     sn(1, "Preparing"))
+    assert "StatusNotReported" in rules + trace.do(step("AdvanceTime", seconds=5))
+
+
 def test_4_8_start_transaction_repeated_after_a_callerror():
     """OCPP-J §4.1.3 / §4.7: a transaction message without answer is sent again."""
     trace = preparing()
