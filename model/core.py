@@ -294,6 +294,8 @@ class CoreRules:
             elif busy or status == "Scheduled":
                 self.update(c.id, scheduled=kind)
             else:
+                if self.hidden_tx(c):  # Accepted, not Scheduled: no transaction in progress there (§5.2), so one that
+                    self.update(c.id, replugged=True)  # ran unseen is over and its Finishing gone (§4.9 A8, H1-H5)
                 self.set_availability(c, inoperative)
 
     def set_availability(self, c: Connector, inoperative: bool) -> None:
@@ -1204,7 +1206,8 @@ class CoreRules:
         )
         c = self.state.connector(c.id)
         # stopped because the EV was disconnected, yet plugged now: plugged in again after the stop, unseen;
-        # or unplugged at some time the Central System could not see (offline): maybe after the stop
+        # or unplugged at some time the Central System could not see (offline): maybe after the stop;
+        # or a transaction that ran unseen, over before a ChangeAvailability the connector Accepted (§5.2, §3.7)
         unseen_unplug = "EVDisconnected" in c.offline_causes or call.payload.get("reason") == "EVDisconnected"
         replugged = c.replugged or (unseen_unplug and c.plugged)
         self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False,
@@ -1408,7 +1411,7 @@ class CoreRules:
                 for c in self.connectors():
                     self.adopt_offline_authorization(c)
                     self.update(c.id, offline_tags=frozenset(), offline_causes=frozenset(),
-                                offline_denied=frozenset())
+                                offline_denied=frozenset(), replugged=c.replugged and c.tx is not None)
 
     def check_offline_starts(self) -> None:
         """§3.5.4: "When connection to the Central Server is restored, the Charge Point SHALL send a Start

@@ -325,6 +325,10 @@ class FirmwareRules:
             for c in self.connectors():
                 if c.tx is not None:
                     self.update(c.id, offline_causes=c.offline_causes | {"Reboot"})
+                else:  # one the Central System has not seen start (queued behind a retry, §3.7, or begun offline,
+                    self.hidden_cause("Reboot", c.id)  # §3.5) too: its StartTransaction comes after the boot
+                    if c.offline_tags:
+                        self.offline_cause(c.id, "Reboot")
         super().boot(call)
 
     def on_PowerLoss(self, stimulus) -> None:

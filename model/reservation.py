@@ -365,17 +365,24 @@ class ReservationRules:
     def reservations_before(self, connector_id: int, started: float | None, reservation_id=None):
         """A StartTransaction may have waited in the queue behind a retry or while offline (§3.7): only a
         reservation accepted before its transaction began can be the one it ended (§5.13). The others
-        are set aside for this start, but never the one whose reservationId it carries (§4.8)."""
+        are set aside for this start, but never the one whose reservationId it carries (§4.8). On a connector of
+        ``unseen_on`` more than one transaction may have begun (and ended) unseen before the reservation, stamped at
+        the very time it was accepted (nightly seed 1200): each start stamped no later than that is set aside, and
+        keeps the connector in ``unseen_on``; one stamped after it began after the reservation and is judged; one
+        without a timestamp is taken for the one transaction that was unseen."""
         slack = self.state.options.tolerance
+        stamped_before = lambda r: started is None or started <= r.made_at + slack  # noqa: E731
         later = tuple(r for r in self.book().live if r.reservation_id != reservation_id and (
-                      connector_id in r.unseen_on or (started is not None and r.made_at > started + slack)))
+                      (connector_id in r.unseen_on and stamped_before(r))
+                      or (started is not None and r.made_at > started + slack)))
         if later:
             self.set_live(r for r in self.book().live if r not in later)
         try:
             yield
         finally:
             if later:
-                seen = tuple(attrs.evolve(r, unseen_on=r.unseen_on - {connector_id}) for r in later)
+                seen = tuple(r if started is not None else attrs.evolve(r, unseen_on=r.unseen_on - {connector_id})
+                             for r in later)
                 self.set_live(self.book().live + seen)
 
     def check_reservation_start(self, connector_id: int, id_tag: str, reservation_id) -> None:

@@ -1,0 +1,156 @@
+"""Transactions that begin and end unseen, their messages queued behind a StopTransaction retry (§3.7, §3.7.1).
+
+A Charge Point whose StopTransaction.req got a CALLERROR keeps it in its queue, and "the delivery of new
+transaction-related messages SHALL wait until the queue has been emptied" (§3.7): a card may start and stop a
+transaction, or several, whose StartTransaction and StopTransaction the Central System sees only when the retry goes
+through. What happened to the connector meanwhile (a firmware reboot, a reservation, an availability change) happened
+to that transaction. Each test shows the false alarm the model raised on the clean bundled charge point (nightly seed
+1200, hostile) gone, and the deviation it still catches.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from model import CpCall
+from test_model_core import (EV_GONE, OTHER, PARENT, TAG, Trace, authorize, boot, charging, down, result, sn,
+                             start_tx, statuses, step, stop_tx, up)
+from test_model_firmware import downloaded, fw, wait
+from test_model_reservation import reserve_now, with_reservation
+from test_model_trigger import with_trigger
+
+
+def iso(t: float) -> str:
+    return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def failed(call: CpCall) -> CpCall:
+    """The Central System answered it with a CALLERROR (FailNext): it stays queued for its retry (§3.7.1)."""
+    return CpCall(call.action, call.payload, call.time, answer=None, error="InternalError")
+
+
+def started(trace: Trace, tag: str = TAG, tx_id: int = 2, connector: int = 1, at: float | None = None) -> CpCall:
+    """A StartTransaction stamped with the time its transaction began (§6.45), on the trace's clock."""
+    call = start_tx(connector, tag, tx_id)
+    call.payload["timestamp"] = iso(trace.now if at is None else at)
+    return call
+
+
+def stop_queued(trace: Trace, tx_id: int = 1, reason: str = "EVDisconnected") -> Trace:
+    """Transaction ``tx_id`` on connector 1 stops; its StopTransaction fails and waits for its retry."""
+    trace.ok(step("FailNext", action="StopTransaction", count=1))
+    if reason == "EVDisconnected":
+        return trace.ok(step("Unplug", connectorId=1), failed(stop_tx(tx_id, reason)), sn(1, "Finishing", info=EV_GONE),
+                        sn(1, "Available"))
+    return trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), failed(stop_tx(tx_id, reason, tag=TAG)),
+                    sn(1, "Finishing"))
+
+
+# -- §5.19, errata 3.49, §7.36: the reboot into new firmware ------------------------------------------------
+
+
+@pytest.mark.parametrize("reason, found", [("Reboot", []), ("Local", ["UnexpectedStopTransaction"])])
+def test_errata_3_49_a_transaction_queued_at_the_firmware_reboot_may_be_stopped_with_reason_reboot(reason, found):
+    """§5.19, errata 3.49, §7.36 Reboot, §3.7: after Installing, a card starts a transaction (TAG2) whose StartTransaction
+    waits behind a StopTransaction retry; the reboot into the new firmware stops it, and after the boot and Installed its
+    StartTransaction and then its StopTransaction (reason Reboot) go out. The reboot is its cause (before: a false
+    UnexpectedStopTransaction, as for a transaction begun after the reboot); a reason nothing explains is still one."""
+    trace = charging(downloaded())
+    trace.ok(wait(1), fw("Installing"))
+    stop_queued(trace)
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER), sn(1, "Charging"))
+    assert trace.do(wait(30), down(), up(), boot(), stop_tx(1, "EVDisconnected"),
+                    *statuses((0, "Available"), (1, "Finishing"), (2, "Available")), fw("Installed"),
+                    started(trace, OTHER), stop_tx(2, reason)) == found
+
+
+@pytest.mark.parametrize("reason, found", [("Reboot", []), ("Local", ["UnexpectedStopTransaction"])])
+def test_errata_3_49_a_transaction_begun_offline_before_the_firmware_reboot_may_be_stopped_with_reason_reboot(
+        reason, found):
+    """§5.19, errata 3.49, §7.36 Reboot, §3.5: the same for a transaction begun offline after Installing
+    (AllowOfflineTxForUnknownId), the reboot into the new firmware while still offline: after the reconnection its
+    StartTransaction and its StopTransaction (reason Reboot) are sent."""
+    trace = downloaded(with_trigger(AllowOfflineTxForUnknownId=True))
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(step("NetworkDown"), down(trace.now))
+    trace.ok(step("PlugIn", connectorId=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
+    trace.ok(wait(30))
+    assert trace.do(step("NetworkUp"), up(), boot(), *statuses((0, "Available"), (1, "Finishing"), (2, "Available")),
+                    fw("Installed"), started(trace, OTHER, at=trace.now - 30), stop_tx(2, reason)) == found
+
+
+# -- §5.13 with §3.7: a reservation accepted while transactions wait in the queue ------------------------------
+
+
+def two_queued_on_connector_1_then_reserved() -> Trace:
+    """Connector 1: transaction 1's stop waits for its retry; behind it a card starts and stops transaction 2 and starts
+    transaction 3, all unseen; then connector 0 is reserved for TAG1 at the same instant, and connector 2 shows it."""
+    trace = charging(with_reservation())
+    stop_queued(trace, reason="Local")
+    card = step("PresentIdTag", connectorId=1, idTag=TAG)
+    trace.ok(card, authorize(), sn(1, "Preparing"), sn(1, "Charging"))
+    trace.ok(card, sn(1, "Finishing"))
+    trace.ok(card, authorize(), sn(1, "Preparing"), sn(1, "Charging"))
+    return trace.ok(reserve_now(trace, connector=0, tag=TAG, reservation_id=2, expiry=600, parent=PARENT),
+                    result(status="Accepted"), sn(2, "Reserved"))
+
+
+def test_5_13_every_start_stamped_before_a_reservation_leaves_it_in_force():
+    """§5.13, §3.7: when the retry goes through, transactions 2 and 3 come out of the queue, both stamped at the time the
+    reservation was accepted; neither ended it (before: the second was taken for the reservation's start, and connector
+    2 still Reserved was a false ReservedAfterReservationEnded)."""
+    trace = two_queued_on_connector_1_then_reserved()
+    trace.ok(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, tx_id=2, at=0.0), stop_tx(2, "Local", tag=TAG),
+             started(trace, tx_id=3, at=0.0))
+    assert [r.reservation_id for r in trace.state.reservations.live] == [2]
+
+
+def test_5_13_a_start_stamped_after_the_reservation_is_still_judged():
+    """§4.8, §5.13: a transaction of the reserved idTag begun after the reservation ends it and carries its
+    reservationId, though the queue once hid transactions on its connector."""
+    trace = two_queued_on_connector_1_then_reserved()
+    trace.ok(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, tx_id=2, at=0.0), stop_tx(2, "Local", tag=TAG),
+             started(trace, tx_id=3, at=0.0))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(3, "Local", tag=TAG), sn(1, "Finishing"))
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(), started(trace, tx_id=4),
+                    sn(1, "Charging"), sn(2, "Available")) == ["ReservationIdMissingInStartTransaction"]
+
+
+# -- §5.2 with §4.9: an availability change after a transaction ran unseen ---------------------------------------
+
+
+def queued_then_unavailable_and_back() -> Trace:
+    """Transaction 2 starts and stops behind the retry (Finishing, the cable still in); then connector 1 is made
+    Inoperative and Operative again, Accepted both times (no transaction in progress, §5.2): Unavailable, then
+    Preparing (§4.9 H2: the table has no Unavailable to Finishing)."""
+    trace = charging()
+    stop_queued(trace, reason="Local")
+    card = step("PresentIdTag", connectorId=1, idTag=TAG)
+    trace.ok(card, authorize(), sn(1, "Preparing"), sn(1, "Charging"))
+    trace.ok(card, sn(1, "Finishing"))
+    trace.ok(step("ChangeAvailability", connectorId=1, type="Inoperative"), result(status="Accepted"),
+             sn(1, "Unavailable"))
+    return trace.ok(step("ChangeAvailability", connectorId=1, type="Operative"), result(status="Accepted"),
+                    sn(1, "Preparing"))
+
+
+def test_4_9_a_transaction_over_before_an_accepted_availability_change_leaves_no_finishing_behind():
+    """§5.2, §4.9 H2, §3.7: when transaction 2 comes out of the queue its stop is older than the availability change
+    (before: the model took the stop as news and wanted Finishing, a false StatusNotReported)."""
+    trace = queued_then_unavailable_and_back()
+    trace.ok(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, tx_id=2, at=0.0), stop_tx(2, "Local", tag=TAG))
+
+
+def test_4_9_a_transaction_seen_to_stop_still_owes_its_finishing():
+    """§4.9 C6: with the queue emptied, a transaction on the same connector that stops with the cable in is Finishing;
+    Preparing is still StatusNotReported."""
+    trace = queued_then_unavailable_and_back()
+    trace.ok(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, tx_id=2, at=0.0), stop_tx(2, "Local", tag=TAG))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(), started(trace, tx_id=3), sn(1, "Charging"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(3, "Local", tag=TAG)) == ["StatusNotReported"]
