@@ -83,6 +83,27 @@ def test_errata_3_49_a_transaction_begun_offline_before_the_firmware_reboot_may_
                     fw("Installed"), started(trace, OTHER, at=trace.now - 30), stop_tx(2, reason)) == found
 
 
+@pytest.mark.parametrize("tag, found", [(TAG, []), ("TAG3", ["StartTransactionWithoutAuthorization"])])
+def test_3_7_4_8_a_start_queued_at_the_firmware_reboot_is_of_the_card_authorized_before_it(tag, found):
+    """§3.7, §3.7.1, §4.8 with §5.19 (nightly seed 1200, hostile, clean bundled charge point; notes/triage-a.md): after
+    Installing, TAG1's first transaction is answered Blocked and its StopTransaction (DeAuthorized) fails; TAG1, now
+    Accepted, is presented at the Finishing connector: Authorize, Preparing, Charging, its StartTransaction queued behind
+    the retry. The reboot into the new firmware forgets the volatile authorization, but after the boot the queued
+    StartTransaction of TAG1 is the one that Authorize.conf allowed (before 7e985e5: a false
+    StartTransactionWithoutAuthorization). A start of a card never presented there is still one."""
+    trace = downloaded()
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("FailNext", action="StopTransaction", count=1))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), start_tx(1, TAG, 1, status="Blocked"),
+             sn(1, "Charging"), failed(stop_tx(1, "DeAuthorized")), sn(1, "Finishing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"), sn(1, "Charging"))
+    start = started(trace, tag)
+    assert trace.do(wait(30), sn(1, "Finishing"), down(), up(), boot(), stop_tx(1, "DeAuthorized"), start,
+                    stop_tx(2, "Reboot"), *statuses((0, "Available"), (1, "Finishing"), (2, "Available")),
+                    fw("Installed")) == found
+
+
 # -- §5.13 with §3.7: a reservation accepted while transactions wait in the queue ------------------------------
 
 
