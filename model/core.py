@@ -47,6 +47,7 @@ STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "Ha
 UNCONFIRMED = "Unconfirmed"
 """Not a §7.39 Reason: marks the MayStopTransaction of a StopTransaction whose .conf never came (errata 3.36)."""
 RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
+
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
 TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
@@ -220,6 +221,13 @@ class CoreRules:
         return (stimulus.op == "ChangeConfiguration"
                 and answer.error_code in ("PropertyConstraintViolation", "TypeConstraintViolation")
                 and not cfgmodel.is_valid_value(stimulus.get("key"), stimulus.get("value"), self.state.config))
+
+    def check_here(self, rule: str, section: str, passed: bool, detail: str) -> None:
+        """A rule judged only where this runs, recorded as judged then (properties/rules.py RECORDED), not whenever
+        a handler that can reach it runs."""
+        self.handled.add(f"rule:{rule}")
+        if not passed:
+            self.fail(rule, section, detail)
 
     def expect_status(self, stimulus: Stimulus, payload: dict, allowed: set[str], rule: str, section: str) -> str | None:
         status = payload.get("status")
@@ -750,11 +758,14 @@ class CoreRules:
         transaction across the reset (MicroOcppSimulator, sim-mo): ResetStopsTransactions, once, and the model
         follows the transaction it kept, so its MeterValues and StopTransaction are judged as any."""
         tx = self.lost.pop(c.id, None)
-        if tx is None or c.tx is not None or status not in ("Charging", "SuspendedEV", "SuspendedEVSE"):
+        if tx is None or c.tx is not None:
             return
-        self.fail("ResetStopsTransactions", "OCPP 1.6 §5.14",
-                  f"transaction {tx.transaction_id} on connector {c.id} was running when the accepted hard Reset "
-                  f"restarted the Charge Point, with no StopTransaction, and goes on after the reboot ({status})")
+        kept = status in ("Charging", "SuspendedEV", "SuspendedEVSE")
+        self.check_here("ResetStopsTransactions", "OCPP 1.6 §5.14", not kept,
+                        f"transaction {tx.transaction_id} on connector {c.id} was running when the accepted hard Reset "
+                        f"restarted the Charge Point, with no StopTransaction, and goes on after the reboot ({status})")
+        if not kept:
+            return
         self.discharge(lambda o: o.action == "MayStopTransaction" and o.transaction_id == tx.transaction_id
                        and o.reasons == RESTART_REASONS)
         self.update(c.id, tx=tx, after_boot=False)

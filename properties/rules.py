@@ -20,9 +20,10 @@ from pathlib import Path
 import model
 
 RULE_CARRIERS = {"fail": 0, "Violation": 0, "_reject": 0,
-                 "expect_status": 3, "owe_message": 1, "owe_stop": 2, "Owed": 1, "owe_progress": 1, "Expectation": 1}
+                 "expect_status": 3, "owe_message": 1, "owe_stop": 2, "Owed": 1, "owe_progress": 1, "Expectation": 1,
+                 "check_here": 0}
 """Callables whose argument at this index is a rule name (the next one, where given, its section)."""
-RECORDED = frozenset({"expect_status", "owe_message", "owe_stop", "Owed", "owe_progress", "Expectation"})
+RECORDED = frozenset({"expect_status", "owe_message", "owe_stop", "Owed", "owe_progress", "Expectation", "check_here"})
 """Carriers the model records itself when the rule is judged (``rule:NAME`` in ``handled``): an
 answer's status checked, an obligation met or fallen due. The others are judged where they stand:
 a handler that can reach them judges them."""
