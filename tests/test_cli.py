@@ -50,7 +50,7 @@ def test_same_seed_gives_the_same_trace(capsys, tmp_path):
     traces = []
     for run_dir in ("a", "b"):
         code, out, _ = run(capsys, "fuzz", "--mutant", "MeterStopBelowMeterStart", "--stop-at-first", "--max-examples", "200",
-                           "--seed", "3", "--findings", str(tmp_path / run_dir), "--json")
+                           "--seed", "3", "--no-shrink", "--findings", str(tmp_path / run_dir), "--json")
         assert code == 1
         traces.append([f["trace"] for f in json.loads(out)["findings"]])
     assert traces[0] == traces[1]
