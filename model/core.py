@@ -272,6 +272,19 @@ class CoreRules:
             self.state = attrs.evolve(self.state, aligned_since=self.state.time)
         if key == "stoptxnsampleddata" and payload.get("status") in ("Accepted", "RebootRequired"):
             self.stop_sampled_changed(payload.get("status"))
+        if key == "stoptransactiononinvalidid" and accepted and str(stimulus.get("value")).casefold() == "true":
+            self.invalid_may_stop()
+
+    def invalid_may_stop(self) -> None:
+        """§4.8 (errata 3.17, moved from §3.5.4): "When the authorization status in the StartTransaction.conf is not
+        Accepted, and the transaction is still ongoing, the Charge Point SHOULD: when StopTransactionOnInvalidId is set
+        to true: stop the transaction normally ... DeAuthorized". A transaction kept (suspended) while the key was false
+        is still such a transaction once it is set to true: the Charge Point may stop it then, or go on (§9.1.24 speaks
+        of the StartTransaction.conf it received). MicroOcppSimulator stops it at once (sim-mo: a false
+        UnexpectedStopTransaction)."""
+        for c in self.connectors():
+            if c.tx is not None and c.tx.invalid and not self.stop_owed_on(c.id):
+                self.allow_stop(c, {"DeAuthorized"}, None)
 
     def forget_sampling(self) -> None:
         """A new MeterValueSampleInterval may apply at once or from the next sample (§9.1.19 says nothing):

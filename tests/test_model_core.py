@@ -1630,6 +1630,26 @@ def test_9_1_24_invalid_id_not_stopped_stop_is_a_violation():
     assert rules == ["UnexpectedStopTransaction"]
 
 
+def test_9_1_24_errata_3_17_invalid_transaction_may_stop_once_stop_transaction_on_invalid_id_is_set_true():
+    """sim-mo (MicroOcppSimulator): a transaction suspended for a Blocked StartTransaction.conf while
+    StopTransactionOnInvalidId was false is stopped (DeAuthorized) when the key is set to true: "the transaction is still
+    ongoing" and the key "is set to true" (§4.8, errata 3.17). Going on is fine too. A valid transaction stopped
+    DeAuthorized then is still UnexpectedStopTransaction."""
+    def blocked() -> Trace:
+        trace = preparing(Trace(StopTransactionOnInvalidId=False))
+        return trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                        start_tx(1, TAG, status="Blocked"), sn(1, "SuspendedEVSE"))
+    set_true = step("ChangeConfiguration", key="StopTransactionOnInvalidId", value="true")
+    blocked().ok(set_true, result(status="Accepted"), stop_tx(1, "DeAuthorized"), sn(1, "Finishing"))
+    blocked().ok(set_true, result(status="Accepted")).ok(step("AdvanceTime", seconds=60))
+    assert blocked().do(step("ChangeConfiguration", key="StopTransactionOnInvalidId", value="false"),
+                        result(status="Accepted"), stop_tx(1, "DeAuthorized"), sn(1, "Finishing")) == \
+        ["UnexpectedStopTransaction"]
+    valid = charging(Trace(StopTransactionOnInvalidId=False))
+    assert valid.do(set_true, result(status="Accepted"), stop_tx(1, "DeAuthorized"), sn(1, "Finishing")) == \
+        ["UnexpectedStopTransaction"]
+
+
 def test_9_1_24_offline_invalid_id_not_stopped_stop_is_a_violation():
     trace = offline_started(Trace(StopTransactionOnInvalidId=False))
     rules = trace.do(step("NetworkUp"), up(), start_tx(1, TAG, status="Invalid"), sn(1, "Charging"),
