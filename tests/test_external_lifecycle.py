@@ -756,6 +756,24 @@ def test_octt_unlock_cases_that_expect_unlocked_are_not_automatable_without_a_lo
             assert blockers(by_id(case), frozenset(PHYSICAL_OPS) | {"SetIdTag"}, sut.features) == expected
 
 
+def test_octt_transfer_cases_that_must_succeed_need_a_file_server():
+    """sim-mo: TC_045_1_CS on MicroOcppSimulator failed with UploadFailed, as it should with no FTP server at
+    ftp://127.0.0.1/diagnostics/ (the harness's doing, not the charge point's). A case whose download or upload must
+    succeed needs [charge_point] features "file-server"; the failure cases and the bundled charge point are unchanged."""
+    from adapters.bundled import BundledSut
+    from properties.octt.catalogue import by_id
+    from properties.octt.runner import blockers
+
+    ops = frozenset(PHYSICAL_OPS) | {"SetIdTag", "AdvanceTime", "SetUploadFailure"}
+    profiles = {"profiles": ["Core", "RemoteTrigger", "FirmwareManagement"]}
+    for features, expected in (([], ["prerequisite file-server"]), (["file-server"], [])):
+        sut = ExternalSut(description(charge_point=profiles | {"features": features}), InjectingController())
+        for case in ("TC_044_1_CS", "TC_044_3_CS", "TC_045_1_CS"):
+            assert blockers(by_id(case), ops, sut.features) == expected
+        assert blockers(by_id("TC_045_2_CS"), ops, sut.features) == []
+    assert "file-server" in BundledSut().features
+
+
 def test_the_octt_cases_take_the_charging_rate_unit_the_charge_point_allows():
     from model.configuration import ConfigurationModel, judge_get_configuration
     from properties.octt.catalogue import by_id, with_unit

@@ -23,7 +23,8 @@ BOOT_MODES = ("auto", "power-cycle", "reset", "trigger", "none")
 POWER_LOSS_KINDS = ("cut", "graceful")  # how the controller's PowerLoss happens ([controller] power_loss)
 CHARGING_RATE_UNITS = ("A", "W")  # OCPP 1.6 §7.10
 OCTT_FEATURES = ("authorization-cache", "offline-authorization", "local-stop", "backup-power",
-                 "local-list-failure")  # OCTT prerequisites a description may claim (§1.3)
+                 "local-list-failure",  # OCTT prerequisites a description may claim (§1.3)
+                 "file-server")  # the OCTT's firmware and diagnostics locations (ftp://127.0.0.1/...) are served
 
 
 class DescriptionError(ValueError):

@@ -1857,10 +1857,13 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "TC_043_2_CS": ("profile:LocalAuthListManagement",),
     "TC_043_3_CS": ("profile:LocalAuthListManagement",),
     "TC_008_CS": ("profile:LocalAuthListManagement",),
-    "TC_044_1_CS": ("profile:FirmwareManagement",),
+    # a download or upload that must succeed needs a server at FIRMWARE_URL / DIAGNOSTICS_URL (the bundled charge
+    # point simulates its transfers; an external one needs [charge_point] features "file-server"): without one,
+    # MicroOcppSimulator's upload fails (UploadFailed), as it should (sim-mo)
+    "TC_044_1_CS": ("profile:FirmwareManagement", "file-server"),
     "TC_044_2_CS": ("profile:FirmwareManagement",),
-    "TC_044_3_CS": ("profile:FirmwareManagement",),
-    "TC_045_1_CS": ("profile:FirmwareManagement",),
+    "TC_044_3_CS": ("profile:FirmwareManagement", "file-server"),
+    "TC_045_1_CS": ("profile:FirmwareManagement", "file-server"),
     "TC_045_2_CS": ("profile:FirmwareManagement",),
     **{i: ("profile:Reservation",) for i in ("TC_046_1_CS", "TC_046_2_CS", "TC_047_CS", "TC_048_1_CS",
                                              "TC_048_2_CS", "TC_048_3_CS", "TC_051_CS", "TC_052_CS", "TC_053_CS")},
