@@ -41,13 +41,16 @@ def no_transaction_on_connector_zero(state: ChargePointState) -> str | None:
 
 
 def one_connector_per_transaction(state: ChargePointState) -> str | None:
-    held = _repeated(c.tx.transaction_id for c in state.connectors if c.tx and c.tx.transaction_id is not None)
+    """Each transactionId on one connector at most; -1 is no id: the messages of every transaction whose
+    StartTransaction was given up carry it (errata 3.18)."""
+    held = _repeated(c.tx.transaction_id for c in state.connectors
+                     if c.tx and c.tx.transaction_id is not None and c.tx.transaction_id != -1)
     return f"transactionIds {held} are held by more than one connector" if held else None
 
 
 def running_transaction_not_stopped(state: ChargePointState) -> str | None:
     both = sorted(c.tx.transaction_id for c in state.connectors
-                  if c.tx and c.tx.transaction_id is not None and c.tx.transaction_id in state.stopped)
+                  if c.tx and c.tx.transaction_id not in (None, -1) and c.tx.transaction_id in state.stopped)
     return f"transactionIds {both} are running and stopped" if both else None
 
 

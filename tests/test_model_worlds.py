@@ -148,3 +148,24 @@ def test_3_7_1_a_discarded_retry_world_in_which_a_queued_start_would_be_overdue_
     verdict = judge_worlds((trace.state,), Stimulus.from_step(step("PresentIdTag", connectorId=2, idTag=OTHER)),
                            (authorize(OTHER), sn(2, "Charging")), accepted)
     assert verdict.violations == () and broken(verdict.worlds) == ()
+
+
+def test_errata_3_18_two_given_up_transactions_both_carry_minus_one():
+    """Budget 300, seed 1 (clean bundled charge point): the StartTransactions of two connectors' transactions were both
+    given up after TransactionMessageAttempts failures, and the messages of each carry transactionId -1 (errata 3.18):
+    no invariant is broken by two -1s, nor by a -1 running after another -1 stopped; a real transactionId still
+    breaks them."""
+    import attrs
+
+    from model import Options, initial_state
+    from model.invariants import one_connector_per_transaction, running_transaction_not_stopped
+    from model.state import Tx
+
+    state = initial_state(Options())
+    def holding(*ids):
+        return attrs.evolve(state, connectors=(state.connectors[0], *(
+            attrs.evolve(c, tx=Tx(TAG, 0, transaction_id=i)) for c, i in zip(state.connectors[1:], ids))))
+    assert one_connector_per_transaction(holding(-1, -1)) is None
+    assert one_connector_per_transaction(holding(7, 7)) == "transactionIds [7] are held by more than one connector"
+    assert running_transaction_not_stopped(attrs.evolve(holding(-1), stopped=frozenset({-1}))) is None
+    assert running_transaction_not_stopped(attrs.evolve(holding(7), stopped=frozenset({7}))) is not None
