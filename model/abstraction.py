@@ -60,6 +60,7 @@ CACHE_ENTRY = row(ID_TAG, PLAIN, ID_TAG, TIME)
 FIELDS: dict[type, dict[str, Any]] = {
     ChargePointState: dict(
         time=IGNORED, options=PLAIN, connectors="connectors", config=PLAIN, registration=PLAIN,
+        accepted_after_rejected=PLAIN,
         accepted_on_connection=PLAIN, boot_at=IGNORED, boot_not_before=TIME, online=PLAIN, powered=PLAIN, rebooting=PLAIN, last_call_at=TIME, held=PLAIN, cache=bag(CACHE_ENTRY), policy=bag(ENTRY),
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),

@@ -731,7 +731,8 @@ class CoreRules:
             self.state = attrs.evolve(self.state, failures=failures, aligned_since=call.time)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
-        self.state = evolve(self.state, registration=status or "Pending", rebooting=False,
+        retried = status == "Accepted" and self.state.registration == "Rejected" and not self.state.rebooting
+        self.state = evolve(self.state, registration=status or "Pending", rebooting=False, accepted_after_rejected=retried,
                             accepted_on_connection=status == "Accepted", boot_at=call.time, connectors=connectors,
                             config=config)
         answered = int((call.answer or {}).get("interval", 0))
@@ -1593,6 +1594,10 @@ class CoreRules:
             self.fail("ConnectorZeroStatusNotReported", "OCPP 1.6 errata v4.0 3.22, §4.9, OCTT TC_001_CS",
                       f"connector 0 last reported None, but it is now {'/'.join(sorted(allowed))}: no "
                       "StatusNotification for connectorId 0 since the BootNotification was Accepted")
+        elif c.reported is None and c.reported not in allowed and self.state.accepted_after_rejected:
+            self.fail("StatusNotReportedAfterRejected", "OCPP 1.6 errata v4.0 3.22, §4.2",
+                      f"connector {c.id} last reported None, but it is now {'/'.join(sorted(allowed))}: no "
+                      "StatusNotification since a BootNotification retried while Rejected was answered Accepted")
         elif c.reported not in allowed and c.stop_failed and c.tx is None and c.reported in STOPPING_STATUSES:
             self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
                       f"connector {c.id} last reported {c.reported}, but its transaction is over (its StopTransaction.req "

@@ -1974,3 +1974,15 @@ def test_ocppj_4_1_1_a_charge_point_whose_last_answer_the_lost_connection_may_ha
     held.ok(step("AdvanceTime", seconds=20))
     held.ok(step("AdvanceTime", seconds=20), sn(1, "Available", 45.0))
     assert _remote_start_then_network_down(heartbeat_at=1.0).do(step("AdvanceTime", seconds=20)) == ["StatusNotReported"]
+
+
+def test_errata_3_22_no_status_after_a_retry_accepted_while_rejected_is_a_rule_of_its_own():
+    """Errata v4.0 3.22, §4.2 (sim-sap final1): the SAP simulator ignores a BootNotification.conf Accepted that answers a
+    retry sent while it is Rejected, and sends no StatusNotification: StatusNotReportedAfterRejected, so that accepting
+    it hides no other missing status. The other way: no statuses after an accepted (re)boot stay StatusNotReported."""
+    trace = rejected_trace()
+    rules = trace.do(step("AdvanceTime", seconds=61), boot("Accepted", t=61.0), sn(0, "Available", 61.0))
+    assert rules == ["StatusNotReportedAfterRejected", "StatusNotReportedAfterRejected"]
+    rules = Trace().do(step("Reset", type="Soft"), result(status="Accepted"),
+                       *reboot_observations((0, "Available")))
+    assert rules == ["StatusNotReported", "StatusNotReported"]

@@ -266,7 +266,7 @@ class CpChecker:
         """Only statuses not yet reported since a boot are missing: the log may end before they came."""
         unreported = {f"connector {c.id} last reported None," for c in self.worlds.worlds[0].state.connectors
                       if c.reported is None}
-        return all(v.rule in ("StatusNotReported", "ConnectorZeroStatusNotReported")
+        return all(v.rule in ("StatusNotReported", "ConnectorZeroStatusNotReported", "StatusNotReportedAfterRejected")
                    and v.detail.startswith(tuple(unreported))
                    for v in failure.violations) if unreported else False
 
