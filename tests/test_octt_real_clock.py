@@ -28,3 +28,23 @@ def test_octt_tc_070_judges_sampled_meter_values_by_their_timestamps_an_interval
     cycles = [s for s in by_id("TC_070_CS").steps if s.name == "AdvanceTime"]
     assert [s.as_dict()["seconds"] for s in cycles] == [60, 60, 60]
     assert all(dict(e.fields)["meterValue.timestamp"] == "+60s" for s in cycles for e in s.expect)
+
+
+def test_octt_tc_057_a_composite_may_end_with_the_moment_the_profile_ran_out_before_the_window():
+    """sim-mo, MicroOcppSimulator TC_057_CS, TC_082_CS: the TxProfile's startSchedule is the step's time to the whole
+    second, its duration 300 s; the composite of 300 s asked for a moment later ends with a period where the profile
+    has run out (startPeriod 299, limit -1): "calculated accordingly", not a failure. A period well inside the window
+    still is one."""
+    step = next(s for s in by_id("TC_057_CS").steps if s.name == "GetCompositeSchedule")
+
+    def answer(*periods) -> tuple[str, dict]:
+        schedule = {"duration": 300, "chargingRateUnit": "$unit",
+                    "chargingSchedulePeriod": [{"startPeriod": s, "limit": lim} for s, lim in periods]}
+        return "response", {"status": "Accepted", "connectorId": 1, "scheduleStart": iso(NOW),
+                            "chargingSchedule": schedule}
+
+    assert not match_step(step, [answer((0, 6))], now=NOW).problems
+    assert not match_step(step, [answer((0, 6), (299, -1))], now=NOW).problems
+    assert not match_step(step, [answer((0, 6), (297, -1))], now=NOW, lag=1.0).problems
+    assert match_step(step, [answer((0, 6), (150, -1))], now=NOW, lag=0.5).problems
+    assert match_step(step, [answer((0, 6), (296, -1))], now=NOW).problems

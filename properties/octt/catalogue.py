@@ -57,7 +57,13 @@ Expects (see :func:`match_step`, the reference matcher)
   (``"configurationKey.key"``: some configuration key has that key).
 * ``wanted`` as a tuple means "one of". ``None`` (alone or in a tuple) means
   "absent". ``()`` means an empty list, so ``((), None)`` is "empty or
-  absent". ``"+Ns"``/``"-Ns"`` means a date-time within
+  absent". ``"$tail:N"`` (a composite schedule's period after the last one
+  expected) means absent, or a period that starts at most TIME_TOLERANCE + 1 s
+  (+ ``lag``) before N s: a profile that runs out right at the end of the
+  window (duration N from a startSchedule taken to the whole second, the
+  composite asked for later on a real clock) leaves that much of it without
+  a limit, and the charge point reports it "accordingly" (OCTT TC_057_CS).
+  ``"+Ns"``/``"-Ns"`` means a date-time within
   :data:`TIME_TOLERANCE` s of the step's start time plus/minus N s, or up to
   ``lag`` s earlier still: on a real clock the steps before took longer than the
   time they advance (their answers, the quiet they wait for), so a step starts
@@ -291,6 +297,10 @@ def _values(obj: Any, parts: list[str]) -> list:
 def _equal(actual: Any, wanted: Any, now: float, transaction_id: Callable[[int], Any], lag: float = 0.0) -> bool:
     if wanted is None:
         return actual is _MISSING
+    if isinstance(wanted, str) and wanted.startswith("$tail:"):
+        start = actual.get("startPeriod") if isinstance(actual, Mapping) else None
+        return actual is _MISSING or (isinstance(start, (int, float)) and not isinstance(start, bool)
+                                      and start >= int(wanted[6:]) - TIME_TOLERANCE - 1 - lag)
     if actual is _MISSING:
         return False
     if isinstance(wanted, str):
@@ -665,7 +675,7 @@ def composite(c: int, duration: int, periods: Iterable[tuple[int, float]] | None
         fields += [(f"chargingSchedule.chargingSchedulePeriod.{i}.startPeriod", s),
                    (f"chargingSchedule.chargingSchedulePeriod.{i}.limit", float(lim))]
     if exact and periods:
-        fields.append((f"chargingSchedule.chargingSchedulePeriod.{len(periods)}", None))
+        fields.append((f"chargingSchedule.chargingSchedulePeriod.{len(periods)}", f"$tail:{duration}"))
     if start is not None:  # the OCTT's "startSchedule": errata 3.57 omits it in the conf, whose scheduleStart it is
         fields.append(("scheduleStart", start))
     return Expect("response", tuple(fields))
