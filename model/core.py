@@ -647,10 +647,16 @@ class CoreRules:
 
     def owe_start(self, c: Connector, id_tag: str) -> None:
         """One transaction per connector: a start already owed (queued behind a retry, unseen) takes a later card
-        as a card presented during that transaction (§4.10), not as a second start."""
+        as a card presented during that transaction (§4.10), not as a second start. On a connector whose last
+        StopTransaction.req the Central System answered with a CALLERROR (§3.7.1: the transaction is over all the same) a
+        missing start is a rule of its own, StartTransactionAfterFailedStop: the SAP simulator keeps such a transaction
+        open inside and starts no other there (sim-sap final1), the deviation of StatusNotReportedAfterFailedStop, so
+        that accepting it hides no other missing start."""
         if any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
             return
-        self.owe(Owed("StartTransaction", "StartTransactionWhenAuthorizedAndPlugged", "OCPP 1.6 §3.6, §4.8",
+        self.owe(Owed("StartTransaction",
+                      "StartTransactionAfterFailedStop" if c.stop_failed else "StartTransactionWhenAuthorizedAndPlugged",
+                      "OCPP 1.6 §3.6, §4.8",
                       f"connector {c.id} is plugged and {id_tag!r} is authorized", self.due(),
                       connector=c.id, id_tag=id_tag))
 

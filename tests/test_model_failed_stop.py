@@ -39,3 +39,23 @@ def test_4_9_finishing_still_reported_after_a_failed_stop_is_the_failed_stop_rul
     trace = charging()
     trace.ok(card, sn(1, "Finishing"), stop_tx(1, tag=TAG))
     assert trace.do(step("Unplug", connectorId=1)) == ["StatusNotReported"]
+
+
+def test_3_6_4_8_no_start_after_a_failed_stop_is_a_rule_of_its_own():
+    """§3.6, §4.8, §3.7.1 (sim-sap final1): after a StopTransaction.req answered with a CALLERROR the transaction is over,
+    so a card at the plugged connector is owed a StartTransaction; the SAP simulator keeps the transaction open inside and
+    starts none: StartTransactionAfterFailedStop, so that accepting it hides no other missing start. After a stop answered
+    well the same missing start is StartTransactionWhenAuthorizedAndPlugged."""
+    from test_model_core import authorize
+
+    for stop, rule in ((failed_stop(), "StartTransactionAfterFailedStop"),
+                       (stop_tx(1, tag=TAG), "StartTransactionWhenAuthorizedAndPlugged")):
+        trace = charging()
+        trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), stop)
+        trace.ok(step("Unplug", connectorId=1), sn(1, "Available"))
+        trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+        found = trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG))
+        # the failed StopTransaction is queued first (§3.7.1): the start is owed once it went out (SAP: after its reboot)
+        resent = [stop_tx(1, tag=TAG, t=trace.now + 5)] if stop.error else []
+        found += trace.do(step("AdvanceTime", seconds=5), *resent)
+        assert found == [rule]
