@@ -410,11 +410,14 @@ class SapController:
         """No cable or EV model (sim-triage session 3): EVSuspend/EVResume without a transaction would report a status
         the station is not in (refused); a PlugIn into a running transaction (one started with no cable) has
         nothing to report, and one into an Inoperative connector would report Preparing where the station stays
-        Unavailable (refused, session 4)."""
+        Unavailable (refused, session 4). One into a Reserved connector reports nothing either: the station's own status
+        is what ties a card to its reservation (it puts the reservationId into StartTransaction only while the connector
+        is Reserved), and §4.9 lets a cable leave a reserved connector Reserved (sim-sap final1: a Preparing of ours
+        made it start the reserved idTag's transaction without reservationId)."""
         if step["op"] in ("PlugIn", "EVSuspend", "EVResume"):
             state = await self.connector(step["connectorId"])
             started = state.get("transactionStarted")
-            if step["op"] == "PlugIn" and started:
+            if step["op"] == "PlugIn" and (started or state.get("status") == "Reserved"):
                 return None
             if step["op"] == "PlugIn" and state.get("availability") == "Inoperative":
                 raise ControllerError(f"SAP simulator: connector {step['connectorId']} is Inoperative", refused=True)
@@ -452,8 +455,8 @@ class SapController:
                 "transactionId": state["transactionId"], "reason": "EVDisconnected"},
                 refused_ok=True)
             state = await self.connector(connector_id)
-        if state.get("status") == "Available" or state.get("availability") == "Inoperative":
-            return []  # Inoperative: the station stays Unavailable, nothing to report (session 4)
+        if state.get("status") in ("Available", "Reserved") or state.get("availability") == "Inoperative":
+            return []  # Inoperative: the station stays Unavailable, nothing to report (session 4); Reserved stays so
         await self.station_request("statusNotification", {
             "connectorId": connector_id, "errorCode": "NoError", "status": "Available"})
         return [{"action": "StatusNotification", "connectorId": connector_id, "status": "Available"}]

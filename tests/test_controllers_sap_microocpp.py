@@ -336,3 +336,26 @@ def test_sap_refusals_and_failures():
             SapController("http://127.0.0.1:1")
 
     asyncio.run(main())
+
+
+def test_sap_a_cable_into_or_out_of_a_reserved_connector_reports_nothing():
+    """§4.9, §5.13 (sim-sap final1): the station puts the reservationId into StartTransaction only while its connector's
+    own status is Reserved; a Preparing the controller made it report for a PlugIn overwrote that, and the reserved idTag's
+    transaction then came without reservationId (a false ReservationIdMissingInStartTransaction). A cable into or out
+    of a Reserved connector reports nothing (§4.9 lets it stay Reserved); into or out of an Available one, as before."""
+    async def main():
+        async with running(FakeSapSimulator()) as fake:
+            controller = sap(fake)
+            connector = fake.stations["hash-SAP-SIM-1"]["connectors"][2]
+            connector.update(status="Reserved")
+            del fake.requests[:]
+            assert await controller.perform({"op": "PlugIn", "connectorId": 2}) == []
+            assert await controller.perform({"op": "Unplug", "connectorId": 2}) == []
+            assert station_requests(fake) == [] and connector["status"] == "Reserved"
+            connector.update(status="Available")
+            await controller.perform({"op": "PlugIn", "connectorId": 2})
+            await controller.perform({"op": "Unplug", "connectorId": 2})
+            assert [payload["status"] for _, payload in station_requests(fake)] == ["Preparing", "Available"]
+            await controller.close()
+
+    asyncio.run(main())
