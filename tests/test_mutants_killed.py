@@ -53,25 +53,25 @@ EXAMPLES = {
     "RemoteStartOnConnectorZeroAccepted": 75,  # 3, 34
     "StatusNotReportedAfterReconnect": 75,  # 32, 3
     "MeterValueSampleIntervalOffByOne": 100,  # 44, 15
-    "SoftResetReportsHardReset": 200,  # 91, 62
-    "UnknownKeyRejectedNotNotSupported": 25,  # 6, 4
-    "UnlockWithoutStoppingTransaction": 25,  # 3, 4
+    "SoftResetReportsHardReset": 75,  # 37, 5
+    "UnknownKeyRejectedNotNotSupported": 100,  # 38, 6
+    "UnlockWithoutStoppingTransaction": 100,  # 39, 7
     "NoAvailableAfterConnectionTimeOut": 200,  # 91, 62
     "StopTransactionDroppedWhileOffline": 150,  # 65, 36
     "PowerLossReportedAsReboot": 150,  # 65, 36
-    "ReadOnlyKeyAccepted": 50,  # 21, 8
+    "ReadOnlyKeyAccepted": 125,  # 55, 23
     "CacheUsedWhenDisabled": 100,  # 39, 10
-    "ClearCacheKeepsEntries": 25,  # 6, 8 (the rule card_after_clear_cache)
-    "StopTransactionNotRetried": 25,  # 12, 3 (the rule stop_transaction_fails_once)
+    "ClearCacheKeepsEntries": 75,  # 3, 32 (the rule card_after_clear_cache)
+    "StopTransactionNotRetried": 50,  # 22, 5 (the rule stop_transaction_fails_once)
     # issue 13: requirements the register showed were not judged before
-    "StopTransactionRetriedAtOnce": 25,  # 6, 3 (stop_transaction_fails_once)
+    "StopTransactionRetriedAtOnce": 75,  # 37, 5 (stop_transaction_fails_once)
     "StartTransactionOvertakesRetry": 175,  # 82, 53 (stop_transaction_fails)
     "BootRetryCappedAtOwnInterval": 25,  # 8, 9 (boot_not_accepted)
     "MeterValueSampleIntervalShort": 100,  # 44, 15 (meter_values)
     "MeterValueWithUnitInValue": 25,  # 8, 12
     "EVCommunicationErrorWhileEVSuspended": 75,  # 6, 34 (ev_suspends_then)
     "StopTransactionTriedOnceTooOften": 25,  # 6, 3 (stop_transaction_fails, start_transaction_fails)
-    "ClockAlignedReadingsStopAfterFirst": 25,  # 8, 12 (meter_values)
+    "ClockAlignedReadingsStopAfterFirst": 75,  # 29, 5 (meter_values)
     "StartTransactionDroppedWhileOffline": 75,  # 32, 3 (charge_offline)
     "MessagesDroppedWithoutTransactionId": 50,  # 6, 24 (start_transaction_fails)
     "UnconfirmedStopTransactionForgottenAtReset": 200,  # 94, 62 (reset_stop_unconfirmed)
@@ -97,7 +97,11 @@ RULES = {
     "MeterValueSampleIntervalOffByOne": {"MeterValuesSampleLate", "MeterValuesSampleMissing"},
     "ClearCacheKeepsEntries": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
     "PowerLossReportedAsReboot": {"StopTransactionReason"},
-    "StopTransactionNotRetried": {"TransactionMessageRetry"},
+    # it gives up every failed transaction message at once: the next one goes while the model still has the
+    # failed StopTransaction waiting for its retry, and a StartTransaction given up after one CALLERROR of
+    # TransactionMessageAttempts 3 is stopped with transactionId -1 (errata 3.18) the model cannot know yet
+    "StopTransactionNotRetried": {"TransactionMessageRetry", "TransactionMessageBeforeQueueEmptied",
+                                  "StopTransactionUnknownId"},
     "StopTransactionRetriedAtOnce": {"TransactionMessageRetryEarly"},
     "StartTransactionOvertakesRetry": {"TransactionMessageBeforeQueueEmptied"},
     "BootRetryCappedAtOwnInterval": {"BootNotificationRetryEarly"},
@@ -126,7 +130,10 @@ QUICK_SHRINK = {"ConnectorZeroStatusNotReported", "ReadOnlyKeyAccepted", "Remote
 """Mutants whose campaigns shrink within seconds: their shrink quality is checked in the default run
 (kills are checked unshrunk, which is fast); the others' behind --run-slow."""
 
-SHRINK_MISSES: dict[str, str] = {}
+SHRINK_MISSES: dict[str, str] = {
+    "UnlockWithoutStoppingTransaction": "6 steps since card_cached_until_expiry joined the machine: a card presented and "
+                                        "taken back before the start stays, as neither PresentIdTag can go alone",
+}
 """Mutants whose shrunk trace is more than one step longer than their minimal_trace at SEEDS[0]."""
 
 TAG1_CHARGING = [{"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"},
@@ -137,15 +144,16 @@ PINNED = {
     # mutant: the exact shrunk trace at SEEDS[0] (the same at SEEDS[1])
     "ReadOnlyKeyAccepted": [{"op": "ChangeConfiguration", "key": "NumberOfConnectors", "value": "3"}],
     "RemoteStartOnConnectorZeroAccepted": [{"op": "RemoteStartTransaction", "connectorId": 0, "idTag": "TAG1"}],
-    # a §9 key the charge point does not have (LightIntensity is absent from its full GetConfiguration)
-    "UnknownKeyRejectedNotNotSupported": [{"op": "ChangeConfiguration", "key": "LightIntensity", "value": "50"}],
+    # an optional §9 key the charge point does not have (§9.1.4 BlinkRepeat is absent from its full GetConfiguration)
+    "UnknownKeyRejectedNotNotSupported": [{"op": "ChangeConfiguration", "key": "BlinkRepeat", "value": "3"}],
     "SoftResetReportsHardReset": [
-        {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted", "parentIdTag": "GROUP1"},
-        {"op": "PlugIn", "connectorId": 1},
-        {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG2"},
+        {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted"},
+        {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG2"},
+        {"op": "PlugIn", "connectorId": 2},
         {"op": "Reset", "type": "Soft"}],
-    "UnlockWithoutStoppingTransaction": [TAG1_CHARGING[0], TAG1_CHARGING[2], TAG1_CHARGING[1],
-                                         {"op": "UnlockConnector", "connectorId": 1}],
+    # a card presented and taken back (SHRINK_MISSES), then a charging start and the unlock
+    "UnlockWithoutStoppingTransaction": [TAG1_CHARGING[0], TAG1_CHARGING[1], TAG1_CHARGING[1], TAG1_CHARGING[2],
+                                         TAG1_CHARGING[1], {"op": "UnlockConnector", "connectorId": 1}],
 }
 
 CLEAN_SEEDS = (0, 1, 2, 3)
