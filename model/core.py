@@ -1034,10 +1034,10 @@ class CoreRules:
         self.check_queue_order(call)
         if transaction_id == -1:
             self.adopt_given_up_start()
-        if transaction_id in self.state.stopped:
+        if transaction_id in self.state.stopped and transaction_id != -1:
             self.fail("TransactionStoppedTwice", "OCPP 1.6 §4.10", f"transaction {transaction_id} stopped again")
             return
-        owners = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
+        owners = self.owners(transaction_id, call)
         if not owners and any(c.tx and c.tx.transaction_id == -1 for c in self.connectors()):
             self.fail("TransactionIdMinusOne", "OCPP 1.6 §4.8, errata 3.18",
                       f"StopTransaction for transaction {transaction_id}: a transaction whose StartTransaction was "
@@ -1057,6 +1057,14 @@ class CoreRules:
             self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
             self.stop_failed(transaction_id, call)
         self.queue_unconfirmed(call)
+
+    def owners(self, transaction_id: int, call: CpCall) -> list[Connector]:
+        """The connectors running the transaction; with -1, the id of every transaction whose StartTransaction was
+        given up (errata 3.18), the one a StopTransaction is owed for first, then the one of the stop's idTag."""
+        owners = [c for c in self.connectors() if c.tx and c.tx.transaction_id == transaction_id]
+        owed = {o.connector for o in self.state.owed if o.action == "StopTransaction"}
+        tag = call.payload.get("idTag")
+        return sorted(owners, key=lambda c: (c.id not in owed, tag is None or c.tx.id_tag != tag))
 
     def queue_unconfirmed(self, call: CpCall) -> None:
         """Errata v4.0 3.36 (§5.14): "If the Charge Point fails to receive a StopTransaction.conf from the Central

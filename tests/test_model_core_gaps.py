@@ -602,3 +602,17 @@ def test_errata_3_18_a_stop_owed_before_its_start_was_given_up_is_owed_with_minu
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), start_tx_failing(1.0))
     trace.ok(step("AdvanceTime", seconds=3), start_tx_failing(2.0))
     assert trace.do(step("AdvanceTime", seconds=5)) == ["TransactionIdMinusOne"]
+
+
+def test_errata_3_18_two_transactions_given_up_each_stop_with_minus_one():
+    """Budget 300, seed 1 (clean bundled charge point): the StartTransactions of transactions on both connectors were
+    given up, so both stop with transactionId -1 (errata 3.18). A StopTransaction -1 is the one a stop is owed for
+    (the card presented on connector 2), not the first connector's, and the second -1 is no transaction stopped
+    twice; a -1 with no such transaction left is still a violation."""
+    trace = start_given_up()
+    one = trace.connector(1)
+    two = attrs.evolve(one, id=2, tx=attrs.evolve(one.tx, id_tag=OTHER), authorized=OTHER, presented=OTHER)
+    trace.state = attrs.evolve(trace.state, connectors=(trace.state.connectors[0], one, two))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), stop_tx(-1, tag=OTHER, t=60.0), sn(2, "Finishing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(-1, tag=TAG, t=60.0), sn(1, "Finishing"))
+    assert trace.do(step("AdvanceTime", seconds=1), stop_tx(-1, tag=TAG, t=61.0))
