@@ -122,6 +122,8 @@ def _add_mutants(sub) -> None:
     mutants.add_argument("--findings", type=Path, metavar="DIR",
                          help="where each kill's finding is saved (default: a temporary folder)")
     mutants.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
+    mutants.add_argument("--no-shrink", action="store_true",
+                         help="keep each kill's failing trace as drawn: the time to kill alone, not the shrink quality")
     mutants.add_argument("--octt", action="store_true",
                          help="also run the OCTT catalogue against each mutant: which cases catch it")
 
@@ -462,7 +464,7 @@ def cmd_mutants(args) -> int:
     results = []
     for name in args.names or sorted(MUTANTS):
         result = run_mutant(name, MUTANTS[name], max_examples=args.max_examples, budget=args.budget,
-                            seed=args.seed, findings_dir=args.findings)
+                            seed=args.seed, findings_dir=args.findings, shrink=not args.no_shrink)
         if args.octt:
             result = attrs.evolve(result, octt=octt_kills(name))
         done = (f"killed in {result.seconds:.2f}s, {result.examples} examples, {result.rule}" if result.killed

@@ -44,3 +44,15 @@ def test_a_signal_stops_the_mutants_command_after_the_mutant_under_way(monkeypat
     out, err = capsys.readouterr()
     assert "ConnectorZeroStatusNotReported" in out and "MeterStopBelowMeterStart" not in out
     assert "stopped by a signal" in err
+
+
+def test_no_shrink_gives_the_time_to_kill_without_the_shrink_quality(capsys):
+    import json
+
+    from properties.cli import main
+
+    assert main(["mutants", "BootRetryCappedAtOwnInterval", "--no-shrink", "--max-examples", "25", "--seed", "2",
+                 "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)
+    assert row["killed"] and row["examples"] <= 25 and row["shrunk_length"] is None
+    assert "; not shrunk" in table([result("A", shrunk=None)])
