@@ -104,15 +104,6 @@ def malformed(update_type: str, changes) -> bool:
 class LocalAuthListRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
 
-    def boot(self, call) -> None:
-        """§3.5.2: "The Local Authorization List SHOULD be maintained by the Charge Point in non-volatile memory, and
-        SHOULD be persisted across reboots and power outages": a Charge Point may lose it at a (re)boot (the SAP simulator
-        keeps it in memory, sim-sap final2: a Differential update at the old version Accepted after a reboot, a false
-        SendLocalListStatus). Its version may then be 0 too, until a GetLocalListVersion.conf tells (§5.10)."""
-        if self.state.rebooting and self.local_list.entries:
-            self.set_local_list(versions=self.local_list.versions | {0})
-        super().boot(call)
-
     # -- the list -------------------------------------------------------------
 
     @property

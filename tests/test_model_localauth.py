@@ -376,15 +376,3 @@ def test_3_5_2_an_authorize_conf_in_conflict_with_the_list_may_be_followed_or_no
         observed = [start_tx(1, TAG, status="Invalid"), sn(0, "Available", "LocalListConflict"), sn(1, "Charging"),
                     core.stop_tx(1, reason="DeAuthorized"), sn(1, "Finishing")] if starts else []
         trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, "Invalid"), *observed)
-
-
-def test_3_5_2_a_list_lost_at_a_reboot_may_take_a_differential_update_at_its_old_version():
-    """§3.5.2: the list SHOULD be persisted across reboots (sim-sap final2: the SAP simulator keeps it in memory and loses
-    it at a reboot, then accepts a Differential update at the old version). Without a reboot that is still
-    SendLocalListStatus (VersionMismatch required, §7.47)."""
-    reboot = (step("Reset", type="Soft"), result(status="Accepted"), *core.reboot_observations(*core.IDLE))
-    trace = Trace().installed(5, (TAG, "Accepted"))
-    trace.ok(*reboot)
-    trace.ok(send(5, "Differential", (OTHER, "Accepted")), result(status="Accepted"))
-    trace = Trace().installed(5, (TAG, "Accepted"))
-    assert trace.do(send(5, "Differential", (OTHER, "Accepted")), result(status="Accepted")) == ["SendLocalListStatus"]
