@@ -315,8 +315,10 @@ class CoreRules:
             elif busy or status == "Scheduled":
                 self.update(c.id, scheduled=kind)
             else:
-                if self.hidden_tx(c):  # Accepted, not Scheduled: no transaction in progress there (§5.2), so one that
-                    self.update(c.id, replugged=True)  # ran unseen is over and its Finishing gone (§4.9 A8, H1-H5)
+                if self.hidden_tx(c) or self.may_be_over(c):  # Accepted, not Scheduled: no transaction in progress
+                    # there (§5.2), so one that ran unseen, or one seen whose StopTransaction still waits in the queue
+                    # (stopped at a power loss, §7.36, §3.7), is over and its Finishing gone (§4.9 A8, H1-H5)
+                    self.update(c.id, replugged=True)
                 self.set_availability(c, inoperative)
 
     def set_availability(self, c: Connector, inoperative: bool) -> None:

@@ -175,3 +175,45 @@ def test_4_9_a_transaction_seen_to_stop_still_owes_its_finishing():
     trace.ok(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, tx_id=2, at=0.0), stop_tx(2, "Local", tag=TAG))
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(), started(trace, tx_id=3), sn(1, "Charging"))
     assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), stop_tx(3, "Local", tag=TAG)) == ["StatusNotReported"]
+
+
+# -- §5.2 with §4.9, §7.36: an availability change while a power loss's StopTransaction waits in the queue -----------
+
+
+def power_lost_with_two_transactions(change_availability: bool) -> Trace:
+    """Transactions 1 and 2 charge on connectors 1 and 2; the power goes (§7.36 PowerLoss): at the boot both are over,
+    Finishing, the cables still in, and the StopTransaction of transaction 1 fails, so that of transaction 2 waits
+    behind its retry (§3.7, §3.7.1). With ``change_availability`` connector 2 is made Inoperative and the Charge Point
+    Operative again, Accepted both times (no transaction in progress there, §5.2): Unavailable, then Preparing (§4.9
+    H2). Two more power losses; at the last boot the queue empties."""
+    trace = charging()
+    charging(trace, connector=2, tag=OTHER, tx_id=2)
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("FailNext", action="StopTransaction", count=2))
+    trace.ok(step("PowerOn"), up(), boot(), failed(stop_tx(1, "PowerLoss")),
+             *statuses((0, "Available"), (1, "Finishing"), (2, "Finishing")))
+    status = "Finishing"
+    if change_availability:
+        trace.ok(step("ChangeAvailability", connectorId=2, type="Inoperative"), result(status="Accepted"),
+                 sn(2, "Unavailable"))
+        trace.ok(step("ChangeAvailability", connectorId=0, type="Operative"), result(status="Accepted"),
+                 sn(2, "Preparing"))
+        status = "Preparing"
+    trace.ok(step("PowerLoss"), down())
+    trace.ok(step("PowerOn"), up(), boot(), failed(stop_tx(1, "PowerLoss")),
+             *statuses((0, "Available"), (1, "Finishing"), (2, status)))
+    return trace.ok(step("PowerLoss"), down())
+
+
+@pytest.mark.parametrize("change_availability, found", [(True, []), (False, ["StatusNotReported"])])
+def test_5_2_7_36_a_transaction_stopped_at_a_power_loss_and_queued_is_over_before_an_accepted_availability_change(
+        change_availability, found):
+    """§5.2, §4.9 H2, §7.36 PowerLoss, §3.7 (nightly seed 1320, hostile, clean bundled charge point): transaction 2 was
+    seen to start, and ended at the power loss; its StopTransaction waits behind transaction 1's retry. The
+    ChangeAvailability its connector Accepted came after that end, so when the stop comes out of the queue at the last
+    boot, Preparing stays (before: the model wanted Finishing, a false StatusNotReported: the replugged flag of 7e985e5
+    was set only for a transaction not seen to start). Without the availability change the stop still owes Finishing
+    (§4.9 C6): Preparing there is still StatusNotReported."""
+    trace = power_lost_with_two_transactions(change_availability)
+    assert trace.do(step("PowerOn"), up(), boot(), stop_tx(1, "PowerLoss"), stop_tx(2, "PowerLoss"),
+                    *statuses((0, "Available"), (1, "Finishing"), (2, "Preparing"))) == found
