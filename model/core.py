@@ -438,7 +438,11 @@ class CoreRules:
             if id_tag in c.offline_tags:  # it may stop a transaction it started offline, unseen (§4.10)
                 self.offline_cause(c.id, "Local")
             allowed = self.offline_authorizable(id_tag) or id_tag == c.authorized  # authorized there already
-            denied = c.offline_denied - {id_tag} if allowed else c.offline_denied | {id_tag}
+            # A refusal now takes back no earlier authorization there: a transaction the idTag may already have
+            # begun unseen (an Authorize.conf Accepted behind a StopTransaction retry, §3.7; nightly seed 1160)
+            # still sends its StartTransaction (§4.8). Only an idTag nothing allowed there yet is denied.
+            earlier = id_tag in c.offline_tags - c.offline_denied
+            denied = c.offline_denied - {id_tag} if allowed or earlier else c.offline_denied | {id_tag}
             self.update(c.id, offline_tags=c.offline_tags | {id_tag}, offline_last=(id_tag, self.state.time),
                         offline_denied=denied)
         if c.tx is not None:

@@ -104,6 +104,35 @@ def test_3_7_4_8_a_start_queued_at_the_firmware_reboot_is_of_the_card_authorized
                     fw("Installed")) == found
 
 
+def unconfirmed(call: CpCall) -> CpCall:
+    """The connection was lost before its answer (FailNext ConnectionLost): no CALLRESULT, no CALLERROR (§3.7)."""
+    return CpCall(call.action, call.payload, call.time)
+
+
+@pytest.mark.parametrize("tag, found", [(TAG, []), (OTHER, ["StartTransactionWithoutAuthorization"])])
+def test_3_7_4_8_a_start_queued_at_a_soft_reset_is_not_taken_back_by_a_card_refused_offline_later(tag, found):
+    """§3.7, §3.7.1, §4.8, §5.14 with §3.5 and §9.1.1 (nightly seed 1160, hostile, clean bundled charge point;
+    notes/triage-c.md): TAG1's StopTransaction fails; TAG1 presented again is Accepted by Authorize.conf and starts a
+    transaction whose StartTransaction is queued behind the retry (§3.7). The cache is cleared, a soft reset stops it
+    unseen, the retry's answers are lost twice; offline, the same card is presented again and refused locally (unknown
+    now, AllowOfflineTxForUnknownId false). That refusal is of the new presentation only: the queued StartTransaction
+    of TAG1 is still the one the Authorize.conf allowed (before: a false StartTransactionWithoutAuthorization). A start
+    of a card only ever refused offline there (OTHER) is still one."""
+    trace = Trace(AllowOfflineTxForUnknownId=False, AuthorizationCacheEnabled=True, LocalAuthorizeOffline=True)
+    trace.ok(step("FailNext", action="StopTransaction", count=1))
+    charging(trace)
+    card = step("PresentIdTag", connectorId=1, idTag=TAG)
+    trace.ok(card, failed(stop_tx(1, "Local", tag=TAG)), sn(1, "Finishing"))
+    trace.ok(card, authorize(), sn(1, "Preparing"), sn(1, "Charging"))
+    trace.ok(step("ClearCache"), result(status="Accepted"))
+    trace.ok(step("Reset", type="Soft"), result(status="Accepted"), sn(1, "Finishing"), down(), up(), boot(),
+             unconfirmed(stop_tx(1, "Local", tag=TAG)), down())
+    trace.ok(step("NetworkUp"), up(), unconfirmed(stop_tx(1, "Local", tag=TAG)), down())
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=tag))
+    assert trace.do(step("NetworkUp"), up(), stop_tx(1, "Local", tag=TAG), started(trace, tag),
+                    stop_tx(2, "SoftReset"), *statuses((0, "Available"), (1, "Finishing"), (2, "Available"))) == found
+
+
 # -- §5.13 with §3.7: a reservation accepted while transactions wait in the queue ------------------------------
 
 
