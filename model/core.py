@@ -47,7 +47,6 @@ STOP_REASONS = frozenset({"DeAuthorized", "EmergencyStop", "EVDisconnected", "Ha
 UNCONFIRMED = "Unconfirmed"
 """Not a §7.39 Reason: marks the MayStopTransaction of a StopTransaction whose .conf never came (errata 3.36)."""
 RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
-
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
 TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
@@ -786,7 +785,7 @@ class CoreRules:
         tx = self.lost.pop(c.id, None)
         if tx is None or c.tx is not None:
             return
-        kept = status in ("Charging", "SuspendedEV", "SuspendedEVSE")
+        kept = status in TRANSACTION_STATUSES
         self.check_here("ResetStopsTransactions", "OCPP 1.6 §5.14", not kept,
                         f"transaction {tx.transaction_id} on connector {c.id} was running when the accepted hard Reset "
                         f"restarted the Charge Point, with no StopTransaction, and goes on after the reboot ({status})")
