@@ -32,7 +32,7 @@ from .machine import OcppMachine
 from .profiles.hostile import HostileRules
 from .checks import DEFAULT_FINDINGS
 from .outcomes import outcome_of
-from .phases import shrinking
+from .phases import engine_phase, shrinking
 from .sut import Sut
 from .rules import judged, messages
 from .shards import Shard, batch_seeds
@@ -149,6 +149,12 @@ class Report:
         return self.steps / self.seconds if self.seconds else 0.0
 
 
+class BudgetSpent(BaseException):
+    """Raised instead of a new example once ``--budget`` is spent: a batch of a real charge point's
+    examples lasts many minutes, so the budget is kept per example, not per batch. A BaseException,
+    like KeyboardInterrupt: Hypothesis lets it through and does not take it for a failure."""
+
+
 class Session:
     """What persists across Hypothesis examples: the event loop, the SUT and the findings."""
 
@@ -186,6 +192,8 @@ class Session:
 
     def new_harness(self) -> Harness:
         stopping.check()
+        if engine_phase() == "generate" and self.past_budget():
+            raise BudgetSpent
         if shrinking():
             self.report.shrink_runs += 1
         else:
@@ -194,6 +202,12 @@ class Session:
         if self.on_progress:
             self.on_progress(self.report)
         return harness
+
+    def past_budget(self) -> bool:
+        """A run by time (``--budget``) starts no new example once its time is up; its first one always runs."""
+        config = self.config
+        return bool(config.budget and not config.max_examples and self.report.examples
+                    and time.monotonic() - self.report.started > config.budget)
 
     def fresh_harness(self, on_accepted=None, accepted=None) -> Harness:
         if self.trace is not None:
@@ -417,10 +431,14 @@ def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: i
     try:
         with no_local_constants(), with_reporter(report_on_stderr):
             run_state_machine_as_test(machine, settings=hypothesis_settings(config, examples, reuse))
+    except BudgetSpent:
+        pass
     except (ModelViolation, ExceptionGroup) as error:
         if isinstance(error, ExceptionGroup) and not error.subgroup(ModelViolation):
             raise
-    except FlakyStrategyDefinition:
+    except FlakyStrategyDefinition as error:
+        if isinstance(error.__context__, BudgetSpent):
+            return  # Hypothesis had planned the example that the spent budget did not start
         # on the wall clock one example can go differently twice (the model, and so what the
         # machine may draw, follows real timing): the batch ends, the next seed goes on
         if not session.sut.real_time:
