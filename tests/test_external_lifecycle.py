@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import threading
 import time
 from contextlib import asynccontextmanager, contextmanager
@@ -1223,3 +1224,49 @@ def test_5_7_schedule_start_is_judged_at_the_answer_not_at_the_end_of_a_step_a_c
                                     "chargingRateUnit": "A"}))
         assert time.monotonic() - began > 1.5  # the step went on settling after the answer
         assert found == ([] if skew == 0 else ["CompositeScheduleShape"])
+
+
+# --------------------------------------------------------------------------
+# Sub-second rounding of a composite schedule's periods (§7.13: startPeriod in whole seconds, no rounding rule)
+
+
+class RoundingComposer(ChattyComposer):
+    """Keeps one ChargePointMaxProfile and composes it as MicroOcpp does: a period that starts a fraction of a
+    second after scheduleStart is reported at the next whole second; ``extra`` seconds later still is wrong."""
+
+    def __init__(self, *args, extra: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra, self.profile = extra, None
+
+    def on_SetChargingProfile(self, payload):
+        self.profile = payload["csChargingProfiles"]
+        return {"status": "Accepted"}, None
+
+    def on_GetCompositeSchedule(self, payload):
+        now = time.time()
+        schedule = self.profile["chargingSchedule"]
+        start = seconds(schedule["startSchedule"])
+        periods = [{"startPeriod": max(0, math.ceil(start + p["startPeriod"] - now)) + self.extra * bool(i),
+                    "limit": p["limit"]} for i, p in enumerate(schedule["chargingSchedulePeriod"])]
+        composite = {"duration": payload["duration"], "chargingRateUnit": "A", "chargingSchedulePeriod": periods}
+        return {"status": "Accepted", "connectorId": payload["connectorId"], "scheduleStart": iso(now),
+                "chargingSchedule": composite}, None
+
+
+@pytest.mark.parametrize("extra, found", [(0, []), (2, ["CompositeScheduleMismatch"])])
+def test_7_13_a_period_starting_mid_second_may_be_reported_at_the_next_whole_second(extra, found):
+    """issue 14: MicroOcppSimulator reported a period that began 99.6 s after scheduleStart at 100; the model
+    wanted 99 (round to nearest), though the spec sets no rounding rule. Two seconds late is still a mismatch."""
+    configured = description(timing=FAST, charge_point={"profiles": ["Core", "RemoteTrigger", "SmartCharging"]})
+    features = {"SupportedFeatureProfiles": "Core,RemoteTrigger,SmartCharging"}
+    with judging(configured, fake_class=RoundingComposer, options=model_options(configured), extra=extra,
+                 configuration=features) as (harness, sut, fake, run):
+        assert harness.start() == ()
+        now = sut.clock.now()
+        profile = {"chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "ChargePointMaxProfile",
+                   "chargingProfileKind": "Absolute", "chargingSchedule": {
+                       "chargingRateUnit": "A", "startSchedule": iso(now - 0.6), "duration": 400,
+                       "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 6.0}, {"startPeriod": 100, "limit": 8.0}]}}
+        assert rules(harness.step({"op": "SetChargingProfile", "connectorId": 0, "csChargingProfiles": profile})) == []
+        assert rules(harness.step({"op": "GetCompositeSchedule", "connectorId": 1, "duration": 300,
+                                   "chargingRateUnit": "A"})) == found
