@@ -120,6 +120,8 @@ def schema_violation(schema: str, payload: Any) -> tuple[str, str] | None:
     if schemas.conforms(schema, payload, date_time=_is_date_time):
         return None  # the precise error is worked out only for a payload that does not conform
     if schema in _DECIMAL_SCHEMAS:
+        if schemas.conforms_as_decimals(schema, payload, date_time=_is_date_time) is not None:
+            return None
         payload = json.loads(json.dumps(payload), parse_float=Decimal)
     error = best_match(_validator(schema).iter_errors(payload))
     if error is None:

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ocpp.messages import get_validator
 
 from adapters import csms, schemas
+from adapters.chargepoint import validation
 
 SCHEMAS = sorted(path.stem for path in schemas.SCHEMA_DIR.glob("*.json"))
 DATES = ("2025-01-01T00:00:00Z", "2025-01-01T00:00:00.123+02:00", "2025-02-30T00:00:00Z", "2025-01-01",
@@ -108,3 +109,35 @@ def test_a_refused_payload_keeps_its_precise_error():
     assert csms.schema_violation("StatusNotification", {"connectorId": "1", "errorCode": "NoError",
                                                         "status": "Available"}) == (
         "TypeConstraintViolation", "at connectorId: '1' is not of type 'integer'")
+
+
+@pytest.mark.parametrize("name", sorted(csms._DECIMAL_SCHEMAS))
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(data=st.data())
+def test_decimal_fast_path_never_passes_what_jsonschema_refuses(name, data):
+    """The schemas with ``multipleOf`` 0.1 (read as decimals): the compiled check without ``multipleOf``
+    plus ``multipleOf`` on the decimals passes only what jsonschema passes (the endpoint's, with its
+    date-time check; the charge point's; and ``ocpp``'s on decimals), and gives the decimals ``ocpp``
+    reads."""
+    payload = data.draw(from_schema(schemas.document(name)))
+    decimals = schemas.conforms_as_decimals(name, payload, date_time=csms._is_date_time)
+    if decimals is not None:
+        assert not jsonschema_refuses(name, payload), payload
+        assert decimals == json.loads(json.dumps(payload), parse_float=Decimal)
+        if name in validation.DECIMALS:
+            assert validation.refusal(name, payload) is None, payload
+            assert not list(get_validator(2, name, "1.6", parse_float=Decimal).iter_errors(decimals)), payload
+
+
+def test_decimal_fast_path_takes_tenths_and_leaves_the_rest_to_jsonschema():
+    def profile(limit):
+        return {"connectorId": 1, "csChargingProfiles": {
+            "chargingProfileId": 1, "stackLevel": 0, "chargingProfilePurpose": "TxDefaultProfile",
+            "chargingProfileKind": "Absolute", "chargingSchedule": {
+                "chargingRateUnit": "A", "chargingSchedulePeriod": [{"startPeriod": 0, "limit": limit}]}}}
+
+    fast = schemas.conforms_as_decimals("SetChargingProfile", profile(21.4))
+    assert fast["csChargingProfiles"]["chargingSchedule"]["chargingSchedulePeriod"][0]["limit"] == Decimal("21.4")
+    assert schemas.conforms_as_decimals("SetChargingProfile", profile(4.11)) is None
+    assert csms.schema_violation("SetChargingProfile", profile(4.11))[0] == "PropertyConstraintViolation"
+    assert csms.schema_violation("SetChargingProfile", profile(21.4)) is None

@@ -457,8 +457,12 @@ DECIMAL_ACTIONS = frozenset({"SetChargingProfile", "RemoteStartTransaction"})
 def _validate(message: Call, ocpp_version: str) -> None:
     """A CALL that breaks its schema is refused with the CALLERROR of OCPP-J 1.6 Table 7 that names the
     fault (validation.py); ``ocpp`` then reads the decimals. After a fast first look: a payload that
-    conforms needs nothing more (adapters/schemas.py)."""
-    if message.action not in DECIMAL_ACTIONS and validation.conforms(message.action, message.payload):
+    conforms needs nothing more (adapters/schemas.py) than its decimals read as ``ocpp`` reads them."""
+    if message.action not in DECIMAL_ACTIONS:
+        if validation.conforms(message.action, message.payload):
+            return
+    elif (decimals := validation.conforms_as_decimals(message.action, message.payload)) is not None:
+        message.payload = decimals  # what ocpp's _validate_payload leaves of a payload that conforms
         return
     refusal = validation.refusal(message.action, message.payload)
     if refusal is not None:

@@ -52,6 +52,12 @@ def conforms(action: str, payload) -> bool:
     return schemas.conforms(action, payload, date_time=_date_time)
 
 
+def conforms_as_decimals(action: str, payload):
+    """The quick look at a CALL of :data:`DECIMALS`: its payload with decimals (as ``ocpp`` reads it) when it
+    fits the schema, date-times included; else None."""
+    return schemas.conforms_as_decimals(action, payload, date_time=_date_time)
+
+
 def refusal(action: str, payload) -> OCPPError | None:
     """The CALLERROR (as ``ocpp``'s exception) for a payload that breaks ``action``'s schema, or None."""
     if action in DECIMALS:
