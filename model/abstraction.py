@@ -65,7 +65,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
         charging_id_tags=bag(ID_TAG), stop_sampled_since=TIME,
-        aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
+        aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, leftover_queue=PLAIN, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(
         id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,
@@ -78,7 +78,7 @@ FIELDS: dict[type, dict[str, Any]] = {
              sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, start_failures=PLAIN, cableless=PLAIN,
              stop_measurands=PLAIN, overdue=PLAIN),
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
-               transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG),
+               transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG, queued_since=TIME),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,
                    withheld=bag(CACHE_ENTRY)),
     FirmwareState: dict(update=PLAIN, upload=PLAIN, firmware_failure=PLAIN, upload_failing=PLAIN),

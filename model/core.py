@@ -56,6 +56,9 @@ STOPPING_STATUSES = TRANSACTION_STATUSES + ("Finishing",)
 """§4.9: those and Finishing ("a Transaction has stopped at a Connector"): still reported after a StopTransaction.req the
 Central System answered with a CALLERROR, they are StatusNotReportedAfterFailedStop (a Charge Point that keeps such a
 transaction open inside stays Finishing when the cable is plugged in again or taken out: the SAP simulator, sim-sap r2)."""
+QUEUED_MESSAGES = frozenset({"StartTransaction", "StopTransaction", "MeterValues", "StatusNotification"})
+"""What a Charge Point may deliver from the queue it kept while it could not send: the transaction-related messages
+(§3.7) and statuses of the time offline (§4.9 allows them after the reconnection; the SAP simulator queues them too)."""
 CHARGING_OPS = frozenset({"PresentIdTag", "RemoteStartTransaction", "ReserveNow"})
 """The steps that give the Charge Point an idTag for charging (§4.1: what Authorize.req SHOULD only be used for)."""
 
@@ -720,6 +723,8 @@ class CoreRules:
         if self.state.registration != "Accepted":
             self.fail("MessageBeforeAccepted", "OCPP 1.6 §4.2",
                       f"{call.action} sent before a BootNotification was Accepted")
+        if call.action in QUEUED_MESSAGES:
+            self.queue_delivered(call)
         handler = self.handlers("cp_").get(call.action)
         self.handled.add(f"cp_{call.action}")
         if handler is not None:
@@ -736,6 +741,8 @@ class CoreRules:
             for c in self.state.connectors
         )
         self.discharge(lambda o: o.action == "BootNotification")
+        if status == "Accepted":
+            self.queue_from(call.time)
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
         if self.state.rebooting:  # the retry waits of §3.7.1 are forgotten: the queue may go out at boot
             failures = tuple((transaction_id, failed, None) for transaction_id, failed, _ in self.state.failures)
@@ -753,6 +760,31 @@ class CoreRules:
             interval = answered or 60
             self.owe(Owed("BootNotification", "BootNotificationRetry", "OCPP 1.6 §4.2",
                           f"a new BootNotification {interval}s after {status}", call.time + interval + 1 + self.state.options.tolerance))
+
+    def queue_from(self, at: float) -> None:
+        """§3.7: "The Charge Point SHOULD deliver transaction-related messages to the Central System in chronological
+        order as soon as possible", and until a BootNotification is Accepted it may send none (§4.2): a StartTransaction
+        or StopTransaction owed now (a transaction stopped at a power loss while offline or Pending) waits in its queue,
+        and the spec sets no time for delivering it. It is owed ``tolerance`` after this Accepted boot at the earliest,
+        and each queued message delivered in time moves that on (:meth:`queue_delivered`). With tolerance 0 (the
+        bundled charge point on a virtual clock) nothing changes: it is due at the boot."""
+        tolerance = self.state.options.tolerance
+        owed = tuple(attrs.evolve(o, due=max(o.due, at + tolerance), queued_since=at)
+                     if o.action in ("StartTransaction", "StopTransaction") else o for o in self.state.owed)
+        if owed != self.state.owed:
+            self.state = evolve(self.state, owed=owed)
+
+    def queue_delivered(self, call: CpCall) -> None:
+        """§3.7 ("as soon as possible"): while the Charge Point delivers its queue (:meth:`queue_from`), a message of it
+        that comes before the queued ones behind it are due gives them as long again as the delivery has taken so far,
+        twice over (a queue sent with growing pauses: the SAP simulator waits 0.1 s x 2^n, +20 %, between its buffered
+        messages, so its StopTransactions come seconds after the boot, sim-sap final2 F9), at least ``tolerance``. A
+        Charge Point that delivers nothing still owes them ``tolerance`` after the boot."""
+        tolerance, at = self.state.options.tolerance, call.time
+        owed = tuple(attrs.evolve(o, due=max(o.due, at + max(tolerance, 2 * (at - o.queued_since))))
+                     if o.queued_since is not None and o.due > at else o for o in self.state.owed)
+        if owed != self.state.owed:
+            self.state = evolve(self.state, owed=owed)
 
     def kept_at_boot(self, c: Connector) -> dict:
         """An authorization waiting for its cable may outlive a reboot or not (the spec does not say; MicroOcpp
@@ -1627,6 +1659,14 @@ class CoreRules:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8, §4.9",
                       f"connector {c.id} last reported {c.reported} for the second StartTransaction on it, but its "
                       f"transaction runs: it is now {'/'.join(sorted(allowed))}")
+        elif c.reported not in allowed and c.reported is not None and self.state.leftover_queue:
+            # a status queued in an earlier example, sent after the current ones (the SAP simulator: the Unavailable
+            # of a power loss while offline, examples after its boot reported Available, sim-sap final2 F10)
+            self.fail("StatusNotificationOutOfOrder", "OCPP 1.6 §4.9",
+                      f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}, while "
+                      "the Charge Point still delivers messages it queued in an earlier example: \"The "
+                      "StatusNotification.req messages MUST be sent in the order in which the events that they "
+                      "describe occurred\"")
         elif c.reported not in allowed:
             self.fail("StatusNotReported", "OCPP 1.6 §4.9, OCTT TC_001_CS",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}")

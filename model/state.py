@@ -139,6 +139,11 @@ class Owed:
     transaction_id: int | None = None
     reasons: frozenset[str] = frozenset()
     id_tag: str | None = None
+    queued_since: float | None = None
+    """A StartTransaction or StopTransaction still owed at an Accepted boot waited in the Charge Point's queue (until
+    then it could send nothing, §4.2): the boot's time, when it could begin to deliver that queue. §3.7 sets no
+    deadline ("as soon as possible"): it is due ``tolerance`` after the boot at the earliest, and each queued message
+    delivered in time moves that on (CoreRules.queue_from, CoreRules.queue_delivered)."""
 
 
 @attrs.frozen
@@ -195,6 +200,10 @@ class ChargePointState:
     sampling_since: float | None = None
     """When MeterValueSampleInterval or MeterValuesSampledData last changed (a ChangeConfiguration Accepted): a
     transaction that started unseen before it may sample from then (§9.1.19 says nothing)."""
+    leftover_queue: bool = False
+    """An external Charge Point that starts this example may still deliver messages it queued in an earlier one (the SAP
+    simulator's buffer, flushed with growing pauses across examples, sim-sap final2): a status from that queue that
+    leaves a connector reported wrong is StatusNotificationOutOfOrder (§4.9), not StatusNotReported."""
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
     firmware: FirmwareState = FirmwareState()

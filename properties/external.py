@@ -36,7 +36,9 @@ from adapters.external import (
     ConnectTimeout, Description, DescriptionError, ExternalSut, Overrides, PreconditionError,
 )
 from model import Options
+from model.core import STOP_REASONS
 from model.localauth import updated
+from model.state import Owed
 from vocabulary.dates import iso, seconds
 
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
@@ -148,7 +150,18 @@ def model_options(description: Description) -> Options:
 def start_from(state, leftover: dict):
     """The model's first state with what the charge point kept from earlier examples because it
     would not give it up (``ExternalSut.leftover``): a Local Authorization List that SendLocalList
-    could not empty starts as observed (its entries from our accepted updates, its version)."""
+    could not empty starts as observed (its entries from our accepted updates, its version).
+    A transaction this Central System numbered in an earlier example, stopped there but its
+    StopTransaction still queued (``stops``), may be stopped in this one, with any reason (OCPP 1.6
+    §3.7 "as soon as possible", §4.10): not a StopTransactionUnknownId. While such a queue is
+    delivered (``queue``), a status from it is judged as sent out of order (§4.9)."""
+    stops = tuple(sorted(leftover.get("stops") or ()))
+    if stops:
+        owed = tuple(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=transaction_id,
+                          reasons=STOP_REASONS) for transaction_id in stops)
+        state = attrs.evolve(state, owed=state.owed + owed)
+    if leftover.get("queue"):
+        state = attrs.evolve(state, leftover_queue=True)
     if "localList" not in leftover:
         return state
     entries, version = leftover["localList"]

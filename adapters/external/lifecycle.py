@@ -80,7 +80,11 @@ class ExternalSut(Preconditions):
         self.skipped: list[Skipped] = []
         self.leftover: dict = {}
         """What the charge point kept from earlier examples and fresh() could not clear: the model
-        starts from it (``localList``: (AuthorizationData list, listVersion))."""
+        starts from it (``localList``: (AuthorizationData list, listVersion); ``stops``: transactionIds
+        whose StopTransaction may still come from its queue; ``queue``: that queue may still be delivering)."""
+        self.queued_stops: set[int] = set()
+        """Transactions seen running that the charge point no longer has (RemoteStopTransaction Rejected)
+        while fresh() runs: their StopTransaction may still be in its queue (Preconditions._note_queue)."""
         self.setup_from = 0  # where the frames of the last fresh() begin
 
     def identity(self) -> dict:

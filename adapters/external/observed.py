@@ -25,6 +25,7 @@ class Observed:
     status: dict[int, tuple[str, str]] = attrs.Factory(dict)  # connectorId -> (status, errorCode)
     transactions: dict[int, int] = attrs.Factory(dict)  # transactionId -> connectorId
     unconfirmed: set[int] = attrs.Factory(set)  # StopTransaction sent, no CALLRESULT yet (§3.7)
+    stopped: set[int] = attrs.Factory(set)  # transactionIds of every StopTransaction seen
     reservations: set[int] = attrs.Factory(set)
     changed_keys: set[str] = attrs.Factory(set)  # ChangeConfiguration accepted
     requests: dict[tuple[str, str], tuple[str, dict]] = attrs.Factory(dict)
@@ -38,7 +39,7 @@ class Observed:
     def forget_charge_point(self) -> None:
         """A different charge point: nothing learnt so far holds."""
         self.boot, self.registration, self.local_list, self.list_version = {}, None, None, None
-        for known in (self.status, self.transactions, self.unconfirmed, self.reservations,
+        for known in (self.status, self.transactions, self.unconfirmed, self.stopped, self.reservations,
                       self.changed_keys, self.transfers):
             known.clear()
 
@@ -86,6 +87,7 @@ class Observed:
         elif frame.action == "StopTransaction" and not frame.error:
             self.transactions.pop(payload.get("transactionId"), None)
             self.unconfirmed.add(payload.get("transactionId"))
+            self.stopped.add(payload.get("transactionId"))
 
     def _result(self, frame: Frame) -> None:
         side = "cp" if frame.direction == "cs->cp" else "cs"  # who sent the CALL

@@ -44,7 +44,25 @@ class Preconditions:
             await self.start()
             await self._reach_preconditions()
         await self._prepare_boot()
+        self._note_queue()
         self.example_start = len(self.csms.frames)
+
+    def _note_queue(self) -> None:
+        """What the charge point may still deliver from a queue an earlier example left it (``leftover``): ``stops``,
+        the transactions seen to start and never seen to stop that it no longer runs (a RemoteStopTransaction it
+        Rejected: stopped, their StopTransaction queued, OCPP 1.6 §3.7, §4.10); ``queue``, whether such a queue is
+        still being delivered: stops newly left over, or one left over earlier delivered since the last example
+        began (the SAP simulator flushes its buffer with growing pauses across examples, statuses behind its
+        stops, sim-sap final2). A queue seen delivering nothing for a whole example is not taken as delivering."""
+        self._observe()
+        before = frozenset(self.leftover.get("stops", ()))
+        pending = frozenset(t for t in before | self.queued_stops if t not in self.observed.stopped)
+        for key, value in (("queue", bool(self.queued_stops or before - pending)), ("stops", pending)):
+            if value:
+                self.leftover[key] = value
+            else:
+                self.leftover.pop(key, None)
+        self.queued_stops.clear()
 
     async def _reach_preconditions(self) -> None:
         await self._reconnect()
@@ -122,8 +140,9 @@ class Preconditions:
     async def _stop_transactions(self) -> None:
         for transaction_id in sorted(self.observed.transactions):
             outcome = await self.call("RemoteStopTransaction", {"transactionId": transaction_id})
-            if outcome_status(outcome) == "Rejected":  # the charge point no longer has it
+            if outcome_status(outcome) == "Rejected":  # the charge point no longer has it: its stop may be queued
                 self.observed.transactions.pop(transaction_id, None)
+                self.queued_stops.add(transaction_id)
         if not await self._wait(lambda: not self.observed.transactions, self.timing.call_timeout):
             raise PreconditionError(f"transactions {sorted(self.observed.transactions)} did not "
                                     "stop after RemoteStopTransaction")
