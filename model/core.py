@@ -548,6 +548,8 @@ class CoreRules:
         if self.state.options.graceful_power_loss:  # its controller's stop reports them Unavailable: not a §4.9 transition
             for c in self.state.connectors:
                 self.update(c.id, resync=True)
+            if not self.state.online:  # reported into its queue, which it may deliver after the next boot's statuses
+                self.state = attrs.evolve(self.state, leftover_queue=True)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
         self.state = attrs.evolve(self.state, powered=True)
@@ -1660,11 +1662,11 @@ class CoreRules:
                       f"connector {c.id} last reported {c.reported} for the second StartTransaction on it, but its "
                       f"transaction runs: it is now {'/'.join(sorted(allowed))}")
         elif c.reported not in allowed and c.reported is not None and self.state.leftover_queue:
-            # a status queued in an earlier example, sent after the current ones (the SAP simulator: the Unavailable
-            # of a power loss while offline, examples after its boot reported Available, sim-sap final2 F10)
+            # a status queued while it could not send, sent after the current ones (the SAP simulator: the Unavailable
+            # of a power loss while offline, after its boot reported Available, sim-sap final2 F10, final3)
             self.fail("StatusNotificationOutOfOrder", "OCPP 1.6 §4.9",
                       f"connector {c.id} last reported {c.reported}, but it is now {'/'.join(sorted(allowed))}, while "
-                      "the Charge Point still delivers messages it queued in an earlier example: \"The "
+                      "the Charge Point may still deliver statuses it queued when it could not send them: \"The "
                       "StatusNotification.req messages MUST be sent in the order in which the events that they "
                       "describe occurred\"")
         elif c.reported not in allowed:

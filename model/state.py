@@ -201,9 +201,11 @@ class ChargePointState:
     """When MeterValueSampleInterval or MeterValuesSampledData last changed (a ChangeConfiguration Accepted): a
     transaction that started unseen before it may sample from then (§9.1.19 says nothing)."""
     leftover_queue: bool = False
-    """An external Charge Point that starts this example may still deliver messages it queued in an earlier one (the SAP
-    simulator's buffer, flushed with growing pauses across examples, sim-sap final2): a status from that queue that
-    leaves a connector reported wrong is StatusNotificationOutOfOrder (§4.9), not StatusNotReported."""
+    """The Charge Point may still deliver statuses it queued when it could not send them, after the current ones: an
+    external Charge Point that starts this example with a queue of an earlier one (the SAP simulator's buffer, flushed
+    with growing pauses across examples, sim-sap final2), or one taken off gracefully while offline, whose stop reported
+    its connectors Unavailable into that queue (Options.graceful_power_loss; SAP, sim-sap final3). A status that leaves a
+    connector reported wrong is then StatusNotificationOutOfOrder (§4.9), not StatusNotReported."""
     local_list: LocalList = LocalList()
     """The Local Authorization List (§3.5.2), Local Auth List Management profile."""
     firmware: FirmwareState = FirmwareState()

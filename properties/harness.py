@@ -152,6 +152,8 @@ class Harness:
         self.node_worlds: tuple = ()
         """The worlds at ``node``: worlds set from outside since then leave the prefixes."""
         self.depth = 0
+        self.inherited_queue = False
+        """The example began with a queue of an earlier one (``leftover`` ``queue``)."""
         self.hostile = HostileSteps(self, CALL_TIMEOUT)
         """Hostile frames and crossing CALLs (properties/hostile.py, docs/hostile.md)."""
 
@@ -172,6 +174,7 @@ class Harness:
         self.state = attrs.evolve(initial_state(self.options), powered=False, online=False, registration="Booting")
         self.started_at = self.sut.clock.now()
         self.state = start_from(attrs.evolve(self.state, time=self.started_at), getattr(self.sut, "leftover", {}))
+        self.inherited_queue = self.state.leftover_queue
         if self.prefixes is not None:
             self.node, self.node_worlds = Prefixes.root(self.state, self.accepted), self.worlds
         found = self.step({"op": "PowerOn"}, perform=self.sut.start, before=self.setup_errors())
@@ -213,6 +216,7 @@ class Harness:
         start = self._start_time(stimulus)
         injected = injected_statuses(frames, getattr(self.sut, "injected", ()))
         verdict = self.judged(stimulus, seen, start, injected)
+        self.note_queue()
         self.handled |= verdict.handled | messages_in(seen, stimulus)
         known = [v for v in verdict.violations if v.rule in self.accepted]
         if known and self.on_accepted:
@@ -220,6 +224,14 @@ class Harness:
         if self.on_step_judged:
             self.on_step_judged()
         return self.found(verdict.violations)
+
+    def note_queue(self) -> None:
+        """Statuses an external charge point queued when it could not send them may come after this example ended
+        (ChargePointState.leftover_queue raised by this example, not inherited from an earlier one): the next
+        example starts with that queue (``sut.queue_kept``, adapters/external/preconditions.py _note_queue)."""
+        if self.state is not None and self.state.leftover_queue and not self.inherited_queue \
+                and hasattr(self.sut, "queue_kept"):
+            self.sut.queue_kept = True
 
     def judged(self, stimulus: Stimulus, seen: list, start: float, injected: set[int]):
         """The model's verdict on the step; the worlds after it become the harness's. A step among the

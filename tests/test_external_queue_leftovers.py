@@ -9,6 +9,8 @@ from that queue sent after the current ones is StatusNotificationOutOfOrder (§4
 
 from __future__ import annotations
 
+import attrs
+
 from model import Options
 from test_external_lifecycle import FAST, judging, rules
 from test_external import description
@@ -69,3 +71,20 @@ def test_4_9_a_status_from_an_earlier_examples_queue_is_out_of_order_and_without
         assert "stops" in sut.leftover and "queue" not in sut.leftover
         assert rules(harness.start()) == []
         assert rules(sent(harness, fake, "StatusNotification", stale)) == ["StatusNotReported"]
+
+
+def test_4_9_statuses_queued_at_a_graceful_power_loss_offline_may_come_in_the_next_example():
+    """The model of an example whose statuses went into the charge point's queue (a graceful power loss while
+    offline) hands that queue on: the next example starts with it (a stale status there is out of order), the one
+    after without (nothing of it came in a whole example)."""
+    configured = description(timing=FAST)
+    with judging(configured, options=OPTIONS, configuration=NO_MINIMUM) as (harness, sut, fake, run):
+        assert rules(harness.start()) == []
+        harness.state = attrs.evolve(harness.state, leftover_queue=True)  # as on_PowerLoss sets it offline
+        assert rules(harness.step({"op": "AdvanceTime", "seconds": 0})) == []
+        run(sut.fresh())
+        assert sut.leftover == {"queue": True}
+        assert rules(harness.start()) == [] and harness.state.leftover_queue
+        assert rules(harness.step({"op": "AdvanceTime", "seconds": 0})) == []
+        run(sut.fresh())
+        assert sut.leftover == {}

@@ -111,3 +111,22 @@ def test_start_from_keeps_a_state_without_leftovers_as_it_is():
     assert start_from(state, {}) == state
     assert start_from(state, {"stops": frozenset(), "queue": False}) == state
     assert attrs.evolve(state, leftover_queue=True) == start_from(state, {"queue": True})
+
+
+def test_4_9_a_status_queued_at_a_graceful_power_loss_offline_sent_after_the_boots_is_status_notification_out_of_order():
+    """§4.9 "MUST be sent in the order in which the events that they describe occurred" (sim-sap final3): taken off
+    gracefully while offline, the SAP simulator reports its connectors Unavailable into its buffer; after the Accepted
+    boot it reports them Available, then flushes the buffer: the stale Unavailable comes last, in the same example. The
+    other way: taken off while online (its Unavailable sent before it closed), an Unavailable after the boot's statuses
+    is StatusNotReported."""
+    options = Options(tolerance=TOLERANCE, graceful_power_loss=True, cable_sensed=False)
+    trace = Trace(options)
+    trace.ok(step("NetworkDown"), down(0.0))
+    trace.ok(step("PowerLoss"))
+    trace.ok(step("PowerOn"), *accepted_boot(1.0))
+    assert trace.do(step("AdvanceTime", seconds=2), sn(1, "Unavailable", 1.5)) == ["StatusNotificationOutOfOrder"]
+
+    trace = Trace(options)
+    trace.ok(step("PowerLoss"), *statuses((1, "Unavailable"), (2, "Unavailable")), down(0.0))
+    trace.ok(step("PowerOn"), *accepted_boot(1.0)[1:])
+    assert trace.do(step("AdvanceTime", seconds=2), sn(1, "Unavailable", 1.5)) == ["StatusNotReported"]

@@ -82,6 +82,8 @@ class ExternalSut(Preconditions):
         """What the charge point kept from earlier examples and fresh() could not clear: the model
         starts from it (``localList``: (AuthorizationData list, listVersion); ``stops``: transactionIds
         whose StopTransaction may still come from its queue; ``queue``: that queue may still be delivering)."""
+        self.queue_kept = False
+        """The model of the example under way took statuses as queued (properties/harness.py note_queue)."""
         self.queued_stops: set[int] = set()
         """Transactions seen running that the charge point no longer has (RemoteStopTransaction Rejected)
         while fresh() runs: their StopTransaction may still be in its queue (Preconditions._note_queue)."""

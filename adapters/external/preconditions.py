@@ -53,11 +53,15 @@ class Preconditions:
         Rejected: stopped, their StopTransaction queued, OCPP 1.6 §3.7, §4.10); ``queue``, whether such a queue is
         still being delivered: stops newly left over, or one left over earlier delivered since the last example
         began (the SAP simulator flushes its buffer with growing pauses across examples, statuses behind its
-        stops, sim-sap final2). A queue seen delivering nothing for a whole example is not taken as delivering."""
+        stops, sim-sap final2), or the model of the last example took statuses as queued (``queue_kept``: a
+        graceful power loss while offline, properties/harness.py note_queue). A queue seen delivering nothing for a
+        whole example is not taken as delivering."""
         self._observe()
         before = frozenset(self.leftover.get("stops", ()))
         pending = frozenset(t for t in before | self.queued_stops if t not in self.observed.stopped)
-        for key, value in (("queue", bool(self.queued_stops or before - pending)), ("stops", pending)):
+        queue = bool(self.queued_stops or before - pending or self.queue_kept)
+        self.queue_kept = False
+        for key, value in (("queue", queue), ("stops", pending)):
             if value:
                 self.leftover[key] = value
             else:
