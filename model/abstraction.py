@@ -80,7 +80,7 @@ FIELDS: dict[type, dict[str, Any]] = {
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
                transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG, queued_since=TIME),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,
-                   withheld=bag(CACHE_ENTRY)),
+                   withheld=bag(CACHE_ENTRY), lost=bag(PLAIN)),
     FirmwareState: dict(update=PLAIN, upload=PLAIN, firmware_failure=PLAIN, upload_failing=PLAIN),
     Transfer: dict(start_at=TIME, retries=PLAIN, retry_interval=PLAIN, last=PLAIN, attempts=PLAIN, unseen=PLAIN,
                    uncertain=PLAIN, idle=PLAIN),

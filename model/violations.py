@@ -28,6 +28,7 @@ RECOMMENDATIONS: frozenset[str] = frozenset({
     "TransactionIdInMainMeterValues",  # errata 3.16
     "StartAndStopValuesMissing",  # errata 3.14
     "ReservedIdTagNotValidated",  # §5.13
+    "LocalListNotPersisted",  # §3.5.2
     "TxProfileNotDeletedAfterTransaction",  # §3.13.1
     "EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
     "ChannelClosedWhilePending", "NonAsciiOutsideNaturalLanguageText", "VendorIdNotReversedDns",

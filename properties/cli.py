@@ -468,6 +468,7 @@ def cmd_mutants(args) -> int:
         if args.octt:
             result = attrs.evolve(result, octt=octt_kills(name))
         done = (f"killed in {result.seconds:.2f}s, {result.examples} examples, {result.rule}" if result.killed
+                else f"no finding, recommendation {result.recommendation} reported (no bug)" if result.as_expected
                 else "survived")
         print(f"[{len(results) + 1}/{len(args.names or MUTANTS)}] {name}: {done}", file=sys.stderr, flush=True)
         results.append(result)
@@ -480,7 +481,7 @@ def cmd_mutants(args) -> int:
         print(table(results))
     if stopping.requested():
         return EXIT_ERROR
-    return EXIT_OK if all(r.killed for r in results) else EXIT_FINDINGS
+    return EXIT_OK if all(r.as_expected for r in results) else EXIT_FINDINGS
 
 
 def _one_line(doc: str | None) -> str:

@@ -23,6 +23,16 @@ class KillResult:
     rule: str | None
     octt: tuple[str, ...] | None = None
     """The OCTT cases that fail on the mutant (``--octt``); None when not run."""
+    recommendation: str | None = None
+    """The mutant's class names the SHOULD it breaks instead of a bug (model/violations.py RECOMMENDATIONS; the SAP
+    simulator's list lost at a reboot, §3.5.2): it must not be killed, and the run must report that recommendation."""
+    reported: bool = False
+    """The run reported :attr:`recommendation` not followed."""
+
+    @property
+    def as_expected(self) -> bool:
+        """Killed, or for a mutant that is no bug (:attr:`recommendation`), its recommendation reported and no finding."""
+        return (self.reported and not self.killed) if self.recommendation else self.killed
 
 
 def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: float | None,
@@ -34,6 +44,7 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
                         findings_dir=directory, mutant=name, stop_at_first=True,
                         hostile=getattr(mutant_class, "hostile", False))
     report = fuzz(config)
+    recommendation = getattr(mutant_class, "recommendation", None)
     killed = bool(report.findings)
     first = min(report.findings, key=lambda f: len(f.trace)) if killed else None
     return KillResult(
@@ -44,6 +55,7 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
         minimal_length=len(getattr(mutant_class, "minimal_trace", ())),
         finding=str(first.path) if killed else None,
         rule=first.rule if killed else None,
+        recommendation=recommendation, reported=bool(recommendation and report.recommendations.get(recommendation)),
     )
 
 
@@ -63,7 +75,7 @@ def table(results: list[KillResult]) -> str:
     for r in results:
         cases = f"{len(r.octt):>4}  " if octt and r.octt is not None else ""
         lines.append(
-            f"{r.mutant:<44} {'yes' if r.killed else 'NO':<6} {_num(r.seconds):>7} {_num(r.examples):>8} "
+            f"{r.mutant:<44} {_killed(r):<6} {_num(r.seconds):>7} {_num(r.examples):>8} "
             f"{_num(r.shrunk_length):>6} {r.minimal_length:>7}  {cases}{r.finding or '-'}"
         )
     lines.extend(totals(results))
@@ -72,18 +84,29 @@ def table(results: list[KillResult]) -> str:
 
 def totals(results: list[KillResult]) -> list[str]:
     """The issue-4 measures: killed share, time to kill, shrink quality; and what the catalogue misses."""
-    killed = [r for r in results if r.killed]
-    lines = [f"killed {len(killed)}/{len(results)}"]
+    bugs = [r for r in results if not r.recommendation]
+    killed = [r for r in bugs if r.killed]
+    lines = [f"killed {len(killed)}/{len(bugs)}"]
     if killed:
         times = sorted(r.seconds for r in killed)
         shrunk = [r for r in killed if r.shrunk_length is not None]
         close = sum(r.shrunk_length <= r.minimal_length + 1 for r in shrunk)
         lines.append(f"time to kill: median {statistics.median(times):.2f}s, max {times[-1]:.2f}s"
                      + (f"; shrunk <= minimal + 1: {close}/{len(shrunk)}" if shrunk else "; not shrunk"))
+    no_bugs = [r for r in results if r.recommendation]
+    if no_bugs:
+        lines.append("no bug, a recommendation not followed (rec: reported, no finding): " + ", ".join(
+            f"{r.mutant} ({r.recommendation}{'' if r.as_expected else ': NOT as expected'})" for r in no_bugs))
     missed = [r.mutant for r in results if r.octt == ()]
     if any(r.octt is not None for r in results):
         lines.append("missed by the OCTT catalogue alone: " + (", ".join(missed) or "none"))
     return lines
+
+
+def _killed(r: KillResult) -> str:
+    if r.recommendation and r.reported and not r.killed:
+        return "rec"
+    return "yes" if r.killed else "NO"
 
 
 def _num(value) -> str:

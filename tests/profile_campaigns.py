@@ -24,7 +24,8 @@ def campaign(profiles: str, mutant: str | None, seed: int, examples: int, direct
                              feature_profiles=profiles, findings_dir=Path(directory), stop_at_first=True))
     return {"examples_to_find": report.examples_to_find,
             "findings": [{"path": str(f.path), "rules": [v.rule for v in f.violations], "trace": f.trace}
-                         for f in report.findings]}
+                         for f in report.findings],
+            "recommendations": dict(report.recommendations)}
 
 
 @contextlib.contextmanager

@@ -122,14 +122,16 @@ def test_a_crossing_armed_is_a_state_of_its_own(tmp_path):
 
 
 def test_paths_the_model_says_commute_are_kept_apart_by_what_the_charge_point_said(tmp_path):
-    """The model's state after a list and a reboot is the one after a reboot and a list; a charge point
-    that loses its list at the reboot tells them apart only by a later GetLocalListVersion. With the
-    charge point's last messages in the state (the default), the path through the reboot is explored."""
-    ops, profiles = ("SendLocalList", "Reset", "GetLocalListVersion"), "Core,LocalAuthListManagement"
-    found = run(tmp_path, 3, ops, "LocalListLostAtReboot", profiles)
+    """The model's state after a charging profile and a reboot is the one after a reboot and a profile (errata
+    3.37: profiles SHALL persist across reboots); a charge point that loses its profiles at the reboot tells them
+    apart only by a later GetCompositeSchedule. With the charge point's last messages in the state (the default),
+    the path through the reboot is explored. (A Local Authorization List no longer serves: it only SHOULD persist,
+    §3.5.2, so the model keeps a list lost at the reboot possible, a state of its own.)"""
+    ops, profiles = ("SetChargingProfile", "Reset", "GetCompositeSchedule"), "Core,SmartCharging"
+    found = run(tmp_path, 3, ops, "ChargingProfilesLostAtReboot", profiles)
     assert [(f.rule, [s["op"] for s in f.trace]) for f in found.findings] == [
-        ("LocalListVersion", ["SendLocalList", "Reset", "GetLocalListVersion"])]
-    merged = run(tmp_path, 3, ops, "LocalListLostAtReboot", profiles, history=False)
+        ("CompositeScheduleMismatch", ["SetChargingProfile", "Reset", "GetCompositeSchedule"])]
+    merged = run(tmp_path, 3, ops, "ChargingProfilesLostAtReboot", profiles, history=False)
     assert not merged.findings and merged.states < found.states
 
 

@@ -20,6 +20,20 @@ def test_totals_give_killed_share_median_time_and_shrink_quality():
     assert "OCTT" not in text
 
 
+def test_a_mutant_that_breaks_only_a_recommendation_is_no_bug_and_must_not_be_killed():
+    """§3.5.2: LocalListLostAtReboot (the SAP simulator's list lost at a reboot) breaks a SHOULD: it counts as
+    expected when the run reports the recommendation and finds nothing, and is left out of the killed share."""
+    kept = KillResult(mutant="L", killed=False, seconds=None, examples=None, shrunk_length=None, minimal_length=3,
+                      finding=None, rule=None, recommendation="LocalListNotPersisted", reported=True)
+    text = table([result("A"), kept])
+    assert "killed 1/1" in text and "L  " in text and " rec " in text
+    assert "no bug, a recommendation not followed (rec: reported, no finding): L (LocalListNotPersisted)" in text
+    assert kept.as_expected and result("A").as_expected and not result("B", killed=False).as_expected
+    killed = KillResult(mutant="L", killed=True, seconds=1.0, examples=5, shrunk_length=3, minimal_length=3,
+                        finding="f.json", rule="R", recommendation="LocalListNotPersisted", reported=True)
+    assert not killed.as_expected and "NOT as expected" in table([killed])
+
+
 def test_octt_column_names_the_mutants_the_catalogue_misses():
     text = table([result("A", octt=("TC_016_CS",)), result("B", octt=())])
     assert "missed by the OCTT catalogue alone: B" in text

@@ -3,18 +3,22 @@
 import pytest
 
 from adapters.chargepoint.mutants import MUTANTS
+from model.violations import RECOMMENDATIONS
 from properties.rules import judged, known_rules, rules_of
 from properties.runner import FuzzConfig, Session
 
 
 def run_until_violation(mutant: str):
+    """The violations of the first step of the minimal trace that breaks a rule, else the recommendations not followed
+    (model/violations.py RECOMMENDATIONS, never findings): LocalListLostAtReboot breaks only §3.5.2's SHOULD."""
     session = Session(FuzzConfig(mutant=mutant))
     try:
-        harness = session.fresh_harness(on_accepted=lambda violations: None)
+        recommended = []
+        harness = session.fresh_harness(on_accepted=recommended.extend)
         found = harness.start()
         for step in MUTANTS[mutant].minimal_trace:
             found = found or harness.step(step)
-        return found, harness.handled
+        return found or tuple(v for v in recommended if v.rule in RECOMMENDATIONS), harness.handled
     finally:
         session.close()
 

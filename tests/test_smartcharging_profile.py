@@ -35,6 +35,7 @@ EXAMPLES = {
     "RemoteStartChargingProfileIgnored": (0, 25),  # 3 (seeds 1-3: 62, 36, 8)
     "ChargePointMaxProfileCapIgnored": (2, 100),  # 50
     "CompositeScheduleIgnoresStackLevel": (2, 150),  # 72
+    "ChargingProfilesLostAtReboot": (2, 375),  # 179 (seeds 0, 1: 232, 205)
 }
 RULES = {
     "RemoteStartChargingProfileIgnored": {"CompositeScheduleMismatch"},
@@ -43,6 +44,7 @@ RULES = {
     "ChargePointMaxProfileCapIgnored": {"CompositeScheduleMismatch"},
     "CompositeScheduleIgnoresStackLevel": {"CompositeScheduleMismatch"},
     "ClearChargingProfileIgnoresStackLevel": {"ClearChargingProfileStatus", "CompositeScheduleMismatch"},
+    "ChargingProfilesLostAtReboot": {"CompositeScheduleMismatch"},
 }
 QUICK = {"TxProfileKeptAfterTransaction", "RemoteStartChargingProfileIgnored"}
 CLEAN_SEEDS = (0, 1)

@@ -72,10 +72,13 @@ class LocalListUsedWhenDisabled(ChargePoint):
 
 
 class LocalListLostAtReboot(ChargePoint):
-    """§3.5.2 (rule LocalListVersion): the list SHOULD be kept in non-volatile memory and persist
-    across reboots; this one forgets it when it boots."""
+    """§3.5.2 (recommendation LocalListNotPersisted, never a finding): the list SHOULD be kept in non-volatile
+    memory and persist across reboots; this one forgets it when it boots (as the SAP simulator does). A SHOULD, no
+    bug: the run reports the recommendation not followed and must not kill it (``recommendation``,
+    properties/mutants.py)."""
 
     minimal_trace = [FULL_TAG1, {"op": "Reset", "type": "Soft"}, {"op": "GetLocalListVersion"}]
+    recommendation = "LocalListNotPersisted"
 
     def _load(self):
         super()._load()

@@ -94,7 +94,21 @@ class RemoteStartChargingProfileIgnored(ChargePoint):
         pass
 
 
+class ChargingProfilesLostAtReboot(ChargePoint):
+    """Errata v4.0 3.37 (§5.16; rule CompositeScheduleMismatch): "ChargingProfiles set via SetChargingProfile.req
+    SHALL be persistent across reboots/power cycles"; this one forgets them when it boots (a SHALL, unlike the Local
+    Authorization List's SHOULD, §3.5.2), so GetCompositeSchedule after a reboot has no limit."""
+
+    minimal_trace = [set_profile(0, profile_id=1, purpose="ChargePointMaxProfile", limit=10.0),
+                     {"op": "Reset", "type": "Soft"}, composite()]
+
+    def _load(self):
+        super()._load()
+        self.store["charging_profiles"] = []
+
+
 MUTANTS: tuple[type[ChargePoint], ...] = (
     CompositeScheduleIgnoresStackLevel, TxProfileAcceptedWithoutTransaction, ChargePointMaxProfileCapIgnored,
     ClearChargingProfileIgnoresStackLevel, TxProfileKeptAfterTransaction, RemoteStartChargingProfileIgnored,
+    ChargingProfilesLostAtReboot,
 )
