@@ -54,3 +54,58 @@ def test_a_named_function_keeps_its_own_name():
 
     precondition(powered)(rule()(lambda self: None))
     assert get_pretty_function_description(powered) == "powered"
+
+
+def _guarded_machine(quick: bool, log: list):
+    """A machine whose rules have preconditions (one false now and then); ``quick``: check_once_described."""
+    from properties.preconditions import check_once_described
+
+    class Machine(RuleBasedStateMachine):
+        def __init__(self):
+            super().__init__()
+            self.n = 0
+            if quick:
+                check_once_described(self)
+
+        @rule(x=st.integers(0, 3))
+        def count(self, x):
+            self.n += x
+            log.append(("count", x))
+
+        @precondition(lambda self: self.n % 2 == 0)
+        @precondition(lambda self: self.n < 20)
+        @rule(y=st.booleans())
+        def even(self, y):
+            log.append(("even", y))
+
+        @precondition(lambda self: self.n > 5)
+        @rule()
+        def big(self):
+            log.append(("big",))
+
+        def teardown(self):
+            log.append(("predicates", sorted((where, c.satisfied, c.unsatisfied)
+                                             for where, c in self._observability_predicates.items())))
+
+    return Machine
+
+
+def test_preconditions_described_once_draw_and_count_the_same():
+    """check_once_described (issue 16): the same seed gives the same steps, and Hypothesis's observability
+    counts of every precondition (satisfied, unsatisfied, under the same description) are the same."""
+    from hypothesis import seed
+
+    from properties.preconditions import _MIRRORED
+
+    assert _MIRRORED  # else check_once_described does nothing, and the installed Hypothesis needs a look
+    runs = {}
+    for quick in (False, True):
+        log: list = []
+        run_state_machine_as_test(seed(7)(_guarded_machine(quick, log)), settings=settings(
+            max_examples=30, stateful_step_count=15, database=None, deadline=None, derandomize=False,
+            suppress_health_check=list(HealthCheck)))
+        runs[quick] = log
+    assert runs[True] == runs[False]
+    counted = [entry for entry in runs[True] if entry[0] == "predicates" and entry[1]]
+    assert counted and any(unsatisfied for entry in counted for _, _, unsatisfied in entry[1])
+
