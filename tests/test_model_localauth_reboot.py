@@ -202,3 +202,17 @@ def test_3_5_2_a_start_only_the_list_kept_authorizes_tells_it_was_kept():
     trace.ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
     assert trace.do(step("PresentIdTag", connectorId=1, idTag=TAG), start_tx(status="Invalid"),
                     sn(1, "SuspendedEVSE")) == ["LocalListConflictNotReported"]
+
+
+def test_3_5_2_a_list_told_kept_by_its_version_must_still_hold_its_entries():
+    """A Charge Point that reports the old version after a reboot holds the list (§5.10): one that lost the entries
+    but kept the version, then starts offline a card its list has Blocked (unknown to it, AllowOfflineTxForUnknownId),
+    breaks §3.5.4 ("MUST be rejected"); so does one that kept the whole list. Without the version asked, the card
+    may be unknown (the list lost): no finding."""
+    def offline_start(trace: Trace) -> list[str]:
+        offline_card(trace)
+        return trace.do(step("NetworkUp"), core.up(), start_tx(), sn(1, "Charging"))
+    trace = rebooted(Trace(AllowOfflineTxForUnknownId=True).installed(5, (TAG, "Blocked")))
+    assert trace.version(5) == []
+    assert offline_start(trace) == ["StartTransactionWithoutAuthorization", "LocalListConflictNotReported"]
+    assert offline_start(rebooted(Trace(AllowOfflineTxForUnknownId=True).installed(5, (TAG, "Blocked")))) == []

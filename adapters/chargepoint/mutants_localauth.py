@@ -85,6 +85,23 @@ class LocalListLostAtReboot(ChargePoint):
         self.store["local_list"] = {}
 
 
+class LocalListEntriesLostAtReboot(ChargePoint):
+    """§3.5.2, §5.10, §7.47 (rules LocalListConflictNotReported, SendLocalListStatus, StatusNotReported): a list lost
+    at a reboot is no deviation (a SHOULD), but its version goes with it (0: the list is empty); this one forgets the
+    entries and keeps the version, so after a reboot it reports and compares updates with the version of a list it
+    no longer holds, and misses the conflict of a StartTransaction.conf with an entry it had."""
+
+    minimal_trace = [BLOCKED_TAG1, {"op": "SetIdTag", "idTag": "TAG1", "status": "Accepted"},
+                     {"op": "Reset", "type": "Soft"}, {"op": "GetLocalListVersion"},
+                     {"op": "PlugIn", "connectorId": 1}, {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG1"}]
+
+    def _load(self):
+        super()._load()
+        stored = self.store["local_list"]
+        if stored:
+            self.store["local_list"] = {"version": stored.get("version", 0), "entries": {}}
+
+
 class ListedIdTagCached(ChargePoint):
     """§3.5.3 (rule ListedIdTagCached): identifiers known in the Local Authorization List SHALL NOT be added
     to the Authorization Cache; this one caches them, so once removed from the list the idTag still starts
@@ -102,5 +119,5 @@ class ListedIdTagCached(ChargePoint):
 
 MUTANTS: tuple[type[ChargePoint], ...] = (
     DifferentialUpdateReplacesWholeList, LocalListVersionNotUpdated, LocalListNotPreferredToCache,
-    LocalListUsedWhenDisabled, LocalListLostAtReboot, ListedIdTagCached,
+    LocalListUsedWhenDisabled, LocalListLostAtReboot, LocalListEntriesLostAtReboot, ListedIdTagCached,
 )
