@@ -155,8 +155,10 @@ class ChargePointState:
     registration: str = "Accepted"
     accepted_after_rejected: bool = False
     """The last BootNotification was answered Accepted while the registration was Rejected, with no (re)boot between
-    (a retry, §4.2): connectors 1..N not reported since are a rule of their own, StatusNotReportedAfterRejected (errata
-    3.22), so that accepting it (the SAP simulator ignores that answer, sim-sap final1) hides no other missing status."""
+    (a retry, §4.2), or was another such boot after one that no StatusNotification followed (a reconnection): connectors
+    1..N not reported since are a rule of their own, StatusNotReportedAfterRejected (errata 3.22), so that accepting it
+    (the SAP simulator ignores that answer, sim-sap final1, and boots again at each reconnection, final4) hides no other
+    missing status."""
     accepted_on_connection: bool = True
     """A BootNotification.conf Accepted came on this connection: until a reset, reboot or reconnect a
     TriggerMessage for BootNotification is RECOMMENDED to be Rejected (errata 3.35)."""

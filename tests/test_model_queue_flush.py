@@ -9,7 +9,7 @@ import attrs
 
 from model import Options, initial_state
 from properties.external import start_from
-from test_model_core import TAG, OTHER, Trace, boot, charging, down, meter_values, sn, statuses, step, stop_tx, up
+from test_model_core import TAG, OTHER, Trace, boot, charging, down, meter_values, result, sn, statuses, step, stop_tx, up
 
 TOLERANCE = 3.0
 
@@ -130,3 +130,25 @@ def test_4_9_a_status_queued_at_a_graceful_power_loss_offline_sent_after_the_boo
     trace.ok(step("PowerLoss"), *statuses((1, "Unavailable"), (2, "Unavailable")), down(0.0))
     trace.ok(step("PowerOn"), *accepted_boot(1.0)[1:])
     assert trace.do(step("AdvanceTime", seconds=2), sn(1, "Unavailable", 1.5)) == ["StatusNotReported"]
+
+
+def test_errata_3_22_a_reconnections_boot_after_an_accepted_retry_no_status_followed_is_still_after_rejected():
+    """Errata v4.0 3.22, §4.2 (sim-sap final4): the SAP simulator ignores the Accepted answer to a boot it retried while
+    Rejected, stays Rejected inside and boots again at its next reconnection; that boot's Accepted is ignored too, no
+    StatusNotification: still StatusNotReportedAfterRejected (the known deviation), not StatusNotReported. The other way:
+    once statuses followed the Accepted retry, a reconnection's boot without statuses is StatusNotReported."""
+    def after_accepted_retry(*then) -> Trace:
+        trace = Trace()
+        trace.ok(step("Reset", type="Soft"), result(status="Accepted"), down(), up(), boot("Rejected", interval=2))
+        trace.do(step("AdvanceTime", seconds=3), boot("Accepted", interval=30, t=2.5), *then)
+        return trace
+
+    trace = after_accepted_retry()
+    trace.ok(step("NetworkDown"), down(3.0))
+    assert set(trace.do(step("NetworkUp"), up(3.5), boot("Accepted", interval=30, t=3.5))) == \
+        {"StatusNotReportedAfterRejected", "ConnectorZeroStatusNotReported"}
+
+    trace = after_accepted_retry(*statuses(*((0, "Available"), (1, "Available"), (2, "Available")), t=2.5))
+    trace.ok(step("NetworkDown"), down(3.0))
+    assert set(trace.do(step("NetworkUp"), up(3.5), boot("Accepted", interval=30, t=3.5))) == \
+        {"StatusNotReported", "ConnectorZeroStatusNotReported"}
