@@ -19,6 +19,8 @@ from vocabulary import CENTRAL_SYSTEM_OPS, ENVIRONMENT_OPS, HOSTILE_OPS, PHYSICA
 
 CSMS_OPS = CENTRAL_SYSTEM_OPS
 """Central System initiated operations of all six profiles (vocabulary/ops.py)."""
+_OPS = CSMS_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS | HOSTILE_OPS
+"""Every op a step may name (the union is taken once: a step's check is on the fuzzing hot path)."""
 
 
 def _freeze(value: Any) -> Any:
@@ -54,7 +56,7 @@ class Stimulus:
         if not isinstance(step, dict) or not isinstance(step.get("op"), str):
             raise ValueError(f"a step is an object with an 'op' string, not {step!r}")
         op = step["op"]
-        if op not in CSMS_OPS | PHYSICAL_OPS | ENVIRONMENT_OPS | HOSTILE_OPS:
+        if op not in _OPS:
             raise ValueError(f"unknown op {op!r}")
         params = {k: v for k, v in step.items() if k != "op"}
         return cls(op, _freeze(params))
