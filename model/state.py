@@ -81,7 +81,7 @@ class Tx:
     (Finishing, Available) while its StopTransaction is owed: it may be over."""
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, slots=False)  # see ChargePointState
 class Connector:
     """One connector (index 0 is the Charge Point as a whole, §3.8)."""
 
@@ -146,7 +146,7 @@ class Owed:
     delivered in time moves that on (CoreRules.queue_from, CoreRules.queue_delivered)."""
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # a new state is a copy of the old one's __dict__ (model/records.py evolve)
 class ChargePointState:
     time: float
     options: Options
