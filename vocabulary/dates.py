@@ -29,8 +29,22 @@ def moment(text) -> datetime | None:
 
 def seconds(text) -> float | None:
     """An OCPP dateTime as seconds since the epoch; None when ``text`` is not one."""
-    stamp = moment(text)
-    return None if stamp is None else stamp.timestamp()
+    if not isinstance(text, str):
+        return None
+    value = _read.get(text, _UNREAD)
+    if value is _UNREAD:
+        stamp = moment(text)
+        value = None if stamp is None else stamp.timestamp()
+        if len(_read) >= _KEPT:
+            _read.clear()
+        _read[text] = value
+    return value
+
+
+_read: dict = {}
+"""Texts read, kept: check-log reads a message's timestamps again in every state it judges the message in."""
+_KEPT = 4096
+_UNREAD = object()
 
 
 def iso(t: float, milliseconds: bool = False) -> str:

@@ -14,12 +14,10 @@ charge point it belongs to. docs/log-formats.md describes every format.
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import NamedTuple
 
-from vocabulary.dates import iso
-from vocabulary.dates import seconds as _seconds
+from vocabulary.dates import iso, seconds
 
 FORMATS = ("finding", "jsonl", "trace", "text")
 FINDING_FORMAT = "ocpp-verify/finding-1"
@@ -51,15 +49,6 @@ class FormatError(ValueError):
 
 
 # -- one line of each format -------------------------------------------------------
-
-
-def seconds(text) -> float | None:
-    """An ISO time as seconds; a log repeats the same times frame after frame."""
-    return _cached_seconds(text) if isinstance(text, str) else _seconds(text)
-
-
-_cached_seconds = functools.lru_cache(maxsize=4096)(_seconds)
-
 
 
 def parse_jsonl(text: str, source: str, line: int) -> Record | None:

@@ -177,7 +177,7 @@ class Worlds:
             passing = self._gone_offline(failed, time)
         if passing or tolerated:
             kept = sorted(passing + [w for w, _ in tolerated], key=lambda w: w.cost)[:MAX_WORLDS]
-            self.worlds = [attrs.evolve(w, cost=w.cost - kept[0].cost) for w in kept]
+            self.worlds = [World(w.state, w.cost - kept[0].cost, w.assumed) for w in kept]
             return None if passing else Failure(tolerated[0][1], (), tolerated[0][0].assumed, kept=True)
         violations, assumed = self._go_on_after([(w.cost, state, v, w.assumed) for w, state, v in failed])
         tried = (f"{len(failed)} state(s) consistent with the log so far were settled; each breaks a rule",)
@@ -332,7 +332,8 @@ class Worlds:
         """``sequence`` of hidden events, then the event: the world it leads to, or the rules it breaks."""
         time = observe.time if observe is not None else world.state.time
         judgement = self._judgement(world.state, time)
-        label = ", ".join(describe(e) for e in sequence) or AS_IT_IS
+        described = tuple(describe(e) for e in sequence) if sequence else ()
+        label = ", ".join(described) or AS_IT_IS
         try:
             for event in sequence:
                 if isinstance(event, Stimulus):
@@ -348,9 +349,9 @@ class Worlds:
         except Exception as error:  # noqa: BLE001 - the model must not stop the check
             return Attempt(None, label, (model_error(error),), world.state)
         violations, cost = tuple(judgement.violations), world.cost + len(sequence) + extra
-        if self._blocking(violations):
+        if violations and self._blocking(violations):
             return Attempt(None, label, violations, judgement.state, cost=cost)
-        assumed = world.assumed + tuple(describe(e) for e in sequence)
+        assumed = world.assumed + described if described else world.assumed
         cost += IGNORED if violations else 0  # only accepted rules broken: kept, as fuzz keeps it
         return Attempt(World(judgement.state, cost, assumed), label, violations, judgement.state, cost=cost,
                        before=world.state.owed)
@@ -509,14 +510,15 @@ def _cheapest(worlds: list[World]) -> list[World]:
         return worlds
     kept, seen = [], {}
     for world in worlds:
-        key = _key(world.state)
-        same = seen.get(key)
+        state = world.state
+        near = seen.setdefault((state.connectors, state.owed), [])  # most states differ there: a cheap hash
+        same = next((i for i in near if _key(kept[i].state) == _key(state)), None) if near else None
         if same is not None:
-            kept[same] = _later_alignment(kept[same], world.state.aligned_since)
+            kept[same] = _later_alignment(kept[same], state.aligned_since)
             continue
         if len(kept) == MAX_WORLDS:
             continue
-        seen[key] = len(kept)
+        near.append(len(kept))
         kept.append(world)
     return kept
 
