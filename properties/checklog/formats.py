@@ -19,6 +19,11 @@ from typing import NamedTuple
 
 from vocabulary.dates import iso, seconds
 
+try:
+    import orjson
+except ImportError:  # optional (pyproject.toml, extra 'fast'): json reads every log the same, slower
+    orjson = None
+
 FORMATS = ("finding", "jsonl", "trace", "text")
 FINDING_FORMAT = "ocpp-verify/finding-1"
 TRACE_VERSION = "1.0"
@@ -158,9 +163,32 @@ def detect(first_line: str) -> str | None:
     return "text" if seconds(token) is not None or stripped.startswith("#") else None
 
 
+_DIGITS = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))
+"""Every digit to '0', every other byte to a space."""
+_LONG_NUMBER = b"0" * 19
+"""Digits enough for an integer past 64 bits, which orjson reads as a float (json as an int)."""
+
+
+def loads(text: str):
+    """``json.loads(text)``, by orjson when it reads the text as json does (a log's line and frame are each read
+    once: with orjson three times faster). What orjson rejects (NaN, 1e400, a lone surrogate, a malformed text)
+    goes to json, which reads it or words the error as always."""
+    if orjson is not None:
+        try:
+            data = text.encode()
+        except UnicodeEncodeError:  # a lone surrogate
+            return json.loads(text)
+        if _LONG_NUMBER not in data.translate(_DIGITS):
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError:
+                pass
+    return json.loads(text)
+
+
 def _object(text: str) -> dict:
     try:
-        item = json.loads(text)
+        item = loads(text)
     except ValueError as error:
         raise FormatError(f"not a JSON object ({error})") from None
     if not isinstance(item, dict):

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from adapters.csms import CP_ACTIONS, MAX_UNIQUE_ID, CentralSystem, _error_problem, _result_problem, violation
 
-from .formats import Record
+from .formats import Record, loads
 
 RECENT_IDS = 4096
 """UniqueIds of the Charge Point's CALLs remembered per connection to find one used twice (OCPP-J §4.1.4)."""
@@ -57,7 +57,7 @@ class Framer:
             return Message(index, record, None, None, record.raw, None, None)
         ours = record.direction == "cp->cs"
         try:
-            message = json.loads(record.raw)
+            message = loads(record.raw)
         except (ValueError, RecursionError) as error:
             return self._bad(index, record, ours, violation("4.1.2", f"not valid JSON ({error})"))
         if not isinstance(message, list) or not message or type(message[0]) is not int or message[0] not in (2, 3, 4):
