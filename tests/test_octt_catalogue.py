@@ -377,6 +377,47 @@ def test_tc_066_composite_schedule_periods():
     assert fields["chargingSchedule.chargingSchedulePeriod.4"] == "$tail:400"  # none, or where a profile ran out at the end
 
 
+def _mo_tc_066_answer(*periods: tuple[int, int]) -> tuple[str, dict]:
+    """MicroOcppSimulator's GetCompositeSchedule.conf of TC_066_CS (sim-mo oc1, 2026-12-07), in W."""
+    return ("response", {"status": "Accepted", "connectorId": 1, "scheduleStart": "2026-12-07T15:45:56.618Z",
+                         "chargingSchedule": {"duration": 400, "startSchedule": "2026-12-07T15:45:56.618Z",
+                                              "chargingRateUnit": "W", "chargingSchedulePeriod": [
+                                                  {"startPeriod": s, "limit": lim} for s, lim in periods]}})
+
+
+def test_composite_repeated_period_is_the_same_schedule_3_13_3_7_14():
+    """OCPP 1.6 §3.13.3: the composite is "the minimum value for each time interval", whose intervals "do
+    not have to be of fixed length"; §7.14 "StartPeriod also defines the stop time of the previous
+    period". A period that repeats the limit before it (MicroOcpp's boundary at 140 s of TC_066_CS's
+    TxProfile, under the ChargePointMaxProfile's 10 kW) is the same schedule: not a failed Tool validation."""
+    step = cat.with_unit(next(st for st in by_id("TC_066_CS").steps if st.name == "GetCompositeSchedule"), "W")
+    repeated = _mo_tc_066_answer((0, 8000), (50, 10000), (140, 10000), (200, 6000), (240, 10000))
+    assert match_step(step, [repeated]).problems == ()
+    assert cat.merged_periods(repeated[1])["chargingSchedule"]["chargingSchedulePeriod"] == [
+        {"startPeriod": 0, "limit": 8000}, {"startPeriod": 50, "limit": 10000},
+        {"startPeriod": 200, "limit": 6000}, {"startPeriod": 240, "limit": 10000}]
+    # numberPhases absent is 3 (§7.14); another number of phases is another period
+    phases = {"chargingSchedule": {"chargingSchedulePeriod": [
+        {"startPeriod": 0, "limit": 6, "numberPhases": 3}, {"startPeriod": 10, "limit": 6},
+        {"startPeriod": 20, "limit": 6, "numberPhases": 1}]}}
+    assert [p["startPeriod"] for p in cat.merged_periods(phases)["chargingSchedule"]["chargingSchedulePeriod"]] == [0, 20]
+
+
+def test_composite_falling_back_to_tx_default_still_fails_3_13_1():
+    """OCPP 1.6 §3.13.1 "TxProfile ... SHALL override TxDefaultProfile for the duration of the current
+    transaction": MicroOcpp's TC_066_CS answer (sim-mo oc1) falls back to the TxDefaultProfile's 8 kW when
+    the TxProfile ends at 260 s: merging its repeated period still leaves that period, a failed validation."""
+    step = cat.with_unit(next(st for st in by_id("TC_066_CS").steps if st.name == "GetCompositeSchedule"), "W")
+    answer = _mo_tc_066_answer((0, 8000), (50, 10000), (140, 10000), (200, 6000), (240, 10000), (260, 8000),
+                               (299, 10000))
+    problems = match_step(step, [answer]).problems
+    assert len(problems) == 1 and "chargingSchedule.chargingSchedulePeriod.4='$tail:400'" in problems[0]
+    assert "chargingSchedulePeriod.2" not in problems[0]
+    # a different limit in place of the repeated one is still wrong
+    wrong = _mo_tc_066_answer((0, 8000), (50, 10000), (140, 11000), (200, 6000), (240, 10000))
+    assert match_step(step, [wrong]).problems != ()
+
+
 # ---------------------------------------------------------------------------------------------
 # The reference matcher
 

@@ -329,15 +329,40 @@ def field_matches(payload: Mapping, path: str, wanted: Any, *, now: float = 0.0,
     return any(_equal(v, w, now, transaction_id, lag) for v in values for w in choices)
 
 
+def merged_periods(payload: Mapping) -> Mapping:
+    """A GetCompositeSchedule.conf with each chargingSchedulePeriod that only repeats the one before
+    (the same limit and numberPhases, absent taken as 3, §7.14) merged into it: OCPP 1.6 §3.13.3 computes
+    the composite "by taking the minimum value for each time interval", whose intervals "do not have to be
+    of fixed length" (a boundary of a profile whose minimum does not change the limit, MicroOcpp's period at
+    140 s of TC_066_CS), and §7.14 "StartPeriod also defines the stop time of the previous period": the same
+    schedule. The OCTT's Tool validations list the limits by period (TC_066_CS, TC_072_CS), so the catalogue
+    matches the merged list. Any other payload is returned as it is."""
+    schedule = payload.get("chargingSchedule")
+    periods = schedule.get("chargingSchedulePeriod") if isinstance(schedule, Mapping) else None
+    if not isinstance(periods, list) or not all(isinstance(p, Mapping) for p in periods):
+        return payload
+    merged: list[Mapping] = []
+    for period in periods:
+        if merged and (period.get("limit"), period.get("numberPhases", 3)) == (
+                merged[-1].get("limit"), merged[-1].get("numberPhases", 3)):
+            continue
+        merged.append(period)
+    if len(merged) == len(periods):
+        return payload
+    return {**payload, "chargingSchedule": {**schedule, "chargingSchedulePeriod": merged}}
+
+
 def _view(message: Any) -> tuple[str, Mapping]:
-    """(action, payload) of an observed message: a tuple, a CpCall-like or an Answer-like object."""
+    """(action, payload) of an observed message: a tuple, a CpCall-like or an Answer-like object.
+    The answer to our own CALL has its composite schedule's repeated periods merged (:func:`merged_periods`)."""
     if isinstance(message, tuple):
-        return message[0], message[1] or {}
+        action, payload = message[0], message[1] or {}
+        return action, (merged_periods(payload) if action == "response" else payload)
     if hasattr(message, "kind"):             # the answer to our own CALL
         if message.kind == "error":
             return "response", {"callError": message.error_code}
         if message.kind == "result":
-            return "response", message.payload or {}
+            return "response", merged_periods(message.payload or {})
         return "no-response", {}
     return message.action, message.payload or {}
 
