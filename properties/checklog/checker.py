@@ -120,6 +120,8 @@ class CpChecker:
         self.assigned: set = set()
         self.last_time = float("-inf")
         self.burst_message: Message | None = None
+        self.burst_unanswered = False
+        """The burst ended with a CALL of the Charge Point that no answer followed."""
         self.burst_queued = False
         self.lost_track: list[int] = []
         self.registering_since: float | None = None
@@ -181,6 +183,7 @@ class CpChecker:
             self._failed(item.message, failure)
         self.burst_end = max(item.time, self.burst_end if self.burst_end is not None else item.time)
         self.burst_message = item.message
+        self.burst_unanswered = item.kind == "cp" and item.answer is None
 
     def _judge(self, item: Item, queued: bool) -> Failure | None:
         if item.kind == "event":
@@ -252,7 +255,7 @@ class CpChecker:
     def _settle(self, quiet: float = 0.0, cut: bool = False) -> None:
         """The end of a burst. ``cut``: the log's last burst, on a real clock, with no sign that the recording
         went on after it (a finding's does)."""
-        failure = self.worlds.settle(self.burst_end, quiet)
+        failure = self.worlds.settle(self.burst_end, quiet, unanswered=self.burst_unanswered)
         self.burst_end = None
         queued, self.burst_queued = self.burst_queued, False
         if failure is not None and cut and self._unreported_since_boot(failure):

@@ -151,9 +151,12 @@ class Worlds:
     def connection(self, event: Connection) -> Failure | None:
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
 
-    def settle(self, time: float, quiet: float = 0.0) -> Failure | None:
+    def settle(self, time: float, quiet: float = 0.0, unanswered: bool = False) -> Failure | None:
         """The end of a burst: the Charge Point had time to do all it owes. ``quiet``: seconds until the
-        log's next event; after :data:`OFFLINE_GAP` of silence the connection may have been lost."""
+        log's next event; after :data:`OFFLINE_GAP` of silence the connection may have been lost. ``unanswered``:
+        the burst ended with a CALL of the Charge Point that no answer followed: the connection may have been lost
+        with the answer, however short the silence (OCPP-J §4.1.1: until the answer or its timeout the Charge Point
+        sends no other CALL; a log without connection events, such as trace v1.0, cannot show the loss)."""
         passing, tolerated, failed = [], [], []
         for world in sorted(self.worlds, key=lambda w: w.cost):
             if passing and world.cost > passing[0].cost + SETTLE_SLACK:
@@ -173,7 +176,7 @@ class Worlds:
             else:
                 tolerated += [(World(state, world.cost + IGNORED, world.assumed), tuple(judgement.violations))
                               for state in _after_missing(world.state, judgement)]
-        if not passing and not tolerated and self.hidden_connections and quiet > OFFLINE_GAP:
+        if not passing and not tolerated and self.hidden_connections and (quiet > OFFLINE_GAP or unanswered):
             passing = self._gone_offline(failed, time)
         if passing or tolerated:
             kept = sorted(passing + [w for w, _ in tolerated], key=lambda w: w.cost)[:MAX_WORLDS]
