@@ -330,6 +330,8 @@ class CoreRules:
         else:
             leaving_unavailable = c.inoperative and not inoperative
             self.update(c.id, inoperative=inoperative, scheduled=None, finishing=c.finishing and not leaving_unavailable)
+            if leaving_unavailable and c.tx is None and c.authorized is not None:  # a card kept (§4.9 H2): Preparing
+                self.update(c.id, authorized_at=self.state.time)                   # begins now (§9.1.6)
 
     def answer_UnlockConnector(self, stimulus, payload) -> None:
         connector_id = stimulus.get("connectorId")
@@ -478,6 +480,18 @@ class CoreRules:
             self.update(c.id, offline_tags=self.state.connector(c.id).offline_tags | {id_tag})
         elif self.usable(c):
             self.present(c, id_tag)
+        elif self.held_while_unavailable(c):  # it may authorize the card for when it is set Available
+            self.update(c.id, presented=id_tag)
+
+    def held_while_unavailable(self, c: Connector) -> bool:
+        """§4.9 H2 "Connector is set Available after a user had interacted with the Charge Point" (Unavailable →
+        Preparing) and H3 "Connector is set Available and no user action is required to start charging" (→ Charging):
+        a card presented at a connector a ChangeAvailability made Unavailable (or connector 0), with no transaction,
+        may be authorized and kept until it is set Available, then wait for its cable or start; or be ignored.
+        ConnectionTimeOut runs from the Preparing that follows (§9.1.6, errata v4.0 3.76). MicroOcpp keeps it (sim-mo
+        s8: TAG1 at connectors 2 and 1, cable in at 1, while Unavailable; at Operative 2 is Preparing, 1 starts)."""
+        zero = self.state.connector(0)
+        return c.id != 0 and c.tx is None and not c.faulted and (c.inoperative or zero.inoperative)
 
     def start_maybe_given_up(self, tx) -> bool:
         """§3.7.1, §9.1.31: a StartTransaction the Central System failed to process, TransactionMessageAttempts
@@ -875,6 +889,8 @@ class CoreRules:
                 self.stop_by_group(c, id_tag, info)
             elif info.get("status") == "Accepted" and self.usable(c):
                 self.authorize(c.id, id_tag)
+            elif info.get("status") == "Accepted" and self.held_while_unavailable(c):  # §4.9 H2, H3: may be kept
+                self.update(c.id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=True)
             else:
                 self.update(c.id, presented=None, authorized=None, authorized_at=None)
         if info.get("status") != "Accepted":
@@ -903,8 +919,9 @@ class CoreRules:
     def may_start(self, c: Connector, id_tag: str) -> bool:
         if self.remote_start_for(id_tag) or (c.authorized is not None and id_tag in c.alternatives):
             return True
-        if c.authorized == id_tag or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
-            return True
+        if (c.authorized == id_tag and not self.held_while_unavailable(c)) \
+                or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+            return True  # (a card kept while Unavailable starts nothing until the connector is set Available, §4.9 H3)
         if id_tag in c.offline_tags - c.offline_denied:
             return True
         entry = self.local_entry(id_tag)
@@ -1598,7 +1615,8 @@ class CoreRules:
             kept = tuple(e for e in self.state.remote_starts if e[1] >= late)
             self.state = attrs.evolve(self.state, remote_starts=kept)
         for c in self.connectors():
-            if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time:
+            if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time \
+                    and not self.held_while_unavailable(c):  # no Preparing yet (§4.9 H2), so no ConnectionTimeOut
                 self.update(c.id, authorized=None, authorized_at=None)
 
     def may_have_timed_out(self, c: Connector) -> bool:
@@ -1631,7 +1649,8 @@ class CoreRules:
         M4) or authorize it."""
         for c in self.connectors():
             if c.presented is None or c.tx is not None or c.finishing or c.after_boot or self.hidden_tx(c) \
-                    or c.authorized not in (None, c.presented):  # held for another idTag (below)
+                    or c.authorized not in (None, c.presented) \
+                    or self.held_while_unavailable(c):  # held for another idTag (below); Unavailable: may ignore it
                 self.update(c.id, presented=None)
                 continue
             cached = self.local_entry(c.presented)
