@@ -656,7 +656,11 @@ class CoreRules:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
         in_use = self.tag_in_use(id_tag, connector_id)
-        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=self.state.time, uncertain=in_use,
+        # ConnectionTimeOut runs "from beginning of status: 'Preparing'" (§9.1.6, errata v4.0 3.76, 3.87): another
+        # idTag authorized where one already waits for the cable does not begin Preparing again
+        waiting = c.authorized is not None and c.authorized != id_tag and not c.plugged and c.tx is None
+        at = c.authorized_at if waiting and c.authorized_at is not None else self.state.time
+        self.update(connector_id, presented=None, authorized=id_tag, authorized_at=at, uncertain=in_use,
                     offline_denied=c.offline_denied - {id_tag})  # allowed now, whatever was refused offline
         if c.plugged and not (c.finishing or c.after_boot or in_use):
             self.owe_start(self.state.connector(connector_id), id_tag)
