@@ -656,14 +656,19 @@ class CoreRules:
         """``id_tag`` is authorized on the connector: start now, or wait for the cable (§3.6)."""
         c = self.state.connector(connector_id)
         in_use = self.tag_in_use(id_tag, connector_id)
-        # ConnectionTimeOut runs "from beginning of status: 'Preparing'" (§9.1.6, errata v4.0 3.76, 3.87): another
-        # idTag authorized where one already waits for the cable does not begin Preparing again
-        waiting = c.authorized is not None and c.authorized != id_tag and not c.plugged and c.tx is None
-        at = c.authorized_at if waiting and c.authorized_at is not None else self.state.time
+        at = self.preparing_since(c, id_tag, self.state.time)
         self.update(connector_id, presented=None, authorized=id_tag, authorized_at=at, uncertain=in_use,
                     offline_denied=c.offline_denied - {id_tag})  # allowed now, whatever was refused offline
         if c.plugged and not (c.finishing or c.after_boot or in_use):
             self.owe_start(self.state.connector(connector_id), id_tag)
+
+    @staticmethod
+    def preparing_since(c: Connector, id_tag: str, at: float) -> float:
+        """When ``id_tag``'s ConnectionTimeOut starts, authorized at ``at``: it runs "from beginning of status:
+        'Preparing'" (§9.1.6, errata v4.0 3.76, 3.87; once "from successful authorization"), and another idTag
+        authorized where one already waits for its cable does not begin Preparing again: the first one's time."""
+        waiting = c.authorized not in (None, id_tag) and not c.plugged and c.tx is None and c.authorized_at is not None
+        return min(at, c.authorized_at) if waiting else at
 
     def tag_in_use(self, id_tag: str, connector_id: int) -> bool:
         """The idTag already has a transaction on another connector: the Charge Point may
@@ -1635,8 +1640,8 @@ class CoreRules:
         its ConnectionTimeOut may already be running, so it may end at any moment."""
         if c.tx is None and not c.plugged and c.reported == "Preparing" and c.offline_last is not None:
             id_tag, at = c.offline_last
-            self.update(c.id, authorized=id_tag, authorized_at=at, uncertain=len(c.offline_tags) > 1,
-                        alternatives=c.offline_tags)
+            self.update(c.id, authorized=id_tag, authorized_at=self.preparing_since(c, id_tag, at),
+                        uncertain=len(c.offline_tags) > 1, alternatives=c.offline_tags)
         self.update(c.id, offline_last=None)
 
     def offline_card_waits(self, c: Connector) -> bool:
