@@ -66,6 +66,10 @@ PHASES: tuple[Phase, ...] = (
           "§3.5, §3.7: started offline or queued behind a retry"),
     Phase("availability scheduled", lambda r, c: c.scheduled or _zero(r).scheduled,
           {"Unavailable", "Available", "Preparing", "Finishing"}, "§5.2 Scheduled"),
+    Phase("set Operative while the Charge Point is Inoperative",
+          lambda r, c: not c.inoperative and not c.scheduled and _zero(r).inoperative, lambda r, c: _as_operative(r, c),
+          "§4.9 'The status of ConnectorId 0 has no direct connection to the status of the individual Connectors', "
+          "§5.2 (connector 0 Inoperative sets every connector; an Accepted Operative for one after it)"),
     Phase("inoperative, cable still in after a transaction",
           lambda r, c: _unavailable(r, c) and c.finishing and c.plugged, {"Unavailable", "Finishing"}, "§4.9 F8"),
     Phase("inoperative", _unavailable, {"Unavailable"}, "§4.9 A8, §5.2"),
@@ -88,6 +92,14 @@ PHASES: tuple[Phase, ...] = (
     Phase("idle", lambda r, c: True, {"Available"}, "§4.9 A"),
 )
 """The phases of a connector, first match wins."""
+
+
+def _as_operative(rules, c) -> set[str]:
+    """A connector set Operative (an Accepted ChangeAvailability for it) after connector 0 was set Inoperative: the
+    Charge Point may keep it Unavailable with the whole Charge Point, or take it as available (MicroOcpp: the cable
+    in, Preparing; sim-mo s9): Unavailable or what fits it once operative (the phases after the inoperative ones)."""
+    after = PHASES.index(next(p for p in PHASES if p.name == "inoperative")) + 1
+    return {"Unavailable"} | next(p for p in PHASES[after:] if p.when(rules, c)).fitting(rules, c)
 
 
 def phase_of(rules, c) -> Phase:

@@ -64,3 +64,36 @@ def test_4_9_h3_another_card_at_operative_is_still_a_start_without_authorization
     rules = trace.do(step("ChangeAvailability", connectorId=0, type="Operative"), result(status="Accepted"),
                      *statuses((0, "Available"), (2, "Preparing"), (1, "Charging")), start_tx(1, OTHER, 34))
     assert rules == ["StartTransactionWithoutAuthorization"]
+
+
+# -- §4.9, §5.2: a connector set Operative while connector 0 is Inoperative (sim-mo s9) -----------------------
+
+
+def inoperative_charge_point() -> Trace:
+    """A cable in at connector 2 (Preparing), then ChangeAvailability 0 Inoperative: all Unavailable."""
+    trace = Trace()
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    return trace.ok(step("ChangeAvailability", connectorId=0, type="Inoperative"), result(status="Accepted"),
+                    *statuses((0, "Unavailable"), (1, "Unavailable"), (2, "Unavailable")))
+
+
+def test_4_9_5_2_a_connector_set_operative_while_the_charge_point_is_inoperative_may_be_available():
+    """§4.9 "The status of ConnectorId 0 has no direct connection to the status of the individual Connectors (>0)",
+    §5.2 (connector 0 "applies to the Charge Point and all Connectors"; the answer says "whether the Charge Point is able
+    to change to the requested availability"): an Accepted ChangeAvailability Operative for connector 2 after it may
+    make connector 2 available, its cable in: Preparing (H2; MicroOcpp, sim-mo s9: before, a false StatusNotReported
+    "connector 2 last reported Preparing, but it is now Unavailable"); or it may stay Unavailable with the whole."""
+    inoperative_charge_point().ok(step("ChangeAvailability", connectorId=2, type="Operative"),
+                                  result(status="Accepted"), sn(2, "Preparing"))
+    inoperative_charge_point().ok(step("ChangeAvailability", connectorId=2, type="Operative"), result(status="Accepted"))
+
+
+def test_4_9_5_2_a_connector_set_operative_while_the_charge_point_is_inoperative_still_fits_its_own_state():
+    """§4.9: set Operative, connector 2 fits Unavailable or what it would be operative (its cable in: Preparing), not
+    Available; connector 1, not set Operative, stays Unavailable with the Charge Point (§5.2)."""
+    rules = inoperative_charge_point().do(step("ChangeAvailability", connectorId=2, type="Operative"),
+                                          result(status="Accepted"), sn(2, "Available"))
+    assert rules == ["StatusNotReported"]
+    trace = inoperative_charge_point()
+    trace.ok(step("ChangeAvailability", connectorId=2, type="Operative"), result(status="Accepted"))
+    assert trace.do(step("AdvanceTime", seconds=1), sn(1, "Available")) == ["StatusNotReported"]
