@@ -412,7 +412,9 @@ class CoreRules:
         if c.tx is not None:
             self.update(c.id, replugged=True, tx=attrs.evolve(c.tx, cableless=False))
             return
-        if c.authorized is not None and self.usable(c) and not c.uncertain:
+        if c.authorized is not None and self.may_have_timed_out(c):  # §9.1.6: it may have ended just before
+            self.update(c.id, uncertain=True)
+        elif c.authorized is not None and self.usable(c) and not c.uncertain:
             self.owe_start(self.state.connector(c.id), c.authorized)
         self.update(c.id, after_boot=False)
 
@@ -666,8 +668,10 @@ class CoreRules:
     def preparing_since(c: Connector, id_tag: str, at: float) -> float:
         """When ``id_tag``'s ConnectionTimeOut starts, authorized at ``at``: it runs "from beginning of status:
         'Preparing'" (§9.1.6, errata v4.0 3.76, 3.87; once "from successful authorization"), and another idTag
-        authorized where one already waits for its cable does not begin Preparing again: the first one's time."""
-        waiting = c.authorized not in (None, id_tag) and not c.plugged and c.tx is None and c.authorized_at is not None
+        authorized where one already waits for its cable, the connector still Preparing as last reported, does not
+        begin Preparing again: the first one's time (one reported Available since begins it anew)."""
+        waiting = c.authorized not in (None, id_tag) and not c.plugged and c.tx is None and c.authorized_at is not None \
+            and c.reported == "Preparing"
         return min(at, c.authorized_at) if waiting else at
 
     def tag_in_use(self, id_tag: str, connector_id: int) -> bool:

@@ -62,3 +62,45 @@ def test_9_1_6_errata_3_76_a_second_card_authorized_offline_does_not_restart_con
 def test_9_1_6_errata_3_76_a_second_card_authorized_offline_preparing_past_the_timeout_is_not_reported():
     trace = second_card_offline_at_30()
     assert trace.do(step("AdvanceTime", seconds=35)) == ["StatusNotReported"]
+
+
+def offline_plug_at(seconds: int) -> Trace:
+    """TAG1 waits at connector 2 from 0 s; offline from 30 s; its cable goes in at ``seconds``."""
+    trace = Trace(ConnectionTimeOut=TIMEOUT)
+    trace.ok(step("PresentIdTag", connectorId=2, idTag="TAG1"), authorize("TAG1"), sn(2, "Preparing"))
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("NetworkDown"), down(30.0))
+    trace.ok(step("AdvanceTime", seconds=seconds - 30))
+    trace.ok(step("PlugIn", connectorId=2))
+    return trace
+
+
+def test_9_1_6_a_cable_plugged_offline_just_as_connection_timeout_runs_out_owes_no_start():
+    """§9.1.6, §4.9 B1: at ConnectionTimeOut (within the tolerance, :meth:`may_have_timed_out`) the authorization
+    may have ended just before the cable went in: Preparing for the cable then waits for an idTag (A2), Preparing as
+    reported before, so nothing is owed on reconnection (walk seed 11: the clean charge point timed out at 60 s, the
+    cable in at 60 s offline; the model owed a StartTransaction)."""
+    trace = offline_plug_at(TIMEOUT)
+    trace.ok(step("NetworkUp"), up(60.0))
+    trace.ok(step("AdvanceTime", seconds=30))
+
+
+def test_9_1_6_a_cable_plugged_offline_before_connection_timeout_still_owes_the_start():
+    """The true deviation: the cable in while the authorization still holds (50 s) and no StartTransaction."""
+    trace = offline_plug_at(50)
+    assert "StartTransactionWhenAuthorizedAndPlugged" in trace.do(step("NetworkUp"), up(50.0))
+
+
+def test_9_1_6_a_second_card_where_the_connector_was_reported_available_since_begins_preparing_anew():
+    """Only a connector still Preparing as last reported keeps the first card's time: one reported Available since
+    (check-log's worlds may keep an authorization the Charge Point ended unseen, e.g. by a second presentation, B1)
+    begins Preparing anew with the second card (the 100k walk log's check-log: a false StatusNotReported at frame
+    78,792 until this guard)."""
+    from model.core import CoreRules
+    from model.state import Connector
+
+    waiting = Connector(id=2, authorized="TAG1", authorized_at=0.0, reported="Preparing")
+    assert CoreRules.preparing_since(waiting, "TAG2", 30.0) == 0.0
+    assert CoreRules.preparing_since(Connector(id=2, authorized="TAG1", authorized_at=0.0, reported="Available"),
+                                     "TAG2", 30.0) == 30.0
+    assert CoreRules.preparing_since(waiting, "TAG1", 30.0) == 30.0  # the same idTag: no second card
