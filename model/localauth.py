@@ -185,9 +185,10 @@ class LocalAuthListRules:
     def may_lose_list(self) -> None:
         """§3.5.2: "The Local Authorization List SHOULD be maintained by the Charge Point in non-volatile memory, and SHOULD
         be persisted across reboots and power outages": a Charge Point that keeps it in memory (the SAP simulator,
-        sim-sap final2) is left with none, version 0 (§5.10) at a reboot, and deviates from nothing."""
+        sim-sap final2) is left with none, version 0 (§5.10) at a reboot, and deviates from nothing. An emptied list
+        of a version above 0 (a Full update with no entries, as fresh() leaves SAP's) may come back as version 0 too."""
         lists = self.lists()
-        if any(local_list.entries for local_list in lists):
+        if any(local_list.entries or local_list.versions - {0} for local_list in lists):
             self.hold([*enumerate(lists), (len(lists), LocalList())], "a reboot")
 
     def list_entry(self, id_tag: str) -> tuple[str, str | None] | None:

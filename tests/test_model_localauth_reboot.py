@@ -66,6 +66,21 @@ def test_3_5_2_an_empty_list_has_nothing_to_lose():
     assert not trace.state.local_list.lost and trace.version(0) == []
 
 
+@pytest.mark.parametrize("rebooting", [True, False])
+def test_3_5_2_an_emptied_list_of_a_version_above_0_may_come_back_as_version_0(rebooting):
+    """sim-sap final6 (F14): fresh() empties SAP's list by a Full update of version 7 (SAP refuses version 0), so the
+    example starts from no entries at version 7; SAP loses even that at a Soft Reset and takes a Differential update
+    at 7. Without the reboot, VersionMismatch is still required (§5.15, §7.47)."""
+    from properties.external import start_from
+
+    trace = Trace()
+    trace.state = start_from(trace.state, {"localList": ([], 7)})
+    if rebooting:
+        trace.ok(step("Reset", type="Soft"), result(status="Accepted"), *core.reboot_observations(*core.IDLE))
+    found = trace.do(send(7, "Differential", (TAG, "Accepted")), result(status="Accepted"))
+    assert found == (NOT_PERSISTED if rebooting else ["SendLocalListStatus"])
+
+
 # -- SendLocalList (§5.15, §7.47) ----------------------------------------------------------------------------
 
 
