@@ -1690,6 +1690,12 @@ class CoreRules:
             self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
                       f"connector {c.id} last reported {c.reported}, but its transaction is over (its StopTransaction.req "
                       f"was sent; the CALLERROR asks for a retry of the message only): it is now {'/'.join(sorted(allowed))}")
+        elif c.reported == "Preparing" and c.reported not in allowed and c.stop_failed and c.tx is not None:
+            # the same deviation: the SAP simulator kept the transaction of the failed stop open inside and dropped this
+            # start ("already used connector", sim-sap final7), never reporting it
+            self.fail("StatusNotReportedAfterFailedStop", "OCPP 1.6 §4.9, §3.7.1",
+                      f"connector {c.id} last reported Preparing for a transaction started after a StopTransaction.req "
+                      f"there was answered with a CALLERROR: it is now {'/'.join(sorted(allowed))}")
         elif c.reported not in allowed and c.second_start and c.tx is not None:
             # the same deviation, not a second one: the Charge Point that started a second transaction on a connector
             # reported it Preparing and, refusing that start itself (the SAP simulator), never reported the first again

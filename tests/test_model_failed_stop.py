@@ -5,7 +5,7 @@ inside, sim-triage session 4), so that accepting it hides no other missing statu
 from __future__ import annotations
 
 from model import CpCall
-from test_model_core import TAG, charging, sn, step, stop_tx
+from test_model_core import TAG, charging, result, sn, start_tx, step, stop_tx
 
 
 def failed_stop(tx_id: int = 1) -> CpCall:
@@ -58,4 +58,17 @@ def test_3_6_4_8_no_start_after_a_failed_stop_is_a_rule_of_its_own():
         # the failed StopTransaction is queued first (§3.7.1): the start is owed once it went out (SAP: after its reboot)
         resent = [stop_tx(1, tag=TAG, t=trace.now + 5)] if stop.error else []
         found += trace.do(step("AdvanceTime", seconds=5), *resent)
+        assert found == [rule]
+
+
+def test_4_9_a_start_left_preparing_after_a_failed_stop_is_the_failed_stop_rule():
+    """§4.9, §3.7.1 (sim-sap final7): after a StopTransaction.req answered with a CALLERROR the SAP simulator keeps the
+    transaction open inside; a remote start there is reported Preparing and sent, then dropped by SAP ("already used
+    connector") and Charging never comes: the known deviation of the failed stop, not a second one. After a stop
+    answered well the same missing status is StatusNotReported."""
+    for stop, rule in ((failed_stop(), "StatusNotReportedAfterFailedStop"), (stop_tx(1, tag=TAG), "StatusNotReported")):
+        trace = charging()
+        trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Finishing"), stop)
+        found = trace.do(step("RemoteStartTransaction", connectorId=1, idTag=TAG), result(status="Accepted"),
+                         sn(1, "Preparing"), start_tx(1, TAG, 2))
         assert found == [rule]
