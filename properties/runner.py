@@ -192,7 +192,7 @@ class Session:
 
     def new_harness(self) -> Harness:
         stopping.check()
-        if engine_phase() == "generate" and self.past_budget():
+        if self.report.examples and engine_phase() == "generate" and self.past_budget():
             raise BudgetSpent
         if shrinking():
             self.report.shrink_runs += 1
@@ -204,9 +204,9 @@ class Session:
         return harness
 
     def past_budget(self) -> bool:
-        """A run by time (``--budget``) starts no new example once its time is up; its first one always runs."""
+        """A run by time (``--budget``) starts no new batch, nor a new example after its first, once its time is up."""
         config = self.config
-        return bool(config.budget and not config.max_examples and self.report.examples
+        return bool(config.budget and not config.max_examples
                     and time.monotonic() - self.report.started > config.budget)
 
     def fresh_harness(self, on_accepted=None, accepted=None) -> Harness:
@@ -405,7 +405,7 @@ def fuzz(config: FuzzConfig, session: Session | None = None, on_progress=None) -
     try:
         while not (config.stop_at_first and session.report.findings):
             remaining = (total - session.report.examples) if by_examples else BATCH
-            if remaining <= 0 or (not by_examples and time.monotonic() - started > config.budget):
+            if remaining <= 0 or session.past_budget():
                 break
             run_batch(session, config, min(BATCH, remaining), next(seeds), reuse=not session.report.examples)
             session.accepted |= set(session.by_rule)  # shrunk and saved: look past it from now on
