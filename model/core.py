@@ -1563,8 +1563,12 @@ class CoreRules:
         """Something that may stop a transaction the Central System cannot see yet."""
         for c in self.connectors():
             if connector_id in (None, c.id) and (self.hidden_tx(c) or (self.may_be_over(c) and c.offline_tags)):
-                tags = c.offline_tags | ({c.authorized} if c.authorized else set())
+                tags = c.offline_tags | ({c.authorized} if c.authorized else self.remote_tags(c))
                 self.update(c.id, offline_tags=tags, offline_causes=c.offline_causes | {reason})
+
+    def remote_tags(self, c: Connector) -> set[str]:
+        """The idTags of remote starts without connectorId a plugged connector may have taken (§5.11)."""
+        return {tag for tag, _ in self.state.remote_starts} if c.plugged else set()
 
     def stop_owed_on(self, connector_id: int) -> bool:
         """A StopTransaction is owed for the transaction on the connector (§3.7: not sent yet)."""

@@ -246,3 +246,40 @@ def test_5_2_7_36_a_transaction_stopped_at_a_power_loss_and_queued_is_over_befor
     trace = power_lost_with_two_transactions(change_availability)
     assert trace.do(step("PowerOn"), up(), boot(), stop_tx(1, "PowerLoss"), stop_tx(2, "PowerLoss"),
                     *statuses((0, "Available"), (1, "Finishing"), (2, "Preparing"))) == found
+
+
+# -- §5.11 with §3.7: a remote start taken unseen, then the cable out -------------------------------------------
+
+
+def remote_start_behind_failed_stop(remote: bool) -> Trace:
+    """TAG1's transaction on connector 1 is stopped by its card and its StopTransaction fails (queued for its retry,
+    §3.7.1); the cable stays in, Finishing. A RemoteStartTransaction without connectorId (§5.11) is Accepted: the
+    Charge Point takes the plugged connector 1 and starts TAG2's transaction there, its StartTransaction queued behind
+    the retry (Charging reported). Then the cable is pulled out at the EV side."""
+    trace = charging(Trace(UnlockConnectorOnEVSideDisconnect=False))
+    stop_queued(trace, reason="Local")
+    if remote:
+        trace.ok(step("RemoteStartTransaction", idTag=OTHER), result(status="Accepted"), sn(1, "Charging"))
+    return trace
+
+
+@pytest.mark.parametrize("remote, found", [(True, []), (False, ["StatusNotReportedAfterFailedStop"])])
+def test_5_11_3_7_a_transaction_started_unseen_by_a_remote_start_is_followed_past_the_unplug(remote, found):
+    """§5.11, §3.7, §9.1.23 StopTransactionOnEVSideDisconnect, errata 3.83 UnlockConnectorOnEVSideDisconnect false
+    (nightly seed 1440 on the clean bundled charge point, session-6 review): TAG2's transaction, started unseen at the
+    remote start, is stopped by the unplug and the connector stays Finishing: Finishing after the unplug fits (before:
+    a false StatusNotReportedAfterFailedStop, the remote start's idTag was not kept for the connector once the cable
+    was out). Without the remote start nothing runs there: the card's stop is over and the cable out, Available
+    (§4.9 F1), and Finishing is still the deviation."""
+    trace = remote_start_behind_failed_stop(remote)
+    assert trace.do(step("Unplug", connectorId=1), sn(1, "Finishing", info=EV_GONE)) == found
+
+
+@pytest.mark.parametrize("reason, found", [("EVDisconnected", []), ("Local", ["UnexpectedStopTransaction"])])
+def test_5_11_3_7_the_unseen_transaction_delivered_after_the_retry_is_stopped_by_the_unplug(reason, found):
+    """§3.7, §9.1.23: once the retry goes through, TAG2's StartTransaction and its StopTransaction (EVDisconnected, the
+    unplug's cause) follow; a reason nothing explained (Local: no card was presented after it began) is still one."""
+    trace = remote_start_behind_failed_stop(True)
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Finishing", info=EV_GONE))
+    assert trace.do(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, OTHER, at=trace.now - 30),
+                    stop_tx(2, reason)) == found
