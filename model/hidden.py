@@ -224,7 +224,7 @@ _SUGGEST = {
 def call_explanations(state: ChargePointState, stimulus: Stimulus, answer: dict | None) -> list[Hidden]:
     """Hidden events that may explain the Charge Point's answer to a Central System CALL: a lock that will
     not open (UnlockConnector UnlockFailed) or opens again, a Local Authorization List that cannot be stored
-    (SendLocalList Failed) or can again."""
+    (SendLocalList Failed) or can again, a cable at a reserved connector (ReserveNow Occupied)."""
     status = (answer or {}).get("status")
     if stimulus.op == "SendLocalList" and status in ("Failed", "Accepted"):
         failing = status == "Failed"
@@ -237,7 +237,24 @@ def call_explanations(state: ChargePointState, stimulus: Stimulus, answer: dict 
         failing = status == "UnlockFailed"
         return [(Stimulus("SetUnlockFailure", (("connectorId", c.id), ("failing", failing))),)] \
             if failing != c.unlock_failing else []
+    if stimulus.op == "ReserveNow" and status == "Occupied":
+        return _occupied_unseen(state, c)
     return []
+
+
+def _occupied_unseen(state: ChargePointState, c: Connector) -> list[Hidden]:
+    """A ReserveNow for a reserved connector answered 'Occupied': a cable may have been plugged in there unseen.
+    "The Charge Point SHALL return 'Occupied' if the Charge Point or the specified connector are occupied" (§5.13),
+    and a cable at a reserved connector may leave it Reserved (the §4.9 table has no Reserved -> Preparing for a
+    cable, only G2 for the reserved idTag; model/reservation.py), so no StatusNotification shows it. The clean
+    bundled charge point, cable in at connector 1 right after its reservation, answered 'Occupied' to a ReserveNow
+    with the same reservationId (fuzz seed 4, 30 examples): replacing it (§5.13 "SHALL replace that reservation")
+    would still reserve an occupied connector. A connector without a reservation would have to report the cable
+    (Preparing, §4.9 A2): a cable there is left to the statuses, not assumed here."""
+    reserved = any(r.connector_id == c.id for r in state.reservations.live)
+    if not reserved or c.plugged or c.tx is not None:
+        return []
+    return [(plug_in(c.id),)]
 
 
 # -- helpers --------------------------------------------------------------------

@@ -627,3 +627,30 @@ def test_an_authorization_may_have_run_out_during_a_silence_before_the_next_even
         later.state.config, "ConnectionTimeOut", "60", "Accepted")[0])
     assert [w.state.connector(1).authorized for w in _after_silence(World(known))] == [None]  # it has run out
     assert _after_silence(World(attrs.evolve(waiting, time=T0 + 30))) == [World(attrs.evolve(waiting, time=T0 + 30))]
+
+
+def _reserved_then_reserved_again(connector: int) -> Log:
+    """Connector 1 reserved (Accepted, reported Reserved), then a ReserveNow with the same reservationId, for
+    ``connector``, answered Occupied."""
+    log = Log().boot(connectors=2)
+    log.cs(5, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, {"configurationKey": [
+        {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"}]})
+    log.cs(10, "ReserveNow", {"connectorId": 1, "expiryDate": "2025-01-01T00:15:00Z", "idTag": "T1",
+                              "reservationId": 1}, {"status": "Accepted"})
+    log.status(10, 1, "Reserved")
+    return log.cs(40, "ReserveNow", {"connectorId": connector, "expiryDate": "2025-01-01T00:16:00Z", "idTag": "T2",
+                                     "reservationId": 1}, {"status": "Occupied"})
+
+
+def test_5_13_a_reserve_now_answered_occupied_at_a_reserved_connector_may_have_a_cable_plugged_in_unseen(tmp_path):
+    """OCPP 1.6 §5.13: 'Occupied' if the specified connector is occupied; a cable at a reserved connector may leave it
+    Reserved (§4.9 has no Reserved -> Preparing for a cable), so a ReserveNow replacing its reservation (same
+    reservationId) may be answered 'Occupied' with nothing in the log to show why: the clean bundled charge point,
+    fuzz seed 4, CP001#12 frame 92 (was a false ReservationNotReplaced). Moved to connector 2, which is free and
+    would have had to report a cable (Preparing, §4.9 A2), the 'Occupied' is still ReservationNotReplaced."""
+    report = check([_reserved_then_reserved_again(1).jsonl(tmp_path / "same.jsonl")])
+    assert report.violation_count == 0
+    report = check([_reserved_then_reserved_again(2).jsonl(tmp_path / "moved.jsonl")])
+    assert rules(report) == {"ReservationNotReplaced"}
+    (violation,) = report.violations
+    assert violation.index == 14
