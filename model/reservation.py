@@ -41,6 +41,13 @@ from vocabulary.dates import seconds
 
 from .configuration import canonical_key, value_of
 
+RESERVE_NOW_REFUSALS = {
+    "Occupied": ("ReserveNowNotOccupied", "OCPP 1.6 §5.13"),
+    "Faulted": ("ReserveNowNotFaulted", "OCPP 1.6 §5.13"),
+    "Unavailable": ("ReserveNowNotUnavailable", "OCPP 1.6 §5.13"),
+}
+"""The refusals §5.13 ties each to a condition of its own ('Rejected' is the Charge Point's free choice)."""
+
 
 @attrs.frozen
 class Reservation:
@@ -174,11 +181,23 @@ class ReservationRules:
             self.fail_not_replaced(stimulus, replaced, allowed)
             self.set_live(self.book().live + (replaced,))
             return
-        status = self.expect_status(stimulus, payload, allowed, "ReserveNowStatus", "OCPP 1.6 §5.13, §7.40")
+        status = self.expect_status(stimulus, payload, allowed, *self.reserve_now_rule(allowed))
         if status == "Accepted":
             self.reserve(stimulus)
         elif replaced is not None:
             self.set_live(self.book().live + (attrs.evolve(replaced, uncertain=True),))
+
+    @staticmethod
+    def reserve_now_rule(allowed: set[str]) -> tuple[str, str]:
+        """§5.13 gives each refusal a sentence of its own: "SHALL return 'Occupied' if the Charge Point or the specified
+        connector are occupied", 'Faulted' if Faulted, 'Unavailable' if Unavailable. Where exactly one refusal fits, an
+        answer other than it breaks that sentence: a rule of its own (ReserveNowNotOccupied, ...), so that accepting one
+        charge point's known deviation (the SAP simulator's Rejected for an Unavailable connector, MicroOcpp's Accepted
+        for connector 0 with every connector occupied) hides no other wrong ReserveNow status."""
+        refusals = allowed - {"Rejected"}
+        if len(refusals) == 1 and refusals <= RESERVE_NOW_REFUSALS.keys():
+            return RESERVE_NOW_REFUSALS[next(iter(refusals))]
+        return ("ReserveNowStatus", "OCPP 1.6 §5.13, §7.40")
 
     def fail_not_replaced(self, stimulus, replaced, allowed: set[str]) -> None:
         """§5.13: "If the reservationId in the request matches a reservation in the Charge Point, then the Charge Point

@@ -91,26 +91,26 @@ def test_octt_tc_048_1_faulted_connector_answers_faulted():
     trace = with_reservation().ok(step("Fault", connectorId=1, errorCode="GroundFailure"),
                                   sn(1, "Faulted", error="GroundFailure"))
     trace.ok(reserve_now(trace), result(status="Faulted"))
-    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowNotFaulted"]
 
 
 def test_octt_tc_048_2_occupied_connector_answers_occupied():
     trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
     trace.ok(reserve_now(trace), result(status="Occupied"))
-    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace), result(status="Accepted")) == ["ReserveNowNotOccupied"]
 
 
 def test_octt_tc_048_3_unavailable_connector_answers_unavailable():
     trace = with_reservation().ok(step("ChangeAvailability", connectorId=1, type="Inoperative"),
                                   result(status="Accepted"), sn(1, "Unavailable"))
     trace.ok(reserve_now(trace), result(status="Unavailable"))
-    assert trace.do(reserve_now(trace), result(status="Occupied")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace), result(status="Occupied")) == ["ReserveNowNotUnavailable"]
 
 
 def test_5_13_connector_reserved_for_another_reservation_is_occupied():
     trace = reserved()
     trace.ok(reserve_now(trace, tag=OTHER, reservation_id=2), result(status="Occupied"))
-    assert trace.do(reserve_now(trace, tag=OTHER, reservation_id=2), result(status="Accepted")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace, tag=OTHER, reservation_id=2), result(status="Accepted")) == ["ReserveNowNotOccupied"]
 
 
 def test_5_13_same_reservation_id_replaces_the_reservation():
@@ -141,21 +141,21 @@ def test_octt_tc_050_2_all_connectors_occupied_is_occupied():
     trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
     trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
     trace.ok(reserve_now(trace, connector=0), result(status="Occupied"))
-    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowNotOccupied"]
 
 
 def test_octt_tc_050_1_charge_point_faulted_is_faulted():
     trace = with_reservation().ok(step("Fault", connectorId=0, errorCode="GroundFailure"),
                                   sn(0, "Faulted", error="GroundFailure"))
     trace.ok(reserve_now(trace, connector=0), result(status="Faulted"))
-    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowStatus"]
+    assert trace.do(reserve_now(trace, connector=0), result(status="Accepted")) == ["ReserveNowNotFaulted"]
 
 
 def test_5_13_second_connector_zero_reservation_is_occupied():
     trace = with_reservation()
     trace.ok(reserve_now(trace, connector=0), result(status="Accepted"))
     assert trace.do(reserve_now(trace, connector=0, tag=OTHER, reservation_id=2),
-                    result(status="Accepted")) == ["ReserveNowStatus"]
+                    result(status="Accepted")) == ["ReserveNowNotOccupied"]
 
 
 # -- CancelReservation (§5.1) -------------------------------------------------------------
@@ -418,7 +418,7 @@ def test_5_13_a_matching_reservation_id_replaces_even_on_a_connector_in_use():
     trace.ok(reserve_now(trace, connector=0, reservation_id=2), result(status="Accepted"))
     trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
     assert trace.do(reserve_now(trace, connector=2, reservation_id=3), result(status="Accepted")) == [
-        "ReserveNowStatus"]
+        "ReserveNowNotOccupied"]
     trace.ok(reserve_now(trace, connector=2, reservation_id=2), result(status="Accepted"))
 
 
@@ -437,7 +437,7 @@ def test_5_13_a_cable_a_charge_point_cannot_sense_may_leave_its_connector_free_t
                         sn(1, "Finishing" if options.cable_sensed else "Available"))
 
     for options, expected in ((Options(cable_sensed=False), {"Accepted": [], "Occupied": []}),
-                              (Options(), {"Accepted": ["ReserveNowStatus"], "Occupied": []})):
+                              (Options(), {"Accepted": ["ReserveNowNotOccupied"], "Occupied": []})):
         for status, rules in expected.items():
             trace = after_a_stop(options)
             assert trace.do(reserve_now(trace), result(status=status)) == rules
@@ -464,3 +464,29 @@ def test_5_13_occupied_for_a_matching_reservation_id_on_an_occupied_connector_is
     """A replacement onto a connector that is occupied: 'Occupied' fits the new reservation (§5.13), no finding."""
     trace = reserved().ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
     trace.ok(reserve_now(trace, connector=2, reservation_id=1), result(status="Occupied"))
+
+
+@pytest.mark.parametrize("status, rules", [("Unavailable", []), ("Rejected", ["ReserveNowNotUnavailable"]),
+                                           ("Accepted", ["ReserveNowNotUnavailable"])])
+def test_5_13_each_refusal_is_a_rule_of_its_own_unavailable(status, rules):
+    """§5.13 "The Charge Point SHALL return 'Unavailable' if the Charge Point or connector are in the Unavailable
+    state": the SAP simulator answers Rejected (sim-sap final6, OCTT TC_048_3_CS). A rule of its own, so that accepting
+    it hides no other wrong ReserveNow status (before: ReserveNowStatus, the rule of every ReserveNow answer)."""
+    trace = with_reservation().ok(step("ChangeAvailability", connectorId=1, type="Inoperative"),
+                                  result(status="Accepted"), sn(1, "Unavailable"))
+    assert trace.do(reserve_now(trace), result(status=status)) == rules
+
+
+@pytest.mark.parametrize("connector, answer, rules", [
+    (0, "Accepted", ["ReserveNowNotOccupied"]),  # MicroOcpp (sim-mo): connector 0 with every connector in use
+    (1, "Occupied", ["ReserveNowStatus"]),  # a free connector SHALL be Accepted: still the general rule
+    (1, "Faulted", ["ReserveNowStatus"])])
+def test_5_13_each_refusal_is_a_rule_of_its_own_occupied(connector, answer, rules):
+    """§5.13 "SHALL return 'Occupied' if the Charge Point or the specified connector are occupied"; with one refusal
+    fitting its sentence names the rule. Where Accepted fits (a free connector), any refusal but Rejected is
+    ReserveNowStatus, so accepting ReserveNowNotOccupied does not hide it."""
+    trace = with_reservation().ok(step("PlugIn", connectorId=1), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    if connector == 1:
+        trace = with_reservation()
+    assert trace.do(reserve_now(trace, connector=connector), result(status=answer)) == rules
