@@ -986,7 +986,7 @@ class CoreRules:
         failed = c.tx.start_failures if c.tx is not None and c.tx.transaction_id is None else 0
         self.begin(c, call)
         if call.error is not None:
-            self.start_failed(c.id, failed + 1)
+            self.start_failed(c.id, failed + 1, call)
 
     def ended_unstopped(self, c: Connector) -> None:
         """A StartTransaction on a connector whose transaction may be over (reported over, or its StopTransaction
@@ -997,7 +997,7 @@ class CoreRules:
             self.fail(owed.rule, owed.section, f"missing {owed.action}: {owed.detail}")
         self.update(c.id, tx=None)
 
-    def start_failed(self, connector_id: int, failed: int) -> None:
+    def start_failed(self, connector_id: int, failed: int, call: CpCall) -> None:
         """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to
         TransactionMessageAttempts times; errata 3.18: once it is given up the transaction has no
         transactionId, and its messages carry transactionId -1."""
@@ -1005,6 +1005,12 @@ class CoreRules:
         attempts = setting(self.state, "TransactionMessageAttempts", None)
         if isinstance(attempts, int) and failed >= attempts:
             self.given_up(connector_id)
+            return
+        interval = setting(self.state, "TransactionMessageRetryInterval", None)
+        if attempts is not None and interval is not None:  # §3.7.1 "SHOULD send this message again" within interval × n
+            self.owe_message("StartTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
+                             f"StartTransaction on connector {connector_id} again after failure {failed} of {attempts}",
+                             due=call.time + interval * failed + self.state.options.tolerance, connector=connector_id)
 
     def given_up(self, connector_id: int) -> None:
         """Errata 3.18: the transaction's StartTransaction given up, its messages carry transactionId -1."""

@@ -14,7 +14,7 @@ import pytest
 from model import CpCall, Options
 
 from test_model_core import (IDLE, TAG, Trace, authorize, boot, charging, down, offline_started, preparing, result, sn,
-                             start_tx, statuses, step, stop_tx, up)
+                             start_tx, start_tx_unanswered, statuses, step, stop_tx, up)
 
 OTHER = "TAG2"
 
@@ -84,6 +84,34 @@ def test_3_7_1_unknown_retry_settings_judge_no_wait():
     trace = charging(Trace())
     trace.ok(step("RemoteStopTransaction", transactionId=1), result(status="Accepted"),
              resend(0.0, error="InternalError"), resend(0.0), sn(1, "Finishing"))
+
+
+def failed_start(**config) -> Trace:
+    """TAG1 at connector 1 with its cable: the Central System fails the StartTransaction (a CALLERROR, §3.7.1)."""
+    trace = preparing(Trace(**config))
+    return trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG),
+                    start_tx_unanswered(1, TAG), sn(1, "Charging"))
+
+
+def test_3_7_1_a_failed_start_transaction_is_sent_again_within_the_interval():
+    """§3.7.1: "When the Charge Point encounters a first failure to deliver a certain transaction-related message, it
+    SHOULD send this message again as long as it keeps resulting in a failure to process the message and it does not
+    exceed the maximum number of retries": a StartTransaction too (before, only a failed StopTransaction was owed
+    again). Resent at 60 s (TransactionMessageRetryInterval 60 × 1 failure) it is silent."""
+    trace = failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60)
+    trace.ok(step("AdvanceTime", seconds=60), start_tx(1, TAG, t=60.0))
+
+
+def test_3_7_1_a_failed_start_transaction_never_sent_again_is_transaction_message_retry():
+    trace = failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60)
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+
+
+@pytest.mark.parametrize("config", [{}, {"TransactionMessageAttempts": 1, "TransactionMessageRetryInterval": 60}])
+def test_3_7_1_a_failed_start_transaction_is_owed_again_only_with_attempts_left_and_settings_known(config):
+    """Unknown TransactionMessageAttempts or TransactionMessageRetryInterval set no deadline; with 1 attempt the
+    message is discarded (errata 3.18: the transaction goes on without a transactionId)."""
+    failed_start(**config).ok(step("AdvanceTime", seconds=600))
 
 
 # -- §3.7 the transaction-related queue ---------------------------------------------------
