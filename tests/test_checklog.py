@@ -330,10 +330,11 @@ def test_a_reboot_during_a_transaction(tmp_path):
 # -- bundled charge point: clean and mutants ------------------------------------------------
 
 
-@pytest.mark.parametrize("seed, examples", [(1, 6), (2, 6), (3, 6), (5, 30), (7, 30)])
+@pytest.mark.parametrize("seed, examples", [(1, 6), (2, 6), (3, 6), (4, 30), (5, 30), (7, 30)])
 def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed, examples):
     """Seed 2: a StopTransaction with transactionId -1 (errata 3.18); seeds 5 and 7: a StopTransaction left
-    unanswered after a hard reset's boot, the statuses after its retry (OCPP-J §4.1.1)."""
+    unanswered after a hard reset's boot, the statuses after its retry (OCPP-J §4.1.1); seed 4: a ReserveNow answered
+    Occupied for a cable at the reserved connector (§5.13), cables dropped among card placements (§9.1.6)."""
     path = tmp_path / "clean.jsonl"
     export.start(path)
     fuzz(FuzzConfig(max_examples=examples, seed=seed, findings_dir=tmp_path / "findings", trace_out=path,
@@ -654,3 +655,37 @@ def test_5_13_a_reserve_now_answered_occupied_at_a_reserved_connector_may_have_a
     assert rules(report) == {"ReservationNotReplaced"}
     (violation,) = report.violations
     assert violation.index == 14
+
+
+CARDS_REFUSED_CABLES_TIMED_OUT = [
+    {"op": "ChangeConfiguration", "key": "ConnectionTimeOut", "value": "30"},
+    {"op": "SendLocalList", "listVersion": 1, "updateType": "Differential",
+     "localAuthorizationList": [{"idTag": "TAG2", "idTagInfo": {"status": "Accepted"}}]},
+    {"op": "PresentIdTag", "connectorId": 2, "idTag": "TAG2"}, {"op": "PlugIn", "connectorId": 2},
+    {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG3"}, {"op": "PlugIn", "connectorId": 1},
+    {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG2"},
+    {"op": "AdvanceTime", "seconds": 30}, {"op": "AdvanceTime", "seconds": 30}]
+"""The clean bundled charge point, fuzz seed 4 (30 examples), CP001#7, minimized from 33 steps: three cards refused
+(Authorize Invalid) at two connectors, a cable at each (Preparing), both Finishing when ConnectionTimeOut runs out."""
+
+
+def test_9_1_6_a_cable_that_only_a_later_connection_timeout_shows_is_kept_among_many_ways_to_place_cards(tmp_path):
+    """OCPP 1.6 §9.1.6 ConnectionTimeOut, §4.9: each refused card may have been presented at either connector and
+    each Preparing explained by a card or a cable, all at the same cost; kept by cost alone, the 8 worlds were all
+    card placements and the cables, which only the Finishing 30 s later shows, were dropped: a false
+    StatusNotReported. The worlds kept now take turns among physical situations (cables, transactions, what is owed).
+    With ConnectionTimeOut 90 in the log the Finishing at 30 s is too early for those cables: still flagged."""
+    path = as_trace(CARDS_REFUSED_CABLES_TIMED_OUT, tmp_path / "cables.jsonl")
+    assert check([path]).violation_count == 0
+    lines = []
+    for line in path.read_text().splitlines():
+        record = json.loads(line)
+        if record.get("action") == "ChangeConfiguration" and record["messageType"] == "CALL":
+            record["payload"]["value"] = "90"
+            record["meta"]["raw"] = json.dumps([2, record["messageId"], "ChangeConfiguration", record["payload"]])
+        lines.append(json.dumps(record))
+    early = tmp_path / "early.jsonl"
+    early.write_text("\n".join(lines) + "\n")
+    report = check([early])
+    assert rules(report) == {"StatusNotReported"}
+    assert {v.index for v in report.violations} == {26}  # the end of the burst of the Finishing statuses at 30 s

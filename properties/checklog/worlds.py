@@ -505,7 +505,8 @@ def grow(state: ChargePointState, connectors: int) -> ChargePointState:
 
 
 def _cheapest(worlds: list[World]) -> list[World]:
-    """The :data:`MAX_WORLDS` cheapest worlds, one per state. States that differ only in ``aligned_since``
+    """At most :data:`MAX_WORLDS` worlds, one per state, cheapest first: the cheapest world of each physical
+    situation (:func:`_physical`), then the cheapest of the rest. States that differ only in ``aligned_since``
     are one world: the latest time (None latest of all) owes the fewest clock-aligned readings (§3.16.2),
     so the merged world allows all that either did."""
     worlds.sort(key=lambda w: w.cost)
@@ -519,11 +520,42 @@ def _cheapest(worlds: list[World]) -> list[World]:
         if same is not None:
             kept[same] = _later_alignment(kept[same], state.aligned_since)
             continue
-        if len(kept) == MAX_WORLDS:
-            continue
         near.append(len(kept))
         kept.append(world)
-    return kept
+    return kept if len(kept) <= MAX_WORLDS else _diverse(kept)
+
+
+def _diverse(worlds: list[World]) -> list[World]:
+    """:data:`MAX_WORLDS` of ``worlds`` (distinct, cheapest first). Those within :data:`SETTLE_SLACK` of the cheapest
+    (the only ones a burst's end settles) are taken in turns from each physical situation (:func:`_physical`): the
+    cheapest of each, then the second cheapest of each, ...; then the cheapest of the rest; kept in cost order.
+    Cards are cheap to assume and many ways to place them cost the same: kept by cost alone, they crowd out the
+    worlds with a cable that the log shows only later, when a ConnectionTimeOut (§9.1.6) runs out on it (clean
+    bundled charge point, fuzz seed 4, 30 examples, CP001#7: three cards refused at two connectors, a cable at
+    each, both Finishing 30 s later, §4.9)."""
+    limit = worlds[0].cost + SETTLE_SLACK
+    by_situation: dict[tuple, list[int]] = {}
+    for i, world in enumerate(worlds):
+        if world.cost > limit:
+            break
+        by_situation.setdefault(_physical(world.state), []).append(i)
+    chosen: list[int] = []
+    groups = list(by_situation.values())  # in the order of each situation's cheapest world
+    for rank in range(max(len(g) for g in groups)):
+        for indexes in groups:
+            if rank < len(indexes):
+                chosen.append(indexes[rank])
+                if len(chosen) == MAX_WORLDS:
+                    return [worlds[i] for i in sorted(chosen)]
+    chosen += range(len(chosen), MAX_WORLDS)  # every world within the window was chosen (the first ones): the next
+    return [worlds[i] for i in sorted(chosen)]
+
+
+def _physical(state: ChargePointState) -> tuple:
+    """The situation of a world: what is physically so at the charge point (power, connection, and per connector a
+    cable, a transaction, a fault) and what it owes next (a StartTransaction where a card met a cable, ...)."""
+    return (state.powered, state.online, tuple((c.plugged, c.tx is not None, c.faulted) for c in state.connectors),
+            frozenset((o.action, o.connector) for o in state.owed))
 
 
 _KEY_FIELDS = tuple(f.name for f in attrs.fields(ChargePointState) if f.name != "aligned_since")
