@@ -323,11 +323,20 @@ class ReservationRules:
         super().present(c, id_tag)
         if self.refused_here(c, id_tag):
             changes = {"presented": None}
-            if self.state.connector(c.id).authorized == id_tag:
-                changes |= {"authorized": None, "authorized_at": None}
+            if self.state.connector(c.id).authorized == id_tag:  # taken from the cache (LocalPreAuthorize), refused
+                changes |= self.card_before(c, id_tag)
             self.update(c.id, **changes)
         elif self.may_refuse(c, id_tag):  # decided now, on what the Charge Point knew now
             self.keep_earlier_card(c, id_tag)
+
+    @staticmethod
+    def card_before(c, id_tag: str) -> dict:
+        """The authorization ``c`` had before ``id_tag`` was refused there: a card of the reservation's idTag waiting
+        for its cable (Preparing) may still wait, or have been given up for the card refused (uncertain: the spec says
+        neither; the bundled charge point kept it, nightly seed 1480)."""
+        if c.authorized in (None, id_tag):
+            return {"authorized": None, "authorized_at": None}
+        return {"authorized": c.authorized, "authorized_at": c.authorized_at, "uncertain": True}
 
     def authorize(self, connector_id: int, id_tag: str) -> None:
         """An idTag the Central System accepted (Authorize.conf, or its own RemoteStartTransaction, §5.11) that the

@@ -490,3 +490,30 @@ def test_5_13_each_refusal_is_a_rule_of_its_own_occupied(connector, answer, rule
     if connector == 1:
         trace = with_reservation()
     assert trace.do(reserve_now(trace, connector=connector), result(status=answer)) == rules
+
+
+def reserved_card_waiting_then_a_cached_card() -> Trace:
+    """Connector 1 reserved for TAG; TAG presented there (Authorize, Preparing, waiting for its cable); OTHER, known to
+    the cache (an Authorize.conf Accepted at connector 2) and LocalPreAuthorize true, presented at connector 1: the
+    reservation refuses it (§5.13) and the Charge Point sends nothing (nightly seed 1480, clean bundled charge
+    point)."""
+    trace = reserved(with_reservation(LocalPreAuthorize=True, ConnectionTimeOut=60))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PlugIn", connectorId=2), sn(2, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER), start_tx(2, OTHER, 1),
+             sn(2, "Charging"))
+    return trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER))
+
+
+def test_5_13_a_card_the_reservation_refuses_leaves_the_reserved_card_waiting():
+    """§5.13 "the Charge Point SHALL refuse charging for other idTags" with §3.5 LocalPreAuthorize: OTHER, accepted from
+    the cache, is refused at the reserved connector; TAG's card may still wait for its cable there, Preparing (before:
+    the model dropped TAG's authorization with OTHER's and wanted Reserved, a false ReservedStatusNotReported)."""
+    reserved_card_waiting_then_a_cached_card().ok(step("AdvanceTime", seconds=30))
+
+
+def test_5_13_the_reserved_card_waiting_still_times_out():
+    """The other way: TAG's ConnectionTimeOut (§9.1.6) still ends its wait; Preparing after it, the connector still
+    reserved, is ReservedStatusNotReported."""
+    trace = reserved_card_waiting_then_a_cached_card()
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["ReservedStatusNotReported"]
