@@ -33,6 +33,11 @@ from . import metering
 from .events import PROFILE_OPS, Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .phases import phase_of
+
+QUEUED_AT_A_STOP = frozenset({"Available", "Unavailable"})
+"""The statuses a queue left by a graceful stop may still deliver (ChargePointState.leftover_queue): its transactions
+ended (the SAP simulator reports Available after a stop) and its connectors Unavailable (sim-sap final2, final3). Any
+other wrong status is the current one not reported (StatusNotReported), queue or not."""
 from .records import evolve
 from .status import transition_code
 from .violations import Violation
@@ -1712,7 +1717,7 @@ class CoreRules:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8, §4.9",
                       f"connector {c.id} last reported {c.reported} for the second StartTransaction on it, but its "
                       f"transaction runs: it is now {'/'.join(sorted(allowed))}")
-        elif c.reported not in allowed and c.reported is not None and self.state.leftover_queue:
+        elif c.reported not in allowed and c.reported in QUEUED_AT_A_STOP and self.state.leftover_queue:
             # a status queued while it could not send, sent after the current ones (the SAP simulator: the Unavailable
             # of a power loss while offline, after its boot reported Available, sim-sap final2 F10, final3)
             self.fail("StatusNotificationOutOfOrder", "OCPP 1.6 §4.9",

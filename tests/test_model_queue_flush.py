@@ -6,6 +6,7 @@ Unavailable statuses, then flushes that buffer after the Accepted boot with paus
 from __future__ import annotations
 
 import attrs
+import pytest
 
 from model import Options, initial_state
 from properties.external import start_from
@@ -152,3 +153,18 @@ def test_errata_3_22_a_reconnections_boot_after_an_accepted_retry_no_status_foll
     trace.ok(step("NetworkDown"), down(3.0))
     assert set(trace.do(step("NetworkUp"), up(3.5), boot("Accepted", interval=30, t=3.5))) == \
         {"StatusNotReported", "ConnectorZeroStatusNotReported"}
+
+
+@pytest.mark.parametrize("status, found", [("Unavailable", ["StatusNotificationOutOfOrder"]),
+                                           ("Charging", ["StatusNotReported"]),
+                                           ("Preparing", ["StatusNotReported"])])
+def test_4_9_only_a_status_a_graceful_stop_queued_is_out_of_order(status, found):
+    """§4.9 "The StatusNotification.req messages MUST be sent in the order in which the events that they describe
+    occurred": with a queue of a graceful stop still open (ChargePointState.leftover_queue), a connector left reported
+    Unavailable or Available (what that stop queued: its connectors Unavailable, its transactions ended) is that queue
+    delivered late, StatusNotificationOutOfOrder; one left Charging or Preparing is no status of that stop: the current
+    status not reported (before: every wrong status while the queue was open was StatusNotificationOutOfOrder, so a
+    charge point known for it, the SAP simulator, had every later missing status accepted with it)."""
+    trace = Trace(Options(tolerance=TOLERANCE, graceful_power_loss=True))
+    trace.state = attrs.evolve(trace.state, leftover_queue=True)
+    assert trace.do(step("AdvanceTime", seconds=0), sn(1, status)) == found
