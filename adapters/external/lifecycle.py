@@ -18,6 +18,7 @@ from adapters.csms import CS_ACTIONS, CentralSystem, CsmsPolicy, Frame
 from vocabulary import ENVIRONMENT_OPS
 
 from .description import FEATURE_PROFILES, Description, DescriptionError
+from .kinds import CONTROLLERS
 from .observed import Observed, outcome_status
 from .preconditions import FAILURE_UNDO, HEARTBEAT_INTERVAL, PreconditionError, Preconditions
 
@@ -104,7 +105,10 @@ class ExternalSut(Preconditions):
         cable = "fixed-cable" if d.fixed_cable else "no-fixed-cable"
         power = set() if "backup-power" in d.features else {"no-backup-power"}
         lock = {"connector-lock"} if d.connector_lock else set()  # without one, TC_017_1/TC_018_1 do not apply
-        return frozenset({cable, *profiles, *power, *lock, *d.features})
+        # a controller whose PlugIn is a message only (sap): the charge point senses no cable, so the
+        # ConnectionTimeOut cases do not apply (OCPP 1.6 §9.1.6, errata v4.0 3.87; §3.6)
+        sensed = {"cable-sensed"} if CONTROLLERS[d.controller.kind].cable else set()
+        return frozenset({cable, *profiles, *power, *lock, *sensed, *d.features})
 
     # ---- life cycle
 

@@ -1868,11 +1868,29 @@ IF_IMPLEMENTED: dict[str, frozenset[str]] = {
 #   fixed-cable / no-fixed-cable, backup-power / no-backup-power, authorization-cache, local-stop,
 #   offline-authorization (local list, cache or unknown offline authorization),
 #   profile:<FeatureProfile> / no-profile:<FeatureProfile>, reserve-connector-zero,
-#   one-reader (one reader for several connectors), connector-lock (UnlockConnector can answer Unlocked).
+#   one-reader (one reader for several connectors), connector-lock (UnlockConnector can answer Unlocked),
+#   cable-sensed (the charge point senses its cable/EV; an external one unless its controller kind senses none,
+#   ControllerKind.cable, the model's Options.cable_sensed).
+# The ConnectionTimeOut cases need a charge point that knows no cable is in: ConnectionTimeOut runs "from beginning
+# of status: 'Preparing' until incipient session is automatically canceled, due to failure of EV driver to
+# (correctly) insert the charging cable" (OCPP 1.6 §9.1.6 as amended by errata v4.0 3.76/3.87), and a "Transaction
+# starts at the point that all conditions for charging are met, for instance, EV is connected to Charge Point and
+# user has been authorized" (§3.6). A charge point that senses no cable (the SAP simulator: no cable or EV model,
+# it starts at once on a card or a RemoteStartTransaction, its ConnectionTimeOut key is never read) has no
+# incipient session to cancel: on it TC_004_2_CS and TC_011_2_CS failed (no Available after the timeout, a
+# transaction running instead: sim-sap octt1-octt3) without any deviation from those clauses. Likewise the EV side
+# disconnect cases: "The Charge Point MAY stop a running transaction when the cable is disconnected at the EV" under
+# StopTransactionOnEVSideDisconnect / UnlockConnectorOnEVSideDisconnect (§4.10, §9.1.23, §9.1.33) needs a charge point
+# that senses that cable; on SAP the controller's Unplug stops the transaction and reports Available whatever the keys
+# (TC_005_1_CS, TC_005_3_CS failed, TC_005_2_CS passed on the controller's messages alone).
 PREREQUISITES: dict[str, tuple[str, ...]] = {
-    "TC_005_1_CS": ("no-fixed-cable",),
+    "TC_004_2_CS": ("cable-sensed",),
+    "TC_011_2_CS": ("cable-sensed",),
+    "TC_005_1_CS": ("no-fixed-cable", "cable-sensed"),
+    "TC_005_2_CS": ("cable-sensed",),
+    "TC_005_3_CS": ("cable-sensed",),
     "TC_007_CS": ("authorization-cache",),
-    "TC_061_CS": ("authorization-cache",),
+    "TC_061_CS": ("authorization-cache", "cable-sensed"),
     "TC_017_1_CS": ("no-fixed-cable", "connector-lock"),
     "TC_017_2_CS": ("fixed-cable",),
     "TC_018_1_CS": ("no-fixed-cable", "connector-lock"),
