@@ -689,3 +689,24 @@ def test_9_1_6_a_cable_that_only_a_later_connection_timeout_shows_is_kept_among_
     report = check([early])
     assert rules(report) == {"StatusNotReported"}
     assert {v.index for v in report.violations} == {26}  # the end of the burst of the Finishing statuses at 30 s
+
+
+def _cable_then_timed_out(silence: float) -> Log:
+    """ConnectionTimeOut 60; ``silence`` seconds without a frame, then Preparing, and Finishing 50 s later."""
+    log = Log().boot(connectors=1)
+    log.cs(0, "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "60"}, {"status": "Accepted"})
+    return log.status(silence, 1, "Preparing").status(silence + 50, 1, "Finishing")
+
+
+def test_9_1_6_a_cable_plugged_in_while_a_long_silence_hid_a_lost_connection_may_time_out_soon_after_it(tmp_path):
+    """OCPP 1.6 §9.1.6 ConnectionTimeOut, §4.9: after a silence longer than 60 s the connection may have been lost and
+    a cable plugged in meanwhile, its Preparing sent on reconnection; its ConnectionTimeOut runs from the cable, so
+    Finishing may come less than ConnectionTimeOut after that Preparing (the clean bundled charge point, walk seed 4,
+    frames 4,556 and 4,558: offline 27 minutes, cable in 10 s before reconnecting, Finishing 50 s after). That world
+    cost two more than a cable plugged in at the Preparing and was dropped unsettled at the end of the burst: a false
+    StatusNotReported. After a short silence (30 s) no connection was lost: a Finishing 50 s after the Preparing is
+    still StatusNotReported."""
+    assert check([_cable_then_timed_out(1000).jsonl(tmp_path / "silence.jsonl")]).violation_count == 0
+    report = check([_cable_then_timed_out(30).jsonl(tmp_path / "short.jsonl")])
+    assert rules(report) == {"StatusNotReported"}
+    assert {v.index for v in report.violations} == {10}
