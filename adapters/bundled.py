@@ -67,7 +67,7 @@ class BundledSut:
         power = "backup-power" if self.settings.power_loss == "before-down" else "no-backup-power"
         reader = {"one-reader"} if self.settings.one_reader else set()
         return frozenset({cable, power, *reader, "authorization-cache", "offline-authorization", "local-stop",
-                          "connector-lock", "file-server", "cable-sensed", *profiles})
+                          "connector-lock", "file-server", "cable-sensed", "card-logic", *profiles})
 
     def identity(self) -> dict:
         s = self.settings

@@ -1,4 +1,5 @@
-"""The OCTT ConnectionTimeOut cases need a charge point that senses its cable (prerequisite ``cable-sensed``).
+"""The OCTT ConnectionTimeOut cases need a charge point that senses its cable (prerequisite ``cable-sensed``), the
+second-card cases one that decides itself what a card does (``card-logic``).
 
 OCPP 1.6 §9.1.6 ConnectionTimeOut, as amended by errata v4.0 3.76/3.87: "Interval from beginning of status:
 'Preparing' until incipient session is automatically canceled, due to failure of EV driver to (correctly) insert
@@ -21,6 +22,7 @@ from __future__ import annotations
 import pytest
 
 from adapters.bundled import BundledSut
+from adapters.chargepoint.charge_point import ChargePoint
 from adapters.control import PHYSICAL_OPS
 from adapters.external import ExternalSut
 from properties.octt.catalogue import by_id
@@ -76,3 +78,50 @@ def test_octt_9_1_6_a_charge_point_that_senses_its_cable_and_never_times_out_sti
         assert result.result == expected, (mutant, result.detail)
         if mutant:
             assert "Available" in result.detail
+
+
+CARD_CASES = ("TC_068_CS", "TC_069_CS")
+
+
+def test_octt_3_10_second_card_cases_not_automatable_when_the_controller_decides_what_a_card_does():
+    """§3.10 (another token of the group may stop the transaction), OCTT TC_068_CS/TC_069_CS: the SAP simulator has no
+    card logic (its authorize/startTransaction/stopTransaction procedures are sent as told); our controller's mapping
+    made both verdicts on it (sim-sap octt1-octt5r). Not automatable with kind sap; run for the others."""
+    sap = ExternalSut(description(controller=CONTROLLERS["sap"]), None)
+    assert "card-logic" not in sap.features
+    for case in CARD_CASES:
+        assert blockers(by_id(case), OPS, sap.features) == ["prerequisite card-logic"]
+    for kind in ("http", "microocpp"):
+        sut = ExternalSut(description(controller=CONTROLLERS[kind]), None)
+        for case in CARD_CASES:
+            assert blockers(by_id(case), OPS, sut.features) == []
+    assert "card-logic" in BundledSut().features
+
+
+class SecondCardOnlyAuthorized(ChargePoint):
+    """What our SAP controller does with a second card during a transaction: an Authorize, never a stop."""
+
+    async def _present_during_transaction(self, c, id_tag: str) -> None:
+        if id_tag == c.transaction.id_tag:
+            self._stop_transaction(c, "Local", id_tag)
+        else:
+            await self._authorize(id_tag)
+
+
+@pytest.mark.parametrize("case", CARD_CASES)
+def test_octt_3_10_second_card_cases_still_judge_a_charge_point_with_its_own_card_logic(case, monkeypatch):
+    """Both ways: the bundled charge point (its own card logic, §3.10) runs and passes them; one whose own logic is
+    the SAP controller's mapping (a second card only authorized) fails both."""
+    import adapters.bundled
+
+    for mutant, expected in ((None, "passed"), ("SecondCardOnlyAuthorized", "failed")):
+        monkeypatch.setattr(adapters.bundled, "charge_point_class",
+                            lambda name: SecondCardOnlyAuthorized if name else ChargePoint)
+        session = Session(FuzzConfig(mutant=mutant))
+        try:
+            assert "card-logic" in session.sut.features
+            result = run_scenario(by_id(case), session.new_harness(), session.capabilities,
+                                  frozenset(session.sut.features))
+        finally:
+            session.close()
+        assert result.result == expected, (mutant, result.detail)

@@ -31,6 +31,8 @@ class ControllerKind:
     keys: tuple[str, ...] = ()  # the other [controller] keys it takes
     power_loss: str = "cut"  # its [controller] power_loss by default
     cable: bool = True  # False: its PlugIn is a message only; the charge point senses no cable (Options.cable_sensed)
+    card: bool = True  # False: what a presented card does (authorize, start, stop) is the controller's choice, not the
+    #                    charge point's (OCTT prerequisite card-logic)
 
 
 CONTROLLERS: dict[str, ControllerKind] = {kind.name: kind for kind in (
@@ -41,7 +43,7 @@ CONTROLLERS: dict[str, ControllerKind] = {kind.name: kind for kind in (
     ControllerKind("none", lambda spec, timeout, input, output: NoController(), frozenset()),
     ControllerKind("sap", lambda spec, timeout, input, output: SapController(
         spec.url, spec.station, timeout, spec.basic_auth), SapController.OPS, ("ws://", "wss://"),
-        ("station", "user", "password", "power_loss"), "graceful", cable=False),
+        ("station", "user", "password", "power_loss"), "graceful", cable=False, card=False),
     ControllerKind("microocpp", lambda spec, timeout, input, output: MicroOcppController(
         spec.url, timeout, spec.basic_auth), MicroOcppController.OPS, ("http://",), ("user", "password")),
 )}

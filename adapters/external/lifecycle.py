@@ -107,8 +107,10 @@ class ExternalSut(Preconditions):
         lock = {"connector-lock"} if d.connector_lock else set()  # without one, TC_017_1/TC_018_1 do not apply
         # a controller whose PlugIn is a message only (sap): the charge point senses no cable, so the
         # ConnectionTimeOut cases do not apply (OCPP 1.6 §9.1.6, errata v4.0 3.87; §3.6)
-        sensed = {"cable-sensed"} if CONTROLLERS[d.controller.kind].cable else set()
-        return frozenset({cable, *profiles, *power, *lock, *sensed, *d.features})
+        kind = CONTROLLERS[d.controller.kind]
+        sensed = {"cable-sensed"} if kind.cable else set()
+        card = {"card-logic"} if kind.card else set()  # sap: the controller decides what a card does (TC_068/069)
+        return frozenset({cable, *profiles, *power, *lock, *sensed, *card, *d.features})
 
     # ---- life cycle
 

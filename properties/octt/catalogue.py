@@ -1870,7 +1870,8 @@ IF_IMPLEMENTED: dict[str, frozenset[str]] = {
 #   profile:<FeatureProfile> / no-profile:<FeatureProfile>, reserve-connector-zero,
 #   one-reader (one reader for several connectors), connector-lock (UnlockConnector can answer Unlocked),
 #   cable-sensed (the charge point senses its cable/EV; an external one unless its controller kind senses none,
-#   ControllerKind.cable, the model's Options.cable_sensed).
+#   ControllerKind.cable, the model's Options.cable_sensed), card-logic (the charge point itself decides what a card
+#   presented during a transaction does; not with a controller kind that makes that choice, ControllerKind.card).
 # The ConnectionTimeOut cases need a charge point that knows no cable is in: ConnectionTimeOut runs "from beginning
 # of status: 'Preparing' until incipient session is automatically canceled, due to failure of EV driver to
 # (correctly) insert the charging cable" (OCPP 1.6 §9.1.6 as amended by errata v4.0 3.76/3.87), and a "Transaction
@@ -1883,7 +1884,15 @@ IF_IMPLEMENTED: dict[str, frozenset[str]] = {
 # StopTransactionOnEVSideDisconnect / UnlockConnectorOnEVSideDisconnect (§4.10, §9.1.23, §9.1.33) needs a charge point
 # that senses that cable; on SAP the controller's Unplug stops the transaction and reports Available whatever the keys
 # (TC_005_1_CS, TC_005_3_CS failed, TC_005_2_CS passed on the controller's messages alone).
+# TC_068_CS and TC_069_CS judge what the charge point does with a second card during a transaction (§3.10: the same
+# idTag, or another of the same group, stops it; the OCTT: no Authorize.req for a card of no group, an Authorize.req and
+# a StopTransaction.req for one of the group). The SAP simulator has no such logic: its UI procedures send Authorize,
+# StartTransaction, StopTransaction as told, and our controller's mapping (another idTag: authorize only) made both
+# verdicts (octt1-octt5r: "unexpected Authorize", "missing StopTransaction(idTag='TAG2')" after an Authorize answered
+# with the same parentIdTag), not the charge point.
 PREREQUISITES: dict[str, tuple[str, ...]] = {
+    "TC_068_CS": ("card-logic",),
+    "TC_069_CS": ("card-logic",),
     "TC_004_2_CS": ("cable-sensed",),
     "TC_011_2_CS": ("cable-sensed",),
     "TC_005_1_CS": ("no-fixed-cable", "cable-sensed"),
