@@ -381,12 +381,24 @@ class CoreRules:
         free = (self.usable(c) and c.tx is None and c.authorized is None and not c.finishing
                 and self.state.registration == "Accepted" and not self.hidden_tx(c))  # no card taken there unseen
         allowed = {"Accepted"} if free else {"Accepted", "Rejected"}
+        if self.refused_by_authorization(stimulus.get("idTag")):
+            allowed.add("Rejected")
         status = self.expect_status(stimulus, payload, allowed, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11, OCTT TC_011_CS")
         if status == "Accepted" and c.tx is None and self.usable(c):
             self.remote_start(c, stimulus.get("idTag"))
         elif status == "Accepted" and self.may_be_over(c):  # over unseen: the next transaction may start unseen
             self.update(c.id, authorized=stimulus.get("idTag"), authorized_at=self.state.time, uncertain=True,
                         offline_tags=c.offline_tags | {stimulus.get("idTag")})
+
+    def refused_by_authorization(self, id_tag: str) -> bool:
+        """§5.11: with AuthorizeRemoteTxRequests true the Charge Point "SHALL behave as if in response to a local action
+        ... will first try to authorize the idTag ... A transaction will only be started after authorization was
+        obtained", and its conf tells "whether it has accepted the request and will attempt to start a transaction".
+        One that authorizes before it answers (the SAP simulator: Authorize.req, then the conf) and is not given the
+        idTag (the Central System does not accept it, nor does local authorization) will not attempt to start:
+        'Rejected' then fits at a free connector too (sim-h44 h44s2)."""
+        return (bool(setting(self.state, "AuthorizeRemoteTxRequests", False)) and not self.pre_authorized(id_tag)
+                and self.state.policy_for(id_tag)[0] != "Accepted")
 
     def remote_start(self, c: Connector, id_tag: str) -> None:
         if setting(self.state, "AuthorizeRemoteTxRequests", False):
