@@ -330,11 +330,13 @@ def test_a_reboot_during_a_transaction(tmp_path):
 # -- bundled charge point: clean and mutants ------------------------------------------------
 
 
-@pytest.mark.parametrize("seed, examples", [(1, 6), (2, 6), (3, 6), (4, 30), (5, 30), (7, 30)])
+@pytest.mark.parametrize("seed, examples", [(1, 6), (2, 6), (3, 6), (4, 30), (5, 30), (7, 30), (13, 30), (14, 30)])
 def test_logs_of_the_clean_bundled_charge_point_give_no_violation(tmp_path, seed, examples):
     """Seed 2: a StopTransaction with transactionId -1 (errata 3.18); seeds 5 and 7: a StopTransaction left
     unanswered after a hard reset's boot, the statuses after its retry (OCPP-J §4.1.1); seed 4: a ReserveNow answered
-    Occupied for a cable at the reserved connector (§5.13), cables dropped among card placements (§9.1.6)."""
+    Occupied for a cable at the reserved connector (§5.13), cables dropped among card placements (§9.1.6); seeds 13 and
+    14: a Preparing the model expected without a cable (a card refused after it was taken, an availability
+    scheduled), the cable shown only by the Finishing or the Preparing that stays (§9.1.6, §4.9)."""
     path = tmp_path / "clean.jsonl"
     export.start(path)
     fuzz(FuzzConfig(max_examples=examples, seed=seed, findings_dir=tmp_path / "findings", trace_out=path,
@@ -710,3 +712,23 @@ def test_9_1_6_a_cable_plugged_in_while_a_long_silence_hid_a_lost_connection_may
     report = check([_cable_then_timed_out(30).jsonl(tmp_path / "short.jsonl")])
     assert rules(report) == {"StatusNotReported"}
     assert {v.index for v in report.violations} == {10}
+
+
+def _refused_card_then_finishing(after: float) -> Log:
+    """ConnectionTimeOut 30; a card refused (Authorize Invalid), Preparing, and Finishing ``after`` seconds later."""
+    log = Log().boot(connectors=2)
+    log.cs(0, "ChangeConfiguration", {"key": "ConnectionTimeOut", "value": "30"}, {"status": "Accepted"})
+    log.cp(10, "Authorize", {"idTag": "T"}, {"idTagInfo": {"status": "Invalid"}}).status(10, 2, "Preparing")
+    return log.status(10 + after, 2, "Finishing")
+
+
+def test_9_1_6_a_preparing_the_model_expects_without_a_cable_may_still_be_a_cables(tmp_path):
+    """OCPP 1.6 §9.1.6 ConnectionTimeOut, §4.9 A2, B1: a Preparing that a card (taken, then refused) or an availability
+    scheduled already explains was judged as it is, and no cable was assumed: the clean bundled charge point, fuzz
+    seeds 13 and 14 (30 examples), then reported Finishing when ConnectionTimeOut ran out on the cable, or stayed
+    Preparing when the card's chance had passed (false StatusNotReported, 7 and 2). Both worlds are kept now (the
+    clean-seed test above runs both seeds). The cable counts from the Preparing: a Finishing 10 s after it, with
+    ConnectionTimeOut 30, is still StatusNotReported; 30 s after it, none."""
+    assert check([_refused_card_then_finishing(30).jsonl(tmp_path / "timed-out.jsonl")]).violation_count == 0
+    report = check([_refused_card_then_finishing(10).jsonl(tmp_path / "early.jsonl")])
+    assert rules(report) == {"StatusNotReported"}

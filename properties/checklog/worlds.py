@@ -209,6 +209,11 @@ class Worlds:
         if hidden.expected(self._judgement(world.state, call.time), call):
             tried.append(self._attempt(world, (), observe=call))
             if tried[0].world is not None:
+                cable = self._cable_instead(world, call)
+                if cable is not None:
+                    attempt = self._attempt(world, (cable,), observe=call, must_expect=True)
+                    if attempt.world is not None:
+                        tried.append(attempt)
                 return tried
         for sequence in self._explanations(world.state, call, queued):
             attempt = self._attempt(world, sequence, observe=call, must_expect=True)
@@ -227,6 +232,18 @@ class Worlds:
             base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
             tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
         return tried
+
+    @staticmethod
+    def _cable_instead(world: World, call: CpCall):
+        """A Preparing the model expects without a cable (a card it may have authorized, an availability scheduled)
+        may still be a cable's: the log shows which only later, when ConnectionTimeOut (§9.1.6) runs out on the
+        cable (Finishing) or the card's authorization ends (Available). Both worlds are kept (§4.9 A2, B1)."""
+        connector_id = call.payload.get("connectorId")
+        if call.action != "StatusNotification" or call.payload.get("status") != "Preparing" \
+                or type(connector_id) is not int or not 1 <= connector_id < len(world.state.connectors):
+            return None
+        c = world.state.connector(connector_id)
+        return None if c.plugged or c.tx is not None else hidden.plug_in(connector_id)
 
     def _inoperative_before(self, world: World, call: CpCall) -> World | None:
         """A connector's first status in the judged part is Unavailable: a ChangeAvailability before it may
