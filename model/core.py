@@ -1483,6 +1483,10 @@ class CoreRules:
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
+        if connector_id and status == "Available" and c.tx is None and c.offline_last is not None:
+            # §4.9 (statuses in the order of the events, B1): an Available after a card presented offline ends the
+            # incipient session it began; a later Preparing runs its own ConnectionTimeOut (§9.1.6, errata v4.0)
+            self.update(connector_id, offline_last=None)
         if connector_id and status in ("Finishing", "Available") and c.tx is not None:
             self.reported_over(self.state.connector(connector_id))
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
