@@ -16,7 +16,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 from model.configuration import value_of
 
 from . import stopping
-from .preconditions import check_once_described, precondition
+from .preconditions import choose_rules_compactly, precondition
 from .harness import ModelViolation
 from .profiles.cache import AuthorizationCacheRules
 from .profiles.core_gaps import CoreGapRules
@@ -75,7 +75,7 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
 
     def __init__(self):
         super().__init__()
-        check_once_described(self)
+        choose_rules_compactly(self)
         self.harness = self.session.new_harness()
         self.steps: list[dict] = []
 

@@ -28,14 +28,15 @@ EXAMPLES = {
     # mutant: (seed, examples allowed to kill it: about twice the need, in whole batches of 25), measured with
     # every profile's machine rules; re-measure after a change of the machine:
     # python benchmarks/kill_budgets.py test_smartcharging_profile
-    "TxProfileAcceptedWithoutTransaction": (0, 75),  # 32
-    "ClearChargingProfileIgnoresStackLevel": (2, 125),  # 57
-    # seeds 1-3 need 148, 123, 95 since card_cached_until_expiry joined the machine (3a2021c; 31, 6, 65 before)
-    "TxProfileKeptAfterTransaction": (0, 25),  # 3
-    "RemoteStartChargingProfileIgnored": (0, 25),  # 3 (seeds 1-3: 62, 36, 8)
-    "ChargePointMaxProfileCapIgnored": (2, 100),  # 50
-    "CompositeScheduleIgnoresStackLevel": (2, 150),  # 72
-    "ChargingProfilesLostAtReboot": (2, 375),  # 179 (seeds 0, 1: 232, 205)
+    "TxProfileAcceptedWithoutTransaction": (0, 25),  # 11
+    "ClearChargingProfileIgnoresStackLevel": (2, 75),  # 29
+    "TxProfileKeptAfterTransaction": (3, 25),  # 4 (seeds 0-2: 80, 54, 29)
+    # seed 0 kills it at 3, but its shrinking also meets a false StatusNotReported of the model on the clean charge
+    # point (connector 2 Finishing, then Charging after a StartTransaction failed 3 times: reported to the model)
+    "RemoteStartChargingProfileIgnored": (2, 25),  # 6 (1: 31, 3: 4)
+    "ChargePointMaxProfileCapIgnored": (2, 25),  # 7
+    "CompositeScheduleIgnoresStackLevel": (2, 25),  # 7
+    "ChargingProfilesLostAtReboot": (2, 225),  # 111 (seeds 0, 1, 3: 162, 136, 86)
 }
 RULES = {
     "RemoteStartChargingProfileIgnored": {"CompositeScheduleMismatch"},
@@ -44,7 +45,8 @@ RULES = {
     "ChargePointMaxProfileCapIgnored": {"CompositeScheduleMismatch"},
     "CompositeScheduleIgnoresStackLevel": {"CompositeScheduleMismatch"},
     "ClearChargingProfileIgnoresStackLevel": {"ClearChargingProfileStatus", "CompositeScheduleMismatch"},
-    "ChargingProfilesLostAtReboot": {"CompositeScheduleMismatch"},
+    # a profile lost at the reboot cannot be cleared any more: Unknown, not Accepted (§5.5)
+    "ChargingProfilesLostAtReboot": {"CompositeScheduleMismatch", "ClearChargingProfileStatus"},
 }
 QUICK = {"TxProfileKeptAfterTransaction", "RemoteStartChargingProfileIgnored"}
 CLEAN_SEEDS = (0, 1)

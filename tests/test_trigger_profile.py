@@ -25,10 +25,10 @@ KILLS = {
     # mutant: (seed, examples allowed: about twice the need, in whole batches of 25; rules that name its
     # bug); the comment: examples needed at that seed (Hypothesis shrinking off). Re-measure after a
     # change of the machine: python benchmarks/kill_budgets.py test_trigger_profile
-    "TriggerAcceptedButNeverSent": (1, 25, {"TriggeredMessageNotSent"}),  # 3
-    "TriggeredStatusNotificationForWrongConnector": (2, 25, {"TriggeredMessageNotSent"}),  # 11 (0: 67, 1: 38, 3: 62)
-    "TriggerForUnknownConnectorAccepted": (6, 150, {"TriggerMessageStatus"}),  # 63
-    "TriggeredMessageBeforeConf": (1, 25, {"TriggeredMessageBeforeConf"}),  # 3
+    "TriggerAcceptedButNeverSent": (1, 25, {"TriggeredMessageNotSent"}),  # 6
+    "TriggeredStatusNotificationForWrongConnector": (2, 25, {"TriggeredMessageNotSent"}),  # 4
+    "TriggerForUnknownConnectorAccepted": (6, 25, {"TriggerMessageStatus"}),  # 4
+    "TriggeredMessageBeforeConf": (1, 25, {"TriggeredMessageBeforeConf"}),  # 6
 }
 CLEAN_SEEDS = (0, 1)
 CLEAN_EXAMPLES = 150
