@@ -166,6 +166,7 @@ class ReservationRules:
     # -- Central System operations (§5.1, §5.13) -------------------------------
 
     def answer_ReserveNow(self, stimulus, payload) -> None:
+        self.expire_reservations()
         connector_id, reservation_id = stimulus.get("connectorId"), stimulus.get("reservationId")
         replaced = self.find(reservation_id)
         if replaced is not None:
@@ -295,6 +296,7 @@ class ReservationRules:
 
     def answer_CancelReservation(self, stimulus, payload) -> None:
         """§5.1: Accepted when the Charge Point has the reservation, otherwise Rejected."""
+        self.expire_reservations()
         r = self.find(stimulus.get("reservationId"))
         allowed = {"Rejected"} if r is None else {"Accepted", "Rejected"} if self.doubtful(r) else {"Accepted"}
         status = self.expect_status(stimulus, payload, allowed, "CancelReservationStatus", "OCPP 1.6 §5.1, §7.5")
@@ -547,6 +549,15 @@ class ReservationRules:
             elif self.forgotten(r):
                 self.drop(r)
         super().settle()
+
+    def expire_reservations(self) -> None:
+        """§5.13: "A reservation SHALL be terminated on the Charge Point when ... (2) when the time specified in
+        expiryDate is reached": past it (and the tolerance) a reservation is over before a ReserveNow or
+        CancelReservation is judged, not only when the step settles (check-log settles only at a burst's end; a
+        MicroOcpp log with a frame every 4 s had its expired reservation still live 10 s later: sim-h44 cause C)."""
+        for r in self.book().live:
+            if self.state.time >= r.expiry + self.state.options.tolerance:
+                self.release(r)
 
     def terminated(self, r: Reservation) -> bool:
         """§5.13 (3): the Charge Point or the connector set to Faulted or Unavailable."""

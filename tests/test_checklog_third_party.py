@@ -1,0 +1,65 @@
+"""check-log false alarms on third-party charge points' logs (issue 17, notes/sim-h44.md), with hand-written logs."""
+
+from __future__ import annotations
+
+from properties.checklog import CheckOptions, check
+from test_checklog import Log, rules, T0
+from vocabulary.dates import iso
+
+RESERVATION = {"configurationKey": [
+    {"key": "ReserveConnectorZeroSupported", "readonly": True, "value": "true"},
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"}]}
+KEYS = {"key": ["ReserveConnectorZeroSupported", "SupportedFeatureProfiles"]}
+
+
+def _expired_zero_reservation(then: tuple[str, dict, dict]) -> Log:
+    """sim-h44 cause C (MicroOcppSimulator fuzz runs h44m1, h44m2): a connector-0 reservation (id 2) expires at 20 s
+    inside a burst that never ends (a Heartbeat every 4 s), then at 30 s ``then`` (a CALL of the Central System)."""
+    log = Log().boot(connectors=2).cs(5, "GetConfiguration", KEYS, RESERVATION)
+    log.cs(10, "ReserveNow", {"connectorId": 0, "expiryDate": iso(T0 + 20), "idTag": "TAG1", "reservationId": 2},
+           {"status": "Accepted"})
+    for t in range(14, 30, 4):
+        log.cp(t, "Heartbeat", {}, {"currentTime": iso(T0 + t)})
+    action, payload, answer = then
+    return log.cs(30, action, payload, answer)
+
+
+NEW = {"connectorId": 0, "expiryDate": iso(T0 + 600), "idTag": "TAG1", "reservationId": 1}
+
+
+def test_5_13_a_reservation_past_its_expiry_date_is_over_at_the_next_call_inside_a_burst(tmp_path):
+    """§5.13: "A reservation SHALL be terminated on the Charge Point when ... (2) when the time specified in expiryDate
+    is reached". Reservations expired only when a burst settled, so the ReserveNow at 30 s was judged against the
+    reservation that ended at 20 s (only 'Occupied' allowed: a false ReserveNowNotOccupied, accepted for MicroOcpp, so
+    reservation 1 was not made) and the CancelReservation of reservation 1 then was a false CancelReservationStatus."""
+    log = _expired_zero_reservation(("ReserveNow", NEW, {"status": "Accepted"}))
+    log.cs(34, "CancelReservation", {"reservationId": 1}, {"status": "Accepted"})
+    assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == set()
+    report = check([log.jsonl(tmp_path / "c.jsonl")], options=CheckOptions(accept=frozenset({"ReserveNowNotOccupied"})))
+    assert rules(report) == set() and not any(cp.accepted for cp in report.charge_points.values())
+
+
+def test_5_13_5_1_an_expired_reservation_cancelled_with_accepted_is_still_flagged(tmp_path):
+    """The true deviation of the same shape: the expired reservation 2 cancelled, answered 'Accepted' ("If the Charge
+    Point has no reservation matching the reservationId ... Rejected", §5.1)."""
+    log = _expired_zero_reservation(("CancelReservation", {"reservationId": 2}, {"status": "Accepted"}))
+    assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == {"CancelReservationStatus"}
+
+
+def test_5_13_occupied_for_connector_zero_after_the_only_reservation_expired_is_still_flagged(tmp_path):
+    """And 'Occupied' for connector 0 once reservation 2 has expired, both connectors free, is a wrong ReserveNow
+    status ("SHALL return 'Occupied' if the Charge Point or the specified connector are occupied")."""
+    log = _expired_zero_reservation(("ReserveNow", NEW, {"status": "Occupied"}))
+    assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == {"ReserveNowStatus"}
+
+
+def test_5_13_a_reservation_within_the_tolerance_of_its_expiry_may_still_be_held(tmp_path):
+    """Within the tolerance of the expiryDate the Charge Point may not have ended it yet: 'Occupied' stays allowed."""
+    log = Log().boot(connectors=2).cs(5, "GetConfiguration", KEYS, RESERVATION)
+    log.cs(10, "ReserveNow", {"connectorId": 0, "expiryDate": iso(T0 + 27), "idTag": "TAG1", "reservationId": 2},
+           {"status": "Accepted"})
+    for t in range(14, 30, 4):
+        log.cp(t, "Heartbeat", {}, {"currentTime": iso(T0 + t)})
+    log.cs(30, "ReserveNow", NEW, {"status": "Occupied"})
+    assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == set()
+
