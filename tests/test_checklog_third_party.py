@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from properties.checklog import CheckOptions, check
 from test_checklog import Log, rules, T0
 from vocabulary.dates import iso
@@ -63,3 +65,45 @@ def test_5_13_a_reservation_within_the_tolerance_of_its_expiry_may_still_be_held
     log.cs(30, "ReserveNow", NEW, {"status": "Occupied"})
     assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == set()
 
+
+def _authorize_inside(action: str, payload: dict, nested: str, answer: str, known: str = "Accepted") -> Log:
+    """sim-h44 cause D (SAP simulator runs h44s1, h44s2): the Central System accepted TAG1 at 3 s (``known``); at 10 s
+    it sends ``action`` and, before answering, the Charge Point validates TAG1 with an Authorize.req answered
+    ``nested``, then answers ``answer``."""
+    log = Log().boot(connectors=2).cs(2, "GetConfiguration", {"key": ["SupportedFeatureProfiles", "AuthorizeRemoteTxRequests"]},
+                                      {"configurationKey": [
+                                          {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"},
+                                          {"key": "AuthorizeRemoteTxRequests", "readonly": True, "value": "true"}]})
+    log.status(3, 1, "Preparing").cp(3.1, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": known}})
+    log.status(4, 1, "Available")  # a card, no cable: back to Available
+    log.lines.append((T0 + 10, "cs->cp", json.dumps([2, "outer", action, payload])))
+    log.cp(10.01, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": nested}})
+    log.lines.append((T0 + 10.02, "cp->cs", json.dumps([3, "outer", {"status": answer}])))
+    return log
+
+
+RESERVE = {"connectorId": 1, "expiryDate": iso(T0 + 600), "idTag": "TAG1", "reservationId": 1}
+REMOTE = {"connectorId": 2, "idTag": "TAG1"}
+
+
+def test_5_13_an_authorize_inside_reserve_now_tells_the_central_systems_decision_before_it_is_judged(tmp_path):
+    """§5.13: "It is RECOMMENDED to validate the Identifier with an authorize.req after reception of a ReserveNow.req";
+    the Central System's answer (Invalid) came before the Charge Point answered Rejected. check-log judged the
+    ReserveNow with the Central System's decision of 3 s (Accepted): a false ReserveNowStatus."""
+    log = _authorize_inside("ReserveNow", RESERVE, "Invalid", "Rejected")
+    assert rules(check([log.jsonl(tmp_path / "d.jsonl")])) == set()
+
+
+def test_5_11_an_authorize_inside_remote_start_tells_the_central_systems_decision_before_it_is_judged(tmp_path):
+    """§5.11 with AuthorizeRemoteTxRequests true: the Charge Point "will first try to authorize the idTag"; refused
+    (Invalid) before the conf, 'Rejected' fits (80a3d2e), but only if the refusal is known when the CALL is judged."""
+    log = _authorize_inside("RemoteStartTransaction", REMOTE, "Invalid", "Rejected")
+    assert rules(check([log.jsonl(tmp_path / "d.jsonl")])) == set()
+
+
+def test_5_13_5_11_rejected_though_the_authorize_inside_was_accepted_is_still_flagged(tmp_path):
+    """The true deviations of the same shape: the nested Authorize.req answered Accepted, the CALL still Rejected."""
+    reserve = _authorize_inside("ReserveNow", RESERVE, "Accepted", "Rejected", known="Invalid")
+    assert rules(check([reserve.jsonl(tmp_path / "r.jsonl")])) == {"ReserveNowStatus"}
+    remote = _authorize_inside("RemoteStartTransaction", REMOTE, "Accepted", "Rejected", known="Invalid")
+    assert rules(check([remote.jsonl(tmp_path / "s.jsonl")])) == {"RemoteStartTransactionStatus"}

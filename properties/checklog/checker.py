@@ -25,6 +25,7 @@ from collections import Counter, deque
 import attrs
 
 from model import configuration as cfgmodel
+from model import hidden
 from model.configuration import ConfigurationModel
 from model.events import Answer, Connection, CpCall, Stimulus
 from model.state import Options
@@ -250,6 +251,11 @@ class CpChecker:
             answer = Answer("result", item.answer.payload)
         elif item.answer is not None:
             answer = Answer("error", None, item.answer.error_code)
+        for nested in item.nested:  # the Central System decided on the idTag before the Charge Point answered
+            policy = hidden.central_system_answer(CpCall(nested.action, nested.payload, nested.time,
+                                                         nested.answer.payload if nested.answer.kind == 3 else None))
+            if policy is not None:
+                self.worlds.worlds = [self.worlds._with_policy(w, policy) for w in self.worlds.worlds]
         return self.worlds.cs_call(stimulus, answer, item.time)
 
     def _settle(self, quiet: float = 0.0, cut: bool = False) -> None:

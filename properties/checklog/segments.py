@@ -24,13 +24,16 @@ class Item:
     """One model event: ``kind`` "cp" (a CALL of the Charge Point), "cs" (a CALL of the Central System)
     or "event" (the connection opened or closed)."""
 
-    __slots__ = ("kind", "message", "answer", "done")
+    __slots__ = ("kind", "message", "answer", "done", "nested")
 
     def __init__(self, kind: str, message: Message, done: bool = False):
         self.kind = kind
         self.message = message
         self.answer: Message | None = None
         self.done = done
+        self.nested: tuple[Item, ...] = ()
+        """For a CALL of the Central System: the Charge Point's CALLs made after it and answered before its answer
+        (an Authorize.req validating the idTag of a ReserveNow.req or RemoteStartTransaction.req, §5.13, §5.11)."""
 
     @property
     def time(self) -> float:
@@ -70,6 +73,9 @@ class Segmenter:
             item = self.open[side].pop(message.unique_id, None)
             if item is not None:
                 item.answer, item.done = message, True
+                if side == "cs":
+                    later = list(self.waiting)[self.waiting.index(item) + 1:] if item in self.waiting else []
+                    item.nested = tuple(w for w in later if w.kind == "cp" and w.answer is not None)
         return self._release()
 
     def finish(self) -> Iterator[Item]:
