@@ -201,6 +201,8 @@ def _stop(state: ChargePointState, payload: dict, time: float, queued: bool) -> 
         found = [(fault(c.id, OTHER_ERROR),)]
     else:
         found = []
+    if reason != "PowerLoss" and state.options.graceful_power_loss and state.powered:
+        found.append((POWER_LOSS,))  # a graceful power cut may stop it with any reason (§7.36, Options)
     offline = [(down(time),) + hidden + (up(time),) for hidden in found]
     return offline + found if queued else found + offline
 

@@ -74,6 +74,10 @@ class CheckOptions:
     connectors: int | None = None
     schemas: bool = True
     power_loss_stops_transactions: bool = True
+    graceful_power_loss: bool = False
+    """``--graceful-power-loss``: the charge point's power is taken away gracefully (fuzz's [controller] power_loss =
+    "graceful", the SAP simulator's stop): at a hidden power cut its transactions may be stopped with any reason
+    (§7.36) and its connectors reported Unavailable before it goes (model Options.graceful_power_loss)."""
     accept: frozenset = frozenset()
     """Rules this charge point is known to break (``--accept``): counted, not reported."""
 
@@ -314,6 +318,7 @@ class CpChecker:
         connectors = self.options.connectors or (known if type(known) is int and known > 0 else None)
         options = Options(number_of_connectors=connectors or max(self.largest_connector, 1),
                           power_loss_stops_transactions=self.options.power_loss_stops_transactions,
+                          graceful_power_loss=self.options.graceful_power_loss,
                           tolerance=self.tolerance, reboot_limit=0.0 if self.virtual else REBOOT_LIMIT,
                           leftovers=self._before_unknown())
         self.worlds = Worlds(initial(options, self.config, item.time), hidden_connections=not self.events_recorded,

@@ -34,6 +34,9 @@ def add_parser(sub) -> None:
     parser.add_argument("--accept", action="append", default=[], metavar="RULE",
                         help="a rule this charge point is known to break: counted, not a violation (repeatable, "
                         "or comma-separated)")
+    parser.add_argument("--graceful-power-loss", action="store_true",
+                        help="the charge point's power is taken away gracefully (as fuzz's [controller] power_loss = "
+                        "\"graceful\"): a power cut may stop transactions with any reason and report Unavailable first")
     parser.add_argument("--no-schemas", action="store_true",
                         help="do not check payloads against the OCPP 1.6 JSON schemas (faster)")
 
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("--connectors must be at least 1")
     accept = frozenset(rule.strip() for given in args.accept for rule in given.split(",") if rule.strip())
     options = CheckOptions(tolerance=args.tolerance, connectors=args.connectors, schemas=not args.no_schemas,
-                           accept=accept)
+                           accept=accept, graceful_power_loss=args.graceful_power_loss)
     progress = Progress(sys.stderr)
     try:
         report = check(args.files, args.format, options, strict=args.strict, on_progress=progress.update)

@@ -228,7 +228,9 @@ class Worlds:
             attempt = self._attempt(silence, (hidden.up(call.time),), observe=call, must_expect=True)
             if attempt.counts:
                 tried.append(attempt)
-        if not tried or tried[0].label != AS_IT_IS:
+        unpowered_boot = (call.action == "BootNotification" and not world.state.powered and tried  # §4.2: the power
+                          and world.state.options.graceful_power_loss)  # came back first (hidden.POWER_ON)
+        if (not tried or tried[0].label != AS_IT_IS) and not unpowered_boot:
             base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
             tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
         return tried
