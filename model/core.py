@@ -936,9 +936,14 @@ class CoreRules:
                 self.update(c.id, uncertain=True)
 
     def stop_by_group(self, c: Connector, id_tag: str, info: dict) -> None:
+        """§3.10: an idTag of the transaction's group (the same parentIdTag) may stop it. The Charge Point knows the
+        group from the StartTransaction.conf, or, when that never came (a CALLERROR, §3.7.1), from the IdTagInfo it
+        learnt of the idTag before (an Authorize.conf, §3.5.1)."""
         self.update(c.id, presented=None)
         parent = info.get("parentIdTag")
-        if info.get("status") == "Accepted" and parent and parent == c.tx.parent_id_tag:
+        cached = self.state.cached(c.tx.id_tag)
+        groups = {c.tx.parent_id_tag, cached[1] if cached else None} - {None}
+        if info.get("status") == "Accepted" and parent and parent in groups:
             self.allow_stop(c, {"Local"}, id_tag)
 
     def allow_stop(self, c: Connector, reasons: set[str], id_tag: str) -> None:
@@ -1602,11 +1607,13 @@ class CoreRules:
         return any(o.action == "StopTransaction" and o.connector == connector_id for o in self.state.owed)
 
     def may_be_over(self, c: Connector) -> bool:
-        """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue,
-        or ended without the StopTransaction it owed (found once: what follows is not judged again)."""
+        """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue (one owed,
+        or one it may send: a card of its group, §3.10), or ended without the StopTransaction it owed (found once:
+        what follows is not judged again)."""
         if c.tx is not None and c.tx.overdue:
             return True
-        stop_owed = self.stop_owed_on(c.id)
+        stop_owed = self.stop_owed_on(c.id) or any(o.action == "MayStopTransaction" and o.connector == c.id
+                                                   for o in self.state.owed)
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:

@@ -15,7 +15,7 @@ import datetime
 import pytest
 
 from model import CpCall
-from test_model_core import (EV_GONE, OTHER, PARENT, TAG, Trace, authorize, boot, charging, down, result, sn,
+from test_model_core import (EV_GONE, OTHER, PARENT, TAG, Trace, authorize, boot, charging, down, preparing, result, sn,
                              start_tx, statuses, step, stop_tx, up)
 from test_model_firmware import downloaded, fw, wait
 from test_model_reservation import reserve_now, with_reservation
@@ -283,3 +283,21 @@ def test_5_11_3_7_the_unseen_transaction_delivered_after_the_retry_is_stopped_by
     trace.ok(step("Unplug", connectorId=1), sn(1, "Finishing", info=EV_GONE))
     assert trace.do(wait(30), stop_tx(1, "Local", tag=TAG), started(trace, OTHER, at=trace.now - 30),
                     stop_tx(2, reason)) == found
+
+
+# -- §3.10 with §3.7.1: a card of the group stops a transaction whose StartTransaction failed -------------------
+
+
+@pytest.mark.parametrize("group, found", [(PARENT, []), ("GROUP2", ["StatusNotReported"])])
+def test_3_10_a_card_of_the_group_may_stop_a_transaction_whose_start_transaction_failed(group, found):
+    """§3.10 (a token of the same group may stop the transaction) with §3.7.1 (nightly shrink of
+    RemoteStartChargingProfileIgnored, seed 0, on the clean bundled charge point): TAG1's StartTransaction got a
+    CALLERROR, so no StartTransaction.conf told its parentIdTag, but the Authorize.conf before it did (GROUP1). OTHER,
+    Accepted in GROUP1, stops it; the StopTransaction waits in the queue behind the start's retry, Finishing is
+    reported (before: a false StatusNotReported, Charging wanted). A card of another group stops nothing: Finishing is
+    still the deviation."""
+    trace = preparing(Trace(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG, parent=PARENT),
+             failed(start_tx(1, TAG)), sn(1, "Charging"))
+    assert trace.do(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER, parent=group),
+                    sn(1, "Finishing")) == found
