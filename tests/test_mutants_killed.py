@@ -63,6 +63,7 @@ EXAMPLES = {
     "CacheUsedWhenDisabled": 175,  # 82, 57
     "ClearCacheKeepsEntries": 25,  # 7, 10 (the rule card_after_clear_cache)
     "StopTransactionNotRetried": 50,  # 6, 14 (the rule stop_transaction_fails_once)
+    "StartTransactionNotRetried": 100,  # 39, 14
     # issue 13: requirements the register showed were not judged before
     "StopTransactionRetriedAtOnce": 125,  # 6, 55 (stop_transaction_fails_once)
     "StartTransactionOvertakesRetry": 175,  # 6, 81 (stop_transaction_fails)
@@ -102,6 +103,7 @@ RULES = {
     # TransactionMessageAttempts 3 is stopped with transactionId -1 (errata 3.18) the model cannot know yet
     "StopTransactionNotRetried": {"TransactionMessageRetry", "TransactionMessageBeforeQueueEmptied",
                                   "StopTransactionUnknownId"},
+    "StartTransactionNotRetried": {"TransactionMessageRetry"},
     "StopTransactionRetriedAtOnce": {"TransactionMessageRetryEarly"},
     "StartTransactionOvertakesRetry": {"TransactionMessageBeforeQueueEmptied"},
     "BootRetryCappedAtOwnInterval": {"BootNotificationRetryEarly"},

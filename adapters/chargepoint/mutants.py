@@ -185,6 +185,21 @@ class StopTransactionNotRetried(ChargePoint):
         self._drop(item)
 
 
+class StartTransactionNotRetried(ChargePoint):
+    """§3.7.1, §9.1.31: a StartTransaction the Central System failed to process is sent again, up to
+    TransactionMessageAttempts times, like any transaction-related message; this one gives it up after the first
+    CALLERROR (its StopTransactions are retried)."""
+
+    minimal_trace = [{"op": "FailNext", "action": "StartTransaction", "count": 1}, *CHARGING,
+                     {"op": "AdvanceTime", "seconds": 61}]
+
+    def _failed(self, item) -> None:
+        if item.action == "StartTransaction":
+            self._drop(item)
+        else:
+            super()._failed(item)
+
+
 class StopTransactionRetriedAtOnce(ChargePoint):
     """§3.7.1: before every retransmission the charge point waits TransactionMessageRetryInterval × the
     transmissions so far; this one counts one transmission too few, so the first resend goes at once."""
@@ -346,7 +361,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         CacheUsedWhenDisabled, MeterStopBelowMeterStart, ConnectorZeroStatusNotReported,
         UnlockWithoutStoppingTransaction, UnknownKeyRejectedNotNotSupported,
         StatusNotReportedAfterReconnect, NoAuthorizeForUnknownIdTag, MeterValueSampleIntervalOffByOne,
-        ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried,
+        ClearCacheKeepsEntries, PowerLossReportedAsReboot, StopTransactionNotRetried, StartTransactionNotRetried,
         StopTransactionRetriedAtOnce, StartTransactionOvertakesRetry, BootRetryCappedAtOwnInterval,
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
         StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
