@@ -178,7 +178,7 @@ class LocalAuthListRules:
     def boot(self, call) -> None:
         """The reboot itself, seen at its BootNotification: an observation since it was asked for may have told the list
         was kept while the Charge Point had not rebooted yet; it may be lost now (§3.5.2)."""
-        if self.state.rebooting:
+        if self.state.rebooting or self.install_reboot_owed():  # or the reboot into new firmware, unseen (§5.19)
             self.may_lose_list()
         super().boot(call)
 

@@ -231,3 +231,25 @@ def test_3_5_2_a_list_told_kept_by_its_version_must_still_hold_its_entries():
     assert trace.version(5) == []
     assert offline_start(trace) == ["StartTransactionWithoutAuthorization", "LocalListConflictNotReported"]
     assert offline_start(rebooted(Trace(AllowOfflineTxForUnknownId=True).installed(5, (TAG, "Blocked")))) == []
+
+
+def rebooted_into_new_firmware_unseen() -> Trace:
+    """The list installed (version 5); a firmware update reaches Installing (§5.19); the connection goes (the network
+    down, so not taken as the firmware's own reboot) and after it a BootNotification: the reboot into the new firmware,
+    unseen (model/firmware.py boot), then the statuses and Installed."""
+    from test_model_firmware import downloaded, fw, wait
+
+    trace = downloaded(Trace(SupportedFeatureProfiles="Core,LocalAuthListManagement,FirmwareManagement")
+                       .installed(5, (TAG, "Accepted")))
+    trace.ok(wait(1), fw("Installing"))
+    trace.ok(step("NetworkDown"), core.down())
+    return trace.ok(step("NetworkUp"), core.up(), core.boot(), *core.statuses(*core.IDLE), fw("Installed"))
+
+
+@pytest.mark.parametrize("reported, found", [(5, []), (0, NOT_PERSISTED), (4, ["LocalListVersion"])])
+def test_3_5_2_5_19_the_reboot_into_new_firmware_may_lose_the_list_too(reported, found):
+    """§3.5.2 with §5.19: the reboot into new firmware is a reboot like a Reset's; seen only at its BootNotification
+    (the connection lost to something else first) it may lose the list as well (the shrunk kill of the mutant
+    LocalListLostAtReboot on the RuleChoice machine: 'answered 0, expected 1' after such a reboot, while at a Reset
+    or a power cycle version 0 was the recommendation only). A version neither list has is still LocalListVersion."""
+    assert rebooted_into_new_firmware_unseen().version(reported) == found
