@@ -33,11 +33,6 @@ from . import metering
 from .events import PROFILE_OPS, Answer, Connection, CpCall, NoAnswer, ProtocolError, Stimulus
 from .state import ChargePointState, Connector, Options, Owed, Tx
 from .phases import phase_of
-
-QUEUED_AT_A_STOP = frozenset({"Available", "Unavailable"})
-"""The statuses a queue left by a graceful stop may still deliver (ChargePointState.leftover_queue): its transactions
-ended (the SAP simulator reports Available after a stop) and its connectors Unavailable (sim-sap final2, final3). Any
-other wrong status is the current one not reported (StatusNotReported), queue or not."""
 from .records import evolve
 from .status import transition_code
 from .violations import Violation
@@ -58,6 +53,10 @@ TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
 """§4.9: the statuses of a connector whose transaction runs."""
 """§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 STOPPING_STATUSES = TRANSACTION_STATUSES + ("Finishing",)
+QUEUED_AT_A_STOP = frozenset({"Available", "Unavailable"})
+"""The statuses a queue left by a graceful stop may still deliver (ChargePointState.leftover_queue): its transactions
+ended (the SAP simulator reports Available after a stop) and its connectors Unavailable (sim-sap final2, final3). Any
+other wrong status is the current one not reported (StatusNotReported), queue or not."""
 """§4.9: those and Finishing ("a Transaction has stopped at a Connector"): still reported after a StopTransaction.req the
 Central System answered with a CALLERROR, they are StatusNotReportedAfterFailedStop (a Charge Point that keeps such a
 transaction open inside stays Finishing when the cable is plugged in again or taken out: the SAP simulator, sim-sap r2)."""
@@ -1612,8 +1611,8 @@ class CoreRules:
         what follows is not judged again)."""
         if c.tx is not None and c.tx.overdue:
             return True
-        stop_owed = self.stop_owed_on(c.id) or any(o.action == "MayStopTransaction" and o.connector == c.id
-                                                   for o in self.state.owed)
+        stop_owed = any(o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id
+                        for o in self.state.owed)
         return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
 
     def overdue(self, owed: Owed) -> None:

@@ -544,7 +544,7 @@ class ReservationRules:
 
     def settle(self) -> None:
         for r in self.book().live:
-            if self.state.time >= r.expiry + self.state.options.tolerance or self.terminated(r):
+            if self.expired(r) or self.terminated(r):
                 self.release(r)
             elif self.forgotten(r):
                 self.drop(r)
@@ -556,8 +556,12 @@ class ReservationRules:
         CancelReservation is judged, not only when the step settles (check-log settles only at a burst's end; a
         MicroOcpp log with a frame every 4 s had its expired reservation still live 10 s later: sim-h44 cause C)."""
         for r in self.book().live:
-            if self.state.time >= r.expiry + self.state.options.tolerance:
+            if self.expired(r):
                 self.release(r)
+
+    def expired(self, r: Reservation) -> bool:
+        """§5.13 (2): past its expiryDate, and the tolerance."""
+        return self.state.time >= r.expiry + self.state.options.tolerance
 
     def terminated(self, r: Reservation) -> bool:
         """§5.13 (3): the Charge Point or the connector set to Faulted or Unavailable."""
