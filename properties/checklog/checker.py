@@ -20,6 +20,7 @@ ChangeConfigurations teach the configuration the model starts from.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, deque
 
 import attrs
@@ -35,7 +36,7 @@ from vocabulary.dates import seconds
 from .formats import Record
 from .framing import Framer, Message
 from .segments import Item, Segmenter
-from .worlds import MODEL_ERROR, Failure, Worlds, initial
+from .worlds import MODEL_ERROR, Failure, World, Worlds, _cheapest, initial
 
 CONTEXT = 8
 """Frames shown before and after a violation in the Markdown report."""
@@ -170,6 +171,9 @@ class CpChecker:
     def _item(self, item: Item) -> None:
         if self.worlds is not None and self.burst_end is not None and item.time > self.burst_end + self.tolerance:
             self._settle(item.time - self.burst_end)  # may lose track: then the state is unknown again
+        if item.crossing:
+            self._crossing(item)
+            return
         if self.worlds is None:
             if item.kind == "cp" and item.action == "BootNotification":
                 self._start(item)
@@ -189,6 +193,68 @@ class CpChecker:
         self.burst_end = max(item.time, self.burst_end if self.burst_end is not None else item.time)
         self.burst_message = item.message
         self.burst_unanswered = item.kind == "cp" and item.answer is None
+
+    def _crossing(self, item: Item) -> None:
+        """A CALL of the Central System and the Charge Point's CALLs that came between it and its answer. Those
+        frames are in the order the Central System saw them, not necessarily the order in which the Charge Point
+        acted: "CALL messages from both sides can always cross each other" (OCPP-J §4.1.1), so each of its CALLs
+        there may have been sent before it received the Central System's (a StatusNotification already in flight
+        when a RemoteStartTransaction, ChangeAvailability or ReserveNow went out), or after (a CALL it made while
+        handling it, as the Authorize.req of §5.13). Every order that keeps each side's own order is tried: the
+        first k of its CALLs before the Central System's (k = 0: as logged), a world each; an order other than the
+        log's costs one, as a hidden event does. Only a CALL that came within the tolerance of the Central
+        System's can have crossed it, and never a BootNotification (the Charge Point's first CALL on a new
+        connection) nor an Authorize.req for the CALL's own idTag (the validation of §5.11, §5.13: made once the
+        CALL came, :attr:`Item.nested`), nor any CALL after those. When every order fails, the log's is judged and
+        reported as before."""
+        crossing, item.crossing = item.crossing, ()
+        crossable, id_tag = 0, item.payload.get("idTag")
+        for other in crossing:
+            if other.action == "BootNotification" or other.time > item.time + self.tolerance \
+                    or (other.action == "Authorize" and id_tag is not None and other.payload.get("idTag") == id_tag):
+                break  # the Authorize.req validating the CALL's idTag (§5.11, §5.13): sent after it came, as all after
+            crossable += 1
+        if self.worlds is None or not crossable:
+            for one in (item,) + crossing:
+                self._item(one)
+            return
+        queued = {id(c): self._queued(c) for c in crossing}
+        base, runs = self.worlds, []
+        for k in range(crossable + 1):
+            order = crossing[:k] + (item,) + crossing[k:]
+            self.worlds = _fork(base)
+            failures = []
+            for one in order:
+                failure = self._judge(one, queued.get(id(one), False))
+                failures.append((one, failure))
+                if failure is not None and not failure.kept:
+                    break
+            else:
+                runs.append((k, self.worlds, failures))
+        self.worlds = base
+        if not runs:  # no order explains them: the log's order is judged, and reported, as it always was
+            for one in (item,) + crossing:
+                self._item(one)
+            return
+        k, self.worlds, failures = runs[0]
+        worlds = []
+        for k, run, _ in runs:
+            if k:
+                what = f"{', '.join(c.action for c in crossing[:k])} sent before {item.action} was received " \
+                       f"(the CALLs crossed, OCPP-J §4.1.1)"
+                worlds += [World(w.state, w.cost + 1, w.assumed + (what,)) for w in run.worlds]
+            else:
+                worlds += run.worlds
+        self.worlds.worlds = _cheapest(worlds)
+        for one, failure in failures:
+            if failure is not None:
+                self._failed(one.message, failure)
+        for one in (item,) + crossing:
+            self.judged += 1
+            self.burst_queued = self.burst_queued or queued.get(id(one), False)
+            self.burst_end = max(one.time, self.burst_end if self.burst_end is not None else one.time)
+            self.burst_message = one.message
+            self.burst_unanswered = one.kind == "cp" and one.answer is None
 
     def _judge(self, item: Item, queued: bool) -> Failure | None:
         if item.kind == "event":
@@ -384,6 +450,14 @@ CONTENT_RULES = frozenset({
 })
 """Rules about what a message says, which no hidden event changes: broken even in a message that waited
 through an offline period."""
+
+
+def _fork(worlds: Worlds) -> Worlds:
+    """A copy of ``worlds`` to try one order of crossing CALLs on."""
+    twin = copy.copy(worlds)
+    twin.worlds = list(worlds.worlds)
+    twin.unreported, twin.since_boot = set(worlds.unreported), set(worlds.since_boot)
+    return twin
 
 
 def _about_content(failure: Failure) -> bool:

@@ -24,7 +24,7 @@ class Item:
     """One model event: ``kind`` "cp" (a CALL of the Charge Point), "cs" (a CALL of the Central System)
     or "event" (the connection opened or closed)."""
 
-    __slots__ = ("kind", "message", "answer", "done", "nested")
+    __slots__ = ("kind", "message", "answer", "done", "nested", "crossing")
 
     def __init__(self, kind: str, message: Message, done: bool = False):
         self.kind = kind
@@ -34,6 +34,11 @@ class Item:
         self.nested: tuple[Item, ...] = ()
         """For a CALL of the Central System: the Charge Point's CALLs made after it and answered before its answer
         (an Authorize.req validating the idTag of a ReserveNow.req or RemoteStartTransaction.req, §5.13, §5.11)."""
+        self.crossing: tuple[Item, ...] = ()
+        """For a CALL of the Central System answered in the log: the Charge Point's CALLs that came between it and
+        its answer. Each may have been sent before the Charge Point received it (OCPP-J §4.1.1: "CALL messages from
+        both sides can always cross each other"), or after (a CALL it made while handling it). Released together
+        with it, once all are complete (the checker tries both orders, properties/checklog/checker.py)."""
 
     @property
     def time(self) -> float:
@@ -76,6 +81,7 @@ class Segmenter:
                 if side == "cs":
                     later = list(self.waiting)[self.waiting.index(item) + 1:] if item in self.waiting else []
                     item.nested = tuple(w for w in later if w.kind == "cp" and w.answer is not None)
+                    item.crossing = tuple(later)
         return self._release()
 
     def finish(self) -> Iterator[Item]:
@@ -91,8 +97,15 @@ class Segmenter:
 
     def _release(self) -> Iterator[Item]:
         while self.waiting and (self.waiting[0].done or len(self.waiting) > MAX_WAITING):
-            item = self.waiting.popleft()
+            item = self.waiting[0]
+            if item.crossing and not all(c.done for c in item.crossing):
+                if len(self.waiting) <= MAX_WAITING:
+                    return
+                item.crossing = ()
+            self.waiting.popleft()
             if not item.done:
                 self.open[item.kind].pop(item.message.unique_id, None)
                 item.done = True
+            for _ in item.crossing:  # right behind it, complete: released with it
+                self.waiting.popleft()
             yield item

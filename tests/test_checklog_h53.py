@@ -1,0 +1,125 @@
+"""check-log false alarms on third-party charge points' logs (issue 17, helper-53), with hand-written logs.
+
+Each false alarm is shown twice: the log that was flagged though the Charge Point followed the spec, and the same
+log with a real deviation, still flagged.
+"""
+
+from __future__ import annotations
+
+import json
+
+from properties.checklog import check
+from test_checklog import Log, rules, T0
+from vocabulary.dates import iso
+
+# -- (B) CALLs that cross on the wire (OCPP-J §4.1.1) ---------------------------------------------------------------
+
+
+def _crossed(log: Log, t: float, action: str, payload: dict, answer: dict, cp_action: str, cp_payload: dict,
+             cp_answer: dict | None = None, gap: float = 0.01) -> Log:
+    """The Central System's CALL at ``t``; the Charge Point's CALL ``gap`` later and its answer; then the Charge
+    Point's answer to the Central System's CALL. Recorded at the Central System: the Charge Point's CALL may have
+    been in flight when the Central System's went out ("CALL messages from both sides can always cross each other",
+    OCPP-J §4.1.1)."""
+    log.lines.append((T0 + t, "cs->cp", json.dumps([2, f"cs{t}", action, payload])))
+    log.lines.append((T0 + t + gap, "cp->cs", json.dumps([2, f"cp{t}", cp_action, cp_payload])))
+    log.lines.append((T0 + t + gap + 0.005, "cs->cp", json.dumps([3, f"cp{t}", cp_answer or {}])))
+    log.lines.append((T0 + t + gap + 0.01, "cp->cs", json.dumps([3, f"cs{t}", answer])))
+    return log
+
+
+def _after(log: Log, t: float, action: str, payload: dict, answer: dict, cp_action: str, cp_payload: dict,
+           cp_answer: dict | None = None) -> Log:
+    """The same frames, the Charge Point's CALL after its answer: it acted on the Central System's CALL first."""
+    log.cs(t, action, payload, answer)
+    return log.cp(t + 0.02, cp_action, cp_payload, cp_answer)
+
+
+def _status(connector: int, status: str) -> dict:
+    return {"connectorId": connector, "errorCode": "NoError", "status": status}
+
+
+RESERVATION = {"configurationKey": [
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"}]}
+RESERVE = {"connectorId": 1, "expiryDate": iso(T0 + 600), "idTag": "TAG1", "reservationId": 1}
+
+
+def _reserve_occupied(how, preparing_at: int = 1) -> Log:
+    """ReserveNow for connector 1 answered 'Occupied', and connector ``preparing_at`` reporting Preparing (a cable)."""
+    log = Log().boot(connectors=2).cs(2, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, RESERVATION)
+    how(log, 10, "ReserveNow", RESERVE, {"status": "Occupied"}, "StatusNotification", _status(preparing_at, "Preparing"))
+    return log.cp(60, "Heartbeat", {}, {"currentTime": iso(T0 + 60)})
+
+
+def test_4_1_1_5_13_a_status_in_flight_when_reserve_now_went_out_explains_occupied(tmp_path):
+    """§5.13: "The Charge Point SHALL return 'Occupied' if the Charge Point or the specified connector are occupied".
+    The cable's Preparing was sent before the Charge Point received the ReserveNow, and came after it in the log.
+    Judged in the log's order, the connector was free: a false ReserveNowStatus."""
+    assert rules(check([_reserve_occupied(_crossed).jsonl(tmp_path / "b.jsonl")])) == set()
+
+
+def test_4_1_1_5_13_occupied_for_a_free_connector_is_still_flagged(tmp_path):
+    """The true deviations of the same shape: the Preparing came after the answer (so after the ReserveNow was
+    handled), or crossed it but for the other connector: connector 1 was free, 'Occupied' is wrong."""
+    assert rules(check([_reserve_occupied(_after).jsonl(tmp_path / "a.jsonl")])) == {"ReserveNowStatus"}
+    assert rules(check([_reserve_occupied(_crossed, preparing_at=2).jsonl(tmp_path / "o.jsonl")])) \
+        == {"ReserveNowStatus"}
+
+
+def _started(log: Log, t: float = 5) -> Log:
+    log.status(t, 1, "Preparing").cp(t + 0.1, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": "Accepted"}})
+    log.cp(t + 0.2, "StartTransaction", {"connectorId": 1, "idTag": "TAG1", "meterStart": 0,
+                                         "timestamp": iso(T0 + t + 0.2)},
+           {"transactionId": 3, "idTagInfo": {"status": "Accepted"}})
+    return log.status(t + 0.3, 1, "Charging")
+
+
+STOP = {"idTag": "TAG1", "meterStop": 10, "timestamp": iso(T0 + 30), "transactionId": 3, "reason": "Local"}
+
+
+def _remote_stop_rejected(how) -> Log:
+    """RemoteStopTransaction answered 'Rejected' and the transaction's StopTransaction (a card, reason Local)."""
+    log = _started(Log().boot(connectors=2))
+    how(log, 30, "RemoteStopTransaction", {"transactionId": 3}, {"status": "Rejected"}, "StopTransaction", STOP,
+        {"idTagInfo": {"status": "Accepted"}})
+    return log.status(30.1, 1, "Finishing").cp(90, "Heartbeat", {}, {"currentTime": iso(T0 + 90)})
+
+
+def test_4_1_1_5_12_a_stop_in_flight_when_remote_stop_went_out_explains_rejected(tmp_path):
+    """§5.12: the conf tells "whether it has accepted the request and a transaction with the given transactionId is
+    ongoing and will be stopped". The card had stopped it and its StopTransaction was on the wire when the
+    RemoteStopTransaction went out: none was ongoing. In the log's order a false RemoteStopTransactionStatus."""
+    assert rules(check([_remote_stop_rejected(_crossed).jsonl(tmp_path / "b.jsonl")])) == set()
+
+
+def test_4_1_1_5_12_rejected_while_the_transaction_ran_is_still_flagged(tmp_path):
+    """The StopTransaction after the answer: the transaction ran when the request came, 'Rejected' is wrong."""
+    assert rules(check([_remote_stop_rejected(_after).jsonl(tmp_path / "a.jsonl")])) == {"RemoteStopTransactionStatus"}
+
+
+def _inoperative_scheduled(how, gap: float = 0.01) -> Log:
+    """ChangeAvailability Inoperative for connector 1 answered 'Scheduled', and a StartTransaction there (a card that
+    met a cable, authorized before)."""
+    log = Log().boot(connectors=2).status(5, 1, "Preparing")
+    log.cp(5.1, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": "Accepted"}})
+    start = {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": iso(T0 + 10)}
+    kwargs = {"gap": gap} if how is _crossed else {}
+    how(log, 10, "ChangeAvailability", {"connectorId": 1, "type": "Inoperative"}, {"status": "Scheduled"},
+        "StartTransaction", start, {"transactionId": 3, "idTagInfo": {"status": "Accepted"}}, **kwargs)
+    return log.status(10 + gap + 0.02, 1, "Charging").cp(60, "Heartbeat", {}, {"currentTime": iso(T0 + 60)})
+
+
+def test_4_1_1_5_9_a_start_in_flight_when_change_availability_went_out_explains_scheduled(tmp_path):
+    """§5.9: "When a transaction is in progress Charge Point SHALL respond with availability status 'Scheduled'". The
+    transaction started (StartTransaction on the wire) before the ChangeAvailability came: a false
+    ChangeAvailabilityStatus in the log's order."""
+    assert rules(check([_inoperative_scheduled(_crossed).jsonl(tmp_path / "b.jsonl")])) == set()
+
+
+def test_4_1_1_5_9_scheduled_with_no_transaction_is_still_flagged(tmp_path):
+    """The StartTransaction after the answer ('Scheduled' with no transaction in progress), or a CALL of the Charge
+    Point more than the tolerance (5 s) after the Central System's, which cannot have been on the wire when it went
+    out: still ChangeAvailabilityStatus."""
+    assert rules(check([_inoperative_scheduled(_after).jsonl(tmp_path / "a.jsonl")])) == {"ChangeAvailabilityStatus"}
+    assert rules(check([_inoperative_scheduled(_crossed, gap=6).jsonl(tmp_path / "g.jsonl")])) \
+        == {"ChangeAvailabilityStatus"}
