@@ -123,3 +123,50 @@ def test_4_1_1_5_9_scheduled_with_no_transaction_is_still_flagged(tmp_path):
     assert rules(check([_inoperative_scheduled(_after).jsonl(tmp_path / "a.jsonl")])) == {"ChangeAvailabilityStatus"}
     assert rules(check([_inoperative_scheduled(_crossed, gap=6).jsonl(tmp_path / "g.jsonl")])) \
         == {"ChangeAvailabilityStatus"}
+
+
+# -- (F) a Local Authorization List from before the log (§3.5.2) ----------------------------------------------------
+
+LOCAL_LIST = {"configurationKey": [
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,LocalAuthListManagement"}]}
+
+
+def _local_list_log() -> Log:
+    return Log().boot(connectors=1).cs(2, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, LOCAL_LIST)
+
+
+def _differential(version: int) -> dict:
+    return {"listVersion": version, "updateType": "Differential",
+            "localAuthorizationList": [{"idTag": "TAG9", "idTagInfo": {"status": "Accepted"}}]}
+
+
+def test_3_5_2_5_10_a_list_version_at_the_first_boot_may_be_a_list_kept_from_before_the_log(tmp_path):
+    """§3.5.2: the list "SHOULD be persisted across reboots and power outages" (MicroOcppSimulator keeps it across
+    restarts). Before the log shows it, the list is unknown, not empty: GetLocalListVersion answered 3, asked twice
+    (a false LocalListVersion, 'expected 0', before), and a Differential update of version 2 answered VersionMismatch
+    (§5.15: a false SendLocalListStatus), then one of version 5 Accepted and reported."""
+    log = _local_list_log().cs(5, "GetLocalListVersion", {}, {"listVersion": 3})
+    log.cs(6, "GetLocalListVersion", {}, {"listVersion": 3})
+    assert rules(check([log.jsonl(tmp_path / "v.jsonl")])) == set()
+    log = _local_list_log().cs(5, "SendLocalList", _differential(2), {"status": "VersionMismatch"})
+    log.cs(6, "SendLocalList", _differential(5), {"status": "Accepted"})
+    log.cs(7, "GetLocalListVersion", {}, {"listVersion": 5})
+    assert rules(check([log.jsonl(tmp_path / "m.jsonl")])) == set()
+
+
+def test_3_5_2_5_10_once_the_log_showed_the_list_a_wrong_version_is_still_flagged(tmp_path):
+    """The true deviations: version 3 reported, then 4 with no update between; a Full update of version 2 Accepted,
+    then 5 reported; and, in a log of a fresh charge point (the bundled one's: a virtual clock), 3 at its first boot."""
+    log = _local_list_log().cs(5, "GetLocalListVersion", {}, {"listVersion": 3})
+    log.cs(6, "GetLocalListVersion", {}, {"listVersion": 4})
+    assert rules(check([log.jsonl(tmp_path / "v.jsonl")])) == {"LocalListVersion"}
+    full = {"listVersion": 2, "updateType": "Full",
+            "localAuthorizationList": [{"idTag": "TAG9", "idTagInfo": {"status": "Accepted"}}]}
+    log = _local_list_log().cs(5, "SendLocalList", full, {"status": "Accepted"})
+    log.cs(6, "GetLocalListVersion", {}, {"listVersion": 5})
+    assert rules(check([log.jsonl(tmp_path / "f.jsonl")])) == {"LocalListVersion"}
+    log = _local_list_log().cs(5, "GetLocalListVersion", {}, {"listVersion": 3})
+    assert rules(check([log.virtual(tmp_path / "fresh.jsonl")])) == {"LocalListVersion"}
+    log = _local_list_log().cs(5, "SendLocalList", _differential(5), {"status": "Accepted"})
+    log.cs(6, "SendLocalList", _differential(2), {"status": "Accepted"})  # 2 <= 5: VersionMismatch (§5.15)
+    assert rules(check([log.jsonl(tmp_path / "d.jsonl")])) == {"SendLocalListStatus"}

@@ -71,6 +71,9 @@ class World:
 
 
 AS_IT_IS = "as it is"
+UNKNOWN_ENTRIES = (("(entries from before the log)", "Accepted", None, None),)
+"""The entries of a Local Authorization List from before the log, which the log never showed: an idTag no
+IdToken can be (CiString20Type, §7.28), so that the list is not empty (§5.10: an empty list is version 0)."""
 
 
 class Attempt(NamedTuple):
@@ -119,6 +122,9 @@ class Worlds:
         been set before it (an Unavailable set by ChangeAvailability persists across reboots, §4.9)."""
         self.since_boot: set = set()
         """Connectors with a StatusNotification since the last BootNotification."""
+        self.list_unknown = True
+        """The log has not shown the Local Authorization List yet (a GetLocalListVersion answer, a SendLocalList
+        Accepted): a Charge Point that keeps it across reboots (§3.5.2) may hold one from before the log."""
 
     # -- events -------------------------------------------------------------------
 
@@ -146,7 +152,11 @@ class Worlds:
         return World(judgement.state, world.cost, world.assumed)
 
     def cs_call(self, stimulus: Stimulus, answer: Answer | None, time: float) -> Failure | None:
-        return self._advance(time, lambda w: self._stimulus_options(w, stimulus, answer))
+        failure = self._advance(time, lambda w: self._stimulus_options(w, stimulus, answer))
+        if answer is not None and answer.kind == "result" and (stimulus.op == "GetLocalListVersion" or (
+                stimulus.op == "SendLocalList" and (answer.payload or {}).get("status") == "Accepted")):
+            self.list_unknown = False
+        return failure
 
     def connection(self, event: Connection) -> Failure | None:
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
@@ -343,7 +353,34 @@ class Worlds:
             no_lock = self._without_lock(world, stimulus, answer)
             if no_lock is not None:
                 tried.append(self._attempt(no_lock, (), stimulus=(stimulus, answer)))
+            listed = self._list_before(world, stimulus, answer) if self.list_unknown else None
+            if listed is not None:
+                tried.append(self._attempt(listed, (), stimulus=(stimulus, answer)))
         return tried
+
+    @staticmethod
+    def _list_before(world: World, stimulus: Stimulus, answer: Answer) -> World | None:
+        """The Local Authorization List "SHOULD be persisted across reboots and power outages" (§3.5.2): a Charge
+        Point may hold one from before the log (MicroOcppSimulator keeps its list across restarts), of a version the
+        log shows only at its first GetLocalListVersion.conf (§5.10) or a Differential SendLocalList answered
+        VersionMismatch (its version at least the update's, §5.15). Learnt then, with entries the log never
+        showed (:data:`UNKNOWN_ENTRIES`); only in a log whose first boot is not a fresh charge point (a real clock,
+        or after losing track: Options.leftovers)."""
+        payload, state = answer.payload or {}, world.state
+        if not state.options.leftovers:
+            return None
+        if stimulus.op == "GetLocalListVersion":
+            version = payload.get("listVersion")
+        elif stimulus.op == "SendLocalList" and stimulus.get("updateType") == "Differential" \
+                and payload.get("status") == "VersionMismatch":
+            version = stimulus.get("listVersion")
+        else:
+            return None
+        if type(version) is not int or version <= 0 or state.local_list.versions == frozenset({version}):
+            return None
+        listed = attrs.evolve(state.local_list, entries=UNKNOWN_ENTRIES, versions=frozenset({version}), lost=())
+        return World(attrs.evolve(state, local_list=listed), world.cost + 1,
+                     world.assumed + (f"a Local Authorization List of version {version} from before the log",))
 
     @staticmethod
     def _without_lock(world: World, stimulus: Stimulus, answer: Answer) -> World | None:
