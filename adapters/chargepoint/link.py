@@ -25,10 +25,9 @@ from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, MessageType, _validate_payload, unpack
 from ocpp.v16 import ChargePoint as OcppChargePoint
-from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from . import validation
+from . import validation, wsclient
 from .settings import Settings
 from .state import OFFLINE, TIMEOUT, Outgoing, Reply
 
@@ -70,7 +69,7 @@ class Link(OcppChargePoint):
         """Messages [sent, received] on the current connection: the bundled SUT settles once the endpoint
         has read all we sent and we have read all it sent (adapters/bundled.py)."""
         self.dial = None
-        """None: connect over a WebSocket; else ``dial(url, subprotocols)`` opens the connection
+        """None: connect over a WebSocket (wsclient.py); else ``dial(url, subprotocols)`` opens the connection
         (the bundled SUT's in-memory link, adapters/memory.py)."""
 
     # ---- state
@@ -186,9 +185,7 @@ class Link(OcppChargePoint):
     async def _connect(self) -> None:
         url = f"{self.url}/{self.id}"
         try:
-            ws = await (self.dial(url, [SUBPROTOCOL]) if self.dial is not None else connect(
-                url, subprotocols=[SUBPROTOCOL], proxy=None, ping_interval=None, compression=None,
-                close_timeout=2))
+            ws = await (self.dial or wsclient.dial)(url, [SUBPROTOCOL])
         except (OSError, InvalidHandshake, TimeoutError):
             self._reconnect_later()
             return
