@@ -68,8 +68,12 @@ def violation(section: str, text: str) -> str:
     return f"OCPP-J 1.6 §{section}: {text}"
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+"""What ``json.dumps(message, separators=(",", ":"), ensure_ascii=False)`` makes anew at every call, made once."""
+
+
 def _dumps(message: list) -> str:
-    return json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(message)
 
 
 def _clip(text: str, limit: int) -> str:

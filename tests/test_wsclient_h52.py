@@ -143,3 +143,21 @@ def test_a_refused_handshake_and_no_server_raise_what_the_charge_point_catches()
             await wsclient.dial(f"ws://127.0.0.1:{port}/CP1", ["ocpp1.6"])
 
     asyncio.run(main())
+
+
+def test_messages_encoded_once_read_as_ocpp_and_the_endpoint_wrote_them():
+    """link._ENCODER and csms._ENCODER (made once) give the text of ocpp's to_json and of json.dumps."""
+    import json
+    from decimal import Decimal
+
+    from ocpp.messages import Call, CallResult
+
+    import adapters.csms
+
+    payloads = [{}, {"connectorId": 1, "idTag": "TAG1", "limit": Decimal("10.1"), "x": [1.5, None, True]},
+                {"text": "é \u2028 \"quoted\"", "nested": {"a": [{"b": 2}]}}]
+    for payload in payloads:
+        assert link._ENCODER.encode([2, "7", "Heartbeat", payload]) == Call("7", "Heartbeat", payload).to_json()
+        assert link._ENCODER.encode([3, "7", payload]) == CallResult("7", payload).to_json()
+    for message in ([2, "1", "X", payloads[2]], [3, "2", {"v": 1.25, "n": float("nan")}], [4, "x", "E", "d", {}]):
+        assert adapters.csms._dumps(message) == json.dumps(message, separators=(",", ":"), ensure_ascii=False)

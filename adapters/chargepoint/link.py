@@ -23,7 +23,7 @@ from functools import cache, lru_cache
 
 from ocpp.charge_point import camel_to_snake_case, snake_to_camel_case
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, MessageType, _validate_payload, unpack
+from ocpp.messages import Call, MessageType, _DecimalEncoder, _validate_payload, unpack
 from ocpp.v16 import ChargePoint as OcppChargePoint
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
@@ -63,7 +63,8 @@ class Link(OcppChargePoint):
         self._sender: asyncio.Task | None = None
         self._retry_timer = None
         self._reconnect_timer = None
-        self._idle_event: asyncio.Event | None = None
+        self._change: asyncio.Future | None = None
+        """What :meth:`wait_idle` waits on: done at the next change (:meth:`_poke`)."""
         self._last_exchange = clock.now()
         self.exchanged = [0, 0]
         """Messages [sent, received] on the current connection: the bundled SUT settles once the endpoint
@@ -97,32 +98,34 @@ class Link(OcppChargePoint):
                 f"clock due: {self._due()}, sendable: {self._next_sendable() is not None}")
 
     async def wait_idle(self, timeout: float = IDLE_TIMEOUT) -> None:
-        """Return once :attr:`idle`; re-raise the first error a task of ours hit."""
+        """Return once :attr:`idle`; re-raise the first error a task of ours hit. One real-time watchdog for
+        the whole wait, set only when there is something to wait for."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while True:
-            self._raise_errors()
-            if self._due():
-                self.clock.advance_to(self.clock.now())
-                continue
-            self._kick()
-            if self.idle:
-                return
-            await self._wait_for_change(deadline - loop.time())
-
-    async def _wait_for_change(self, remaining: float) -> None:
-        if self._idle_event is None:
-            self._idle_event = asyncio.Event()
-        self._idle_event.clear()
+        watchdog = None
         try:
-            async with asyncio.timeout(max(remaining, 0.0)):
-                await self._idle_event.wait()
-        except TimeoutError:
-            raise TimeoutError(f"charge point {self.id} is not idle: {self._busy()}") from None
+            while True:
+                self._raise_errors()
+                if self._due():
+                    self.clock.advance_to(self.clock.now())
+                    continue
+                self._kick()
+                if self.idle:
+                    return
+                if watchdog is None:
+                    watchdog = loop.call_at(deadline, self._poke)
+                self._change = change = loop.create_future()
+                await change
+                if loop.time() >= deadline and not self.idle:
+                    raise TimeoutError(f"charge point {self.id} is not idle: {self._busy()}")
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
 
     def _poke(self) -> None:
-        if self._idle_event is not None:
-            self._idle_event.set()
+        change = self._change
+        if change is not None and not change.done():
+            change.set_result(None)
 
     def _raise_errors(self) -> None:
         if self._errors:
@@ -310,7 +313,7 @@ class Link(OcppChargePoint):
     async def _reply(self, msg, payload: dict, after) -> None:
         """The CALLRESULT first, then what the request sets off (the ``@after`` route): OCPP 1.6 §5.17
         "The Charge Point SHALL first send the TriggerMessage response"."""
-        await self._send(msg.create_call_result(payload).to_json())
+        await self._send(_ENCODER.encode([MessageType.CallResult, msg.unique_id, payload]))  # create_call_result().to_json()
         after()
 
     async def _send(self, message: str) -> None:
@@ -328,12 +331,13 @@ class Link(OcppChargePoint):
             message = Call(self._unique_id_generator(), action, payload)
             if self.settings.validate_messages:
                 _validate(message, self._ocpp_version)
+            text = _ENCODER.encode([message.message_type_id, message.unique_id, action, message.payload])
             future = asyncio.get_running_loop().create_future()
             self._pending[message.unique_id] = future
             timer = self._timer(self.settings.call_timeout,
                                 lambda: future.done() or future.set_result(TIMEOUT))
             try:
-                await self._send(message.to_json())
+                await self._send(text)  # what message.to_json() gives
                 return await future
             except ConnectionClosed:
                 return OFFLINE
@@ -446,6 +450,10 @@ class Link(OcppChargePoint):
     def _on_dropped(self, item: Outgoing) -> None:
         """The item left the queue without being delivered."""
 
+
+_ENCODER = _DecimalEncoder(separators=(",", ":"))
+"""``ocpp``'s JSON encoder for its messages' ``to_json`` (``json.dumps(..., separators=(",", ":"), cls=_DecimalEncoder)``),
+made once instead of at every message: the same text."""
 
 DECIMAL_ACTIONS = frozenset({"SetChargingProfile", "RemoteStartTransaction"})
 """The CALLs whose payload ``ocpp`` turns into decimals while it validates them (multipleOf 0.1)."""
