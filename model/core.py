@@ -1291,8 +1291,11 @@ class CoreRules:
         if owed is None and reason in c.offline_causes:  # over unseen (§3.5, §3.7) before what owes a stop now
             self.unowed_stop(c, reason)
             return
-        owed = owed or self.discharge(lambda o: o.action == "MayStopTransaction" and o.connector == c.id
-                                      and reason in o.reasons)
+        may = None if owed else next((o for o in self.state.owed if o.action == "MayStopTransaction"
+                                      and o.connector == c.id and reason in o.reasons), None)
+        if may is not None:
+            self.stopped_before(c, may)
+        owed = owed or may
         if owed is None:
             self.unowed_stop(c, reason)
         elif owed.id_tag and reason == "Local" and payload.get("idTag") != owed.id_tag:
@@ -1348,7 +1351,8 @@ class CoreRules:
         # or a transaction that ran unseen, over before a ChangeAvailability the connector Accepted (§5.2, §3.7)
         unseen_unplug = "EVDisconnected" in c.offline_causes or call.payload.get("reason") == "EVDisconnected"
         replugged = c.replugged or (unseen_unplug and c.plugged)
-        self.update(c.id, tx=None, finishing=not replugged, after_boot=replugged and c.plugged, replugged=False,
+        self.update(c.id, tx=None, finishing=not replugged, after_boot=c.plugged and (replugged or self.before_boot(c)),
+                    replugged=False,
                     stop_failed=call.error is not None)
         if any(other.offline_tags for other in self.connectors()):  # a transaction that started before the change
             return  # may follow in the queue (§3.7): the change waits for the end of the step (settle)
@@ -1356,6 +1360,13 @@ class CoreRules:
             self.apply_scheduled()
         elif c.scheduled:
             self.set_availability(self.state.connector(c.id), c.scheduled == "Inoperative")
+
+    @staticmethod
+    def before_boot(c: Connector) -> bool:
+        """A transaction of a card taken while the queue waited (§3.7), delivered after the boot that found the
+        cable in and no transaction (after_boot): it began and ended before that boot, so the connector is as the
+        boot left it (§4.9 F2: Preparing fits), not Finishing."""
+        return c.after_boot and c.tx.id_tag in c.offline_tags
 
     def apply_scheduled(self) -> None:
         """§5.2: a change answered Scheduled "is scheduled to occur after the transaction has finished"."""
@@ -1639,6 +1650,14 @@ class CoreRules:
                           "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
         if self.stop_owed_on(c.id):
             self.update(c.id, tx=attrs.evolve(self.state.connector(c.id).tx, overdue=True))
+
+    def stopped_before(self, c: Connector, may: Owed) -> None:
+        """A transaction stops once (§4.10): stopped as a card of its group allowed (§3.10, ``may``), it is not
+        stopped again by what came after that card and would have stopped it still running (a Reset, §5.14; an
+        UnlockConnector, §5.18; a power loss, §4.10): the StopTransactions owed since are met by this one."""
+        later = self.state.owed[self.state.owed.index(may):]
+        for owed in [may] + [o for o in later if o.action == "StopTransaction" and o.connector == c.id]:
+            self.discharge(lambda o: o is owed)
 
     @staticmethod
     def unstoppable(c: Connector) -> bool:
