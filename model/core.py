@@ -49,17 +49,17 @@ UNCONFIRMED = "Unconfirmed"
 RESTART_REASONS = frozenset({"HardReset", "PowerLoss", "Reboot"})
 """§7.36: the reasons that say the Charge Point restarted (a transaction lost at a hard reset, §5.14)."""
 EV_COMMUNICATION_STATUSES = ("Preparing", "SuspendedEV", "SuspendedEVSE", "Finishing")
+"""§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
 """§4.9: the statuses of a connector whose transaction runs."""
-"""§4.9: "ChargePointErrorCode EVCommunicationError SHALL only be used with" these statuses."""
 STOPPING_STATUSES = TRANSACTION_STATUSES + ("Finishing",)
+"""§4.9: those and Finishing ("a Transaction has stopped at a Connector"): still reported after a StopTransaction.req the
+Central System answered with a CALLERROR, they are StatusNotReportedAfterFailedStop (a Charge Point that keeps such a
+transaction open inside stays Finishing when the cable is plugged in again or taken out: the SAP simulator, sim-sap r2)."""
 QUEUED_AT_A_STOP = frozenset({"Available", "Unavailable"})
 """The statuses a queue left by a graceful stop may still deliver (ChargePointState.leftover_queue): its transactions
 ended (the SAP simulator reports Available after a stop) and its connectors Unavailable (sim-sap final2, final3). Any
 other wrong status is the current one not reported (StatusNotReported), queue or not."""
-"""§4.9: those and Finishing ("a Transaction has stopped at a Connector"): still reported after a StopTransaction.req the
-Central System answered with a CALLERROR, they are StatusNotReportedAfterFailedStop (a Charge Point that keeps such a
-transaction open inside stays Finishing when the cable is plugged in again or taken out: the SAP simulator, sim-sap r2)."""
 QUEUED_MESSAGES = frozenset({"StartTransaction", "StopTransaction", "MeterValues", "StatusNotification"})
 """What a Charge Point may deliver from the queue it kept while it could not send: the transaction-related messages
 (§3.7) and statuses of the time offline (§4.9 allows them after the reconnection; the SAP simulator queues them too)."""
