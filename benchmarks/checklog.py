@@ -1,7 +1,7 @@
 """check-log: speed on a long log of the bundled charge point, and which mutants' logs it flags.
 
     python benchmarks/checklog.py speed [--frames 100000] [--seed 1]   # frames/s and peak memory
-    python benchmarks/checklog.py speed --log FILE --tree OLD --tree NEW [--rounds 2]  # trees compared
+    python benchmarks/checklog.py speed --log FILE --tree OLD --tree NEW [--rounds 2] [--default-only]  # trees compared
     python benchmarks/checklog.py mutants [--examples 30]              # check-log vs fuzz, per mutant
     python benchmarks/checklog.py record FILE [--steps N] [--seed S] [--mutant M]
 
@@ -95,7 +95,8 @@ def record(path: Path, steps: int | None = None, frames: int | None = None, seed
     return {"steps": done, "frames": writer.written, "harness": dict(flagged)}
 
 
-def speed(frames: int, seed: int, log: Path | None = None, trees: list[Path] | None = None, rounds: int = 1) -> None:
+def speed(frames: int, seed: int, log: Path | None = None, trees: list[Path] | None = None, rounds: int = 1,
+          schemas_only: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if log is None:
             log = Path(tmp) / "long.jsonl"
@@ -103,7 +104,7 @@ def speed(frames: int, seed: int, log: Path | None = None, trees: list[Path] | N
             recorded = record(log, frames=frames, seed=seed)
             print(f"recorded {recorded['frames']} frames in {recorded['steps']} steps "
                   f"({time.monotonic() - started:.0f} s); harness verdicts: {recorded['harness'] or 'none'}")
-        runs = [(tree, extra) for tree in (trees or [ROOT]) for extra in ([], ["--no-schemas"])]
+        runs = [(tree, extra) for tree in (trees or [ROOT]) for extra in ([[]] if schemas_only else [[], ["--no-schemas"]])]
         for _ in range(rounds):
             for tree, extra in runs:  # taking turns: the machine's load falls on each alike
                 r = _timed_check(log, extra, tree)
@@ -158,6 +159,7 @@ def main() -> None:
     s.add_argument("--log", type=Path, help="time this log instead of recording one")
     s.add_argument("--tree", type=Path, action="append", help="a source tree to time (repeat: before, after)")
     s.add_argument("--rounds", type=int, default=1)
+    s.add_argument("--default-only", action="store_true", help="time only the default options (schemas on)")
     m = sub.add_parser("mutants")
     m.add_argument("--examples", type=int, default=30)
     m.add_argument("--seed", type=int, default=0)
@@ -170,7 +172,8 @@ def main() -> None:
     if args.command == "speed":
         print("| tree, options | frames | CPU s | frames/CPU s | wall s | peak RSS (MB) | violations |")
         print("|---|---|---|---|---|---|---|")
-        speed(args.frames, args.seed, args.log, [t.resolve() for t in args.tree or []] or None, args.rounds)
+        speed(args.frames, args.seed, args.log, [t.resolve() for t in args.tree or []] or None, args.rounds,
+              args.default_only)
     elif args.command == "mutants":
         mutants(args.examples, args.seed)
     else:

@@ -1383,9 +1383,9 @@ class CoreRules:
             self.fail("TransactionIdInMainMeterValues", "OCPP 1.6 errata 3.16 (§4.7)",
                       f"MeterValues for connectorId 0 (the main energy meter) carries transactionId "
                       f"{call.payload['transactionId']!r}: RECOMMENDED NOT to add a TransactionId")
-        values = call.payload.get("meterValue")
-        allowed = metering.allowed_sets(lambda key: cfgmodel.value_of(self.state.config, key), metering.KEY_FOR_CONTEXT)
-        for measurand in metering.unexpected_measurands(self.sampled_since_change(values), allowed):
+        values, state = call.payload.get("meterValue"), self.state
+        for measurand in metering.not_configured(values, state.config, cfgmodel.value_of, state.aligned_since,
+                                                 state.sampling_since, state.options.tolerance):
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
         self.check_alignment(values, "MeterValues")
@@ -1405,17 +1405,6 @@ class CoreRules:
         the SAP simulator sends samples of an earlier example's transaction, sim-triage session 4)."""
         named = call.payload.get("transactionId")
         return named is None or tx.transaction_id is None or named == tx.transaction_id
-
-    def sampled_since_change(self, values) -> list[dict]:
-        """The readings taken since their measurand key last changed: one stamped before was taken under the value
-        before, and may come after the change, queued behind a retry (§3.7)."""
-        since = {"Sample.Clock": self.state.aligned_since, "Sample.Periodic": self.state.sampling_since}
-
-        def current(value: dict, stamp: float | None) -> bool:
-            changed = since.get(value.get("context", "Sample.Periodic"))
-            return stamp is None or changed is None or stamp >= changed + self.state.options.tolerance
-        return [{**mv, "sampledValue": [v for v in mv.get("sampledValue") or ()
-                                        if current(v, metering.seconds(mv.get("timestamp")))]} for mv in values or ()]
 
     def check_sample_drift(self, tx: Tx, stamp: float | None) -> None:
         """Samples are taken every MeterValueSampleInterval seconds (§3.16.1, §9.1.19): a gap a little

@@ -41,6 +41,37 @@ class Judgement(AdvisoryRules, HostileRules, LocalAuthListRules, ReservationRule
                 RemoteTriggerRules, FirmwareRules, CoreRules):
     """The rules of every feature profile, judging one step."""
 
+    def __init__(self, state: ChargePointState):
+        # The mixins' __init__ chain (AdvisoryRules, RemoteTriggerRules, CoreRules) in one call: check-log makes a
+        # Judgement for every world, attempt and hidden event (about nine an event). _check_init below keeps it equal.
+        self.state = state
+        self.violations = []
+        self.handled = set()
+        self.stamps = {}
+        self.answered_at = None
+        self.lost = {}
+        self.trigger_answered = False
+        self.trigger_early = set()
+        self.step_op = None
+        self.disconnected = {}
+        self.reconnected = {}
+        self.burst = False
+
+
+def _check_init() -> None:
+    """:meth:`Judgement.__init__` sets what the mixins' own ``__init__`` chain sets, and no mixin has another."""
+    own = [cls.__name__ for cls in Judgement.__mro__[1:] if "__init__" in cls.__dict__ and cls is not object]
+    if own != ["AdvisoryRules", "RemoteTriggerRules", "CoreRules"]:
+        raise ImportError(f"model.judge: Judgement.__init__ no longer matches the mixins' ({', '.join(own)})")
+    state = object()
+    chained = object.__new__(Judgement)
+    AdvisoryRules.__init__(chained, state)
+    if vars(chained) != vars(Judgement(state)):
+        raise ImportError("model.judge: Judgement.__init__ no longer sets what the mixins' __init__ set")
+
+
+_check_init()
+
 
 DISPATCH: dict[str, dict[str, Callable]] = {prefix: Judgement.handlers(prefix)
                                             for prefix in ("answer_", "cp_", "on_", "hostile_")}

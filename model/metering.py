@@ -24,6 +24,31 @@ _seconds = functools.lru_cache(maxsize=4096)(dates.seconds)
 _moment = functools.lru_cache(maxsize=4096)(dates.moment)
 
 
+FRAMES_KEPT = 64
+"""Meter value lists whose content checks are kept (:func:`per_frame`): the frames being judged now."""
+_FRAMES: dict[int, tuple[list, dict]] = {}
+
+
+def per_frame(values, name: str, compute, *key):
+    """``compute(values, *key)``, kept per meter value list (a frame's ``meterValue``, the same object in every state
+    check-log and fuzz's worlds judge the frame in) and ``key`` (what else it reads: configuration values, times), so
+    the checks of what a frame says run once per frame, not once per state. A frame's payload is never changed once
+    judged (the model reads it only); the list is held while kept, so its ``id`` names it."""
+    if type(values) is not list:
+        return compute(values, *key)
+    entry = _FRAMES.get(id(values))
+    if entry is None or entry[0] is not values:
+        if len(_FRAMES) >= FRAMES_KEPT:
+            _FRAMES.clear()
+        entry = _FRAMES[id(values)] = (values, {})
+    memo, index = entry[1], (name, *key)
+    try:
+        return memo[index]
+    except KeyError:
+        found = memo[index] = compute(values, *key)
+        return found
+
+
 def seconds(text) -> float | None:
     """:func:`vocabulary.dates.seconds`, kept per text: a message's timestamps are read again in every state
     it is judged in."""
@@ -58,6 +83,33 @@ def unexpected_measurands(meter_values: Iterable[dict], allowed_by_context: dict
     return found
 
 
+def not_configured(values, config, value_of, aligned_since: float | None, sampling_since: float | None,
+                   tolerance: float) -> list[str]:
+    """:func:`unexpected_measurands` among the readings of a MeterValues.req taken since their key last changed
+    (:func:`sampled_since`), against the measurand keys of ``config`` (``value_of(config, key)``): what it reads of the
+    state is its arguments, so it runs once per frame and configuration (:func:`per_frame`)."""
+    return list(per_frame(values, "not_configured", _not_configured, config, value_of, aligned_since, sampling_since,
+                          tolerance))
+
+
+def _not_configured(values, config, value_of, aligned_since, sampling_since, tolerance) -> tuple[str, ...]:
+    allowed = allowed_sets(lambda key: value_of(config, key), KEY_FOR_CONTEXT)
+    return tuple(unexpected_measurands(sampled_since(values, aligned_since, sampling_since, tolerance), allowed))
+
+
+def sampled_since(values, aligned_since: float | None, sampling_since: float | None, tolerance: float) -> list[dict]:
+    """The readings taken since their measurand key last changed (Sample.Clock: ``aligned_since``, Sample.Periodic:
+    ``sampling_since``): one stamped before was taken under the value before, and may come after the change, queued
+    behind a retry (§3.7)."""
+    since = {"Sample.Clock": aligned_since, "Sample.Periodic": sampling_since}
+
+    def current(value: dict, stamp: float | None) -> bool:
+        changed = since.get(value.get("context", "Sample.Periodic"))
+        return stamp is None or changed is None or stamp >= changed + tolerance
+    return [{**mv, "sampledValue": [v for v in mv.get("sampledValue") or ()
+                                    if current(v, seconds(mv.get("timestamp")))]} for mv in values or ()]
+
+
 def missing_measurands(meter_values: Iterable[dict], configured: Iterable[str], context: str) -> list[str]:
     """The items of a measurand list key (``configured``) without a sampled value of ``context`` among ``meter_values``."""
     found = {str(v.get("measurand", DEFAULT_MEASURAND)).casefold() for v in sampled_values(meter_values)
@@ -71,9 +123,13 @@ DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
 def not_decimal(meter_values: Iterable[dict]) -> list[str]:
     """The values in format Raw (§7.49, the default) that are no decimal number."""
-    return [repr(v.get("value")) for v in sampled_values(meter_values)
+    return list(per_frame(meter_values, "not_decimal", _not_decimal))
+
+
+def _not_decimal(meter_values: Iterable[dict]) -> tuple[str, ...]:
+    return tuple([repr(v.get("value")) for v in sampled_values(meter_values)
             if v.get("format", "Raw") == "Raw"
-            and not (isinstance(v.get("value"), str) and DECIMAL.fullmatch(v["value"].strip()))]
+            and not (isinstance(v.get("value"), str) and DECIMAL.fullmatch(v["value"].strip()))])
 
 
 def allowed_sets(value_of, keys: dict) -> dict:
@@ -86,12 +142,29 @@ def allowed_sets(value_of, keys: dict) -> dict:
     return sets
 
 
+def has_context(meter_values: Iterable[dict], context: str) -> bool:
+    """Some reading is of this ReadingContext (given: absent is Sample.Periodic, §7.31, and not asked for here)."""
+    return per_frame(meter_values, "has_context", _has_context, context)
+
+
+def _has_context(meter_values: Iterable[dict], context: str) -> bool:
+    return any(v.get("context") == context for v in sampled_values(meter_values))
+
+
 def periodic(meter_values: Iterable[dict]) -> bool:
+    return per_frame(meter_values, "periodic", _periodic)
+
+
+def _periodic(meter_values: Iterable[dict]) -> bool:
     return any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in sampled_values(meter_values))
 
 
 def periodic_timestamp(meter_values: Iterable[dict]) -> float | None:
     """Seconds since the epoch of the first meter value with a periodic (Sample.Periodic) reading."""
+    return per_frame(meter_values, "periodic_timestamp", _periodic_timestamp)
+
+
+def _periodic_timestamp(meter_values: Iterable[dict]) -> float | None:
     for mv in meter_values or ():
         if any(v.get("context", "Sample.Periodic") == "Sample.Periodic" for v in mv.get("sampledValue") or ()):
             return seconds(mv.get("timestamp"))
@@ -100,8 +173,12 @@ def periodic_timestamp(meter_values: Iterable[dict]) -> float | None:
 
 def clock_timestamps(meter_values: Iterable[dict]) -> list[str]:
     """Timestamps of the meter values that carry clock-aligned (Sample.Clock) readings."""
-    return [mv.get("timestamp") for mv in meter_values or ()
-            if any(v.get("context") == "Sample.Clock" for v in mv.get("sampledValue") or ())]
+    return list(per_frame(meter_values, "clock_timestamps", _clock_timestamps))
+
+
+def _clock_timestamps(meter_values: Iterable[dict]) -> tuple[str, ...]:
+    return tuple([mv.get("timestamp") for mv in meter_values or ()
+                  if any(v.get("context") == "Sample.Clock" for v in mv.get("sampledValue") or ())])
 
 
 DAY = 86400.0

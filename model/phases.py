@@ -102,5 +102,15 @@ def _as_operative(rules, c) -> set[str]:
     return {"Unavailable"} | next(p for p in PHASES[after:] if p.when(rules, c)).fitting(rules, c)
 
 
+_OF_ZERO = sum(1 for phase in PHASES if phase.name.startswith("Charge Point "))
+"""The first rows, which hold only for connector 0 (``c.id == 0``), and of which the last holds for it always."""
+_OF_CONNECTORS = PHASES[_OF_ZERO:]
+if any(phase.when(None, type("_C", (), {"id": 1})()) for phase in PHASES[:_OF_ZERO]):  # each tests c.id == 0 first
+    raise ImportError("model.phases: a row of connector 0 may hold for another connector")
+
+
 def phase_of(rules, c) -> Phase:
-    return next(phase for phase in PHASES if phase.when(rules, c))
+    for phase in PHASES if c.id == 0 else _OF_CONNECTORS:  # the first match; connectors 1.. skip connector 0's rows
+        if phase.when(rules, c):
+            return phase
+    raise StopIteration  # the last row always holds

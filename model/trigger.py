@@ -170,7 +170,7 @@ class RemoteTriggerRules:
     def cp_MeterValues(self, call) -> None:
         super().cp_MeterValues(call)
         values = call.payload.get("meterValue")
-        if any(v.get("context") == "Trigger" for v in metering.sampled_values(values)):
+        if metering.has_context(values, "Trigger"):
             self.check_triggered_measurands(values)
 
     def check_triggered_measurands(self, values) -> None:
