@@ -170,3 +170,49 @@ def test_3_5_2_5_10_once_the_log_showed_the_list_a_wrong_version_is_still_flagge
     log = _local_list_log().cs(5, "SendLocalList", _differential(5), {"status": "Accepted"})
     log.cs(6, "SendLocalList", _differential(2), {"status": "Accepted"})  # 2 <= 5: VersionMismatch (§5.15)
     assert rules(check([log.jsonl(tmp_path / "d.jsonl")])) == {"SendLocalListStatus"}
+
+
+# -- (H) a world without power sends nothing (§4.2) ---------------------------------------------------------------
+
+BOOT = {"chargePointVendor": "V", "chargePointModel": "M"}
+
+
+def _stopped_by_the_power_cut_of_the_boot() -> Log:
+    """A boot, then a transaction started offline before the power cut that caused it (its StartTransaction stamped
+    before the boot, held in the queue) and its StopTransaction with reason PowerLoss, and the connectors' statuses
+    (clean bundled charge point, walk seed 3, frames 5,974-5,992)."""
+    log = Log().cp(0, "BootNotification", BOOT, {"status": "Accepted", "currentTime": iso(T0), "interval": 300})
+    log.cp(0.1, "StartTransaction", {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": iso(T0 - 120)},
+           {"transactionId": 7, "idTagInfo": {"status": "Accepted"}})
+    log.cp(0.2, "StopTransaction", {"meterStop": 5, "timestamp": iso(T0 - 100), "reason": "PowerLoss",
+                                    "transactionId": 7}, {"idTagInfo": {"status": "Accepted"}})
+    for connector in (0, 1, 2):
+        log.status(0.3, connector, "Available")
+    return log
+
+
+def test_4_2_no_world_without_power_is_kept_once_the_charge_point_sends_again(tmp_path):
+    """A hidden power cut explained the StopTransaction (reason PowerLoss) and left worlds without power that went on
+    'sending' the statuses after it: owing nothing, they outlived the worlds with power (walk seed 3: from frame 6,038
+    every world kept was unpowered, and at frame 6,482 a cable plugged in while offline was refused at the
+    reconnection, a false StatusTransitionNotAllowed). Without power the Charge Point sends nothing; after a hard cut
+    it comes back with its BootNotification first (§4.2). The stop is the power cut of the boot (§4.10)."""
+    for write in (Log.jsonl, Log.virtual):
+        report = check([write(_stopped_by_the_power_cut_of_the_boot(), tmp_path / "h.jsonl")])
+        assert rules(report) == set()
+        (checker,) = report.charge_points.values()
+        assert checker.worlds.worlds and all(w.state.powered for w in checker.worlds.worlds)
+
+
+def test_4_9_5_9_after_the_power_cut_of_the_boot_a_missing_status_is_still_flagged(tmp_path):
+    """The true deviation after the same start: connector 2 made Inoperative (ChangeAvailability Accepted), its
+    Unavailable never reported: StatusNotReported (§5.9, §4.9). Before, a world without power (which owes nothing)
+    hid it: a missed violation as well as a source of false alarms."""
+    log = _stopped_by_the_power_cut_of_the_boot()
+    log.cs(30, "ChangeAvailability", {"connectorId": 2, "type": "Inoperative"}, {"status": "Accepted"})
+    log.cp(50, "Heartbeat", {}, {"currentTime": iso(T0 + 50)})
+    assert rules(check([log.jsonl(tmp_path / "h.jsonl")])) == {"StatusNotReported"}
+    log = _stopped_by_the_power_cut_of_the_boot()
+    log.cs(30, "ChangeAvailability", {"connectorId": 2, "type": "Inoperative"}, {"status": "Accepted"})
+    log.status(30.1, 2, "Unavailable").cp(50, "Heartbeat", {}, {"currentTime": iso(T0 + 50)})
+    assert rules(check([log.jsonl(tmp_path / "ok.jsonl")])) == set()
