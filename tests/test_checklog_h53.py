@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from properties.checklog import check
+from properties.checklog import CheckOptions, check
 from test_checklog import Log, rules, T0
 from vocabulary.dates import iso
 
@@ -216,3 +216,46 @@ def test_4_9_5_9_after_the_power_cut_of_the_boot_a_missing_status_is_still_flagg
     log.cs(30, "ChangeAvailability", {"connectorId": 2, "type": "Inoperative"}, {"status": "Accepted"})
     log.status(30.1, 2, "Unavailable").cp(50, "Heartbeat", {}, {"currentTime": iso(T0 + 50)})
     assert rules(check([log.jsonl(tmp_path / "ok.jsonl")])) == set()
+
+
+# -- (G) a graceful stop with no StopTransaction (--graceful-power-loss) ------------------------------------------
+
+
+def _graceful_stop_without_stop(after_boot=(0, 1, 2), transaction: bool = False) -> Log:
+    """The SAP simulator taken off gracefully (fuzz's [controller] power_loss = "graceful", its stopChargingStation):
+    with no transaction the Central System knows of running, it sends no StopTransaction, reports its connectors
+    Unavailable as it goes, and boots 30 s later, reporting ``after_boot`` Available. ``transaction``: one runs on
+    connector 1 all the same, and no StopTransaction ever comes."""
+    log = Log().boot(connectors=2)
+    if transaction:
+        log.status(10, 1, "Preparing").cp(10.5, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": "Accepted"}})
+        log.cp(10.6, "StartTransaction", {"connectorId": 1, "idTag": "TAG1", "meterStart": 0,
+                                          "timestamp": iso(T0 + 10.6)},
+               {"transactionId": 5, "idTagInfo": {"status": "Accepted"}})
+        log.status(10.7, 1, "Charging")
+    log.status(20.01, 1, "Unavailable").status(20.02, 2, "Unavailable")
+    log.cp(50, "BootNotification", BOOT, {"status": "Accepted", "currentTime": iso(T0 + 50), "interval": 300})
+    for connector in after_boot:
+        log.status(50.01, connector, "Available")
+    return log.cp(110, "Heartbeat", {}, {"currentTime": iso(T0 + 110)})
+
+
+def test_4_9_7_36_a_graceful_stop_with_no_transaction_reports_unavailable_without_a_stop_transaction(tmp_path):
+    """With ``--graceful-power-loss`` the connectors "reported Unavailable before it goes" (72a734b) were explained
+    only after a StopTransaction had made the power cut assumed: with no transaction to stop (none, or one whose
+    StopTransaction got a CALLERROR, §3.7.1) the Unavailables were taken as they are, in a world with power, and the
+    end of their burst found the connectors 'now Available' (2 false StatusNotReported). The graceful power cut is now
+    also assumed at the first Unavailable nothing else explains. Without the option the log stays flagged."""
+    path = _graceful_stop_without_stop().jsonl(tmp_path / "g.jsonl")
+    assert rules(check([path], options=CheckOptions(graceful_power_loss=True))) == set()
+    assert rules(check([path])) == {"StatusNotReported"}
+
+
+def test_4_9_4_10_after_a_graceful_stop_a_missing_status_or_stop_is_still_flagged(tmp_path):
+    """The true deviations of the same shape, with the option: connector 2 not reported after the boot
+    (StatusNotReported); a transaction running at the graceful stop never stopped (PowerLossStopsTransactions, §4.10)."""
+    options = CheckOptions(graceful_power_loss=True)
+    missing = _graceful_stop_without_stop(after_boot=(0, 1)).jsonl(tmp_path / "m.jsonl")
+    assert rules(check([missing], options=options)) == {"StatusNotReported"}
+    running = _graceful_stop_without_stop(transaction=True).jsonl(tmp_path / "r.jsonl")
+    assert rules(check([running], options=options)) == {"PowerLossStopsTransactions"}

@@ -235,7 +235,7 @@ class Worlds:
             if attempt.counts:
                 tried.append(attempt)
         for before in (self._inoperative_before(world, call), self._plugged_before_boot(world, call),
-                       self._ended_before_boot(world, call)):
+                       self._ended_before_boot(world, call), _going_down(world, call)):
             if before is not None:
                 tried.append(self._attempt(before, (), observe=call))
         silence = self._plugged_in_silence(world, call)
@@ -526,6 +526,26 @@ class Worlds:
         self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def _going_down(world: World, call: CpCall) -> World | None:
+    """With ``--graceful-power-loss`` an Unavailable may be the first sign of a graceful power cut: the Charge Point
+    reports its connectors Unavailable as it goes (model Options.graceful_power_loss, the SAP simulator's
+    stopChargingStation), with no StopTransaction when no transaction runs (or none the Central System knows
+    of: its StopTransaction got a CALLERROR, §3.7.1). The power cut is assumed before the status, which is judged as
+    it is (it owes nothing once the power is off; the boot, PowerOn, follows)."""
+    state = world.state
+    if not (state.options.graceful_power_loss and state.powered and state.online
+            and call.action == "StatusNotification" and call.payload.get("status") == "Unavailable"):
+        return None
+    judgement = Judgement(state)
+    try:
+        judgement.stimulus(hidden.POWER_LOSS, None)
+    except Exception:  # noqa: BLE001 - the model must not stop the check
+        return None
+    if judgement.violations:
+        return None
+    return World(judgement.state, world.cost + 1, world.assumed + ("PowerLoss (graceful: reported Unavailable)",))
 
 
 GRACEFUL_STOP = frozenset({"StopTransaction", "StatusNotification"})
