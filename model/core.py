@@ -26,7 +26,6 @@ from __future__ import annotations
 import functools
 from typing import Callable
 
-import attrs
 
 from . import configuration as cfgmodel
 from . import metering
@@ -82,7 +81,7 @@ def with_leftovers(state: ChargePointState) -> ChargePointState:
     from .firmware import FirmwareState, Transfer
 
     unknown = Transfer(start_at=state.time, uncertain=True)
-    return attrs.evolve(state, firmware=FirmwareState(update=unknown, upload=unknown))
+    return evolve(state, firmware=FirmwareState(update=unknown, upload=unknown))
 
 
 def setting(state: ChargePointState, key: str, default=None):
@@ -199,7 +198,7 @@ class CoreRules:
         tags = {stimulus.get("idTag"), stimulus.get("parentIdTag")}
         new = {tag for tag in tags if isinstance(tag, str)} - self.state.charging_id_tags
         if new:
-            self.state = attrs.evolve(self.state, charging_id_tags=self.state.charging_id_tags | new)
+            self.state = evolve(self.state, charging_id_tags=self.state.charging_id_tags | new)
 
     def supports(self, profile: str) -> bool:
         """Whether SupportedFeatureProfiles lists ``profile`` (§9.1.29); Core always."""
@@ -247,7 +246,7 @@ class CoreRules:
 
     def answer_ClearCache(self, stimulus, payload) -> None:
         if self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "ClearCacheStatus", "OCPP 1.6 §5.4") == "Accepted":
-            self.state = attrs.evolve(self.state, cache=())
+            self.state = evolve(self.state, cache=())
 
     def answer_DataTransfer(self, stimulus, payload) -> None:
         self.expect_status(stimulus, payload, {"UnknownVendorId"}, "DataTransferUnknownVendorId", "OCPP 1.6 §4.3, §5.6")
@@ -273,9 +272,9 @@ class CoreRules:
         key, accepted = str(stimulus.get("key")).casefold(), payload.get("status") == "Accepted"
         if key in ("metervaluesampleinterval", "metervaluessampleddata") and accepted:
             self.forget_sampling()
-            self.state = attrs.evolve(self.state, sampling_since=self.state.time)
+            self.state = evolve(self.state, sampling_since=self.state.time)
         if key in ("clockaligneddatainterval", "metervaluesaligneddata") and accepted:
-            self.state = attrs.evolve(self.state, aligned_since=self.state.time)
+            self.state = evolve(self.state, aligned_since=self.state.time)
         if key == "stoptxnsampleddata" and payload.get("status") in ("Accepted", "RebootRequired"):
             self.stop_sampled_changed(payload.get("status"))
         if key == "stoptransactiononinvalidid" and accepted and str(stimulus.get("value")).casefold() == "true":
@@ -297,7 +296,7 @@ class CoreRules:
         the sampling of running transactions is no longer judged."""
         for c in self.connectors():
             if c.tx is not None:
-                self.update(c.id, tx=attrs.evolve(c.tx, sample_interval=None))
+                self.update(c.id, tx=evolve(c.tx, sample_interval=None))
 
     def answer_ChangeAvailability(self, stimulus, payload) -> None:
         connector_id, kind = stimulus.get("connectorId"), stimulus.get("type")
@@ -371,7 +370,7 @@ class CoreRules:
             status = self.expect_status(stimulus, payload, {"Accepted", "Rejected"}, "RemoteStartTransactionStatus", "OCPP 1.6 §5.11")
             if status == "Accepted":
                 started = self.state.remote_starts + ((stimulus.get("idTag"), self.state.time),)
-                self.state = attrs.evolve(self.state, remote_starts=started)
+                self.state = evolve(self.state, remote_starts=started)
                 for c in self.connectors():  # over unseen: the Charge Point may choose it, and start there unseen
                     if self.may_be_over(c):
                         self.update(c.id, offline_tags=c.offline_tags | {stimulus.get("idTag")})
@@ -416,7 +415,7 @@ class CoreRules:
                 self.owe_stop(c, {reason}, "ResetStopsTransactions", "OCPP 1.6 §5.14")
         self.reboot("Reset")
         if reason == "HardReset":  # a transaction may be lost at the reboot (lose_transactions)
-            self.state = attrs.evolve(self.state, rebooting="Hard")
+            self.state = evolve(self.state, rebooting="Hard")
 
     # -- physical actions and environment ------------------------------------
 
@@ -426,7 +425,7 @@ class CoreRules:
             return
         self.update(c.id, plugged=True, plugged_at=self.state.time, finishing=False)
         if c.tx is not None:
-            self.update(c.id, replugged=True, tx=attrs.evolve(c.tx, cableless=False))
+            self.update(c.id, replugged=True, tx=evolve(c.tx, cableless=False))
             return
         if c.authorized is not None and self.may_have_timed_out(c):  # §9.1.6: it may have ended just before
             self.update(c.id, uncertain=True)
@@ -569,7 +568,7 @@ class CoreRules:
     def on_PowerLoss(self, stimulus: Stimulus) -> None:
         self.hidden_cause("PowerLoss")
         self.forget_aligned_readings()
-        self.state = attrs.evolve(self.state, powered=False)
+        self.state = evolve(self.state, powered=False)
         for c in self.connectors():
             if c.offline_tags:
                 self.offline_cause(c.id, "PowerLoss")
@@ -581,10 +580,10 @@ class CoreRules:
             for c in self.state.connectors:
                 self.update(c.id, resync=True)
             if not self.state.online:  # reported into its queue, which it may deliver after the next boot's statuses
-                self.state = attrs.evolve(self.state, leftover_queue=True)
+                self.state = evolve(self.state, leftover_queue=True)
 
     def on_PowerOn(self, stimulus: Stimulus) -> None:
-        self.state = attrs.evolve(self.state, powered=True)
+        self.state = evolve(self.state, powered=True)
         if self.state.options.power_loss_stops_transactions:
             for c in self.connectors():
                 if c.tx is not None:
@@ -592,7 +591,7 @@ class CoreRules:
         for c in self.connectors():
             if c.tx is None and c.authorized is not None:  # a card waiting for its cable: volatile, or not
                 self.update(c.id, uncertain=True)
-        self.state = attrs.evolve(self.state, registration="Booting")
+        self.state = evolve(self.state, registration="Booting")
         self.reboot("PowerOn")
 
     def on_NetworkDown(self, stimulus: Stimulus) -> None:
@@ -604,7 +603,7 @@ class CoreRules:
     def on_AdvanceTime(self, stimulus: Stimulus) -> None:
         end = self.state.time + float(stimulus.get("seconds"))
         self.owe_aligned_readings(self.state.time, end)
-        self.state = attrs.evolve(self.state, time=end)
+        self.state = evolve(self.state, time=end)
 
     def owe_aligned_readings(self, start: float, end: float) -> None:
         """Errata 3.15: with ClockAlignedDataInterval > 0 "the Charge Point SHALL send MeterValues at the given
@@ -625,8 +624,9 @@ class CoreRules:
     def forget_aligned_readings(self) -> None:
         """Readings not yet sent when the Charge Point went offline or down are lost, not owed (§3.7:
         only transaction-related messages are queued)."""
-        owed = tuple(o for o in self.state.owed if o.rule != "ClockAlignedReadingMissing")
-        self.state = attrs.evolve(self.state, owed=owed)
+        if any(o.rule == "ClockAlignedReadingMissing" for o in self.state.owed):
+            owed = tuple(o for o in self.state.owed if o.rule != "ClockAlignedReadingMissing")
+            self.state = evolve(self.state, owed=owed)
 
     def discharge_aligned_readings(self, call: CpCall) -> None:
         """A Sample.Clock reading meets the earliest boundary it can be for: by the time it arrived, not by
@@ -640,11 +640,11 @@ class CoreRules:
         id_tag = stimulus.get("idTag")
         entry = (id_tag, stimulus.get("status"), stimulus.get("parentIdTag"))
         policy = tuple(p for p in self.state.policy if p[0] != id_tag) + (entry,)
-        self.state = attrs.evolve(self.state, policy=policy)
+        self.state = evolve(self.state, policy=policy)
 
     def on_SetBootResponse(self, stimulus: Stimulus) -> None:
         response = (stimulus.get("status"), int(stimulus.get("interval")))
-        self.state = attrs.evolve(self.state, boot_response=response)
+        self.state = evolve(self.state, boot_response=response)
 
     def on_FailNext(self, stimulus: Stimulus) -> None:
         pass
@@ -663,7 +663,7 @@ class CoreRules:
     def reboot(self, why: str) -> None:
         """A boot after power-on is due at once; a reboot that was asked for may take the description's
         ``reboot_limit``: the spec sets none, and until it reboots the Charge Point is still registered."""
-        self.state = attrs.evolve(self.state, rebooting=True)
+        self.state = evolve(self.state, rebooting=True)
         if any(o.action == "BootNotification" for o in self.state.owed):
             return
         later = 0.0 if why == "PowerOn" else self.state.options.reboot_limit
@@ -791,7 +791,7 @@ class CoreRules:
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
         if self.state.rebooting:  # the retry waits of §3.7.1 are forgotten: the queue may go out at boot
             failures = tuple((transaction_id, failed, None) for transaction_id, failed, _ in self.state.failures)
-            self.state = attrs.evolve(self.state, failures=failures, aligned_since=call.time)
+            self.state = evolve(self.state, failures=failures, aligned_since=call.time)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         # a retry while Rejected, or again after one that no StatusNotification followed (a reconnection's boot: the
@@ -817,7 +817,7 @@ class CoreRules:
         and each queued message delivered in time moves that on (:meth:`queue_delivered`). With tolerance 0 (the
         bundled charge point on a virtual clock) nothing changes: it is due at the boot."""
         tolerance = self.state.options.tolerance
-        owed = tuple(attrs.evolve(o, due=max(o.due, at + tolerance), queued_since=at)
+        owed = tuple(evolve(o, due=max(o.due, at + tolerance), queued_since=at)
                      if o.action in ("StartTransaction", "StopTransaction") else o for o in self.state.owed)
         if owed != self.state.owed:
             self.state = evolve(self.state, owed=owed)
@@ -829,7 +829,7 @@ class CoreRules:
         messages, so its StopTransactions come seconds after the boot, sim-sap final2 F9), at least ``tolerance``. A
         Charge Point that delivers nothing still owes them ``tolerance`` after the boot."""
         tolerance, at = self.state.options.tolerance, call.time
-        owed = tuple(attrs.evolve(o, due=max(o.due, at + max(tolerance, 2 * (at - o.queued_since))))
+        owed = tuple(evolve(o, due=max(o.due, at + max(tolerance, 2 * (at - o.queued_since))))
                      if o.queued_since is not None and o.due > at else o for o in self.state.owed)
         if owed != self.state.owed:
             self.state = evolve(self.state, owed=owed)
@@ -928,7 +928,7 @@ class CoreRules:
     def refuse_remote_start(self, id_tag: str) -> None:
         """§5.11: with AuthorizeRemoteTxRequests the Charge Point first authorizes a remote start's idTag; a
         refusal ends it, wherever it waited (its connector, if it had chosen one, goes back to Available)."""
-        self.state = attrs.evolve(self.state, remote_starts=tuple(
+        self.state = evolve(self.state, remote_starts=tuple(
             e for e in self.state.remote_starts if e[0] != id_tag))
         for c in self.connectors():
             if c.tx is None and c.authorized == id_tag and c.presented is None and not c.plugged:
@@ -994,7 +994,7 @@ class CoreRules:
             self.fail("DiscardedMessageResent", "OCPP 1.6 §3.7.1, §9.1.31",
                       f"StartTransaction on connector {c.id} sent again after its final attempt (of "
                       "TransactionMessageAttempts) failed: \"the Charge Point SHOULD discard the message\"")
-            self.update(c.id, tx=attrs.evolve(c.tx, transaction_id=None))
+            self.update(c.id, tx=evolve(c.tx, transaction_id=None))
             c = self.state.connector(connector_id)
         if c.tx is not None and c.tx.transaction_id is not None:
             self.fail("SecondTransactionOnConnector", "OCPP 1.6 §4.8", f"a second StartTransaction on connector {c.id}")
@@ -1022,7 +1022,7 @@ class CoreRules:
         """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to
         TransactionMessageAttempts times; errata 3.18: once it is given up the transaction has no
         transactionId, and its messages carry transactionId -1."""
-        self.update(connector_id, tx=attrs.evolve(self.state.connector(connector_id).tx, start_failures=failed))
+        self.update(connector_id, tx=evolve(self.state.connector(connector_id).tx, start_failures=failed))
         attempts = setting(self.state, "TransactionMessageAttempts", None)
         if isinstance(attempts, int) and failed >= attempts:
             self.given_up(connector_id)
@@ -1035,8 +1035,8 @@ class CoreRules:
 
     def given_up(self, connector_id: int) -> None:
         """Errata 3.18: the transaction's StartTransaction given up, its messages carry transactionId -1."""
-        self.update(connector_id, tx=attrs.evolve(self.state.connector(connector_id).tx, transaction_id=-1))
-        self.state = attrs.evolve(
+        self.update(connector_id, tx=evolve(self.state.connector(connector_id).tx, transaction_id=-1))
+        self.state = evolve(
             self.state, stopped=self.state.stopped - {-1}, retrying=self.state.retrying - {-1},
             exhausted=self.state.exhausted - {-1},
             owed=tuple(self.owed_with_minus_one(o) if o.action == "StopTransaction"
@@ -1046,7 +1046,7 @@ class CoreRules:
     def owed_with_minus_one(owed: Owed) -> Owed:
         """A StopTransaction owed before its StartTransaction was given up now carries -1 (errata 3.18); missing, it is
         that deviation (as :meth:`owe_stop` names it), not a second one."""
-        return attrs.evolve(owed, transaction_id=-1, rule="TransactionIdMinusOne",
+        return evolve(owed, transaction_id=-1, rule="TransactionIdMinusOne",
                             section=f"{owed.section}; OCPP 1.6 §4.8, errata 3.18")
 
     def adopt_given_up_start(self) -> None:
@@ -1069,7 +1069,7 @@ class CoreRules:
         self.fail("TransactionIdMinusOne", "OCPP 1.6 §4.8, errata 3.18, §3.7",
                   f"a new StartTransaction on connector {c.id}, but the transaction whose StartTransaction was given "
                   "up there ended without a StopTransaction with transactionId -1")
-        self.state = attrs.evolve(self.state, owed=tuple(o for o in self.state.owed if not (
+        self.state = evolve(self.state, owed=tuple(o for o in self.state.owed if not (
             o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id)))
         self.owe(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=-1, reasons=STOP_REASONS))
         self.update(c.id, tx=None)
@@ -1089,7 +1089,7 @@ class CoreRules:
                 invalid=invalid and not setting(self.state, "StopTransactionOnInvalidId", True))
         if c.tx is not None and c.tx.transaction_id is None and c.tx.id_tag == id_tag:
             # its StartTransaction sent again (§3.7.1) starts nothing new: what was seen of it stays (reported over)
-            tx = attrs.evolve(c.tx, transaction_id=tx.transaction_id, parent_id_tag=tx.parent_id_tag, invalid=tx.invalid)
+            tx = evolve(c.tx, transaction_id=tx.transaction_id, parent_id_tag=tx.parent_id_tag, invalid=tx.invalid)
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
                     uncertain=False, offline_tags=c.offline_tags | later, second_start=False)
@@ -1098,10 +1098,10 @@ class CoreRules:
                    and not own  # then another connector's remote start waits on (§5.11)
                    and c.tx is None]  # a StartTransaction sent again (§3.7.1) starts nothing new: it takes none
         if waiting:
-            self.state = attrs.evolve(self.state, remote_starts=tuple(
+            self.state = evolve(self.state, remote_starts=tuple(
                 e for e in self.state.remote_starts if e is not waiting[0]))
-        self.state = attrs.evolve(self.state, owed=tuple(
-            attrs.evolve(o, transaction_id=tx.transaction_id, due=max(o.due, self.due()))
+        self.state = evolve(self.state, owed=tuple(
+            evolve(o, transaction_id=tx.transaction_id, due=max(o.due, self.due()))
             if o.action == "StopTransaction" and o.connector == c.id else o for o in self.state.owed))
         if invalid and setting(self.state, "StopTransactionOnInvalidId", True):
             self.owe_stop(self.state.connector(c.id), {"DeAuthorized"}, "StopTransactionOnInvalidId", "OCPP 1.6 §9.1.24")
@@ -1118,10 +1118,10 @@ class CoreRules:
         running transaction may follow either, and so may those of one that began unseen (errata 3.14)."""
         for c in self.connectors():
             if c.tx is not None:
-                self.update(c.id, tx=attrs.evolve(c.tx, stop_measurands=None))
+                self.update(c.id, tx=evolve(c.tx, stop_measurands=None))
         unseen = self.queue_blocked() or any(self.hidden_tx(c) or c.offline_tags for c in self.connectors())
         since = float("inf") if status == "RebootRequired" else self.state.time if unseen else None
-        self.state = attrs.evolve(self.state, stop_sampled_since=since)
+        self.state = evolve(self.state, stop_sampled_since=since)
 
     def cp_StopTransaction(self, call: CpCall) -> None:
         transaction_id = call.payload.get("transactionId")
@@ -1153,7 +1153,7 @@ class CoreRules:
         self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
         self.end(c, call)
         if call.error is not None:
-            self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
+            self.state = evolve(self.state, retrying=self.state.retrying | {transaction_id})
             self.stop_failed(transaction_id, call)
         self.queue_unconfirmed(call)
 
@@ -1197,7 +1197,7 @@ class CoreRules:
         self.discharge(lambda o: o.rule == "UnconfirmedStopTransactionNotQueued" and o.transaction_id == transaction_id)
         self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
         if call.error is not None:
-            self.state = attrs.evolve(self.state, retrying=self.state.retrying | {transaction_id})
+            self.state = evolve(self.state, retrying=self.state.retrying | {transaction_id})
             self.stop_failed(transaction_id, call)
         self.queue_unconfirmed(call)
         return True
@@ -1226,7 +1226,7 @@ class CoreRules:
             pass  # its .conf never came: it stays queued (errata 3.36), its failures counted so far
         elif call.error is None:  # its StopTransaction.conf's IdTagInfo updates the cache as any (§3.5.1)
             self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
-            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id},
+            self.state = evolve(self.state, retrying=self.state.retrying - {transaction_id},
                                       failures=tuple(f for f in self.state.failures if f[0] != transaction_id))
         elif transaction_id in self.state.retrying:
             self.stop_failed(transaction_id, call)
@@ -1240,11 +1240,11 @@ class CoreRules:
         attempts = setting(self.state, "TransactionMessageAttempts", None)
         interval = setting(self.state, "TransactionMessageRetryInterval", None)
         wait = None if interval is None else call.time + interval * failed - self.state.options.tolerance
-        self.state = attrs.evolve(self.state, failures=rest + ((transaction_id, failed, wait),))
+        self.state = evolve(self.state, failures=rest + ((transaction_id, failed, wait),))
         if attempts is None or interval is None:
             return
         if failed >= attempts:
-            self.state = attrs.evolve(self.state, retrying=self.state.retrying - {transaction_id}, failures=rest,
+            self.state = evolve(self.state, retrying=self.state.retrying - {transaction_id}, failures=rest,
                                       exhausted=self.state.exhausted | {transaction_id})
             return
         self.owe_message("StopTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
@@ -1340,7 +1340,7 @@ class CoreRules:
                       f"transaction on connector {c.id} stopped ({reason}) with no cause")
 
     def end(self, c: Connector, call: CpCall) -> None:
-        self.state = attrs.evolve(
+        self.state = evolve(
             self.state,
             stopped=self.state.stopped | {c.tx.transaction_id},
             owed=tuple(o for o in self.state.owed if not (o.action == "MayStopTransaction" and o.connector == c.id)),
@@ -1446,8 +1446,8 @@ class CoreRules:
 
     def note_aligned_interval(self) -> None:
         interval = setting(self.state, "ClockAlignedDataInterval", None)
-        if interval:
-            self.state = attrs.evolve(self.state, aligned_intervals=self.state.aligned_intervals | {interval})
+        if interval and interval not in self.state.aligned_intervals:
+            self.state = evolve(self.state, aligned_intervals=self.state.aligned_intervals | {interval})
 
     def check_sampling(self, c: Connector) -> None:
         """MeterValueSampleInterval > 0: samples every interval from the start of the transaction (§3.16.1, §9.1.19)."""
@@ -1463,7 +1463,7 @@ class CoreRules:
             self.fail("MeterValuesSampleMissing", "OCPP 1.6 §3.16.1, §9.1.19",
                       f"no sampled MeterValues for transaction {tx.transaction_id} for "
                       f"{self.state.time - tx.sampled_at:.0f}s (MeterValueSampleInterval {tx.sample_interval})")
-            self.update(c.id, tx=attrs.evolve(tx, sample_interval=None))
+            self.update(c.id, tx=evolve(tx, sample_interval=None))
 
     def cp_StatusNotification(self, call: CpCall) -> None:
         connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
@@ -1520,7 +1520,7 @@ class CoreRules:
         tags = frozenset(tag for tag, _ in self.state.remote_starts)
         tag, at = self.state.remote_starts[0]
         self.update(c.id, authorized=tag, authorized_at=at, alternatives=tags, uncertain=len(tags) > 1)
-        self.state = attrs.evolve(self.state, remote_starts=self.state.remote_starts[1:])
+        self.state = evolve(self.state, remote_starts=self.state.remote_starts[1:])
 
     # -- 3. settle ----------------------------------------------------------
 
@@ -1579,16 +1579,23 @@ class CoreRules:
         return owed.action != "BootNotification" and self.state.registration != "Accepted"
 
     def queue_blocked(self) -> bool:
-        return bool(self.state.retrying) or any(c.tx and c.tx.transaction_id is None for c in self.connectors())
+        state = self.state  # asked for every connector and phase (§4.9): kept for the state it was asked of
+        known = self.__dict__.get("_queue_blocked")
+        if known is not None and known[0] is state:
+            return known[1]
+        blocked = bool(state.retrying) or any(c.tx and c.tx.transaction_id is None for c in state.connectors[1:])
+        self._queue_blocked = (state, blocked)
+        return blocked
 
     def hidden_tx(self, c: Connector) -> bool:
         """A transaction may have started whose StartTransaction waits in the queue (§3.7.1); a remote start
         without connectorId (§5.11) may have chosen any plugged connector."""
-        owed_start = any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed)
-        unseen = self.queue_blocked() or not self.state.online
-        authorized = c.authorized is not None or owed_start or bool(self.state.remote_starts)
-        usage = (c.plugged and authorized) or bool(c.offline_tags)
-        return c.tx is None and unseen and usage
+        if c.tx is not None or not (self.queue_blocked() or not self.state.online):  # not unseen
+            return False
+        if c.offline_tags:
+            return True
+        return c.plugged and (c.authorized is not None or bool(self.state.remote_starts) or any(
+            o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed))
 
     def hidden_cause(self, reason: str, connector_id: int | None = None) -> None:
         """Something that may stop a transaction the Central System cannot see yet."""
@@ -1609,17 +1616,20 @@ class CoreRules:
         """The transaction may have ended in the Charge Point while its StopTransaction waits in the queue (one owed,
         or one it may send: a card of its group, §3.10), or ended without the StopTransaction it owed (found once:
         what follows is not judged again)."""
-        if c.tx is not None and c.tx.overdue:
+        if c.tx is None:
+            return False
+        if c.tx.overdue:
             return True
-        stop_owed = any(o.action in ("StopTransaction", "MayStopTransaction") and o.connector == c.id
-                        for o in self.state.owed)
-        return c.tx is not None and self.queue_blocked() and (stop_owed or bool(c.offline_causes))
+        if not self.queue_blocked():
+            return False
+        return bool(c.offline_causes) or any(o.action in ("StopTransaction", "MayStopTransaction")
+                                             and o.connector == c.id for o in self.state.owed)
 
     def overdue(self, owed: Owed) -> None:
         """A StopTransaction that did not come: the transaction may be over for the Charge Point; a retry
         that did not come was discarded (found once: the queue goes on without it, §3.7.1)."""
         if owed.rule == "TransactionMessageRetry" and owed.transaction_id is not None:
-            self.state = attrs.evolve(
+            self.state = evolve(
                 self.state, retrying=self.state.retrying - {owed.transaction_id},
                 failures=tuple(f for f in self.state.failures if f[0] != owed.transaction_id),
                 exhausted=self.state.exhausted | {owed.transaction_id})
@@ -1627,7 +1637,7 @@ class CoreRules:
         if c is not None and c.tx is not None and (c.reported == "Finishing" or c.reported == "Available" and not c.plugged):
             self.forget_ended(c)
         elif c is not None and c.tx is not None:
-            self.update(c.id, tx=attrs.evolve(c.tx, overdue=True))
+            self.update(c.id, tx=evolve(c.tx, overdue=True))
             self.allow_stop(self.state.connector(c.id), set(owed.reasons), owed.id_tag)
 
     def reported_over(self, c: Connector) -> None:
@@ -1638,7 +1648,7 @@ class CoreRules:
             self.owe_stop(c, STOP_REASONS, "StopTransactionOnInvalidId",
                           "OCPP 1.6 §3.5.4, §4.9 C1, C6: the transaction is over, §9.1.24")
         if self.stop_owed_on(c.id):
-            self.update(c.id, tx=attrs.evolve(self.state.connector(c.id).tx, overdue=True))
+            self.update(c.id, tx=evolve(self.state.connector(c.id).tx, overdue=True))
 
     def stopped_before(self, c: Connector, may: Owed) -> None:
         """A transaction stops once (§4.10): stopped as a card of its group allowed (§3.10, ``may``), it is not
@@ -1671,7 +1681,7 @@ class CoreRules:
         if self.state.remote_starts and not self.queue_blocked():  # else it may have started, queued unseen (§3.7)
             late = self.state.time - timeout - self.state.options.tolerance
             kept = tuple(e for e in self.state.remote_starts if e[1] >= late)
-            self.state = attrs.evolve(self.state, remote_starts=kept)
+            self.state = evolve(self.state, remote_starts=kept)
         for c in self.connectors():
             if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time \
                     and not self.held_while_unavailable(c):  # no Preparing yet (§4.9 H2), so no ConnectionTimeOut

@@ -303,7 +303,7 @@ class FirmwareRules:
             transfer = self.transfer(kind)
             if transfer is not None and not event.connected:
                 self.set_transfer(kind, attrs.evolve(transfer, unseen=True))
-        if event.connected:
+        if event.connected and any(o.reasons & {FIRMWARE, DIAGNOSTICS} for o in self.state.owed):
             later = self.state.time + WINDOW + self.state.options.tolerance
             self.state = attrs.evolve(self.state, owed=tuple(
                 attrs.evolve(o, due=max(o.due, later)) if o.reasons & {FIRMWARE, DIAGNOSTICS} else o

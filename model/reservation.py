@@ -491,6 +491,8 @@ class ReservationRules:
 
     def settled_statuses(self, c) -> set[str]:
         statuses = super().settled_statuses(c)
+        if not self.book().live:  # no reservation: every branch below gives statuses
+            return statuses
         busy = c.tx is not None and not self.may_be_over(c)  # one that may be over may be reserved again
         if c.id == 0 or busy or not self.usable(c) or self.state.connector(0).faulted:
             return statuses
