@@ -182,9 +182,10 @@ class ReservationRules:
             self.fail_not_replaced(stimulus, replaced, allowed)
             self.set_live(self.book().live + (replaced,))
             return
-        status = self.expect_status(stimulus, payload, allowed, *self.reserve_now_rule(allowed))
-        if status == "Accepted":
-            self.reserve(stimulus)
+        self.expect_status(stimulus, payload, allowed, *self.reserve_now_rule(allowed))
+        if payload.get("status") == "Accepted" and (connector_id == 0 or self.valid_connector(connector_id)):
+            self.reserve(stimulus)  # held even where §5.13 wanted a refusal (MicroOcpp's ReserveNowNotOccupied,
+            # accepted): its CancelReservation is then Accepted, §5.1
         elif replaced is not None:
             self.set_live(self.book().live + (attrs.evolve(replaced, uncertain=True),))
 
