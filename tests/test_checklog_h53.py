@@ -259,3 +259,52 @@ def test_4_9_4_10_after_a_graceful_stop_a_missing_status_or_stop_is_still_flagge
     assert rules(check([missing], options=options)) == {"StatusNotReported"}
     running = _graceful_stop_without_stop(transaction=True).jsonl(tmp_path / "r.jsonl")
     assert rules(check([running], options=options)) == {"PowerLossStopsTransactions"}
+
+
+# -- a cable plugged in during the silence that ended the burst's first event (§9.1.6, §4.9) ---------------------
+
+
+def test_9_1_6_a_cable_after_a_silence_ended_by_queued_messages_is_as_old_as_the_silence():
+    """A Preparing after more than 60 s of silence may be a cable plugged in at any moment of it (its ConnectionTimeOut
+    may run out soon after the reconnection, e97bf63). When the Charge Point first sent what it had queued (a
+    StopTransaction), the Preparing came right after an event, not after the silence, and that cable was not offered:
+    the clean bundled charge point, walk seed 6, frame 2,394 (a queued StopTransaction EVDisconnected, Preparing, then
+    Finishing 30 s later, ConnectionTimeOut 60: a false StatusNotReported) and the 100k walk log (frames 56,018,
+    67,440, 91,450, 91,520 and their repeats). Offered now while the burst that ended the silence goes on, within the
+    tolerance of its first event, when it brought messages queued during the silence (the Charge Point was offline);
+    not later, and not without them (a Faulted then a Preparing after a quiet 6 minutes, clean fuzz seed 5)."""
+    from model.events import CpCall
+    from properties.checklog.checker import CpChecker
+    from properties.checklog.formats import Record
+
+    checker = CpChecker("CP", CheckOptions())
+    log = Log().boot(connectors=2)
+    log.cp(900, "Heartbeat", {}, {"currentTime": iso(T0 + 900)})  # ends a silence of 900 s: the first event of a burst
+    log.cp(900.5, "StatusNotification", {"connectorId": 1, "errorCode": "NoError", "status": "Available",
+                                         "timestamp": iso(T0 + 800)})  # queued while offline: stamped in the silence
+    for t, direction, raw in log.lines:
+        checker.feed(Record(source="h53", line=0, time=t, direction=direction, raw=raw))
+    worlds = checker.worlds
+    assert worlds.gap == (T0, T0 + 900) and worlds.since == T0 + 900 and worlds.gap_queued
+
+    def preparing(t: float) -> CpCall:
+        return CpCall("StatusNotification", {"connectorId": 2, "errorCode": "NoError", "status": "Preparing"}, T0 + t)
+
+    world = worlds.worlds[0]
+    plugged = worlds._plugged_in_silence(world, preparing(901))
+    assert plugged is not None and plugged.state.connector(2).plugged_at == T0
+    assert worlds._plugged_in_silence(world, preparing(910)) is None  # after the burst that ended the silence
+    worlds.gap_queued = worlds.gap_statuses = False  # nothing queued, not only statuses (clean fuzz seed 5)
+    assert worlds._plugged_in_silence(world, preparing(901)) is None
+
+
+def test_9_1_6_a_cable_s_finishing_before_its_connection_timeout_with_no_silence_is_still_flagged(tmp_path):
+    """The true deviation: no silence before the Preparing (a Heartbeat every 30 s), ConnectionTimeOut 60, Finishing
+    30 s after it: StatusNotReported (the cable went in at the Preparing, §9.1.6, §4.9)."""
+    log = Log().boot(connectors=2).cs(1, "GetConfiguration", {"key": ["ConnectionTimeOut"]}, {"configurationKey": [
+        {"key": "ConnectionTimeOut", "readonly": False, "value": "60"}]})
+    for t in range(30, 100, 30):
+        log.cp(t, "Heartbeat", {}, {"currentTime": iso(T0 + t)})
+    log.status(100, 2, "Preparing").status(130, 2, "Finishing").cp(160, "Heartbeat", {}, {"currentTime": iso(T0 + 160)})
+    assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == {"StatusNotReported"}
+    assert rules(check([log.virtual(tmp_path / "v.jsonl")])) == {"StatusNotReported"}

@@ -122,6 +122,12 @@ class Worlds:
         been set before it (an Unavailable set by ChangeAvailability persists across reboots, §4.9)."""
         self.since_boot: set = set()
         """Connectors with a StatusNotification since the last BootNotification."""
+        self.gap: tuple[float, float] | None = None
+        """The last silence longer than :data:`OFFLINE_GAP` between two events: (its start, its end)."""
+        self.gap_queued = False
+        """Since :attr:`gap` ended, the Charge Point sent messages queued during it: it was offline."""
+        self.gap_statuses = False
+        """Since :attr:`gap` ended, nothing but the Charge Point's StatusNotifications (what it reports on reconnecting)."""
         self.list_unknown = True
         """The log has not shown the Local Authorization List yet (a GetLocalListVersion answer, a SendLocalList
         Accepted): a Charge Point that keeps it across reboots (§3.5.2) may hold one from before the log."""
@@ -136,6 +142,9 @@ class Worlds:
         dropped: list = []
         failure = self._advance(call.time, lambda w: _sent_with_power(self._call_options(w, call, queued), call,
                                                                       dropped), none=dropped)
+        if queued and self.gap is not None and call.time - self.gap[1] <= self.worlds[0].state.options.tolerance:
+            self.gap_queued = True
+        self.gap_statuses = self.gap_statuses and call.action == "StatusNotification"
         if call.action == "StatusNotification":
             self.unreported.discard(call.payload.get("connectorId"))
             self.since_boot.add(call.payload.get("connectorId"))
@@ -158,6 +167,7 @@ class Worlds:
         options = (lambda w: self._stimulus_options(w, stimulus, answer)) if answer is None else \
             (lambda w: _sent_with_power(self._stimulus_options(w, stimulus, answer), None, dropped))
         failure = self._advance(time, options, none=dropped)
+        self.gap_statuses = False
         if answer is not None and answer.kind == "result" and (stimulus.op == "GetLocalListVersion" or (
                 stimulus.op == "SendLocalList" and (answer.payload or {}).get("status") == "Accepted")):
             self.list_unknown = False
@@ -285,9 +295,10 @@ class Worlds:
         (ConnectionTimeOut 60 from the cable); this world, costing one more, was dropped unsettled and the cable
         assumed at the reconnection made that Finishing 10 s early (a false StatusNotReported)."""
         connector_id, state = call.payload.get("connectorId"), world.state
+        start = self.since if call.time - self.since > OFFLINE_GAP else self._reconnected(call.time, state)
         if not self.hidden_connections or call.action != "StatusNotification" \
                 or call.payload.get("status") not in ("Preparing", "Finishing") or type(connector_id) is not int \
-                or not 1 <= connector_id < len(state.connectors) or call.time - self.since <= OFFLINE_GAP \
+                or not 1 <= connector_id < len(state.connectors) or start is None \
                 or state.connector(connector_id).plugged or state.connector(connector_id).tx:
             return None
         judgement = Judgement(attrs.evolve(state, time=self.since))
@@ -300,7 +311,19 @@ class Worlds:
             return None
         if judgement.violations:
             return None
-        return World(judgement.state, world.cost + 1, world.assumed + lost + (f"PlugIn(connectorId={connector_id})",))
+        c = judgement.state.connector(connector_id)
+        plugged = judgement.state.with_connector(attrs.evolve(c, plugged_at=start))
+        return World(plugged, world.cost + 1, world.assumed + lost + (f"PlugIn(connectorId={connector_id})",))
+
+    def _reconnected(self, time: float, state: ChargePointState) -> float | None:
+        """The start of the silence that ended this burst's first event, when ``time`` is still within the tolerance of
+        that end, and since the silence the Charge Point sent messages queued during it (it was offline) or nothing but
+        StatusNotifications: what it sent on reconnecting (its queued messages, its statuses) came after the silence,
+        which hid when the cable went in (walk seed 6, frame 2,394: a queued StopTransaction, then Preparing,
+        then Finishing 30 s later, ConnectionTimeOut 60; the 100k walk log, frame 91,440)."""
+        gap = self.gap
+        return gap[0] if gap is not None and (self.gap_queued or self.gap_statuses) \
+            and time - gap[1] <= state.options.tolerance else None
 
     def _plugged_before_boot(self, world: World, call: CpCall) -> World | None:
         """A connector's first status after a boot is Preparing or Finishing: the cable may have been plugged
@@ -432,6 +455,8 @@ class Worlds:
     def _advance(self, time: float, options: Callable[[World], list], none: list = ()) -> Failure | None:
         """``none``: attempts ``options`` left out, taken after all when it leaves nothing at all."""
         self.since = max(w.state.time for w in self.worlds)
+        if time - self.since > OFFLINE_GAP:
+            self.gap, self.gap_queued, self.gap_statuses = (self.since, time), False, True
         kept: list[Attempt] = []
         failed: list[tuple[World, Attempt]] = []
         for world in (w for before in self.worlds for w in _after_silence(self._at(before, time))):
