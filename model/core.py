@@ -759,7 +759,8 @@ class CoreRules:
         return tx if tx is None or tx.sampled_at >= self.state.time else evolve(tx, sampled_at=self.state.time)
 
     def cp_call(self, call: CpCall) -> None:
-        self.state = evolve(self.state, last_call_at=call.time, held=False)
+        if self.state.last_call_at != call.time or self.state.held:  # several CALLs at one time: the same state
+            self.state = evolve(self.state, last_call_at=call.time, held=False)
         if not self.state.online:
             self.fail("MessageWhileOffline", "OCPP-J 1.6 §3", f"{call.action} arrived while the model has the Charge Point offline")
         if call.action == "BootNotification":
