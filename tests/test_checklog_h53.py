@@ -308,3 +308,49 @@ def test_9_1_6_a_cable_s_finishing_before_its_connection_timeout_with_no_silence
     log.status(100, 2, "Preparing").status(130, 2, "Finishing").cp(160, "Heartbeat", {}, {"currentTime": iso(T0 + 160)})
     assert rules(check([log.jsonl(tmp_path / "c.jsonl")])) == {"StatusNotReported"}
     assert rules(check([log.virtual(tmp_path / "v.jsonl")])) == {"StatusNotReported"}
+
+
+# -- a final firmware status said again (§4.5) ----------------------------------------------------------------------
+
+FIRMWARE = {"configurationKey": [
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,FirmwareManagement,RemoteTrigger"}]}
+
+
+def _installed(then) -> Log:
+    """An update process followed from its UpdateFirmware.req to Installed after the reboot that installed it, then
+    ``then(log)`` 10 s later (SAP simulator, helper-51's sap-51 frames 1,197-1,541)."""
+    log = Log().boot(connectors=1).cs(1, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, FIRMWARE)
+    log.cs(2, "UpdateFirmware", {"location": "ftp://example.com/fw.bin", "retrieveDate": iso(T0 + 2)}, {})
+    for t, status in ((3, "Downloading"), (4, "Downloaded"), (5, "Installing")):
+        log.cp(t, "FirmwareStatusNotification", {"status": status}, {})
+    log.cp(6, "BootNotification", BOOT, {"status": "Accepted", "currentTime": iso(T0 + 6), "interval": 300})
+    log.status(6.1, 0, "Available").status(6.2, 1, "Available")
+    log.cp(6.3, "FirmwareStatusNotification", {"status": "Installed"}, {})
+    then(log)
+    return log.cp(60, "Heartbeat", {}, {"currentTime": iso(T0 + 60)})
+
+
+def test_4_5_the_final_status_of_an_update_process_may_be_said_again(tmp_path):
+    """§4.5: the notifications "SHALL be sent to keep the Central System updated with the status of the update
+    process, started by the Central System with a FirmwareUpdate.req PDU"; only Idle is restricted (to a
+    TriggerMessage). The SAP simulator reports Installed at its boot and again from its update timer: a false
+    FirmwareStatusWithoutRequest before (model/firmware.py allows it only for a transfer it could not follow)."""
+    log = _installed(lambda log: log.cp(16, "FirmwareStatusNotification", {"status": "Installed"}, {}))
+    assert rules(check([log.jsonl(tmp_path / "f.jsonl")])) == set()
+
+
+def test_4_5_a_status_no_update_asked_for_or_another_than_the_last_is_still_flagged(tmp_path):
+    """The true deviations: Installed with no update ever requested, at a fresh charge point (a virtual clock: on a real
+    one an update from before the log may be under way) (FirmwareStatusWithoutRequest); after the update,
+    InstallationFailed instead of the Installed it reported (FirmwareStatusWithoutRequest); a TriggerMessage for it
+    answered Installed, not Idle (TriggeredStatusNotIdle, §4.5, errata)."""
+    log = Log().boot(connectors=1).cs(1, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, FIRMWARE)
+    log.cp(16, "FirmwareStatusNotification", {"status": "Installed"}, {}).cp(60, "Heartbeat", {}, {"currentTime": iso(T0 + 60)})
+    assert rules(check([log.virtual(tmp_path / "n.jsonl")])) == {"FirmwareStatusWithoutRequest"}  # a fresh charge point
+    other = _installed(lambda log: log.cp(16, "FirmwareStatusNotification", {"status": "InstallationFailed"}, {}))
+    assert rules(check([other.jsonl(tmp_path / "o.jsonl")])) == {"FirmwareStatusWithoutRequest"}
+
+    def triggered(log):
+        log.cs(16, "TriggerMessage", {"requestedMessage": "FirmwareStatusNotification"}, {"status": "Accepted"})
+        log.cp(16.1, "FirmwareStatusNotification", {"status": "Installed"}, {})
+    assert rules(check([_installed(triggered).jsonl(tmp_path / "t.jsonl")])) == {"TriggeredStatusNotIdle"}
