@@ -9,6 +9,7 @@ charge points that we do not control.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
 import time
@@ -20,8 +21,10 @@ from vocabulary import dates
 EPOCH = datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp()
 
 
+@functools.lru_cache(maxsize=4096)
 def iso(t: float) -> str:
-    """OCPP dateTime (section 3.15): UTC, with a Z suffix, millisecond precision."""
+    """OCPP dateTime (section 3.15): UTC, with a Z suffix, millisecond precision. Kept for the last few
+    thousand times: on a virtual clock the messages of a step, and the next steps, share their times."""
     return dates.iso(t, milliseconds=True)
 
 

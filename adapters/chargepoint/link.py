@@ -297,8 +297,8 @@ class Link(OcppChargePoint):
             self._errors.append(error)
             await self._send(msg.create_call_error(error).to_json())
             return
-        payload = {_camel(field.name): getattr(response, field.name) for field in fields(response)
-                   if getattr(response, field.name) is not None}
+        payload = {camel: value for name, camel in _names(type(response))
+                   if (value := getattr(response, name)) is not None}
         after = handlers.get("_after_action")
         await self._reply(msg, payload, lambda: after(**arguments) if after is not None else None)
 
@@ -487,6 +487,12 @@ def _snake_case(data):
 @lru_cache(maxsize=1024)
 def _snake(key: str) -> str:
     return next(iter(camel_to_snake_case({key: None})))
+
+
+@cache
+def _names(response_type: type) -> tuple[tuple[str, str], ...]:
+    """(field, its camelCase key) of an ``ocpp`` call_result dataclass, in order (``dataclasses.fields``)."""
+    return tuple((field.name, _camel(field.name)) for field in fields(response_type))
 
 
 @cache

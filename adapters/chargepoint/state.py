@@ -30,11 +30,25 @@ class Transaction:
     """MeterValue elements for StopTransaction.req transactionData (§3.16)."""
 
     def to_json(self) -> dict:
-        return attrs.asdict(self)
+        """What ``attrs.asdict(self)`` gives (the fields, containers copied all the way down), faster: it is
+        taken at every sample of a transaction, with its data growing."""
+        return {name: _plain(getattr(self, name)) for name in _TRANSACTION_FIELDS}
 
     @classmethod
     def from_json(cls, data: dict) -> "Transaction":
         return cls(**data)
+
+
+_TRANSACTION_FIELDS = tuple(field.name for field in attrs.fields(Transaction))
+
+
+def _plain(value):
+    """A copy of JSON-like ``value`` as ``attrs.asdict`` makes it: dicts copied, lists, tuples and sets as lists."""
+    if isinstance(value, dict):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(item) for item in value]
+    return value
 
 
 @attrs.define(eq=False)
