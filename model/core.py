@@ -1389,6 +1389,11 @@ class CoreRules:
                                                  state.sampling_since, state.options.tolerance):
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.15, §9.1.17",
                       f"MeterValues carries {measurand}, which its configuration key does not list")
+        for measurand in metering.unsent_measurands(values, state.config, cfgmodel.value_of, state.aligned_since,
+                                                     state.sampling_since, state.options.tolerance):
+            self.fail("ConfiguredMeasurandMissing", "OCPP 1.6 §3.16.1, §3.16.2, §3.16.4",
+                      f"MeterValues lacks {measurand}, which its configuration key lists: the key \"prescribes the set "
+                      "of measurands to be included in a MeterValues.req PDU\"")
         self.check_alignment(values, "MeterValues")
         self.discharge_aligned_readings(call)
         self.check_raw_values(values, "MeterValues")

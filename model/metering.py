@@ -97,6 +97,26 @@ def _not_configured(values, config, value_of, aligned_since, sampling_since, tol
     return tuple(unexpected_measurands(sampled_since(values, aligned_since, sampling_since, tolerance), allowed))
 
 
+def unsent_measurands(values, config, value_of, aligned_since: float | None, sampling_since: float | None,
+                       tolerance: float) -> list[str]:
+    """§3.16.1, §3.16.2: MeterValuesSampledData and MeterValuesAlignedData each "prescribes the set of measurands to be
+    included in a MeterValues.req PDU" (and §3.16.4: a list with a measurand the Charge Point does not support is
+    Rejected): the measurands a known key lists that a MeterValues.req lacks among its readings of that context taken
+    since the key last changed (:func:`sampled_since`); a context it has no such reading of is not judged here."""
+    return list(per_frame(values, "unsent_measurands", _unsent_measurands, config, value_of, aligned_since,
+                          sampling_since, tolerance))
+
+
+def _unsent_measurands(values, config, value_of, aligned_since, sampling_since, tolerance) -> tuple[str, ...]:
+    wanted = allowed_sets(lambda key: value_of(config, key), KEY_FOR_CONTEXT)
+    seen: dict[str, set[str]] = {}
+    for value in sampled_values(sampled_since(values, aligned_since, sampling_since, tolerance)):
+        measurand = value.get("measurand", DEFAULT_MEASURAND).casefold()
+        seen.setdefault(value.get("context", "Sample.Periodic"), set()).add(measurand)
+    return tuple(f"{measurand} ({context})" for context, got in sorted(seen.items()) if context in wanted
+                 for measurand in sorted(wanted[context] - got))
+
+
 def sampled_since(values, aligned_since: float | None, sampling_since: float | None, tolerance: float) -> list[dict]:
     """The readings taken since their measurand key last changed (Sample.Clock: ``aligned_since``, Sample.Periodic:
     ``sampling_since``): one stamped before was taken under the value before, and may come after the change, queued

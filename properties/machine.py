@@ -50,6 +50,9 @@ CONFIGURATION_CHANGES = (
     ("AllowOfflineTxForUnknownId", "true"),
 )
 
+SAMPLED_DATA = "Energy.Active.Import.Register,Power.Active.Import"
+"""Two measurands each periodic sample must hold (§3.16.1; a Charge Point that does not support one Rejects the list,
+§3.16.4)."""
 CONFIGURATION_PRESETS = (
     (),
     (("LocalPreAuthorize", "true"),),
@@ -58,7 +61,7 @@ CONFIGURATION_PRESETS = (
     (("StopTransactionOnEVSideDisconnect", "false"), ("UnlockConnectorOnEVSideDisconnect", "false")),
     (("AuthorizeRemoteTxRequests", "false"),),
     (("AllowOfflineTxForUnknownId", "true"), ("LocalAuthorizeOffline", "false")),
-    (("ConnectionTimeOut", "30"), ("MeterValueSampleInterval", "10")),
+    (("ConnectionTimeOut", "30"), ("MeterValueSampleInterval", "10"), ("MeterValuesSampledData", SAMPLED_DATA)),
     (("ClockAlignedDataInterval", "60"), ("MeterValuesAlignedData", "Energy.Active.Import.Register")),
 )
 """Whole configurations to start from (swarm testing): a behaviour that needs two keys

@@ -26,8 +26,8 @@ def meter_values(t, value="10", measurand=None):
 
 def test_content_checks_run_once_per_frame(monkeypatch):
     """§7.43 (Raw values are decimal numbers), §9.1.17 (measurands of MeterValuesSampledData): one frame judged in
-    three states computes each once; the verdicts are those of each state."""
-    calls = {"not_decimal": 0, "not_configured": 0}
+    three states computes each once; the verdicts are those of each state (§3.16.1: the Energy reading it lacks too)."""
+    calls = {"not_decimal": 0, "not_configured": 0, "unsent_measurands": 0}
     for name in calls:
         real = getattr(metering, f"_{name}")
 
@@ -40,8 +40,8 @@ def test_content_checks_run_once_per_frame(monkeypatch):
     states = [state, state, judge(state, Stimulus.from_step({"op": "AdvanceTime", "seconds": 1}), ()).state]
     rules = [sorted(v.rule for v in judge(s, Stimulus.from_step({"op": "AdvanceTime", "seconds": 0}), (call,)).violations)
              for s in states]
-    assert rules == [["MeasurandNotConfigured", "SampledValueNotDecimal"]] * 3
-    assert calls == {"not_decimal": 1, "not_configured": 1}
+    assert rules == [["ConfiguredMeasurandMissing", "MeasurandNotConfigured", "SampledValueNotDecimal"]] * 3
+    assert calls == {"not_decimal": 1, "not_configured": 1, "unsent_measurands": 1}
 
 
 def test_a_new_frame_is_checked_again():

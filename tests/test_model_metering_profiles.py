@@ -63,7 +63,7 @@ def test_9_1_19_zero_interval_means_no_samples_owed():
 def test_3_16_measurand_not_in_sampled_data_is_a_violation():
     state = charging(configured(MeterValuesSampledData="Energy.Active.Import.Register", MeterValueSampleInterval="0"))
     _, rules = run(state, {"op": "AdvanceTime", "seconds": 5}, sample(5, "Voltage"))
-    assert rules == ["MeasurandNotConfigured"]
+    assert rules == ["MeasurandNotConfigured", "ConfiguredMeasurandMissing"]  # and it lacks the Energy reading
 
 
 def test_3_16_default_measurand_and_phase_suffix_are_understood():
@@ -76,7 +76,51 @@ def test_3_16_default_measurand_and_phase_suffix_are_understood():
 def test_3_16_clock_aligned_values_follow_aligned_data():
     state = charging(configured(MeterValuesAlignedData="Energy.Active.Import.Register", MeterValueSampleInterval="0"))
     _, rules = run(state, {"op": "AdvanceTime", "seconds": 5}, sample(5, "Current.Import", "Sample.Clock"))
-    assert rules == ["MeasurandNotConfigured"]
+    assert rules == ["MeasurandNotConfigured", "ConfiguredMeasurandMissing"]
+
+
+def samples(t, *values, context=None):
+    """One MeterValues.req whose one meterValue holds a sampled value per (measurand, phase)."""
+    sampled = [{"value": "10", "measurand": m, **({"phase": p} if p else {}), **({"context": context} if context else {})}
+               for m, p in values]
+    return CpCall("MeterValues", {"connectorId": 1, "transactionId": 7,
+                                  "meterValue": [{"timestamp": "x", "sampledValue": sampled}]}, t, answer={})
+
+
+SAMPLED = "Energy.Active.Import.Register,Power.Active.Import,Voltage.L1"
+
+
+def test_3_16_1_every_configured_measurand_in_each_sample_is_silent():
+    state = charging(configured(MeterValuesSampledData=SAMPLED, MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 5}, samples(
+        5, ("Energy.Active.Import.Register", None), ("Power.Active.Import", None), ("Voltage", "L1")))
+    assert rules == []
+
+
+def test_3_16_1_a_sample_without_a_configured_measurand_is_a_violation():
+    """§3.16.1: MeterValuesSampledData "prescribes the set of measurands to be included in a MeterValues.req PDU";
+    §3.16.4: a list with a measurand the Charge Point does not support is Rejected, so an accepted one is supported."""
+    state = charging(configured(MeterValuesSampledData=SAMPLED, MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 5},
+                   samples(5, ("Energy.Active.Import.Register", None), ("Voltage", "L1")))
+    assert rules == ["ConfiguredMeasurandMissing"]
+
+
+def test_3_16_2_a_clock_aligned_reading_without_a_configured_measurand_is_a_violation():
+    state = charging(configured(MeterValuesAlignedData="Energy.Active.Import.Register,Current.Import",
+                                MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 5},
+                   samples(5, ("Current.Import", None), context="Sample.Clock"))
+    assert rules == ["ConfiguredMeasurandMissing"]
+
+
+def test_3_16_1_a_context_not_sent_is_not_judged_by_the_measurand_set():
+    """A triggered reading is judged by its own rule (errata 3.46); a PDU with no periodic reading owes none here."""
+    state = charging(configured(MeterValuesSampledData=SAMPLED, MeterValuesAlignedData="Current.Import",
+                                MeterValueSampleInterval="0"))
+    _, rules = run(state, {"op": "AdvanceTime", "seconds": 5},
+                   samples(5, ("Current.Import", None), context="Sample.Clock"))
+    assert rules == []
 
 
 def test_3_16_stop_transaction_data_follows_stop_txn_keys():

@@ -53,6 +53,7 @@ EXAMPLES = {
     "RemoteStartOnConnectorZeroAccepted": 50,  # 18, 10
     "StatusNotReportedAfterReconnect": 25,  # 6, 3
     "MeterValueSampleIntervalOffByOne": 75,  # 7, 36
+    "SampledDataFirstMeasurandOnly": 125,  # 61, 36
     "SoftResetReportsHardReset": 75,  # 28, 3
     "UnknownKeyRejectedNotNotSupported": 75,  # 30, 5
     "UnlockWithoutStoppingTransaction": 75,  # 28, 3
@@ -96,6 +97,7 @@ RULES = {
     "StatusNotReportedAfterReconnect": {"StatusNotReported"},
     "NoAuthorizeForUnknownIdTag": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
     "MeterValueSampleIntervalOffByOne": {"MeterValuesSampleLate", "MeterValuesSampleMissing"},
+    "SampledDataFirstMeasurandOnly": {"ConfiguredMeasurandMissing"},
     "ClearCacheKeepsEntries": {"IdTagNotAuthorized", "StartTransactionWithoutAuthorization"},
     "PowerLossReportedAsReboot": {"StopTransactionReason"},
     # it gives up every failed transaction message at once: the next one goes while the model still has the

@@ -148,6 +148,20 @@ class MeterValueSampleIntervalOffByOne(ChargePoint):
         return interval + 1
 
 
+class SampledDataFirstMeasurandOnly(ChargePoint):
+    """§3.16.1, §9.1.17: MeterValuesSampledData "prescribes the set of measurands to be included in a MeterValues.req
+    PDU"; this one's periodic samples carry only the first measurand of the list (a meter driver that reads one
+    register). Written blind (outside the model's view, session 8) and missed until ConfiguredMeasurandMissing."""
+
+    minimal_trace = [{"op": "ChangeConfiguration", "key": "MeterValuesSampledData",
+                      "value": "Energy.Active.Import.Register,Power.Active.Import"},
+                     {"op": "ChangeConfiguration", "key": "MeterValueSampleInterval", "value": "10"},
+                     *CHARGING, {"op": "AdvanceTime", "seconds": 10}]
+
+    def _reading(self, c, measurands: list[str], context: str) -> dict:
+        return super()._reading(c, measurands[:1] if context == "Sample.Periodic" else measurands, context)
+
+
 class ClearCacheKeepsEntries(ChargePoint):
     """§5.4: ClearCache.conf Accepted means the Authorization Cache is empty; this one answers
     Accepted and keeps it, so an idTag it no longer knows starts without Authorize.req under
@@ -366,6 +380,7 @@ CORE_MUTANTS: tuple[type[ChargePoint], ...] = (
         MeterValueSampleIntervalShort, MeterValueWithUnitInValue, EVCommunicationErrorWhileEVSuspended,
         StopTransactionTriedOnceTooOften, ClockAlignedReadingsStopAfterFirst, StartTransactionDroppedWhileOffline,
         MessagesDroppedWithoutTransactionId, UnconfirmedStopTransactionForgottenAtReset, CacheEntryNeverExpires,
+        SampledDataFirstMeasurandOnly,
 )
 
 
