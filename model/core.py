@@ -1092,8 +1092,10 @@ class CoreRules:
             # its StartTransaction sent again (§3.7.1) starts nothing new: what was seen of it stays (reported over)
             tx = evolve(c.tx, transaction_id=tx.transaction_id, parent_id_tag=tx.parent_id_tag, invalid=tx.invalid)
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
+        # §4.9: a Charge Point that senses no cable (Options.cable_sensed, SAP) knows no EV pausing a new transaction
+        unsensed = {} if self.state.options.cable_sensed or c.tx is not None else {"ev_suspended": False}
         self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
-                    uncertain=False, offline_tags=c.offline_tags | later, second_start=False)
+                    uncertain=False, offline_tags=c.offline_tags | later, second_start=False, **unsensed)
         own = c.authorized == id_tag or id_tag in c.offline_tags - c.offline_denied  # authorized there, maybe unseen
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
                    and not own  # then another connector's remote start waits on (§5.11)
