@@ -751,6 +751,8 @@ class CoreRules:
         self.state = evolve(self.state, online=True, boot_not_before=None, accepted_on_connection=False,
                             connectors=tuple(evolve(c, resync=True, tx=self.resampled(c.tx))
                                              for c in self.state.connectors))
+        if event.resumed and self.state.registration == "Booting":  # no start-up: still Accepted until its triggered
+            self.state = evolve(self.state, registration="Accepted")  # BootNotification (§4.2, errata 3.35)
 
     def resampled(self, tx: Tx | None) -> Tx | None:
         """Samples taken offline are queued (§3.7), and the spec sets no time for sending them once the connection is

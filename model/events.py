@@ -124,6 +124,9 @@ class Connection:
 
     connected: bool
     time: float
+    resumed: bool = False
+    """Open already as the example began (ExternalSut's ``alreadyConnected``, boot "trigger"/"none"): the Charge
+    Point did not start up, it keeps the registration it had (§4.2)."""
 
 
 @attrs.frozen(eq=False)

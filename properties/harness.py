@@ -89,7 +89,8 @@ def observations(frames: Iterable) -> list:
     for frame in frames:
         if frame.direction == "event":
             if frame.error in ("connected", "disconnected"):
-                found.append(Connection(frame.error == "connected", frame.time))
+                found.append(Connection(frame.error == "connected", frame.time,
+                                        resumed=bool((frame.payload or {}).get("alreadyConnected"))))
             continue
         if frame.error:
             found.append(ProtocolError(frame.error, frame.time))
