@@ -311,13 +311,15 @@ class CoreRules:
         pending = any(c.scheduled for c in targets)
         allowed = ({"Accepted", "Scheduled"} if pending else {"Accepted"}) if same else \
             {"Scheduled"} if busy else {"Accepted", "Rejected", "Scheduled"} if hidden else {"Accepted", "Rejected"}
+        if busy and not same and not inoperative and not any(c.inoperative for c in busy):
+            allowed = allowed | {"Accepted"}  # §5.2, §7.3: a charging connector is operative, the rest change now
         status = self.expect_status(stimulus, payload, allowed, "ChangeAvailabilityStatus", "OCPP 1.6 §5.2")
         if status not in ("Accepted", "Scheduled"):
             return
         for c in targets:
             if same:
                 self.update(c.id, scheduled=None)
-            elif busy or status == "Scheduled":
+            elif status == "Scheduled":  # (busy: only Scheduled, or Accepted to Operative, executed now)
                 self.update(c.id, scheduled=kind)
             else:
                 if self.hidden_tx(c) or self.may_be_over(c):  # Accepted, not Scheduled: no transaction in progress
