@@ -48,13 +48,16 @@ def best_of(runs: int, work) -> float:
 
 
 def child(examples: int) -> dict:
-    from model import judge_worlds
+    from model import judge_worlds, metering
     from model.invariants import broken
 
     calls = recorded(examples)
+    frames = getattr(metering, "_FRAMES", None)  # a frame's checks kept across the worlds of its step, not across replays
 
     def judge_all():
         for worlds, stimulus, seen, accepted in calls:
+            if frames is not None:
+                frames.clear()
             judge_worlds(worlds, stimulus, seen, accepted)
 
     def check_all():
