@@ -557,9 +557,11 @@ class ReservationRules:
         """§5.13: "A reservation SHALL be terminated on the Charge Point when ... (2) when the time specified in
         expiryDate is reached": past it (and the tolerance) a reservation is over before a ReserveNow or
         CancelReservation is judged, not only when the step settles (check-log settles only at a burst's end; a
-        MicroOcpp log with a frame every 4 s had its expired reservation still live 10 s later: sim-h44 cause C)."""
+        MicroOcpp log with a frame every 4 s had its expired reservation still live 10 s later: sim-h44 cause C). So
+        is one whose Charge Point or connector is Faulted or Unavailable, (3) (h51 mo-53: a CancelReservation 35 ms
+        after connector 0 went Unavailable)."""
         for r in self.book().live:
-            if self.expired(r):
+            if self.expired(r) or self.terminated(r):
                 self.release(r)
 
     def expired(self, r: Reservation) -> bool:
