@@ -59,6 +59,8 @@ QUEUED_AT_A_STOP = frozenset({"Available", "Unavailable"})
 """The statuses a queue left by a graceful stop may still deliver (ChargePointState.leftover_queue): its transactions
 ended (the SAP simulator reports Available after a stop) and its connectors Unavailable (sim-sap final2, final3). Any
 other wrong status is the current one not reported (StatusNotReported), queue or not."""
+SYNCHRONICITY = "OCPP-J 1.6 §4.1.1: "
+"""How the endpoint's frame error of a CALL sent while another waits for its answer begins (adapters/csms.py)."""
 QUEUED_MESSAGES = frozenset({"StartTransaction", "StopTransaction", "MeterValues", "StatusNotification"})
 """What a Charge Point may deliver from the queue it kept while it could not send: the transaction-related messages
 (§3.7) and statuses of the time offline (§4.9 allows them after the reconnection; the SAP simulator queues them too)."""
@@ -730,13 +732,25 @@ class CoreRules:
     def observe(self, event) -> None:
         self.handled.add("observe")
         if isinstance(event, ProtocolError):
-            self.fail("OcppJFraming", "OCPP-J 1.6 §4", event.detail)
+            self.protocol_error(event.detail)
         elif isinstance(event, Connection):
             self.connection(event)
         elif isinstance(event, CpCall):
             self.cp_call(event)
         elif isinstance(event, NoAnswer) and self.state.registration != "Rejected":
             self.fail("NoValidResponse", "OCPP-J 1.6 §4.1.3", f"{event.action} was never answered")
+
+    def protocol_error(self, detail: str) -> None:
+        """OCPP-J 1.6 §4: a frame that breaks the framing. One CALL sent while another of the Charge Point's waits for
+        its answer is only a SHOULD NOT (§4.1.1: "unless all the CALL messages it sent before have been responded to or
+        have timed out", the timeout its own): a recommendation not followed, not a framing violation."""
+        parts = detail.split("; ")
+        unanswered = [part for part in parts if part.startswith(SYNCHRONICITY)]
+        if unanswered:
+            self.fail("CallBeforeAnswer", "OCPP-J 1.6 §4.1.1", unanswered[0].removeprefix(SYNCHRONICITY))
+        rest = [part for part in parts if not part.startswith(SYNCHRONICITY)]
+        if rest:
+            self.fail("OcppJFraming", "OCPP-J 1.6 §4", "; ".join(rest))
 
     def connection(self, event: Connection) -> None:
         if not event.connected:

@@ -33,6 +33,7 @@ RECOMMENDATIONS: frozenset[str] = frozenset({
     "EVSideDisconnectedInfo", "HistoricalStatusNotification", "InternalClockNotSynchronized",
     "ChannelClosedWhilePending", "NonAsciiOutsideNaturalLanguageText", "VendorIdNotReversedDns",
     "ConnectorNotInUseNotUnavailable",
+    "CallBeforeAnswer",  # OCPP-J §4.1.1
 })
 """Rules that judge a SHOULD or RECOMMENDED statement (RFC 2119: there may be valid reasons to ignore it).
 
