@@ -493,8 +493,9 @@ class CoreRules:
         if c.authorized == id_tag and not c.plugged:  # §4.9 B1: "second presentation of idTag" ends it
             self.update(c.id, authorized=None, authorized_at=None)
             return
-        if c.authorized is not None:
-            self.update(c.id, uncertain=True)
+        if c.authorized is not None:  # another card while one waits for its cable: the spec does not say which
+            # counts; the new one may replace it, or be ignored (MicroOcppSimulator, h51 mo-61): either may start
+            self.update(c.id, uncertain=True, alternatives=c.alternatives | {c.authorized})
         if self.authorizes_offline():
             if id_tag in c.offline_tags:
                 self.offline_cause(c.id, "Local")
@@ -1112,7 +1113,7 @@ class CoreRules:
         later = {c.authorized} - {None, id_tag}  # a card authorized there since; this start waited in the queue (§3.7)
         # §4.9: a Charge Point that senses no cable (Options.cable_sensed, SAP) knows no EV pausing a new transaction
         unsensed = {} if self.state.options.cable_sensed or c.tx is not None else {"ev_suspended": False}
-        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None,
+        self.update(c.id, tx=tx, presented=None, authorized=None, authorized_at=None, alternatives=frozenset(),
                     uncertain=False, offline_tags=c.offline_tags | later, second_start=False, **unsensed)
         own = c.authorized == id_tag or id_tag in c.offline_tags - c.offline_denied  # authorized there, maybe unseen
         waiting = [entry for entry in self.state.remote_starts if entry[0] == id_tag
