@@ -974,7 +974,8 @@ class CoreRules:
         if self.remote_start_for(id_tag) or (c.authorized is not None and id_tag in c.alternatives):
             return True
         if (c.authorized == id_tag and not self.held_while_unavailable(c)) \
-                or any(o.action == "StartTransaction" and o.connector == c.id for o in self.state.owed):
+                or any(o.action == "StartTransaction" and o.connector == c.id and o.id_tag in (None, id_tag)
+                       for o in self.state.owed):
             return True  # (a card kept while Unavailable starts nothing until the connector is set Available, §4.9 H3)
         if id_tag in c.offline_tags - c.offline_denied:
             return True

@@ -23,3 +23,13 @@ def test_4_8_the_first_card_may_still_start_when_the_second_is_ignored():
 
 def test_4_8_the_second_card_may_start_too():
     assert two_cards().do(step("PlugIn", connectorId=1), start_tx(1, OTHER), sn(1, "Charging")) == []
+
+
+def test_3_5_an_idtag_never_presented_there_may_not_take_the_owed_start():
+    """The start owed when the cable came is the authorized card's (§3.6, §4.8): a StartTransaction for an idTag
+    never presented nor authorized there is StartTransactionWithoutAuthorization, even while that start is owed."""
+    trace = Trace()
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=OTHER), authorize(OTHER))
+    found = trace.do(step("PlugIn", connectorId=1), start_tx(1, "TAG3"), sn(1, "Charging"))
+    assert "StartTransactionWithoutAuthorization" in found
