@@ -12,7 +12,7 @@ from model import metering
 from model.judge import Judgement
 from model.phases import PHASES, phase_of
 
-from tests.test_model_metering_profiles import charging, configured, run
+from test_model_metering_profiles import charging, configured, run
 
 
 def meter_values(t, value="10", measurand=None):
