@@ -265,6 +265,21 @@ class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, Remo
     def unlock_connector(self, c):
         self.do({"op": "UnlockConnector", "connectorId": c})
 
+    @precondition(lambda self: self.online() and self.can("SetUnlockFailure"))
+    @rule(c=st.integers(1, 2), charging=st.booleans())
+    def unlock_stuck_lock(self, c, charging):
+        """§5.18, §7.46: the lock of the connector will not open and the Central System asks to unlock it, with a
+        transaction there (which SHALL be stopped first) or not: "The response PDU SHALL indicate whether the
+        Charge Point was able to unlock its connector" (UnlockFailed)."""
+        if c > self.connectors:
+            return
+        if charging and self.connector(c).tx is None and self.can("PlugIn") and self.can("PresentIdTag"):
+            self.start_charging(c, "TAG1", True)
+        if not self.connector(c).unlock_failing:
+            self.do({"op": "SetUnlockFailure", "connectorId": c, "failing": True})
+        if self.online():
+            self.do({"op": "UnlockConnector", "connectorId": c})
+
     @precondition(lambda self: self.online())
     @rule(c=st.integers(0, 3), inoperative=st.booleans())
     def change_availability(self, c, inoperative):

@@ -1,10 +1,16 @@
-"""The rule that reaches the expiryDate of a cached IdTagInfo (OCPP 1.6 §3.5.1, §3.5.4, §7.27; issue 13).
+"""The rules that reach the expiryDate of a cached IdTagInfo (OCPP 1.6 §3.5.1, §3.5.4, §7.27; issue 13) and
+the IdTagInfo of a StartTransaction.conf (§3.5.1).
 
 The Central System accepts a card until an expiryDate a little later (or now: the boundary itself); the
 card is cached, time passes (beyond the expiryDate, exactly to it, or not), and the card comes back with a
 cable, under LocalPreAuthorize or offline. A Charge Point that still takes an expired entry as valid starts
 a transaction it was not authorized to (StartTransactionWithoutAuthorization). Choices are small and fixed,
 the plainest first, so a failure shrinks to an entry expired 31 s before its card comes back.
+
+§3.5.1: "The Cache is updated using all received IdTagInfo (from Authorize.conf, StartTransaction.conf and
+StopTransaction.conf)". A card cached Accepted is blocked by the Central System before its cable comes: the
+StartTransaction.conf says Blocked, and the card that comes back offline or under LocalPreAuthorize must not
+start a transaction from the Accepted entry its Authorize.conf left.
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ WAITS = (61, 30)
 """Seconds before the card comes back: beyond, and exactly at, an expiryDate 30 s away."""
 WAYS = {"pre-authorized": "LocalPreAuthorize", "offline": "LocalAuthorizeOffline"}
 """How the card comes back, and the key (§9.1.13, §9.1.12) that lets the cache authorize it that way."""
+BLOCKED_WAYS = ("offline", "pre-authorized")
+"""How the card blocked at its transaction's start comes back (the first: where shrinking goes)."""
 
 
 class AuthorizationCacheRules:
@@ -54,6 +62,36 @@ class AuthorizationCacheRules:
         steps += [{"op": "NetworkDown"}] if way == "offline" else []
         steps += [{"op": "AdvanceTime", "seconds": wait}]
         steps += [{"op": "PlugIn", "connectorId": c}, {"op": "PresentIdTag", "connectorId": c, "idTag": tag}]
+        steps += [{"op": "NetworkUp"}] if way == "offline" else []
+        for step in steps:
+            if self.model.powered:
+                self.do(step)
+
+    @precondition(lambda self: self.online() and self.can("SetIdTag") and self.can("PresentIdTag")
+                  and self.can("PlugIn"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(("TAG1", "TAG2")), way=st.sampled_from(BLOCKED_WAYS))
+    def card_blocked_at_start(self, c, tag, way):
+        """§3.5.1: the card is accepted and cached (Authorize.conf), the Central System blocks its idTag, the cable
+        comes and StartTransaction.conf says Blocked (StopTransactionOnInvalidId: stopped, DeAuthorized); the
+        card comes back on the cable, offline or under LocalPreAuthorize: the cache updated from the
+        StartTransaction.conf says Blocked."""
+        if c > self.connectors or (way == "offline" and not self.can("NetworkDown")):
+            return
+        at = self.connector(c)
+        if at.tx is not None or at.plugged or at.authorized is not None:
+            return
+        config = self.model.config
+        keys = [WAYS[way]] if value_of(config, WAYS[way]) is not True else []
+        keys += [key for key in ("AuthorizationCacheEnabled", "StopTransactionOnInvalidId")
+                 if value_of(config, key) is False]
+        for key in keys:
+            self.do({"op": "ChangeConfiguration", "key": key, "value": "true"})
+        if self.model.policy_for(tag)[0] != "Accepted":
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        steps = [{"op": "PresentIdTag", "connectorId": c, "idTag": tag},
+                 {"op": "SetIdTag", "idTag": tag, "status": "Blocked"}, {"op": "PlugIn", "connectorId": c}]
+        steps += [{"op": "NetworkDown"}] if way == "offline" else []
+        steps += [{"op": "PresentIdTag", "connectorId": c, "idTag": tag}]
         steps += [{"op": "NetworkUp"}] if way == "offline" else []
         for step in steps:
             if self.model.powered:

@@ -5,7 +5,8 @@ ReserveNow (§5.13) of connector 1, 2 or 0 for TAG1..TAG3, reservationId 1 or 2
 with or without the parentIdTag the machine's SetIdTag rule gives; and
 CancelReservation (§5.1) of a reservation the model knows or of an unknown id;
 and a driver arriving at a reserved connector with the reserved idTag or
-another one (§5.13: only the reservation's idTag or parent idTag may charge).
+another one (§5.13: only the reservation's idTag or parent idTag may charge); and a reservation
+sent again with its reservationId (§5.13: the Charge Point SHALL replace it).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ RESERVATION_TAGS = ("TAG1", "TAG2", "TAG3")
 EXPIRIES = (30, 120, 600)
 PARENT = "GROUP1"
 UNKNOWN_RESERVATION_ID = 99
+REPLACED = ("expiryDate", "idTag", "connectorId")
+"""What the ReserveNow that replaces a reservation changes (§5.13)."""
 
 
 class ReservationRules:
@@ -45,6 +48,23 @@ class ReservationRules:
         live = sorted(r.reservation_id for r in self.model.reservations.live)
         reservation_id = live[0] if known and live else UNKNOWN_RESERVATION_ID
         self.do({"op": "CancelReservation", "reservationId": reservation_id})
+
+    @precondition(lambda self: self.online())
+    @rule(c=st.integers(1, 2), change=st.sampled_from(REPLACED))
+    def reserve_again(self, c, change):
+        """§5.13: "If the reservationId in the request matches a reservation in the Charge Point, then the Charge
+        Point SHALL replace that reservation with the new reservation in the request": connector ``c`` is reserved
+        (reservationId 1) and reserved again with reservationId 1, a later expiryDate, another idTag or the other
+        connector."""
+        if c > self.connectors:
+            return
+        held = next((r for r in self.model.reservations.live if r.reservation_id == 1), None)
+        if held is None or held.connector_id != c:
+            self.reserve_now(c, "TAG1", 1, EXPIRIES[1], False)
+        tag = "TAG2" if change == "idTag" else "TAG1"
+        other = 3 - c if change == "connectorId" and 3 - c <= self.connectors else c
+        if self.online():
+            self.reserve_now(other, tag, 1, EXPIRIES[-1] if change == "expiryDate" else EXPIRIES[1], False)
 
     def reserved_connector(self):
         return next((r for r in self.model.reservations.live if r.connector_id), None)
