@@ -21,6 +21,7 @@ stops with :class:`SutUnusable`: not a finding, an error that says what is wrong
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -185,12 +186,24 @@ def shorter_expiry(step: dict, now: float) -> dict:
     return step
 
 
+def owed_now(state) -> float:
+    """Seconds until the last message the Charge Point owes within ``tolerance`` of now is due; 0 when it owes none,
+    or cannot send (offline, powered off)."""
+    now, tolerance = state.time, state.options.tolerance
+    if not (state.online and state.powered):
+        return 0
+    dues = [o.due for o in state.owed if o.action != "MayStopTransaction" and now < o.due <= now + tolerance]
+    return max(dues) - now if dues else 0
+
+
 def real_time_rules(max_advance: float) -> type:
     """A mixin for OcppMachine whose time rules suit a charge point on the wall clock."""
     times = real_times(max_advance)
     cap = times[-1]
 
     class RealTimeRules:
+        failed = False
+
         def do(self, step: dict) -> None:
             """Every wait, whichever rule asks for it (profile rules wait 61 or 400 s), is
             at most ``max_advance``: the step records the wait that really happened."""
@@ -198,7 +211,23 @@ def real_time_rules(max_advance: float) -> type:
                 step = {**step, "seconds": cap}
             if step.get("op") == "ReserveNow":
                 step = shorter_expiry(step, self.model.time)
-            super().do(step)
+            try:
+                super().do(step)
+            except BaseException:
+                self.failed = True
+                raise
+
+        def teardown(self):
+            """An example ends judged: what the charge point owes by ``tolerance`` after the last step is waited
+            for, as a real wait that a replay repeats. The next example starts where this one ended (start_from),
+            which forgives an unsent StopTransaction, so without the wait the last step of an example went unjudged
+            (an UnlockConnector answered Unlocked, its transaction never stopped: §5.18)."""
+            try:
+                wait = math.ceil(owed_now(self.model))
+                if wait and not self.failed:
+                    self.do({"op": "AdvanceTime", "seconds": min(wait, cap)})
+            finally:
+                super().teardown()
 
         @precondition(lambda self: self.can("AdvanceTime"))
         @rule(seconds=st.sampled_from(times))
