@@ -487,8 +487,9 @@ class CoreRules:
                 if cached and cached[1] and cached[1] == c.tx.parent_id_tag and cached[0] == "Accepted":
                     self.allow_stop(c, {"Local"}, id_tag)
             return
-        if c.authorized == id_tag and not c.plugged and c.uncertain:  # maybe not held: or a first presentation
-            self.update(c.id, authorized_at=self.state.time)
+        if c.authorized == id_tag and not c.plugged and (c.uncertain or c.reported == "Available"):
+            # maybe not held (reported Available after it: §4.9 F1 in Finishing): or a first presentation
+            self.update(c.id, authorized_at=self.state.time, uncertain=True)
             return
         if c.authorized == id_tag and not c.plugged:  # §4.9 B1: "second presentation of idTag" ends it
             self.update(c.id, authorized=None, authorized_at=None)
@@ -1493,6 +1494,12 @@ class CoreRules:
                       f"{self.state.time - tx.sampled_at:.0f}s (MeterValueSampleInterval {tx.sample_interval})")
             self.update(c.id, tx=evolve(tx, sample_interval=None))
 
+    def commanded_status(self, c: Connector, status: str) -> bool:
+        """A status the Central System's command put the connector in from any other: Unavailable by ChangeAvailability
+        (§5.2; the §4.9 table has no B8)."""
+        return status == "Unavailable" and (c.inoperative or c.scheduled == "Inoperative"
+                                            or self.state.connector(0).inoperative)
+
     def cp_StatusNotification(self, call: CpCall) -> None:
         connector_id, status = call.payload.get("connectorId"), call.payload.get("status")
         if self.outdated(call):
@@ -1508,10 +1515,8 @@ class CoreRules:
         if connector_id in self.lost:
             self.kept_across_reset(c, status)
             c = self.state.connector(connector_id)
-        commanded = status == "Unavailable" and (c.inoperative or c.scheduled == "Inoperative"
-                                                  or self.state.connector(0).inoperative)
         if transition_code(None if c.resync else c.reported, status, connector_id, self.omits_short_statuses()) is None \
-                and not commanded:
+                and not self.commanded_status(c, status):
             self.fail("StatusTransitionNotAllowed", "OCPP 1.6 §4.9",
                       f"connector {connector_id}: {c.reported} → {status} is not in the transition table")
         self.update(connector_id, reported=status, resync=False)
