@@ -149,6 +149,14 @@ def _status(state: ChargePointState, payload: dict, time: float, queued: bool) -
         found.append((on_connector("ClearFault", c.id),))
     if c.id == 0:
         return found
+    needs = _connector_status(c, status)
+    if c.faulted and status != "Faulted":  # the fault cleared, then what the status needs (§4.9 G: to any status)
+        needs += [(on_connector("ClearFault", c.id),) + hidden for hidden in needs]
+    return found + needs
+
+
+def _connector_status(c: Connector, status: str) -> list[Hidden]:
+    found: list[Hidden] = []
     if status in ("Preparing", "Finishing", "Charging", "SuspendedEV", "SuspendedEVSE") and not c.plugged:
         found.append((plug_in(c.id),))
     if status in ("Preparing", "Finishing") and c.plugged:
