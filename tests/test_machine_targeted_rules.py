@@ -63,6 +63,7 @@ def test_unlock_stuck_lock_5_18_without_a_transaction(session):
 
 RESERVE = {"op": "ReserveNow", "connectorId": 1, "expiryDate": "2025-01-01T00:02:00Z", "idTag": "TAG1",
            "reservationId": 1}
+CANCEL = {"op": "CancelReservation", "reservationId": 1}
 
 
 @pytest.mark.parametrize("change, again", [
@@ -71,7 +72,7 @@ RESERVE = {"op": "ReserveNow", "connectorId": 1, "expiryDate": "2025-01-01T00:02
     ("connectorId", {**RESERVE, "connectorId": 2}),
 ])
 def test_reserve_again_5_13_same_reservation_id(session, change, again):
-    assert run_rule(session, "reserve_again", c=1, change=change) == [RESERVE, again]
+    assert run_rule(session, "reserve_again", c=1, change=change) == [RESERVE, again, CANCEL]
 
 
 def test_a_rule_needing_a_physical_control_is_never_drawn_without_it(session):

@@ -55,7 +55,7 @@ class ReservationRules:
         """§5.13: "If the reservationId in the request matches a reservation in the Charge Point, then the Charge
         Point SHALL replace that reservation with the new reservation in the request": connector ``c`` is reserved
         (reservationId 1) and reserved again with reservationId 1, a later expiryDate, another idTag or the other
-        connector."""
+        connector; then the Central System cancels it (§5.1), so that the connector is free for what follows."""
         if c > self.connectors:
             return
         held = next((r for r in self.model.reservations.live if r.reservation_id == 1), None)
@@ -65,6 +65,8 @@ class ReservationRules:
         other = 3 - c if change == "connectorId" and 3 - c <= self.connectors else c
         if self.online():
             self.reserve_now(other, tag, 1, EXPIRIES[-1] if change == "expiryDate" else EXPIRIES[1], False)
+        if self.online() and any(r.reservation_id == 1 for r in self.model.reservations.live):
+            self.do({"op": "CancelReservation", "reservationId": 1})
 
     def reserved_connector(self):
         return next((r for r in self.model.reservations.live if r.connector_id), None)
