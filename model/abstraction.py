@@ -92,7 +92,8 @@ FIELDS: dict[type, dict[str, Any]] = {
     Schedule: dict(unit=PLAIN, periods=PLAIN, duration=PLAIN, start=TIME),
     Reservations: dict(live=seq(PLAIN), issued=PLAIN),
     Reservation: dict(reservation_id=PLAIN, connector_id=CONNECTOR, id_tag=ID_TAG, parent_id_tag=ID_TAG,
-                      expiry=TIME, uncertain=PLAIN, made_at=TIME, unseen_on=bag(CONNECTOR), unvalidated=PLAIN),
+                      expiry=TIME, uncertain=PLAIN, made_at=TIME, unseen_on=bag(CONNECTOR), unvalidated=PLAIN,
+                      replacing=PLAIN),
 }
 """How each field of each state class enters the abstract state."""
 

@@ -70,6 +70,9 @@ class Reservation:
     """No Authorize.req for its idTag came since it was accepted, and the connection stayed up (offline the Charge
     Point could not ask): "It is RECOMMENDED to validate the Identifier with an authorize.req after reception of a
     ReserveNow.req and before the start of the transaction" (§5.13)."""
+    replacing: bool = False
+    """Made by a ReserveNow whose reservationId matched a reservation held, which §5.13 says it "SHALL replace":
+    accepted even on a connector in use, which it reserves all the same (:meth:`ReservationRules.commanded_status`)."""
 
 
 @attrs.frozen(cache_hash=True)
@@ -184,8 +187,9 @@ class ReservationRules:
             return
         self.expect_status(stimulus, payload, allowed, *self.reserve_now_rule(allowed))
         if payload.get("status") == "Accepted" and (connector_id == 0 or self.valid_connector(connector_id)):
-            self.reserve(stimulus)  # held even where §5.13 wanted a refusal (MicroOcpp's ReserveNowNotOccupied,
-            # accepted): its CancelReservation is then Accepted, §5.1
+            # held even where §5.13 wanted a refusal (MicroOcpp's ReserveNowNotOccupied, accepted): its
+            # CancelReservation is then Accepted, §5.1
+            self.reserve(stimulus, replacing=replaced is not None)
         elif replaced is not None:
             self.set_live(self.book().live + (attrs.evolve(replaced, uncertain=True),))
 
@@ -213,11 +217,11 @@ class ReservationRules:
                   f"matches the reservation of connector {replaced.connector_id}, which it SHALL replace "
                   f"(allowed {sorted(allowed)})")
 
-    def reserve(self, stimulus) -> None:
+    def reserve(self, stimulus, replacing: bool = False) -> None:
         expiry = seconds(stimulus.get("expiryDate"))
         r = Reservation(stimulus.get("reservationId"), stimulus.get("connectorId"), stimulus.get("idTag"),
                         stimulus.get("parentIdTag"), self.state.time if expiry is None else expiry,
-                        made_at=self.state.time,
+                        made_at=self.state.time, replacing=replacing,
                         unseen_on=frozenset(c.id for c in self.connectors() if self.hidden_tx(c) or c.offline_tags))
         self.set_live(self.book().live + (r,), self.book().issued | {r.reservation_id})
 
@@ -520,6 +524,26 @@ class ReservationRules:
                           f"connector {c.id} is reserved but last reported {c.reported}")
                 return
         super().check_settled_status(c, allowed)
+
+    def commanded_status(self, c, status: str) -> bool:
+        """§5.13 "SHALL replace that reservation with the new reservation in the request" whatever the connector is
+        doing (the Occupied rule is for a reservationId that "does not match any"): a replacement onto a connector in
+        use without a transaction (Preparing, Finishing) reserves it, and §7.7 Reserved is the status of a connector
+        that "becomes reserved as a result of a Reserve Now command". The §4.9 table foresees that command only from
+        Available (A7); from the others it is the command's doing, as Unavailable is ChangeAvailability's (MicroOcpp,
+        h60 mo-71: reservation 2 replaced onto a Preparing connector 1, reported Reserved)."""
+        r = self.reservation_on(c.id) if c.id else None
+        return super().commanded_status(c, status) or (
+            status == "Reserved" and r is not None and r.replacing and c.tx is None)
+
+    def set_availability(self, c, inoperative: bool) -> None:
+        """§5.13: a reservation SHALL be terminated "(3) when the Charge Point or connector are set to ... Unavailable":
+        at once, not when the step settles, by which time an Operative may have followed (check-log settles only at a
+        burst's end: h60 mo-71, Inoperative then Operative 0.5 s apart inside a burst of Heartbeats kept reservation 2,
+        and its CancelReservation 31 s later answered 'Rejected' was a false CancelReservationStatus)."""
+        super().set_availability(c, inoperative)
+        if inoperative:
+            self.expire_reservations()
 
     def cp_StatusNotification(self, call) -> None:
         """After a reboot the connector's status tells whether its reservation survived."""
