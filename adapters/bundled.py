@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from adapters.chargepoint import wsclient
 from adapters.chargepoint.configuration import supported_profiles
 from adapters.chargepoint.mutants import charge_point_class
 from adapters.chargepoint.settings import Settings
@@ -55,6 +56,11 @@ class BundledSut:
         self.example_start = 0
         self._event_cursor = 0
         self._csms_sees_cp = False
+        self._parked = None
+        """(the charge point's end, the endpoint's connection, how it was dialled): the WebSocket the last
+        example's charge point left open and idle when it was switched off, for the next example's first
+        connection (:meth:`_park`)."""
+        self._dialled = None
 
     @property
     def features(self) -> frozenset[str]:
@@ -88,6 +94,8 @@ class BundledSut:
         """A new example: a new unpowered charge point with empty memory, time at the epoch."""
         await self.open()
         if self.cp is not None:
+            if self.link == "websocket":
+                self.cp.hand_over = self._park
             await self.cp.close()
             await self.settle()
         if mutant is not ...:
@@ -96,14 +104,39 @@ class BundledSut:
         self.clock.reset(EPOCH)
         self.csms.policy = CsmsPolicy()
         self.cp = self.charge_point_class(self.cp_id, self.csms.url, self.clock, self.settings, {})
-        if self.link == "memory":
-            self.cp.dial = self._dial_in_memory
+        self.cp.dial = self._dial_in_memory if self.link == "memory" else self._dial
         self._link_agreed()
         self.csms.forget_frames()
         self._event_cursor = self.example_start = 0
 
     async def _dial_in_memory(self, url: str, subprotocols: list[str]):
         return await self.csms.open_in_memory(urlsplit(url).path, subprotocols)
+
+    async def _dial(self, url: str, subprotocols: list[str]):
+        """A WebSocket to the endpoint: the one parked by the last example when it was dialled alike, else a new one."""
+        parked, self._parked = self._parked, None
+        if parked is not None:
+            ws, conn, dialled = parked
+            if dialled == (url, tuple(subprotocols)) and ws.quiet and self.csms.resume(conn):
+                return ws
+            await ws.close()
+        ws = await wsclient.dial(url, subprotocols)
+        self._dialled = (url, tuple(subprotocols))
+        return ws
+
+    def _park(self, ws) -> bool:
+        """Keep the switched-off charge point's connection open for the next example (OCPP-J 1.6 §3: each
+        example's charge point still starts with a new connection, as far as the endpoint's records and the model
+        go: its ``disconnected`` and ``connected`` events and a new connection's state, CALL ids and all): only a
+        quiet one, every message either way read, whose handshake was this session's own."""
+        read = self.csms.exchanged == (self.cp.exchanged[1], self.cp.exchanged[0])
+        if self._dialled is None or not getattr(ws, "quiet", False) or not read:
+            return False
+        conn = self.csms.park()
+        if conn is None:
+            return False
+        self._parked = (ws, conn, self._dialled)
+        return True
 
     async def start(self) -> None:
         """Power the charge point on; it connects and boots (§4.2)."""
@@ -119,6 +152,9 @@ class BundledSut:
         if self.cp is not None:
             await self.cp.close()
             self.cp = None
+        if self._parked is not None:
+            ws, self._parked = self._parked[0], None
+            await ws.close()
         if self.csms is not None:
             await self.csms.stop()
             self.csms = None

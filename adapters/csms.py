@@ -272,6 +272,12 @@ class _Connection:
     strays: bool = False  # send_raw sent a frame without a UniqueId: a reply with an unknown id may be its
     arrivals: collections.deque = attrs.Factory(collections.deque)  # loop times of recent messages (max_rate)
     exchanged: list[int] = attrs.Factory(lambda: [0, 0])  # messages [sent, received] on this connection
+    parked: bool = False  # closed as far as the records go, kept open for the next charge point (park)
+
+    def renew(self) -> None:
+        """What a new connection knows: nothing of the messages before (the CALL ids start again)."""
+        self.unanswered, self.call_ids, self.pending, self.answered, self.expired = [], set(), {}, {}, {}
+        self.hostile, self.strays, self.arrivals, self.exchanged = set(), False, collections.deque(), [0, 0]
 
 
 # --------------------------------------------------------------------------
@@ -431,6 +437,33 @@ class CentralSystem:
         handler.add_done_callback(self._memory_handlers.discard)
         return client
 
+    def park(self) -> _Connection | None:
+        """Take the current connection out of service as its closing would (a ``disconnected`` event, code 1000)
+        but keep it open, for :meth:`resume` to give the next charge point: None when it is not open and idle
+        (an answer or a CALL of ours under way)."""
+        conn = self._conn
+        if (conn is None or conn.ws.state is not State.OPEN or conn.unanswered or conn.pending
+                or not conn.outbox.empty() or self._call_lock.locked()):
+            return None
+        self._conn = None
+        self._online.clear()
+        conn.parked = True
+        self._event(conn, "disconnected", code=1000, reason="")
+        return conn
+
+    def resume(self, conn: _Connection) -> bool:
+        """A parked connection in service again as a new one would start (a ``connected`` event); False when it
+        closed meanwhile or another connection is in service."""
+        if conn.ws.state is not State.OPEN or self._conn is not None or not conn.parked:
+            return False
+        conn.renew()
+        conn.parked = False
+        self._conn = conn
+        self.charge_point_id = conn.charge_point_id
+        self._event(conn, "connected")
+        self._online.set()
+        return True
+
     async def _handler(self, ws: ServerConnection) -> None:
         conn = _Connection(ws, _identity(ws.request.path), ws.subprotocol)
         async with self._swap_lock:
@@ -483,8 +516,9 @@ class CentralSystem:
         conn.pending.clear()
         conn.unanswered.clear()
         code = conn.ws.close_code
-        self._event(conn, "disconnected", code=None if code is None else int(code),
-                    reason=conn.ws.close_reason)
+        if not conn.parked:  # a parked connection's end was recorded when it was parked
+            self._event(conn, "disconnected", code=None if code is None else int(code),
+                        reason=conn.ws.close_reason)
         if self._conn is conn:
             self._conn = None
             self._online.clear()

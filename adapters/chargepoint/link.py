@@ -71,7 +71,10 @@ class Link(OcppChargePoint):
         has read all we sent and we have read all it sent (adapters/bundled.py)."""
         self.dial = None
         """None: connect over a WebSocket (wsclient.py); else ``dial(url, subprotocols)`` opens the connection
-        (the bundled SUT's in-memory link, adapters/memory.py)."""
+        (the bundled SUT's in-memory link, adapters/memory.py, or a connection kept from an earlier example)."""
+        self.hand_over = None
+        """None: closing the connection on purpose closes it; else ``hand_over(ws)`` is offered an idle connection
+        first and keeps it open for another charge point when it returns True (adapters/bundled.py)."""
 
     # ---- state
 
@@ -238,8 +241,12 @@ class Link(OcppChargePoint):
         ws = self._ws
         if ws is None:
             return
+        idle = not self._pending and self._handling == 0
         self._lost_connection()
-        await ws.close()
+        if idle and self.hand_over is not None and self.hand_over(ws):
+            self._receiver.cancel()  # the connection stays open: we stop reading it
+        else:
+            await ws.close()
         if self._receiver is not None:
             await asyncio.wait({self._receiver})
             self._receiver = None

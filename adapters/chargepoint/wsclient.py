@@ -93,6 +93,12 @@ class Connection(asyncio.Protocol):
     def close_reason(self) -> str | None:
         return self.protocol.close_reason
 
+    @property
+    def quiet(self) -> bool:
+        """Open, with nothing received and unread, no message half received and nothing left to write."""
+        return (self.protocol.state is State.OPEN and not self._inbox and self._fragments is None
+                and self.transport is not None and not self.transport.get_write_buffer_size())
+
     async def send(self, message: str | bytes) -> None:
         """Send a text message (a ``str``) or a binary one; ConnectionClosed once closed."""
         if self.protocol.state is not State.OPEN:
