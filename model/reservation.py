@@ -545,6 +545,14 @@ class ReservationRules:
         if inoperative:
             self.expire_reservations()
 
+    def on_Fault(self, stimulus) -> None:
+        """§5.13: a reservation SHALL be terminated "(3) when the Charge Point or connector are set to Faulted": at once,
+        as for Unavailable, not when the step settles, by which time the fault may have cleared (check-log settles only
+        at a burst's end: the clean bundled charge point's Reserved, Faulted, Available at one instant kept the
+        reservation, so no cleared fault explained the Available, fuzz seed 7, 30 examples, CP001#6)."""
+        super().on_Fault(stimulus)
+        self.expire_reservations()
+
     def cp_StatusNotification(self, call) -> None:
         """After a reboot the connector's status tells whether its reservation survived."""
         super().cp_StatusNotification(call)

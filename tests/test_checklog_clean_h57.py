@@ -1,0 +1,42 @@
+"""check-log false alarms on the clean bundled charge point's logs since 8a5418a (tests/test_checklog.py clean logs at
+seeds 3 and 7), with hand-written logs: each flagged before, silent after; the same log with a real deviation, still
+flagged."""
+
+from __future__ import annotations
+
+from properties.checklog import check
+from test_checklog import Log, rules, T0
+from vocabulary.dates import iso
+
+# -- a reservation ended by a fault (§5.13 (3)) ---------------------------------------------------------------------
+
+RESERVATION = {"configurationKey": [
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,Reservation"}]}
+
+
+def _faulted_while_reserved(after: str) -> Log:
+    """Connector 2 Reserved, Faulted and ``after`` at the same instant (fuzz seed 7, CP001#6, frames 66-70)."""
+    log = Log().boot(connectors=2).cs(1, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, RESERVATION)
+    log.cs(61, "ReserveNow", {"connectorId": 2, "expiryDate": iso(T0 + 91), "idTag": "TAG2", "reservationId": 1},
+           {"status": "Accepted"})
+    log.status(61, 2, "Reserved")
+    log.cp(61, "StatusNotification", {"connectorId": 2, "errorCode": "GroundFailure", "status": "Faulted"})
+    return log.status(61, 2, after)
+
+
+def test_5_13_a_fault_ends_the_reservation_at_once(tmp_path):
+    """§5.13: a reservation SHALL be terminated "(3) when the Charge Point or connector are set to Faulted". The fault
+    cleared unseen and the connector reported Available; kept until the burst's end, the reservation wanted Reserved
+    after the cleared fault, so every world kept the fault: a false StatusNotReported."""
+    log = _faulted_while_reserved("Available").cp(121, "Heartbeat", {}, {"currentTime": iso(T0 + 121)})
+    assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == set()
+
+
+def test_5_13_the_reservation_a_fault_ended_is_still_over(tmp_path):
+    """The reservation is over: Reserved again, or its CancelReservation answered Accepted (§5.1: Rejected when no
+    reservation matches), are still flagged."""
+    reserved = _faulted_while_reserved("Reserved").cp(121, "Heartbeat", {}, {"currentTime": iso(T0 + 121)})
+    assert rules(check([reserved.virtual(tmp_path / "a.jsonl")])) == {"ReservedAfterReservationEnded"}
+    cancelled = _faulted_while_reserved("Available").cs(62, "CancelReservation", {"reservationId": 1},
+                                                        {"status": "Accepted"})
+    assert rules(check([cancelled.virtual(tmp_path / "b.jsonl")])) == {"CancelReservationStatus"}
