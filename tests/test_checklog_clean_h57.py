@@ -8,6 +8,39 @@ from properties.checklog import check
 from test_checklog import Log, rules, T0
 from vocabulary.dates import iso
 
+# -- a firmware status lost while offline (§3.7, §4.5) ------------------------------------------------------------------
+
+FIRMWARE = {"configurationKey": [
+    {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,FirmwareManagement,RemoteTrigger"}]}
+UPDATE = {"location": "ftp://127.0.0.1/firmware.bin", "retrieveDate": iso(T0 + 60), "retries": 2, "retryInterval": 60}
+
+
+def _update(silence: float, *statuses: str) -> Log:
+    """UpdateFirmware at 1 s, its retrieveDate at 60 s; ``silence`` seconds later the first of ``statuses``, then one
+    a second."""
+    log = Log().boot(connectors=1).cs(0.5, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, FIRMWARE)
+    log.cs(1, "UpdateFirmware", UPDATE, {})
+    for i, status in enumerate(statuses):
+        log.cp(1 + silence + i, "FirmwareStatusNotification", {"status": status})
+    return log
+
+
+def test_3_7_4_5_a_downloading_sent_offline_may_be_lost(tmp_path):
+    """Offline from the last frame on, the Charge Point sent Downloading at the retrieveDate and lost it (not
+    transaction-related, it is not queued, §3.7); on reconnecting it reported Downloaded (fuzz seed 3, CP001#4: 61 s
+    of silence). Taken as it is, the Downloaded followed the request: a false FirmwareStatusOutOfOrder."""
+    log = _update(61, "Downloaded", "Installing")
+    assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == set()
+
+
+def test_4_5_a_status_skipped_online_is_still_flagged(tmp_path):
+    """Without a silence that could hide a lost connection, Downloaded right after the request skipped Downloading;
+    after the silence, a status out of order while online is flagged too."""
+    assert rules(check([_update(30, "Downloaded").virtual(tmp_path / "a.jsonl")])) == {"FirmwareStatusOutOfOrder"}
+    assert rules(check([_update(61, "Downloaded", "Downloading").virtual(tmp_path / "b.jsonl")])) \
+        == {"FirmwareStatusOutOfOrder"}
+
+
 # -- a reservation ended by a fault (§5.13 (3)) ---------------------------------------------------------------------
 
 RESERVATION = {"configurationKey": [
