@@ -3,7 +3,8 @@
     python benchmarks/checklog.py speed [--frames 100000] [--seed 1]   # frames/s and peak memory
     python benchmarks/checklog.py speed --log FILE --tree OLD --tree NEW [--rounds 2] [--default-only]  # trees compared
     python benchmarks/checklog.py mutants [--examples 30]              # check-log vs fuzz, per mutant
-    python benchmarks/checklog.py record FILE [--steps N] [--seed S] [--mutant M]
+    python benchmarks/checklog.py record FILE [--steps N | --frames N] [--seed S] [--mutant M]
+    python benchmarks/checklog.py parts --log FILE [--tree DIR ...]   # CPU of reading, framing, segmenting, judging
 
 ``--tree DIR`` (repeatable) times the check-log of each source tree on the same
 log (``--log``, else one recorded), taking turns, each in its own child
@@ -13,7 +14,9 @@ start) through a random walk of steps, judged by the harness as it goes, and
 writes its frames in the trace format v1.0. ``speed`` records such a log and
 times ``ocpp-verify check-log`` on it in a child process (peak RSS from
 ``getrusage``). ``mutants`` fuzzes each mutant with ``--trace-out`` and
-checks the trace: the same traffic, judged with and without the stimuli.
+checks the trace: the same traffic, judged with and without the stimuli. ``parts`` splits the CPU seconds of
+each tree's check-log of a log into reading the lines, framing, segmenting (each cumulative) and the whole check:
+what judging costs is the whole less the segmenting.
 Figures go to stdout as Markdown tables (copied into notes/checklog-results.md).
 """
 
@@ -129,6 +132,42 @@ def _timed_check(log: Path, extra: list[str], tree: Path = ROOT) -> dict:
     return json.loads(out.stdout)
 
 
+_PARTS = '''
+import json, resource, sys, time
+from properties.checklog import check
+from properties.checklog.framing import Framer
+from properties.checklog.reader import read
+from properties.checklog.segments import Segmenter
+log, out = sys.argv[1], {}
+def timed(name, run):
+    started = time.process_time(); run(); out[name] = time.process_time() - started
+def framing(segmenting):
+    framer, segmenter = Framer(True), Segmenter()
+    for index, record in enumerate(read(log)):
+        message = framer.parse(index, record)
+        if segmenting:
+            for _ in segmenter.add(message):
+                pass
+timed("reading", lambda: sum(1 for _ in read(log)))
+timed("+ framing", lambda: framing(False))
+timed("+ segmenting", lambda: framing(True))
+timed("check-log", lambda: check([log]))
+print(json.dumps(out))
+'''
+
+
+def parts(log: Path, trees: list[Path]) -> None:
+    """CPU seconds of each part of check-log, per tree (each in a child process of its own)."""
+    print("| tree | reading | + framing | + segmenting | check-log | judging |")
+    print("|---|---|---|---|---|---|")
+    for tree in trees:
+        out = subprocess.run([sys.executable, "-c", _PARTS, str(log)], capture_output=True, text=True, cwd=tree,
+                             check=True, env={**os.environ, "PYTHONPATH": str(tree)})
+        r = json.loads(out.stdout)
+        print(f"| {tree.name} | {r['reading']:.2f} | {r['+ framing']:.2f} | {r['+ segmenting']:.2f} | "
+              f"{r['check-log']:.2f} | {r['check-log'] - r['+ segmenting']:.2f} |", flush=True)
+
+
 def mutants(examples: int, seed: int) -> None:
     from adapters.chargepoint.mutants import MUTANTS
 
@@ -165,9 +204,13 @@ def main() -> None:
     m.add_argument("--seed", type=int, default=0)
     r = sub.add_parser("record")
     r.add_argument("file", type=Path)
-    r.add_argument("--steps", type=int, default=1000)
+    r.add_argument("--steps", type=int, help="walk steps (default 1000 unless --frames)")
+    r.add_argument("--frames", type=int, help="stop once the log has this many frames")
     r.add_argument("--seed", type=int, default=1)
     r.add_argument("--mutant")
+    p = sub.add_parser("parts")
+    p.add_argument("--log", type=Path, required=True)
+    p.add_argument("--tree", type=Path, action="append", help="a source tree (repeat; default this one)")
     args = parser.parse_args()
     if args.command == "speed":
         print("| tree, options | frames | CPU s | frames/CPU s | wall s | peak RSS (MB) | violations |")
@@ -176,8 +219,11 @@ def main() -> None:
               args.default_only)
     elif args.command == "mutants":
         mutants(args.examples, args.seed)
+    elif args.command == "parts":
+        parts(args.log, [t.resolve() for t in args.tree or [ROOT]])
     else:
-        print(json.dumps(record(args.file, steps=args.steps, seed=args.seed, mutant=args.mutant)))
+        steps = args.steps if args.steps is not None or args.frames is not None else 1000
+        print(json.dumps(record(args.file, steps=steps, frames=args.frames, seed=args.seed, mutant=args.mutant)))
 
 
 if __name__ == "__main__":

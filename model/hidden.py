@@ -149,7 +149,7 @@ def _status(state: ChargePointState, payload: dict, time: float, queued: bool) -
         found.append((on_connector("ClearFault", c.id),))
     if c.id == 0:
         return found
-    needs = _connector_status(c, status)
+    needs = _connector_status(c, status) + _started_behind_queue(state, c, status)
     if c.faulted and status != "Faulted":  # the fault cleared, then what the status needs (§4.9 G: to any status)
         needs += [(on_connector("ClearFault", c.id),) + hidden for hidden in needs]
     return found + needs
@@ -172,6 +172,31 @@ def _connector_status(c: Connector, status: str) -> list[Hidden]:
     if status == "Finishing" and c.tx is not None:
         found.append((present(c.id, c.tx.id_tag),))
     return found
+
+
+TRANSACTION_STATUSES = ("Charging", "SuspendedEV", "SuspendedEVSE")
+
+
+def _started_behind_queue(state: ChargePointState, c: Connector, status: str) -> list[Hidden]:
+    """A transaction's status with no transaction seen, while transaction messages wait for a retry (a StopTransaction
+    answered with a CALLERROR, §3.7.1) or an answer: a card accepted locally (§3.5: the cache or the Local
+    Authorization List) may have started one whose StartTransaction waits in the queue, in order (§3.7). Which card
+    the log shows only with that StartTransaction: each idTag the Charge Point may know."""
+    if status not in TRANSACTION_STATUSES or c.tx is not None or c.authorized is not None or not _queue_blocked(state):
+        return []
+    cable = () if c.plugged else (plug_in(c.id),)
+    return [cable + (present(c.id, tag),) for tag in _known_tags(state)]
+
+
+def _queue_blocked(state: ChargePointState) -> bool:
+    return bool(state.retrying) or any(c.tx is not None and c.tx.transaction_id is None for c in state.connectors[1:])
+
+
+def _known_tags(state: ChargePointState) -> list[str]:
+    """The idTags the Charge Point may accept without asking: its cache's and its list's Accepted ones (§3.5.1, §3.5.2)."""
+    tags = [t for t, status, *_ in state.cache if status == "Accepted"]
+    tags += [t for t, status, *_ in state.local_list.entries if status == "Accepted"]
+    return list(dict.fromkeys(tags))
 
 
 def _authorize(state: ChargePointState, payload: dict, time: float, queued: bool) -> list[Hidden]:

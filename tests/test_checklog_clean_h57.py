@@ -73,3 +73,50 @@ def test_5_13_the_reservation_a_fault_ended_is_still_over(tmp_path):
     cancelled = _faulted_while_reserved("Available").cs(62, "CancelReservation", {"reservationId": 1},
                                                         {"status": "Accepted"})
     assert rules(check([cancelled.virtual(tmp_path / "b.jsonl")])) == {"CancelReservationStatus"}
+
+
+# -- a transaction started behind a StopTransaction's retry (§3.7, §3.7.1) -------------------------------------------
+
+STOP = {"meterStop": 10, "timestamp": iso(T0 + 10), "reason": "Remote", "transactionId": 1}
+
+
+def _start(log: Log, t: float, connector: int, transaction_id: int, stamp: float) -> Log:
+    return log.cp(t, "StartTransaction", {"connectorId": connector, "idTag": "TAG1", "meterStart": 0,
+                                          "timestamp": iso(T0 + stamp)},
+                  {"transactionId": transaction_id, "idTagInfo": {"status": "Accepted"}})
+
+
+def _charging_at_2(stop_fails: bool) -> Log:
+    """TAG1 (cached Accepted, LocalPreAuthorize) charges at connector 1; a RemoteStopTransaction's StopTransaction is
+    answered with a CALLERROR (``stop_fails``) or not; connector 2 then reports Preparing and Charging at once."""
+    log = Log().boot(connectors=2).cs(0.5, "ChangeConfiguration", {"key": "LocalPreAuthorize", "value": "true"},
+                                      {"status": "Accepted"})
+    log.cp(1, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": "Accepted"}})
+    _start(log.status(1, 1, "Preparing"), 1, 1, 1, stamp=1).status(1, 1, "Charging")
+    log.cs(10, "RemoteStopTransaction", {"transactionId": 1}, {"status": "Accepted"})
+    log.cp(10, "StopTransaction", STOP, {} if not stop_fails else None, error="InternalError" if stop_fails else None)
+    return log.status(10, 1, "Finishing").status(10, 2, "Preparing").status(10, 2, "Charging")
+
+
+def _heartbeats(log: Log) -> Log:
+    for t in (130, 430):
+        log.cp(t, "Heartbeat", {}, {"currentTime": iso(T0 + t)})
+    return log
+
+
+def test_3_7_a_start_queued_behind_a_retry_may_be_reported_charging(tmp_path):
+    """§3.7: transaction-related messages are delivered in order, and "new messages that are not transaction-related
+    MAY be delivered immediately without waiting for the queue to be emptied". TAG1, cached, started a transaction at
+    connector 2 while the StopTransaction waited for its retry: Charging came at once, the StartTransaction (its
+    timestamp the start's) after the retry 60 s later (fuzz seeds 16 and 17, 30 examples, CP001#29 and CP001#5
+    frame 124). No world had a card at connector 2: a false StatusNotReported."""
+    log = _charging_at_2(stop_fails=True).cp(70, "StopTransaction", STOP, {})
+    log = _heartbeats(_start(log, 70, 2, 2, stamp=10))
+    assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == set()
+
+
+def test_3_7_charging_with_nothing_queued_and_no_start_is_still_flagged(tmp_path):
+    """The StopTransaction answered, nothing waits: a transaction started at connector 2 owes its StartTransaction at
+    once, and none ever comes."""
+    log = _heartbeats(_charging_at_2(stop_fails=False))
+    assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == {"StatusNotReported"}
