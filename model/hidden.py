@@ -182,14 +182,11 @@ def _started_behind_queue(state: ChargePointState, c: Connector, status: str) ->
     answered with a CALLERROR, §3.7.1) or an answer: a card accepted locally (§3.5: the cache or the Local
     Authorization List) may have started one whose StartTransaction waits in the queue, in order (§3.7). Which card
     the log shows only with that StartTransaction: each idTag the Charge Point may know."""
-    if status not in TRANSACTION_STATUSES or c.tx is not None or c.authorized is not None or not _queue_blocked(state):
+    if status not in TRANSACTION_STATUSES or c.tx is not None or c.authorized is not None \
+            or not Judgement(state).queue_blocked():
         return []
     cable = () if c.plugged else (plug_in(c.id),)
     return [cable + (present(c.id, tag),) for tag in _known_tags(state)]
-
-
-def _queue_blocked(state: ChargePointState) -> bool:
-    return bool(state.retrying) or any(c.tx is not None and c.tx.transaction_id is None for c in state.connectors[1:])
 
 
 def _known_tags(state: ChargePointState) -> list[str]:
