@@ -3,7 +3,10 @@
 The bundled SUT keeps the last example's idle WebSocket open for the next example's charge point
 (adapters/bundled.py ``_park``): the endpoint records and the model sees what a new connection gives (its
 ``disconnected`` and ``connected`` events, CALL ids starting again), and a seed records the same frames as with a
-new connection for every example."""
+new connection for every example.
+
+The charge point handles a message as it comes off the WebSocket when its reader waits (adapters/chargepoint/link.py
+``_arrived``), by the same coroutine, in the same order: a handling that has to wait holds the next message back."""
 
 from __future__ import annotations
 
@@ -12,8 +15,12 @@ import re
 import tempfile
 from pathlib import Path
 
+from websockets.asyncio.server import serve
+
 from adapters.bundled import BundledSut
-from adapters.chargepoint import wsclient
+from adapters.chargepoint import Settings, wsclient
+from adapters.chargepoint.link import Link
+from adapters.clock import VirtualClock
 from properties.runner import FuzzConfig, fuzz
 
 
@@ -125,3 +132,49 @@ def test_a_seed_records_the_same_frames_with_the_connection_kept(monkeypatch):
 def test_a_hostile_seed_records_the_same_frames_with_the_connection_kept(monkeypatch):
     assert recorded(monkeypatch, False, True, 6) == recorded(monkeypatch, True, True, 6)
 
+
+class Logged(Link):
+    """A link that logs each message's handling and who ran it; "slow" waits for ``gate``."""
+
+    def __init__(self, url: str):
+        super().__init__("CP1", url, VirtualClock(), Settings())
+        self.log: list = []
+        self.gate: asyncio.Future | None = None
+
+    async def route_message(self, raw_msg: str) -> None:
+        self.log.append(("start", raw_msg, asyncio.current_task() is None))
+        if raw_msg == "slow":
+            self.gate = asyncio.get_running_loop().create_future()
+            await self.gate
+        self.log.append(("end", raw_msg))
+
+
+def test_a_message_is_handled_as_it_comes_and_one_that_waits_holds_the_next_back():
+    async def main():
+        async def server(ws):
+            await ws.recv()  # the reader waits
+            for text in ("fast1", "slow", "fast2"):
+                await ws.send(text)
+            await ws.wait_closed()
+
+        async with serve(server, "127.0.0.1", 0, ping_interval=None,
+                         select_subprotocol=lambda connection, offered: "ocpp1.6") as endpoint:
+            url = f"ws://127.0.0.1:{endpoint.sockets[0].getsockname()[1]}/CP1"
+            ws = await wsclient.dial(url, ["ocpp1.6"])
+            link = Logged(url)
+            reader = asyncio.ensure_future(link._receive(ws))
+            await asyncio.sleep(0)
+            await ws.send("go")
+            for _ in range(100):
+                await asyncio.sleep(0)
+            assert link.log == [("start", "fast1", True), ("end", "fast1"), ("start", "slow", True)]
+            link.gate.set_result(None)
+            for _ in range(100):
+                await asyncio.sleep(0)
+            assert link.log[3:] == [("end", "slow"), ("start", "fast2", False), ("end", "fast2")]
+            assert link.exchanged[1] == 3
+            await ws.close()
+            await reader
+            assert ws.on_message is None
+
+    asyncio.run(main())

@@ -50,6 +50,8 @@ class Link(OcppChargePoint):
         self.settings = settings
         self._ws = None
         self._receiver: asyncio.Task | None = None
+        self._going_on: asyncio.Task | None = None
+        """A message's handling begun as it came (:meth:`_arrived`) that had to wait: the reader waits for it."""
         self._connecting = False
         self._powered = False
         self._network_up = True
@@ -215,17 +217,54 @@ class Link(OcppChargePoint):
         self._connect_soon()
 
     async def _receive(self, ws) -> None:
+        """Read the connection's messages in order, each handled before the next; a connection that offers them as
+        they come (wsclient.py ``on_message``) has them handled there while this reader waits (:meth:`_arrived`)."""
+        if hasattr(ws, "on_message"):
+            ws.on_message = self._arrived
         try:
             async for raw in ws:
+                await self._went_on()
                 self._last_exchange = self.clock.now()
                 self.exchanged[1] += 1
                 await self.route_message(raw)
         except ConnectionClosed:
             pass
         finally:
+            if hasattr(ws, "on_message"):
+                ws.on_message = None
+            if self._going_on is not None:
+                await asyncio.wait((self._going_on,))
+                self._going_on = None
             if self._ws is ws:
                 self._lost_connection()
                 self._reconnect_later()
+
+    def _arrived(self, raw) -> bool:
+        """A message that came while the reader waited, with nothing unread: handled at once, as the reader would
+        (the same coroutine, :meth:`route_message`); one that has to wait goes on in a task of its own, which the
+        reader waits for before the next message. False: the reader takes the message (a handling goes on)."""
+        if self._going_on is not None:
+            return False
+        self._last_exchange = self.clock.now()
+        self.exchanged[1] += 1
+        handling = self.route_message(raw)
+        try:
+            waiting_on = handling.send(None)
+        except StopIteration:
+            return True
+        except ConnectionClosed:
+            return True  # the connection is closing: the reader ends with it
+        except Exception as error:  # a bug of ours: wait_idle re-raises it
+            self._errors.append(error)
+            return True
+        self._going_on = asyncio.ensure_future(_go_on(handling, waiting_on))
+        return True
+
+    async def _went_on(self) -> None:
+        """Wait for a message's handling that had to wait (:meth:`_arrived`); its error is the reader's."""
+        going_on, self._going_on = self._going_on, None
+        if going_on is not None:
+            await going_on
 
     def _lost_connection(self) -> None:
         self._ws = None
@@ -243,7 +282,7 @@ class Link(OcppChargePoint):
             return
         idle = not self._pending and self._handling == 0
         self._lost_connection()
-        if idle and self.hand_over is not None and self.hand_over(ws):
+        if idle and self._going_on is None and self.hand_over is not None and self.hand_over(ws):
             self._receiver.cancel()  # the connection stays open: we stop reading it
         else:
             await ws.close()
@@ -505,6 +544,20 @@ def _names(response_type: type) -> tuple[tuple[str, str], ...]:
 @cache
 def _camel(name: str) -> str:
     return snake_to_camel_case({name: None}).popitem()[0]
+
+
+async def _go_on(handling, waiting_on) -> None:
+    """Drive a coroutine on from where it waits, as a task does: ``waiting_on`` is the future it waits for, or None
+    (it yielded a turn of the loop: this task's first step is the next turn)."""
+    while True:
+        if waiting_on is not None:
+            await asyncio.wait((waiting_on,))  # whatever its outcome: the coroutine reads it when resumed
+        try:
+            waiting_on = handling.send(None)
+        except StopIteration:
+            return
+        if waiting_on is None:
+            await asyncio.sleep(0)
 
 
 def _reply(msg) -> Reply:

@@ -74,6 +74,9 @@ class Connection(asyncio.Protocol):
         self._fragments: list[bytes] | None = None
         self._fragment_text = False
         self._close_timer: asyncio.TimerHandle | None = None
+        self.on_message = None
+        """None: a message waits in the inbox for :meth:`recv`; else, while a reader waits in :meth:`recv` with
+        nothing unread, ``on_message(message)`` is offered the message first and takes it by returning True."""
 
     # ---- what websockets' connection offers
 
@@ -216,6 +219,10 @@ class Connection(asyncio.Protocol):
                 return
         else:
             message = data
+        waiter = self._waiter
+        if self.on_message is not None and waiter is not None and not waiter.done() and not self._inbox \
+                and self.on_message(message):
+            return
         self._inbox.append(message)
         self._wake()
 
