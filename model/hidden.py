@@ -150,6 +150,8 @@ def _status(state: ChargePointState, payload: dict, time: float, queued: bool) -
     if c.id == 0:
         return found
     needs = _connector_status(c, status) + _started_behind_queue(state, c, status)
+    if status == "Preparing" and not c.plugged and c.authorized is None and c.tx is None:
+        needs += [(present(c.id, tag),) for tag in known_tags(state)]  # a card authorized locally (§3.5, §4.9 A2)
     if c.faulted and status != "Faulted":  # the fault cleared, then what the status needs (§4.9 G: to any status)
         needs += [(on_connector("ClearFault", c.id),) + hidden for hidden in needs]
     return found + needs
@@ -186,10 +188,10 @@ def _started_behind_queue(state: ChargePointState, c: Connector, status: str) ->
             or not Judgement(state).queue_blocked():
         return []
     cable = () if c.plugged else (plug_in(c.id),)
-    return [cable + (present(c.id, tag),) for tag in _known_tags(state)]
+    return [cable + (present(c.id, tag),) for tag in known_tags(state)]
 
 
-def _known_tags(state: ChargePointState) -> list[str]:
+def known_tags(state: ChargePointState) -> list[str]:
     """The idTags the Charge Point may accept without asking: its cache's and its list's Accepted ones (§3.5.1, §3.5.2)."""
     tags = [t for t, status, *_ in state.cache if status == "Accepted"]
     tags += [t for t, status, *_ in state.local_list.entries if status == "Accepted"]

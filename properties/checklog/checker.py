@@ -174,6 +174,9 @@ class CpChecker:
         if item.crossing:
             self._crossing(item)
             return
+        if item.crossed and self.worlds is not None:
+            self._crossed(item)
+            return
         if self.worlds is None:
             if item.kind == "cp" and item.action == "BootNotification":
                 self._start(item)
@@ -256,6 +259,48 @@ class CpChecker:
             self.burst_message = one.message
             self.burst_unanswered = one.kind == "cp" and one.answer is None
 
+    def _crossed(self, item: Item) -> None:
+        """A CALL of the Charge Point and the Central System's CALLs that came before its answer: the Charge Point
+        received them first and may have handled them before the answer ("CALL messages from both sides can always
+        cross each other", OCPP-J §4.1.1), as fuzz's CrossingCall judges them (model/hostile.py ``crossing_orders``): a
+        RemoteStopTransaction for the transactionId the StartTransaction.conf is still to give, answered Rejected.
+        Two orders, a world each: as logged (the answer first), and the CALL waiting for its answer, the Central
+        System's CALLs, then the answer (model ``Released``), which costs one, as a hidden event does. When neither
+        explains the frames, the log's order is judged and reported as before."""
+        crossed, item.crossed = item.crossed, ()
+        queued = self._queued(item)
+        base, runs = self.worlds, []
+        for waiting in (False, True):
+            self.worlds = _fork(base)
+            failures = [(item, self._cp_call(item, queued, waiting=waiting))]
+            for one in crossed:
+                if failures[-1][1] is not None and not failures[-1][1].kept:
+                    break
+                failures.append((one, self._judge(one, False)))
+            else:
+                if waiting and (failures[-1][1] is None or failures[-1][1].kept):
+                    failures.append((item, self.worlds.released(self._call_of(item))))
+                if failures[-1][1] is None or failures[-1][1].kept:
+                    runs.append((waiting, self.worlds, failures))
+        self.worlds = base
+        if not runs:
+            for one in (item,) + crossed:
+                self._item(one)
+            return
+        self.worlds, failures = runs[0][1], runs[0][2]
+        what = f"{', '.join(c.action for c in crossed)} handled before the {item.action}.conf came (OCPP-J §4.1.1)"
+        self.worlds.worlds = _cheapest([World(w.state, w.cost + waiting, w.assumed + ((what,) if waiting else ()))
+                                        for waiting, run, _ in runs for w in run.worlds])
+        for one, failure in failures:
+            if failure is not None:
+                self._failed(one.message, failure)
+        for one in (item,) + crossed:
+            self.judged += 1
+            self.burst_queued = self.burst_queued or (one is item and queued)
+            self.burst_end = max(one.time, self.burst_end if self.burst_end is not None else one.time)
+            self.burst_message = one.message
+            self.burst_unanswered = False
+
     def _judge(self, item: Item, queued: bool) -> Failure | None:
         if item.kind == "event":
             return self.worlds.connection(Connection(item.action == "connected", item.time))
@@ -263,18 +308,23 @@ class CpChecker:
             return self._cs_call(item)
         return self._cp_call(item, queued)
 
-    def _cp_call(self, item: Item, queued: bool) -> Failure | None:
-        payload = item.payload
-        if item.action in ("StopTransaction", "MeterValues") and self._before_log(payload.get("transactionId")):
-            self.not_judged[f"{item.action} of a transaction started before the judged part of the log"] += 1
-            return None
+    @staticmethod
+    def _call_of(item: Item) -> CpCall:
         answer, error = None, None
         if item.answer is not None and item.answer.kind == 3:
             answer = item.answer.payload or {}
         elif item.answer is not None:
             error = item.answer.error_code or "GenericError"
-        call = CpCall(item.action, payload, item.time, answer, error)
-        failure = self.worlds.cp_call(call, queued)
+        return CpCall(item.action, item.payload, item.time, answer, error)
+
+    def _cp_call(self, item: Item, queued: bool, waiting: bool = False) -> Failure | None:
+        payload = item.payload
+        if item.action in ("StopTransaction", "MeterValues") and self._before_log(payload.get("transactionId")):
+            self.not_judged[f"{item.action} of a transaction started before the judged part of the log"] += 1
+            return None
+        call = self._call_of(item)
+        answer = call.answer
+        failure = self.worlds.cp_call(attrs.evolve(call, answer=None, error=None) if waiting else call, queued)
         if item.action == "StartTransaction" and answer is not None:
             self.assigned.add(answer.get("transactionId"))
         elif item.action == "BootNotification":

@@ -119,7 +119,7 @@ class Framer:
         if problem is None and (len(message) != 3 or payload is None):
             problem = violation("4.2.2", f"a CALLRESULT is [3, \"<UniqueId>\", {{<Payload>}}], got "
                                 f"{json.dumps(message)[:80]}")
-        if problem is None and self.schemas:
+        if problem is None and self.schemas and action is not None:  # unmatched before the first boot: no schema
             problem = _result_problem(action, payload)
         return problem
 

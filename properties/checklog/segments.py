@@ -24,7 +24,7 @@ class Item:
     """One model event: ``kind`` "cp" (a CALL of the Charge Point), "cs" (a CALL of the Central System)
     or "event" (the connection opened or closed)."""
 
-    __slots__ = ("kind", "message", "answer", "done", "nested", "crossing")
+    __slots__ = ("kind", "message", "answer", "done", "nested", "crossing", "crossed")
 
     def __init__(self, kind: str, message: Message, done: bool = False):
         self.kind = kind
@@ -39,6 +39,10 @@ class Item:
         its answer. Each may have been sent before the Charge Point received it (OCPP-J §4.1.1: "CALL messages from
         both sides can always cross each other"), or after (a CALL it made while handling it). Released together
         with it, once all are complete (the checker tries both orders, properties/checklog/checker.py)."""
+        self.crossed: tuple[Item, ...] = ()
+        """For a CALL of the Charge Point: the Central System's CALLs that came between it and its answer. The Charge
+        Point received them first and may have handled them before that answer (OCPP-J §4.1.1); released with it, once
+        all are complete."""
 
     @property
     def time(self) -> float:
@@ -82,6 +86,8 @@ class Segmenter:
                     later = list(self.waiting)[self.waiting.index(item) + 1:] if item in self.waiting else []
                     item.nested = tuple(w for w in later if w.kind == "cp" and w.answer is not None)
                     item.crossing = tuple(later)
+                elif self.waiting and self.waiting[-1] is not item and item in self.waiting:
+                    item.crossed = tuple(_central_system_prefix(list(self.waiting)[self.waiting.index(item) + 1:]))
         return self._release()
 
     def finish(self) -> Iterator[Item]:
@@ -98,14 +104,24 @@ class Segmenter:
     def _release(self) -> Iterator[Item]:
         while self.waiting and (self.waiting[0].done or len(self.waiting) > MAX_WAITING):
             item = self.waiting[0]
-            if item.crossing and not all(c.done for c in item.crossing):
+            if (item.crossing or item.crossed) and not all(c.done for c in item.crossing + item.crossed):
                 if len(self.waiting) <= MAX_WAITING:
                     return
-                item.crossing = ()
+                item.crossing = item.crossed = ()
             self.waiting.popleft()
             if not item.done:
                 self.open[item.kind].pop(item.message.unique_id, None)
                 item.done = True
-            for _ in item.crossing:  # right behind it, complete: released with it
+            for _ in item.crossing + item.crossed:  # right behind it, complete: released with it
                 self.waiting.popleft()
             yield item
+
+
+def _central_system_prefix(items: list[Item]) -> list[Item]:
+    """The Central System's CALLs at the head of ``items``."""
+    found = []
+    for item in items:
+        if item.kind != "cs":
+            break
+        found.append(item)
+    return found

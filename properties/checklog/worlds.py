@@ -49,6 +49,7 @@ from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
 from model.violations import RECOMMENDATIONS
 from model.firmware import KINDS
+from model.hostile import Released
 from model.worlds import RESULTS, with_same_deviations
 
 MAX_WORLDS = 8
@@ -124,7 +125,8 @@ class Worlds:
         self.since_boot: set = set()
         """Connectors with a StatusNotification since the last BootNotification."""
         self.gap: tuple[float, float] | None = None
-        """The last silence longer than :data:`OFFLINE_GAP` between two events: (its start, its end)."""
+        """The last silence longer than the tolerance between two events: (its start, its end). One longer than
+        :data:`OFFLINE_GAP` shows a lost connection; a shorter one may hide one (:meth:`_plugged_in_silence`)."""
         self.gap_queued = False
         """Since :attr:`gap` ended, the Charge Point sent messages queued during it: it was offline."""
         self.gap_statuses = False
@@ -185,6 +187,11 @@ class Worlds:
     def connection(self, event: Connection) -> Failure | None:
         return self._advance(event.time, lambda w: [self._attempt(w, (), observe=event)])
 
+    def released(self, call: CpCall) -> Failure | None:
+        """The answer to ``call`` reaching the Charge Point after Central System CALLs that crossed it (model/hostile.py
+        ``Released``): a StartTransaction's transactionId is known from then on."""
+        return self._advance(call.time, lambda w: [self._attempt(w, (), observe=Released(call))])
+
     def settle(self, time: float, quiet: float = 0.0, unanswered: bool = False) -> Failure | None:
         """The end of a burst: the Charge Point had time to do all it owes. ``quiet``: seconds until the
         log's next event; after :data:`OFFLINE_GAP` of silence the connection may have been lost. ``unanswered``:
@@ -212,6 +219,8 @@ class Worlds:
                               for state in _after_missing(world.state, judgement)]
         if not passing and not tolerated and self.hidden_connections and (quiet > OFFLINE_GAP or unanswered):
             passing = self._gone_offline(failed, time)
+        if not passing and not tolerated and self.hidden_connections:
+            passing = self._card_at_reconnection(failed, time)
         if passing or tolerated:
             kept = sorted(passing + [w for w, _ in tolerated], key=lambda w: w.cost)[:MAX_WORLDS]
             self.worlds = [World(w.state, w.cost - kept[0].cost, w.assumed) for w in kept]
@@ -236,6 +245,39 @@ class Worlds:
                 found.append(World(judgement.state, world.cost + 1, world.assumed + ("connection lost",)))
         return found
 
+    def _card_at_reconnection(self, failed: list, time: float) -> list[World]:
+        """A burst after a silence longer than :data:`OFFLINE_GAP` (the connection lost) whose worlds all find a
+        connector reported Preparing now free (its authorization ran out during the silence, ConnectionTimeOut §9.1.6):
+        a card held there offline just before the reconnection and authorized by the Charge Point itself
+        (LocalAuthorizeOffline, §3.5, §9.1.12) keeps it Preparing (§4.9 A2), a status it had reported already, so no
+        StatusNotification shows the card (clean bundled charge point, walk seed 7, frame 9,114: a remote start's
+        authorization ran out offline, TAG2 held there, then its StartTransaction with the cable)."""
+        gap = self.gap
+        if gap is None or gap[1] - gap[0] <= OFFLINE_GAP or time - gap[1] > self.worlds[0].state.options.tolerance:
+            return []
+        found = []
+        for world, _, _ in failed[:MAX_WORLDS]:
+            state = world.state
+            for c in state.connectors[1:]:
+                if c.reported == "Preparing" and not c.plugged and c.tx is None and c.authorized is None:
+                    cards = (self._card_offline(world, c.id, tag, time) for tag in hidden.known_tags(state))
+                    found += [w for w in cards if w is not None]
+        return found
+
+    def _card_offline(self, world: World, connector_id: int, id_tag: str, time: float) -> World | None:
+        judgement = self._judgement(world.state, time)
+        sequence = ((hidden.down(time),) if world.state.online else ()) + (hidden.present(connector_id, id_tag),
+                                                                           hidden.up(time))
+        try:
+            for event in sequence:
+                judgement.stimulus(event, None) if isinstance(event, Stimulus) else judgement.observe(event)
+            judgement.settle()
+        except Exception:  # noqa: BLE001 - the model must not stop the check
+            return None
+        if judgement.violations:
+            return None
+        return World(judgement.state, world.cost + 2, world.assumed + tuple(describe(e) for e in sequence))
+
     # -- options per world ----------------------------------------------------------
 
     def _call_options(self, world: World, call: CpCall, queued: bool) -> list[Attempt]:
@@ -247,8 +289,8 @@ class Worlds:
             tried.append(self._attempt(world, (), observe=call))
             if tried[0].world is not None:
                 cable = self._cable_instead(world, call)
-                if cable is not None:
-                    attempt = self._attempt(world, (cable,), observe=call, must_expect=True)
+                for sequence in ([(cable,)] if cable is not None else []) + _card_elsewhere(world, call):
+                    attempt = self._attempt(world, sequence, observe=call, must_expect=True)
                     if attempt.world is not None:
                         tried.append(attempt)
                 return tried
@@ -260,11 +302,12 @@ class Worlds:
                        self._ended_before_boot(world, call), _going_down(world, call)):
             if before is not None:
                 tried.append(self._attempt(before, (), observe=call))
-        silence = self._plugged_in_silence(world, call)
-        if silence is not None:
-            attempt = self._attempt(silence, (hidden.up(call.time),), observe=call, must_expect=True)
-            if attempt.counts:
-                tried.append(attempt)
+        cards = self._card_in_silence(world, call)
+        for silence in [self._plugged_in_silence(world, call)] + cards:
+            attempt = self._attempt(silence, (hidden.up(call.time),), observe=call, must_expect=True) \
+                if silence is not None else None
+            if attempt is not None and attempt.counts:
+                tried.append(_adopted(attempt, call) if silence in cards else attempt)
         lost = self._progress_lost_in_silence(world, call)
         if lost is not None:
             tried.append(self._attempt(lost, (hidden.up(call.time),), observe=call))
@@ -327,7 +370,7 @@ class Worlds:
         (ConnectionTimeOut 60 from the cable); this world, costing one more, was dropped unsettled and the cable
         assumed at the reconnection made that Finishing 10 s early (a false StatusNotReported)."""
         connector_id, state = call.payload.get("connectorId"), world.state
-        start = self.since if call.time - self.since > OFFLINE_GAP else self._reconnected(call.time, state)
+        start = self._reconnected(call.time, state)
         if not self.hidden_connections or call.action != "StatusNotification" \
                 or call.payload.get("status") not in ("Preparing", "Finishing") or type(connector_id) is not int \
                 or not 1 <= connector_id < len(state.connectors) or start is None \
@@ -347,6 +390,38 @@ class Worlds:
         plugged = judgement.state.with_connector(attrs.evolve(c, plugged_at=start))
         return World(plugged, world.cost + 1, world.assumed + lost + (f"PlugIn(connectorId={connector_id})",))
 
+    def _card_in_silence(self, world: World, call: CpCall) -> list[World]:
+        """A Preparing after a silence, at a connector with no cable and no card: as a cable
+        (:meth:`_plugged_in_silence`) a card may have been held to its reader while the connection was lost, and
+        authorized by the Charge Point itself (LocalAuthorizeOffline, from its Authorization Cache or Local
+        Authorization List, §3.5, §9.1.12): a card that "makes" the connector Preparing (§4.9 A2) and leaves no
+        trace but the status sent on reconnecting (clean bundled charge point, walk seed 8, frame 3,130: TAG2 held
+        offline, then RemoteStartTransaction for TAG2 there answered Rejected, a false RemoteStartTransactionStatus with
+        a cable assumed instead). So may the first status after a boot: a card held before the boot was Accepted
+        authorizes locally as offline (§4.2; the 100k walk log, frame 149,370)."""
+        connector_id, state = call.payload.get("connectorId"), world.state
+        if not self.hidden_connections or call.action != "StatusNotification" \
+                or call.payload.get("status") != "Preparing" or type(connector_id) is not int \
+                or not 1 <= connector_id < len(state.connectors) \
+                or (self._reconnected(call.time, state) is None and connector_id in self.since_boot):
+            return []
+        c = state.connector(connector_id)
+        if c.plugged or c.tx is not None or c.authorized is not None or c.offline_tags:
+            return []
+        lost = (hidden.down(call.time),) if state.online else ()  # the card as late as it may be: it may not have
+        found = []  # run out yet (ConnectionTimeOut, §9.1.6)
+        for id_tag in hidden.known_tags(state):
+            judgement = Judgement(attrs.evolve(state, time=call.time))
+            try:
+                for event in lost:
+                    judgement.observe(event)
+                judgement.stimulus(hidden.present(connector_id, id_tag), None)
+            except Exception:  # noqa: BLE001 - the model must not stop the check
+                continue
+            if not judgement.violations:
+                found.append(World(judgement.state, world.cost + 1, world.assumed + ("connection lost",) * len(lost)
+                                   + (f"PresentIdTag(connectorId={connector_id}, idTag={id_tag})",)))
+        return found
     def _progress_lost_in_silence(self, world: World, call: CpCall) -> World | None:
         """A FirmwareStatusNotification (DiagnosticsStatusNotification) out of order after more than :data:`OFFLINE_GAP`
         of silence: the connection may have been lost right after the last frame, and the statuses sent meanwhile lost
@@ -477,7 +552,7 @@ class Worlds:
     def _attempt(self, world: World, sequence: tuple, observe=None, stimulus=None, must_expect: bool = False,
                  extra: int = 0) -> Attempt:
         """``sequence`` of hidden events, then the event: the world it leads to, or the rules it breaks."""
-        time = observe.time if observe is not None else world.state.time
+        time = getattr(observe, "time", world.state.time)
         judgement = self._judgement(world.state, time)
         described = tuple(describe(e) for e in sequence) if sequence else ()
         label = ", ".join(described) or AS_IT_IS
@@ -508,7 +583,7 @@ class Worlds:
     def _advance(self, time: float, options: Callable[[World], list], none: list = ()) -> Failure | None:
         """``none``: attempts ``options`` left out, taken after all when it leaves nothing at all."""
         self.since = max(w.state.time for w in self.worlds)
-        if time - self.since > OFFLINE_GAP:
+        if time - self.since > self.worlds[0].state.options.tolerance:
             self.gap, self.gap_queued, self.gap_statuses = (self.since, time), False, True
         kept: list[Attempt] = []
         failed: list[tuple[World, Attempt]] = []
@@ -604,6 +679,29 @@ class Worlds:
         self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def _card_elsewhere(world: World, call: CpCall) -> list[tuple]:
+    """An Authorize.req for an idTag whose card a connector authorized by itself (LocalPreAuthorize from its Local
+    Authorization List or cache, §3.5) may be that card's, or another card of the idTag at another connector, one the
+    list or cache no longer allowed (a list entry Blocked since: clean bundled charge point, fuzz seed 24, a
+    LocalListConflict, §3.5.3). Which one shows only at the StartTransaction."""
+    id_tag = call.payload.get("idTag")
+    connectors = world.state.connectors[1:]
+    if call.action != "Authorize" or not any(c.presented == id_tag == c.authorized for c in connectors):
+        return []
+    return [(hidden.present(c.id, id_tag),) for c in connectors if c.presented != id_tag and c.tx is None]
+
+
+def _adopted(attempt: Attempt, call: CpCall) -> Attempt:
+    """A card held offline and authorized locally (:meth:`Worlds._card_in_silence`) holds the connector from the
+    reconnection on, not only once the burst is settled (model ``adopt_offline_authorization``): a
+    RemoteStartTransaction there in the same burst may be Rejected (§5.11; walk seed 8, frame 10,316)."""
+    if attempt.world is None:
+        return attempt
+    judgement = Judgement(attempt.world.state)
+    judgement.adopt_offline_authorization(judgement.state.connector(call.payload["connectorId"]))
+    return attempt._replace(world=World(judgement.state, attempt.world.cost, attempt.world.assumed))
 
 
 def _going_down(world: World, call: CpCall) -> World | None:
