@@ -5,6 +5,8 @@
     python benchmarks/checklog.py mutants [--examples 30]              # check-log vs fuzz, per mutant
     python benchmarks/checklog.py record FILE [--steps N | --frames N] [--seed S] [--mutant M]
     python benchmarks/checklog.py parts --log FILE [--tree DIR ...]   # CPU of reading, framing, segmenting, judging
+    python benchmarks/checklog.py ceilings --log FILE                 # what judging once per frame, an incremental
+                                                                      # settle could save (docs/speed.md, session 9)
 
 ``--tree DIR`` (repeatable) times the check-log of each source tree on the same
 log (``--log``, else one recorded), taking turns, each in its own child
@@ -168,6 +170,76 @@ def parts(log: Path, trees: list[Path]) -> None:
               f"{r['check-log']:.2f} | {r['check-log'] - r['+ segmenting']:.2f} |", flush=True)
 
 
+def ceilings(log: Path) -> None:
+    """Two measured ceilings (docs/speed.md, check-log session 9). Judging a frame once for the worlds that agree on
+    what it reads: for each Charge Point CALL judged as it is in more than one world, whether the first world's result
+    (its changed fields, its violations) with each other world's unchanged fields kept is that world's own result.
+    An incremental settle: how many status checks at a settle are of a connector object checked before, and whether
+    they gave the same again. Instruments this tree's check-log; its verdicts are unchanged."""
+    import attrs
+
+    from model.events import CpCall
+    from model.judge import Judgement
+    from model.records import evolve
+    from model.state import ChargePointState
+    from properties.checklog import worlds
+
+    names = [f.name for f in attrs.fields(ChargePointState)]
+    first: dict = {}
+    judged, seconds, checks, seen = Counter(), Counter(), Counter(), {}
+    attempt, settled_check = worlds.Worlds._attempt, Judgement.check_settled_status
+
+    def kept(old, new, own):  # the first world's change, the other world's own value where nothing changed
+        return own if old == new else new
+
+    def timed_attempt(self, world, sequence, observe=None, stimulus=None, must_expect=False, extra=0):
+        started = time.process_time()
+        made = attempt(self, world, sequence, observe, stimulus, must_expect, extra)
+        if sequence or not isinstance(observe, CpCall):
+            return made
+        state = evolve(world.state, time=observe.time) if observe.time > world.state.time else world.state
+        known = first.get(id(observe))
+        if known is None or known[0] is not observe:
+            first.clear()
+            first[id(observe)] = (observe, state, made.state, made.violations)
+            outcome = "first world"
+        else:
+            _, before, after, violations = known
+            same = made.violations == violations and all(
+                (tuple(kept(a, b, c) for a, b, c in zip(before.connectors, after.connectors, state.connectors))
+                 if name == "connectors" else kept(getattr(before, name), getattr(after, name), getattr(state, name)))
+                == getattr(made.state, name) for name in names)
+            outcome = "the first world's result fits" if same else "its own result"
+        judged[observe.action, outcome] += 1
+        seconds[outcome] += time.process_time() - started
+        return made
+
+    def counted_check(self, c, allowed=None):
+        before = len(self.violations)
+        settled_check(self, c, allowed)
+        result = (frozenset(self.settled_statuses(c)), tuple(v.rule for v in self.violations[before:]))
+        earlier = seen.get(id(c))
+        if earlier is not None and earlier[0] is c:
+            checks["same connector object, " + ("same result" if earlier[1] == result else "another result")] += 1
+        else:
+            checks["new connector object"] += 1
+        seen[id(c)] = (c, result)
+
+    worlds.Worlds._attempt, Judgement.check_settled_status = timed_attempt, counted_check
+    try:
+        started = time.process_time()
+        report = check([log])
+        total = time.process_time() - started
+    finally:
+        worlds.Worlds._attempt, Judgement.check_settled_status = attempt, settled_check
+    print(f"{report.frames} frames, {total:.1f} CPU s (instrumented)")
+    print("| CALL | judged as it is in | count |\n|---|---|---|")
+    for (action, outcome), count in sorted(judged.items()):
+        print(f"| {action} | {outcome} | {count} |")
+    print(f"CPU s of those judgements: " + ", ".join(f"{k} {v:.2f}" for k, v in sorted(seconds.items())))
+    print("status checks at a settle: " + ", ".join(f"{k} {v}" for k, v in sorted(checks.items())))
+
+
 def mutants(examples: int, seed: int) -> None:
     from adapters.chargepoint.mutants import MUTANTS
 
@@ -211,6 +283,8 @@ def main() -> None:
     p = sub.add_parser("parts")
     p.add_argument("--log", type=Path, required=True)
     p.add_argument("--tree", type=Path, action="append", help="a source tree (repeat; default this one)")
+    c = sub.add_parser("ceilings")
+    c.add_argument("--log", type=Path, required=True)
     args = parser.parse_args()
     if args.command == "speed":
         print("| tree, options | frames | CPU s | frames/CPU s | wall s | peak RSS (MB) | violations |")
@@ -221,6 +295,8 @@ def main() -> None:
         mutants(args.examples, args.seed)
     elif args.command == "parts":
         parts(args.log, [t.resolve() for t in args.tree or [ROOT]])
+    elif args.command == "ceilings":
+        ceilings(args.log)
     else:
         steps = args.steps if args.steps is not None or args.frames is not None else 1000
         print(json.dumps(record(args.file, steps=steps, frames=args.frames, seed=args.seed, mutant=args.mutant)))
