@@ -8,7 +8,7 @@ from properties.checklog import check
 from test_checklog import Log, rules, T0
 from vocabulary.dates import iso
 
-# -- a firmware status lost while offline (§3.7, §4.5) ------------------------------------------------------------------
+# -- a firmware status lost while offline (§3.7, §4.5) ----------------------------------------------------------
 
 FIRMWARE = {"configurationKey": [
     {"key": "SupportedFeatureProfiles", "readonly": True, "value": "Core,FirmwareManagement,RemoteTrigger"}]}
@@ -120,3 +120,37 @@ def test_3_7_charging_with_nothing_queued_and_no_start_is_still_flagged(tmp_path
     once, and none ever comes."""
     log = _heartbeats(_charging_at_2(stop_fails=False))
     assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == {"StatusNotReported"}
+
+
+# -- the retried StopTransaction of a transaction -1 (errata 3.18, §3.7.1) ------------------------------------------
+
+
+def _given_up_start(retry_at: float | None) -> Log:
+    """The StartTransaction fails TransactionMessageAttempts (3) times, so the transaction goes on as -1 (errata 3.18);
+    its StopTransaction at 300 s is answered with a CALLERROR and sent again at ``retry_at`` (None: never)."""
+    log = Log().boot(connectors=1)
+    for key, value in (("TransactionMessageAttempts", "3"), ("TransactionMessageRetryInterval", "60")):
+        log.cs(0.5, "ChangeConfiguration", {"key": key, "value": value}, {"status": "Accepted"})
+    start = {"connectorId": 1, "idTag": "TAG1", "meterStart": 0, "timestamp": iso(T0 + 1)}
+    log.status(1, 1, "Preparing").cp(1, "Authorize", {"idTag": "TAG1"}, {"idTagInfo": {"status": "Accepted"}})
+    log.cp(1, "StartTransaction", start, error="InternalError").status(1, 1, "Charging")
+    for t in (61, 181):
+        log.cp(t, "StartTransaction", start, error="InternalError")
+    stop = {"idTag": "TAG1", "meterStop": 10, "timestamp": iso(T0 + 300), "reason": "Local", "transactionId": -1}
+    log.cp(300, "StopTransaction", stop, error="InternalError").status(300, 1, "Finishing")
+    if retry_at is not None:
+        log.cp(retry_at, "StopTransaction", stop, {"idTagInfo": {"status": "Accepted"}})
+    return log.cp(420, "Heartbeat", {}, {"currentTime": iso(T0 + 420)})
+
+
+def test_3_7_1_the_retry_of_a_stop_of_transaction_minus_1_is_judged(tmp_path):
+    """Once stopped, no world held transaction -1, so its retried StopTransaction was taken for one of a transaction
+    from before the log and left unjudged; the retry it owed then seemed missing, and check-log lost track (fuzz seeds
+    18 and 19, 30 examples, CP001#27 and CP001#3 frame 148)."""
+    report = check([_given_up_start(360).virtual(tmp_path / "log.jsonl")])
+    assert rules(report) == set()
+    assert not any(n for cp in report.charge_points.values() for n in cp.not_judged.values())
+
+
+def test_3_7_1_a_retry_never_sent_is_still_flagged(tmp_path):
+    assert rules(check([_given_up_start(None).virtual(tmp_path / "log.jsonl")])) == {"TransactionMessageRetry"}

@@ -653,9 +653,13 @@ class Worlds:
         return sum(v.rule not in self.accepted for v in violations)
 
     def holds(self, transaction_id) -> bool:
-        """Some world has a transaction with this transactionId."""
+        """Some world has a transaction with this transactionId, or one whose StopTransaction, answered with a
+        CALLERROR, waits to be sent again or was given up (§3.7.1). A transaction -1 (its StartTransaction given up,
+        errata 3.18) is held by no world once stopped: its retried StopTransaction was left unjudged, and the retry
+        seemed missing."""
         return any(c.tx is not None and c.tx.transaction_id == transaction_id
-                   for w in self.worlds for c in w.state.connectors[1:])
+                   for w in self.worlds for c in w.state.connectors[1:]) \
+            or any(transaction_id in w.state.retrying | w.state.exhausted for w in self.worlds)
 
     def _at(self, world: World, time: float) -> World:
         if time > world.state.time:
