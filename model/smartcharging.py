@@ -395,6 +395,13 @@ class SmartChargingRules:
         self.set_charging(profiles=tuple(self.retire(p, c.id) for p in self.charging.profiles),
                           starts=tuple(s for s in self.charging.starts if s[0] != c.id))
 
+    def forget_ended(self, c) -> None:
+        """A transaction over without its StopTransaction (found missing, or given up by a Charge Point known to drop
+        it: the SAP simulator's StopTransactionOnInvalidId, h60 sap-73 frame 1748) ends its TxProfile as one stopped
+        does (§7.10): ClearChargingProfile may then answer Unknown (§3.13.1 "SHOULD be deleted")."""
+        super().forget_ended(c)
+        self.set_profiles(self.retire(p, c.id) for p in self.charging.profiles)
+
     @staticmethod
     def retire(p: ChargingProfile, connector_id: int) -> ChargingProfile:
         """§7.10: a TxProfile ceases to be valid when its transaction terminates."""
