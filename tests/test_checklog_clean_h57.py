@@ -15,13 +15,15 @@ FIRMWARE = {"configurationKey": [
 UPDATE = {"location": "ftp://127.0.0.1/firmware.bin", "retrieveDate": iso(T0 + 60), "retries": 2, "retryInterval": 60}
 
 
-def _update(silence: float, *statuses: str) -> Log:
-    """UpdateFirmware at 1 s, its retrieveDate at 60 s; ``silence`` seconds later the first of ``statuses``, then one
-    a second."""
+def _update(silence: float, *statuses: str, last: float = 1, apart: float = 1) -> Log:
+    """UpdateFirmware at 1 s, its retrieveDate at 60 s, a Heartbeat at ``last`` (if later); ``silence`` seconds after
+    ``last`` the first of ``statuses``, then one every ``apart`` seconds."""
     log = Log().boot(connectors=1).cs(0.5, "GetConfiguration", {"key": ["SupportedFeatureProfiles"]}, FIRMWARE)
     log.cs(1, "UpdateFirmware", UPDATE, {})
+    if last > 1:
+        log.cp(last, "Heartbeat", {}, {"currentTime": iso(T0 + last)})
     for i, status in enumerate(statuses):
-        log.cp(1 + silence + i, "FirmwareStatusNotification", {"status": status})
+        log.cp(last + silence + i * apart, "FirmwareStatusNotification", {"status": status})
     return log
 
 
@@ -33,12 +35,22 @@ def test_3_7_4_5_a_downloading_sent_offline_may_be_lost(tmp_path):
     assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == set()
 
 
+def test_4_5_a_stage_skipped_within_a_minute_is_still_flagged(tmp_path):
+    """Each stage takes time: a silence shorter than OFFLINE_GAP is not taken for a lost connection, or a skipped
+    status would never be seen in a log without connection events (the mutant FirmwareStatusOutOfOrder: Installing 30 s
+    after Downloading)."""
+    log = _update(0, "Downloading", last=61)
+    log.cp(91, "FirmwareStatusNotification", {"status": "Installing"})
+    assert rules(check([log.virtual(tmp_path / "log.jsonl")])) == {"FirmwareStatusOutOfOrder"}
+
+
 def test_4_5_a_status_skipped_online_is_still_flagged(tmp_path):
-    """Without a silence that could hide a lost connection, Downloaded right after the request skipped Downloading;
-    after the silence, a status out of order while online is flagged too."""
-    assert rules(check([_update(30, "Downloaded").virtual(tmp_path / "a.jsonl")])) == {"FirmwareStatusOutOfOrder"}
-    assert rules(check([_update(61, "Downloaded", "Downloading").virtual(tmp_path / "b.jsonl")])) \
-        == {"FirmwareStatusOutOfOrder"}
+    """Without a silence that could hide a lost connection (a frame at the same instant after the retrieveDate),
+    Downloaded skipped Downloading; after the silence, a status out of order while online is flagged too."""
+    log = _update(0, "Downloaded", last=61)
+    assert rules(check([log.virtual(tmp_path / "a.jsonl")])) == {"FirmwareStatusOutOfOrder"}
+    back = _update(61, "Downloaded", "Downloading", apart=0)
+    assert rules(check([back.virtual(tmp_path / "b.jsonl")])) == {"FirmwareStatusOutOfOrder"}
 
 
 # -- a reservation ended by a fault (§5.13 (3)) ---------------------------------------------------------------------

@@ -422,6 +422,7 @@ class Worlds:
                 found.append(World(judgement.state, world.cost + 1, world.assumed + ("connection lost",) * len(lost)
                                    + (f"PresentIdTag(connectorId={connector_id}, idTag={id_tag})",)))
         return found
+
     def _progress_lost_in_silence(self, world: World, call: CpCall) -> World | None:
         """A FirmwareStatusNotification (DiagnosticsStatusNotification) out of order after more than :data:`OFFLINE_GAP`
         of silence: the connection may have been lost right after the last frame, and the statuses sent meanwhile lost
@@ -429,7 +430,10 @@ class Worlds:
         MeterValues "MUST" be), and the model lets a transfer's statuses be lost while offline (model/firmware.py
         Transfer.unseen). The world offline since the silence began; the connection comes back before the
         notification. The clean bundled charge point, offline from 00:13:33 to 00:14:34, lost the Downloading it sent
-        at the retrieveDate 00:14:03 and reported Downloaded on reconnecting (fuzz seed 3, 6 examples, CP001#4)."""
+        at the retrieveDate 00:14:03 and reported Downloaded on reconnecting (fuzz seed 3, 6 examples, CP001#4).
+        Not after any silence over the tolerance (as a cable may be, :meth:`_plugged_in_silence`): every stage of a
+        transfer takes time, so each skipped status would pass unseen in a log without connection events (the mutants
+        FirmwareStatusOutOfOrder, Installing 30 s after Downloading, and DiagnosticsUploadedWithoutUploading were)."""
         state = world.state
         if not self.hidden_connections or call.action not in KINDS or not state.online \
                 or call.time - self.since <= OFFLINE_GAP:
