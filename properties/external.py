@@ -12,7 +12,12 @@ description, and the state-machine rules that differ in real time
 * ``SetBootResponse`` uses short intervals for the same reason (a Pending or
   Rejected registration is retried after ``interval`` seconds, OCPP 1.6 §4.2);
 * a ``ReserveNow`` expires after 3 or 10 s instead of the machine's 30 or 120 s
-  (:data:`REAL_EXPIRIES`), so that expiry happens within a run (§5.13).
+  (:data:`REAL_EXPIRIES`), so that expiry happens within a run (§5.13), and so
+  does an idTag's ``SetIdTag`` expiryDate 30 s away (§3.5.1); an
+  ``UpdateFirmware`` retrieves after 3 s instead of 60 (:data:`REAL_RETRIEVALS`), and
+  a ``SetBootResponse`` interval of 300 s is cut to ``max_advance`` + 1 s;
+* an example ends with real waits for what falls due soon after its last step
+  and for a transfer under way (``RealTimeRules.teardown``).
 
 When the charge point or its controller cannot go on (it cannot be brought to
 the OCTT §1.3 preconditions, it does not connect, the controller fails) the run
@@ -38,14 +43,25 @@ from adapters.external import (
 )
 from model import Options
 from model.core import STOP_REASONS
+from model.firmware import under_way
 from model.localauth import updated
-from model.state import Owed
+from model.state import ChargePointState, Owed
 from vocabulary.dates import iso, seconds
 
+TRANSFER_FIELDS = {"FirmwareStatusNotification": "update", "DiagnosticsStatusNotification": "upload"}
+"""The model's transfer (model/firmware.py FirmwareState) that each notification reports."""
 REAL_TIMES = (1, 2, 5, 10, 30, 61)
 """Candidate real waits (seconds); a run uses those up to ``[timing] max_advance``."""
 REAL_EXPIRIES = {30: 3, 120: 10}
-"""ReserveNow expiries (seconds after now) of properties/profiles/reservation.py, shortened for real time."""
+"""ReserveNow expiries (seconds after now) of properties/profiles/reservation.py, and the idTag expiries of
+properties/profiles/cache.py (SetIdTag: an Authorize.conf's expiryDate, §3.5.1), shortened for real time."""
+REAL_RETRIEVALS = {60: 3}
+"""UpdateFirmware retrieveDates (seconds after now) of properties/profiles/firmware.py, shortened for real time."""
+HORIZON = max(REAL_EXPIRIES.values())
+"""An example ends with real waits for what falls due this long (and ``tolerance``) after its last step: the longest
+shortened reservation expiry (:meth:`RealTimeRules.teardown`)."""
+MAX_WAITS = 40
+"""At most this many waits end an example (a reservation's expiry, then the status it owes, a transfer's stages)."""
 BOOT_INTERVALS = (2, 30)
 """SetBootResponse intervals in real time: one retried within a run's waits, one not."""
 INFRASTRUCTURE_ERRORS = (ConnectTimeout, DescriptionError, PreconditionError, ControllerError,
@@ -155,7 +171,8 @@ def start_from(state, leftover: dict):
     A transaction this Central System numbered in an earlier example, stopped there but its
     StopTransaction still queued (``stops``), may be stopped in this one, with any reason (OCPP 1.6
     §3.7 "as soon as possible", §4.10): not a StopTransactionUnknownId. While such a queue is
-    delivered (``queue``), a status from it is judged as sent out of order (§4.9)."""
+    delivered (``queue``), a status from it is judged as sent out of order (§4.9). Only the transfers
+    ``leftover.transfers`` names may still be under way (:func:`without_transfers`)."""
     stops = tuple(sorted(leftover.get("stops") or ()))
     if stops:
         owed = tuple(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=transaction_id,
@@ -163,12 +180,23 @@ def start_from(state, leftover: dict):
         state = attrs.evolve(state, owed=state.owed + owed)
     if leftover.get("queue"):
         state = attrs.evolve(state, leftover_queue=True)
+    if getattr(leftover, "transfers", None) is not None:
+        state = without_transfers(state, leftover.transfers)
     if "localList" not in leftover:
         return state
     entries, version = leftover["localList"]
     local_list = attrs.evolve(state.local_list, entries=updated((), "Full", list(entries)),
                               versions=frozenset({version}))
     return attrs.evolve(state, local_list=local_list)
+
+
+def without_transfers(state, known) -> ChargePointState:
+    """No firmware update or diagnostics upload under way but those whose notifications are ``known`` (asked for or
+    seen in this run). The model starts an external example with both uncertain (Options.leftovers), and an uncertain
+    update may be installing, so any transaction may be stopped for its reboot (§7.36 Reboot): a stop owed with
+    reason PowerLoss (§4.10), stopped as Reboot, went unseen in every example."""
+    fields = {field: None for action, field in TRANSFER_FIELDS.items() if action not in known}
+    return attrs.evolve(state, firmware=attrs.evolve(state.firmware, **fields)) if fields else state
 
 
 def real_times(max_advance: float) -> tuple[float, ...]:
@@ -184,6 +212,43 @@ def shorter_expiry(step: dict, now: float) -> dict:
         if expiry is not None and abs(expiry - now - long) <= 1:
             return {**step, "expiryDate": iso(now + short)}
     return step
+
+
+def sooner_retrieval(step: dict, now: float) -> dict:
+    """An UpdateFirmware whose retrieveDate is one of :data:`REAL_RETRIEVALS` after ``now``, made that soon."""
+    retrieve = seconds(step.get("retrieveDate"))
+    for later, sooner in REAL_RETRIEVALS.items():
+        if retrieve is not None and abs(retrieve - now - later) <= 1:
+            return {**step, "retrieveDate": iso(now + sooner)}
+    return step
+
+
+def shorter_interval(step: dict, cap: float) -> dict:
+    """A SetBootResponse whose interval is longer than :data:`BOOT_INTERVALS` comes from a rule that waits it out
+    (properties/profiles/core_gaps.py: 61 s, no retry yet; 300 s more, the retry answered Accepted, §4.2); its waits
+    are cut to ``cap``, so its interval is cut to ``cap`` + 1 s: the first wait sees no retry, the second sees it."""
+    interval = step.get("interval")
+    if isinstance(interval, (int, float)) and interval > BOOT_INTERVALS[-1]:
+        return {**step, "interval": math.floor(cap) + 1}
+    return step
+
+
+def due_by(state, end: float) -> float:
+    """Seconds until the last deadline the model judges the Charge Point at by ``end``; 0 when none falls due by then,
+    or it cannot send (offline, powered off). A deadline is a message owed (a retry, §3.7.1; a StatusNotification) or
+    a reservation's expiryDate, past which, and the tolerance, its connector is Available again (§5.13 (2))."""
+    now, tolerance = state.time, state.options.tolerance
+    if not (state.online and state.powered):
+        return 0
+    dues = [o.due for o in state.owed if o.action != "MayStopTransaction"]
+    dues += [r.expiry + tolerance for r in state.reservations.live if not r.uncertain]
+    dues = [due for due in dues if now < due <= end]
+    return max(dues) - now if dues else 0
+
+
+def transferring(state) -> bool:
+    """A firmware update or diagnostics upload is under way (§4.4, §4.5) on a Charge Point that is powered."""
+    return state.powered and (under_way(state, "update") or under_way(state, "upload"))
 
 
 def owed_now(state) -> float:
@@ -209,8 +274,12 @@ def real_time_rules(max_advance: float) -> type:
             at most ``max_advance``: the step records the wait that really happened."""
             if step.get("op") == "AdvanceTime" and step.get("seconds", 0) > cap:
                 step = {**step, "seconds": cap}
-            if step.get("op") == "ReserveNow":
+            if step.get("op") in ("ReserveNow", "SetIdTag") and "expiryDate" in step:
                 step = shorter_expiry(step, self.model.time)
+            if step.get("op") == "UpdateFirmware":
+                step = sooner_retrieval(step, self.model.time)
+            if step.get("op") == "SetBootResponse":
+                step = shorter_interval(step, cap)
             try:
                 super().do(step)
             except BaseException:
@@ -218,16 +287,36 @@ def real_time_rules(max_advance: float) -> type:
                 raise
 
         def teardown(self):
-            """An example ends judged: what the charge point owes by ``tolerance`` after the last step is waited
-            for, as a real wait that a replay repeats. The next example starts where this one ended (start_from),
-            which forgives an unsent StopTransaction, so without the wait the last step of an example went unjudged
-            (an UnlockConnector answered Unlocked, its transaction never stopped: §5.18)."""
+            """An example ends judged: what falls due by :data:`HORIZON` and ``tolerance`` after the last step, and a
+            firmware update or diagnostics upload under way, for up to ``connect_timeout`` (which fresh() would wait
+            unjudged), are waited for as real waits that a replay repeats. The next example starts where this one
+            ended (start_from), which forgives an unsent StopTransaction and a transfer's statuses, and fresh()
+            cancels the reservations, so without the waits the last steps of an example went unjudged (an
+            UnlockConnector answered Unlocked, its transaction never stopped: §5.18; a reservation kept past its
+            expiryDate: §5.13; a firmware update reporting Installing without Downloaded: §5.19)."""
             try:
-                wait = math.ceil(owed_now(self.model))
-                if wait and not self.failed:
-                    self.do({"op": "AdvanceTime", "seconds": min(wait, cap)})
+                now, online = self.model.time, self.model.online  # offline, no transfer can report
+                self.wait_out(now + HORIZON + self.model.options.tolerance,
+                              now + (self.transfer_limit() if online else 0))
             finally:
                 super().teardown()
+
+        def wait_out(self, end: float, transfers_end: float) -> None:
+            for _ in range(MAX_WAITS):
+                state = self.model
+                wait = due_by(state, end)
+                if state.time < transfers_end and transferring(state):
+                    wait = max(wait, min(cap, transfers_end - state.time))
+                if self.failed or not math.ceil(wait):
+                    return
+                self.do({"op": "AdvanceTime", "seconds": min(math.ceil(wait), cap)})
+                if self.model.time <= state.time:  # no time passed: nothing more to wait for
+                    return
+
+        def transfer_limit(self) -> float:
+            """How long fresh() waits for a transfer an example left under way: ``connect_timeout``."""
+            sut = getattr(getattr(self, "session", None), "sut", None)
+            return getattr(getattr(sut, "timing", None), "connect_timeout", 0.0)
 
         @precondition(lambda self: self.can("AdvanceTime"))
         @rule(seconds=st.sampled_from(times))

@@ -51,6 +51,13 @@ class Skipped:
     kind = "skipped"
 
 
+class Leftover(dict):
+    """``ExternalSut.leftover``: its items, and beside them ``transfers``, the notifications (Firmware- and
+    DiagnosticsStatusNotification) of the transfers that may still be under way; None (the first example): any."""
+
+    transfers: frozenset[str] | None = None
+
+
 class ExternalSut(Preconditions):
     """A charge point we do not host, behind our endpoint and a controller (architecture §4)."""
 
@@ -79,10 +86,11 @@ class ExternalSut(Preconditions):
         self.injected: set[int] = set()
         """Seqs of frames the controller made the charge point send (docs/external.md §7)."""
         self.skipped: list[Skipped] = []
-        self.leftover: dict = {}
+        self.leftover: Leftover = Leftover()
         """What the charge point kept from earlier examples and fresh() could not clear: the model
         starts from it (``localList``: (AuthorizationData list, listVersion); ``stops``: transactionIds
-        whose StopTransaction may still come from its queue; ``queue``: that queue may still be delivering)."""
+        whose StopTransaction may still come from its queue; ``queue``: that queue may still be delivering;
+        beside the items, ``transfers``)."""
         self.queue_kept = False
         """The model of the example under way took statuses as queued (properties/harness.py note_queue)."""
         self.queued_stops: set[int] = set()

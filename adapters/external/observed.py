@@ -11,6 +11,8 @@ from adapters.csms import Frame
 
 BUSY_TRANSFERS = {"FirmwareStatusNotification": {"Downloading", "Downloaded", "Installing"},
                   "DiagnosticsStatusNotification": {"Uploading"}}  # a transfer under way (§4.4, §4.5)
+TRANSFER_REQUESTS = {"UpdateFirmware": "FirmwareStatusNotification",  # the statuses of each request's transfer
+                     "GetDiagnostics": "DiagnosticsStatusNotification"}  # (§5.19, §5.9)
 
 
 @attrs.define
@@ -33,14 +35,21 @@ class Observed:
     disconnected_at: float | None = None  # when the connection was last lost
     rebooting: bool = False  # a Reset was accepted and no BootNotification has come since
     transfers: dict[str, str] = attrs.Factory(dict)  # Firmware/DiagnosticsStatusNotification -> status
+    transfers_asked: set[str] = attrs.Factory(set)  # the notifications of transfers we asked for (TRANSFER_REQUESTS)
     local_list: dict[str, dict] | None = None  # idTag -> AuthorizationData; None: not known
     list_version: int | None = None  # the listVersion of our last accepted SendLocalList
+
+    def transfers_known(self) -> frozenset[str]:
+        """The notifications (BUSY_TRANSFERS) of every transfer this run asked for or saw report: those it may
+        still report."""
+        return frozenset(action for action in BUSY_TRANSFERS
+                         if action in self.transfers or action in self.transfers_asked)
 
     def forget_charge_point(self) -> None:
         """A different charge point: nothing learnt so far holds."""
         self.boot, self.registration, self.local_list, self.list_version = {}, None, None, None
         for known in (self.status, self.transactions, self.unconfirmed, self.stopped, self.reservations,
-                      self.changed_keys, self.transfers):
+                      self.changed_keys, self.transfers, self.transfers_asked):
             known.clear()
 
     def update(self, frames: list[Frame]) -> list[tuple[str, str]]:
@@ -77,6 +86,8 @@ class Observed:
         payload = frame.payload or {}
         self.requests[(side, frame.unique_id)] = (frame.action, payload)
         if side == "cs":
+            if frame.action in TRANSFER_REQUESTS:
+                self.transfers_asked.add(TRANSFER_REQUESTS[frame.action])
             return
         if frame.action == "BootNotification" and not frame.error:
             self.boot, self.rebooting = dict(payload), False

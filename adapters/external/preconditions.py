@@ -55,7 +55,9 @@ class Preconditions:
         began (the SAP simulator flushes its buffer with growing pauses across examples, statuses behind its
         stops, sim-sap final2), or the model of the last example took statuses as queued (``queue_kept``: a
         graceful power loss while offline, properties/harness.py note_queue). A queue seen delivering nothing for a
-        whole example is not taken as delivering."""
+        whole example is not taken as delivering. ``leftover.transfers``, from the second example on: the
+        notifications of the transfers this run asked for or saw report (a firmware update or diagnostics upload
+        may go on across examples, §4.4, §4.5); of any other kind none is under way."""
         self._observe()
         before = frozenset(self.leftover.get("stops", ()))
         pending = frozenset(t for t in before | self.queued_stops if t not in self.observed.stopped)
@@ -67,6 +69,8 @@ class Preconditions:
             else:
                 self.leftover.pop(key, None)
         self.queued_stops.clear()
+        if self.example_start:  # a whole example has shown what a transfer from before the run would report
+            self.leftover.transfers = self.observed.transfers_known()
 
     async def _reach_preconditions(self) -> None:
         await self._reconnect()
