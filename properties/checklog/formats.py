@@ -208,7 +208,7 @@ def trace_record(frame, charge_point: str | None, meta: dict | None = None) -> d
     None for a connection event or a frame that is no OCPP-J message (v1.0 cannot hold them).
     The exact frame text goes in ``meta.raw``: v1.0 has no ``raw`` field (v1.1 added it)."""
     kind = TRACE_TYPES.get(frame.message_type)
-    if frame.direction not in TRACE_DIRECTIONS or kind is None:
+    if frame.direction not in TRACE_DIRECTIONS:
         return None
     record = {"schemaVersion": TRACE_VERSION, "timestamp": iso(frame.time, milliseconds=True),
               "ocppVersion": "1.6", "transport": "json"}
@@ -218,7 +218,9 @@ def trace_record(frame, charge_point: str | None, meta: dict | None = None) -> d
     connector = (payload or {}).get("connectorId")
     if type(connector) is int and connector >= 0 and kind != "CALLERROR":
         record["connectorId"] = connector
-    record |= {"direction": TRACE_DIRECTIONS[frame.direction], "messageType": kind}
+    record["direction"] = TRACE_DIRECTIONS[frame.direction]
+    if kind is not None:  # a frame that is no OCPP-J message (a hostile Central System's) has only meta.raw
+        record["messageType"] = kind
     if frame.unique_id is not None:
         record["messageId"] = frame.unique_id
     if frame.action is not None:
