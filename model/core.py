@@ -487,9 +487,8 @@ class CoreRules:
                 if cached and cached[1] and cached[1] == c.tx.parent_id_tag and cached[0] == "Accepted":
                     self.allow_stop(c, {"Local"}, id_tag)
             return
-        if c.authorized == id_tag and not c.plugged and (c.uncertain or c.reported == "Available"):
-            # maybe not held (reported Available after it: §4.9 F1 in Finishing): or a first presentation
-            self.update(c.id, authorized_at=self.state.time, uncertain=True)
+        if c.authorized == id_tag and not c.plugged and c.uncertain:  # maybe not held: or a first presentation
+            self.update(c.id, authorized_at=self.state.time)
             return
         if c.authorized == id_tag and not c.plugged:  # §4.9 B1: "second presentation of idTag" ends it
             self.update(c.id, authorized=None, authorized_at=None)
@@ -861,6 +860,9 @@ class CoreRules:
         unsensed = {} if self.state.options.cable_sensed or c.tx is not None else {"plugged": False, "plugged_at": None}
         if c.authorized is not None and c.tx is None and not c.plugged:
             return {"uncertain": True, **unsensed}
+        if c.authorized is not None and self.hidden_tx(c):  # begun unseen, its StartTransaction queued (§3.7)
+            return {"authorized": None, "authorized_at": None, "offline_tags": c.offline_tags | {c.authorized},
+                    "offline_denied": c.offline_denied - {c.authorized}, **unsensed}
         return {"authorized": None, "authorized_at": None, **unsensed}
 
     def lose_transactions(self) -> None:
@@ -1528,11 +1530,19 @@ class CoreRules:
             self.reported_over(self.state.connector(connector_id))
         if status == "Unavailable" and c.scheduled == "Inoperative" and c.tx is None:
             self.set_availability(self.state.connector(connector_id), True)
-        if status == "Available" and connector_id and (self.may_have_timed_out(c) or c.uncertain) and not c.plugged:
+        if status == "Available" and connector_id and not c.plugged and (
+                self.may_have_timed_out(c) or c.uncertain or self.card_not_taken(c)):
             self.update(connector_id, authorized=None, authorized_at=None)
         if status == "Preparing" and connector_id and self.state.remote_starts and c.tx is None \
                 and c.authorized is None and not c.plugged:
             self.adopt_remote_start(c)
+
+    @staticmethod
+    def card_not_taken(c: Connector) -> bool:
+        """§4.9 F1 "All user interaction is complete" (Finishing → Available), not F2 "User restart charging session
+        (e.g. reconnects cable, presents idTag again)" (→ Preparing): a card presented in Finishing that the Charge
+        Point answers with Available is not held for a new session (nightly seeds 3000, 3120)."""
+        return c.finishing and c.presented is not None and c.presented == c.authorized
 
     def outdated(self, call: CpCall) -> bool:
         """§6.47: timestamp is "The time for which the status is reported". One stamped earlier than a status
