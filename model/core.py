@@ -976,10 +976,11 @@ class CoreRules:
     def may_start(self, c: Connector, id_tag: str) -> bool:
         if self.remote_start_for(id_tag) or (c.authorized is not None and id_tag in c.alternatives):
             return True
-        if (c.authorized == id_tag and not self.held_while_unavailable(c)) \
+        if (c.authorized == id_tag and not (self.held_while_unavailable(c) and c.inoperative)) \
                 or any(o.action == "StartTransaction" and o.connector == c.id and o.id_tag in (None, id_tag)
                        for o in self.state.owed):
-            return True  # (a card kept while Unavailable starts nothing until the connector is set Available, §4.9 H3)
+            return True  # (a card kept while Unavailable starts nothing until the connector is set Available, §4.9 H3;
+            # set Operative while connector 0 stays Inoperative, it may be taken as available: _as_operative, MO mo-81)
         if id_tag in c.offline_tags - c.offline_denied:
             return True
         entry = self.local_entry(id_tag)
