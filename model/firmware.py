@@ -235,7 +235,8 @@ class FirmwareRules:
             self.fail("FirmwareDownloadBeforeRetrieveDate", "OCPP 1.6 §5.19, §6.55",
                       f"Downloading {transfer.start_at - now:.0f}s before retrieveDate")
         new_attempt = status == kind.attempt or (status == kind.failed and transfer.last != kind.attempt)
-        transfer = attrs.evolve(transfer, last=status, attempts=transfer.attempts + new_attempt,
+        retries = None if transfer.unseen else transfer.retries  # an attempt's status may have been lost offline (§3.7)
+        transfer = attrs.evolve(transfer, last=status, attempts=transfer.attempts + new_attempt, retries=retries,
                                 unseen=False, uncertain=False, idle=False)
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)

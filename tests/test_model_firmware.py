@@ -396,3 +396,25 @@ def test_5_13_a_connector_unavailable_for_an_update_may_answer_reserve_now_unava
         trace.ok(reserve_now(trace), result(status=status), *back)
     trace = with_reservation()
     assert trace.do(reserve_now(trace), result(status="Unavailable")) == ["ReserveNowStatus"]
+
+
+def test_errata_3_50_an_attempt_while_offline_may_go_unseen():
+    """Nightly seed 3280 (clean bundled charge point, 3 connectors): retries 2, the second attempt's Uploading sent
+    while offline and lost (only transaction-related messages are queued, §3.7): two Uploading seen, then
+    UploadFailed, is no DiagnosticsUploadRetries. Without the outage the count is still judged (test above)."""
+    trace = with_trigger()
+    trace.ok(get_diagnostics(retries=2), result(fileName="diag.log"), diag("Uploading"))
+    trace.ok(step("NetworkDown"), down())
+    trace.ok(wait(61))
+    trace.ok(step("NetworkUp"), up())
+    trace.ok(wait(40), diag("Uploading"))
+    assert trace.do(wait(20), diag("UploadFailed")) == []
+    assert trace.do(wait(300)) == []
+
+
+def test_errata_3_50_two_attempts_seen_online_for_retries_2_are_too_few():
+    trace = with_trigger()
+    trace.ok(get_diagnostics(retries=2), result(fileName="diag.log"), diag("Uploading"))
+    trace.ok(wait(50), diag("Uploading"))
+    trace.ok(wait(20), diag("UploadFailed"))
+    assert trace.do(wait(30 + WINDOW + 1)) == ["DiagnosticsUploadRetries"]
