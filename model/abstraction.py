@@ -83,7 +83,7 @@ FIELDS: dict[type, dict[str, Any]] = {
                    withheld=bag(CACHE_ENTRY), lost=bag(PLAIN)),
     FirmwareState: dict(update=PLAIN, upload=PLAIN, firmware_failure=PLAIN, upload_failing=PLAIN),
     Transfer: dict(start_at=TIME, retries=PLAIN, retry_interval=PLAIN, last=PLAIN, attempts=PLAIN, unseen=PLAIN,
-                   uncertain=PLAIN, idle=PLAIN),
+                   uncertain=PLAIN, idle=PLAIN, retry_from=TIME, repeatable=PLAIN),
     SmartChargingState: dict(profiles=seq(PLAIN), starts=seq(row(CONNECTOR, TIME)),
                              local_limits=seq(row(row(CONNECTOR, PLAIN), PLAIN))),
     ChargingProfile: dict(id=PLAIN, connector=CONNECTOR, stack_level=PLAIN, purpose=PLAIN, kind=PLAIN,

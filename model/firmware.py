@@ -56,6 +56,11 @@ class Transfer:
     ``idle``: since then it answered a triggered status Idle (§4.4, §4.5): not
     busy, but it may still keep the transfer, waiting for its retrieveDate or a
     retry, so a status that follows begins an attempt.
+
+    ``retry_from``: the earliest time the next attempt seen may begin (§6.25,
+    §6.55 retryInterval), None when not judged; ``repeatable``: the last status
+    may be reported again for the same attempt (it was triggered or not
+    answered with a CALLRESULT).
     """
 
     start_at: float
@@ -66,6 +71,8 @@ class Transfer:
     unseen: bool = False
     uncertain: bool = False
     idle: bool = False
+    retry_from: float | None = None
+    repeatable: bool = False
 
 
 @attrs.frozen(cache_hash=True)
@@ -93,6 +100,7 @@ class Kind:
     section: str
     prefix: str
     transfer: str
+    retry_section: str
 
 
 FIRMWARE_KIND = Kind(
@@ -101,13 +109,15 @@ FIRMWARE_KIND = Kind(
      "DownloadFailed": {"Downloading", "DownloadFailed"}, "Downloaded": {"Installing", "InstallationFailed"},
      "Installing": {"Installed", "InstallationFailed"}},
     frozenset({"Downloading", "Downloaded", "Installing"}), frozenset({"Installed", "InstallationFailed"}),
-    "DownloadFailed", "Downloading", "OCPP 1.6 §4.5, §5.19, §7.25", "Firmware", "Download")
+    "DownloadFailed", "Downloading", "OCPP 1.6 §4.5, §5.19, §7.25", "Firmware", "Download",
+    "OCPP 1.6 §6.55 retryInterval, §5.19")
 DIAGNOSTICS_KIND = Kind(
     "DiagnosticsStatusNotification", "upload", DIAGNOSTICS,
     {None: {"Uploading", "UploadFailed"}, "Uploading": {"Uploading", "Uploaded", "UploadFailed"},
      "UploadFailed": {"Uploading", "UploadFailed"}},
     frozenset({"Uploading"}), frozenset({"Uploaded"}),
-    "UploadFailed", "Uploading", "OCPP 1.6 §4.4, §5.9, §7.24", "Diagnostics", "Upload")
+    "UploadFailed", "Uploading", "OCPP 1.6 §4.4, §5.9, §7.24", "Diagnostics", "Upload",
+    "OCPP 1.6 §6.25 retryInterval, §5.9")
 KINDS = {k.action: k for k in (FIRMWARE_KIND, DIAGNOSTICS_KIND)}
 
 NEXT_RULE = {
@@ -185,8 +195,10 @@ class FirmwareRules:
 
     def start_transfer(self, kind: Kind, stimulus, start: float) -> None:
         again = self.active(kind)
-        transfer = Transfer(start_at=start, retries=optional_int(stimulus.get("retries")),
-                            retry_interval=optional_int(stimulus.get("retryInterval")), uncertain=again)
+        interval = optional_int(stimulus.get("retryInterval"))
+        judged = interval is not None and interval > 0 and self.transfer(kind) is None  # an earlier one may go on
+        transfer = Transfer(start_at=start, retries=optional_int(stimulus.get("retries")), retry_interval=interval,
+                            uncertain=again, retry_from=max(start, self.state.time) if judged else None)
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)
         if not again:
@@ -215,7 +227,7 @@ class FirmwareRules:
         elif asked and status == transfer.last:
             return
         else:
-            self.progress(kind, transfer, status, call.time)
+            self.progress(kind, transfer, status, call.time, repeatable=asked or call.answer is None)
 
     def idle(self, kind: Kind, asked: bool, transfer: Transfer | None) -> None:
         """§4.4, §4.5, §7.24, §7.25: Idle only in answer to a TriggerMessage, and only when not busy."""
@@ -224,7 +236,7 @@ class FirmwareRules:
         elif busy(transfer, kind):
             self.fail("IdleStatusWhileBusy", kind.section, f"{kind.action} Idle while the transfer is {transfer.last}")
 
-    def progress(self, kind: Kind, transfer: Transfer, status: str, now: float) -> None:
+    def progress(self, kind: Kind, transfer: Transfer, status: str, now: float, repeatable: bool = False) -> None:
         lenient = transfer.unseen or transfer.uncertain
         expected = kind.next[None] if transfer.idle else kind.next.get(transfer.last, set())
         if (not lenient or (transfer.idle and not transfer.unseen)) and status not in expected:
@@ -235,12 +247,34 @@ class FirmwareRules:
             self.fail("FirmwareDownloadBeforeRetrieveDate", "OCPP 1.6 §5.19, §6.55",
                       f"Downloading {transfer.start_at - now:.0f}s before retrieveDate")
         new_attempt = status == kind.attempt or (status == kind.failed and transfer.last != kind.attempt)
+        retry_from = self.retry_interval(kind, transfer, status, now, new_attempt)
         retries = None if transfer.unseen else transfer.retries  # an attempt's status may have been lost offline (§3.7)
         transfer = attrs.evolve(transfer, last=status, attempts=transfer.attempts + new_attempt, retries=retries,
-                                unseen=False, uncertain=False, idle=False)
+                                unseen=False, uncertain=False, idle=False, retry_from=retry_from, repeatable=repeatable)
         self.set_transfer(kind, transfer)
         self.drop_progress(kind)
         self.after_status(kind, transfer, status, now, lenient)
+
+    def retry_interval(self, kind: Kind, transfer: Transfer, status: str, now: float, new_attempt: bool) -> float | None:
+        """§6.25, §6.55 retryInterval: "The interval in seconds after which a retry may be attempted". Read from the
+        previous attempt's start (the earliest reading; its failure is later), the k-th attempt begins no earlier
+        than retryInterval x (k - 1) after the request (or its retrieveDate), and reports its Downloading (Uploading)
+        no earlier. Attempts not reported, or lost offline, only make k a lower bound. Judged only on a report that
+        surely begins a new attempt: online since, after an own, answered Downloading or DownloadFailed; a reboot,
+        a power loss or a second request ends the judging (the Charge Point may start the transfer afresh)."""
+        if transfer.retry_from is None or transfer.uncertain or transfer.idle:
+            return None
+        if transfer.attempts == 0:
+            return transfer.retry_from + transfer.retry_interval if new_attempt else transfer.retry_from
+        surely_new = (status == kind.attempt and transfer.last in (kind.attempt, kind.failed)
+                      and not (transfer.unseen or transfer.repeatable))
+        if not surely_new:
+            return transfer.retry_from
+        if now + self.state.options.tolerance < transfer.retry_from:
+            self.fail(f"{kind.prefix}{kind.transfer}RetryInterval", kind.retry_section,
+                      f"{kind.attempt} of a retry {transfer.retry_from - now:.0f}s before retryInterval "
+                      f"{transfer.retry_interval}s allows it")
+        return transfer.retry_from + transfer.retry_interval
 
     def after_status(self, kind: Kind, transfer: Transfer, status: str, now: float, lenient: bool) -> None:
         if status in kind.final:  # an earlier example's transfer may say it again (below)

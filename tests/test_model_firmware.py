@@ -105,8 +105,8 @@ def test_6_55_retries_are_used_before_giving_up():
 def test_6_55_each_retry_may_or_may_not_report_the_failure(report_failures):
     trace = with_trigger()
     trace.ok(update(trace, retries=1, interval=60), result(), fw("Downloading"))
-    trace.ok(wait(90), *([fw("DownloadFailed")] if report_failures else []), fw("Downloading"))
-    trace.ok(wait(30), fw("DownloadFailed"))
+    trace.ok(wait(90), *([fw("DownloadFailed", t=30.0)] if report_failures else []), fw("Downloading", t=90.0))
+    trace.ok(wait(30), fw("DownloadFailed", t=120.0))
     trace.ok(wait(WINDOW * 2))
     assert trace.state.firmware.update is None
 
@@ -415,6 +415,6 @@ def test_errata_3_50_an_attempt_while_offline_may_go_unseen():
 def test_errata_3_50_two_attempts_seen_online_for_retries_2_are_too_few():
     trace = with_trigger()
     trace.ok(get_diagnostics(retries=2), result(fileName="diag.log"), diag("Uploading"))
-    trace.ok(wait(50), diag("Uploading"))
-    trace.ok(wait(20), diag("UploadFailed"))
+    trace.ok(wait(50), diag("Uploading", t=50.0))
+    trace.ok(wait(20), diag("UploadFailed", t=70.0))
     assert trace.do(wait(30 + WINDOW + 1)) == ["DiagnosticsUploadRetries"]
