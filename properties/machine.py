@@ -26,6 +26,7 @@ from .profiles.reservation import ReservationRules
 from .profiles.smartcharging import SmartChargingRules
 from .profiles.trigger import RemoteTriggerRules
 from .profiles.vocabulary import VocabularyRules
+from .profiles.timers import TimerRules
 
 ID_TAGS = ("TAG1", "TAG2", "TAG3")
 ID_TAG_STATUSES = ("Accepted", "Blocked", "Expired", "Invalid", "ConcurrentTx")
@@ -70,7 +71,7 @@ where shrinking goes."""
 
 
 class OcppMachine(LocalAuthListRules, ReservationRules, SmartChargingRules, RemoteTriggerRules, FirmwareRules,
-                  VocabularyRules, CoreGapRules, AuthorizationCacheRules, RuleBasedStateMachine):
+                  VocabularyRules, CoreGapRules, AuthorizationCacheRules, TimerRules, RuleBasedStateMachine):
     """Subclassed per run with ``session`` and ``connectors`` set (see runner)."""
 
     session = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from properties.harness import ModelViolation
 from properties.runner import FuzzConfig, Session, machine_class
 
 PROFILES = "Core,Reservation"
@@ -99,3 +100,25 @@ def test_card_blocked_at_start_offline_needs_the_network_control(session):
                               [*BLOCKED_AT_START, CARD])
     finally:
         session.capabilities = session_capabilities
+
+
+LISTED_BLOCKED = {"op": "SendLocalList", "listVersion": 1, "updateType": "Full",
+                  "localAuthorizationList": [{"idTag": "TAG2", "idTagInfo": {"status": "Blocked"}}]}
+
+
+@pytest.mark.parametrize("mutant, found", [(None, None), ("LocalListEntriesLostAtReboot", "LocalListConflictNotReported")])
+def test_listed_card_after_reboot_3_5_2(mutant, found):
+    """A list entry kept across a Soft reset must still refuse the card locally; a Charge Point that keeps the
+    version but loses the entries is caught."""
+    s = Session(FuzzConfig(feature_profiles="Core,LocalAuthListManagement", mutant=mutant))
+    try:
+        if found:
+            with pytest.raises(ModelViolation, match=found):
+                run_rule(s, "listed_card_after_reboot", c=1, tag="TAG2", kind="Soft")
+        else:
+            assert run_rule(s, "listed_card_after_reboot", c=1, tag="TAG2", kind="Soft") == [
+                LISTED_BLOCKED, {"op": "SetIdTag", "idTag": "TAG2", "status": "Accepted"},
+                {"op": "Reset", "type": "Soft"}, {"op": "GetLocalListVersion"}, {"op": "PlugIn", "connectorId": 1},
+                {"op": "PresentIdTag", "connectorId": 1, "idTag": "TAG2"}]
+    finally:
+        s.close()

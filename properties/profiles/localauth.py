@@ -106,6 +106,26 @@ class LocalAuthListRules:
             if self.model.powered:
                 self.do(step)
 
+    @precondition(lambda self: self.online() and self.can("PlugIn") and self.can("PresentIdTag")
+                  and self.can("SetIdTag"))
+    @rule(c=st.integers(1, 2), tag=st.sampled_from(ID_TAGS), kind=st.sampled_from(("Soft", "Hard")))
+    def listed_card_after_reboot(self, c, tag, kind):
+        """§3.5.2, §5.10: the idTag listed Blocked (the Central System would accept it), a reboot (Reset, §5.14), the
+        list's version asked, and its card at a plugged connector: a Charge Point that reports the version of the
+        list it kept must still refuse the card locally (a list lost at the reboot has version 0, a SHOULD)."""
+        if c > self.connectors or self.connector(c).tx is not None:
+            return
+        self.send_local_list("Full", VERSIONS[0], authorization_data([(tag, "Blocked")], "Full"), False)
+        if self.model.policy_for(tag)[0] != "Accepted":
+            self.do({"op": "SetIdTag", "idTag": tag, "status": "Accepted"})
+        for step in ({"op": "Reset", "type": kind}, {"op": "GetLocalListVersion"}):
+            if self.online():
+                self.do(step)
+        if self.model.powered and self.connector(c).tx is None:
+            if not self.connector(c).plugged:
+                self.do({"op": "PlugIn", "connectorId": c})
+            self.do({"op": "PresentIdTag", "connectorId": c, "idTag": tag})
+
     @precondition(lambda self: self.online())
     @rule(disable=st.booleans())
     def local_auth_list_enabled(self, disable):
