@@ -14,6 +14,8 @@ def start_line(command: str, config, profile_sets=(None,)) -> str:
              f"{_connectors(config)} connector{'s' if _connectors(config) != 1 else ''}"]
     if getattr(config, "hostile_family", False):
         parts.append("hostile frames and crossing CALLs")
+    if getattr(config, "workers", 1) > 1:
+        parts.append(f"{config.workers} worker processes")
     return f"ocpp-verify {command}: " + ", ".join(parts)
 
 

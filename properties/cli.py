@@ -97,6 +97,9 @@ def _add_fuzz_charge_point_options(fuzz) -> None:
                       help="a hostile Central System too: frames that break OCPP-J (not JSON, binary, wrong "
                       "message types, unknown actions, schema faults, 1 MB, duplicate and unsolicited ids) and "
                       "CALLs that cross the charge point's own (docs/hostile.md); on in --profile nightly")
+    fuzz.add_argument("--workers", default="auto", metavar="N",
+                      help="processes fuzzing at once, each a share of the run's batches (default auto: one per "
+                      "core for a time budget against the bundled charge point, else 1)")
     fuzz.add_argument("--link", choices=("websocket", "memory"), default="websocket",
                       help="how the bundled charge point reaches the endpoint: a loopback WebSocket "
                       "(default) or in memory, faster; a seed gives the same run on either")
@@ -212,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_fuzz(args) -> int:
     import attrs
 
-    from . import html, shards
+    from . import html, workers
     from .runner import FuzzConfig
     from .summary import print_summary, summary_dict, write_junit
 
@@ -232,9 +235,10 @@ def cmd_fuzz(args) -> int:
         raise UsageError("--link memory is for the bundled charge point: an external one connects over a WebSocket")
     shard = _shard(args.shard)
     sets = args.feature_profiles or [None]
+    config.workers = workers.count(workers.parse(args.workers), args, external is not None)
     _announce("fuzz", config, sets)
     with _observing(args.observability):
-        report = _fuzz_each(shards.plan(config, sets, shard))
+        report, failed = _fuzz_all(config, sets, shard)
     described = attrs.evolve(config, shard=shard, feature_profiles=" | ".join(p or "(default)" for p in sets)
                          if len(sets) > 1 else sets[0])
     summary = summary_dict(report, described)
@@ -246,6 +250,10 @@ def cmd_fuzz(args) -> int:
         write_junit(args.junit, report, described)
     if args.html:
         html.write(args.html, summary, [_finding_page(f) for f in report.findings])
+    for error in failed:
+        print(f"ocpp-verify: {error}", file=sys.stderr)
+    if failed:
+        return EXIT_ERROR
     if report.findings:
         return EXIT_FINDINGS
     return EXIT_ERROR if report.interrupted else _checked(report.judged, "no step of any example")
@@ -306,29 +314,51 @@ def _check_output(output_file=(None, None), output_folder=(None, None)) -> None:
         raise UsageError(problem)
 
 
-def _fuzz_each(configs):
+def _fuzz_all(config, sets, shard):
+    """The run, in this process or in ``config.workers`` (properties/workers.py); the report and workers' errors."""
+    import attrs
+
+    from . import shards, workers
+    from .progress import Progress
+
+    if config.workers == 1:
+        return _fuzz_each(shards.plan(config, sets, shard)), []
+
+    def configs_of(index):
+        examples = workers.worker_examples(config.max_examples, index, config.workers)
+        return shards.plan(attrs.evolve(config, max_examples=examples), sets,
+                           workers.worker_shard(shard, index, config.workers))
+
+    progress = Progress(config, stream=sys.stderr)
+    try:
+        return workers.run(configs_of, config.workers, _fuzz_each, progress)
+    finally:
+        progress.close()
+
+
+def _fuzz_each(configs, on_progress=None):
     """Fuzz with each config in turn (the feature-profile sets of a shard): one combined report."""
     from .shards import combine
 
     reports = []
     for config in configs:
-        reports.append(_fuzz_one(config))
+        reports.append(_fuzz_one(config, on_progress))
         if stopping.requested():
             break
     return combine(reports)
 
 
-def _fuzz_one(config):
+def _fuzz_one(config, on_progress=None):
     from .database import DatabaseError
     from .external import SutUnusable
     from .progress import Progress
     from .runner import fuzz
     from .summary import print_summary
 
-    progress = Progress(config, stream=sys.stderr)
+    progress = Progress(config, stream=sys.stderr, quiet=on_progress is not None)
     session = _open_session(config)
     try:
-        report = fuzz(config, session=session, on_progress=progress.update)
+        report = fuzz(config, session=session, on_progress=on_progress or progress.update)
     except (SutUnusable, DatabaseError) as error:
         progress.close()
         if session.report.findings:

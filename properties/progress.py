@@ -6,10 +6,10 @@ import time
 
 
 class Progress:
-    def __init__(self, config, stream, interval: float = 5.0):
+    def __init__(self, config, stream, interval: float = 5.0, quiet: bool = False):
         self.config = config
         self.stream = stream
-        self.tty = stream.isatty()
+        self.tty = stream.isatty() and not quiet
         self.interval = interval
         self.started = time.monotonic()
         self.last = 0.0

@@ -76,6 +76,8 @@ class FuzzConfig:
     """Rules whose violations are known deviations of this charge point, counted but not findings."""
     shard: Shard | None = None
     """``--shard I/N``: the batches this run takes (properties/shards.py); None: every batch."""
+    workers: int = 1
+    """``--workers``: processes fuzzing the run's batches at once (properties/workers.py)."""
     stop_at_first: bool = False
     """End the run at the first finding (``--stop-at-first``; ``mutants`` and the kill tests). Otherwise
     a rule found is accepted for the rest of the run and fuzzing goes on until the budget."""

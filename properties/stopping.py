@@ -21,6 +21,11 @@ def requested() -> bool:
     return _requested.is_set()
 
 
+def request() -> None:
+    """Ask for a stop, as a signal does (a worker whose parent is gone, properties/workers.py)."""
+    _requested.set()
+
+
 def check() -> None:
     """Between steps: end the run if a stop was asked for."""
     if _requested.is_set():

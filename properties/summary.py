@@ -67,6 +67,7 @@ def run_settings(config) -> dict:
                 "profile": config.profile, "budget": config.budget, "maxExamples": config.max_examples,
                 "mutant": config.mutant, "featureProfiles": config.feature_profiles,
                 "shard": str(config.shard) if getattr(config, "shard", None) else None,
+                "workers": getattr(config, "workers", 1),
                 "database": _database_name(config.database), "shrink": config.shrink,
                 "accept": list(config.accept)}
     if config.external is not None:
