@@ -114,13 +114,17 @@ class FirmwareManagement:
         if self._firmware_failure != "Download":
             self._downloaded()
         elif firmware["attempt"] <= self._download_retries(firmware):
-            self._firmware_at(self.clock.now() + firmware["interval"], self._download_attempt)
+            self._firmware_at(self.clock.now() + self._download_retry_interval(firmware), self._download_attempt)
         else:
             self._set_firmware("DownloadFailed")
 
     def _download_retries(self, firmware: dict) -> int:
         """§6.55 retries: how many times to retry before giving up."""
         return firmware["retries"]
+
+    def _download_retry_interval(self, firmware: dict) -> int:
+        """§6.55 retryInterval: the seconds after which a retry may be attempted (here: after the failure)."""
+        return firmware["interval"]
 
     def _downloaded(self) -> None:
         self._set_firmware("Downloaded")

@@ -39,6 +39,18 @@ class FirmwareRetriesIgnored(ChargePoint):
         return 0
 
 
+class FirmwareRetryIntervalIgnored(ChargePoint):
+    """§6.55 retryInterval, "The interval in seconds after which a retry may be attempted" (rule
+    FirmwareDownloadRetryInterval): a failed download is retried retryInterval seconds after the failure;
+    this one retries at once (blind bug #8 of /work/blind2 waited a fixed 30 s instead)."""
+
+    minimal_trace = [{"op": "SetFirmwareFailure", "stage": "Download"}, {**UPDATE, "retries": 1, "retryInterval": 60},
+                     {"op": "AdvanceTime", "seconds": 61}]
+
+    def _download_retry_interval(self, firmware: dict) -> int:
+        return 0
+
+
 class DiagnosticsUploadedWithoutUploading(ChargePoint):
     """§5.9, errata 3.31, OCTT TC_045_1_CS (rule DiagnosticsStatusOutOfOrder): the upload reports
     Uploading before Uploaded; this one only reports the end."""
@@ -62,5 +74,5 @@ class TriggeredFirmwareStatusAlwaysIdle(ChargePoint):
 
 MUTANTS: tuple[type[ChargePoint], ...] = (
     FirmwareStatusOutOfOrder, NoBootNotificationAfterFirmwareInstall, FirmwareRetriesIgnored,
-    DiagnosticsUploadedWithoutUploading, TriggeredFirmwareStatusAlwaysIdle,
+    DiagnosticsUploadedWithoutUploading, TriggeredFirmwareStatusAlwaysIdle, FirmwareRetryIntervalIgnored,
 )
