@@ -331,7 +331,7 @@ def _fuzz_all(config, sets, shard):
 
     progress = Progress(config, stream=sys.stderr)
     try:
-        return workers.run(configs_of, config.workers, _fuzz_each, progress)
+        return workers.run(configs_of, config.workers, _fuzz_each, progress, config.stop_at_first)
     finally:
         progress.close()
 

@@ -87,13 +87,18 @@ class Progress:
     findings: list = attrs.field(factory=list)
 
 
-def run(configs_of, workers: int, fuzz_each, progress) -> tuple[object, list[str]]:
-    """Fuzz worker J's configs (``configs_of(J)``) in N processes; the combined report, and the workers' errors."""
+def run(configs_of, workers: int, fuzz_each, progress, stop_at_first: bool = False) -> tuple[object, list[str]]:
+    """Fuzz worker J's configs (``configs_of(J)``) in N processes; the combined report, and the workers' errors.
+
+    With ``stop_at_first`` the first report with a finding stops the other workers (as a signal does, after
+    their step); that stop is the run's end, not an interruption."""
     started = time.monotonic()
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
     pool = [_start(context, configs_of(j), fuzz_each) for j in range(1, workers + 1)]
-    reports, errors = _collect(pool, progress)
-    return combine(reports, time.monotonic() - started), errors
+    reports, errors, found_first = _collect(pool, progress, stop_at_first)
+    report = combine(reports, time.monotonic() - started)
+    report.interrupted = report.interrupted and not found_first
+    return report, errors
 
 
 def _start(context, configs, fuzz_each):
@@ -125,16 +130,18 @@ def _work(sender, configs, fuzz_each, parent: int) -> None:
             sender.send(("error", f"{type(error).__name__}: {error}"))
 
 
-def _collect(pool, progress) -> tuple[list, list[str]]:
+def _collect(pool, progress, stop_at_first: bool) -> tuple[list, list[str], bool]:
     reports, errors, seen = [], [], {}
     waiting = {receiver: (number, process) for number, (process, receiver) in enumerate(pool, 1)}
-    stopped = False
+    stopped = found_first = False
     try:
         while waiting:
             if stopping.requested() and not stopped:
                 stopped = _signal_all(pool, signal.SIGTERM)
             for receiver in multiprocessing.connection.wait(list(waiting), timeout=0.2):
                 _receive(receiver, waiting, reports, errors, seen)
+            if stop_at_first and not stopped and any(r.findings for r in reports):
+                stopped = found_first = _signal_all(pool, signal.SIGTERM)
             progress.update(_progress(seen))
     except KeyboardInterrupt:
         _signal_all(pool, signal.SIGTERM)  # the second signal: the workers stop at once too
@@ -142,7 +149,7 @@ def _collect(pool, progress) -> tuple[list, list[str]]:
     finally:
         for process, _ in pool:
             process.join()
-    return reports, errors
+    return reports, errors, found_first
 
 
 def _receive(receiver, waiting, reports, errors, seen) -> None:

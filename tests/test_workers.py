@@ -122,3 +122,12 @@ def test_sigterm_reaches_every_worker_and_keeps_their_findings(tmp_path):
     assert "stopped by a signal" in out and "Traceback" not in err and "2 worker processes" in err
     saved = list(tmp_path.glob("*.json"))
     assert saved and all(findings.load(path)["steps"] for path in saved)
+
+
+def test_stop_at_first_ends_every_worker_at_the_first_finding(capsys, tmp_path):
+    """--stop-at-first with workers: the first worker's finding stops the others; that is the run's end, not a signal."""
+    code, out, err = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted", "--stop-at-first",
+                         "--budget", "600", "--seed", "1", "--workers", "2", "--json", "--findings", str(tmp_path))
+    data = summary(out)
+    assert code == 1 and data["findings"] and not data["interrupted"], err
+    assert data["seconds"] < 300, "the other worker went on to the budget"
