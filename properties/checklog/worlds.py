@@ -285,7 +285,8 @@ class Worlds:
         if again is not None:
             return [again]
         tried = []
-        if hidden.expected(self._judgement(world.state, call.time), call):
+        as_expected = hidden.expected(self._judgement(world.state, call.time), call)
+        if as_expected:
             tried.append(self._attempt(world, (), observe=call))
             if tried[0].world is not None:
                 cable = self._cable_instead(world, call)
@@ -313,7 +314,8 @@ class Worlds:
             tried.append(self._attempt(lost, (hidden.up(call.time),), observe=call))
         unpowered_boot = (call.action == "BootNotification" and not world.state.powered and tried  # §4.2: the power
                           and world.state.options.graceful_power_loss)  # came back first (hidden.POWER_ON)
-        if (not tried or tried[0].label != AS_IT_IS) and not unpowered_boot:
+        if not as_expected and not unpowered_boot:  # the attempts of a state changed before it (e.g. _going_down)
+            # are labelled as it is too, but judge another state: the observation as it is in this one is still tried
             base = (hidden.up(call.time),) if not world.state.online and self.hidden_connections else ()
             tried.append(self._attempt(world, base, observe=call, extra=IGNORED))
         return tried
