@@ -9,6 +9,7 @@ machine) and per wall second.
 
     python benchmarks/fuzz_ab.py BEFORE_TREE AFTER_TREE [--examples 100] [--rounds 2] [--seed 1]
     python benchmarks/fuzz_ab.py BEFORE_TREE AFTER_TREE --budget-runs 2   # examples per default 60 s run
+    python benchmarks/fuzz_ab.py BEFORE AFTER --budget-runs 2 --after-args "--workers 1"  # and the after tree so
 
 A tree is a checkout or an export (``git archive COMMIT | tar -x -C DIR``). ``--budget-runs N``:
 instead, N default runs (``ocpp-verify fuzz``, 60 s, the WebSocket link) of each tree, taking turns;
@@ -102,29 +103,49 @@ def report_rates(totals: dict, trees: dict[str, Path], links: list[str]) -> None
             print(f"| {name} | {link} | {fuzz_cpu:.0f} | {fuzz_cpu / echo_cpu:.3f} | {fuzz_cpu / trivial_cpu:.3f} |")
 
 
-def budget_runs(trees: dict[str, Path], runs: int) -> None:
-    """Default runs (60 s, WebSocket), taking turns: examples per run and per CPU second."""
-    rows: dict[str, list] = {name: [] for name in trees}
+def budget_runs(trees: dict[str, Path], runs: int, variants: list[str]) -> None:
+    """Default runs (60 s, WebSocket), taking turns: examples and steps per run, per wall and CPU second (all the
+    run's processes: ``--workers`` too), against the baselines measured in the same rounds (one process each).
+    ``variants``: extra runs of the after tree with these fuzz arguments (e.g. ``--workers 1``)."""
+    runners = {name: (tree, []) for name, tree in trees.items()}
+    runners |= {f"after {extra}": (trees["after"], extra.split()) for extra in variants}
+    rows: dict[str, list] = {name: [] for name in runners}
+    base = {"echo": [0, 0.0, 0.0], "trivial": [0, 0.0, 0.0]}
     for _ in range(runs):
-        for name, tree in trees.items():
-            before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            wall = time.perf_counter()
-            done = in_tree(tree, ["-m", "properties.cli", "fuzz", "--seed", "1", "--json",
-                                  "--findings", f"/tmp/fuzz_ab-{os.getpid()}"])
-            wall = time.perf_counter() - wall
-            after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-            try:
-                examples = json.loads(done.stdout)["examples"]
-            except (ValueError, KeyError):
-                examples = None
-            rows[name].append((examples, wall, cpu, done.returncode))
-    print("| tree | examples per run | wall s (whole process) | CPU s | examples per CPU s | exit |")
-    print("|---|---|---|---|---|---|")
+        for name, (tree, extra) in runners.items():
+            rows[name].append(_budget_run(tree, extra))
+        measured = json.loads(in_tree(trees["after"], [__file__, "--child", "--links", ""]).stdout.splitlines()[-1])
+        for part in base:
+            base[part] = [total + m for total, m in zip(base[part], measured[part])]
+    trivial_wall, echo_wall = (base[p][0] / base[p][1] for p in ("trivial", "echo"))
+    print(f"baselines in the same rounds, per wall second: trivial machine {trivial_wall:.0f} steps, "
+          f"websockets echo {echo_wall:.0f} round trips")
+    print("| run | examples | steps | wall s | CPU s | examples per CPU s | steps per wall s | fuzz/trivial (wall) "
+          "| fuzz/echo (wall) | exit |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, found in rows.items():
-        for examples, wall, cpu, code in found:
+        for examples, steps, seconds, wall, cpu, code in found:
             per_cpu = f"{examples / cpu:.2f}" if examples else "-"
-            print(f"| {name} | {examples} | {wall:.1f} | {cpu:.1f} | {per_cpu} | {code} |")
+            rate = steps / seconds if steps and seconds else 0.0
+            print(f"| {name} | {examples} | {steps} | {wall:.1f} | {cpu:.1f} | {per_cpu} | {rate:.0f} "
+                  f"| {rate / trivial_wall:.3f} | {rate / echo_wall:.3f} | {code} |")
+
+
+def _budget_run(tree: Path, extra: list[str]) -> tuple:
+    """One default run: examples, steps, its own seconds of fuzzing, wall and CPU seconds of its processes, exit."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = in_tree(tree, ["-m", "properties.cli", "fuzz", "--seed", "1", "--json", *extra,
+                          "--findings", f"/tmp/fuzz_ab-{os.getpid()}"])
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    try:
+        summary = json.loads(done.stdout)
+        counts = summary["examples"], summary["steps"], summary["seconds"]
+    except (ValueError, KeyError):
+        counts = None, None, None
+    return (*counts, wall, cpu, done.returncode)
 
 
 def main() -> None:
@@ -135,9 +156,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--links", default="websocket,memory")
     parser.add_argument("--budget-runs", type=int, default=0)
+    parser.add_argument("--after-args", action="append", default=[], metavar="ARGS",
+                        help="with --budget-runs: also runs of the after tree with these fuzz arguments (repeatable)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    links = args.links.split(",")
+    links = [link for link in args.links.split(",") if link]
     if args.child:
         print(json.dumps(child(args.examples, args.seed, links)))
         return
@@ -145,7 +168,7 @@ def main() -> None:
         parser.error("give two trees: BEFORE_TREE AFTER_TREE")
     trees = {"before": args.trees[0], "after": args.trees[1]}
     if args.budget_runs:
-        budget_runs(trees, args.budget_runs)
+        budget_runs(trees, args.budget_runs, args.after_args)
         return
     report_rates(rates(trees, args.examples, args.rounds, args.seed, links), trees, links)
 
