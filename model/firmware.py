@@ -149,6 +149,11 @@ def busy(transfer: Transfer | None, kind: Kind) -> bool:
     return transfer is not None and not (transfer.unseen or transfer.uncertain) and transfer.last in kind.busy
 
 
+def may_be_busy(transfer: Transfer | None, kind: Kind) -> bool:
+    """Busy, or offline since (``unseen``): the statuses that would end it may have been lost, not the transfer (§4.5)."""
+    return transfer is not None and not transfer.uncertain and (busy(transfer, kind) or transfer.unseen)
+
+
 class FirmwareRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
 
@@ -406,18 +411,18 @@ class FirmwareRules:
     def settled_statuses(self, c) -> set[str]:
         """Errata 3.49: connectors not in use may be Unavailable while an update waits or installs."""
         allowed = super().settled_statuses(c)
-        if c.tx is None and busy(self.state.firmware.update, FIRMWARE_KIND):
+        if c.tx is None and may_be_busy(self.state.firmware.update, FIRMWARE_KIND):
             allowed = allowed | {"Unavailable"}
         return allowed
 
     def usable(self, c) -> bool:
-        updating = busy(self.state.firmware.update, FIRMWARE_KIND)
+        updating = may_be_busy(self.state.firmware.update, FIRMWARE_KIND)
         return super().usable(c) and not (updating and c.reported == "Unavailable")
 
     def unavailable_for_update(self, c) -> bool:
         """A free connector the Charge Point made Unavailable itself while an update waits or installs (errata 3.49),
         not a ChangeAvailability: it may come back for a user (§4.9 H2), or stay Unavailable."""
-        return (busy(self.state.firmware.update, FIRMWARE_KIND) and c.reported == "Unavailable" and c.tx is None
+        return (may_be_busy(self.state.firmware.update, FIRMWARE_KIND) and c.reported == "Unavailable" and c.tx is None
                 and not (c.inoperative or self.state.connector(0).inoperative))
 
     # -- physical actions ---------------------------------------------------------
