@@ -154,6 +154,12 @@ def may_be_busy(transfer: Transfer | None, kind: Kind) -> bool:
     return transfer is not None and not transfer.uncertain and (busy(transfer, kind) or transfer.unseen)
 
 
+def quiet(transfer: Transfer | None) -> bool:
+    """Answered a triggered Idle, "not busy downloading/installing" (§4.5; uploading, §4.4), and reachable since: it
+    reports what it begins next (a status lost offline is the only one unseen)."""
+    return transfer is not None and transfer.idle and not transfer.unseen
+
+
 class FirmwareRules:
     """Mixed into :class:`model.judge.Judgement` before :class:`model.core.CoreRules`."""
 
@@ -341,7 +347,8 @@ class FirmwareRules:
         super().connection(event)
         for kind in KINDS.values():
             transfer = self.transfer(kind)
-            if transfer is not None and not event.connected:
+            off = quiet(transfer) and not self.state.powered  # powered off, a transfer not begun stays so
+            if transfer is not None and not event.connected and not off:
                 self.set_transfer(kind, attrs.evolve(transfer, unseen=True))
         if event.connected and any(o.reasons & {FIRMWARE, DIAGNOSTICS} for o in self.state.owed):
             later = self.state.time + WINDOW + self.state.options.tolerance
@@ -381,18 +388,22 @@ class FirmwareRules:
         self.discharge(lambda o: o.rule == "BootNotificationAfterFirmwareInstall")
 
     def abandon(self, kind: Kind) -> None:
-        """The Charge Point may keep the transfer or forget it: nothing is owed, anything goes."""
+        """The Charge Point may keep the transfer or forget it: nothing is owed, anything goes; but one that was
+        not busy (``quiet``) is not busy after it either: a status that follows begins an attempt."""
         transfer = self.transfer(kind)
         if transfer is not None:
-            self.set_transfer(kind, attrs.evolve(transfer, uncertain=True, idle=False))
+            self.set_transfer(kind, attrs.evolve(transfer, uncertain=True, idle=quiet(transfer)))
         self.drop_progress(kind)
 
     def unowed_stop(self, c, reason: str) -> None:
         """Errata 3.49 leaves installing during a transaction to the Charge Point; its reboot stops it (§7.36 Reboot).
         An update the model cannot follow (``uncertain``: an earlier example's, whose statuses may be lost) may be
-        installing too (the SAP simulator's reboots after Installed, sim-triage session 2)."""
+        installing too (the SAP simulator's reboots after Installed, sim-triage session 2), unless it answered a
+        triggered Idle and has been reachable since (``quiet``): it would have reported Downloading, Downloaded and
+        Installing first (§4.5, errata 3.47)."""
         update = self.state.firmware.update
-        installing = self.install_reboot_owed() or (update is not None and (update.last == "Installing" or update.uncertain))
+        installing = self.install_reboot_owed() or (update is not None and not quiet(update)
+                                                    and (update.last == "Installing" or update.uncertain))
         if reason == "Reboot" and installing:
             self.discharge(lambda o: o.action == "StopTransaction" and o.connector == c.id)
             return

@@ -46,6 +46,8 @@ from model.core import STOP_REASONS
 from model.firmware import under_way
 from model.localauth import updated
 from model.state import ChargePointState, Owed
+from model.trigger import SECTION as TRIGGER_SECTION
+from model.trigger import TRIGGERED
 from vocabulary.dates import iso, seconds
 
 TRANSFER_FIELDS = {"FirmwareStatusNotification": "update", "DiagnosticsStatusNotification": "upload"}
@@ -172,7 +174,8 @@ def start_from(state, leftover: dict):
     StopTransaction still queued (``stops``), may be stopped in this one, with any reason (OCPP 1.6
     §3.7 "as soon as possible", §4.10): not a StopTransactionUnknownId. While such a queue is
     delivered (``queue``), a status from it is judged as sent out of order (§4.9). Only the transfers
-    ``leftover.transfers`` names may still be under way (:func:`without_transfers`)."""
+    ``leftover.transfers`` names may still be under way (:func:`without_transfers`); in the first example, those the
+    charge point said Idle of are not busy (:func:`idle_transfers`)."""
     stops = tuple(sorted(leftover.get("stops") or ()))
     if stops:
         owed = tuple(Owed("MayStopTransaction", "", "", "", float("inf"), transaction_id=transaction_id,
@@ -182,6 +185,7 @@ def start_from(state, leftover: dict):
         state = attrs.evolve(state, leftover_queue=True)
     if getattr(leftover, "transfers", None) is not None:
         state = without_transfers(state, leftover.transfers)
+    state = idle_transfers(state, getattr(leftover, "idle", ()), getattr(leftover, "triggered", ()))
     if "localList" not in leftover:
         return state
     entries, version = leftover["localList"]
@@ -197,6 +201,22 @@ def without_transfers(state, known) -> ChargePointState:
     reason PowerLoss (§4.10), stopped as Reboot, went unseen in every example."""
     fields = {field: None for action, field in TRANSFER_FIELDS.items() if action not in known}
     return attrs.evolve(state, firmware=attrs.evolve(state.firmware, **fields)) if fields else state
+
+
+def idle_transfers(state, idle, triggered) -> ChargePointState:
+    """What the charge point said before the first example (ExternalSut._ask_transfers): a transfer whose notification
+    it answered Idle is not busy (§4.4, §4.5), as after a triggered Idle in an example: it may still keep an update
+    waiting for its retrieveDate, so a status that follows begins an attempt (model/firmware.py ``quiet``). A
+    notification ``triggered`` and not yet sent may still come (§5.17), at any time: owed, never late."""
+    firmware = state.firmware
+    for action in idle:
+        transfer = getattr(firmware, TRANSFER_FIELDS[action])
+        if transfer is not None:
+            firmware = attrs.evolve(firmware, **{TRANSFER_FIELDS[action]: attrs.evolve(transfer, idle=True)})
+    owed = tuple(Owed(action, "TriggeredMessageNotSent", f"{TRIGGER_SECTION}, §7.44",
+                      f"TriggerMessage {action} was Accepted before the example", float("inf"),
+                      reasons=frozenset({TRIGGERED})) for action in sorted(triggered))
+    return attrs.evolve(state, firmware=firmware, owed=state.owed + owed)
 
 
 def real_times(max_advance: float) -> tuple[float, ...]:

@@ -208,6 +208,8 @@ class FakeChargePoint:
             return "NotImplemented", None
         if payload["requestedMessage"] == "BootNotification":
             return {"status": "Accepted"}, self.boot()
+        if payload["requestedMessage"] in ("FirmwareStatusNotification", "DiagnosticsStatusNotification"):
+            return {"status": "Accepted"}, self.call(payload["requestedMessage"], {"status": "Idle"})  # §4.4, §4.5
         connectors = [payload["connectorId"]] if "connectorId" in payload \
             else range(self.connectors + 1)
         return {"status": "Accepted"}, self.report_all(connectors)

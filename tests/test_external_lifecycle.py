@@ -596,8 +596,7 @@ def test_a_firmware_update_of_an_earlier_example_is_waited_out_before_the_next()
         run(sut.fresh())
         statuses = [f.payload["status"] for f in sut.csms.frames[:sut.example_start]
                     if f.action == "FirmwareStatusNotification" and f.message_type == 2]
-        assert statuses[-1] == "Installed" and sut.observed.transfers == {
-            "FirmwareStatusNotification": "Installed"}
+        assert statuses[-1] == "Installed" and sut.observed.transfers["FirmwareStatusNotification"] == "Installed"
 
 
 # --------------------------------------------------------------------------

@@ -38,7 +38,7 @@ def test_a_transfer_is_known_once_asked_for_or_reported():
     observed = Observed()
     observed.update([frame("cs->cp", "UpdateFirmware", {"location": "ftp://x", "retrieveDate": NOON})])
     assert observed.transfers_known() == {FIRMWARE}
-    observed.update([frame("cs->cp", "UpdateFirmware", {}), frame("cp->cs", DIAGNOSTICS, {"status": "Idle"}, "2")])
+    observed.update([frame("cs->cp", "UpdateFirmware", {}), frame("cp->cs", DIAGNOSTICS, {"status": "Uploading"}, "2")])
     assert observed.transfers_known() == {FIRMWARE, DIAGNOSTICS}
     assert Observed().transfers_known() == frozenset()
 

@@ -53,9 +53,13 @@ class Skipped:
 
 class Leftover(dict):
     """``ExternalSut.leftover``: its items, and beside them ``transfers``, the notifications (Firmware- and
-    DiagnosticsStatusNotification) of the transfers that may still be under way; None (the first example): any."""
+    DiagnosticsStatusNotification) of the transfers that may still be under way; None (the first example): any.
+    Before the first example: ``idle``, the notifications that a TriggerMessage got answered Idle; ``triggered``,
+    those a TriggerMessage Accepted that have not come yet."""
 
     transfers: frozenset[str] | None = None
+    idle: frozenset[str] = frozenset()
+    triggered: frozenset[str] = frozenset()
 
 
 class ExternalSut(Preconditions):

@@ -36,6 +36,7 @@ class Observed:
     rebooting: bool = False  # a Reset was accepted and no BootNotification has come since
     transfers: dict[str, str] = attrs.Factory(dict)  # Firmware/DiagnosticsStatusNotification -> status
     transfers_asked: set[str] = attrs.Factory(set)  # the notifications of transfers we asked for (TRANSFER_REQUESTS)
+    transfers_seen: set[str] = attrs.Factory(set)  # the notifications seen with a status other than Idle
     local_list: dict[str, dict] | None = None  # idTag -> AuthorizationData; None: not known
     list_version: int | None = None  # the listVersion of our last accepted SendLocalList
 
@@ -43,13 +44,13 @@ class Observed:
         """The notifications (BUSY_TRANSFERS) of every transfer this run asked for or saw report: those it may
         still report."""
         return frozenset(action for action in BUSY_TRANSFERS
-                         if action in self.transfers or action in self.transfers_asked)
+                         if action in self.transfers_seen or action in self.transfers_asked)
 
     def forget_charge_point(self) -> None:
         """A different charge point: nothing learnt so far holds."""
         self.boot, self.registration, self.local_list, self.list_version = {}, None, None, None
         for known in (self.status, self.transactions, self.unconfirmed, self.stopped, self.reservations,
-                      self.changed_keys, self.transfers, self.transfers_asked):
+                      self.changed_keys, self.transfers, self.transfers_asked, self.transfers_seen):
             known.clear()
 
     def update(self, frames: list[Frame]) -> list[tuple[str, str]]:
@@ -95,6 +96,8 @@ class Observed:
             self.status[payload["connectorId"]] = (payload["status"], payload["errorCode"])
         elif frame.action in BUSY_TRANSFERS and not frame.error:
             self.transfers[frame.action] = payload.get("status")
+            if payload.get("status") != "Idle":  # Idle answers a trigger: no transfer (§4.4, §4.5)
+                self.transfers_seen.add(frame.action)
         elif frame.action == "StopTransaction" and not frame.error:
             self.transactions.pop(payload.get("transactionId"), None)
             self.unconfirmed.add(payload.get("transactionId"))

@@ -43,6 +43,8 @@ class Preconditions:
             await self._prepare_boot()
             await self.start()
             await self._reach_preconditions()
+        if not self.example_start:
+            await self._ask_transfers()
         await self._prepare_boot()
         self._note_queue()
         self.example_start = len(self.csms.frames)
@@ -71,6 +73,35 @@ class Preconditions:
         self.queued_stops.clear()
         if self.example_start:  # a whole example has shown what a transfer from before the run would report
             self.leftover.transfers = self.observed.transfers_known()
+            self.leftover.idle = self.leftover.triggered = frozenset()  # said before the first example only
+
+    async def _ask_transfers(self) -> None:
+        """Before the first example, whether a firmware update or diagnostics upload from before the run is under
+        way: TriggerMessage FirmwareStatusNotification and DiagnosticsStatusNotification (§5.17, §6.51). A
+        notification answered Idle ("not busy", §4.4, §4.5) starts the model's transfer of its kind as not busy
+        (``leftover.idle``); a trigger Rejected or NotImplemented (§7.44), or another status, leaves it uncertain.
+        One Accepted whose notification has not come within ``tolerance`` is owed in the example
+        (``leftover.triggered``): it may still come."""
+        idle, triggered = set(), set()
+        for action in BUSY_TRANSFERS if "RemoteTrigger" in self.profiles else ():
+            since = len(self.csms.frames)
+            outcome = await self.call("TriggerMessage", {"requestedMessage": action})
+            if outcome_status(outcome) != "Accepted":
+                continue
+            await self._wait(lambda: self._notified_since(action, since) is not None, self.timing.tolerance)
+            status = self._notified_since(action, since)
+            if status == "Idle":
+                idle.add(action)
+            elif status is None:
+                triggered.add(action)
+        self.leftover.idle, self.leftover.triggered = frozenset(idle), frozenset(triggered)
+
+    def _notified_since(self, action: str, index: int) -> str | None:
+        """The status of the first ``action`` the charge point sent since frame ``index``."""
+        for frame in self.csms.frames[index:]:
+            if frame.direction == "cp->cs" and frame.message_type == 2 and frame.action == action and not frame.error:
+                return (frame.payload or {}).get("status")
+        return None
 
     async def _reach_preconditions(self) -> None:
         await self._reconnect()
