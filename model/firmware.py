@@ -16,6 +16,8 @@ diagrams of §5.19 (Figure 41, errata 3.47) and §5.9 (errata 3.31):
 Freedoms kept open: how long each stage takes (the model gives
 :data:`WINDOW` seconds per stage); whether a failed attempt is reported before
 the retry (DownloadFailed then Downloading, or Downloading again); whether
+retryInterval counts from a failed attempt's start or its failure (§6.25,
+§6.55: judged from its start, the earlier); whether
 Installed comes before or after the BootNotification of the reboot (OCTT
 TC_044_1_CS steps 9-13 "can be in a different order"); whether a failed
 installation reboots (TC_044_3_CS); waiting with the installation while a

@@ -139,3 +139,13 @@ def test_6_25_an_upload_waiting_the_interval():
     trace = uploading(retries=1, interval=100)
     trace.ok(wait(120), diag("UploadFailed", t=20.0), diag("Uploading", t=120.0))
     trace.ok(wait(20), diag("UploadFailed", t=140.0))
+
+
+def test_5_19_a_second_request_while_the_first_may_go_on_is_not_judged():
+    """The first update, with no retries given, failed and may be retried when the Charge Point decides (§6.55): a
+    Downloading after the second request may be either update's, so the second one's attempts are not counted."""
+    trace = with_trigger()
+    trace.ok(update(trace), result(), fw("Downloading", t=0.0))
+    trace.ok(wait(30), fw("DownloadFailed", t=30.0))
+    trace.ok(update(trace, retries=1, interval=100), result(), fw("Downloading", t=30.0))
+    trace.ok(wait(1), fw("Downloading", t=31.0))
