@@ -31,7 +31,7 @@ def test_clean_charge_point_gives_no_findings(capsys, tmp_path):
 
 def test_mutant_is_found_saved_and_replayed(capsys, tmp_path):
     code, out, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted",
-                       "--max-examples", "100", "--seed", "1", "--findings", str(tmp_path), "--json",
+                       "--max-examples", "100", "--seed", "5", "--findings", str(tmp_path), "--json",
                        "--stop-at-first")
     assert code == 1
     summary = json.loads(out)
@@ -86,7 +86,7 @@ def test_mutants_list_names_one_a_line_with_its_description(capsys):
 def test_junit_report(capsys, tmp_path):
     junit = tmp_path / "fuzz.xml"
     code, _, _ = run(capsys, "fuzz", "--mutant", "RemoteStartOnConnectorZeroAccepted", "--stop-at-first", "--max-examples", "50",
-                     "--seed", "1", "--no-shrink", "--findings", str(tmp_path / "f"), "--junit", str(junit))
+                     "--seed", "5", "--no-shrink", "--findings", str(tmp_path / "f"), "--junit", str(junit))
     assert code == 1
     assert 'failures="1"' in junit.read_text() and "RemoteStartConnectorZero" in junit.read_text()
 

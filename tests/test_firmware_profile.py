@@ -24,22 +24,17 @@ KILLS = {
     # bug); the comment: examples needed at that seed (Hypothesis shrinking off). Re-measure after a
     # change of the machine: python benchmarks/kill_budgets.py test_firmware_profile
     # skipping Downloaded: out of order, or, while the installation waits for a transaction, never sent
-    "FirmwareStatusOutOfOrder": (0, 25, {"FirmwareStatusOutOfOrder", "FirmwareDownloadNotFinished"}),  # 7
-    "NoBootNotificationAfterFirmwareInstall": (5, 75, {"BootNotificationAfterFirmwareInstall"}),
-    # 29 (0: none in 75; 1-4: 132, 106, 81, 56)
-    "FirmwareRetriesIgnored": (1, 250, {"FirmwareDownloadRetries"}),  # none in 750 (needs retries 2): KNOWN
+    "FirmwareStatusOutOfOrder": (0, 25, {"FirmwareStatusOutOfOrder", "FirmwareDownloadNotFinished"}),  # 11
+    "NoBootNotificationAfterFirmwareInstall": (5, 25, {"BootNotificationAfterFirmwareInstall"}),  # 3
+    # a download failure with retries 2 and waits past the retries: the rule wait_for_timer (retryInterval)
+    "FirmwareRetriesIgnored": (1, 50, {"FirmwareDownloadRetries"}),  # 18 (2: 8)
     # without Uploading the model cannot count the attempts: the retries look missing
-    "DiagnosticsUploadedWithoutUploading": (1, 25, {"DiagnosticsStatusOutOfOrder", "DiagnosticsUploadRetries"}),  # 3
-    "TriggeredFirmwareStatusAlwaysIdle": (1, 25, {"IdleStatusWhileBusy"}),  # 6
+    "DiagnosticsUploadedWithoutUploading": (1, 50, {"DiagnosticsStatusOutOfOrder", "DiagnosticsUploadRetries"}),  # 18
+    "TriggeredFirmwareStatusAlwaysIdle": (1, 100, {"IdleStatusWhileBusy"}),  # 46
     # a Download failure with retries >= 1 and retryInterval 60 or 120 (30 does not tell: an attempt takes 30 s)
     "FirmwareRetryIntervalIgnored": (3, 25, {"FirmwareDownloadRetryInterval"}),  # 3 (0-2: 4, 18, 8)
 }
-KNOWN = {
-    "FirmwareRetriesIgnored": "not killed since the machine's rules of 8a5418a (every seed draws other programs): none "
-                              "in 750 examples at seed 1 (115 before), in 250 at seeds 0, 2, 3, in 400 at 4, 5, in 200 "
-                              "at 6-9; at seed 1 with any one of the three new rules left out: 32, 89, 65. A generation "
-                              "gap to close (update_firmware: a Download failure with retries 2)",
-}
+KNOWN: dict[str, str] = {}
 """Mutants not killed within their budget, with the reason (strict xfail: a kill shows the entry is stale)."""
 CLEAN_SEEDS = (0, 1)
 CLEAN_EXAMPLES = 150

@@ -106,7 +106,8 @@ LISTED_BLOCKED = {"op": "SendLocalList", "listVersion": 1, "updateType": "Full",
                   "localAuthorizationList": [{"idTag": "TAG2", "idTagInfo": {"status": "Blocked"}}]}
 
 
-@pytest.mark.parametrize("mutant, found", [(None, None), ("LocalListEntriesLostAtReboot", "LocalListConflictNotReported")])
+@pytest.mark.parametrize("mutant, found", [(None, None),
+                                           ("LocalListEntriesLostAtReboot", "LocalListConflictNotReported")])
 def test_listed_card_after_reboot_3_5_2(mutant, found):
     """A list entry kept across a Soft reset must still refuse the card locally; a Charge Point that keeps the
     version but loses the entries is caught."""

@@ -1,6 +1,7 @@
-"""The machine's rule wait_for_timer (properties/profiles/timers.py) waits to just before or just after a deadline of a timer
-the Charge Point runs, judged clean on the bundled charge point; a charge point whose ConnectionTimeOut runs out one
-second early (§9.1.6, errata 3.87) is caught at the early edge, one that never ends the session at the late edge."""
+"""The machine's rule wait_for_timer (properties/profiles/timers.py) waits to just before or just after a deadline
+of a timer the Charge Point runs, judged clean on the bundled charge point; a charge point whose ConnectionTimeOut
+runs out one second early (§9.1.6, errata 3.87) is caught at the early edge, one that never ends the session at the
+late edge."""
 
 from __future__ import annotations
 
