@@ -207,7 +207,8 @@ class FirmwareRules:
             self.start_transfer(DIAGNOSTICS_KIND, stimulus, self.state.time)
 
     def start_transfer(self, kind: Kind, stimulus, start: float) -> None:
-        again = self.active(kind)
+        earlier = self.transfer(kind)  # one that may go on (a reboot, an outage since) makes this request a second too
+        again = self.active(kind) or (earlier is not None and (earlier.uncertain or earlier.unseen))
         interval = optional_int(stimulus.get("retryInterval"))
         judged = interval is not None and interval > 0 and self.transfer(kind) is None  # an earlier one may go on
         transfer = Transfer(start_at=start, retries=optional_int(stimulus.get("retries")), retry_interval=interval,
