@@ -265,6 +265,7 @@ class CoreRules:
         self.violations.extend(found)
 
     def answer_ChangeConfiguration(self, stimulus, payload) -> None:
+        timeout = setting(self.state, "ConnectionTimeOut", None)
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -281,6 +282,33 @@ class CoreRules:
             self.stop_sampled_changed(payload.get("status"))
         if key == "stoptransactiononinvalidid" and accepted and str(stimulus.get("value")).casefold() == "true":
             self.invalid_may_stop()
+        if key == "connectiontimeout" and accepted:
+            self.keep_session_timeouts(timeout)
+
+    def keep_session_timeouts(self, timeout: int | None) -> None:
+        """ConnectionTimeOut changed (§9.1.6): §5.3 ("effective immediately") does not say whether a session already
+        Preparing takes the new value or keeps the one it began with (the bundled charge point arms its timer when
+        Preparing begins; blind set 3's false alarm): either is allowed for that session (:meth:`session_timeouts`)."""
+        for c in self.connectors():
+            since = self.preparing_began(c)
+            if since is not None and (c.timeout_before is None or c.timeout_before[1] != since):
+                self.update(c.id, timeout_before=(timeout, since))
+        if self.state.remote_starts and self.state.remote_timeout_before is None:
+            self.state = evolve(self.state, remote_timeout_before=timeout)
+
+    @staticmethod
+    def preparing_began(c: Connector) -> float | None:
+        """When the session that ConnectionTimeOut may end began: a card waiting for its cable, or a cable for its card."""
+        if c.authorized is not None and not c.plugged:
+            return c.authorized_at
+        return c.plugged_at if c.plugged and c.tx is None else None
+
+    def session_timeouts(self, c: Connector, since: float | None) -> tuple[int | None, ...]:
+        """The ConnectionTimeOut values the session begun at ``since`` may run by: the key's, and the one it began
+        with if the key changed since (:meth:`keep_session_timeouts`)."""
+        timeout = setting(self.state, "ConnectionTimeOut", None)
+        kept = c.timeout_before
+        return (timeout, kept[0]) if kept is not None and kept[1] == since and kept[0] != timeout else (timeout,)
 
     def invalid_may_stop(self) -> None:
         """§4.8 (errata 3.17, moved from §3.5.4): "When the authorization status in the StartTransaction.conf is not
@@ -1563,7 +1591,9 @@ class CoreRules:
         Preparing (§5.11, §4.9 A2); it now waits there for its cable like any authorization."""
         tags = frozenset(tag for tag, _ in self.state.remote_starts)
         tag, at = self.state.remote_starts[0]
-        self.update(c.id, authorized=tag, authorized_at=at, alternatives=tags, uncertain=len(tags) > 1)
+        kept = self.state.remote_timeout_before
+        self.update(c.id, authorized=tag, authorized_at=at, alternatives=tags, uncertain=len(tags) > 1,
+                    timeout_before=None if kept is None else (kept, at))
         self.state = evolve(self.state, remote_starts=self.state.remote_starts[1:])
 
     # -- 3. settle ----------------------------------------------------------
@@ -1723,20 +1753,29 @@ class CoreRules:
         if not timeout:
             return
         if self.state.remote_starts and not self.queue_blocked():  # else it may have started, queued unseen (§3.7)
-            late = self.state.time - timeout - self.state.options.tolerance
+            before = self.state.remote_timeout_before
+            late = self.state.time - max(timeout, before or 0) - self.state.options.tolerance
             kept = tuple(e for e in self.state.remote_starts if e[1] >= late)
-            self.state = evolve(self.state, remote_starts=kept)
+            if len(kept) != len(self.state.remote_starts):
+                self.state = evolve(self.state, remote_starts=kept, remote_timeout_before=before if kept else None)
         for c in self.connectors():
-            if c.authorized is not None and not c.plugged and c.authorized_at + timeout + self.state.options.tolerance < self.state.time \
+            if c.authorized is not None and not c.plugged and c.authorized_at + self.latest_timeout(c) \
+                    + self.state.options.tolerance < self.state.time \
                     and not self.held_while_unavailable(c):  # no Preparing yet (§4.9 H2), so no ConnectionTimeOut
                 self.update(c.id, authorized=None, authorized_at=None)
+
+    def latest_timeout(self, c: Connector) -> float:
+        """The longest ConnectionTimeOut the card's session may run by; a value unknown or 0 (at once, or never: the
+        spec does not say) ends nothing."""
+        timeouts = self.session_timeouts(c, c.authorized_at)
+        return float("inf") if None in timeouts or 0 in timeouts else max(timeouts)
 
     def may_have_timed_out(self, c: Connector) -> bool:
         """ConnectionTimeOut (§9.1.6) may have run out: ``tolerance`` either way, since on a wall clock
         the Charge Point's timer and the time we see its messages differ by latency."""
-        timeout = setting(self.state, "ConnectionTimeOut", None)
-        return (c.authorized is not None and not c.plugged and timeout is not None
-                and self.state.time >= c.authorized_at + timeout - self.state.options.tolerance)
+        timeouts = [t for t in self.session_timeouts(c, c.authorized_at) if t is not None]
+        return (c.authorized is not None and not c.plugged and bool(timeouts)
+                and self.state.time >= c.authorized_at + min(timeouts) - self.state.options.tolerance)
 
     def adopt_offline_authorization(self, c: Connector) -> None:
         """A card authorized offline (§3.5) leaves the connector Preparing, waiting for the cable;
@@ -1841,9 +1880,8 @@ class CoreRules:
         return allowed
 
     def plugged_statuses(self, c: Connector) -> set[str]:
-        timeout = setting(self.state, "ConnectionTimeOut", None)  # unknown: it may have run out (§9.1.6)
-        timed_out = c.plugged_at is not None and self.state.time >= c.plugged_at + (
-            timeout if timeout is not None else 0) - self.state.options.tolerance
+        timeout = min(t if t is not None else 0 for t in self.session_timeouts(c, c.plugged_at))  # unknown: may have run out
+        timed_out = c.plugged_at is not None and self.state.time >= c.plugged_at + timeout - self.state.options.tolerance
         return {"Preparing", "Finishing"} if timed_out else {"Preparing"}
 
     def transaction_statuses(self, c: Connector) -> set[str]:

@@ -121,6 +121,9 @@ class Connector:
     second_start: bool = False
     """A second StartTransaction came for it while its transaction ran (SecondTransactionOnConnector, §4.8): the statuses
     the Charge Point reported for that start (Preparing) may stand for the rest of the transaction (sim-sap r3)."""
+    timeout_before: tuple[int | None, float] | None = None
+    """(ConnectionTimeOut when its Preparing began, that beginning), once the key changed since: the Charge Point may
+    time that session out by the value it began with or by the new one (§5.3, §9.1.6 do not say which)."""
 
 
 @attrs.frozen(cache_hash=True)
@@ -188,6 +191,8 @@ class ChargePointState:
     remote_starts: tuple[tuple[str, float], ...] = ()
     """(idTag, when) of each accepted RemoteStartTransaction without connectorId still waiting: each may
     hold a connector of the Charge Point's choice (§5.11) until it starts or ConnectionTimeOut ends it."""
+    remote_timeout_before: int | None = None
+    """ConnectionTimeOut before it changed while ``remote_starts`` waited: they may run by either value (§5.3, §9.1.6)."""
     charging_id_tags: frozenset[str] = frozenset()
     """The idTags given to the Charge Point for charging: presented at a reader, in a RemoteStartTransaction or a
     ReserveNow (its parentIdTag too). "Authorize.req SHOULD only be used for the authorization of an identifier for
