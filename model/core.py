@@ -845,7 +845,7 @@ class CoreRules:
         # a retry while Rejected, or again after one that no StatusNotification followed (a reconnection's boot: the
         # SAP simulator ignored that answer, stays Rejected inside and boots on each reconnection, sim-sap final4)
         unanswered = self.state.accepted_after_rejected and all(c.reported is None for c in self.connectors())
-        retried = status == "Accepted" and (self.state.registration == "Rejected" or unanswered) and not self.state.rebooting
+        retried = status == "Accepted" and ((self.state.registration == "Rejected" and not self.state.rebooting) or unanswered)
         self.state = evolve(self.state, registration=status or "Pending", rebooting=False, accepted_after_rejected=retried,
                             accepted_on_connection=status == "Accepted", boot_at=call.time, connectors=connectors,
                             config=config)
