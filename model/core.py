@@ -266,6 +266,7 @@ class CoreRules:
 
     def answer_ChangeConfiguration(self, stimulus, payload) -> None:
         timeout = setting(self.state, "ConnectionTimeOut", None)
+        retry = self.retry_keys()
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -284,6 +285,55 @@ class CoreRules:
             self.invalid_may_stop()
         if key == "connectiontimeout" and accepted:
             self.keep_session_timeouts(timeout)
+        if key in ("transactionmessageattempts", "transactionmessageretryinterval") and accepted:
+            self.keep_retry_settings(retry)
+
+    def retry_keys(self) -> tuple[int | None, int | None]:
+        return (setting(self.state, "TransactionMessageAttempts", None),
+                setting(self.state, "TransactionMessageRetryInterval", None))
+
+    def keep_retry_settings(self, before: tuple[int | None, int | None]) -> None:
+        """TransactionMessageAttempts or TransactionMessageRetryInterval changed (§9.1.31, §9.1.32) while a message is
+        retried: §5.3 ("effective immediately") does not say whether its retries take the new values or keep those
+        they began with (the bundled charge point arms each wait when a transmission fails): either is allowed for
+        that message's retries (:meth:`retry_settings`), the owed retry due by the later, not owed where either
+        reading has it discarded."""
+        kept = {entry[0] for entry in self.state.retry_before}
+        new = tuple((f[0], *before) for f in self.state.failures if f[0] not in kept)
+        self.state = evolve(self.state, retry_before=self.state.retry_before + new)
+        for c in self.connectors():
+            if c.tx is not None and c.tx.transaction_id is None and c.tx.start_failures and c.tx.retry_before is None:
+                self.update(c.id, tx=evolve(c.tx, retry_before=before))
+        self.state = evolve(self.state, owed=tuple(filter(None, map(self.retry_owed_again, self.state.owed))))
+
+    def retry_owed_again(self, owed: Owed) -> Owed | None:
+        """An owed retry by the values its message may now run by: due by the longest wait, dropped where the fewest
+        attempts have it discarded."""
+        if owed.rule != "TransactionMessageRetry":
+            return owed
+        if owed.action == "StopTransaction":
+            failed, at = next(((f[1], f[2]) for f in self.state.failures if f[0] == owed.transaction_id), (0, None))
+            attempts, intervals = self.retry_settings(self.stop_retry_before(owed.transaction_id))
+        else:
+            tx = self.state.connector(owed.connector).tx
+            failed, at = (tx.start_failures, tx.start_failed_at) if tx is not None else (0, None)
+            attempts, intervals = self.retry_settings(None if tx is None else tx.retry_before)
+        if at is None or None in attempts or None in intervals:
+            return owed
+        if failed >= min(attempts):
+            return None
+        return evolve(owed, due=max(owed.due, at + max(intervals) * failed + self.state.options.tolerance))
+
+    def retry_settings(self, before: tuple[int | None, int | None] | None) -> tuple[set, set]:
+        """The TransactionMessageAttempts and TransactionMessageRetryInterval values a message's retries may run by:
+        the keys', and those they began with if either changed since (:meth:`keep_retry_settings`)."""
+        attempts, interval = self.retry_keys()
+        if before is None:
+            return {attempts}, {interval}
+        return {attempts, before[0]}, {interval, before[1]}
+
+    def stop_retry_before(self, transaction_id) -> tuple[int | None, int | None] | None:
+        return next((entry[1:] for entry in self.state.retry_before if entry[0] == transaction_id), None)
 
     def keep_session_timeouts(self, timeout: int | None) -> None:
         """ConnectionTimeOut changed (§9.1.6): §5.3 ("effective immediately") does not say whether a session already
@@ -1075,16 +1125,18 @@ class CoreRules:
         """§3.7.1: a StartTransaction the Central System failed to process is sent again, up to
         TransactionMessageAttempts times; errata 3.18: once it is given up the transaction has no
         transactionId, and its messages carry transactionId -1."""
-        self.update(connector_id, tx=evolve(self.state.connector(connector_id).tx, start_failures=failed))
-        attempts = setting(self.state, "TransactionMessageAttempts", None)
-        if isinstance(attempts, int) and failed >= attempts:
+        tx = evolve(self.state.connector(connector_id).tx, start_failures=failed, start_failed_at=call.time)
+        self.update(connector_id, tx=tx)
+        attempts, intervals = self.retry_settings(tx.retry_before)
+        if None not in attempts and failed >= max(attempts):
             self.given_up(connector_id)
             return
-        interval = setting(self.state, "TransactionMessageRetryInterval", None)
-        if attempts is not None and interval is not None:  # §3.7.1 "SHOULD send this message again" within interval × n
-            self.owe_message("StartTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
-                             f"StartTransaction on connector {connector_id} again after failure {failed} of {attempts}",
-                             due=call.time + interval * failed + self.state.options.tolerance, connector=connector_id)
+        if None in attempts or None in intervals or failed >= min(attempts):  # (either reading may give it up)
+            return  # §3.7.1 "SHOULD send this message again" within interval × n
+        self.owe_message("StartTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
+                         f"StartTransaction on connector {connector_id} again after failure {failed} of "
+                         f"{'/'.join(map(str, sorted(attempts)))}",
+                         due=call.time + max(intervals) * failed + self.state.options.tolerance, connector=connector_id)
 
     def given_up(self, connector_id: int) -> None:
         """Errata 3.18: the transaction's StartTransaction given up, its messages carry transactionId -1."""
@@ -1283,6 +1335,7 @@ class CoreRules:
             self.learn(call.payload.get("idTag"), (call.answer or {}).get("idTagInfo"))
             self.state = evolve(self.state, retrying=self.state.retrying - {transaction_id},
                                       failures=tuple(f for f in self.state.failures if f[0] != transaction_id))
+            self.forget_retry_settings(transaction_id)
         elif transaction_id in self.state.retrying:
             self.stop_failed(transaction_id, call)
         self.queue_unconfirmed(call)
@@ -1292,26 +1345,38 @@ class CoreRules:
         TransactionMessageAttempts failures; then the Charge Point SHOULD discard it (DiscardedMessageResent)."""
         failed = next((f[1] for f in self.state.failures if f[0] == transaction_id), 0) + 1
         rest = tuple(f for f in self.state.failures if f[0] != transaction_id)
-        attempts = setting(self.state, "TransactionMessageAttempts", None)
-        interval = setting(self.state, "TransactionMessageRetryInterval", None)
-        wait = None if interval is None else call.time + interval * failed - self.state.options.tolerance
-        self.state = evolve(self.state, failures=rest + ((transaction_id, failed, wait),))
-        if attempts is None or interval is None:
+        attempts, intervals = self.retry_settings(self.stop_retry_before(transaction_id))
+        self.state = evolve(self.state, failures=rest + ((transaction_id, failed, call.time),))
+        if None in attempts or None in intervals:
             return
-        if failed >= attempts:
+        if failed >= max(attempts):
             self.state = evolve(self.state, retrying=self.state.retrying - {transaction_id}, failures=rest,
-                                      exhausted=self.state.exhausted | {transaction_id})
+                                exhausted=self.state.exhausted | {transaction_id})
+            self.forget_retry_settings(transaction_id)
+            return
+        if failed >= min(attempts):  # discarded by one reading of a changed key, not by the other: either
             return
         self.owe_message("StopTransaction", "TransactionMessageRetry", "OCPP 1.6 §3.7.1, §9.1.31, §9.1.32",
-                         f"StopTransaction of transaction {transaction_id} again after failure {failed} of {attempts}",
-                         due=call.time + interval * failed + self.state.options.tolerance, transaction_id=transaction_id)
+                         f"StopTransaction of transaction {transaction_id} again after failure {failed} of "
+                         f"{'/'.join(map(str, sorted(attempts)))}",
+                         due=call.time + max(intervals) * failed + self.state.options.tolerance,
+                         transaction_id=transaction_id)
+
+    def forget_retry_settings(self, transaction_id) -> None:
+        if any(entry[0] == transaction_id for entry in self.state.retry_before):
+            kept = tuple(entry for entry in self.state.retry_before if entry[0] != transaction_id)
+            self.state = evolve(self.state, retry_before=kept)
 
     def check_retry_wait(self, transaction_id: int, call: CpCall) -> None:
         """§3.7.1: "Before every retransmission, it SHOULD wait as many seconds as specified in its
         TransactionMessageRetryInterval key, multiplied by the number of preceding transmissions" (the
         example: "SHALL wait for 60 seconds"). A reboot forgets the wait (the queue goes out at boot)."""
-        for failed_id, failed, wait in self.state.failures:
-            if failed_id == transaction_id and wait is not None and call.time < wait:
+        for failed_id, failed, at in self.state.failures:
+            intervals = self.retry_settings(self.stop_retry_before(failed_id))[1]
+            if failed_id != transaction_id or at is None or None in intervals:
+                continue
+            wait = at + min(intervals) * failed - self.state.options.tolerance
+            if call.time < wait:
                 self.fail("TransactionMessageRetryEarly", "OCPP 1.6 §3.7.1, §9.1.32",
                           f"StopTransaction of transaction {transaction_id} sent again {wait - call.time:.0f}s "
                           f"before TransactionMessageRetryInterval × {failed} had passed")
@@ -1321,7 +1386,14 @@ class CoreRules:
         Point's TransactionMessageAttempts and TransactionMessageRetryInterval are known."""
         known = all(setting(self.state, key, None) is not None
                     for key in ("TransactionMessageAttempts", "TransactionMessageRetryInterval"))
-        return frozenset(f[0] for f in self.state.failures if f[0] in self.state.retrying) if known else frozenset()
+        return frozenset(f[0] for f in self.state.failures if f[0] in self.state.retrying
+                         and not self.may_be_discarded(f[0], f[1])) if known else frozenset()
+
+    def may_be_discarded(self, transaction_id: int, failed: int) -> bool:
+        """After ``failed`` failures, a reading of TransactionMessageAttempts (:meth:`retry_settings`) may have the
+        StopTransaction discarded (§3.7.1): it then holds the queue no longer."""
+        attempts = self.retry_settings(self.stop_retry_before(transaction_id))[0]
+        return None in attempts or failed >= min(attempts)
 
     def check_queue_order(self, call: CpCall) -> None:
         """§3.7: "The delivery of new transaction-related messages SHALL wait until the queue has been
@@ -1707,6 +1779,7 @@ class CoreRules:
                 self.state, retrying=self.state.retrying - {owed.transaction_id},
                 failures=tuple(f for f in self.state.failures if f[0] != owed.transaction_id),
                 exhausted=self.state.exhausted | {owed.transaction_id})
+            self.forget_retry_settings(owed.transaction_id)
         c = self.state.connector(owed.connector) if owed.action == "StopTransaction" and owed.connector else None
         if c is not None and c.tx is not None and (c.reported == "Finishing" or c.reported == "Available" and not c.plugged):
             self.forget_ended(c)

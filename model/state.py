@@ -68,6 +68,11 @@ class Tx:
     """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
     start_failures: int = 0
     """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
+    start_failed_at: float | None = None
+    """When the last of those failed."""
+    retry_before: tuple[int | None, int | None] | None = None
+    """(TransactionMessageAttempts, TransactionMessageRetryInterval) its StartTransaction's retries began with, once
+    either key changed while they went on: they may run by those values or the new ones (§5.3, §3.7.1)."""
     cableless: bool = False
     """Started with no cable plugged in, and none since (a Charge Point that starts at authorization; the SAP
     simulator has no cable at all): §4.9 defines no status for it (SuspendedEV/SuspendedEVSE: "the EV is
@@ -185,8 +190,11 @@ class ChargePointState:
     stopped: frozenset[int] = frozenset()
     retrying: frozenset[int] = frozenset()
     failures: tuple[tuple[int, int, float | None], ...] = ()
-    """(transactionId, failed transmissions of its StopTransaction, the earliest time of its next
-    retransmission or None) while it is retried (§3.7.1)."""
+    """(transactionId, failed transmissions of its StopTransaction, when the last one failed, or None once a reboot
+    forgot its wait) while it is retried (§3.7.1)."""
+    retry_before: tuple[tuple[int, int | None, int | None], ...] = ()
+    """(transactionId, TransactionMessageAttempts, TransactionMessageRetryInterval) its StopTransaction's retries began
+    with, once either key changed while they went on: they may run by those values or the new ones (§5.3, §3.7.1)."""
     exhausted: frozenset[int] = frozenset()
     remote_starts: tuple[tuple[str, float], ...] = ()
     """(idTag, when) of each accepted RemoteStartTransaction without connectorId still waiting: each may

@@ -1,0 +1,144 @@
+"""A configuration key changed while an activity it governs is under way (§5.3: Accepted, "effective immediately").
+
+The pattern of 7b934cb (ConnectionTimeOut, blind set 3): §5.3 does not say whether an activity already under way takes
+the new value or keeps the one it began with (a timer armed earlier), so one begun before the change may follow either;
+nothing outside both is accepted, and one begun after follows the new value only. This file audits the other keys the
+model reads; each key has its tests both ways.
+"""
+
+from test_model_core import TAG, Trace, authorize, preparing, result, sn, start_tx, step
+from test_model_core_gaps import failed_start, failed_stop, resend
+
+OTHER = "TAG2"
+
+
+def change(trace: Trace, key: str, value) -> Trace:
+    return trace.ok(step("ChangeConfiguration", key=key, value=str(value)), result(status="Accepted"))
+
+
+# -- §3.7.1 TransactionMessageRetryInterval (§9.1.32) changed while a StopTransaction is retried ----------------
+# The bundled charge point arms each wait when a transmission fails (adapters/chargepoint/link.py _failed): the wait
+# under way keeps the old value, the next ones take the new. A charge point may as well re-arm at once, or keep the
+# values the message's retries began with.
+
+
+def test_3_7_1_a_shorter_interval_may_apply_to_the_wait_under_way():
+    """60 -> 10 after the first failure: resent 10 s after it (the new value at once) is allowed."""
+    trace = change(failed_stop(interval=60), "TransactionMessageRetryInterval", 10)
+    trace.ok(step("AdvanceTime", seconds=10), resend(10.0))
+
+
+def test_3_7_1_a_longer_interval_may_apply_to_the_wait_under_way():
+    """10 -> 60: not resent after 10 s (the new value at once) is allowed; it is owed by 60 s."""
+    trace = change(failed_stop(interval=10), "TransactionMessageRetryInterval", 60)
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("AdvanceTime", seconds=30), resend(60.0))
+
+
+def test_3_7_1_the_wait_under_way_may_keep_the_old_interval():
+    """10 -> 60: resent after 10 s (the wait armed at the failure, as the bundled charge point does) is allowed."""
+    trace = change(failed_stop(interval=10), "TransactionMessageRetryInterval", 60)
+    trace.ok(step("AdvanceTime", seconds=10), resend(10.0))
+
+
+def test_3_7_1_later_waits_of_the_same_message_may_keep_the_old_interval():
+    """60 -> 10: a charge point that keeps the values the message's retries began with waits 120 s after the second
+    failure (the bundled one, 20 s): silent at 80 s, resent at 180 s."""
+    trace = change(failed_stop(interval=60), "TransactionMessageRetryInterval", 10)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=20))
+    trace.ok(step("AdvanceTime", seconds=100), resend(180.0))
+
+
+def test_3_7_1_a_resend_before_both_intervals_is_still_early():
+    trace = change(failed_stop(interval=60), "TransactionMessageRetryInterval", 30)
+    assert trace.do(step("AdvanceTime", seconds=10), resend(10.0)) == ["TransactionMessageRetryEarly"]
+
+
+def test_3_7_1_no_resend_after_both_intervals_is_still_missing():
+    trace = change(failed_stop(interval=10), "TransactionMessageRetryInterval", 60)
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+
+
+def test_3_7_1_a_message_failing_after_the_change_runs_by_the_new_interval_only():
+    """The next transaction's StopTransaction, failing after 60 -> 10, is early at 5 s and late after 10 s."""
+    trace = change(failed_stop(interval=60), "TransactionMessageRetryInterval", 10)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0))
+    preparing(trace, connector=2).ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, t=60.0),
+             start_tx(2, OTHER, tx_id=2, t=60.0), sn(2, "Charging", 60.0))
+    failing = resend(60.0, error="InternalError")
+    failing.payload["transactionId"] = 2
+    trace.ok(step("RemoteStopTransaction", transactionId=2), result(status="Accepted"), failing, sn(2, "Finishing", 60.0))
+    assert trace.do(step("AdvanceTime", seconds=11)) == ["TransactionMessageRetry"]
+    trace = change(failed_stop(interval=60), "TransactionMessageRetryInterval", 10)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0))
+    preparing(trace, connector=2).ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, t=60.0),
+             start_tx(2, OTHER, tx_id=2, t=60.0), sn(2, "Charging", 60.0))
+    trace.ok(step("RemoteStopTransaction", transactionId=2), result(status="Accepted"), failing, sn(2, "Finishing", 60.0))
+    early = resend(65.0)
+    early.payload["transactionId"] = 2
+    assert trace.do(step("AdvanceTime", seconds=5), early) == ["TransactionMessageRetryEarly"]
+
+
+# -- §3.7.1 TransactionMessageAttempts (§9.1.31) changed while a StopTransaction is retried -----------------------
+
+
+def test_3_7_1_fewer_attempts_may_discard_the_message_under_way():
+    """3 -> 1 after the first failure: a charge point that reads the key when it would resend discards it (the
+    bundled one resends: it decided at the failure). Neither a missing retry, nor a queue held behind it."""
+    trace = change(failed_stop(attempts=3), "TransactionMessageAttempts", 1)
+    trace.ok(step("AdvanceTime", seconds=600))
+    preparing(trace, connector=2).ok(step("SetIdTag", idTag=OTHER, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=2, idTag=OTHER), authorize(OTHER, t=600.0),
+             start_tx(2, OTHER, tx_id=2, t=600.0), sn(2, "Charging", 600.0))
+
+
+def test_3_7_1_fewer_attempts_may_still_resend_the_message_under_way():
+    """5 -> 2: a charge point that keeps the count its retries began with resends after the second failure."""
+    trace = change(failed_stop(attempts=5), "TransactionMessageAttempts", 2)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=120), resend(180.0))
+
+
+def test_3_7_1_more_attempts_may_still_discard_by_the_old_count():
+    """2 -> 5: a charge point that keeps the count its retries began with discards after the second failure."""
+    trace = change(failed_stop(attempts=2), "TransactionMessageAttempts", 5)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=600))
+
+
+def test_3_7_1_a_resend_past_both_counts_is_still_discarded_message_resent():
+    trace = change(failed_stop(attempts=3), "TransactionMessageAttempts", 2)
+    trace.ok(step("AdvanceTime", seconds=60), resend(60.0, error="InternalError"))
+    trace.ok(step("AdvanceTime", seconds=120), resend(180.0, error="InternalError"))
+    assert trace.do(step("AdvanceTime", seconds=180), resend(360.0)) == ["DiscardedMessageResent"]
+
+
+def test_3_7_1_a_retry_both_counts_owe_is_still_missing():
+    """2 -> 3 after the first failure: both readings resend once more."""
+    trace = change(failed_stop(attempts=2), "TransactionMessageAttempts", 3)
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+
+
+# -- the same for a StartTransaction retried (§3.7.1, errata 3.18) --------------------------------------------------
+
+
+def test_3_7_1_fewer_attempts_may_give_up_a_start_transaction_under_way():
+    trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60),
+                   "TransactionMessageAttempts", 1)
+    trace.ok(step("AdvanceTime", seconds=600))
+
+
+def test_3_7_1_a_longer_interval_may_apply_to_a_start_transaction_under_way():
+    trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=10),
+                   "TransactionMessageRetryInterval", 60)
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("AdvanceTime", seconds=30), start_tx(1, TAG, t=60.0))
+
+
+def test_3_7_1_a_start_transaction_not_resent_by_both_intervals_is_still_missing():
+    trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=10),
+                   "TransactionMessageRetryInterval", 60)
+    assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
