@@ -118,3 +118,19 @@ def test_without_a_timer_or_a_clock_nothing_is_waited(session_of):
         assert run_rule(s, "wait_for_timer", timer="ConnectionTimeOut", early=True, c=1, cable=True) == []
     finally:
         s.capabilities = session_capabilities
+
+
+@pytest.mark.parametrize("early, seconds", [(True, 0.5), (False, 60.5)])
+def test_a_connection_timeout_changed_while_waiting_is_waited_for_by_either_value(session_of, early, seconds):
+    """§5.3, §9.1.6: a session begun before ConnectionTimeOut changed (60 -> 1) may end by either value: a wait
+    before the earlier deadline, or after the later one, leaves the verdict to the model with no choice open."""
+    s = session_of()
+    machine = machine_class(s)()
+    try:
+        machine.boot(())
+        for step in (ACCEPT, CARD, {"op": "ChangeConfiguration", "key": "ConnectionTimeOut", "value": "1"}):
+            machine.do(step)
+        machine.wait_for_timer(timer="ConnectionTimeOut", early=early, c=1, cable=False)
+        assert machine.steps[3:] == [wait(seconds)]
+    finally:
+        s.end_example()

@@ -41,10 +41,11 @@ OWED_WAITS = 2 * (RETRIES + 2)
 """At most this many waits for the statuses of one download (each attempt: Downloading, DownloadFailed)."""
 
 
-def connection_timeouts(state) -> list[float]:
+def connection_timeouts(state, early: bool = True) -> list[float]:
     """When each incipient session's ConnectionTimeOut runs out: a card authorized at a connector without cable, or
     a cable plugged without card, the connector Preparing since (none while a connector or the Charge Point is
-    Inoperative: §4.9 H2, no Preparing yet)."""
+    Inoperative: §4.9 H2, no Preparing yet). A session begun before the key changed may run by either value (§5.3,
+    §9.1.6 do not say which): the earlier deadline for a wait before it, the later for a wait after it."""
     timeout = value_of(state.config, "ConnectionTimeOut")
     if not isinstance(timeout, int) or timeout <= 0 or state.connectors[0].inoperative:
         return []
@@ -53,9 +54,17 @@ def connection_timeouts(state) -> list[float]:
         if c.tx is not None or c.faulted or c.inoperative:
             continue
         if c.authorized is not None and not c.plugged and c.authorized_at is not None:
-            found.append(c.authorized_at + timeout)
+            since = c.authorized_at
         elif c.plugged and c.authorized is None and c.plugged_at is not None and c.reported == "Preparing":
-            found.append(c.plugged_at + timeout)
+            since = c.plugged_at
+        else:
+            continue
+        before = getattr(c, "timeout_before", None)
+        if before is None:
+            found.append(since + timeout)
+        elif isinstance(before[0], int) and before[0] > 0:
+            either = (since + timeout, before[1] + before[0])
+            found.append(min(either) if early else max(either))
     return found
 
 
@@ -89,10 +98,12 @@ class TimerRules:
         if timer == "retryInterval":
             self.download_retried()
             return
-        deadlines = connection_timeouts if timer == "ConnectionTimeOut" else expiry_dates
-        if not deadlines(self.model) and c <= self.connectors:
+        def deadlines():
+            return connection_timeouts(self.model, early) if timer == "ConnectionTimeOut" else expiry_dates(self.model)
+
+        if not deadlines() and c <= self.connectors:
             self.start_timer(timer, c, cable)
-        self.wait_to_edge(deadlines(self.model), early, self.model.options.tolerance)
+        self.wait_to_edge(deadlines(), early, self.model.options.tolerance)
 
     def start_timer(self, timer: str, c: int, cable: bool) -> None:
         here = self.connector(c)
