@@ -65,7 +65,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         boot_response=PLAIN, owed=seq(PLAIN), stopped=bag(TRANSACTION), retrying=bag(TRANSACTION),
         failures=bag(row(TRANSACTION, PLAIN, TIME)), retry_before=bag(row(TRANSACTION, PLAIN, PLAIN)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
         remote_timeout_before=PLAIN,
-        charging_id_tags=bag(ID_TAG), stop_sampled_since=TIME,
+        charging_id_tags=bag(ID_TAG), status_duration_before=row(PLAIN, TIME), stop_sampled_since=TIME,
         aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, leftover_queue=PLAIN, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(

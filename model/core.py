@@ -267,6 +267,7 @@ class CoreRules:
     def answer_ChangeConfiguration(self, stimulus, payload) -> None:
         timeout = setting(self.state, "ConnectionTimeOut", None)
         retry = self.retry_keys()
+        minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -287,6 +288,8 @@ class CoreRules:
             self.keep_session_timeouts(timeout)
         if key in ("transactionmessageattempts", "transactionmessageretryinterval") and accepted:
             self.keep_retry_settings(retry)
+        if key == "minimumstatusduration" and accepted:
+            self.keep_status_duration(minimum)
 
     def retry_keys(self) -> tuple[int | None, int | None]:
         return (setting(self.state, "TransactionMessageAttempts", None),
@@ -1673,6 +1676,8 @@ class CoreRules:
     def settle(self) -> None:
         self.handled.add("settle")
         self.note_aligned_interval()
+        if self.state.status_duration_before is not None and not self.status_duration_before():
+            self.state = evolve(self.state, status_duration_before=None)
         self.expire_authorizations()
         if not (self.state.online and self.state.powered) or self.state.held:  # held: as good as offline (State.held)
             return
@@ -1932,14 +1937,32 @@ class CoreRules:
         return self.state.connector(c.id)
 
     def omits_short_statuses(self) -> bool:
-        """MinimumStatusDuration is set: a status active for less time than it may go unreported (§4.9, §9.1.20)."""
-        return (setting(self.state, "MinimumStatusDuration", 0) or 0) > 0
+        """MinimumStatusDuration is set, or was until lately (:meth:`keep_status_duration`): a status active for less
+        time than it may go unreported (§4.9, §9.1.20)."""
+        return (setting(self.state, "MinimumStatusDuration", 0) or 0) > 0 or self.status_duration_before() > 0
+
+    def status_duration_before(self) -> int:
+        """The MinimumStatusDuration a status begun before the key changed may still be waiting by, else 0."""
+        before = self.state.status_duration_before
+        if before is None or self.state.time >= before[1] + before[0] + self.state.options.tolerance:
+            return 0
+        return before[0]
+
+    def keep_status_duration(self, minimum: int) -> None:
+        """MinimumStatusDuration changed (§9.1.20): §5.3 ("effective immediately") does not say whether a status
+        already waiting to be sent takes the new delay or keeps the one it began with (a timer armed when the status
+        began): either is allowed for it (:meth:`status_may_wait`), until the longer has passed."""
+        longest = max(minimum, self.status_duration_before())
+        self.state = evolve(self.state, status_duration_before=(longest, self.state.time) if longest > 0 else None)
 
     def status_may_wait(self, c: Connector) -> bool:
         """§4.9: "Setting a high MinimumStatusDuration time may result in the delayed sending of all
         StatusNotifications, since the Charge Point will only send the StatusNotification.req once the
         MinimumStatusDuration time is passed" (§9.1.20): a status that does not fit yet is owed only then."""
         minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
+        if c.changed_at is not None and self.state.status_duration_before is not None \
+                and c.changed_at <= self.state.status_duration_before[1]:  # begun before the key changed
+            minimum = max(minimum, self.status_duration_before())
         return c.reported not in c.fitting and minimum > 0 and c.changed_at is not None \
             and self.state.time < c.changed_at + minimum + self.state.options.tolerance
 

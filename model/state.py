@@ -205,6 +205,9 @@ class ChargePointState:
     """The idTags given to the Charge Point for charging: presented at a reader, in a RemoteStartTransaction or a
     ReserveNow (its parentIdTag too). "Authorize.req SHOULD only be used for the authorization of an identifier for
     charging" (§4.1)."""
+    status_duration_before: tuple[int, float] | None = None
+    """(MinimumStatusDuration, when it changed) once it changed from a value > 0: a status that began before may be
+    sent by the delay it began with or by the new one (§5.3, §9.1.20)."""
     stop_sampled_since: float | None = None
     """When StopTxnSampledData changed while a transaction may have begun unseen (queued, offline), or infinity
     after a RebootRequired: a transaction stamped no later began under a value the model cannot be sure of."""

@@ -142,3 +142,47 @@ def test_3_7_1_a_start_transaction_not_resent_by_both_intervals_is_still_missing
     trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=10),
                    "TransactionMessageRetryInterval", 60)
     assert trace.do(step("AdvanceTime", seconds=61)) == ["TransactionMessageRetry"]
+
+
+# -- §9.1.20 MinimumStatusDuration changed while a status waits to be sent (§4.9) ---------------------------------
+
+
+def waiting_status(before: int, after: int) -> Trace:
+    """A cable plugged in at 0 s; its Preparing not sent yet (a delay of ``before`` s), then the key changed."""
+    trace = Trace(MinimumStatusDuration=before)
+    trace.ok(step("PlugIn", connectorId=1))
+    return change(trace, "MinimumStatusDuration", after)
+
+
+def test_9_1_20_a_status_waiting_may_keep_the_delay_it_began_with():
+    """60 -> 0: a charge point that armed its delay when Preparing began sends it at 60 s."""
+    trace = waiting_status(60, 0)
+    trace.ok(step("AdvanceTime", seconds=30))
+    trace.ok(step("AdvanceTime", seconds=30), sn(1, "Preparing", 60.0))
+
+
+def test_9_1_20_a_status_waiting_may_take_the_new_delay():
+    waiting_status(60, 0).ok(step("AdvanceTime", seconds=1), sn(1, "Preparing", 1.0))
+
+
+def test_9_1_20_a_status_waiting_past_both_delays_is_still_not_reported():
+    assert waiting_status(60, 0).do(step("AdvanceTime", seconds=61)) == ["StatusNotReported"]
+
+
+def test_9_1_20_a_status_begun_after_the_change_runs_by_the_new_delay_only():
+    """60 -> 0, Preparing sent at 10 s, then the cable out: Available began after the change and is owed at once."""
+    trace = waiting_status(60, 0)
+    trace.ok(step("AdvanceTime", seconds=10), sn(1, "Preparing", 10.0))
+    assert trace.do(step("Unplug", connectorId=1)) == ["StatusNotReported"]
+
+
+def test_9_1_20_statuses_may_still_be_omitted_while_the_old_delay_runs():
+    """60 -> 0: a status shorter than the old delay, begun before the change, may have gone unreported (§4.9), so
+    the transition table's gaps are open until the old delay has passed, and closed after it."""
+    from model.core import CoreRules
+
+    trace = waiting_status(60, 0)
+    assert CoreRules(trace.state).omits_short_statuses()
+    trace.ok(step("AdvanceTime", seconds=61), sn(1, "Preparing", 61.0))
+    assert not CoreRules(trace.state).omits_short_statuses()
+    assert trace.state.status_duration_before is None
