@@ -49,6 +49,7 @@ from model.state import ChargePointState, Connector, Options
 from model.violations import Violation
 from model.violations import RECOMMENDATIONS
 from model.firmware import KINDS
+from model.trigger import triggered
 from model.hostile import Released
 from model.worlds import RESULTS, with_same_deviations
 
@@ -151,6 +152,8 @@ class Worlds:
         kind = KINDS.get(call.action)
         if kind is not None and call.payload.get("status") in kind.final and (failure is None or failure.kept):
             self.finals = {**self.finals, call.action: call.payload.get("status")}
+        elif kind is not None and call.payload.get("status") != "Idle":  # the new request's process has begun
+            self.finals = {k: v for k, v in self.finals.items() if k != call.action}
         if queued and self.gap is not None and call.time - self.gap[1] <= self.worlds[0].state.options.tolerance:
             self.gap_queued = True
         self.gap_statuses = self.gap_statuses and call.action == "StatusNotification"
@@ -177,8 +180,6 @@ class Worlds:
             (lambda w: _sent_with_power(self._stimulus_options(w, stimulus, answer), None, dropped))
         failure = self._advance(time, options, none=dropped)
         self.gap_statuses = False
-        if stimulus.op in REQUESTS:  # a new update or upload: its own statuses from now on
-            self.finals = {k: v for k, v in self.finals.items() if k != REQUESTS[stimulus.op]}
         if answer is not None and answer.kind == "result" and (stimulus.op == "GetLocalListVersion" or (
                 stimulus.op == "SendLocalList" and (answer.payload or {}).get("status") == "Accepted")):
             self.list_unknown = False
@@ -327,11 +328,13 @@ class Worlds:
         with a FirmwareUpdate.req PDU" (§4.5; only Idle is restricted, to a TriggerMessage), and no clause forbids
         saying it again. The SAP simulator sends Installed at its boot and again from its update timer (sim-sap
         session 3; helper-51's log sap-51, frames 1,499 and 1,541); model/firmware.py ``left_over`` allows it for a
-        transfer the model could not follow, check-log follows it. Taken as it is: it changes nothing."""
+        transfer the model could not follow, check-log follows it. Taken as it is: it changes nothing. A new request
+        whose process has reported nothing yet leaves it possible: the log cannot tell the two processes apart (SAP,
+        sap-91 frame 719: Installed from the timer of the update before, 20 s after an UpdateFirmware it skipped)."""
         kind = KINDS.get(call.action)
         if kind is None or call.payload.get("status") != self.finals.get(call.action) \
-                or getattr(world.state.firmware, kind.field) is not None \
-                or any(o.action == call.action for o in world.state.owed):
+                or not _not_begun(getattr(world.state.firmware, kind.field)) \
+                or triggered(world.state.owed, call.action):
             return None
         state = self._judgement(world.state, call.time).state
         return Attempt(World(state, world.cost, world.assumed), f"{call.action} {call.payload.get('status')} again",
@@ -701,6 +704,12 @@ def _card_elsewhere(world: World, call: CpCall) -> list[tuple]:
     if call.action != "Authorize" or not any(c.presented == id_tag == c.authorized for c in connectors):
         return []
     return [(hidden.present(c.id, id_tag),) for c in connectors if c.presented != id_tag and c.tx is None]
+
+
+def _not_begun(transfer) -> bool:
+    """No transfer, or one requested that has reported nothing yet (its Charge Point may not have begun it: "SHOULD
+    start retrieving the firmware as soon as possible after retrieve-date", §5.19)."""
+    return transfer is None or (transfer.last is None and transfer.attempts == 0)
 
 
 def _adopted(attempt: Attempt, call: CpCall) -> Attempt:
