@@ -66,7 +66,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         failures=bag(row(TRANSACTION, PLAIN, TIME)), retry_before=bag(row(TRANSACTION, PLAIN, PLAIN)), exhausted=bag(TRANSACTION), remote_starts=bag(row(ID_TAG, TIME)),
         remote_timeout_before=PLAIN,
         charging_id_tags=bag(ID_TAG), status_duration_before=row(PLAIN, TIME), stop_sampled_since=TIME,
-        aligned_intervals=PLAIN, aligned_since=TIME, sampling_since=TIME, leftover_queue=PLAIN, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
+        aligned_intervals=PLAIN, aligned_since=TIME, aligned_before=row(PLAIN, TIME), sampling_since=TIME, leftover_queue=PLAIN, local_list=PLAIN, firmware=PLAIN, smart_charging=PLAIN,
         reservations=PLAIN),
     Connector: dict(
         id=CONNECTOR, reported=PLAIN, plugged=PLAIN, ev_suspended=PLAIN, faulted=PLAIN, unlock_failing=PLAIN,

@@ -268,6 +268,7 @@ class CoreRules:
         timeout = setting(self.state, "ConnectionTimeOut", None)
         retry = self.retry_keys()
         minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
+        aligned = setting(self.state, "ClockAlignedDataInterval", None)
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -280,6 +281,9 @@ class CoreRules:
             self.state = evolve(self.state, sampling_since=self.state.time)
         if key in ("clockaligneddatainterval", "metervaluesaligneddata") and accepted:
             self.state = evolve(self.state, aligned_since=self.state.time)
+        if key == "clockaligneddatainterval" and accepted:  # §5.3 does not say whether a timer armed goes on
+            before = (aligned, self.state.time) if isinstance(aligned, int) and aligned > 0 else None
+            self.state = evolve(self.state, aligned_before=before)
         if key == "stoptxnsampleddata" and payload.get("status") in ("Accepted", "RebootRequired"):
             self.stop_sampled_changed(payload.get("status"))
         if key == "stoptransactiononinvalidid" and accepted and str(stimulus.get("value")).casefold() == "true":
@@ -690,6 +694,9 @@ class CoreRules:
         end = self.state.time + float(stimulus.get("seconds"))
         self.owe_aligned_readings(self.state.time, end)
         self.state = evolve(self.state, time=end)
+        before = self.state.aligned_before
+        if before is not None and end >= metering.boundaries(before[1], float("inf"), before[0], most=1)[0]:
+            self.state = evolve(self.state, aligned_before=None)  # its timer's boundary has passed
 
     def owe_aligned_readings(self, start: float, end: float) -> None:
         """Errata 3.15: with ClockAlignedDataInterval > 0 "the Charge Point SHALL send MeterValues at the given
@@ -702,10 +709,18 @@ class CoreRules:
                 or not (self.state.online and self.state.powered and self.state.registration == "Accepted")
                 or self.queue_blocked()):
             return
-        for boundary in metering.boundaries(max(start, since + interval - 1e-6), end, interval):
+        for boundary in metering.boundaries(max(start, self.aligned_owed_from(since, interval)), end, interval):
             self.owe_message("MeterValues", "ClockAlignedReadingMissing", "OCPP 1.6 §3.16.2, errata 3.15",
                              f"a Sample.Clock reading at {iso(boundary)} (ClockAlignedDataInterval {interval})",
                              due=boundary + self.state.options.tolerance, reasons=frozenset({"Sample.Clock"}))
+
+    def aligned_owed_from(self, since: float, interval: int) -> float:
+        """Readings are owed one interval after the key took its value; after a change, from the boundary the
+        timer armed for the old interval would wake at, too (:attr:`ChargePointState.aligned_before`)."""
+        start, before = since + interval - 1e-6, self.state.aligned_before
+        if before is None:
+            return start
+        return max(start, metering.boundaries(before[1], float("inf"), before[0], most=1)[0] - 1e-6)
 
     def forget_aligned_readings(self) -> None:
         """Readings not yet sent when the Charge Point went offline or down are lost, not owed (§3.7:
@@ -892,7 +907,7 @@ class CoreRules:
         config = cfgmodel.on_reboot(self.state.config) if self.state.rebooting else self.state.config
         if self.state.rebooting:  # the retry waits of §3.7.1 are forgotten: the queue may go out at boot
             failures = tuple((transaction_id, failed, None) for transaction_id, failed, _ in self.state.failures)
-            self.state = evolve(self.state, failures=failures, aligned_since=call.time)
+            self.state = evolve(self.state, failures=failures, aligned_since=call.time, aligned_before=None)
         if status == "Accepted":
             config = cfgmodel.forget_value(config, "HeartbeatInterval")
         # a retry while Rejected, or again after one that no StatusNotification followed (a reconnection's boot: the

@@ -213,6 +213,9 @@ class ChargePointState:
     after a RebootRequired: a transaction stamped no later began under a value the model cannot be sure of."""
     aligned_intervals: frozenset[int] = frozenset()
     aligned_since: float | None = None
+    aligned_before: tuple[int, float] | None = None
+    """(ClockAlignedDataInterval > 0, when it changed): a Charge Point may keep the timer it had armed for that
+    interval's next boundary, so readings by the new interval are owed from that boundary on (§5.3, §9.1.5)."""
     """When ClockAlignedDataInterval took its value (a ChangeConfiguration Accepted, a boot): readings are
     owed from one interval later (§3.16.2, errata 3.15)."""
     sampling_since: float | None = None

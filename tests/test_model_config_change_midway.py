@@ -186,3 +186,36 @@ def test_9_1_20_statuses_may_still_be_omitted_while_the_old_delay_runs():
     trace.ok(step("AdvanceTime", seconds=61), sn(1, "Preparing", 61.0))
     assert not CoreRules(trace.state).omits_short_statuses()
     assert trace.state.status_duration_before is None
+
+
+# -- §9.1.5 ClockAlignedDataInterval changed while a timer for the next boundary is armed (§3.16.2, errata 3.15) -----
+
+
+def aligned_change(before: int, after: int) -> Trace:
+    trace = Trace(MeterValuesAlignedData="Energy.Active.Import.Register", ClockAlignedDataInterval=before)
+    return change(trace, "ClockAlignedDataInterval", after)
+
+
+def test_9_1_5_a_shorter_interval_may_wait_for_the_boundary_armed_before():
+    """900 -> 60 at 00:00:00: a charge point that keeps the timer it armed for 00:15:00 sends no reading before it
+    (the bundled one re-arms at once, for 00:01:00)."""
+    aligned_change(900, 60).ok(step("AdvanceTime", seconds=890))
+
+
+def test_9_1_5_a_shorter_interval_may_apply_at_once():
+    from test_model_core_gaps import clock_reading
+
+    aligned_change(900, 60).ok(step("AdvanceTime", seconds=120), clock_reading(60.0), clock_reading(120.0))
+
+
+def test_9_1_5_the_boundary_armed_before_is_still_owed():
+    assert set(aligned_change(900, 60).do(step("AdvanceTime", seconds=900))) == {"ClockAlignedReadingMissing"}
+
+
+def test_9_1_5_the_new_interval_is_owed_after_the_boundary_armed_before():
+    from test_model_core_gaps import clock_reading
+
+    trace = aligned_change(900, 60)
+    trace.ok(step("AdvanceTime", seconds=900), clock_reading(900.0))
+    assert trace.state.aligned_before is None
+    assert trace.do(step("AdvanceTime", seconds=60)) == ["ClockAlignedReadingMissing"]
