@@ -269,6 +269,7 @@ class CoreRules:
         retry = self.retry_keys()
         minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
         aligned = setting(self.state, "ClockAlignedDataInterval", None)
+        max_energy = setting(self.state, "MaxEnergyOnInvalidId", None)
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -294,6 +295,16 @@ class CoreRules:
             self.keep_retry_settings(retry)
         if key == "minimumstatusduration" and accepted:
             self.keep_status_duration(minimum)
+        if key == "maxenergyoninvalidid" and accepted and max_energy:
+            self.keep_energy_budgets()
+
+    def keep_energy_budgets(self) -> None:
+        """MaxEnergyOnInvalidId changed (§9.1.14) while a transaction runs invalid by a budget > 0: §5.3 ("effective
+        immediately") does not say whether its budget, set when it became invalid, follows the new value: it may
+        go on charging by the old one, or not (:meth:`transaction_statuses`)."""
+        for c in self.connectors():
+            if c.tx is not None and c.tx.invalid and not c.tx.energy_kept:
+                self.update(c.id, tx=evolve(c.tx, energy_kept=True))
 
     def retry_keys(self) -> tuple[int | None, int | None]:
         return (setting(self.state, "TransactionMessageAttempts", None),
@@ -2000,7 +2011,7 @@ class CoreRules:
             return {"SuspendedEV", "SuspendedEVSE", "Charging"} if c.tx.cableless else {"SuspendedEV", "SuspendedEVSE"}
         if c.tx.invalid:
             max_energy = setting(self.state, "MaxEnergyOnInvalidId", None)
-            return {"SuspendedEVSE", "Charging"} if max_energy else {"SuspendedEVSE"}
+            return {"SuspendedEVSE", "Charging"} if max_energy or c.tx.energy_kept else {"SuspendedEVSE"}
         if c.ev_suspended:
             return {"SuspendedEV", "SuspendedEVSE"}
         return {"Charging"}

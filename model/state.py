@@ -68,6 +68,9 @@ class Tx:
     """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
     start_failures: int = 0
     """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
+    energy_kept: bool = False
+    """MaxEnergyOnInvalidId changed from a value > 0 while it ran invalid: it may still charge by the budget it
+    began with (§5.3, §9.1.14)."""
     start_failed_at: float | None = None
     """When the last of those failed."""
     retry_before: tuple[int | None, int | None] | None = None

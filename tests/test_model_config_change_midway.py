@@ -219,3 +219,34 @@ def test_9_1_5_the_new_interval_is_owed_after_the_boundary_armed_before():
     trace.ok(step("AdvanceTime", seconds=900), clock_reading(900.0))
     assert trace.state.aligned_before is None
     assert trace.do(step("AdvanceTime", seconds=60)) == ["ClockAlignedReadingMissing"]
+
+
+# -- §9.1.14 MaxEnergyOnInvalidId changed while a transaction runs invalid (§4.8, errata 3.17) -----------------------
+
+
+def invalid_transaction(max_energy: int, connector: int = 1, tx_id: int = 1, trace: Trace | None = None) -> Trace:
+    """A StartTransaction.conf Invalid with StopTransactionOnInvalidId false: the transaction goes on, charging up
+    to MaxEnergyOnInvalidId (Charging) or suspended (SuspendedEVSE)."""
+    trace = preparing(trace or Trace(StopTransactionOnInvalidId=False, MaxEnergyOnInvalidId=max_energy), connector)
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    return trace.ok(step("PresentIdTag", connectorId=connector, idTag=TAG), authorize(TAG),
+                    start_tx(connector, TAG, tx_id=tx_id, status="Invalid"), sn(connector, "Charging"))
+
+
+def test_9_1_14_a_transaction_running_invalid_may_keep_its_energy_budget():
+    """1000 -> 0: a charge point that set the budget when the transaction became invalid goes on Charging."""
+    change(invalid_transaction(1000), "MaxEnergyOnInvalidId", 0).ok(step("AdvanceTime", seconds=10))
+
+
+def test_9_1_14_a_transaction_running_invalid_may_stop_charging_at_once():
+    change(invalid_transaction(1000), "MaxEnergyOnInvalidId", 0).ok(
+        step("AdvanceTime", seconds=10), sn(1, "SuspendedEVSE", 10.0))
+
+
+def test_9_1_14_a_transaction_invalid_after_the_change_runs_by_the_new_value_only():
+    trace = change(invalid_transaction(1000), "MaxEnergyOnInvalidId", 0)
+    trace.ok(step("AdvanceTime", seconds=10), sn(1, "SuspendedEVSE", 10.0))
+    assert trace.do(step("PlugIn", connectorId=2), sn(2, "Preparing", 10.0)) == []
+    assert trace.do(step("PresentIdTag", connectorId=2, idTag=TAG), authorize(TAG, t=10.0),
+                    start_tx(2, TAG, tx_id=2, status="Invalid", t=10.0), sn(2, "Charging", 10.0)) == [
+        "StatusNotReported"]
