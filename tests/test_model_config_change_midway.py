@@ -6,7 +6,7 @@ nothing outside both is accepted, and one begun after follows the new value only
 model reads; each key has its tests both ways.
 """
 
-from test_model_core import TAG, Trace, authorize, preparing, result, sn, start_tx, step
+from test_model_core import TAG, Trace, authorize, charging, preparing, result, sn, start_tx, step
 from test_model_core_gaps import failed_start, failed_stop, resend
 
 OTHER = "TAG2"
@@ -250,3 +250,61 @@ def test_9_1_14_a_transaction_invalid_after_the_change_runs_by_the_new_value_onl
     assert trace.do(step("PresentIdTag", connectorId=2, idTag=TAG), authorize(TAG, t=10.0),
                     start_tx(2, TAG, tx_id=2, status="Invalid", t=10.0), sn(2, "Charging", 10.0)) == [
         "StatusNotReported"]
+
+
+# -- keys judged safe: what the model already does when they change mid-activity ---------------------------------
+
+
+def test_9_1_19_a_sample_interval_changed_mid_transaction_leaves_its_sampling_unjudged():
+    """MeterValueSampleInterval 10 -> 60 (§9.1.19 "from the start of the charging transaction"): forget_sampling
+    leaves the running transaction's samples unjudged, so the old timer's sample at 10 s and the new one's at 60 s,
+    or none, are all allowed."""
+    from test_model_core_gaps import sample
+
+    trace = change(charging(Trace(MeterValueSampleInterval=10)), "MeterValueSampleInterval", 60)
+    trace.ok(step("AdvanceTime", seconds=10), sample(10))
+    trace.ok(step("AdvanceTime", seconds=600))
+
+
+def measured(t: float, stamp: str, measurand: str):
+    from model import CpCall
+
+    return CpCall("MeterValues", {"connectorId": 1, "transactionId": 1, "meterValue": [
+        {"timestamp": stamp, "sampledValue": [{"value": "10", "measurand": measurand}]}]}, t, answer={})
+
+
+def test_9_1_17_sampled_measurands_follow_the_key_by_the_time_a_sample_was_taken():
+    """MeterValuesSampledData prescribes the measurands of each MeterValues.req (§3.16.1), not of a transaction (unlike
+    StopTxnSampledData, "from the start of the Transaction": stop_sampled_changed): a sample taken before the change
+    may carry the old set, one taken after carries the new."""
+    trace = charging(Trace(MeterValuesSampledData="Energy.Active.Import.Register"))
+    trace.ok(step("AdvanceTime", seconds=10))
+    change(trace, "MeterValuesSampledData", "Power.Active.Import")
+    trace.ok(step("AdvanceTime", seconds=1), measured(11.0, "1970-01-01T00:00:05Z", "Energy.Active.Import.Register"))
+    assert trace.do(step("AdvanceTime", seconds=1), measured(12.0, "1970-01-01T00:00:12Z",
+                                                             "Energy.Active.Import.Register")) == [
+        "MeasurandNotConfigured", "ConfiguredMeasurandMissing"]
+
+
+def test_9_1_23_an_ev_side_disconnect_after_the_change_follows_the_new_value():
+    """StopTransactionOnEVSideDisconnect governs what the Charge Point does when the cable is unplugged (§9.1.23):
+    nothing is under way before that event, so an unplug after the change follows the new value, both ways."""
+    from test_model_core import EV_GONE
+
+    trace = change(charging(Trace(StopTransactionOnEVSideDisconnect=True)), "StopTransactionOnEVSideDisconnect", "false")
+    trace.ok(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE))
+    trace = change(charging(Trace(StopTransactionOnEVSideDisconnect=False)), "StopTransactionOnEVSideDisconnect", "true")
+    assert trace.do(step("Unplug", connectorId=1), sn(1, "SuspendedEV", info=EV_GONE)) == [
+        "StopTransactionOnEVSideDisconnect"]
+
+
+def test_9_1_13_a_card_authorized_before_the_change_stays_authorized():
+    """LocalPreAuthorize (and the other local authorization keys, §3.5, §9.1.12, §9.2.1) decide when the card is
+    presented: a card pre-authorized from the cache waits for its cable, and starts after the key is set false."""
+    trace = Trace(LocalPreAuthorize=True)
+    trace.ok(step("SetIdTag", idTag=TAG, status="Accepted"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), authorize(TAG), sn(1, "Preparing"))
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Available"))  # §4.9 B1: presented again
+    trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Preparing"))  # from the cache, no Authorize
+    change(trace, "LocalPreAuthorize", "false")
+    trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
