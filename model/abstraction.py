@@ -77,7 +77,7 @@ FIELDS: dict[type, dict[str, Any]] = {
         second_start=PLAIN, timeout_before=row(PLAIN, TIME)),
     Tx: dict(id_tag=ID_TAG, meter_start=PLAIN, transaction_id=TRANSACTION, parent_id_tag=ID_TAG, invalid=PLAIN,
              sampled_at=TIME, sample_interval=PLAIN, sampled_stamp=TIME, start_failures=PLAIN, cableless=PLAIN,
-             stop_measurands=PLAIN, overdue=PLAIN, start_failed_at=TIME, retry_before=PLAIN, energy_kept=PLAIN),
+             stop_measurands=PLAIN, overdue=PLAIN, start_failed_at=TIME, retry_before=PLAIN, energy_kept=PLAIN, stop_keys_before=PLAIN),
     Owed: dict(action=PLAIN, rule=PLAIN, section=PLAIN, detail=IGNORED, due=TIME, connector=CONNECTOR,
                transaction_id=TRANSACTION, reasons=PLAIN, id_tag=ID_TAG, queued_since=TIME),
     LocalList: dict(entries=bag(row(ID_TAG, PLAIN, ID_TAG, TIME)), versions=PLAIN, failing=PLAIN,

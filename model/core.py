@@ -270,6 +270,7 @@ class CoreRules:
         minimum = setting(self.state, "MinimumStatusDuration", 0) or 0
         aligned = setting(self.state, "ClockAlignedDataInterval", None)
         max_energy = setting(self.state, "MaxEnergyOnInvalidId", None)
+        stop_keys = {key: cfgmodel.value_of(self.state.config, key) for key in metering.STOP_KEY_FOR_CONTEXT.values()}
         config, found = cfgmodel.judge_change_configuration(
             self.state.config, stimulus.get("key"), stimulus.get("value"), payload.get("status")
         )
@@ -287,6 +288,8 @@ class CoreRules:
             self.state = evolve(self.state, aligned_before=before)
         if key == "stoptxnsampleddata" and payload.get("status") in ("Accepted", "RebootRequired"):
             self.stop_sampled_changed(payload.get("status"))
+        if key in ("stoptxnsampleddata", "stoptxnaligneddata") and payload.get("status") in ("Accepted", "RebootRequired"):
+            self.keep_stop_keys(next(k for k in stop_keys if k.casefold() == key), stop_keys)
         if key == "stoptransactiononinvalidid" and accepted and str(stimulus.get("value")).casefold() == "true":
             self.invalid_may_stop()
         if key == "connectiontimeout" and accepted:
@@ -305,6 +308,13 @@ class CoreRules:
         for c in self.connectors():
             if c.tx is not None and c.tx.invalid and not c.tx.energy_kept:
                 self.update(c.id, tx=evolve(c.tx, energy_kept=True))
+
+    def keep_stop_keys(self, key: str, before: dict) -> None:
+        """StopTxnSampledData or StopTxnAlignedData changed while a transaction runs: its transactionData may hold
+        readings taken by the value it began with, or by the new one (:meth:`check_transaction_data`)."""
+        for c in self.connectors():
+            if c.tx is not None and all(k != key for k, _ in c.tx.stop_keys_before):
+                self.update(c.id, tx=evolve(c.tx, stop_keys_before=c.tx.stop_keys_before + ((key, before[key]),)))
 
     def retry_keys(self) -> tuple[int | None, int | None]:
         return (setting(self.state, "TransactionMessageAttempts", None),
@@ -1436,7 +1446,7 @@ class CoreRules:
     def check_stop(self, c: Connector, call: CpCall) -> None:
         payload = call.payload
         reason = payload.get("reason", "Local")
-        self.check_transaction_data(payload.get("transactionData"))
+        self.check_transaction_data(payload.get("transactionData"), c.tx)
         self.check_start_and_stop_values(c.tx, payload.get("transactionData"))
         self.check_raw_values(payload.get("transactionData"), "StopTransaction.transactionData")
         self.check_alignment(payload.get("transactionData"), "StopTransaction.transactionData")
@@ -1458,10 +1468,18 @@ class CoreRules:
             self.fail("StopTransactionIdTag", "OCPP 1.6 §4.10, OCTT TC_005_CS",
                       f"stopped by {owed.id_tag!r} but StopTransaction.idTag is {payload.get('idTag')!r}")
 
-    def check_transaction_data(self, data) -> None:
-        """StopTxnSampledData / StopTxnAlignedData say which measurands transactionData holds (§3.16, §3.16.5)."""
+    def check_transaction_data(self, data, tx: Tx) -> None:
+        """StopTxnSampledData / StopTxnAlignedData say which measurands transactionData holds (§3.16, §3.16.5), by
+        either value of a key that changed while the transaction ran (Tx.stop_keys_before)."""
         value_of = lambda key: cfgmodel.value_of(self.state.config, key)  # noqa: E731
         allowed = metering.allowed_sets(value_of, metering.STOP_KEY_FOR_CONTEXT)
+        for key, value in tx.stop_keys_before:
+            context = next(ctx for ctx, k in metering.STOP_KEY_FOR_CONTEXT.items() if k == key)
+            before = metering.allowed_sets(lambda _: value, {context: key})
+            if context in allowed and context in before:
+                allowed[context] = allowed[context] | before[context]
+            else:  # a value unknown: the context is not judged
+                allowed.pop(context, None)
         for measurand in metering.unexpected_measurands(data, allowed):
             self.fail("MeasurandNotConfigured", "OCPP 1.6 §3.16, §9.1.25, §9.1.27",
                       f"StopTransaction.transactionData carries {measurand}, which its configuration key does not list")

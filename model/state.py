@@ -68,6 +68,9 @@ class Tx:
     """The timestamp of the last periodic sample (or of the start): when it was taken, not sent."""
     start_failures: int = 0
     """Transmissions of its StartTransaction the Central System failed to process (§3.7.1)."""
+    stop_keys_before: tuple[tuple[str, tuple[str, ...] | None], ...] = ()
+    """(StopTxnSampledData or StopTxnAlignedData, its value) when the key changed while it ran: its transactionData may
+    hold readings by that value or by the new one (§5.3, §3.16; "from the start of the Transaction")."""
     energy_kept: bool = False
     """MaxEnergyOnInvalidId changed from a value > 0 while it ran invalid: it may still charge by the budget it
     began with (§5.3, §9.1.14)."""

@@ -308,3 +308,59 @@ def test_9_1_13_a_card_authorized_before_the_change_stays_authorized():
     trace.ok(step("PresentIdTag", connectorId=1, idTag=TAG), sn(1, "Preparing"))  # from the cache, no Authorize
     change(trace, "LocalPreAuthorize", "false")
     trace.ok(step("PlugIn", connectorId=1), start_tx(1, TAG), sn(1, "Charging"))
+
+
+# -- §9.1.27 StopTxnSampledData, §9.1.26 StopTxnAlignedData changed while a transaction runs (§3.16) ---------------
+
+
+def stop_with_data(trace: Trace, t: float, *readings, tx_id: int = 1, connector: int = 1) -> list[str]:
+    """A remote stop whose transactionData holds ``readings``: (seconds, measurand, context)."""
+    from model import CpCall
+
+    data = [{"timestamp": f"1970-01-01T00:00:{at:02d}Z",
+             "sampledValue": [{"value": "5", "measurand": measurand, "context": context}]}
+            for at, measurand, context in readings]
+    stop = CpCall("StopTransaction", {"transactionId": tx_id, "meterStop": 100, "timestamp": "1970-01-01T00:00:30Z",
+                                      "reason": "Remote", "transactionData": data}, t, answer={})
+    return trace.do(step("RemoteStopTransaction", transactionId=tx_id), result(status="Accepted"), stop,
+                    sn(connector, "Finishing", t))
+
+
+ENERGY, POWER = "Energy.Active.Import.Register", "Power.Active.Import"
+
+
+def stop_data_changed(key: str = "StopTxnSampledData") -> Trace:
+    """A transaction from 0 s with ``key`` Energy, changed to Power at 10 s."""
+    trace = charging(Trace(**{key: ENERGY}))
+    trace.ok(step("AdvanceTime", seconds=10))
+    return change(trace, key, POWER)
+
+
+def test_9_1_27_transaction_data_may_hold_readings_by_the_value_the_transaction_began_with():
+    """"every MeterValueSampleInterval seconds from the start of the Transaction" (§3.16): readings of either set,
+    taken before the change or after it (a charge point that keeps the set its transaction began with)."""
+    trace = stop_data_changed()
+    trace.ok(step("AdvanceTime", seconds=20))
+    assert stop_with_data(trace, 30.0, (5, ENERGY, "Sample.Periodic"), (15, ENERGY, "Sample.Periodic"),
+                          (25, POWER, "Sample.Periodic")) == []
+
+
+def test_9_1_26_aligned_transaction_data_may_hold_readings_by_the_value_the_transaction_began_with():
+    trace = stop_data_changed("StopTxnAlignedData")
+    trace.ok(step("AdvanceTime", seconds=20))
+    assert stop_with_data(trace, 30.0, (0, ENERGY, "Sample.Clock"), (20, POWER, "Sample.Clock")) == []
+
+
+def test_9_1_27_a_measurand_of_neither_value_is_still_not_configured():
+    trace = stop_data_changed()
+    trace.ok(step("AdvanceTime", seconds=20))
+    assert stop_with_data(trace, 30.0, (15, "Voltage", "Sample.Periodic")) == ["MeasurandNotConfigured"]
+
+
+def test_9_1_27_a_transaction_begun_after_the_change_holds_the_new_value_only():
+    trace = stop_data_changed()
+    trace.ok(step("AdvanceTime", seconds=20))
+    assert stop_with_data(trace, 30.0, (25, POWER, "Sample.Periodic")) == []
+    trace.ok(step("Unplug", connectorId=1), sn(1, "Available", 30.0))
+    charging(trace, tx_id=2)
+    assert "MeasurandNotConfigured" in stop_with_data(trace, 30.0, (30, ENERGY, "Sample.Periodic"), tx_id=2)
