@@ -623,10 +623,12 @@ class CoreRules:
 
     def start_maybe_given_up(self, tx) -> bool:
         """§3.7.1, §9.1.31: a StartTransaction the Central System failed to process, TransactionMessageAttempts
-        unknown (it may be 1): the Charge Point may have given it up, and with it the transaction (the SAP
-        simulator does, sim-triage session 2); a card of its idTag may then start a new one."""
+        unknown (it may be 1), or changed meanwhile to a count its failures reached (:meth:`keep_retry_settings`):
+        the Charge Point may have given it up, and with it the transaction (the SAP simulator does, sim-triage
+        session 2); a card of its idTag may then start a new one."""
+        attempts = self.retry_settings(tx.retry_before)[0]  # (either count, when it changed meanwhile)
         return tx.transaction_id is None and tx.start_failures > 0 and \
-            setting(self.state, "TransactionMessageAttempts", None) is None
+            (None in attempts or tx.start_failures >= min(attempts))
 
     def remote_start_for(self, id_tag: str) -> bool:
         """An accepted RemoteStartTransaction without connectorId for ``id_tag`` still waits (§5.11)."""

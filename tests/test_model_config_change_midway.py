@@ -131,6 +131,25 @@ def test_3_7_1_fewer_attempts_may_give_up_a_start_transaction_under_way():
     trace.ok(step("AdvanceTime", seconds=600))
 
 
+def test_3_7_1_a_start_transaction_given_up_by_fewer_attempts_ends_with_minus_one():
+    """3 -> 1 after the first failure: a charge point that gives the StartTransaction up stops the transaction with
+    transactionId -1 (errata 3.18); before, StopTransactionUnknownId."""
+    from test_model_core import EV_GONE, stop_tx
+
+    trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60),
+                   "TransactionMessageAttempts", 1)
+    trace.ok(step("Unplug", connectorId=1), stop_tx(-1, "EVDisconnected"), sn(1, "Finishing", info=EV_GONE))
+
+
+def test_3_7_1_a_start_transaction_neither_count_gives_up_is_not_stopped_with_minus_one():
+    from test_model_core import EV_GONE, stop_tx
+
+    trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=60),
+                   "TransactionMessageAttempts", 2)
+    assert trace.do(step("Unplug", connectorId=1), stop_tx(-1, "EVDisconnected"),
+                    sn(1, "Finishing", info=EV_GONE)) == ["StopTransactionUnknownId"]
+
+
 def test_3_7_1_a_longer_interval_may_apply_to_a_start_transaction_under_way():
     trace = change(failed_start(TransactionMessageAttempts=3, TransactionMessageRetryInterval=10),
                    "TransactionMessageRetryInterval", 60)
