@@ -752,6 +752,17 @@ GRACEFUL_STOP = frozenset({"StopTransaction", "StatusNotification"})
 sends as it goes down: its transactions' stops and its connectors' Unavailable (§7.36, §4.9)."""
 
 
+def _going_down_message(call: CpCall) -> bool:
+    """What a Charge Point taken off gracefully may still send (:data:`GRACEFUL_STOP`): its transactions' stops and
+    the statuses of its stop (Unavailable, and Finishing or Available after a transaction stopped); a connector in use
+    again (Preparing, Charging, ...) is not a Charge Point without power."""
+    return call.action in GRACEFUL_STOP and (
+        call.action != "StatusNotification" or call.payload.get("status") in STOP_STATUSES)
+
+
+STOP_STATUSES = frozenset({"Unavailable", "Available", "Finishing"})
+
+
 def _sent_with_power(tried: list[Attempt], call: CpCall | None, dropped: list) -> list[Attempt]:
     """The attempts that leave the Charge Point powered after sending ``call`` (None: its answer to a Central System
     CALL): without power it sends nothing (after
@@ -760,12 +771,12 @@ def _sent_with_power(tried: list[Attempt], call: CpCall | None, dropped: list) -
     with no power-on after it made a world that owed nothing and so outlived the worlds that had the power, yet
     went on sending (clean bundled charge point, walk seed 3, frames 5,986 to 6,482: every world kept was
     unpowered, and a cable plugged in while offline was refused, a false StatusTransitionNotAllowed). Left out
-    (into ``dropped``), unless a graceful power cut's own messages (:data:`GRACEFUL_STOP`)."""
+    (into ``dropped``), unless a graceful power cut's own messages (:func:`_going_down_message`)."""
     kept = []
     for attempt in tried:
         state = attempt.world.state if attempt.world is not None else None
         if state is not None and not state.powered and not (
-                state.options.graceful_power_loss and (call is None or call.action in GRACEFUL_STOP)):
+                state.options.graceful_power_loss and (call is None or _going_down_message(call))):
             dropped.append(attempt)
         else:
             kept.append(attempt)
