@@ -670,7 +670,17 @@ class CoreRules:
     def on_Fault(self, stimulus: Stimulus) -> None:
         for reason in ("Other", "EmergencyStop"):  # may stop a transaction started unseen (offline, queued)
             self.hidden_cause(reason, stimulus.get("connectorId"))
-        self.update(stimulus.get("connectorId"), faulted=True, authorized=None, presented=None)
+        c = self.state.connector(stimulus.get("connectorId"))
+        self.update(c.id, faulted=True, presented=None, **self.card_taken_unseen(c))
+
+    def card_taken_unseen(self, c: Connector) -> dict:
+        """The authorization ends; but a transaction it may have begun unseen, its StartTransaction queued behind a
+        retry (§3.7), goes on or ends, and that StartTransaction still comes: its idTag is kept as a card taken
+        unseen (as at a reboot, :meth:`kept_at_boot`)."""
+        if c.authorized is not None and self.hidden_tx(c):
+            return {"authorized": None, "authorized_at": None, "offline_tags": c.offline_tags | {c.authorized},
+                    "offline_denied": c.offline_denied - {c.authorized}}
+        return {"authorized": None}
 
     def on_ClearFault(self, stimulus: Stimulus) -> None:
         self.update(stimulus.get("connectorId"), faulted=False)
@@ -979,10 +989,7 @@ class CoreRules:
         unsensed = {} if self.state.options.cable_sensed or c.tx is not None else {"plugged": False, "plugged_at": None}
         if c.authorized is not None and c.tx is None and not c.plugged:
             return {"uncertain": True, **unsensed}
-        if c.authorized is not None and self.hidden_tx(c):  # begun unseen, its StartTransaction queued (§3.7)
-            return {"authorized": None, "authorized_at": None, "offline_tags": c.offline_tags | {c.authorized},
-                    "offline_denied": c.offline_denied - {c.authorized}, **unsensed}
-        return {"authorized": None, "authorized_at": None, **unsensed}
+        return {"authorized_at": None, **self.card_taken_unseen(c), **unsensed}
 
     def lose_transactions(self) -> None:
         """§5.14: at a hard reset the Charge Point "is not required to gracefully stop ongoing transaction. If
