@@ -27,9 +27,10 @@ def test_a_frame_that_is_no_ocpp_j_message_keeps_its_text():
 
 
 def test_the_log_of_a_hostile_run_on_the_clean_charge_point_gives_no_violation(tmp_path):
+    """Seed 5 since the machine of 8d03a26 (seed 3's six examples now send no frame that breaks OCPP-J): 22 such frames."""
     path = tmp_path / "hostile.jsonl"
     export.start(path)
-    fuzz(FuzzConfig(max_examples=6, seed=3, hostile=True, findings_dir=tmp_path / "findings", trace_out=path,
+    fuzz(FuzzConfig(max_examples=6, seed=5, hostile=True, findings_dir=tmp_path / "findings", trace_out=path,
                     shrink=False))
     assert any("messageType" not in json.loads(line) for line in open(path))
     report = check([path])
