@@ -108,7 +108,10 @@ def judge_worlds(worlds: Iterable[ChargePointState], stimulus: Stimulus, observe
     if not viable:
         best = min(verdicts, key=blocking)
         return WorldsVerdict((best.state,), best.violations, handled)
-    viable.sort(key=lambda v: len(v.violations))
+    if not any(isinstance(e, Answer) and e.kind == "pending" for e in observed):
+        viable.sort(key=lambda v: len(v.violations))
+    # (a pending answer's variants keep their order, the CALL with no effect first in each world: the answered ones
+    # skip this step's settle checks, so counting violations would put them first and the cut keep only them)
     states: list[ChargePointState] = []
     for verdict in viable:
         for state in (verdict.state, *retries_discarded(verdict.state, accepted)):
