@@ -114,7 +114,9 @@ def rig(tmp_path):
     ("ConnectorZeroStatusNotReported", 0, 3),  # the boot shows it (example 1)
     # a transaction's mutant. RemoteStartOnConnectorZeroAccepted was here (seed 7): on the machine that draws its
     # rules itself (2a00aa9) external runs killed it at seed 4 in 14 examples, not in 30 at seeds 7 and 1 (session 8)
-    ("MeterStopBelowMeterStart", 1, 10),  # killed in 3 examples in process and 4 external (28 s) at seed 1
+    # seed 1 no longer kills it within 10 external examples (since the machine of 8d03a26); at a248be4 seeds 2-5 did,
+    # seed 3 fastest (20 s of test)
+    ("MeterStopBelowMeterStart", 3, 10),
 ])
 def test_an_external_mutant_is_found_as_in_process_and_replays(capsys, tmp_path, rig, mutant,
                                                                 seed, examples):
