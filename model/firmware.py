@@ -321,6 +321,7 @@ class FirmwareRules:
             return
         if transfer.retries is None:
             return
+        self.handled.add(f"rule:{kind.prefix}{kind.transfer}Retries")  # the attempts are counted now, met or not
         needed = max(1, transfer.retries) if kind is FIRMWARE_KIND else transfer.retries + 1
         if transfer.attempts > transfer.retries:
             self.set_transfer(kind, None)

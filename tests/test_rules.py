@@ -70,3 +70,26 @@ def test_a_field_judged_by_the_schemas_counts_only_once_its_message_was_seen():
     without = coverage({"OcppJFraming"}, entries, seen_messages=set())
     assert without["exercised"] == 0
     assert coverage({"OcppJFraming"}, entries, seen_messages={"Authorize.req"})["exercised"] == len(entries)
+
+
+@pytest.mark.parametrize("failure, request_, rule", [
+    ({"op": "SetFirmwareFailure", "stage": "Download"},
+     {"op": "UpdateFirmware", "location": "ftp://127.0.0.1/firmware.bin", "retrieveDate": "2025-01-01T00:00:00Z",
+      "retries": 2, "retryInterval": 30}, "FirmwareDownloadRetries"),
+    ({"op": "SetUploadFailure", "failing": True},
+     {"op": "GetDiagnostics", "location": "ftp://127.0.0.1/diagnostics/", "retries": 1, "retryInterval": 30},
+     "DiagnosticsUploadRetries"),
+])
+def test_a_retry_count_met_by_the_clean_charge_point_counts_as_judged(failure, request_, rule):
+    """§6.25, §6.55: the attempts are counted when the transfer fails for good; met, that is a judgement too (the
+    requirements register had them reached but never exercised in 1,000 nightly examples)."""
+    session = Session(FuzzConfig())
+    try:
+        harness = session.fresh_harness(on_accepted=lambda violations: None)
+        assert harness.start() == ()
+        found = harness.step(failure) + harness.step(request_)
+        for _ in range(6):
+            found += harness.step({"op": "AdvanceTime", "seconds": 60})
+        assert found == () and rule in judged(harness.handled)
+    finally:
+        session.close()
