@@ -61,6 +61,9 @@ without being settled: settling is the dearest step of the model."""
 IGNORED = 2
 """Cost of taking an event as it is though the model did not expect it."""
 MAX_CONNECTORS = 64
+ENDED_SILENTLY = frozenset({"StopTransactionOnInvalidId", "TransactionIdMinusOne"})
+"""Rules whose accepted deviation is a transaction the Charge Point ended without its StopTransaction (a transaction it
+kept, unstopped, still sends its StopTransaction later: ResetStopsTransactions on the SAP simulator's Hard Reset)."""
 OFFLINE_GAP = 60.0
 """Seconds without a frame after which a log without connection events may hide a lost connection."""
 
@@ -617,7 +620,8 @@ class Worlds:
         """A Charge Point known to break a rule about a message it owes (``--accept``) may have given the message
         up at once: the world in which it did, as if found missing as soon as owed (the harness keeps it for
         TransactionMessageRetry, model/worlds.py ``retries_discarded``; a StopTransaction never sent for a
-        transaction the Charge Point ended silently is the same). What follows then is not a second violation.
+        transaction the Charge Point ended silently is the same, and is offered again at every event while a world
+        keeps that transaction: :func:`_stop_still_owed`). What follows then is not a second violation.
         It is what this Charge Point is known to do: it costs nothing and comes first among equals."""
         if not self.accepted - RECOMMENDATIONS:
             return []
@@ -625,7 +629,7 @@ class Worlds:
         for attempt in kept:
             world, before = attempt.world, {_owed_key(o) for o in attempt.before}
             owed = [o for o in world.state.owed if o.rule in self.accepted and o.action != "MayStopTransaction"
-                    and _owed_key(o) not in before]
+                    and (_owed_key(o) not in before or _stop_still_owed(world.state, o))]
             if owed:
                 judgement = Judgement(world.state)
                 for o in owed:
@@ -692,6 +696,18 @@ class Worlds:
         self.unreported.update(range(self.largest + 1, connector_id + 1))
         self.largest = connector_id
         self.worlds = [World(grow(w.state, connector_id), w.cost, w.assumed) for w in self.worlds]
+
+
+def _stop_still_owed(state: ChargePointState, owed) -> bool:
+    """A StopTransaction still owed under an accepted rule for a transaction the world keeps running: the Charge
+    Point may give it up at any event, not only when it became owed. The world that keeps the transaction takes
+    its connector's later statuses as those of a transaction that may be over (model/phases.py) and pays for
+    nothing, so over a few reboots the world in which it was given up at once grew dearer and the bound dropped it
+    (SAP simulator, StopTransactionOnInvalidId: sap-53 frame 738)."""
+    if owed.action != "StopTransaction" or owed.rule not in ENDED_SILENTLY or not owed.connector:
+        return False
+    c = state.connector(owed.connector)
+    return c.tx is not None and c.tx.transaction_id == owed.transaction_id
 
 
 def _card_elsewhere(world: World, call: CpCall) -> list[tuple]:
