@@ -127,6 +127,9 @@ def _add_mutants(sub) -> None:
     mutants.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     mutants.add_argument("--no-shrink", action="store_true",
                          help="keep each kill's failing trace as drawn: the time to kill alone, not the shrink quality")
+    mutants.add_argument("--workers", default="auto", metavar="N",
+                         help="processes fuzzing each mutant at once (default auto: one per core with a time budget, "
+                         "else 1); the first finding ends them all")
     mutants.add_argument("--octt", action="store_true",
                          help="also run the OCTT catalogue against each mutant: which cases catch it")
 
@@ -491,10 +494,13 @@ def cmd_mutants(args) -> int:
                            checks.output_folder("--findings", args.findings))
     if problem is not None:
         raise UsageError(problem)
+    from . import workers
+
+    count = workers.count(workers.parse(args.workers), _no_single_run(args), external=False)
     results = []
     for name in args.names or sorted(MUTANTS):
         result = run_mutant(name, MUTANTS[name], max_examples=args.max_examples, budget=args.budget,
-                            seed=args.seed, findings_dir=args.findings, shrink=not args.no_shrink)
+                            seed=args.seed, findings_dir=args.findings, shrink=not args.no_shrink, workers=count)
         if args.octt:
             result = attrs.evolve(result, octt=octt_kills(name))
         done = (f"killed in {result.seconds:.2f}s, {result.examples} examples, {result.rule}" if result.killed
@@ -512,6 +518,13 @@ def cmd_mutants(args) -> int:
     if stopping.requested():
         return EXIT_ERROR
     return EXIT_OK if all(r.as_expected for r in results) else EXIT_FINDINGS
+
+
+def _no_single_run(args):
+    """``mutants`` has none of the options that keep one run's record (``--trace-out`` and the like)."""
+    import argparse
+
+    return argparse.Namespace(max_examples=args.max_examples, trace_out=None, observability=None, states=None)
 
 
 def _one_line(doc: str | None) -> str:

@@ -36,14 +36,15 @@ class KillResult:
 
 
 def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: float | None,
-               seed: int, findings_dir: Path | None, shrink: bool = True) -> KillResult:
+               seed: int, findings_dir: Path | None, shrink: bool = True, workers: int = 1) -> KillResult:
     """Fuzz one mutant until its first finding; without ``shrink`` the trace is the failing example as drawn
-    (``shrunk_length`` None): the time to kill alone, without the minutes shrinking may take."""
+    (``shrunk_length`` None): the time to kill alone, without the minutes shrinking may take. With ``workers`` above 1
+    the run's cells are fuzzed by that many processes (properties/workers.py) and the first finding ends them all."""
     directory = findings_dir or Path(tempfile.mkdtemp(prefix="ocpp-verify-mutants-"))
     config = FuzzConfig(max_examples=max_examples, budget=budget, seed=seed, shrink=shrink,
                         findings_dir=directory, mutant=name, stop_at_first=True,
-                        hostile=getattr(mutant_class, "hostile", False))
-    report = fuzz(config)
+                        hostile=getattr(mutant_class, "hostile", False), workers=workers)
+    report = fuzz(config) if workers == 1 else _in_workers(config)
     recommendation = getattr(mutant_class, "recommendation", None)
     killed = bool(report.findings)
     first = min(report.findings, key=lambda f: len(f.trace)) if killed else None
@@ -57,6 +58,30 @@ def run_mutant(name: str, mutant_class, *, max_examples: int | None, budget: flo
         rule=first.rule if killed else None,
         recommendation=recommendation, reported=bool(recommendation and report.recommendations.get(recommendation)),
     )
+
+
+def _in_workers(config: FuzzConfig):
+    from . import workers
+
+    def configs_of(index: int) -> list[FuzzConfig]:
+        return [attrs.evolve(config, shard=workers.worker_shard(None, index, config.workers),
+                             max_examples=workers.worker_examples(config.max_examples, index, config.workers))]
+
+    report, errors = workers.run(configs_of, config.workers, _fuzz_first, _Quiet(), stop_at_first=True)
+    if errors:
+        raise RuntimeError("; ".join(errors))
+    return report
+
+
+def _fuzz_first(configs: list[FuzzConfig], on_progress):
+    return fuzz(configs[0], on_progress=on_progress)
+
+
+class _Quiet:
+    """A progress line nobody reads: ``mutants`` prints one line per mutant."""
+
+    def update(self, report) -> None:
+        pass
 
 
 def octt_kills(name: str) -> tuple[str, ...]:

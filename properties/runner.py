@@ -444,6 +444,8 @@ def run_batch(session: Session, config: FuzzConfig, examples: int, batch_seed: i
     except FlakyStrategyDefinition as error:
         if isinstance(error.__context__, BudgetSpent):
             return  # Hypothesis had planned the example that the spent budget did not start
+        if stopping.requested():
+            raise KeyboardInterrupt from error  # a stop asked for while Hypothesis replayed: the run ends as stopped
         # on the wall clock one example can go differently twice (the model, and so what the
         # machine may draw, follows real timing): the batch ends, the next seed goes on
         if not session.sut.real_time:

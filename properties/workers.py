@@ -113,6 +113,7 @@ def _work(sender, configs, fuzz_each, parent: int) -> None:
     """In a worker: a stop comes from the parent (SIGTERM), never from the terminal's SIGINT."""
     with stopping.on_signals():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, lambda signum, frame: stopping.request())  # another worker found it first
         last = [0.0]
 
         def on_progress(report) -> None:
@@ -141,7 +142,7 @@ def _collect(pool, progress, stop_at_first: bool) -> tuple[list, list[str], bool
             for receiver in multiprocessing.connection.wait(list(waiting), timeout=0.2):
                 _receive(receiver, waiting, reports, errors, seen)
             if stop_at_first and not stopped and any(r.findings for r in reports):
-                stopped = found_first = _signal_all(pool, signal.SIGTERM)
+                stopped = found_first = _signal_all(pool, signal.SIGUSR1)
             progress.update(_progress(seen))
     except KeyboardInterrupt:
         _signal_all(pool, signal.SIGTERM)  # the second signal: the workers stop at once too

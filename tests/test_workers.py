@@ -131,3 +131,13 @@ def test_stop_at_first_ends_every_worker_at_the_first_finding(capsys, tmp_path):
     data = summary(out)
     assert code == 1 and data["findings"] and not data["interrupted"], err
     assert data["seconds"] < 300, "the other worker went on to the budget"
+
+
+def test_mutants_fuzzes_each_mutant_with_workers_and_ends_them_quietly(capfd, tmp_path):
+    """``mutants --workers 2``: the first worker's finding ends the other without a signal's stop message."""
+    code = main(["mutants", "MeterStopBelowMeterStart", "--workers", "2", "--no-shrink", "--json",
+                 "--findings", str(tmp_path)])
+    out, err = capfd.readouterr()
+    result = json.loads(out)[0]
+    assert code == 0 and result["killed"] and result["rule"] == "MeterStopBelowMeterStart", err
+    assert "SIGTERM" not in err and "stopping after the current step" not in err
