@@ -426,18 +426,23 @@ class FirmwareRules:
     def settled_statuses(self, c) -> set[str]:
         """Errata 3.49: connectors not in use may be Unavailable while an update waits or installs."""
         allowed = super().settled_statuses(c)
-        if c.tx is None and may_be_busy(self.state.firmware.update, FIRMWARE_KIND):
+        if c.tx is None and self.updating():
             allowed = allowed | {"Unavailable"}
         return allowed
 
+    def updating(self) -> bool:
+        """An update waits, installs, or is Installed and owes the reboot into the new firmware (§5.19 Figure 41):
+        until that reboot the connectors the Charge Point made Unavailable for it may stay so (errata 3.49; the SAP
+        simulator, fuzz seed 101: Installed, its free connectors still Unavailable until its reboot)."""
+        return may_be_busy(self.state.firmware.update, FIRMWARE_KIND) or self.install_reboot_owed()
+
     def usable(self, c) -> bool:
-        updating = may_be_busy(self.state.firmware.update, FIRMWARE_KIND)
-        return super().usable(c) and not (updating and c.reported == "Unavailable")
+        return super().usable(c) and not (self.updating() and c.reported == "Unavailable")
 
     def unavailable_for_update(self, c) -> bool:
         """A free connector the Charge Point made Unavailable itself while an update waits or installs (errata 3.49),
         not a ChangeAvailability: it may come back for a user (§4.9 H2), or stay Unavailable."""
-        return (may_be_busy(self.state.firmware.update, FIRMWARE_KIND) and c.reported == "Unavailable" and c.tx is None
+        return (self.updating() and c.reported == "Unavailable" and c.tx is None
                 and not (c.inoperative or self.state.connector(0).inoperative))
 
     # -- physical actions ---------------------------------------------------------
